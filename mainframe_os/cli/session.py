@@ -1,0 +1,112 @@
+"""One CLI invocation's connection to a node: the running node's socket when it serves the
+vault asked for, otherwise an in-process node that unlocks the vault for this command only."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+from ..node import errors as E
+from ..node.context import CallerContext
+from ..node.paths import HomePaths
+from . import passwords
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int | None = None, data: Any = None) -> None:
+        super().__init__(message)
+        self.message, self.code, self.data = message, code, data
+
+
+class CliSession:
+    def __init__(self, args: Any) -> None:
+        self.args = args
+        self.paths = HomePaths.resolve(getattr(args, "home", None))
+        self._node: Any = None
+        self._client: Any = None
+        self.vault_password: str | None = None  # kept for this command only (backup reuses it)
+
+    # -- connection -----------------------------------------------------------------------------
+
+    def _running_node(self) -> dict[str, Any] | None:
+        from ..node.transport.local_socket import is_alive
+
+        info_file = self.paths.run / "node.json"
+        if not info_file.exists() or not is_alive(self.paths.socket):
+            return None
+        try:
+            return dict(json.loads(info_file.read_text()))
+        except (OSError, ValueError):
+            return None
+
+    async def connect(self, vault: str | None = None) -> None:
+        """Use the running node if it serves `vault` (or any, when no vault is needed)."""
+        running = self._running_node()
+        if running is not None and (vault is None or running.get("vault") == vault):
+            from ..node.transport.local_socket import SocketClient
+
+            self._client = SocketClient(self.paths.socket)
+            return
+        await self._in_process()
+        if vault is not None:
+            await self.unlock(vault)
+
+    async def _in_process(self) -> None:
+        from ..node.node import Node
+        from ..node.prompter import ApproveAllPrompter, TerminalPrompter
+
+        if self._node is None:
+            prompter = ApproveAllPrompter() if getattr(self.args, "yes", False) else TerminalPrompter()
+            self._node = Node(self.paths.root, prompter=prompter)
+
+    async def unlock(self, vault: str) -> None:
+        given = passwords.scripted(getattr(self.args, "password_file", None))
+        if given is None:
+            remembered = await self.call("vault_unlockRemembered", {"name": vault}, quiet_keyring=True)
+            if remembered and remembered.get("unlocked"):
+                return
+        pw = given if given is not None else self.password(f"Password for vault '{vault}'")
+        await self.call("vault_unlock", {"name": vault, "password": pw})
+        self.vault_password = pw
+
+    def password(self, prompt: str, *, confirm: bool = False, env: str = "MFOS_PASSWORD", file: str | None = None) -> str:
+        try:
+            return passwords.ask(
+                prompt, file=file if file is not None else getattr(self.args, "password_file", None), env=env, confirm=confirm
+            )
+        except passwords.PasswordUnavailable as exc:
+            raise CliError(str(exc)) from None
+
+    # -- calls ----------------------------------------------------------------------------------
+
+    async def call(self, method: str, params: Any = None, *, quiet_keyring: bool = False) -> Any:
+        if self._client is not None:
+            resp = await asyncio.get_running_loop().run_in_executor(None, self._client.call, method, params)
+            if "error" in resp:
+                err = resp["error"]
+                raise CliError(err.get("message", "error"), err.get("code"), err.get("data"))
+            return resp.get("result")
+        if self._node is None:
+            await self._in_process()
+        try:
+            return await self._node.call(method, params, CallerContext.cli())
+        except E.RpcError as exc:
+            if quiet_keyring and method == "vault_unlockRemembered":
+                return None
+            raise CliError(exc.message, exc.code, exc.data) from None
+
+    async def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+        if self._node is not None:
+            await self._node.close()
+
+    @property
+    def node(self) -> Any:
+        return self._node
+
+
+def resolve_path(p: str) -> str:
+    return str(Path(p).expanduser().resolve())

@@ -1,0 +1,190 @@
+"""eth-tester's PyEVMBackend over a persistent database, with our chain id and clock.
+
+eth-tester builds its chain in ``setup_tester_chain`` on an in-memory db with a fixed chain id
+and the default test keys; we build the same kind of ``MiningChain`` (Prague rules, constant gas
+limit) on :class:`SqliteDB`, either from a genesis or from the head already stored there.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from eth.chains.base import MiningChain
+from eth.db.schema import SchemaV1
+from eth.vm.forks import PragueVM
+from eth_keys import KeyAPI
+from eth_tester.backends.pyevm.main import PyEVMBackend, get_default_genesis_params
+from eth_utils.toolz import assoc
+
+from .sqlitedb import SqliteDB
+
+__all__ = ["DevChainProvider", "PersistentPyEVMBackend", "api_endpoints", "has_genesis"]
+
+
+def _chain_class(chain_id: int) -> type[MiningChain]:
+    class DevMiningChain(MiningChain):
+        vm_configuration = ((0, PragueVM),)
+
+        def create_header_from_parent(self, parent_header: Any, **header_params: Any) -> Any:
+            # Keep the gas limit constant, as eth-tester does.
+            return super().create_header_from_parent(
+                parent_header, **assoc(header_params, "gas_limit", parent_header.gas_limit)
+            )
+
+        def get_transaction_builder(self) -> Any:
+            return super().get_vm().get_transaction_builder()
+
+    DevMiningChain.chain_id = chain_id
+    return DevMiningChain
+
+
+def has_genesis(db: SqliteDB) -> bool:
+    return SchemaV1.make_canonical_head_hash_lookup_key() in db
+
+
+class PersistentPyEVMBackend(PyEVMBackend):
+    """A PyEVMBackend whose chain lives in a :class:`SqliteDB`.
+
+    Every call that changes the chain runs inside one SQLite transaction, so a block is on disk
+    whole or not at all. ``reset_to_genesis`` is not supported (the chain is the user's).
+    """
+
+    def __init__(self, db: SqliteDB, chain: MiningChain, account_keys: tuple[Any, ...]) -> None:
+        # Deliberately not calling PyEVMBackend.__init__: it builds an in-memory chain.
+        self._db = db
+        self.chain = chain
+        self.account_keys = account_keys
+
+    @classmethod
+    def open(
+        cls,
+        db: SqliteDB,
+        private_keys: list[bytes],
+        *,
+        chain_id: int,
+        genesis_balance: int,
+        gas_limit: int,
+    ) -> PersistentPyEVMBackend:
+        keys = tuple(KeyAPI().PrivateKey(k) for k in private_keys)
+        chain_class = _chain_class(chain_id)
+        if has_genesis(db):
+            chain = chain_class(db)
+        else:
+            params = get_default_genesis_params({"gas_limit": gas_limit})
+            state = {
+                k.public_key.to_canonical_address(): {
+                    "balance": genesis_balance,
+                    "nonce": 0,
+                    "code": b"",
+                    "storage": {},
+                }
+                for k in keys
+            }
+            with db.transaction():
+                chain = chain_class.from_genesis(db, params, state)
+        return cls(db, chain, keys)
+
+    def reset_to_genesis(self, *args: Any, **kwargs: Any) -> None:
+        raise NotImplementedError("a persistent dev chain cannot be reset in place")
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        with self._db.transaction():
+            yield
+
+    def _refresh_pending_timestamp(self) -> None:
+        # Only while the pending block is empty: its timestamp is what the next transaction
+        # sees as block.timestamp, and then becomes the mined block's.
+        if self.chain.header.gas_used == 0:
+            parent = self.chain.get_canonical_head()
+            self.chain.set_header_timestamp(max(parent.timestamp + 1, int(time.time())))
+
+    def send_raw_transaction(self, raw_transaction: bytes) -> bytes:
+        with self._writing():
+            self._refresh_pending_timestamp()
+            tx_hash: bytes = super().send_raw_transaction(raw_transaction)
+            return tx_hash
+
+    def send_signed_transaction(self, signed_transaction: Any, block_number: Any = "latest") -> Any:
+        with self._writing():
+            self._refresh_pending_timestamp()
+            return super().send_signed_transaction(signed_transaction, block_number)
+
+    def send_transaction(self, transaction: Any) -> Any:
+        with self._writing():
+            self._refresh_pending_timestamp()
+            return super().send_transaction(transaction)
+
+    def mine_blocks(self, num_blocks: int = 1, coinbase: bytes = 20 * b"\x00") -> Any:
+        with self._writing():
+            self._refresh_pending_timestamp()
+            return super().mine_blocks(num_blocks, coinbase)
+
+    def time_travel(self, to_timestamp: int) -> int:
+        with self._writing():
+            result: int = super().time_travel(to_timestamp)
+            return result
+
+
+def api_endpoints(chain_id: int) -> dict[str, dict[str, Callable[..., Any]]]:
+    """web3's eth-tester RPC table with ``eth_chainId`` answering our chain id."""
+    from web3.providers.eth_tester.defaults import API_ENDPOINTS, static_return
+
+    endpoints = {ns: dict(methods) for ns, methods in API_ENDPOINTS.items()}
+    endpoints["eth"]["chainId"] = static_return(chain_id)
+    endpoints["net"]["version"] = static_return(str(chain_id))
+    return endpoints
+
+
+def _revert_data(exc: BaseException) -> bytes | None:
+    """The raw revert output carried somewhere in eth-tester's chain of TransactionFailed."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        for arg in seen.args:
+            if isinstance(arg, bytes | bytearray):
+                return bytes(arg)
+            if isinstance(arg, BaseException):
+                inner = _revert_data(arg)
+                if inner is not None:
+                    return inner
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def _provider_class() -> type[Any]:
+    from eth_tester.exceptions import TransactionFailed
+    from web3 import EthereumTesterProvider
+
+    class DevChainProvider(EthereumTesterProvider):
+        """EthereumTesterProvider that reports reverts like a real node does.
+
+        eth-tester raises its own ``TransactionFailed`` from ``eth_call``/``eth_estimateGas``;
+        answering a JSON-RPC error ``{code: 3, message: "execution reverted: <reason>",
+        data: <revert output>}`` instead lets web3 raise ``ContractLogicError`` with the same
+        message and data it gives for geth or anvil, so callers handle one error on every
+        network.
+        """
+
+        def make_request(self, method: Any, params: Any) -> Any:
+            try:
+                return super().make_request(method, params)
+            except TransactionFailed as exc:
+                message = str(exc.args[0]) if exc.args else "execution reverted"
+                if not message.startswith("execution reverted"):
+                    message = f"execution reverted: {message}"
+                error: dict[str, Any] = {"code": 3, "message": message}
+                data = _revert_data(exc)
+                if data is not None:
+                    error["data"] = "0x" + data.hex()
+                return {"id": self._current_request_id, "jsonrpc": "2.0", "error": error}
+
+    return DevChainProvider
+
+
+def __getattr__(name: str) -> Any:
+    if name == "DevChainProvider":
+        return _provider_class()
+    raise AttributeError(name)

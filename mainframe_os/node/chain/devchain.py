@@ -1,0 +1,234 @@
+"""The embedded dev chain: eth-tester on py-evm, persisted to a folder.
+
+Usage::
+
+    chain = DevChain.open(home / "chain")   # creates, or reopens in milliseconds
+    w3 = chain.w3                           # web3.Web3 over EthereumTesterProvider
+    chain.fund(address, 5 * 10**18)         # ETH from the genesis money account
+    chain.deployment.router                 # MFT, DAI, WETH, Uniswap V2 factory/router, pools
+    chain.close()
+
+Folder layout:
+
+- ``chain.sqlite3``: py-evm's key-value store (state, headers, blocks, receipts, head);
+- ``genesis-keys.json`` (0600): the keys of the pre-funded "genesis money" accounts. They exist
+  only here: each chain folder has its own;
+- ``deployment.json``: the contract addresses, written after the first-open deployment;
+- ``LOCK``: held while a process has the chain open (two writers would fork the head).
+
+Blocks are mined one per transaction (automine). The pending block's timestamp is reset to
+the wall clock just before a transaction runs, so ``block.timestamp`` tracks real time even
+after the chain sat idle (py-evm would otherwise stamp it when the previous block was mined),
+and always advances by at least one second per block.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .deploy import Deployment, deploy_all
+
+if TYPE_CHECKING:
+    from eth.abc import BlockHeaderAPI
+    from web3 import Web3
+
+    from .sqlitedb import SqliteDB
+
+__all__ = ["DEV_CHAIN_ID", "GENESIS_BALANCE", "ChainLocked", "DevChain"]
+
+DEV_CHAIN_ID = 61453  # 0xF00D
+GENESIS_ACCOUNTS = 3
+GENESIS_BALANCE = 1_000_000_000 * 10**18  # per genesis money account
+GAS_LIMIT = 30_000_000
+
+_DB_FILE = "chain.sqlite3"
+_KEYS_FILE = "genesis-keys.json"
+_DEPLOYMENT_FILE = "deployment.json"
+_LOCK_FILE = "LOCK"
+
+
+class ChainLocked(RuntimeError):
+    """Another process (or object) has this chain folder open."""
+
+
+class DevChain:
+    """A persistent single-node EVM chain with the project's contracts deployed.
+
+    Open it with :meth:`open`; it is not thread-safe (use it from one thread, the node's).
+    """
+
+    def __init__(self, folder: Path, db: SqliteDB, backend: Any, w3: Web3, lock_fd: int | None):
+        self.folder = folder
+        self._db = db
+        self._backend = backend
+        self.w3 = w3
+        self._lock_fd = lock_fd
+        self._deployment: Deployment | None = None
+        self.deploy_seconds: float | None = None  # set when this open deployed the contracts
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, folder: Path, *, deploy: bool = True) -> DevChain:
+        """Open the chain in ``folder``, creating it (genesis + deployment) if it is new."""
+        from eth_tester import EthereumTester
+        from web3 import Web3
+
+        from ._backend import PersistentPyEVMBackend, api_endpoints
+        from .sqlitedb import SqliteDB
+
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        lock_fd = _lock(folder / _LOCK_FILE)
+        try:
+            db = SqliteDB(folder / _DB_FILE)
+            try:
+                keys = _load_or_create_keys(folder / _KEYS_FILE, db)
+                backend = PersistentPyEVMBackend.open(db, keys, chain_id=DEV_CHAIN_ID,
+                                                      genesis_balance=GENESIS_BALANCE,
+                                                      gas_limit=GAS_LIMIT)
+                tester = EthereumTester(backend=backend, auto_mine_transactions=True)
+                provider = _provider(tester, api_endpoints(DEV_CHAIN_ID))
+                w3 = Web3(provider)
+            except BaseException:
+                db.close()
+                raise
+        except BaseException:
+            _unlock(lock_fd)
+            raise
+        chain = cls(folder, db, backend, w3, lock_fd)
+        if deploy:
+            chain._load_or_deploy()
+        return chain
+
+    def close(self) -> None:
+        """Close the database and release the folder. Idempotent."""
+        self._db.close()
+        if self._lock_fd is not None:
+            _unlock(self._lock_fd)
+            self._lock_fd = None
+
+    def __enter__(self) -> DevChain:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- accounts ----------------------------------------------------------------------
+
+    @property
+    def genesis_accounts(self) -> list[str]:
+        """Checksum addresses of the pre-funded accounts (keys stay in the chain folder)."""
+        return [k.public_key.to_checksum_address() for k in self._backend.account_keys]
+
+    @property
+    def faucet_address(self) -> str:
+        return self.genesis_accounts[0]
+
+    def fund(self, address: str, wei: int) -> str:
+        """Send ``wei`` to ``address`` from the genesis money account; return the tx hash.
+
+        The transaction is mined before this returns.
+        """
+        from web3 import Web3
+
+        tx_hash = self.w3.eth.send_transaction(
+            {
+                "from": self.faucet_address,
+                "to": Web3.to_checksum_address(address),
+                "value": int(wei),
+                "gas": 21_000,
+            }
+        )
+        return Web3.to_hex(tx_hash)
+
+    # -- contracts ---------------------------------------------------------------------
+
+    @property
+    def deployment(self) -> Deployment:
+        """The project's contracts on this chain (deployed at first open)."""
+        if self._deployment is None:
+            self._load_or_deploy()
+        assert self._deployment is not None
+        return self._deployment
+
+    def _load_or_deploy(self) -> None:
+        path = self.folder / _DEPLOYMENT_FILE
+        if path.exists():
+            deployment = Deployment.from_json(path.read_text(encoding="utf-8"))
+            # A deployment record must match this chain's state (the db may have been reset).
+            if self.w3.eth.get_code(deployment.router):
+                self._deployment = deployment
+                return
+        key = self._backend.account_keys[0].to_bytes()
+        started = time.perf_counter()
+        deployment = deploy_all(self.w3, key)
+        self.deploy_seconds = time.perf_counter() - started
+        _write_atomic(path, deployment.to_json().encode(), mode=0o644)
+        self._deployment = deployment
+
+    # -- chain facts ---------------------------------------------------------------------
+
+    @property
+    def head(self) -> BlockHeaderAPI:
+        """The latest mined block header."""
+        header: BlockHeaderAPI = self._backend.chain.get_canonical_head()
+        return header
+
+
+def _provider(tester: Any, endpoints: dict[str, Any]) -> Any:
+    from ._backend import DevChainProvider
+
+    return DevChainProvider(ethereum_tester=tester, api_endpoints=endpoints)
+
+
+def _load_or_create_keys(path: Path, db: SqliteDB) -> list[bytes]:
+    from ._backend import has_genesis
+
+    if path.exists():
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return [bytes.fromhex(k.removeprefix("0x")) for k in data["private_keys"]]
+    if has_genesis(db):
+        raise RuntimeError(f"{path} is missing: the genesis accounts of this chain are lost")
+    keys = [secrets.token_bytes(32) for _ in range(GENESIS_ACCOUNTS)]
+    doc = {
+        "note": "Keys of this dev chain's pre-funded accounts. Dev chain only: never use on a real network.",
+        "private_keys": ["0x" + k.hex() for k in keys],
+    }
+    _write_atomic(path, (json.dumps(doc, indent=2) + "\n").encode(), mode=0o600)
+    return keys
+
+
+def _write_atomic(path: Path, data: bytes, *, mode: int) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    try:
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+
+
+def _lock(path: Path) -> int | None:
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory locks here; one process per home is the rule
+        return None
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise ChainLocked(f"the dev chain in {path.parent} is open elsewhere") from None
+    return fd
+
+
+def _unlock(fd: int | None) -> None:
+    if fd is not None:
+        os.close(fd)  # closing the descriptor releases the flock

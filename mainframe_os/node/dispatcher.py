@@ -1,0 +1,168 @@
+"""JSON-RPC 2.0 dispatcher: parses, validates, checks access, calls, and maps errors.
+
+It is the only place that turns exceptions into wire errors: a user-facing `RpcError` keeps its
+message; anything else becomes -32603 and its traceback goes to the log only. Params are never
+logged (they may hold passwords or keys).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+from . import errors as E
+from .context import CallerContext
+from .params import bind
+from .registry import REGISTRY, Method, Registry
+
+if TYPE_CHECKING:
+    from .node import Node
+
+log = logging.getLogger("mainframe_os.rpc")
+
+MAX_MESSAGE_BYTES = 1 << 20
+MAX_BATCH = 100
+
+
+class RateLimiter:
+    """A token bucket per app: a page flooding the bridge gets errors, not the launcher's time."""
+
+    def __init__(self, rate: float = 200.0, burst: int = 400) -> None:
+        self.rate, self.burst = rate, burst
+        self._buckets: dict[str, tuple[float, float]] = {}
+
+    def allow(self, key: str) -> bool:
+        now = time.monotonic()
+        tokens, last = self._buckets.get(key, (float(self.burst), now))
+        tokens = min(self.burst, tokens + (now - last) * self.rate)
+        if tokens < 1:
+            self._buckets[key] = (tokens, now)
+            return False
+        self._buckets[key] = (tokens - 1, now)
+        return True
+
+
+class Dispatcher:
+    def __init__(self, node: Node, registry: Registry = REGISTRY) -> None:
+        self.node = node
+        self.registry = registry
+        self.rate_limiter = RateLimiter()
+
+    # -- wire entry points ----------------------------------------------------------------------
+
+    async def handle_text(self, text: str | bytes, ctx: CallerContext) -> str | None:
+        """One wire message in, one wire message out (None for notifications only)."""
+        if len(text) > MAX_MESSAGE_BYTES:
+            return _dump(_error_response(None, E.InvalidRequest("Message too large")))
+        try:
+            msg = json.loads(text)
+        except (ValueError, RecursionError):
+            return _dump(_error_response(None, E.ParseError()))
+        out = await self.handle_message(msg, ctx)
+        return None if out is None else _dump(out)
+
+    async def handle_message(self, msg: Any, ctx: CallerContext) -> Any:
+        if isinstance(msg, list):
+            if not msg:
+                return _error_response(None, E.InvalidRequest("Empty batch"))
+            if len(msg) > MAX_BATCH:
+                return _error_response(None, E.InvalidRequest(f"Batch larger than {MAX_BATCH}"))
+            results = [await self._handle_one(m, ctx) for m in msg]
+            results = [r for r in results if r is not None]
+            return results or None
+        return await self._handle_one(msg, ctx)
+
+    # -- one request ----------------------------------------------------------------------------
+
+    async def _handle_one(self, msg: Any, ctx: CallerContext) -> dict[str, Any] | None:
+        if not isinstance(msg, dict):
+            return _error_response(None, E.InvalidRequest())
+        req_id = msg.get("id")
+        if req_id is not None and not isinstance(req_id, (str, int, float)) or isinstance(req_id, bool):
+            return _error_response(None, E.InvalidRequest("Invalid id"))
+        is_notification = "id" not in msg
+        if msg.get("jsonrpc") != "2.0" or not isinstance(msg.get("method"), str):
+            return _error_response(req_id, E.InvalidRequest())
+        try:
+            result = await self.call(msg["method"], msg.get("params"), ctx)
+        except Exception as exc:  # noqa: BLE001 - the edge where every error becomes a response
+            if is_notification:
+                return None
+            return _error_response(req_id, self.to_rpc_error(exc, msg["method"]))
+        if is_notification:
+            return None
+        return {"jsonrpc": "2.0", "id": req_id, "result": result}
+
+    async def call(self, name: str, params: Any, ctx: CallerContext) -> Any:
+        """Call a method as `ctx`; raises RpcError (or whatever the handler raised)."""
+        if not ctx.trusted and not self.rate_limiter.allow(ctx.label):
+            raise E.RateLimited()
+        m = self.registry.get(name)
+        if m is None:
+            raise E.MethodNotFound(f"Method not found: {name[:80]}")
+        await self.check_access(m, ctx, params)
+        kwargs = bind(m.params, params)
+        if m.needs_vault and self.node.vault is None:
+            raise E.NoVaultOpen()
+        log.debug("call %s by %s", name, ctx.label)
+        return await m.handler(self.node, ctx, **kwargs)
+
+    async def check_access(self, m: Method, ctx: CallerContext, params: Any) -> None:
+        if ctx.trusted or m.access.kind == "public":
+            return
+        if m.access.kind == "trusted":
+            raise E.Unauthorized(f"{m.name} is not available to apps")
+        await self.node.permissions.require(ctx, m, params)
+
+    def to_rpc_error(self, exc: BaseException, method_name: str) -> E.RpcError:
+        if isinstance(exc, E.RpcError):
+            return exc
+        mapped = map_library_error(exc)
+        if mapped is not None:
+            return mapped
+        log.error("internal error in %s", method_name[:80], exc_info=exc)
+        return E.InternalError()
+
+
+def map_library_error(exc: BaseException) -> E.RpcError | None:
+    """Errors of our own libraries (vault, chain) that carry a user-facing meaning."""
+    import vault
+
+    table: list[tuple[type[BaseException], type[E.RpcError]]] = [
+        (vault.WrongPassword, E.WrongPasswordError),
+        (vault.VaultNotFound, E.VaultNotFoundError),
+        (vault.VaultExists, E.VaultExistsError),
+        (vault.InvalidVaultName, E.InvalidVaultNameError),
+        (vault.BackupError, E.BackupRpcError),
+        (vault.KeyringUnavailable, E.KeyringError),
+        (vault.CorruptVault, E.VaultCorruptError),
+        (vault.VaultLocked, E.NoVaultOpen),
+        (vault.VaultError, E.VaultRpcError),
+    ]
+    for lib_exc, rpc_exc in table:
+        if isinstance(exc, lib_exc):
+            # vault errors are written to be shown: they never carry secrets
+            return rpc_exc(str(exc) or None)
+    for mapper in _extra_mappers:
+        mapped = mapper(exc)
+        if mapped is not None:
+            return mapped
+    return None
+
+
+_extra_mappers: list[Any] = []
+
+
+def add_error_mapper(fn: Any) -> None:
+    """Later services (chain, apps) map their library errors here."""
+    _extra_mappers.append(fn)
+
+
+def _error_response(req_id: Any, err: E.RpcError) -> dict[str, Any]:
+    return {"jsonrpc": "2.0", "id": req_id, "error": err.to_json()}
+
+
+def _dump(obj: Any) -> str:
+    return json.dumps(obj, separators=(",", ":"))

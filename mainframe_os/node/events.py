@@ -1,0 +1,92 @@
+"""Typed events the node emits; screens and app bridges subscribe and decide what to refresh.
+
+The node never calls a widget: it says what changed, once, here.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any, TypeVar
+
+log = logging.getLogger("mainframe_os.events")
+
+
+@dataclass(frozen=True)
+class Event:
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+    def to_json(self) -> dict[str, Any]:
+        return {"event": self.name, **asdict(self)}
+
+
+@dataclass(frozen=True)
+class VaultOpened(Event):
+    vault: str
+
+
+@dataclass(frozen=True)
+class VaultLocked(Event):
+    vault: str
+
+
+@dataclass(frozen=True)
+class VaultsChanged(Event):
+    """A vault was created, deleted or restored."""
+
+
+@dataclass(frozen=True)
+class IdentitiesChanged(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class ActiveIdentityChanged(Event):
+    identity_id: str | None
+
+
+@dataclass(frozen=True)
+class ContactsChanged(Event):
+    identity_id: str
+
+
+@dataclass(frozen=True)
+class Notification(Event):
+    """Something to tell the user (payment received, transaction confirmed, ...)."""
+
+    title: str
+    body: str
+    kind: str = "info"
+    source: str = "node"
+
+
+E = TypeVar("E", bound=Event)
+Listener = Callable[[Any], None]
+
+
+class EventBus:
+    def __init__(self) -> None:
+        self._listeners: dict[type[Event], list[Listener]] = {}
+
+    def subscribe(self, event_type: type[E], fn: Callable[[E], None]) -> Callable[[], None]:
+        """Listen for `event_type` (and its subclasses); returns an unsubscribe function."""
+        fns = self._listeners.setdefault(event_type, [])
+        fns.append(fn)
+
+        def unsubscribe() -> None:
+            if fn in fns:
+                fns.remove(fn)
+
+        return unsubscribe
+
+    def emit(self, event: Event) -> None:
+        for etype, fns in list(self._listeners.items()):
+            if isinstance(event, etype):
+                for fn in list(fns):
+                    try:
+                        fn(event)
+                    except Exception:  # noqa: BLE001 - one broken listener must not stop the others
+                        log.exception("event listener failed for %s", event.name)

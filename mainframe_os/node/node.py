@@ -1,0 +1,124 @@
+"""The embedded node: one object holding the open vault, the event bus, the prompter and the
+dispatcher. Runs on asyncio without Qt; the GUI, the CLI, the socket server and tests all talk
+to it through `call`/`handle_text`.
+
+    node = Node(home)
+    await node.call("vault_unlock", {"name": "main", "password": pw})
+    await node.call("identity_create", {"displayName": "Alice"})
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from . import errors as E
+from .context import CallerContext
+from .dispatcher import Dispatcher
+from .events import EventBus, VaultLocked
+from .paths import HomePaths
+from .permissions import DenyAppsPolicy, PermissionPolicy
+from .prompter import Prompter, RejectAllPrompter
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    import vault as vaultlib
+
+T = TypeVar("T")
+log = logging.getLogger("mainframe_os.node")
+
+
+class Node:
+    def __init__(self, home: str | os.PathLike[str] | None = None, prompter: Prompter | None = None) -> None:
+        self.paths = HomePaths.resolve(home).ensure()
+        self.events = EventBus()
+        self.prompter: Prompter = prompter or RejectAllPrompter()
+        self.permissions: PermissionPolicy = DenyAppsPolicy()
+        self.dispatcher = Dispatcher(self)
+        self.vault: vaultlib.Vault | None = None
+        # SQLite connections belong to the thread that opened them, and the KDF must not block
+        # the loop: every vault operation runs on this one worker thread, in order.
+        self._vault_thread = ThreadPoolExecutor(1, thread_name_prefix="mfos-vault")
+        # Feature services (wallet, chain, apps) keep their per-node state here, created lazily.
+        self.services: dict[str, Any] = {}
+        self._closed = False
+
+    # -- calling methods ------------------------------------------------------------------------
+
+    async def call(self, method: str, params: Any = None, ctx: CallerContext | None = None) -> Any:
+        """Call a method directly (in-process transport). Raises RpcError subclasses."""
+        try:
+            return await self.dispatcher.call(method, params, ctx or CallerContext.launcher())
+        except E.RpcError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - same translation as on the wire
+            raise self.dispatcher.to_rpc_error(exc, method) from exc
+
+    async def handle_text(self, text: str | bytes, ctx: CallerContext) -> str | None:
+        return await self.dispatcher.handle_text(text, ctx)
+
+    # -- the vault ------------------------------------------------------------------------------
+
+    @property
+    def store(self) -> vaultlib.VaultStore:
+        if "vault_store" not in self.services:
+            from vault import VaultStore
+
+            self.services["vault_store"] = VaultStore(self.paths.vaults)
+        return self.services["vault_store"]
+
+    async def on_vault_thread(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._vault_thread, fn, *args)
+
+    async def db(self, fn: Callable[[Session], T]) -> T:
+        """Run `fn(session)` in the open vault, committed when it returns."""
+        v = self.require_vault()
+
+        def run() -> T:
+            with v.session() as s:
+                return fn(s)
+
+        return await self.on_vault_thread(run)
+
+    def require_vault(self) -> vaultlib.Vault:
+        if self.vault is None:
+            raise E.NoVaultOpen()
+        return self.vault
+
+    async def set_open_vault(self, v: vaultlib.Vault | None) -> None:
+        """Make `v` the open vault, locking and closing the previous one."""
+        old, self.vault = self.vault, v
+        if old is not None and old is not v:
+            await self.on_vault_thread(old.close)
+            self._forget_vault_state()
+            self.events.emit(VaultLocked(old.name))
+
+    def _forget_vault_state(self) -> None:
+        for key in [k for k in self.services if k.startswith("vault:")]:
+            svc = self.services.pop(key)
+            if hasattr(svc, "close"):
+                svc.close()
+
+    async def lock(self) -> None:
+        await self.set_open_vault(None)
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        await self.lock()
+        for svc in list(self.services.values()):
+            if hasattr(svc, "close"):
+                try:
+                    svc.close()
+                except Exception:  # noqa: BLE001
+                    log.exception("closing a service failed")
+        self.services.clear()
+        self._vault_thread.shutdown(wait=True)

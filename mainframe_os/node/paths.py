@@ -1,0 +1,59 @@
+"""Where everything lives: one home folder, overridable for tests and several instances."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def default_home() -> Path:
+    env = os.environ.get("MAINFRAME_OS_HOME")
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("mainframe-os", appauthor=False))
+
+
+@dataclass(frozen=True)
+class HomePaths:
+    root: Path
+
+    @classmethod
+    def resolve(cls, home: str | os.PathLike[str] | None = None) -> HomePaths:
+        return cls(Path(home).expanduser().resolve() if home else default_home().resolve())
+
+    @property
+    def vaults(self) -> Path:
+        return self.root / "vaults"
+
+    @property
+    def apps(self) -> Path:
+        return self.root / "apps"
+
+    @property
+    def chain(self) -> Path:
+        return self.root / "chain"
+
+    @property
+    def files(self) -> Path:
+        return self.root / "files"
+
+    @property
+    def logs(self) -> Path:
+        return self.root / "logs"
+
+    @property
+    def run(self) -> Path:
+        return self.root / "run"
+
+    @property
+    def socket(self) -> Path:
+        return self.run / "node.sock"
+
+    def ensure(self) -> HomePaths:
+        for p in (self.root, self.vaults, self.run, self.logs):
+            p.mkdir(parents=True, exist_ok=True)
+            os.chmod(p, 0o700)
+        return self

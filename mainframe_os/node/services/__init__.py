@@ -1,0 +1,1 @@
+"""Node services: each module declares its RPC methods in the registry."""

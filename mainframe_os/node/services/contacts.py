@@ -1,0 +1,148 @@
+"""contacts_* methods: the people an identity knows, added from their contact cards."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+from .. import errors as E
+from ..cards import ContactCard
+from ..events import ContactsChanged
+from ..params import Param
+from ..registry import method
+from .identities import clean_name, require_identity
+
+MAX_CONTACTS_PAGE = 100_000
+
+
+def contact_json(c: Any) -> dict[str, Any]:
+    card = ContactCard(c.display_name, c.sign_public, c.box_public)
+    return {
+        "id": c.id,
+        "identityId": c.identity_id,
+        "displayName": c.display_name,
+        "signPublicKey": c.sign_public.hex(),
+        "boxPublicKey": c.box_public.hex(),
+        "card": card.encode(),
+        "addedAt": c.added_at,
+    }
+
+
+@method(
+    "contacts_add",
+    Param("card", max_length=4096),
+    Param("identityId", required=False),
+    Param("displayName", required=False, max_length=256),
+)
+async def contacts_add(node: Any, ctx: Any, card: str, identityId: str | None, displayName: str | None) -> dict[str, Any]:
+    """Add a contact from their card, to the given (or active) identity."""
+    from sqlalchemy import select
+
+    from vault.models import Contact, Identity
+
+    parsed = ContactCard.decode(card)
+    ident = await require_identity(node, ctx, identityId)
+    name = clean_name(displayName or parsed.display_name, "contact name")
+
+    def add(s: Any) -> dict[str, Any]:
+        own = s.get(Identity, ident)
+        from .identities import card_for
+
+        if card_for(own).sign_public == parsed.sign_public:
+            raise E.ContactRpcError("That is your own card")
+        dup = s.scalars(
+            select(Contact).where(Contact.identity_id == ident, Contact.sign_public == parsed.sign_public)
+        ).first()
+        if dup is not None:
+            raise E.ContactExists(f"That contact is already in your list as '{dup.display_name}'")
+        c = Contact(
+            id=uuid.uuid4().hex,
+            identity_id=ident,
+            display_name=name,
+            sign_public=parsed.sign_public,
+            box_public=parsed.box_public,
+            added_at=time.time(),
+        )
+        s.add(c)
+        s.flush()
+        return contact_json(c)
+
+    out = await node.db(add)
+    node.events.emit(ContactsChanged(ident))
+    return out
+
+
+@method(
+    "contacts_list",
+    Param("identityId", required=False),
+    Param("query", required=False, max_length=256),
+)
+async def contacts_list(node: Any, ctx: Any, identityId: str | None, query: str | None) -> list[dict[str, Any]]:
+    """The identity's contacts, by name; `query` filters by a part of the name."""
+    from sqlalchemy import select
+
+    from vault.models import Contact
+
+    ident = await require_identity(node, ctx, identityId)
+    stmt = select(Contact).where(Contact.identity_id == ident)
+    if query:
+        like = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(Contact.display_name.ilike(like, escape="\\"))
+    stmt = stmt.order_by(Contact.display_name, Contact.added_at).limit(MAX_CONTACTS_PAGE)
+    return await node.db(lambda s: [contact_json(c) for c in s.scalars(stmt)])
+
+
+async def _contact(node: Any, ctx: Any, contact_id: str) -> Any:
+    from vault.models import Contact
+
+    ident = await require_identity(node, ctx) if ctx.identity_id else None
+
+    def find(s: Any) -> tuple[str, str] | None:
+        c = s.get(Contact, contact_id)
+        if c is None or (ident is not None and c.identity_id != ident):
+            return None
+        return c.id, c.identity_id
+
+    found = await node.db(find)
+    if found is None:
+        raise E.ContactNotFound()
+    return found
+
+
+@method("contacts_get", Param("id"))
+async def contacts_get(node: Any, ctx: Any, id: str) -> dict[str, Any]:
+    """One contact."""
+    from vault.models import Contact
+
+    cid, _ = await _contact(node, ctx, id)
+    return await node.db(lambda s: contact_json(s.get(Contact, cid)))
+
+
+@method("contacts_rename", Param("id"), Param("displayName", max_length=256))
+async def contacts_rename(node: Any, ctx: Any, id: str, displayName: str) -> dict[str, Any]:
+    """Give a contact another name (only in your list)."""
+    from vault.models import Contact
+
+    cid, ident = await _contact(node, ctx, id)
+    name = clean_name(displayName, "contact name")
+
+    def rename(s: Any) -> dict[str, Any]:
+        c = s.get(Contact, cid)
+        c.display_name = name
+        return contact_json(c)
+
+    out = await node.db(rename)
+    node.events.emit(ContactsChanged(ident))
+    return out
+
+
+@method("contacts_remove", Param("id"))
+async def contacts_remove(node: Any, ctx: Any, id: str) -> bool:
+    """Remove a contact from the identity's list."""
+    from vault.models import Contact
+
+    cid, ident = await _contact(node, ctx, id)
+    await node.db(lambda s: s.delete(s.get(Contact, cid)))
+    node.events.emit(ContactsChanged(ident))
+    return True

@@ -1,0 +1,224 @@
+"""vault_* methods: create, unlock, lock, change password, back up, restore and wipe vaults.
+
+All trusted-only: an app never sees a vault method. Slow work (Argon2id, backup encryption)
+runs on the node's vault thread, so the event loop and the window stay responsive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .. import errors as E
+from ..events import Event, VaultOpened, VaultsChanged
+from ..params import Param
+from ..registry import method
+
+MIN_PASSWORD = 8
+
+
+@dataclass(frozen=True)
+class BackupProgress(Event):
+    operation: str  # "backup" | "restore"
+    done: int
+    total: int
+
+
+def _check_new_password(pw: str) -> None:
+    if len(pw) < MIN_PASSWORD:
+        raise E.InvalidParams(f"The password must be at least {MIN_PASSWORD} characters long")
+
+
+def _progress(node: Any, operation: str) -> Any:
+    loop = asyncio.get_running_loop()
+
+    def report(done: int, total: int) -> None:
+        loop.call_soon_threadsafe(node.events.emit, BackupProgress(operation, done, total))
+
+    return report
+
+
+@method("vault_list", needs_vault=False)
+async def vault_list(node: Any, ctx: Any) -> list[dict[str, Any]]:
+    """The vaults on this machine (names only: their content stays encrypted)."""
+    infos = await node.on_vault_thread(node.store.list)
+    open_name = node.vault.name if node.vault is not None else None
+    return [{"name": i.name, "createdAt": i.created_at, "open": i.name == open_name} for i in infos]
+
+
+@method(
+    "vault_create",
+    Param("name"),
+    Param("password", secret=True),
+    Param("remember", "boolean", required=False, default=False),
+    needs_vault=False,
+)
+async def vault_create(node: Any, ctx: Any, name: str, password: str, remember: bool) -> dict[str, Any]:
+    """Create a vault protected by `password` and open it."""
+    _check_new_password(password)
+    v = await node.on_vault_thread(node.store.create, name, password)
+    await node.set_open_vault(v)
+    if remember:
+        await node.on_vault_thread(v.remember_on_device)
+    node.events.emit(VaultsChanged())
+    node.events.emit(VaultOpened(v.name))
+    return {"name": v.name}
+
+
+@method(
+    "vault_unlock",
+    Param("name"),
+    Param("password", secret=True),
+    Param("remember", "boolean", required=False, default=None),
+    needs_vault=False,
+)
+async def vault_unlock(node: Any, ctx: Any, name: str, password: str, remember: bool | None) -> dict[str, Any]:
+    """Unlock a vault with its password and make it the open vault."""
+    v = await node.on_vault_thread(node.store.open, name)
+    await node.on_vault_thread(v.unlock, password)
+    await node.set_open_vault(v)
+    if remember is True:
+        await node.on_vault_thread(v.remember_on_device)
+    elif remember is False:
+        await node.on_vault_thread(_forget_quietly, v)
+    node.events.emit(VaultOpened(v.name))
+    return {"name": v.name}
+
+
+def _forget_quietly(v: Any) -> None:
+    import vault
+
+    try:
+        v.forget_on_device()
+    except vault.KeyringUnavailable:
+        pass
+
+
+@method("vault_unlockRemembered", Param("name"), needs_vault=False)
+async def vault_unlock_remembered(node: Any, ctx: Any, name: str) -> dict[str, Any]:
+    """Unlock a vault with the key remembered in the OS keyring, if there is one."""
+    v = await node.on_vault_thread(node.store.unlock_remembered, name)
+    if v is None:
+        return {"name": name, "unlocked": False}
+    await node.set_open_vault(v)
+    node.events.emit(VaultOpened(v.name))
+    return {"name": v.name, "unlocked": True}
+
+
+@method("vault_lock", needs_vault=False)
+async def vault_lock(node: Any, ctx: Any) -> bool:
+    """Lock the open vault: keys leave memory until the next unlock."""
+    await node.lock()
+    return True
+
+
+@method("vault_keyringAvailable", needs_vault=False)
+async def vault_keyring_available(node: Any, ctx: Any) -> bool:
+    """Whether "remember on this device" can be offered."""
+    return bool(await node.on_vault_thread(node.store.keyring_available))
+
+
+@method("vault_setRemember", Param("enabled", "boolean"))
+async def vault_set_remember(node: Any, ctx: Any, enabled: bool) -> bool:
+    """Remember (or forget) the open vault's unlock in the OS keyring."""
+    v = node.require_vault()
+    await node.on_vault_thread(v.remember_on_device if enabled else v.forget_on_device)
+    return enabled
+
+
+@method(
+    "vault_changePassword",
+    Param("oldPassword", secret=True),
+    Param("newPassword", secret=True),
+    Param("name", required=False),
+    needs_vault=False,
+)
+async def vault_change_password(
+    node: Any, ctx: Any, oldPassword: str, newPassword: str, name: str | None
+) -> bool:
+    """Change a vault's password (only its header is rewritten)."""
+    _check_new_password(newPassword)
+    if name is None or (node.vault is not None and node.vault.name == name):
+        v = node.require_vault()
+    else:
+        v = await node.on_vault_thread(node.store.open, name)
+    await node.on_vault_thread(v.change_password, oldPassword, newPassword)
+    return True
+
+
+@method("vault_delete", Param("name"), Param("confirm", required=False), needs_vault=False)
+async def vault_delete(node: Any, ctx: Any, name: str, confirm: str | None) -> bool:
+    """Wipe a vault from this machine. `confirm` must repeat the vault's name."""
+    if confirm != name:
+        raise E.ConfirmationRequired("To delete a vault, confirm by typing its name")
+    if not await node.on_vault_thread(node.store.exists, name):
+        raise E.VaultNotFoundError()
+    if node.vault is not None and node.vault.name == name:
+        await node.lock()
+    v = await node.on_vault_thread(node.store.open, name)
+    await node.on_vault_thread(_forget_quietly, v)
+    await node.on_vault_thread(v.close)
+    await node.on_vault_thread(node.store.delete, name)
+    node.events.emit(VaultsChanged())
+    return True
+
+
+@method("vault_backup", Param("path"), Param("password", secret=True))
+async def vault_backup(node: Any, ctx: Any, path: str, password: str) -> dict[str, Any]:
+    """Back up the open vault to one encrypted file (the vault password or a backup password)."""
+    v = node.require_vault()
+    dest = Path(path).expanduser()
+    if dest.is_dir():
+        raise E.InvalidParams("The backup path is a folder: give a file name")
+    report = _progress(node, "backup")
+    await node.on_vault_thread(lambda: node.store.backup(v, dest, password, progress=report))
+    return {"path": str(dest), "size": dest.stat().st_size}
+
+
+@method("vault_inspectBackup", Param("path"), needs_vault=False)
+async def vault_inspect_backup(node: Any, ctx: Any, path: str) -> dict[str, Any]:
+    """Check that a file is a whole backup, without its password."""
+    info = await node.on_vault_thread(node.store.inspect_backup, Path(path).expanduser())
+    return {"formatVersion": info.format_version, "createdAt": info.created_at, "size": info.size}
+
+
+@method(
+    "vault_restore",
+    Param("path"),
+    Param("password", secret=True),
+    Param("as", required=False),
+    Param("overwrite", "boolean", required=False, default=False),
+    needs_vault=False,
+)
+async def vault_restore(node: Any, ctx: Any, path: str, password: str, overwrite: bool, **kw: Any) -> dict[str, Any]:
+    """Restore a vault from a backup file; never replaces an existing vault unless asked."""
+    as_name = kw.get("as")
+    src = Path(path).expanduser()
+    if not src.is_file():
+        raise E.BackupRpcError("No backup file at that path")
+    if overwrite and node.vault is not None and as_name in (None, node.vault.name):
+        await node.lock()  # the open vault may be the one replaced
+    report = _progress(node, "restore")
+    info = await node.on_vault_thread(
+        lambda: node.store.restore(src, password, as_name=as_name, overwrite=overwrite, progress=report)
+    )
+    node.events.emit(VaultsChanged())
+    return {"name": info.name}
+
+
+@method("vault_verifyPassword", Param("password", secret=True))
+async def vault_verify_password(node: Any, ctx: Any, password: str) -> bool:
+    """Check the open vault's password (before it encrypts a backup, say); WrongPassword if not."""
+    v = node.require_vault()
+
+    def verify() -> None:
+        probe = node.store.open(v.name)
+        try:
+            probe.unlock(password)
+        finally:
+            probe.close()
+
+    await node.on_vault_thread(verify)
+    return True

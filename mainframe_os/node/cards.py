@@ -1,6 +1,9 @@
 """Contact cards: a short text anyone can paste in a chat to let others add them as a contact.
 
-    mfc1.<base32 of: version(1) | sign_pk(32) | box_pk(32) | name(utf-8)>.<checksum>
+    mfc1.<base32 of: version(1) | sign_pk(32) | box_pk(32) | [v2: n(1) | eth address(n)] | name(utf-8)>.<checksum>
+
+Version 2 adds the identity's default Ethereum address (n = 20, or 0 when it has no wallet),
+so a contact can be paid; version 1 cards still decode.
 
 The checksum (4 bytes of BLAKE2b over the payload, base32) catches a typo or a truncated paste;
 it is not a signature: trust in the name comes from how the card reached you.
@@ -15,7 +18,7 @@ from dataclasses import dataclass
 from .errors import InvalidCard
 
 PREFIX = "mfc1"
-VERSION = 1
+VERSION = 2
 MAX_NAME_BYTES = 128
 
 
@@ -24,10 +27,12 @@ class ContactCard:
     display_name: str
     sign_public: bytes  # Ed25519
     box_public: bytes  # X25519
+    eth_address: bytes | None = None  # 20 bytes, when the identity has a wallet
 
     def encode(self) -> str:
         name = self.display_name.encode("utf-8")[:MAX_NAME_BYTES]
-        payload = bytes([VERSION]) + self.sign_public + self.box_public + name
+        addr = self.eth_address or b""
+        payload = bytes([VERSION]) + self.sign_public + self.box_public + bytes([len(addr)]) + addr + name
         return f"{PREFIX}.{_b32(payload)}.{_b32(_checksum(payload))}"
 
     @classmethod
@@ -41,13 +46,19 @@ class ContactCard:
             raise InvalidCard("The contact card has characters that do not belong in it") from None
         if _checksum(payload) != check:
             raise InvalidCard("The contact card's checksum does not match: it was mistyped or cut short")
-        if len(payload) < 65 or payload[0] != VERSION:
+        if len(payload) < 65 or payload[0] not in (1, 2):
             raise InvalidCard("This contact card's version is not supported")
+        rest, addr = payload[65:], None
+        if payload[0] == 2:
+            n = rest[0] if rest else -1
+            if n not in (0, 20) or len(rest) < 1 + n:
+                raise InvalidCard("The contact card's address is damaged")
+            addr, rest = (rest[1 : 1 + n] or None), rest[1 + n :]
         try:
-            name = payload[65:].decode("utf-8")
+            name = rest.decode("utf-8")
         except UnicodeDecodeError:
             raise InvalidCard("The contact card's name is not readable text") from None
-        return cls(name.strip() or "Unnamed", payload[1:33], payload[33:65])
+        return cls(name.strip() or "Unnamed", payload[1:33], payload[33:65], addr)
 
 
 def _checksum(payload: bytes) -> bytes:

@@ -90,3 +90,8 @@ class EventBus:
                         fn(event)
                     except Exception:  # noqa: BLE001 - one broken listener must not stop the others
                         log.exception("event listener failed for %s", event.name)
+
+
+@dataclass(frozen=True)
+class WalletsChanged(Event):
+    """A wallet, account, default account or token list changed."""

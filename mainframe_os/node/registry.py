@@ -33,6 +33,7 @@ SERVICE_MODULES = (
     "mainframe_os.node.services.vaults",
     "mainframe_os.node.services.identities",
     "mainframe_os.node.services.contacts",
+    "mainframe_os.node.services.wallet",
 )
 
 

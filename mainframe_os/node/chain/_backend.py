@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import cache
 from typing import Any
 
 from eth.chains.base import MiningChain
@@ -21,7 +22,8 @@ from eth_utils.toolz import assoc
 
 from .sqlitedb import SqliteDB
 
-__all__ = ["DevChainProvider", "PersistentPyEVMBackend", "api_endpoints", "has_genesis"]
+# DevChainProvider is built on first access (module __getattr__) so web3 loads only when used.
+__all__ = ["DevChainProvider", "PersistentPyEVMBackend", "api_endpoints", "has_genesis"]  # noqa: F822
 
 
 def _chain_class(chain_id: int) -> type[MiningChain]:
@@ -102,7 +104,22 @@ class PersistentPyEVMBackend(PyEVMBackend):
             parent = self.chain.get_canonical_head()
             self.chain.set_header_timestamp(max(parent.timestamp + 1, int(time.time())))
 
+    def _check_chain_id(self, raw_transaction: bytes) -> None:
+        # py-evm does not check a typed transaction's chain id against the chain; a real node
+        # does, and a wallet bug that signs for the wrong chain must fail here too.
+        from eth_tester.exceptions import ValidationError
+
+        tx = self.chain.get_vm().get_transaction_builder().decode(raw_transaction)
+        chain_id = getattr(tx, "chain_id", None)
+        if chain_id is None and tx.v >= 35:  # legacy EIP-155: v = chain_id * 2 + 35/36
+            chain_id = (tx.v - 35) // 2
+        if chain_id is not None and chain_id != self.chain.chain_id:
+            raise ValidationError(
+                f"invalid chain id {chain_id}: this chain is {self.chain.chain_id}"
+            )
+
     def send_raw_transaction(self, raw_transaction: bytes) -> bytes:
+        self._check_chain_id(raw_transaction)
         with self._writing():
             self._refresh_pending_timestamp()
             tx_hash: bytes = super().send_raw_transaction(raw_transaction)
@@ -154,8 +171,9 @@ def _revert_data(exc: BaseException) -> bytes | None:
     return None
 
 
+@cache
 def _provider_class() -> type[Any]:
-    from eth_tester.exceptions import TransactionFailed
+    from eth_tester.exceptions import TransactionFailed, ValidationError
     from web3 import EthereumTesterProvider
 
     class DevChainProvider(EthereumTesterProvider):
@@ -179,6 +197,11 @@ def _provider_class() -> type[Any]:
                 data = _revert_data(exc)
                 if data is not None:
                     error["data"] = "0x" + data.hex()
+                return {"id": self._current_request_id, "jsonrpc": "2.0", "error": error}
+            except ValidationError as exc:
+                # A rejected transaction (bad chain id, nonce, funds): an RPC error as a node
+                # gives, so web3 raises Web3RPCError with the message.
+                error = {"code": -32000, "message": str(exc)}
                 return {"id": self._current_request_id, "jsonrpc": "2.0", "error": error}
 
     return DevChainProvider

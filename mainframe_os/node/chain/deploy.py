@@ -109,9 +109,7 @@ def deploy_all(w3: Web3, deployer_key: bytes | str, *, timeout: float = 60.0) ->
 
     def create(name: str, *args: Any) -> str:
         # The address follows from (deployer, nonce): no need to wait for the receipt.
-        address = _Web3.to_checksum_address(
-            _create_address(bytes.fromhex(me[2:]), nonce)
-        )
+        address = _Web3.to_checksum_address(_create_address(bytes.fromhex(me[2:]), nonce))
         factory = w3.eth.contract(abi=abi_of(name), bytecode=bytecode_of(name))
         data = factory.constructor(*args).data_in_transaction
         send(name, {"data": data, "gas": _GAS[name]})

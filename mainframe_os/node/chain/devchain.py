@@ -89,9 +89,13 @@ class DevChain:
             db = SqliteDB(folder / _DB_FILE)
             try:
                 keys = _load_or_create_keys(folder / _KEYS_FILE, db)
-                backend = PersistentPyEVMBackend.open(db, keys, chain_id=DEV_CHAIN_ID,
-                                                      genesis_balance=GENESIS_BALANCE,
-                                                      gas_limit=GAS_LIMIT)
+                backend = PersistentPyEVMBackend.open(
+                    db,
+                    keys,
+                    chain_id=DEV_CHAIN_ID,
+                    genesis_balance=GENESIS_BALANCE,
+                    gas_limit=GAS_LIMIT,
+                )
                 tester = EthereumTester(backend=backend, auto_mine_transactions=True)
                 provider = _provider(tester, api_endpoints(DEV_CHAIN_ID))
                 w3 = Web3(provider)
@@ -197,7 +201,8 @@ def _load_or_create_keys(path: Path, db: SqliteDB) -> list[bytes]:
         raise RuntimeError(f"{path} is missing: the genesis accounts of this chain are lost")
     keys = [secrets.token_bytes(32) for _ in range(GENESIS_ACCOUNTS)]
     doc = {
-        "note": "Keys of this dev chain's pre-funded accounts. Dev chain only: never use on a real network.",
+        "note": "Keys of this dev chain's pre-funded accounts. "
+        "Dev chain only: never use them on a real network.",
         "private_keys": ["0x" + k.hex() for k in keys],
     }
     _write_atomic(path, (json.dumps(doc, indent=2) + "\n").encode(), mode=0o600)

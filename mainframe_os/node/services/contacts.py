@@ -16,9 +16,41 @@ from .identities import clean_name, require_identity
 MAX_CONTACTS_PAGE = 100_000
 
 
+def _checksum(raw: bytes | None) -> str | None:
+    if raw is None:
+        return None
+    from eth_utils import to_checksum_address
+
+    return str(to_checksum_address(raw))
+
+
+async def contact_address(node: Any, identity_id: str, ref: str) -> tuple[str, str]:
+    """A contact (by id, id prefix or exact name) of `identity_id` -> (address, name) to pay."""
+    from sqlalchemy import select
+
+    from vault.models import Contact
+
+    def find(s: Any) -> list[tuple[str | None, str]]:
+        rows = s.scalars(select(Contact).where(Contact.identity_id == identity_id)).all()
+        hits = [c for c in rows if c.id == ref] or [c for c in rows if c.id.startswith(ref.lower()) or c.display_name == ref]
+        return [(c.eth_address, c.display_name) for c in hits]
+
+    hits = await node.db(find)
+    if not hits:
+        raise E.ContactNotFound(f"No contact or address matches '{ref[:64]}'")
+    if len(hits) > 1:
+        raise E.ContactRpcError(f"'{ref[:64]}' matches several contacts: use the contact id")
+    address, name = hits[0]
+    if address is None:
+        raise E.ContactRpcError(f"{name} has no Ethereum address on their card: ask them for a new card")
+    return address, name
+
+
 def contact_json(c: Any) -> dict[str, Any]:
-    card = ContactCard(c.display_name, c.sign_public, c.box_public)
+    addr = bytes.fromhex(c.eth_address[2:]) if c.eth_address else None
+    card = ContactCard(c.display_name, c.sign_public, c.box_public, addr)
     return {
+        "address": c.eth_address,
         "id": c.id,
         "identityId": c.identity_id,
         "displayName": c.display_name,
@@ -62,6 +94,7 @@ async def contacts_add(node: Any, ctx: Any, card: str, identityId: str | None, d
             display_name=name,
             sign_public=parsed.sign_public,
             box_public=parsed.box_public,
+            eth_address=_checksum(parsed.eth_address),
             added_at=time.time(),
         )
         s.add(c)

@@ -58,14 +58,25 @@ def identity_json(i: Any, active_id: str | None = None) -> dict[str, Any]:
     }
 
 
-def card_for(i: Any) -> ContactCard:
+def card_for(i: Any, session: Any = None) -> ContactCard:
+    """The identity's card; with a session, it carries the default wallet address too."""
     from nacl.public import PrivateKey
     from nacl.signing import SigningKey
 
+    address = None
+    if session is not None:
+        from sqlalchemy import select
+
+        from vault.models import Account
+
+        address = session.scalars(
+            select(Account.address).where(Account.identity_id == i.id).order_by(Account.is_default.desc(), Account.created_at)
+        ).first()
     return ContactCard(
         i.display_name,
         SigningKey(i.sign_seed).verify_key.encode(),
         PrivateKey(i.box_secret).public_key.encode(),
+        bytes.fromhex(address[2:]) if address else None,
     )
 
 
@@ -274,7 +285,7 @@ async def identity_get_card(node: Any, ctx: Any, id: str | None) -> dict[str, An
     from vault.models import Identity
 
     ident_id = await _resolve(node, id)
-    return await node.db(lambda s: {"id": ident_id, "card": card_for(s.get(Identity, ident_id)).encode()})
+    return await node.db(lambda s: {"id": ident_id, "card": card_for(s.get(Identity, ident_id), s).encode()})
 
 
 @method("identity_current", access=PUBLIC)

@@ -1,0 +1,55 @@
+"""What every screen needs, in one object passed down: the node, the operation runner, the
+error presenter, preferences, and event subscriptions that end with the widget."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from .operations import ErrorPresenter, Operations
+from .preferences import Preferences
+from .qt import QObject
+
+if TYPE_CHECKING:
+    from mainframe_os.node.node import Node
+
+    from .prompter import GuiPrompter
+
+E = TypeVar("E")
+
+WALLET_METHODS = ("wallet_list", "wallet_getBalances", "wallet_create")
+NETWORK_METHODS = ("network_list", "network_use")
+
+
+@dataclass
+class LauncherContext:
+    node: Node
+    ops: Operations
+    errors: ErrorPresenter
+    prefs: Preferences
+    prompter: GuiPrompter
+    methods: set[str] = field(default_factory=set)
+    keyring_available: bool = False
+
+    def call(self, method: str, params: Any = None) -> Coroutine[Any, Any, Any]:
+        return self.node.call(method, params)
+
+    def has(self, *methods: str) -> bool:
+        return all(m in self.methods for m in methods)
+
+    @property
+    def has_wallet(self) -> bool:
+        return self.has(*WALLET_METHODS)
+
+    @property
+    def has_networks(self) -> bool:
+        return self.has(*NETWORK_METHODS)
+
+    async def refresh_methods(self) -> None:
+        self.methods = {m["name"] for m in await self.node.call("node_methods")}
+
+    def subscribe(self, owner: QObject, event_type: type[E], fn: Callable[[E], None]) -> None:
+        """Listen to a node event for as long as `owner` lives."""
+        unsubscribe = self.node.events.subscribe(event_type, fn)  # type: ignore[arg-type]
+        owner.destroyed.connect(lambda *_: unsubscribe())

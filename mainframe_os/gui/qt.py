@@ -1,0 +1,140 @@
+"""The one Qt doorway: every Qt name the launcher uses comes from here.
+
+Other GUI modules write ``from .qt import QWidget, Signal`` (never ``from PySide6...``), so the Qt
+binding, its version check and the switches that must be set before ``QApplication`` exists live
+in one file. QtWebEngine is *not* imported here: it costs ~150 ms and the window must appear
+before it loads; the app host imports it lazily through :func:`webengine`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+
+import PySide6
+from PySide6.QtCore import (
+    QByteArray,
+    QEvent,
+    QObject,
+    QPoint,
+    QSettings,
+    QSize,
+    QStandardPaths,
+    Qt,
+    QTimer,
+    QUrl,
+    Signal,
+    Slot,
+)
+from PySide6.QtGui import (
+    QAction,
+    QColor,
+    QFont,
+    QGuiApplication,
+    QIcon,
+    QKeySequence,
+    QPainter,
+    QPainterPath,
+    QPalette,
+    QPixmap,
+    QShortcut,
+)
+from PySide6.QtNetwork import QLocalServer, QLocalSocket
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QRadioButton,
+    QScrollArea,
+    QSizePolicy,
+    QSpinBox,
+    QStackedWidget,
+    QSystemTrayIcon,
+    QTabWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+QT_VERSION = tuple(int(p) for p in PySide6.__version__.split(".")[:2])
+if QT_VERSION < (6, 5):  # QStyleHints.colorScheme (system theme) arrived in 6.5
+    raise ImportError(f"Mainframe OS needs PySide6 >= 6.5, found {PySide6.__version__}")
+
+_before_app_hooks: list[Callable[[], None]] = []
+
+
+def add_before_app_hook(fn: Callable[[], None]) -> None:
+    """Run `fn` in :func:`before_app` (e.g. the app host registering its URL scheme).
+
+    Hooks must be added before the QApplication is created; adding one later raises, because
+    Qt silently ignores scheme registration and context-sharing flags set after that point.
+    """
+    if QApplication.instance() is not None:
+        raise RuntimeError("before_app hooks must be added before the QApplication exists")
+    _before_app_hooks.append(fn)
+
+
+def before_app() -> None:
+    """Everything Qt needs before ``QApplication(...)``. Idempotent.
+
+    - QtWebEngine needs a shared OpenGL context, set before the app exists, even though
+      QtWebEngine itself is only imported later (lazily) when the first app opens.
+    - As root (containers, CI) Chromium refuses to start without its sandbox disabled.
+    - Hooks from :func:`add_before_app_hook` (custom URL schemes for the app host) run last.
+    """
+    if QApplication.instance() is not None:
+        return
+    QApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts, True)
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
+    if sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM")
+    ):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"  # headless machine: run rather than abort
+    QGuiApplication.setApplicationName("Mainframe OS")
+    QGuiApplication.setOrganizationName("Mainframe OS")
+    QGuiApplication.setDesktopFileName("mainframe-os")
+    for hook in _before_app_hooks:
+        hook()
+
+
+def webengine() -> object:
+    """Import QtWebEngine lazily (the app host calls this when the first dapp opens)."""
+    from PySide6 import QtWebEngineCore, QtWebEngineWidgets  # noqa: F401
+
+    return QtWebEngineWidgets
+
+
+__all__ = [
+    "QAbstractItemView", "QAction", "QApplication", "QButtonGroup", "QByteArray", "QCheckBox",
+    "QColor", "QComboBox", "QDialog", "QDialogButtonBox", "QEvent", "QFileDialog", "QFont",
+    "QFormLayout", "QFrame", "QGridLayout", "QGroupBox", "QGuiApplication", "QHBoxLayout",
+    "QIcon", "QKeySequence", "QLabel", "QLineEdit", "QListWidget", "QListWidgetItem",
+    "QLocalServer", "QLocalSocket", "QMainWindow", "QMenu", "QMessageBox", "QObject",
+    "QPainter", "QPainterPath", "QPalette", "QPixmap", "QPlainTextEdit", "QPoint",
+    "QProgressBar", "QPushButton", "QRadioButton", "QScrollArea", "QSettings", "QShortcut",
+    "QSize", "QSizePolicy", "QSpinBox", "QStackedWidget", "QStandardPaths", "QSystemTrayIcon",
+    "QTabWidget", "QTimer", "QToolButton", "QUrl", "QVBoxLayout", "QWidget", "QT_VERSION", "Qt",
+    "Signal", "Slot", "add_before_app_hook", "before_app", "webengine",
+]

@@ -1,0 +1,147 @@
+"""The lock screen: pick one of this machine's vaults and unlock it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mainframe_os.node.errors import WrongPasswordError
+
+from ..context import LauncherContext
+from ..qt import QCheckBox, QComboBox, QLabel, QLineEdit, QVBoxLayout, QWidget, Qt, Signal
+from ..style import pixmap
+from ..widgets import button, label
+from .onboarding import KEYRING_MISSING, centered
+
+
+class LockScreen(QWidget):
+    """Emits `create_requested` / `restore_requested`; a successful unlock is announced by the
+    node (VaultOpened), which the window follows."""
+
+    create_requested = Signal()
+    restore_requested = Signal()
+
+    def __init__(self, ctx: LauncherContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.setObjectName("lockScreen")
+        w = QWidget()
+        lay = QVBoxLayout(w)
+        lay.setContentsMargins(0, 0, 0, 0)
+        logo = QLabel()
+        logo.setPixmap(pixmap("logo", 56))
+        logo.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        lay.addWidget(logo)
+        title = label("Unlock your vault", "dialogTitle")
+        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        lay.addWidget(title)
+        lay.addSpacing(8)
+        self.vaults = QComboBox()
+        self.vaults.setObjectName("vaultPicker")
+        self.vaults.setAccessibleName("Vault")
+        lay.addWidget(label("Vault", "caption"))
+        lay.addWidget(self.vaults)
+        self.password = QLineEdit()
+        self.password.setObjectName("unlockPassword")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setPlaceholderText("Password")
+        self.password.setAccessibleName("Password")
+        lay.addWidget(label("Password", "caption"))
+        lay.addWidget(self.password)
+        self.message = label("", "error", wrap=True)
+        self.message.setObjectName("unlockMessage")
+        lay.addWidget(self.message)
+        self.remember = QCheckBox("Remember on this device")
+        self.remember.setObjectName("remember")
+        lay.addWidget(self.remember)
+        self.unlock_button = button("Unlock", "primary")
+        self.unlock_button.setObjectName("unlockButton")
+        self.unlock_button.setDefault(True)
+        lay.addWidget(self.unlock_button)
+        lay.addSpacing(6)
+        more = QWidget()
+        ml = QVBoxLayout(more)
+        ml.setContentsMargins(0, 0, 0, 0)
+        create = button("Create another vault", "link")
+        create.clicked.connect(self.create_requested.emit)
+        restore = button("Restore from a backup", "link")
+        restore.clicked.connect(self.restore_requested.emit)
+        ml.addWidget(create, 0, Qt.AlignmentFlag.AlignCenter)
+        ml.addWidget(restore, 0, Qt.AlignmentFlag.AlignCenter)
+        lay.addWidget(more)
+        outer = QVBoxLayout(self)
+        outer.addWidget(centered(w, 400))
+
+        self.password.returnPressed.connect(self.unlock)
+        self.unlock_button.clicked.connect(self.unlock)
+        self.password.textChanged.connect(self._validate)
+        self.vaults.currentTextChanged.connect(self._vault_changed)
+        self._validate()
+        self.set_keyring(ctx.keyring_available)
+
+    def set_keyring(self, available: bool) -> None:
+        self.remember.setEnabled(available)
+        self.remember.setToolTip("Unlock this vault automatically with the OS keyring"
+                                 if available else KEYRING_MISSING)
+        if not available:
+            self.remember.setChecked(False)
+
+    def set_vaults(self, names: list[str], select: str | None = None) -> None:
+        self.vaults.blockSignals(True)
+        self.vaults.clear()
+        self.vaults.addItems(names)
+        pick = select if select in names else self.ctx.prefs.last_vault
+        if pick in names:
+            self.vaults.setCurrentText(pick)
+        self.vaults.blockSignals(False)
+        self.vaults.setVisible(True)
+        self._vault_changed(self.vaults.currentText())
+
+    def _vault_changed(self, name: str) -> None:
+        if self.remember.isEnabled():
+            self.remember.setChecked(self.ctx.prefs.remembered(name))
+        self.message.setText("")
+
+    def _validate(self) -> None:
+        self.unlock_button.setEnabled(bool(self.password.text()) and self.vaults.count() > 0)
+        if self.password.text():
+            self.message.setText("")
+
+    def focus_password(self) -> None:
+        self.password.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def unlock(self) -> None:
+        name, pw = self.vaults.currentText(), self.password.text()
+        if not name or not pw or not self.unlock_button.isEnabled():
+            return
+        remember: bool | None = self.remember.isChecked() if self.remember.isEnabled() else None
+        self.message.setObjectName("hint")
+        self._repolish()
+        self.message.setText("Unlocking…")
+
+        def done(_r: Any) -> None:
+            self.ctx.prefs.last_vault = name
+            if remember is not None:
+                self.ctx.prefs.set_remembered(name, remember)
+            self.password.clear()
+            self.message.setText("")
+
+        def failed(exc: BaseException) -> bool:
+            self.message.setObjectName("error")
+            self._repolish()
+            if isinstance(exc, WrongPasswordError):
+                self.password.clear()
+                self.message.setText("Wrong password. Try again.")
+                self.focus_password()
+                return True
+            self.message.setText("")
+            return False
+
+        self.ctx.ops.run(
+            self.ctx.call("vault_unlock", {"name": name, "password": pw, "remember": remember}),
+            busy=[self.unlock_button, self.password, self.vaults], on_done=done, on_error=failed,
+            title="Could not unlock the vault",
+        )
+
+    def _repolish(self) -> None:
+        self.message.style().unpolish(self.message)
+        self.message.style().polish(self.message)

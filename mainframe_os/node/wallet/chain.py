@@ -1,0 +1,200 @@
+"""The node's connection to the active network, on its own worker thread.
+
+Web3 calls block (HTTP, or py-evm executing a block), and the embedded chain is not
+thread-safe: every chain call runs on this one thread, in order, so the event loop and the
+window stay responsive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from .. import errors as E
+from .networks import DEV, PRESETS, Contracts, Network, check_rpc_url, network_from_json, with_rpc
+
+if TYPE_CHECKING:
+    from web3 import Web3
+
+T = TypeVar("T")
+log = logging.getLogger("mainframe_os.chain")
+
+ACTIVE_KEY = "network.active"
+CUSTOM_KEY = "network.custom"
+RPC_KEY = "network.rpc"  # {preset id: url} for mainnet/sepolia
+
+
+@dataclass
+class Connection:
+    network: Network
+    w3: Web3
+    devchain: Any = None  # the DevChain when embedded (faucet, deployment)
+
+
+class NetworkDown(E.ChainDisconnected):
+    pass
+
+
+class ChainService:
+    """Vault-scoped: which network the vault's owner chose, and a live connection to it."""
+
+    def __init__(self, node: Any) -> None:
+        self.node = node
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="mfos-chain")
+        self._conn: Connection | None = None
+        self._devchain: Any = None
+
+    @classmethod
+    def of(cls, node: Any) -> ChainService:
+        svc = node.services.get("vault:chain")
+        if svc is None:
+            svc = node.services["vault:chain"] = cls(node)
+        return svc
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._thread, fn, *args)
+
+    # -- networks -------------------------------------------------------------------------------
+
+    async def networks(self) -> list[Network]:
+        v = self.node.require_vault()
+        custom, rpcs = await self.node.on_vault_thread(
+            lambda: (v.get_setting(CUSTOM_KEY, []), v.get_setting(RPC_KEY, {}))
+        )
+        nets = [with_rpc(n, rpcs.get(n.id)) for n in PRESETS.values()]
+        return nets + [network_from_json(d) for d in custom]
+
+    async def active_id(self) -> str:
+        v = self.node.require_vault()
+        return str(await self.node.on_vault_thread(v.get_setting, ACTIVE_KEY, DEV))
+
+    async def network(self, net_id: str | None = None) -> Network:
+        net_id = net_id or await self.active_id()
+        for n in await self.networks():
+            if n.id == net_id:
+                return n
+        raise E.InvalidParams(f"No network with id '{net_id[:40]}'")
+
+    async def add_network(self, name: str, rpc_url: str, chain_id: int, contracts: dict[str, str] | None) -> Network:
+        v = self.node.require_vault()
+        url = check_rpc_url(rpc_url)
+        custom = list(await self.node.on_vault_thread(v.get_setting, CUSTOM_KEY, []))
+        net_id = f"custom-{len(custom) + 1}"
+        while any(d["id"] == net_id for d in custom):
+            net_id += "x"
+        net = Network(net_id, name, chain_id, url, _contracts(contracts), preset=False)
+        await self._probe(net)  # the chain id is checked before the network is saved
+        custom.append(net.to_json())
+        await self.node.on_vault_thread(v.set_setting, CUSTOM_KEY, custom)
+        return net
+
+    async def set_rpc(self, net_id: str, rpc_url: str) -> None:
+        v = self.node.require_vault()
+        if net_id not in PRESETS or net_id == DEV:
+            raise E.InvalidParams("Only the mainnet and Sepolia presets take an RPC URL")
+        rpcs = dict(await self.node.on_vault_thread(v.get_setting, RPC_KEY, {}))
+        rpcs[net_id] = check_rpc_url(rpc_url)
+        await self.node.on_vault_thread(v.set_setting, RPC_KEY, rpcs)
+
+    async def use(self, net_id: str) -> Connection:
+        net = await self.network(net_id)
+        conn = await self._connect(net)
+        v = self.node.require_vault()
+        await self.node.on_vault_thread(v.set_setting, ACTIVE_KEY, net.id)
+        self._conn = conn
+        return conn
+
+    # -- the connection -------------------------------------------------------------------------
+
+    async def connection(self) -> Connection:
+        net = await self.network()
+        if self._conn is not None and self._conn.network.id == net.id:
+            return self._conn
+        self._conn = await self._connect(net)
+        return self._conn
+
+    async def _connect(self, net: Network) -> Connection:
+        if net.id == DEV:
+            return await self.run(self._open_dev)
+        return await self._probe(net)
+
+    def _open_dev(self) -> Connection:
+        from ..chain.devchain import DevChain
+
+        if self._devchain is None:
+            self._devchain = DevChain.open(self.node.paths.chain)
+        d = self._devchain.deployment
+        net = replace(PRESETS[DEV], contracts=Contracts(mft=d.mft, dai=d.dai, weth=d.weth, router=d.router))
+        return Connection(net, self._devchain.w3, self._devchain)
+
+    async def _probe(self, net: Network) -> Connection:
+        if not net.rpc_url:
+            raise NetworkDown(f"{net.name} has no RPC URL yet: add one in the network settings")
+
+        def connect() -> Connection:
+            from web3 import Web3
+
+            if net.rpc_url.startswith(("ws://", "wss://")):
+                raise E.InvalidParams("WebSocket RPC URLs are not supported yet: use http(s)")
+            w3 = Web3(Web3.HTTPProvider(net.rpc_url, request_kwargs={"timeout": 10}))
+            try:
+                chain_id = w3.eth.chain_id
+            except Exception as exc:  # noqa: BLE001 - any transport failure means "down"
+                raise NetworkDown(f"The network '{net.name}' is unreachable ({type(exc).__name__})") from None
+            if chain_id != net.chain_id:
+                raise E.ChainDisconnected(
+                    f"The node at that URL is on chain {chain_id}, not {net.chain_id} ({net.name})"
+                )
+            return Connection(net, w3)
+
+        return await self.run(connect)
+
+    async def call(self, fn: Callable[[Connection], T]) -> T:
+        """Run `fn(connection)` on the chain thread; transport failures become NetworkDown."""
+        conn = await self.connection()
+
+        def run() -> T:
+            try:
+                return fn(conn)
+            except E.RpcError:
+                raise
+            except (ConnectionError, OSError, TimeoutError) as exc:
+                raise NetworkDown(f"The network '{conn.network.name}' is unreachable") from exc
+            except Exception as exc:
+                if _is_transport_error(exc):
+                    raise NetworkDown(f"The network '{conn.network.name}' is unreachable") from exc
+                raise
+
+        return await self.run(run)
+
+    def close(self) -> None:
+        devchain, self._devchain, self._conn = self._devchain, None, None
+        if devchain is not None:
+            self._thread.submit(devchain.close).result()
+        self._thread.shutdown(wait=True)
+
+
+def _contracts(d: dict[str, str] | None) -> Contracts:
+    if not d:
+        return Contracts()
+    from web3 import Web3
+
+    out = {}
+    for k in ("mft", "dai", "weth", "router"):
+        if d.get(k):
+            if not Web3.is_address(d[k]):
+                raise E.InvalidParams(f"The {k} contract address is not an address")
+            out[k] = Web3.to_checksum_address(d[k])
+    return Contracts(**out)
+
+
+def _is_transport_error(exc: Exception) -> bool:
+    try:
+        import requests
+    except ImportError:  # pragma: no cover
+        return False
+    return isinstance(exc, requests.exceptions.RequestException)

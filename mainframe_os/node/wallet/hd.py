@@ -1,0 +1,66 @@
+"""BIP-39 phrases and BIP-44 accounts (m/44'/60'/0'/0/i), through eth-account's HD support."""
+
+from __future__ import annotations
+
+from ..errors import InvalidParams
+
+PATH = "m/44'/60'/0'/0/{index}"
+
+
+def _account_cls():  # eth_account is heavy-ish; import on first wallet use
+    from eth_account import Account
+
+    Account.enable_unaudited_hdwallet_features()
+    return Account
+
+
+def generate_phrase(words: int = 12) -> str:
+    from eth_account.hdaccount.mnemonic import Mnemonic
+
+    return str(Mnemonic().generate(words))
+
+
+def normalize_phrase(phrase: str) -> str:
+    return " ".join(phrase.lower().split())
+
+
+def check_phrase(phrase: str) -> str:
+    """A normalized phrase, or a clear error that never repeats the words."""
+    from eth_account.hdaccount.mnemonic import Mnemonic
+
+    norm = normalize_phrase(phrase)
+    words = norm.split()
+    if len(words) not in (12, 15, 18, 21, 24):
+        raise InvalidParams("A recovery phrase has 12, 15, 18, 21 or 24 words")
+    m = Mnemonic()
+    unknown = [i + 1 for i, w in enumerate(words) if w not in m.wordlist]
+    if unknown:
+        raise InvalidParams(f"Word {unknown[0]} of the phrase is not a BIP-39 word: check its spelling")
+    if not m.is_mnemonic_valid(norm):
+        raise InvalidParams("The phrase's checksum does not match: a word is wrong or out of order")
+    return norm
+
+
+def derive_key(phrase: str, index: int) -> tuple[str, bytes]:
+    """(checksum address, private key) of account `index`."""
+    acct = _account_cls().from_mnemonic(phrase, account_path=PATH.format(index=index))
+    return acct.address, bytes(acct.key)
+
+
+def key_to_address(private_key: bytes) -> str:
+    return str(_account_cls().from_key(private_key).address)
+
+
+def parse_private_key(text: str) -> bytes:
+    s = text.strip().lower()
+    s = s[2:] if s.startswith("0x") else s
+    try:
+        key = bytes.fromhex(s)
+    except ValueError:
+        raise InvalidParams("A private key is 64 hexadecimal characters") from None
+    if len(key) != 32:
+        raise InvalidParams("A private key is 64 hexadecimal characters")
+    n = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+    if not 0 < int.from_bytes(key, "big") < n:
+        raise InvalidParams("That is not a valid secp256k1 private key")
+    return key

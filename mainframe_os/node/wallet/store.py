@@ -1,0 +1,107 @@
+"""Wallets and accounts in the vault (synchronous: these run on the node's vault thread)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from vault.models import Account, Wallet
+
+from .. import errors as E
+from . import hd
+
+
+class WalletError(E.RpcError):
+    code, default_message = 5000, "Wallet error"
+
+
+class NoWallet(WalletError):
+    code, default_message = 5001, "This identity has no wallet yet: create or import one"
+
+
+class UnknownAccount(WalletError):
+    code, default_message = 5002, "That account is not in this identity's wallets"
+
+
+def account_json(a: Account) -> dict[str, Any]:
+    return {"address": a.address, "name": a.name, "index": a.idx, "default": bool(a.is_default), "walletId": a.wallet_id}
+
+
+def wallet_json(s: Session, w: Wallet) -> dict[str, Any]:
+    accounts = s.scalars(select(Account).where(Account.wallet_id == w.id).order_by(Account.idx)).all()
+    return {"id": w.id, "name": w.name, "type": w.kind, "accounts": [account_json(a) for a in accounts]}
+
+
+def _has_default(s: Session, identity_id: str) -> bool:
+    return bool(s.scalar(select(func.count()).where(Account.identity_id == identity_id, Account.is_default)))
+
+
+def add_account(s: Session, w: Wallet, name: str | None = None) -> Account:
+    if w.kind != "hd":
+        raise WalletError("An imported key has exactly one account")
+    index = w.next_index
+    address, _ = hd.derive_key(w.secret.decode(), index)
+    w.next_index = index + 1
+    return _new_account(s, w, address, index, name or f"Account {index + 1}")
+
+
+def _new_account(s: Session, w: Wallet, address: str, index: int, name: str) -> Account:
+    if s.scalar(select(Account).where(Account.identity_id == w.identity_id, Account.address == address)):
+        raise WalletError("That account is already in this identity's wallets")
+    acct = Account(
+        id=uuid.uuid4().hex, identity_id=w.identity_id, wallet_id=w.id, address=address, idx=index,
+        name=name, is_default=not _has_default(s, w.identity_id), created_at=time.time(),
+    )
+    s.add(acct)
+    s.flush()
+    return acct
+
+
+def create_hd(s: Session, identity_id: str, phrase: str, name: str) -> Wallet:
+    w = Wallet(id=uuid.uuid4().hex, identity_id=identity_id, name=name, kind="hd",
+               secret=phrase.encode(), next_index=0, created_at=time.time())
+    s.add(w)
+    s.flush()
+    add_account(s, w)
+    return w
+
+
+def create_from_key(s: Session, identity_id: str, key: bytes, name: str) -> Wallet:
+    w = Wallet(id=uuid.uuid4().hex, identity_id=identity_id, name=name, kind="key",
+               secret=key, next_index=1, created_at=time.time())
+    s.add(w)
+    s.flush()
+    _new_account(s, w, hd.key_to_address(key), 0, name)
+    return w
+
+
+def accounts_of(s: Session, identity_id: str) -> list[Account]:
+    return list(s.scalars(
+        select(Account).where(Account.identity_id == identity_id).order_by(Account.is_default.desc(), Account.created_at)
+    ))
+
+
+def find_account(s: Session, identity_id: str, address: str | None) -> Account:
+    """The identity's account at `address`, or its default account."""
+    accounts = accounts_of(s, identity_id)
+    if not accounts:
+        raise NoWallet()
+    if address is None:
+        return accounts[0]
+    for a in accounts:
+        if a.address.lower() == address.lower():
+            return a
+    raise UnknownAccount()
+
+
+def private_key(s: Session, acct: Account) -> bytes:
+    w = s.get(Wallet, acct.wallet_id)
+    assert w is not None
+    if w.kind == "key":
+        return bytes(w.secret)
+    _, key = hd.derive_key(w.secret.decode(), acct.idx)
+    return key

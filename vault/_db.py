@@ -1,0 +1,105 @@
+"""SQLCipher engines: ``sqlcipher3`` as the DBAPI under SQLAlchemy's SQLite dialect."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+from typing import Any
+
+import sqlcipher3
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.pool import QueuePool
+
+from ._atomic import FILE_MODE
+from ._errors import CorruptVault, UnsupportedFormat, VaultError
+from .migrations import migrate
+
+DB_FILE = "vault.db"
+
+
+def _key_pragma(data_key: bytes) -> str:
+    # A raw 256-bit key (x'..') makes SQLCipher skip its own PBKDF2: the slow step already
+    # happened in Argon2id, doing another one would only slow every connection down.
+    return f"PRAGMA key = \"x'{data_key.hex()}'\""
+
+
+def connect_raw(db_path: Path, data_key: bytes) -> Any:
+    """A keyed ``sqlcipher3`` connection in autocommit mode (SQLAlchemy issues BEGIN)."""
+    conn = sqlcipher3.connect(str(db_path), isolation_level=None, check_same_thread=False)
+    try:
+        # SQLCipher would otherwise print "hmac check failed" to stderr on a wrong key.
+        with contextlib.suppress(sqlcipher3.DatabaseError):
+            conn.execute("PRAGMA cipher_log_level = NONE")
+        conn.execute(_key_pragma(data_key))
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA journal_mode = WAL")
+        # FULL: a commit is on disk once it returns (the SIGKILL/power-cut tests rely on it).
+        conn.execute("PRAGMA synchronous = FULL")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def make_engine(db_path: Path, data_key: bytes) -> Engine:
+    engine = create_engine(
+        "sqlite://",
+        # module=: SQLAlchemy must know the real DBAPI, or it would not recognise (and wrap
+        # into sqlalchemy.exc.IntegrityError etc.) the errors sqlcipher3 raises.
+        module=sqlcipher3,
+        creator=lambda: connect_raw(db_path, data_key),
+        # "sqlite://" alone would get the single-connection pool meant for :memory:.
+        poolclass=QueuePool,
+        pool_size=4,
+        max_overflow=4,
+    )
+
+    # The driver's implicit transactions start only at the first write, which breaks
+    # SAVEPOINTs and consistent reads; SQLAlchemy's documented fix is to BEGIN ourselves.
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+def open_and_migrate(db_path: Path, data_key: bytes, bad_key: type[VaultError]) -> Engine:
+    """Open the database, check the key, run migrations; ``bad_key`` if it will not decrypt."""
+    if not db_path.exists():
+        raise CorruptVault("vault database is missing")
+    engine = make_engine(db_path, data_key)
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar()
+            migrate(conn)
+    except UnsupportedFormat:
+        engine.dispose()
+        raise
+    except sqlcipher3.DatabaseError:
+        engine.dispose()
+        raise bad_key("the vault database cannot be decrypted") from None
+    except Exception as exc:
+        engine.dispose()
+        # SQLAlchemy wraps the driver's error; unwrap to tell "not decryptable" apart.
+        if isinstance(getattr(exc, "orig", None), sqlcipher3.DatabaseError):
+            raise bad_key("the vault database cannot be decrypted") from None
+        raise
+    _restrict(db_path)
+    return engine
+
+
+def create_database(db_path: Path, data_key: bytes) -> None:
+    """Create a fresh keyed database at the latest schema."""
+    engine = make_engine(db_path, data_key)
+    try:
+        with engine.connect() as conn:
+            migrate(conn)
+    finally:
+        engine.dispose()
+    _restrict(db_path)
+
+
+def _restrict(db_path: Path) -> None:
+    with contextlib.suppress(OSError):
+        os.chmod(db_path, FILE_MODE)

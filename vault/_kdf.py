@@ -1,0 +1,92 @@
+"""Password -> key derivation (Argon2id through PyNaCl)."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+import nacl.pwhash
+from nacl.pwhash import argon2id
+
+from ._errors import CorruptVault
+
+KEY_BYTES = 32
+SALT_BYTES = argon2id.SALTBYTES
+ALGORITHM = "argon2id13"
+
+# Parameters read from a file are bounded so a hostile header or backup cannot make us
+# allocate unbounded memory or spin for hours before failing.
+_MAX_OPSLIMIT = 64
+_MAX_MEMLIMIT = 4 * 1024**3
+
+
+@dataclass(frozen=True)
+class KdfParams:
+    """Argon2id cost parameters.
+
+    Use :meth:`moderate` (the default everywhere). Anything cheaper is refused when a vault
+    or backup is written, unless the params came from :meth:`insecure_for_tests`.
+    """
+
+    opslimit: int
+    memlimit: int
+    allow_weak: bool = field(default=False, compare=False, repr=False)
+
+    @classmethod
+    def moderate(cls) -> KdfParams:
+        return cls(argon2id.OPSLIMIT_MODERATE, argon2id.MEMLIMIT_MODERATE)
+
+    @classmethod
+    def insecure_for_tests(cls) -> KdfParams:
+        """Cheapest possible params: for test fixtures only, never for a user's vault."""
+        return cls(argon2id.OPSLIMIT_MIN, argon2id.MEMLIMIT_MIN, allow_weak=True)
+
+    @property
+    def is_weak(self) -> bool:
+        moderate = KdfParams.moderate()
+        return self.opslimit < moderate.opslimit or self.memlimit < moderate.memlimit
+
+    def require_strong(self) -> None:
+        """Raise ValueError for params below moderate that were not explicitly allowed."""
+        if self.is_weak and not self.allow_weak:
+            raise ValueError(
+                "KDF parameters below KdfParams.moderate() are refused; "
+                "use KdfParams.insecure_for_tests() in tests"
+            )
+
+    def to_json(self) -> dict[str, Any]:
+        return {"alg": ALGORITHM, "opslimit": self.opslimit, "memlimit": self.memlimit}
+
+    @classmethod
+    def from_json(cls, data: Any, error: type[Exception] = CorruptVault) -> KdfParams:
+        try:
+            alg, ops, mem = data["alg"], data["opslimit"], data["memlimit"]
+        except (KeyError, TypeError):
+            raise error("KDF parameters missing") from None
+        if alg != ALGORITHM or type(ops) is not int or type(mem) is not int:
+            raise error("unknown KDF parameters")
+        if not (argon2id.OPSLIMIT_MIN <= ops <= _MAX_OPSLIMIT) or not (
+            argon2id.MEMLIMIT_MIN <= mem <= _MAX_MEMLIMIT
+        ):
+            raise error("KDF parameters out of range")
+        # Reading what is on disk is always allowed; the strength rule applies when writing.
+        return cls(ops, mem, allow_weak=True)
+
+
+def normalize_password(password: str) -> bytes:
+    """UTF-8 of the NFC form, so the same typed password works across OSes and keyboards."""
+    if not isinstance(password, str):
+        raise TypeError("password must be a str")
+    return unicodedata.normalize("NFC", password).encode("utf-8")
+
+
+def derive_key(password: str, salt: bytes, params: KdfParams) -> bytes:
+    """Argon2id(password, salt) -> 32-byte key. Always pays the full cost, right or wrong."""
+    return nacl.pwhash.argon2id.kdf(
+        KEY_BYTES,
+        normalize_password(password),
+        salt,
+        opslimit=params.opslimit,
+        memlimit=params.memlimit,
+    )

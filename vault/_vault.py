@@ -1,0 +1,252 @@
+"""One vault folder and its lifecycle (LOCKED -> UNLOCKED -> LOCKED ... -> CLOSED)."""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import logging
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import keyring
+import keyring.errors
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from ._db import DB_FILE, open_and_migrate
+from ._errors import (
+    CorruptVault,
+    KeyringUnavailable,
+    VaultClosed,
+    VaultError,
+    VaultLocked,
+    WrongPassword,
+)
+from ._header import DATA_KEY_BYTES, read_header, write_header
+from ._kdf import KdfParams
+from .models import Setting
+
+log = logging.getLogger(__name__)
+
+KEYRING_SERVICE = "mainframe-os"
+
+
+class VaultState(enum.Enum):
+    #: The folder is known and its header readable; no key in memory, no database open.
+    LOCKED = "locked"
+    #: The data key is in memory and the database is open; sessions may be used.
+    UNLOCKED = "unlocked"
+    #: Finished with: every call except ``close()`` raises VaultClosed.
+    CLOSED = "closed"
+
+
+class Vault:
+    """An encrypted vault. Get one from :class:`VaultStore` (``create`` or ``open``).
+
+    Usage::
+
+        vault = store.open("personal")
+        with vault.unlocked(password):
+            with vault.session() as s:
+                s.add(Identity(display_name="Alice", sign_seed=..., box_secret=...))
+        vault.close()
+
+    The KDF in :meth:`unlock` takes about half a second on purpose: GUI code should run it in
+    an executor. The object is safe to share between threads; each thread uses its own session.
+    """
+
+    def __init__(self, name: str, path: Path) -> None:
+        self._name = name
+        self._path = path
+        self._lock = threading.RLock()
+        self._state = VaultState.LOCKED
+        self._engine: Engine | None = None
+        self._sessionmaker: sessionmaker[Session] | None = None
+        # Kept for remember_on_device() and backups. Python cannot reliably zero memory, so
+        # the best we can do is drop the reference on lock().
+        self._data_key: bytes | None = None
+        self._header = read_header(path)
+
+    def __repr__(self) -> str:
+        return f"<Vault {self._name!r} {self._state.value}>"
+
+    # -- facts ---------------------------------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    @property
+    def state(self) -> VaultState:
+        return self._state
+
+    @property
+    def format_version(self) -> int:
+        return self._header.format_version
+
+    @property
+    def created_at(self) -> float:
+        return self._header.created_at
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    def unlock(self, password: str) -> None:
+        """Derive the key from ``password`` and open the database (runs pending migrations).
+
+        On an already unlocked vault this only checks the password (WrongPassword if it is
+        wrong), which is what a "confirm with your password" prompt needs.
+        """
+        with self._lock:
+            self._check_not_closed()
+            header = read_header(self._path)  # re-read: the password may have changed
+            data_key = header.unseal(password)
+            self._header = header
+            if self._state is VaultState.UNLOCKED:
+                return
+            # The header authenticated the key, so a database that will not decrypt with it
+            # is damage, not a wrong password.
+            self._open(data_key, CorruptVault)
+
+    def unlock_with_key(self, data_key: bytes) -> None:
+        """Open with the raw data key (from the OS keyring); WrongPassword if it does not fit."""
+        with self._lock:
+            self._check_not_closed()
+            if len(data_key) != DATA_KEY_BYTES:
+                raise WrongPassword("wrong key")
+            if self._state is VaultState.UNLOCKED:
+                if data_key != self._data_key:
+                    raise WrongPassword("wrong key")
+                return
+            self._open(bytes(data_key), WrongPassword)
+
+    def _open(self, data_key: bytes, bad_key: type[VaultError]) -> None:
+        engine = open_and_migrate(self._path / DB_FILE, data_key, bad_key)
+        self._engine = engine
+        self._sessionmaker = sessionmaker(engine, expire_on_commit=False)
+        self._data_key = data_key
+        self._state = VaultState.UNLOCKED
+
+    def lock(self) -> None:
+        """Close the database and forget the key. No-op when already locked."""
+        with self._lock:
+            self._check_not_closed()
+            self._drop_engine()
+            self._state = VaultState.LOCKED
+
+    def close(self) -> None:
+        """Lock if needed and retire the object. Idempotent."""
+        with self._lock:
+            self._drop_engine()
+            self._state = VaultState.CLOSED
+
+    def _drop_engine(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+        self._engine = None
+        self._sessionmaker = None
+        self._data_key = None
+
+    @contextlib.contextmanager
+    def unlocked(self, password: str) -> Iterator[Vault]:
+        """``with vault.unlocked(pw):`` unlock, and lock again on exit if we did the unlocking."""
+        was_unlocked = self.state is VaultState.UNLOCKED
+        self.unlock(password)
+        try:
+            yield self
+        finally:
+            if not was_unlocked and self._state is VaultState.UNLOCKED:
+                self.lock()
+
+    # -- database access -----------------------------------------------------------------
+
+    @property
+    def engine(self) -> Engine:
+        with self._lock:
+            self._check_unlocked()
+            assert self._engine is not None
+            return self._engine
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[Session]:
+        """A SQLAlchemy session: committed when the block succeeds, rolled back otherwise."""
+        with self._lock:
+            self._check_unlocked()
+            assert self._sessionmaker is not None
+            factory = self._sessionmaker
+        with factory() as s, s.begin():
+            yield s
+
+    def get_setting(self, key: str, default: Any = None) -> Any:
+        with self.session() as s:
+            row = s.get(Setting, key)
+            return default if row is None else row.value
+
+    def set_setting(self, key: str, value: Any) -> None:
+        with self.session() as s:
+            s.merge(Setting(key=key, value=value))
+
+    def setting_keys(self) -> list[str]:
+        with self.session() as s:
+            return list(s.scalars(select(Setting.key).order_by(Setting.key)))
+
+    # -- password and device key ---------------------------------------------------------
+
+    def change_password(self, old: str, new: str, kdf: KdfParams | None = None) -> None:
+        """Re-seal the same data key under ``new``. Only ``header.json`` is rewritten.
+
+        ``kdf`` defaults to the current params (upgraded to moderate if they were weaker).
+        Works locked or unlocked. WrongPassword if ``old`` is wrong.
+        """
+        with self._lock:
+            self._check_not_closed()
+            header = read_header(self._path).with_password(old, new, kdf)
+            write_header(self._path, header)
+            self._header = header
+
+    def remember_on_device(self) -> None:
+        """Store the data key in the OS keyring so :meth:`VaultStore.unlock_remembered` works."""
+        with self._lock:
+            self._check_unlocked()
+            assert self._data_key is not None
+            secret = self._data_key.hex()
+        try:
+            keyring.set_password(KEYRING_SERVICE, self.keyring_username, secret)
+        except Exception:  # backends raise all sorts (D-Bus, locked collection, NoKeyringError)
+            raise KeyringUnavailable("no usable keyring on this device") from None
+
+    def forget_on_device(self) -> None:
+        """Remove the stored key, if any."""
+        self._check_not_closed()
+        try:
+            keyring.delete_password(KEYRING_SERVICE, self.keyring_username)
+        except keyring.errors.PasswordDeleteError:
+            pass  # nothing remembered: forgetting is already done
+        except Exception:  # see remember_on_device
+            raise KeyringUnavailable("no usable keyring on this device") from None
+
+    @property
+    def keyring_username(self) -> str:
+        return str(self._path.resolve())
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _check_not_closed(self) -> None:
+        if self._state is VaultState.CLOSED:
+            raise VaultClosed(f"vault {self._name!r} is closed")
+
+    def _check_unlocked(self) -> None:
+        self._check_not_closed()
+        if self._state is not VaultState.UNLOCKED:
+            raise VaultLocked(f"vault {self._name!r} is locked")
+
+    def _require_data_key(self) -> bytes:
+        with self._lock:
+            self._check_unlocked()
+            assert self._data_key is not None
+            return self._data_key

@@ -1,0 +1,144 @@
+"""ORM models of the vault database (SQLAlchemy 2 declarative).
+
+The tables are created and changed by :mod:`vault.migrations`, never by
+``Base.metadata.create_all``: the models describe the latest schema, the migrations are the
+history that gets an old file there.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, LargeBinary, String, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def _new_id() -> str:
+    return uuid.uuid4().hex
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Setting(Base):
+    """A JSON value under a key (see ``Vault.get_setting`` / ``Vault.set_setting``)."""
+
+    __tablename__ = "setting"
+
+    key: Mapped[str] = mapped_column(String, primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON, nullable=True)
+
+
+class Identity(Base):
+    """One persona of the vault owner, with its own signing and encryption keys."""
+
+    __tablename__ = "identity"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=_new_id)
+    display_name: Mapped[str] = mapped_column(String)
+    avatar: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, default=None)
+    avatar_mime: Mapped[str | None] = mapped_column(String, nullable=True, default=None)
+    sign_seed: Mapped[bytes] = mapped_column(LargeBinary)  # Ed25519 seed, 32 bytes
+    box_secret: Mapped[bytes] = mapped_column(LargeBinary)  # X25519 secret key, 32 bytes
+    developer: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[float] = mapped_column(default=time.time)
+    position: Mapped[int] = mapped_column(default=0)
+
+    contacts: Mapped[list[Contact]] = relationship(
+        back_populates="identity",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="Contact.added_at",
+    )
+
+
+class Contact(Base):
+    """Someone an identity talks to, known by their public keys."""
+
+    __tablename__ = "contact"
+    __table_args__ = (UniqueConstraint("identity_id", "sign_public"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=_new_id)
+    identity_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("identity.id", ondelete="CASCADE"), index=True
+    )
+    display_name: Mapped[str] = mapped_column(String)
+    sign_public: Mapped[bytes] = mapped_column(LargeBinary)  # Ed25519 public key
+    box_public: Mapped[bytes] = mapped_column(LargeBinary)  # X25519 public key
+    eth_address: Mapped[str | None] = mapped_column(String(42), nullable=True, default=None)
+    added_at: Mapped[float] = mapped_column(default=time.time)
+
+    identity: Mapped[Identity] = relationship(back_populates="contacts")
+
+
+class Wallet(Base):
+    """An HD wallet (BIP-39 phrase) or one imported private key, owned by an identity."""
+
+    __tablename__ = "wallet"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=_new_id)
+    identity_id: Mapped[str] = mapped_column(String(32), ForeignKey("identity.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String)
+    kind: Mapped[str] = mapped_column(String)  # "hd" | "key"
+    secret: Mapped[bytes] = mapped_column(LargeBinary)  # the phrase (utf-8) or the 32-byte key
+    next_index: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[float] = mapped_column(default=time.time)
+
+
+class Account(Base):
+    """One address of a wallet (index i of m/44'/60'/0'/0/i, or the imported key's)."""
+
+    __tablename__ = "account"
+    __table_args__ = (UniqueConstraint("identity_id", "address"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=_new_id)
+    identity_id: Mapped[str] = mapped_column(String(32), ForeignKey("identity.id", ondelete="CASCADE"))
+    wallet_id: Mapped[str] = mapped_column(String(32), ForeignKey("wallet.id", ondelete="CASCADE"), index=True)
+    address: Mapped[str] = mapped_column(String(42))
+    idx: Mapped[int] = mapped_column()
+    name: Mapped[str] = mapped_column(String)
+    is_default: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[float] = mapped_column(default=time.time)
+
+
+class Token(Base):
+    """An ERC-20 the user added by address on one chain."""
+
+    __tablename__ = "token"
+    __table_args__ = (UniqueConstraint("identity_id", "chain_id", "address"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=_new_id)
+    identity_id: Mapped[str] = mapped_column(String(32), ForeignKey("identity.id", ondelete="CASCADE"))
+    chain_id: Mapped[int] = mapped_column()
+    address: Mapped[str] = mapped_column(String(42))
+    symbol: Mapped[str] = mapped_column(String)
+    name: Mapped[str] = mapped_column(String)
+    decimals: Mapped[int] = mapped_column()
+
+
+class TxRecord(Base):
+    """A transaction the node signed: kept from before it is broadcast until it is final."""
+
+    __tablename__ = "tx_record"
+    __table_args__ = (UniqueConstraint("chain_id", "hash"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=_new_id)
+    identity_id: Mapped[str] = mapped_column(String(32), ForeignKey("identity.id", ondelete="CASCADE"))
+    chain_id: Mapped[int] = mapped_column()
+    hash: Mapped[str] = mapped_column(String(66))
+    from_address: Mapped[str] = mapped_column(String(42))
+    to_address: Mapped[str | None] = mapped_column(String(42), nullable=True)
+    nonce: Mapped[int] = mapped_column()
+    value: Mapped[str] = mapped_column(String)  # wei, decimal string
+    kind: Mapped[str] = mapped_column(String)  # "send" | "token" | "swap" | "approve" | "contract"
+    status: Mapped[str] = mapped_column(String)  # "pending" | "confirmed" | "failed" | "dropped"
+    error: Mapped[str | None] = mapped_column(String, nullable=True, default=None)
+    raw: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    details: Mapped[Any] = mapped_column(JSON, nullable=True)
+    block_number: Mapped[int | None] = mapped_column(nullable=True, default=None)
+    fee: Mapped[str | None] = mapped_column(String, nullable=True, default=None)
+    created_at: Mapped[float] = mapped_column(default=time.time)
+    updated_at: Mapped[float] = mapped_column(default=time.time)

@@ -34,18 +34,25 @@ def main() -> None:
 
         t0 = time.perf_counter()
         nacl.pwhash.argon2id.kdf(
-            32, PASSWORD.encode(), header.salt,
-            opslimit=header.kdf.opslimit, memlimit=header.kdf.memlimit,
+            32,
+            PASSWORD.encode(),
+            header.salt,
+            opslimit=header.kdf.opslimit,
+            memlimit=header.kdf.memlimit,
         )
         results["bare_argon2id_s"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         vault.unlock(PASSWORD)
         results["unlock_s"] = time.perf_counter() - t0
-        print(f"unlock {results['unlock_s']:.3f} s vs bare Argon2id {results['bare_argon2id_s']:.3f} s")
+        print(
+            f"unlock {results['unlock_s']:.3f} s"
+            f" vs bare Argon2id {results['bare_argon2id_s']:.3f} s"
+        )
 
         with vault.session() as s:
-            identity = Identity(display_name="Bench", sign_seed=os.urandom(32),
-                                box_secret=os.urandom(32))
+            identity = Identity(
+                display_name="Bench", sign_seed=os.urandom(32), box_secret=os.urandom(32)
+            )
             s.add(identity)
             s.flush()
             identity_id = identity.id
@@ -53,8 +60,12 @@ def main() -> None:
         for batch in range(20):
             with vault.session() as s:
                 s.add_all(
-                    Contact(identity_id=identity_id, display_name=f"Contact {batch}-{i}",
-                            sign_public=os.urandom(32), box_public=os.urandom(32))
+                    Contact(
+                        identity_id=identity_id,
+                        display_name=f"Contact {batch}-{i}",
+                        sign_public=os.urandom(32),
+                        box_public=os.urandom(32),
+                    )
                     for i in range(500)
                 )
         results["add_10k_contacts_s"] = time.perf_counter() - t0
@@ -77,8 +88,10 @@ def main() -> None:
         t0 = time.perf_counter()
         store.restore(dest, PASSWORD, as_name="restored")
         results["restore_s"] = time.perf_counter() - t0
-        print(f"backup {results['backup_s']:.3f} s, restore {results['restore_s']:.3f} s "
-              f"(both include one Argon2id), vault.db {results['vault_db_bytes']} bytes")
+        print(
+            f"backup {results['backup_s']:.3f} s, restore {results['restore_s']:.3f} s "
+            f"(both include one Argon2id), vault.db {results['vault_db_bytes']} bytes"
+        )
     print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in results.items()}))
 
 

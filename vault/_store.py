@@ -32,7 +32,7 @@ from ._errors import (
     VaultNotFound,
     WrongPassword,
 )
-from ._header import HEADER_FILE, DATA_KEY_BYTES, VaultHeader, read_header, write_header
+from ._header import DATA_KEY_BYTES, HEADER_FILE, VaultHeader, read_header, write_header
 from ._kdf import KdfParams
 from ._vault import KEYRING_SERVICE, Vault
 
@@ -341,5 +341,3 @@ def _backend_usable(backend: keyring.backend.KeyringBackend) -> bool:
     if isinstance(backend, keyring.backends.chainer.ChainerBackend):
         return any(_backend_usable(b) for b in backend.backends)
     return True
-
-

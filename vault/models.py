@@ -11,7 +11,7 @@ import time
 import uuid
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, LargeBinary, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, ForeignKeyConstraint, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -141,4 +141,59 @@ class TxRecord(Base):
     block_number: Mapped[int | None] = mapped_column(nullable=True, default=None)
     fee: Mapped[str | None] = mapped_column(String, nullable=True, default=None)
     created_at: Mapped[float] = mapped_column(default=time.time)
+    updated_at: Mapped[float] = mapped_column(default=time.time)
+
+
+class AppInstall(Base):
+    """An app an identity installed (files live on disk under apps/packages, verified)."""
+
+    __tablename__ = "app_install"
+
+    identity_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("identity.id", ondelete="CASCADE"), primary_key=True
+    )
+    app_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    version: Mapped[str] = mapped_column(String)
+    name: Mapped[str] = mapped_column(String)
+    developer_key: Mapped[str] = mapped_column(String)  # hex; "" for bundled apps
+    source: Mapped[str] = mapped_column(String)  # "package" | "bundled"
+    pseudonym_key: Mapped[bytes] = mapped_column(LargeBinary)  # keys per-app ids shown to the app
+    installed_at: Mapped[float] = mapped_column(default=time.time)
+    updated_at: Mapped[float] = mapped_column(default=time.time)
+
+
+class AppGrant(Base):
+    """A permanent decision ("always" | "never") on one permission key for one (identity, app)."""
+
+    __tablename__ = "app_grant"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["identity_id", "app_id"], ["app_install.identity_id", "app_install.app_id"], ondelete="CASCADE"
+        ),
+    )
+
+    identity_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    app_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    key: Mapped[str] = mapped_column(String, primary_key=True)
+    decision: Mapped[str] = mapped_column(String)
+    value: Mapped[Any] = mapped_column(JSON, nullable=True)  # e.g. domains, exposed accounts
+    updated_at: Mapped[float] = mapped_column(default=time.time)
+
+
+class AppData(Base):
+    """An app's private data: `kind` "kv" (JSON text) or "file" (bytes with a MIME type)."""
+
+    __tablename__ = "app_data"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["identity_id", "app_id"], ["app_install.identity_id", "app_install.app_id"], ondelete="CASCADE"
+        ),
+    )
+
+    identity_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    app_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    kind: Mapped[str] = mapped_column(String, primary_key=True)
+    key: Mapped[str] = mapped_column(String, primary_key=True)
+    value: Mapped[bytes] = mapped_column(LargeBinary)
+    mime: Mapped[str | None] = mapped_column(String, nullable=True, default=None)
     updated_at: Mapped[float] = mapped_column(default=time.time)

@@ -105,3 +105,30 @@ async def ask_password(parent: QWidget | None, title: str, text: str) -> str | N
     pw = dlg.field.text()
     dlg.deleteLater()
     return pw if code == QDialog.DialogCode.Accepted and pw else None
+
+
+class TextDialog(QDialog):
+    def __init__(self, parent: QWidget | None, title: str, text: str, initial: str = "") -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        lay = QVBoxLayout(self)
+        lay.addWidget(QLabel(text))
+        self.field = QLineEdit(initial)
+        self.field.setObjectName("textField")
+        self.field.selectAll()
+        lay.addWidget(self.field)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        self.ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.field.textChanged.connect(lambda t: self.ok.setEnabled(bool(t.strip())))
+        lay.addWidget(buttons)
+        self.setMinimumWidth(360)
+
+
+async def ask_text(parent: QWidget | None, title: str, text: str, initial: str = "") -> str | None:
+    dlg = TextDialog(parent, title, text, initial)
+    code = await run_dialog(dlg)
+    value = dlg.field.text().strip()
+    dlg.deleteLater()
+    return value if code == QDialog.DialogCode.Accepted and value else None

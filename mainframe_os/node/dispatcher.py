@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +25,22 @@ log = logging.getLogger("mainframe_os.rpc")
 
 MAX_MESSAGE_BYTES = 1 << 20
 MAX_BATCH = 100
+MAX_DEPTH = 64
+_STRING = re.compile(r'"(?:\\.|[^"\\])*"')
+_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def too_deep(text: str) -> bool:
+    """Nesting deeper than MAX_DEPTH, checked before parsing: json's C decoder can overflow the
+    C stack on deep input when a library has raised the recursion limit."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return False
+    depth = 0
+    for m in _BRACKET.finditer(_STRING.sub("", text)):
+        depth += 1 if m.group() in "[{" else -1
+        if depth > MAX_DEPTH:
+            return True
+    return False
 
 
 class RateLimiter:
@@ -56,6 +73,13 @@ class Dispatcher:
         """One wire message in, one wire message out (None for notifications only)."""
         if len(text) > MAX_MESSAGE_BYTES:
             return _dump(_error_response(None, E.InvalidRequest("Message too large")))
+        if isinstance(text, bytes):
+            try:
+                text = text.decode("utf-8")
+            except UnicodeDecodeError:
+                return _dump(_error_response(None, E.ParseError("Message is not UTF-8")))
+        if too_deep(text):
+            return _dump(_error_response(None, E.InvalidRequest("Message nested too deeply")))
         try:
             msg = json.loads(text)
         except (ValueError, RecursionError):
@@ -103,7 +127,15 @@ class Dispatcher:
         if m is None:
             raise E.MethodNotFound(f"Method not found: {name[:80]}")
         await self.check_access(m, ctx, params)
-        kwargs = bind(m.params, params)
+        if m.extra.get("raw_params"):
+            # standard Ethereum methods take positional params the node passes through as a list
+            if params is None:
+                params = []
+            if not isinstance(params, list) or len(params) > 8:
+                raise E.InvalidParams("params must be an array")
+            kwargs = {"params": params}
+        else:
+            kwargs = bind(m.params, params)
         if m.needs_vault and self.node.vault is None:
             raise E.NoVaultOpen()
         log.debug("call %s by %s", name, ctx.label)

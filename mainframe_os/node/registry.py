@@ -34,6 +34,10 @@ SERVICE_MODULES = (
     "mainframe_os.node.services.identities",
     "mainframe_os.node.services.contacts",
     "mainframe_os.node.services.wallet",
+    "mainframe_os.node.services.swap",
+    "mainframe_os.node.services.onramp",
+    "mainframe_os.node.services.network",
+    "mainframe_os.node.services.ethereum",
 )
 
 

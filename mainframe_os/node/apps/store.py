@@ -123,7 +123,6 @@ class AppFiles:
                 shutil.copyfile(Path(folder) / e.path, dest, follow_symlinks=False)
             (staging / MANIFEST_NAME).write_bytes(manifest.dumps())
             # re-read what we copied: a file changed during the copy is caught here
-            InstalledSource(staging, manifest)
             for e in manifest.contents:
                 _read_checked(staging / "files", manifest, e.path)
             self._commit(staging, manifest)

@@ -5,7 +5,9 @@ import pytest
 from vault import KeyringUnavailable, VaultState, VaultStore
 
 
-def test_remember_unlock_forget(store: VaultStore, existing_vault, template_vault, memory_keyring) -> None:  # type: ignore[no-untyped-def]
+def test_remember_unlock_forget(  # type: ignore[no-untyped-def]
+    store: VaultStore, existing_vault, template_vault, memory_keyring
+) -> None:
     assert store.keyring_available()
     assert store.unlock_remembered(template_vault.name) is None
     existing_vault.unlock_with_key(template_vault.data_key)
@@ -37,7 +39,9 @@ def test_remember_requires_unlocked(existing_vault, memory_keyring) -> None:  # 
         existing_vault.remember_on_device()
 
 
-def test_no_keyring_backend(store: VaultStore, existing_vault, template_vault, failing_keyring) -> None:  # type: ignore[no-untyped-def]
+def test_no_keyring_backend(  # type: ignore[no-untyped-def]
+    store: VaultStore, existing_vault, template_vault, failing_keyring
+) -> None:
     assert store.keyring_available() is False
     existing_vault.unlock_with_key(template_vault.data_key)
     with pytest.raises(KeyringUnavailable) as info:

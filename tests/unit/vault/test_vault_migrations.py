@@ -65,12 +65,24 @@ def test_cascade_delete_and_unique_contact(store: VaultStore, fast_kdf) -> None:
         identity = Identity(display_name="A", sign_seed=b"1" * 32, box_secret=b"2" * 32)
         s.add(identity)
         s.flush()
-        s.add(Contact(identity_id=identity.id, display_name="B", sign_public=b"3" * 32,
-                      box_public=b"4" * 32))
+        s.add(
+            Contact(
+                identity_id=identity.id,
+                display_name="B",
+                sign_public=b"3" * 32,
+                box_public=b"4" * 32,
+            )
+        )
     with pytest.raises(sqlalchemy.exc.IntegrityError):
         with vault.session() as s:
-            s.add(Contact(identity_id=identity.id, display_name="B2", sign_public=b"3" * 32,
-                          box_public=b"5" * 32))
+            s.add(
+                Contact(
+                    identity_id=identity.id,
+                    display_name="B2",
+                    sign_public=b"3" * 32,
+                    box_public=b"5" * 32,
+                )
+            )
     with vault.engine.begin() as conn:  # SQL-level delete: the FK's ON DELETE CASCADE acts
         conn.exec_driver_sql("DELETE FROM identity")
     with vault.session() as s:

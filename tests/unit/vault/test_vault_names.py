@@ -41,8 +41,21 @@ def test_near_misses(name: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["", ".hidden", "..", "a/b", "../up", "x" * 65, "trail.", "trail ", "CON", "nul.txt",
-             "café", "tab\there"]
+    "name",
+    [
+        "",
+        ".hidden",
+        "..",
+        "a/b",
+        "../up",
+        "x" * 65,
+        "trail.",
+        "trail ",
+        "CON",
+        "nul.txt",
+        "café",
+        "tab\there",
+    ],
 )
 def test_rejected_examples(store: VaultStore, name: str) -> None:
     with pytest.raises(InvalidVaultName):

@@ -6,9 +6,31 @@ from pathlib import Path
 import vault
 
 ALLOWED_TOP_LEVEL = {
-    "__future__", "base64", "collections", "contextlib", "dataclasses", "enum", "hashlib",
-    "hmac", "json", "logging", "os", "re", "secrets", "shutil", "struct", "threading", "time",
-    "typing", "unicodedata", "uuid", "sqlalchemy", "sqlcipher3", "nacl", "keyring", "pathlib",
+    "__future__",
+    "base64",
+    "collections",
+    "contextlib",
+    "dataclasses",
+    "enum",
+    "hashlib",
+    "hmac",
+    "json",
+    "logging",
+    "os",
+    "re",
+    "secrets",
+    "shutil",
+    "struct",
+    "threading",
+    "time",
+    "typing",
+    "unicodedata",
+    "uuid",
+    "sqlalchemy",
+    "sqlcipher3",
+    "nacl",
+    "keyring",
+    "pathlib",
 }
 
 

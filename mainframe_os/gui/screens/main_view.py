@@ -1,0 +1,139 @@
+"""The unlocked window: a sidebar (identity switcher, navigation, lock) and the screens."""
+
+from __future__ import annotations
+
+from ..context import LauncherContext
+from ..qt import (
+    QButtonGroup,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSize,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+    Qt,
+    Signal,
+)
+from ..style import icon, pixmap
+from ..widgets import label
+from .apps import AppsScreen
+from .contacts import ContactsScreen
+from .identity_switcher import IdentitySwitcher
+from .notifications import NotificationsScreen
+from .settings import SettingsScreen
+
+WALLET_MISSING = "The wallet is not available in this build yet."
+
+
+class MainView(QWidget):
+    lock_requested = Signal()
+
+    def __init__(self, ctx: LauncherContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.setObjectName("mainView")
+        root = QHBoxLayout(self)
+        root.setContentsMargins(0, 0, 0, 0)
+        root.setSpacing(0)
+
+        side = QWidget()
+        side.setObjectName("sidebar")
+        side.setFixedWidth(230)
+        sl = QVBoxLayout(side)
+        sl.setContentsMargins(12, 14, 12, 12)
+        brand = QHBoxLayout()
+        logo = QLabel()
+        logo.setPixmap(pixmap("logo", 26))
+        brand.addWidget(logo)
+        brand.addWidget(label("Mainframe OS", "brand"))
+        brand.addStretch(1)
+        sl.addLayout(brand)
+        sl.addSpacing(10)
+        self.identity = IdentitySwitcher(ctx)
+        sl.addWidget(self.identity)
+        sl.addSpacing(12)
+
+        self.stack = QStackedWidget()
+        self.nav = QButtonGroup(self)
+        self.nav.setExclusive(True)
+        self.nav_buttons: dict[str, QPushButton] = {}
+        self.screens: dict[str, QWidget] = {}
+
+        self.apps = AppsScreen(ctx)
+        self.wallet = self._make_wallet()
+        self.contacts = ContactsScreen(ctx)
+        self.notifications = NotificationsScreen(ctx)
+        self.settings = SettingsScreen(ctx)
+        for key, title, icon_name, widget in (
+            ("apps", "Apps", "apps", self.apps),
+            ("wallet", "Wallet", "wallet", self.wallet),
+            ("contacts", "Contacts", "contacts", self.contacts),
+            ("notifications", "Notifications", "bell", self.notifications),
+            ("settings", "Settings", "settings", self.settings),
+        ):
+            b = QPushButton(icon(icon_name), "  " + title)
+            b.setObjectName("navButton")
+            b.setProperty("screen", key)
+            b.setCheckable(True)
+            b.setIconSize(QSize(20, 20))
+            b.setCursor(Qt.CursorShape.PointingHandCursor)
+            self.nav.addButton(b)
+            self.nav_buttons[key] = b
+            sl.addWidget(b)
+            page = widget if widget is not None else self._wallet_placeholder()
+            self.screens[key] = page
+            self.stack.addWidget(page)
+            b.clicked.connect(lambda _=False, k=key: self.show_screen(k))
+        if self.wallet is None:
+            self.nav_buttons["wallet"].setToolTip(WALLET_MISSING)
+        sl.addStretch(1)
+        lock = QPushButton(icon("lock"), "  Lock")
+        lock.setObjectName("navButton")
+        lock.setIconSize(QSize(20, 20))
+        lock.setToolTip("Lock the vault (Ctrl+L)")
+        lock.setShortcut("Ctrl+L")
+        lock.clicked.connect(self.lock_requested.emit)
+        self.lock_button = lock
+        sl.addWidget(lock)
+        root.addWidget(side)
+
+        content = QWidget()
+        cl = QVBoxLayout(content)
+        cl.setContentsMargins(28, 22, 28, 20)
+        cl.addWidget(self.stack)
+        root.addWidget(content, 1)
+        self.notifications.unread_changed.connect(self._unread)
+        self.show_screen("wallet" if self.wallet is not None else "apps")
+
+    def _make_wallet(self) -> QWidget | None:
+        if not self.ctx.has_wallet:
+            return None
+        from .wallet import WalletScreen
+
+        return WalletScreen(self.ctx)
+
+    def _wallet_placeholder(self) -> QWidget:
+        w = QWidget()
+        lay = QVBoxLayout(w)
+        lay.addWidget(label("Wallet", "screenTitle"))
+        lay.addWidget(label(WALLET_MISSING, "caption"))
+        lay.addStretch(1)
+        return w
+
+    def show_screen(self, key: str) -> None:
+        self.stack.setCurrentWidget(self.screens[key])
+        self.nav_buttons[key].setChecked(True)
+
+    def current_screen(self) -> str:
+        for k, w in self.screens.items():
+            if w is self.stack.currentWidget():
+                return k
+        return ""
+
+    def _unread(self, n: int) -> None:
+        self.nav_buttons["notifications"].setText("  Notifications" + (f"  ({n})" if n else ""))
+
+    def refresh(self) -> None:
+        self.identity.refresh()
+        self.contacts.refresh()

@@ -1,0 +1,120 @@
+"""Back up the open vault to one encrypted file, with a progress bar; restore a backup."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from mainframe_os.node.services.vaults import BackupProgress
+
+from ...context import LauncherContext
+from ...qt import QFileDialog, QHBoxLayout, QLineEdit, QProgressBar, QVBoxLayout, QWidget
+from ...widgets import button, label
+from ..onboarding import RestoreForm
+
+
+def default_backup_path(vault: str) -> str:
+    return str(Path.home() / f"{vault}-{time.strftime('%Y%m%d')}.mfbackup")
+
+
+class BackupTab(QWidget):
+    def __init__(self, ctx: LauncherContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.task: Any = None
+        lay = QVBoxLayout(self)
+        lay.addWidget(label("Back up this vault", "sectionTitle"))
+        lay.addWidget(label("One encrypted file with everything in the vault. Keep it somewhere safe "
+                            "(another disk, a USB stick): with it and its password you can restore "
+                            "the vault on any computer.", "caption", wrap=True))
+        row = QHBoxLayout()
+        self.path = QLineEdit()
+        self.path.setObjectName("backupPath")
+        self.path.setPlaceholderText("Where to save the backup")
+        browse = button("Choose…", tooltip="Choose where to save the backup")
+        browse.clicked.connect(self._browse)
+        row.addWidget(self.path, 1)
+        row.addWidget(browse)
+        lay.addLayout(row)
+        self.password = QLineEdit()
+        self.password.setObjectName("backupPassword")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setPlaceholderText("Password to encrypt the backup (your vault password works)")
+        lay.addWidget(self.password)
+        self.progress = QProgressBar()
+        self.progress.setObjectName("backupProgress")
+        self.progress.setVisible(False)
+        lay.addWidget(self.progress)
+        self.status = label("", "hint", wrap=True)
+        self.status.setObjectName("backupStatus")
+        lay.addWidget(self.status)
+        self.backup_button = button("Back up now", "primary")
+        self.backup_button.setObjectName("backupButton")
+        self.backup_button.clicked.connect(self.backup)
+        lay.addWidget(self.backup_button)
+        self.path.textChanged.connect(self._validate)
+        self.password.textChanged.connect(self._validate)
+        lay.addSpacing(18)
+        lay.addWidget(label("Restore a backup", "sectionTitle"))
+        lay.addWidget(label("Restored vaults appear next to this one; an existing vault is never replaced.",
+                            "caption", wrap=True))
+        self.restore = RestoreForm(ctx)
+        self.restore.restored.connect(lambda name: self.restore.message.setText(
+            f"Restored as the vault “{name}”. Switch to it in Settings ▸ Vaults."))
+        lay.addWidget(self.restore)
+        lay.addStretch(1)
+        ctx.subscribe(self, BackupProgress, self._progress)
+        self._validate()
+
+    def showEvent(self, e: Any) -> None:  # noqa: N802
+        super().showEvent(e)
+        if not self.path.text() and self.ctx.node.vault is not None:
+            self.path.setText(default_backup_path(self.ctx.node.vault.name))
+
+    @property
+    def running(self) -> bool:
+        return self.task is not None and not self.task.done()
+
+    def _validate(self) -> None:
+        self.backup_button.setEnabled(bool(self.path.text().strip() and self.password.text()) and not self.running)
+
+    def _browse(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save the backup as", self.path.text(),
+                                              "Mainframe backups (*.mfbackup)")
+        if path:
+            self.path.setText(path if path.endswith(".mfbackup") else path + ".mfbackup")
+
+    def _progress(self, e: BackupProgress) -> None:
+        if e.operation != "backup" or not self.running:
+            return
+        self.progress.setRange(0, max(1, e.total))
+        self.progress.setValue(e.done)
+
+    def backup(self) -> None:
+        path, pw = self.path.text().strip(), self.password.text()
+        if not path or not pw:
+            return
+        self.progress.setVisible(True)
+        self.progress.setRange(0, 0)  # busy until the first progress event
+        self.status.setText("Backing up…")
+
+        async def run() -> dict[str, Any]:
+            return await self.ctx.call("vault_backup", {"path": path, "password": pw})
+
+        def done(r: dict[str, Any]) -> None:
+            self.progress.setRange(0, 1)
+            self.progress.setValue(1)
+            self.password.clear()
+            self.status.setObjectName("ok")
+            self.status.style().polish(self.status)
+            self.status.setText(f"Backed up to {r['path']} ({r['size'] // 1024 + 1} KiB).")
+
+        def failed(_e: BaseException) -> bool:
+            self.progress.setVisible(False)
+            self.status.setText("The backup was not written.")
+            return False
+
+        self.task = self.ctx.ops.run(run(), busy=[self.backup_button, self.path, self.password],
+                                     on_done=done, on_error=failed, title="Could not back up the vault")
+        self.task.add_done_callback(lambda _t: self._validate())

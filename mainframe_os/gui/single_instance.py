@@ -1,0 +1,62 @@
+"""One launcher per home folder: a second launch asks the first to come forward, then exits.
+
+A QLocalServer named after a hash of the home path (names are global per user; paths can be
+long or hold characters a socket name cannot).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from .qt import QLocalServer, QLocalSocket, QObject
+
+RAISE = b"raise\n"
+
+
+def server_name(home: Path) -> str:
+    digest = hashlib.sha256(str(Path(home).resolve()).encode()).hexdigest()[:20]
+    user = os.environ.get("USER") or os.environ.get("USERNAME") or "user"
+    return f"mainframe-os-{user}-{digest}"
+
+
+def signal_running(home: Path, timeout_ms: int = 300) -> bool:
+    """True if another launcher owns `home` (and it was told to come forward)."""
+    sock = QLocalSocket()
+    sock.connectToServer(server_name(home))
+    if not sock.waitForConnected(timeout_ms):
+        return False
+    sock.write(RAISE)
+    sock.flush()
+    sock.waitForBytesWritten(timeout_ms)
+    sock.disconnectFromServer()
+    return True
+
+
+class SingleInstance(QObject):
+    def __init__(self, home: Path, on_raise: Callable[[], None]) -> None:
+        super().__init__()
+        self.on_raise = on_raise
+        self.server = QLocalServer(self)
+        self.server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
+        name = server_name(home)
+        if not self.server.listen(name):
+            # A crashed launcher leaves its socket file behind; nobody answered on it.
+            QLocalServer.removeServer(name)
+            self.server.listen(name)
+        self.server.newConnection.connect(self._connection)
+
+    def _connection(self) -> None:
+        while self.server.hasPendingConnections():
+            sock = self.server.nextPendingConnection()
+            sock.readyRead.connect(lambda s=sock: self._read(s))
+            sock.disconnected.connect(sock.deleteLater)
+
+    def _read(self, sock: QLocalSocket) -> None:
+        if bytes(sock.readAll().data()).startswith(RAISE.strip()):
+            self.on_raise()
+
+    def close(self) -> None:
+        self.server.close()

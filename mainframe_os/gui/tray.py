@@ -1,0 +1,41 @@
+"""The tray icon (where the desktop has a tray): show, lock, quit; messages for notifications."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .qt import QMenu, QObject, QSystemTrayIcon
+from .style import RESOURCES
+from .qt import QIcon
+
+
+class Tray(QObject):
+    def __init__(self, on_show: Callable[[], None], on_lock: Callable[[], None], on_quit: Callable[[], None]) -> None:
+        super().__init__()
+        self.icon: QSystemTrayIcon | None = None
+        if not QSystemTrayIcon.isSystemTrayAvailable():
+            return
+        self.icon = QSystemTrayIcon(QIcon(str(RESOURCES / "icons" / "logo.svg")))
+        self.icon.setToolTip("Mainframe OS")
+        menu = QMenu()
+        menu.addAction("Show Mainframe OS").triggered.connect(on_show)
+        self.lock_action = menu.addAction("Lock")
+        self.lock_action.triggered.connect(on_lock)
+        menu.addSeparator()
+        menu.addAction("Quit").triggered.connect(on_quit)
+        self.menu = menu
+        self.icon.setContextMenu(menu)
+        self.icon.activated.connect(lambda reason: reason == QSystemTrayIcon.ActivationReason.Trigger and on_show())
+        self.icon.show()
+
+    def message(self, title: str, body: str) -> None:
+        if self.icon is not None and QSystemTrayIcon.supportsMessages():
+            self.icon.showMessage(title, body, QSystemTrayIcon.MessageIcon.Information, 5000)
+
+    def set_locked(self, locked: bool) -> None:
+        if self.icon is not None:
+            self.lock_action.setEnabled(not locked)
+
+    def hide(self) -> None:
+        if self.icon is not None:
+            self.icon.hide()

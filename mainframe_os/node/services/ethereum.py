@@ -1,0 +1,294 @@
+"""Standard Ethereum methods for dapps and scripts (EIP-1193 providers send these).
+
+Reads go to the active network as they are. Sending and signing are the node's own: the key
+never leaves it, the user sees the decoded request, and an app may only use its identity's
+accounts. Which accounts an app may see (EIP-1102/2255) is the permission layer's decision.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .. import errors as E
+from ..prompter import PromptRequest
+from ..params import Param
+from ..registry import PUBLIC, Access, method
+from ..wallet.amounts import format_amount
+from ..wallet.chain import ChainService
+from .identities import require_identity
+
+SEND = Access.permission_key("BLOCKCHAIN_SEND")
+SIGN = Access.permission_key("BLOCKCHAIN_SIGN")
+
+# Read-only calls passed to the network unchanged.
+PASSTHROUGH = (
+    "eth_blockNumber", "eth_getBalance", "eth_call", "eth_estimateGas", "eth_gasPrice", "eth_getCode",
+    "eth_getTransactionCount", "eth_getTransactionByHash", "eth_getTransactionReceipt", "eth_getBlockByNumber",
+    "eth_getBlockByHash", "eth_feeHistory", "eth_maxPriorityFeePerGas", "eth_getLogs", "eth_getStorageAt",
+    "net_version", "web3_clientVersion", "eth_syncing",
+)
+
+
+def _passthrough(name: str) -> None:
+    async def handler(node: Any, ctx: Any, params: list[Any]) -> Any:
+        def request(c: Any) -> Any:
+            resp = c.w3.provider.make_request(name, params)
+            if "error" in resp:
+                err = resp["error"]
+                msg = err.get("message", "error") if isinstance(err, dict) else str(err)
+                raise E.RpcError(str(msg)[:500], err.get("data") if isinstance(err, dict) else None,
+                                 code=int(err.get("code", -32603)) if isinstance(err, dict) else -32603)
+            return _jsonable(resp.get("result"))
+
+        return await ChainService.of(node).call(request)
+
+    handler.__doc__ = f"{name}, answered by the active network."
+    method(name, access=PUBLIC, raw_params=True)(handler)
+
+
+def _jsonable(v: Any) -> Any:
+    from hexbytes import HexBytes
+
+    if isinstance(v, (bytes, HexBytes)):
+        return "0x" + bytes(v).hex()
+    if isinstance(v, dict):
+        return {k: _jsonable(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_jsonable(x) for x in v]
+    return v
+
+
+for _name in PASSTHROUGH:
+    _passthrough(_name)
+
+
+@method("eth_chainId", access=PUBLIC, raw_params=True)
+async def eth_chain_id(node: Any, ctx: Any, params: list[Any]) -> str:
+    """The active network's chain id (hex)."""
+    net = await ChainService.of(node).network()
+    return hex(net.chain_id)
+
+
+# -- sending -----------------------------------------------------------------------------------------
+
+_SELECTORS = {
+    "a9059cbb": "transfer(address,uint256)",
+    "095ea7b3": "approve(address,uint256)",
+    "23b872dd": "transferFrom(address,address,uint256)",
+    "7ff36ab5": "swapExactETHForTokens(uint256,address[],address,uint256)",
+    "18cbafe5": "swapExactTokensForETH(uint256,uint256,address[],address,uint256)",
+}
+
+
+def describe_call(data: str | None) -> str | None:
+    """A contract call's function name, when it is one we know, else its selector."""
+    if not data or data in ("0x", "0x0"):
+        return None
+    sel = data[2:10].lower() if data.startswith("0x") else data[:8].lower()
+    return _SELECTORS.get(sel, f"contract call 0x{sel} ({(len(data) - 2) // 2} bytes)")
+
+
+def _int(v: Any, what: str) -> int:
+    if v is None:
+        return 0
+    try:
+        return int(v, 16) if isinstance(v, str) and v.startswith("0x") else int(v)
+    except (TypeError, ValueError):
+        raise E.InvalidParams(f"'{what}' must be a quantity") from None
+
+
+async def _own_account(node: Any, ctx: Any, address: Any) -> tuple[str, str]:
+    """(identity, checksum address): the caller's identity must own `address`."""
+    from ..wallet import store
+
+    if not isinstance(address, str):
+        raise E.InvalidParams("an account address is required")
+    ident = await require_identity(node, ctx)
+    try:
+        acct = await node.db(lambda s: store.find_account(s, ident, address).address)
+    except store.UnknownAccount:
+        raise E.Unauthorized("That account is not available to this caller") from None
+    return ident, acct
+
+
+@method("eth_sendTransaction", access=SEND, raw_params=True)
+async def eth_send_transaction(node: Any, ctx: Any, params: list[Any]) -> str:
+    """Sign and send a transaction from one of the caller's accounts, after the user approves it."""
+    from ..wallet.txs import TxService
+
+    if not params or not isinstance(params[0], dict):
+        raise E.InvalidParams("eth_sendTransaction takes one transaction object")
+    tx = params[0]
+    ident, sender = await _own_account(node, ctx, tx.get("from"))
+    value = _int(tx.get("value"), "value")
+    data = tx.get("data") or tx.get("input")
+    if data is not None and (not isinstance(data, str) or not data.startswith("0x")):
+        raise E.InvalidParams("'data' must be 0x-prefixed hex")
+    to = tx.get("to")
+    if to is not None:
+        from web3 import Web3
+
+        if not isinstance(to, str) or not Web3.is_address(to):
+            raise E.InvalidParams("'to' is not an address")
+    out_tx: dict[str, Any] = {"from": sender, "to": to, "value": value, "data": data}
+    for k in ("gas", "maxFeePerGas", "maxPriorityFeePerGas"):
+        if tx.get(k) is not None:
+            out_tx[k] = _int(tx[k], k)
+    details: dict[str, Any] = {"to": to or "(new contract)", "amount": f"{format_amount(value, 18)} ETH"}
+    call = describe_call(data)
+    if call:
+        details["call"] = call
+    title = f"{ctx.label} asks to send a transaction" if not ctx.trusted else "Send a transaction"
+    result = await TxService.of(node).send(ctx, ident, out_tx, kind="contract" if data else "send",
+                                           title=title, details=details, wait=False)
+    return str(result["hash"])
+
+
+# -- signing -----------------------------------------------------------------------------------------
+
+def _message_text(raw: str) -> tuple[bytes, str]:
+    """personal_sign's message: hex bytes (shown as text when it is text) or a plain string."""
+    if raw.startswith("0x"):
+        try:
+            data = bytes.fromhex(raw[2:])
+        except ValueError:
+            data = raw.encode()
+    else:
+        data = raw.encode()
+    try:
+        text = data.decode("utf-8")
+        shown = text if text.isprintable() or "\n" in text else "0x" + data.hex()
+    except UnicodeDecodeError:
+        shown = "0x" + data.hex()
+    return data, shown
+
+
+async def _sign(node: Any, ident: str, address: str, fn: Any) -> str:
+    from ..wallet import store
+
+    def sign(s: Any) -> str:
+        key = store.private_key(s, store.find_account(s, ident, address))
+        return "0x" + bytes(fn(key).signature).hex()
+
+    return await node.db(sign)
+
+
+@method("personal_sign", access=SIGN, raw_params=True)
+async def personal_sign(node: Any, ctx: Any, params: list[Any]) -> str:
+    """EIP-191 signature of a message by one of the caller's accounts, after the user approves."""
+    from eth_account import Account
+    from eth_account.messages import encode_defunct
+
+    if len(params) < 2 or not isinstance(params[0], str):
+        raise E.InvalidParams("personal_sign takes [message, address]")
+    message, address = params[0], params[1]
+    ident, addr = await _own_account(node, ctx, address)
+    data, shown = _message_text(message)
+    answer = await node.prompter.ask(PromptRequest(
+        "signature", ctx, "Sign a message", {"account": addr, "message": shown[:2000]}))
+    if not answer.approved:
+        raise E.UserRejected("You rejected the signature request")
+    return await _sign(node, ident, addr, lambda key: Account.sign_message(encode_defunct(primitive=data), key))
+
+
+@method("eth_signTypedData_v4", access=SIGN, raw_params=True)
+async def eth_sign_typed_data_v4(node: Any, ctx: Any, params: list[Any]) -> str:
+    """EIP-712 typed-data signature; refuses data bound to another chain than the active one."""
+    from eth_account import Account
+
+    if len(params) < 2:
+        raise E.InvalidParams("eth_signTypedData_v4 takes [address, typedData]")
+    address, typed = params[0], params[1]
+    if isinstance(typed, str):
+        try:
+            typed = json.loads(typed)
+        except ValueError:
+            raise E.InvalidParams("typed data is not valid JSON") from None
+    if not isinstance(typed, dict) or not all(k in typed for k in ("types", "domain", "message", "primaryType")):
+        raise E.InvalidParams("typed data needs types, domain, primaryType and message")
+    ident, addr = await _own_account(node, ctx, address)
+    net = await ChainService.of(node).network()
+    domain_chain = typed["domain"].get("chainId")
+    if domain_chain is not None and _int(domain_chain, "chainId") != net.chain_id:
+        raise E.InvalidParams(f"The typed data is for chain {domain_chain}, but the wallet is on chain {net.chain_id}")
+    shown = {
+        "account": addr,
+        "domain": json.dumps(typed["domain"], sort_keys=True)[:500],
+        "type": str(typed["primaryType"]),
+        "message": json.dumps(typed["message"], sort_keys=True, indent=1)[:2000],
+    }
+    answer = await node.prompter.ask(PromptRequest("signature", ctx, "Sign typed data", shown))
+    if not answer.approved:
+        raise E.UserRejected("You rejected the signature request")
+    try:
+        return await _sign(node, ident, addr, lambda key: Account.sign_typed_data(key, full_message=typed))
+    except (ValueError, TypeError, KeyError) as exc:
+        raise E.InvalidParams(f"typed data is malformed: {str(exc)[:200]}") from None
+
+
+# -- chains and assets (EIP-3326, EIP-3085, EIP-747) ---------------------------------------------
+
+@method("wallet_switchEthereumChain", access=PUBLIC, raw_params=True)
+async def wallet_switch_chain(node: Any, ctx: Any, params: list[Any]) -> None:
+    """Switch to a known network by chain id, after the user agrees; 4902 if none is known."""
+    if not params or not isinstance(params[0], dict) or "chainId" not in params[0]:
+        raise E.InvalidParams("wallet_switchEthereumChain takes [{chainId}]")
+    wanted = _int(params[0]["chainId"], "chainId")
+    chain = ChainService.of(node)
+    current = await chain.network()
+    if current.chain_id == wanted:
+        return None
+    matches = [n for n in await chain.networks() if n.chain_id == wanted and (n.rpc_url or n.embedded)]
+    if not matches:
+        raise E.RpcError(f"Unrecognized chain id {hex(wanted)}: add it first", code=4902)
+    answer = await node.prompter.ask(PromptRequest(
+        "confirm", ctx, "Switch network", {"from": current.name, "to": matches[0].name}))
+    if not answer.approved:
+        raise E.UserRejected("You rejected the network switch")
+    from .network import network_use
+
+    await network_use(node, ctx, matches[0].id, None)
+    return None
+
+
+@method("wallet_addEthereumChain", access=PUBLIC, raw_params=True)
+async def wallet_add_chain(node: Any, ctx: Any, params: list[Any]) -> None:
+    """Add a network a dapp proposes (the user approves; its chain id is checked on connect)."""
+    if not params or not isinstance(params[0], dict):
+        raise E.InvalidParams("wallet_addEthereumChain takes [{chainId, chainName, rpcUrls}]")
+    p = params[0]
+    chain_id = _int(p.get("chainId"), "chainId")
+    urls = p.get("rpcUrls") or []
+    if not isinstance(urls, list) or not urls or not isinstance(urls[0], str):
+        raise E.InvalidParams("rpcUrls must list at least one URL")
+    name = str(p.get("chainName") or f"Chain {chain_id}")[:64]
+    chain = ChainService.of(node)
+    if any(n.chain_id == chain_id for n in await chain.networks()):
+        return None
+    answer = await node.prompter.ask(PromptRequest(
+        "confirm", ctx, "Add a network", {"name": name, "chain id": chain_id, "RPC URL": urls[0][:200]}))
+    if not answer.approved:
+        raise E.UserRejected("You rejected adding the network")
+    await chain.add_network(name, urls[0], chain_id, None)
+    return None
+
+
+@method("wallet_watchAsset", Param("type"), Param("options", "object"), access=PUBLIC)
+async def wallet_watch_asset(node: Any, ctx: Any, type: str, options: dict[str, Any]) -> bool:
+    """EIP-747: a dapp suggests a token; the user adds it (symbol and decimals read from the chain)."""
+    from ..wallet.tokens import read_token
+    from .wallet import wallet_add_token
+
+    if type != "ERC20":
+        raise E.InvalidParams("Only ERC20 assets can be watched")
+    address = options.get("address")
+    if not isinstance(address, str):
+        raise E.InvalidParams("options.address is required")
+    info = await ChainService.of(node).call(lambda c: read_token(c.w3, address))
+    answer = await node.prompter.ask(PromptRequest(
+        "confirm", ctx, "Add a token", {"symbol": info.symbol, "name": info.name, "address": info.address}))
+    if not answer.approved:
+        raise E.UserRejected("You rejected adding the token")
+    await wallet_add_token(node, ctx, info.address)
+    return True

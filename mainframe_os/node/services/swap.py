@@ -1,0 +1,140 @@
+"""swap_* methods: quote and run ETH <-> token swaps through the network's Uniswap V2 router.
+
+    await node.call("swap_quote", {"from": "ETH", "to": "MFT", "amount": "0.5", "slippage": "0.5"})
+    await node.call("swap_run",   {"from": "ETH", "to": "MFT", "amount": "0.5"})
+
+`swap_run` is one or two prompted transactions through the wallet's single pipeline (TxService):
+an exact-amount `approve` when the router may not yet spend a token input, then the swap itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import datetime, timezone
+from typing import Any
+
+from ..params import Param
+from ..registry import method
+from ..wallet.amounts import format_amount, parse_amount
+from ..wallet.chain import ChainService
+from ..wallet.swap import Quote, SwapFailed, approve_tx, parse_slippage, quote, swap_tx, token_balance
+from .identities import require_identity
+from .wallet import resolve_token
+
+_SWAP_PARAMS = (
+    Param("from", description="ETH, or a token symbol or address"),
+    Param("to", description="ETH, or a token symbol or address"),
+    Param("amount", "any", description="how much of `from` to pay, as a decimal string"),
+    Param("slippage", "any", required=False, default="0.5", description="percent the price may move"),
+    Param("address", required=False, description="the paying account (default: the default account)"),
+)
+
+# What a failed swap means, in words a user can act on.
+_HINTS = {
+    "INSUFFICIENT_OUTPUT_AMOUNT": "the price moved more than your slippage tolerance allows; "
+                                  "get a new quote or allow more slippage",
+    "EXPIRED": "the swap was not mined before its deadline; get a new quote and try again",
+    "TRANSFER_FROM_FAILED": "the router could not take your tokens (allowance or balance too low)",
+}
+
+
+async def _prepare(node: Any, ctx: Any, params: dict[str, Any]) -> tuple[str, str, Quote]:
+    from ..wallet import store
+
+    ident = await require_identity(node, ctx)
+    t_in = await resolve_token(node, ident, str(params["from"]))
+    t_out = await resolve_token(node, ident, str(params["to"]))
+    amount = parse_amount(str(params["amount"]), t_in.decimals)
+    bps = parse_slippage(params.get("slippage") if params.get("slippage") is not None else "0.5")
+    owner = await node.db(lambda s: store.find_account(s, ident, params.get("address")).address)
+    q = await ChainService.of(node).call(lambda c: quote(c, t_in, t_out, amount, bps, owner))
+    return ident, owner, q
+
+
+@method("swap_quote", *_SWAP_PARAMS)
+async def swap_quote(node: Any, ctx: Any, **params: Any) -> dict[str, Any]:
+    """What a swap would give: amount out, minimum received for the slippage, price impact, route."""
+    _, _, q = await _prepare(node, ctx, params)
+    return q.to_json()
+
+
+@method("swap_run", *_SWAP_PARAMS)
+async def swap_run(node: Any, ctx: Any, **params: Any) -> dict[str, Any]:
+    """Approve (if the router may not spend the token yet) and swap, each approved by the user."""
+    from ..wallet.txs import InsufficientFunds, TxService
+
+    ident, owner, q = await _prepare(node, ctx, params)
+    chain = ChainService.of(node)
+    txs = TxService.of(node)
+    ti, to = q.token_in, q.token_out
+    if ti.address is not None:
+        have = await chain.call(lambda c: token_balance(c, ti, owner))
+        if have < q.amount_in:
+            raise InsufficientFunds(f"Insufficient funds: the account has {format_amount(have, ti.decimals, 6)} {ti.symbol}")
+    approval_hash = None
+    if q.needs_approval:
+        approval = await chain.call(lambda c: approve_tx(c, q))
+        amount_text = f"{format_amount(q.amount_in, ti.decimals)} {ti.symbol}"
+        res = await txs.send(ctx, ident, dict(approval, **{"from": owner}), kind="approve",
+                             title=f"Allow the Uniswap router to spend {amount_text}",
+                             details={"token": f"{ti.symbol} ({ti.address})", "spender": f"Uniswap V2 router ({q.router})",
+                                      "allowance": amount_text, "call": f"{ti.symbol}.approve({q.router}, {q.amount_in})"})
+        approval_hash = res["hash"]
+        await _until_final(node, txs, res, "The approval")
+        # Prices may have moved while the approval was mined: quote again for the swap itself.
+        _, _, q = await _prepare(node, ctx, params)
+
+    before = await chain.call(lambda c: token_balance(c, to, owner))
+    tx = await chain.call(lambda c: swap_tx(c, q, owner))
+    when = datetime.fromtimestamp(q.deadline, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    details = {
+        "you pay": f"{format_amount(q.amount_in, ti.decimals)} {ti.symbol}",
+        "you receive at least": f"{format_amount(q.minimum_out, to.decimals)} {to.symbol}",
+        "expected": f"{format_amount(q.amount_out, to.decimals)} {to.symbol}",
+        "price impact": f"{q.to_json()['priceImpact']}%",
+        "slippage tolerance": f"{q.to_json()['slippage']}%",
+        "router": f"Uniswap V2 ({q.router})",
+        "deadline": f"{when} (chain time)",
+    }
+    res = await txs.send(ctx, ident, dict(tx, **{"from": owner}), kind="swap",
+                         title=f"Swap {details['you pay']} for {to.symbol}", details=details)
+    record = await _until_final(node, txs, res, "The swap")
+    after = await chain.call(lambda c: token_balance(c, to, owner))
+    received = after - before
+    if to.address is None and record.get("fee"):
+        received += int(record["fee"])  # the ETH balance also paid the gas
+    return {**q.to_json(), "hash": res["hash"], "status": record["status"], "approvalHash": approval_hash,
+            "received": str(received), "receivedFormatted": format_amount(received, to.decimals)}
+
+
+async def _until_final(node: Any, txs: Any, res: dict[str, Any], what: str, timeout: float = 180) -> dict[str, Any]:
+    """Wait for a sent transaction to be mined; a failure raises with the revert reason."""
+    chain_id = (await txs.chain.connection()).network.chain_id
+    status, delay, started = res["status"], 0.2, time.monotonic()
+    while status == "pending" and time.monotonic() - started < timeout:
+        await asyncio.sleep(delay)
+        status = await txs._track_once(chain_id, res["hash"])
+        delay = min(delay * 1.5, 3.0)
+    record = await _record(node, chain_id, res["hash"])
+    if status == "pending":
+        raise SwapFailed(f"{what} is still pending after {int(timeout)} s: check its status in history",
+                         {"hash": res["hash"]})
+    if status != "confirmed":
+        reason = record.get("error") or "reverted"
+        hint = next((h for k, h in _HINTS.items() if k in reason), None)
+        raise SwapFailed(f"{what} failed: {reason}" + (f" ({hint})" if hint else ""),
+                         {"hash": res["hash"], "reason": reason})
+    return record
+
+
+async def _record(node: Any, chain_id: int, tx_hash: str) -> dict[str, Any]:
+    from sqlalchemy import select
+
+    from vault.models import TxRecord
+
+    def read(s: Any) -> dict[str, Any]:
+        r = s.scalars(select(TxRecord).where(TxRecord.chain_id == chain_id, TxRecord.hash == tx_hash)).first()
+        return {} if r is None else {"status": r.status, "error": r.error, "fee": r.fee}
+
+    return await node.db(read)

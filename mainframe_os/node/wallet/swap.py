@@ -1,0 +1,190 @@
+"""Swaps through a Uniswap V2 router: quotes from the chain, and the transactions that swap.
+
+The same code serves the embedded dev chain (the project's own router) and a real network
+(Uniswap V2 Router02 on mainnet): only the addresses in `Network.contracts` differ.
+
+    q = quote(conn, ETH, MFT_INFO, parse_amount("0.5", 18), slippage_bps=50, owner=addr)
+    tx = swap_tx(conn, q, owner=addr)           # to/value/data for TxService.send
+    approval = approve_tx(conn, q)              # when q.needs_approval (token input)
+
+Functions here block (web3 calls): run them on the chain thread (`ChainService.call`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from .. import errors as E
+from .amounts import format_amount
+from .store import WalletError
+from .tokens import ERC20_ABI, TokenInfo
+
+DEADLINE_SECONDS = 20 * 60  # added to the latest block's timestamp: chain time, not wall clock
+MAX_SLIPPAGE_BPS = 5000  # 50%: anything above is almost surely a typo
+FEE_NUM, FEE_DEN = 997, 1000  # Uniswap V2: 0.3% of the input stays in the pool
+
+
+class SwapError(WalletError):
+    code, default_message = 5020, "Swap error"
+
+
+class NoRoute(SwapError):
+    code, default_message = 5021, "There is no pool for this pair on this network"
+
+
+class SwapFailed(SwapError):
+    code, default_message = 5022, "The swap failed"
+
+
+@dataclass(frozen=True)
+class Quote:
+    token_in: TokenInfo
+    token_out: TokenInfo
+    amount_in: int
+    amount_out: int
+    minimum_out: int
+    slippage_bps: int
+    path: tuple[str, ...]
+    router: str
+    reserve_in: int
+    reserve_out: int
+    needs_approval: bool
+    deadline: int  # unix seconds, chain time
+
+    @property
+    def price_impact(self) -> Decimal:
+        """How far this trade moves the price, in percent, the 0.3% pool fee excluded.
+
+        The pool's mid price gives reserve_out/reserve_in per unit in; after the fee the input
+        that trades is amount_in*997/1000, so the ideal output is that times the mid price.
+        """
+        ideal = Decimal(self.amount_in * FEE_NUM * self.reserve_out) / Decimal(FEE_DEN * self.reserve_in)
+        if ideal == 0:
+            return Decimal(0)
+        return (ideal - Decimal(self.amount_out)) / ideal * 100
+
+    def to_json(self) -> dict[str, Any]:
+        ti, to = self.token_in, self.token_out
+        impact = self.price_impact.quantize(Decimal("0.0001"))
+        return {
+            "from": ti.symbol,
+            "to": to.symbol,
+            "amountIn": str(self.amount_in),
+            "amountInFormatted": format_amount(self.amount_in, ti.decimals),
+            "amountOut": str(self.amount_out),
+            "amountOutFormatted": format_amount(self.amount_out, to.decimals),
+            "minimumReceived": str(self.minimum_out),
+            "minimumReceivedFormatted": format_amount(self.minimum_out, to.decimals),
+            "slippage": str(Decimal(self.slippage_bps) / 100),
+            "priceImpact": str(impact),
+            "lpFee": format_amount(self.amount_in * (FEE_DEN - FEE_NUM) // FEE_DEN, ti.decimals),
+            "path": list(self.path),
+            "route": f"{ti.symbol} → {to.symbol} via Uniswap V2 (router {self.router})",
+            "router": self.router,
+            "needsApproval": self.needs_approval,
+            "deadline": self.deadline,
+        }
+
+
+def parse_slippage(value: Any) -> int:
+    """A percent ("0.5", 1) -> basis points (50, 100), between 0 and 50%."""
+    if isinstance(value, bool):
+        raise E.InvalidParams("The slippage must be a percent, e.g. 0.5")
+    try:
+        pct = Decimal(str(value).strip().rstrip("%"))
+    except ArithmeticError:
+        raise E.InvalidParams("The slippage must be a percent, e.g. 0.5") from None
+    if not pct.is_finite() or pct < 0:
+        raise E.InvalidParams("The slippage must be a percent between 0 and 50")
+    bps = pct * 100
+    if bps != bps.to_integral_value():
+        raise E.InvalidParams("The slippage has at most two decimal places (0.01%)")
+    if bps > MAX_SLIPPAGE_BPS:
+        raise E.InvalidParams("The slippage must be a percent between 0 and 50")
+    return int(bps)
+
+
+def amount_out(amount_in: int, reserve_in: int, reserve_out: int) -> int:
+    """The constant-product formula with the 0.3% fee, exactly as UniswapV2Library.getAmountOut."""
+    with_fee = amount_in * FEE_NUM
+    return (with_fee * reserve_out) // (reserve_in * FEE_DEN + with_fee)
+
+
+def _router(conn: Any) -> Any:
+    from ..chain.contracts import abi_of
+
+    router = conn.network.contracts.router
+    if not router:
+        raise NoRoute(f"No Uniswap V2 router is configured for {conn.network.name}")
+    return conn.w3.eth.contract(address=router, abi=abi_of("UniswapV2Router02"))
+
+
+def _weth(conn: Any, router: Any) -> str:
+    return str(conn.network.contracts.weth or router.functions.WETH().call())
+
+
+def quote(conn: Any, token_in: TokenInfo, token_out: TokenInfo, amount_in: int, slippage_bps: int,
+          owner: str | None) -> Quote:
+    """Ask the router for amounts out along ETH<->token, with reserves for the price impact."""
+    from ..chain.contracts import abi_of
+
+    if (token_in.address is None) == (token_out.address is None):
+        raise E.InvalidParams("A swap goes from ETH to a token or from a token to ETH")
+    router = _router(conn)
+    weth = _weth(conn, router)
+    path = (weth, token_out.address) if token_in.address is None else (token_in.address, weth)
+    w3 = conn.w3
+    factory = w3.eth.contract(address=router.functions.factory().call(), abi=abi_of("UniswapV2Factory"))
+    pair_addr = factory.functions.getPair(path[0], path[1]).call()
+    if int(pair_addr, 16) == 0:
+        raise NoRoute(f"There is no {token_in.symbol}/{token_out.symbol} pool on {conn.network.name}")
+    pair = w3.eth.contract(address=pair_addr, abi=abi_of("UniswapV2Pair"))
+    r0, r1, _ = pair.functions.getReserves().call()
+    token0 = pair.functions.token0().call()
+    r_in, r_out = (r0, r1) if token0.lower() == path[0].lower() else (r1, r0)
+    if r_in == 0 or r_out == 0:
+        raise NoRoute(f"The {token_in.symbol}/{token_out.symbol} pool is empty")
+    try:
+        amounts = router.functions.getAmountsOut(amount_in, list(path)).call()
+    except Exception as exc:  # noqa: BLE001 - a revert: e.g. INSUFFICIENT_LIQUIDITY
+        from .txs import revert_reason
+
+        raise SwapError(f"The router cannot quote this swap: {revert_reason(exc)}") from None
+    out = int(amounts[-1])
+    if out <= 0:
+        raise SwapError("This amount is too small to swap")
+    needs_approval = False
+    if token_in.address is not None and owner:
+        erc20 = w3.eth.contract(address=token_in.address, abi=ERC20_ABI)
+        needs_approval = int(erc20.functions.allowance(owner, router.address).call()) < amount_in
+    deadline = int(w3.eth.get_block("latest")["timestamp"]) + DEADLINE_SECONDS
+    minimum = out * (10_000 - slippage_bps) // 10_000
+    return Quote(token_in, token_out, amount_in, out, minimum, slippage_bps, path, router.address,
+                 int(r_in), int(r_out), needs_approval, deadline)
+
+
+def approve_tx(conn: Any, q: Quote) -> dict[str, Any]:
+    """Let the router take exactly this swap's input (not an unlimited allowance)."""
+    assert q.token_in.address is not None
+    erc20 = conn.w3.eth.contract(address=q.token_in.address, abi=ERC20_ABI)
+    return {"to": q.token_in.address, "value": 0, "data": erc20.encode_abi("approve", args=[q.router, q.amount_in])}
+
+
+def swap_tx(conn: Any, q: Quote, owner: str, deadline: int | None = None) -> dict[str, Any]:
+    """The router call for this quote: exact input, at least `minimum_out` back, to `owner`."""
+    router = _router(conn)
+    deadline = q.deadline if deadline is None else deadline
+    if q.token_in.address is None:
+        data = router.encode_abi("swapExactETHForTokens", args=[q.minimum_out, list(q.path), owner, deadline])
+        return {"to": router.address, "value": q.amount_in, "data": data}
+    data = router.encode_abi(
+        "swapExactTokensForETH", args=[q.amount_in, q.minimum_out, list(q.path), owner, deadline])
+    return {"to": router.address, "value": 0, "data": data}
+
+
+def token_balance(conn: Any, token: TokenInfo, owner: str) -> int:
+    if token.address is None:
+        return int(conn.w3.eth.get_balance(owner))
+    return int(conn.w3.eth.contract(address=token.address, abi=ERC20_ABI).functions.balanceOf(owner).call())

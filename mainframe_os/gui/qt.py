@@ -119,6 +119,13 @@ def before_app() -> None:
         hook()
 
 
+def QDesktopServices_open(url: str) -> bool:  # noqa: N802
+    """Open a URL in the user's browser (the provider widget until the app host gives it a webview)."""
+    from PySide6.QtGui import QDesktopServices
+
+    return QDesktopServices.openUrl(QUrl(url))
+
+
 def webengine() -> object:
     """Import QtWebEngine lazily (the app host calls this when the first dapp opens)."""
     from PySide6 import QtWebEngineCore, QtWebEngineWidgets  # noqa: F401
@@ -127,7 +134,7 @@ def webengine() -> object:
 
 
 __all__ = [
-    "QAbstractItemView", "QAction", "QApplication", "QButtonGroup", "QByteArray", "QCheckBox",
+    "QAbstractItemView", "QAction", "QDesktopServices_open", "QApplication", "QButtonGroup", "QByteArray", "QCheckBox",
     "QColor", "QComboBox", "QDialog", "QDialogButtonBox", "QEvent", "QFileDialog", "QFont",
     "QFormLayout", "QFrame", "QGridLayout", "QGroupBox", "QGuiApplication", "QHBoxLayout",
     "QIcon", "QKeySequence", "QLabel", "QLineEdit", "QListWidget", "QListWidgetItem",

@@ -176,7 +176,8 @@ def map_library_error(exc: BaseException) -> E.RpcError | None:
     for lib_exc, rpc_exc in table:
         if isinstance(exc, lib_exc):
             # vault errors are written to be shown: they never carry secrets
-            return rpc_exc(str(exc) or None)
+            text = str(exc)
+            return rpc_exc(text[:1].upper() + text[1:] if text else None)
     for mapper in _extra_mappers:
         mapped = mapper(exc)
         if mapped is not None:

@@ -1,10 +1,9 @@
 """AppSession: the node side of one open app page, whatever carries its messages (the Qt bridge).
 
-It sits in front of the dispatcher the way MetaMask's permission middleware sits in front of
-its wallet: `eth_accounts` and `eth_requestAccounts` are answered here from the app's grant
-(EIP-1102: no account before the user connects the app), everything else goes to the
-dispatcher with the context this session was built with. It also pushes provider events to
-the page: `accountsChanged` when the connection changes, `chainChanged` when the chain does.
+Every message goes to the dispatcher with the context this session was built with (the app and
+identity of the webview, never anything the message says). The session also pushes provider
+events to the page: `accountsChanged` when the app's wallet connection changes (EIP-1102/2255,
+see `request_accounts`), `chainChanged` when the chain does.
 
 Messages out are JSON-RPC responses, and notifications for events:
 ``{"jsonrpc": "2.0", "method": "mainframe_event", "params": {"event": "accountsChanged", "data": [...]}}``
@@ -19,7 +18,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .. import errors as E
-from ..dispatcher import MAX_BATCH, MAX_MESSAGE_BYTES
 from ..events import Event
 from ..prompter import PromptRequest
 from .service import ACCOUNTS_KEY, AppGrantsChanged, AppsService, identity_addresses
@@ -86,41 +84,8 @@ class AppSession:
     # -- requests ------------------------------------------------------------------------------
 
     async def handle_text(self, text: str) -> str | None:
-        if not isinstance(text, str) or len(text) > MAX_MESSAGE_BYTES:
-            return _dump({"jsonrpc": "2.0", "id": None, "error": E.InvalidRequest("Message too large").to_json()})
-        try:
-            msg = json.loads(text)
-        except (ValueError, RecursionError):
-            return _dump({"jsonrpc": "2.0", "id": None, "error": E.ParseError().to_json()})
-        if isinstance(msg, list):
-            if not msg or len(msg) > MAX_BATCH:
-                return _dump({"jsonrpc": "2.0", "id": None, "error": E.InvalidRequest("Bad batch").to_json()})
-            outs = [await self._one(m) for m in msg]
-            outs = [o for o in outs if o is not None]
-            return _dump(outs) if outs else None
-        out = await self._one(msg)
-        return None if out is None else _dump(out)
-
-    async def _one(self, msg: Any) -> Any:
-        method = msg.get("method") if isinstance(msg, dict) else None
-        if method not in ("eth_accounts", "eth_requestAccounts"):
-            return await self.node.dispatcher.handle_message(msg, self.ctx)
-        req_id = msg.get("id")
-        try:
-            if msg.get("jsonrpc") != "2.0" or (req_id is not None and not isinstance(req_id, (str, int))):
-                raise E.InvalidRequest()
-            if not self.node.dispatcher.rate_limiter.allow(self.ctx.label):
-                raise E.RateLimited()
-            if self.node.vault is None:
-                raise E.NoVaultOpen()
-            if method == "eth_accounts":
-                result: Any = await self.service.exposed_accounts(self.ctx)
-            else:
-                result = await request_accounts(self.node, self.ctx)
-        except Exception as exc:  # noqa: BLE001 - the edge: errors become responses
-            err = self.node.dispatcher.to_rpc_error(exc, method)
-            return None if "id" not in msg else {"jsonrpc": "2.0", "id": req_id, "error": err.to_json()}
-        return None if "id" not in msg else {"jsonrpc": "2.0", "id": req_id, "result": result}
+        """One message from the page in, one out; the caller is this session's, whatever it says."""
+        return await self.node.handle_text(text, self.ctx)
 
     # -- events ---------------------------------------------------------------------------------
 

@@ -1,0 +1,265 @@
+"""The `mainframe-os` entry point and the app factory.
+
+    mainframe-os --home /tmp/x            # run the launcher on that home folder
+
+Tests build the same launcher without running the loop::
+
+    launcher = create_app(home, [])        # QApplication + qasync loop + node + window, shown
+    ...                                    # drive it with qtbot; the loop runs as Qt processes events
+    launcher.close()                       # shutdown: drain tasks, close the node
+
+Only Qt, qasync and the node core are imported here: web3 (about 1 s) and QtWebEngine load later,
+when a screen needs them, so the window appears first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import logging.handlers
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from . import qt
+from .qt import QApplication
+
+log = logging.getLogger("mainframe_os.gui")
+STARTED_AT = time.perf_counter()
+
+
+def _loop_exception_handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """Log what escaped a task or callback instead of printing it (or killing the loop)."""
+    exc = context.get("exception")
+    log.error("unhandled in event loop: %s", context.get("message"), exc_info=exc)
+
+
+def _setup_logging(home: Path) -> None:
+    logs = home / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    root = logging.getLogger("mainframe_os")
+    if any(getattr(h, "_mfos", False) for h in root.handlers):
+        return
+    handler = logging.handlers.RotatingFileHandler(logs / "launcher.log", maxBytes=2_000_000, backupCount=3,
+                                                   encoding="utf-8", delay=True)
+    handler._mfos = True  # type: ignore[attr-defined]
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+
+
+def ensure_app(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        qt.before_app()
+        app = QApplication([sys.argv[0] if sys.argv else "mainframe-os", *(argv or [])])
+    font = app.font()
+    if font.pointSizeF() < 10:
+        font.setPointSizeF(10.5)  # readable default on desktops that ship 9pt
+        app.setFont(font)
+    return app  # type: ignore[return-value]
+
+
+class Launcher:
+    """The running launcher: app, node, window, tray, idle lock, single-instance server."""
+
+    def __init__(self, app: QApplication, home: Path) -> None:
+        from mainframe_os.node.node import Node
+
+        from .context import LauncherContext
+        from .idle import IdleLock
+        from .operations import ErrorPresenter, Operations
+        from .preferences import Preferences
+        from .prompter import GuiPrompter
+        from .single_instance import SingleInstance
+        from .style import apply_theme
+        from .tray import Tray
+        from .window import LauncherWindow
+
+        self.app = app
+        self.home = home
+        self.prefs = Preferences(home)
+        apply_theme(app, self.prefs.theme)
+        self.window: LauncherWindow | None = None
+        errors = ErrorPresenter(lambda: self.window)
+        self.prompter = GuiPrompter(lambda: self.window)
+        self.node = Node(home, prompter=self.prompter)
+        self.ctx = LauncherContext(self.node, Operations(errors), errors, self.prefs, self.prompter)
+        self.window = LauncherWindow(self.ctx)
+        self.idle = IdleLock(self._idle_lock, self.prefs.autolock_minutes)
+        app.installEventFilter(self.idle)
+        self.tray = Tray(self.window.bring_forward, self.window.lock, self.quit)
+        self.single = SingleInstance(home, self.window.bring_forward)
+        self.window.page_changed.connect(self._page_changed)
+        self.started = False
+        self._closed = False
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Decide the first screen: onboarding, an automatic (remembered) unlock, or the lock screen."""
+        ctx = self.ctx
+        await ctx.refresh_methods()
+        ctx.keyring_available = bool(await ctx.call("vault_keyringAvailable"))
+        self.window.lock_screen.set_keyring(ctx.keyring_available)
+        vaults = await ctx.call("vault_list")
+        if not vaults:
+            self.window.show_onboarding()
+        else:
+            last = self.prefs.last_vault
+            names = [v["name"] for v in vaults]
+            target = last if last in names else names[0]
+            if ctx.keyring_available and self.prefs.remembered(target):
+                out = await ctx.call("vault_unlockRemembered", {"name": target})
+                if out.get("unlocked"):
+                    self.started = True
+                    return  # VaultOpened moves the window on
+            self.window.show_lock(target)
+        self.started = True
+
+    def show(self) -> None:
+        self.window.show()
+
+    def _page_changed(self, page: str) -> None:
+        self.tray.set_locked(page != "main")
+        if page == "main":
+            self.idle.arm()
+        else:
+            self.idle.disarm()
+        main = self.window.main
+        if main is not None and page == "main" and not getattr(main, "_wired", False):
+            main._wired = True
+            main.settings.theme_changed.connect(self.set_theme)
+            main.settings.autolock_changed.connect(self._autolock_changed)
+            main.notifications.arrived.connect(self.tray.message)
+
+    def set_theme(self, mode: str) -> None:
+        from .style import apply_theme
+
+        apply_theme(self.app, mode)
+        if self.window.main is not None:  # icons are tinted per theme: rebuild the tinted ones
+            from .style import icon
+
+            for key, b in self.window.main.nav_buttons.items():
+                b.setIcon(icon({"notifications": "bell"}.get(key, key)))
+            self.window.main.lock_button.setIcon(icon("lock"))
+
+    def _autolock_changed(self, minutes: int) -> None:
+        self.idle.set_minutes(minutes)
+        if self.window.page == "main":
+            self.idle.arm()
+
+    def _idle_lock(self) -> None:
+        if self.node.vault is not None:
+            log.info("locking after %s idle minutes", self.idle.minutes)
+            self.window.lock()
+
+    def quit(self) -> None:
+        self.window._closing_ok = True
+        self.window.close()
+        self.on_quit()
+
+    def on_quit(self) -> None:
+        """Replaced by the running loop (`_run`) with what ends it."""
+
+    async def shutdown(self) -> None:
+        """Cancel and drain GUI tasks, then close the node (locks the vault)."""
+        if self._closed:
+            return
+        self._closed = True
+        await self.ctx.ops.drain()
+        await self.node.close()
+        self.single.close()
+        self.tray.hide()
+        self.app.removeEventFilter(self.idle)
+
+    def close(self) -> None:
+        """Synchronous shutdown for tests: runs :meth:`shutdown` on the qasync loop."""
+        loop = asyncio.get_event_loop()
+        fut = asyncio.ensure_future(self.shutdown())
+        app = self.app
+        while not fut.done():
+            app.processEvents()
+            time.sleep(0.002)
+        fut.result()
+        self.window.hide()
+        self.window.deleteLater()
+        self.idle.deleteLater()
+        self.single.deleteLater()
+        app.processEvents()
+        _detach_loop(loop)
+
+
+def _detach_loop(loop: asyncio.AbstractEventLoop) -> None:
+    import asyncio.events as ev
+
+    if ev._get_running_loop() is loop:
+        ev._set_running_loop(None)
+    asyncio.set_event_loop(None)
+    if not loop.is_closed():
+        loop.close()
+
+
+def create_app(home: str | os.PathLike[str] | None = None, argv: list[str] | None = None,
+               exec: bool = False) -> Any:
+    """Build the launcher. With `exec=False` (tests) return the shown :class:`Launcher` on a qasync
+    loop that runs whenever Qt processes events; with `exec=True` run until quit, return the exit code."""
+    from mainframe_os.node.paths import HomePaths
+
+    paths = HomePaths.resolve(home)
+    app = ensure_app(argv)
+    from .single_instance import signal_running
+
+    if signal_running(paths.root):
+        log.info("another launcher owns %s: asked it to come forward", paths.root)
+        return 0 if exec else None
+    paths.ensure()
+    _setup_logging(paths.root)
+    if exec:
+        import qasync
+
+        with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
+            return runner.run(_run(app, paths.root))
+    import qasync
+
+    loop = qasync.QEventLoop(app, already_running=True)
+    asyncio.set_event_loop(loop)
+    loop.set_exception_handler(_loop_exception_handler)
+    launcher = Launcher(app, paths.root)
+    launcher.show()
+    launcher.start_task = asyncio.ensure_future(launcher.start())
+    return launcher
+
+
+async def _run(app: QApplication, home: Path) -> int:
+    loop = asyncio.get_running_loop()
+    loop.set_exception_handler(_loop_exception_handler)
+    launcher = Launcher(app, home)
+    launcher.show()
+    quit_event = asyncio.Event()
+    # Qt must not leave its loop on its own: the node still has to close (lock the vault, stop
+    # threads) on this loop. Closing the window ends the coroutine; the runner then stops Qt.
+    app.setQuitOnLastWindowClosed(False)
+    app.lastWindowClosed.connect(quit_event.set)
+    launcher.on_quit = quit_event.set  # type: ignore[method-assign]
+    try:
+        await launcher.start()
+    except Exception as exc:  # noqa: BLE001 - show it, keep the window
+        launcher.ctx.errors.present(exc, "Mainframe OS could not start")
+    await quit_event.wait()
+    await launcher.shutdown()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="mainframe-os", description="Mainframe OS launcher")
+    parser.add_argument("--home", help="home folder (default: $MAINFRAME_OS_HOME or the user data dir)")
+    args, qt_args = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
+    return int(create_app(args.home, qt_args, exec=True) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,249 @@
+"""Wallet: accounts and balances, receive, send, swap, buy, history, add token.
+
+Only imported when the node lists the wallet methods (and after the window is up: the chain
+pulls in web3)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mainframe_os.node.events import ActiveIdentityChanged, VaultOpened
+
+from ...context import LauncherContext
+from ...qt import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+    Qt,
+)
+from ...widgets import CopyField, button, card, label, qr_pixmap, screen_header
+from .send import SendTab
+from .swap import BuyTab, SwapTab
+
+
+class ReceiveTab(QWidget):
+    def __init__(self) -> None:
+        super().__init__()
+        lay = QHBoxLayout(self)
+        self.qr = QLabel()
+        self.qr.setObjectName("qr")
+        self.qr.setFixedSize(200, 200)
+        lay.addWidget(self.qr)
+        right = QVBoxLayout()
+        right.addWidget(label("Your address", "sectionTitle"))
+        right.addWidget(label("Send ETH or tokens on this network to this address.", "caption", wrap=True))
+        self.address = CopyField("", "Copy the address")
+        self.address.setObjectName("receiveAddress")
+        right.addWidget(self.address)
+        right.addStretch(1)
+        lay.addLayout(right, 1)
+
+    def set_address(self, address: str | None) -> None:
+        self.address.setText(address or "")
+        if address:
+            self.qr.setPixmap(qr_pixmap(f"ethereum:{address}", 200))
+        else:
+            self.qr.clear()
+
+
+class HistoryTab(QWidget):
+    def __init__(self) -> None:
+        super().__init__()
+        lay = QVBoxLayout(self)
+        self.list = QListWidget()
+        self.list.setObjectName("historyList")
+        lay.addWidget(self.list)
+        self.empty = label("No transactions yet.", "caption")
+        lay.addWidget(self.empty)
+
+    def show_items(self, txs: list[dict[str, Any]]) -> None:
+        self.list.clear()
+        for t in txs:
+            status = t.get("status", "?")
+            mark = {"confirmed": "✓", "failed": "✗", "pending": "…", "dropped": "–"}.get(status, "")
+            what = t.get("summary") or t.get("description") or (
+                f"{t.get('amountFormatted', t.get('amount', ''))} {t.get('token', t.get('symbol', ''))} → {t.get('toName') or t.get('to', '')}")
+            item = QListWidgetItem(f"{mark} {status.capitalize()}  ·  {what}\n{t.get('hash', '')}")
+            item.setToolTip(t.get("error") or t.get("hash", ""))
+            self.list.addItem(item)
+        self.empty.setVisible(not txs)
+
+
+class WalletScreen(QWidget):
+    def __init__(self, ctx: LauncherContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.setObjectName("walletScreen")
+        self.accounts: list[dict[str, Any]] = []
+        lay = QVBoxLayout(self)
+        head = QHBoxLayout()
+        head.addWidget(screen_header("Wallet"), 1)
+        self.account = QComboBox()
+        self.account.setObjectName("accountPicker")
+        self.account.setMinimumWidth(280)
+        self.account.setToolTip("The account to show and send from")
+        head.addWidget(self.account)
+        self.add_account = button("", None, "Add an account", "plus")
+        head.addWidget(self.add_account)
+        lay.addLayout(head)
+        self.banner = card()
+        self.banner.setObjectName("banner")
+        bl = QHBoxLayout(self.banner)
+        self.banner_text = label("", wrap=True)
+        bl.addWidget(self.banner_text, 1)
+        retry = button("Retry")
+        retry.clicked.connect(self.refresh)
+        bl.addWidget(retry)
+        self.banner.setVisible(False)
+        lay.addWidget(self.banner)
+        self.no_wallet = card()
+        nl = QVBoxLayout(self.no_wallet)
+        nl.addWidget(label("This identity has no wallet yet.", "sectionTitle"))
+        self.create_wallet = button("Create a wallet", "primary")
+        self.create_wallet.clicked.connect(self._create_wallet)
+        nl.addWidget(self.create_wallet, 0, Qt.AlignmentFlag.AlignLeft)
+        lay.addWidget(self.no_wallet)
+
+        self.balances = QWidget()
+        self.balances_lay = QHBoxLayout(self.balances)
+        self.balances_lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.balances)
+        tok = QHBoxLayout()
+        self.token_address = QLineEdit()
+        self.token_address.setPlaceholderText("Add a token by its contract address (0x…)")
+        self.add_token = button("Add token")
+        self.add_token.setEnabled(False)
+        self.token_address.textChanged.connect(lambda t: self.add_token.setEnabled(t.strip().startswith("0x") and len(t.strip()) == 42))
+        self.add_token.clicked.connect(self._add_token)
+        tok.addWidget(self.token_address, 1)
+        tok.addWidget(self.add_token)
+        lay.addLayout(tok)
+
+        self.tabs = QTabWidget()
+        self.receive = ReceiveTab()
+        self.send = SendTab(ctx)
+        self.swap = SwapTab(ctx)
+        self.buy = BuyTab(ctx)
+        self.history = HistoryTab()
+        self.tabs.addTab(self.receive, "Receive")
+        self.tabs.addTab(self.send, "Send")
+        self.tabs.addTab(self.swap, "Swap")
+        self.tabs.addTab(self.buy, "Buy")
+        self.tabs.addTab(self.history, "History")
+        lay.addWidget(self.tabs, 1)
+        self.account.currentIndexChanged.connect(lambda _i: self._account_changed())
+        self.add_account.clicked.connect(self._add_account)
+        self.send.sent.connect(self.refresh)
+        self.swap.swapped.connect(self.refresh)
+        self.buy.bought.connect(self.refresh)
+        from mainframe_os.node.events import WalletsChanged
+
+        for ev in (WalletsChanged, ActiveIdentityChanged, VaultOpened):
+            ctx.subscribe(self, ev, lambda _e: self.refresh())
+        self._subscribe_chain_events()
+
+    def _subscribe_chain_events(self) -> None:
+        try:
+            from mainframe_os.node.services.network import NetworkChanged
+            from mainframe_os.node.wallet.txs import TransactionStatusChanged
+        except ImportError:
+            return
+        self.ctx.subscribe(self, TransactionStatusChanged, lambda _e: self.refresh())
+        self.ctx.subscribe(self, NetworkChanged, lambda _e: self.refresh())
+
+    def address(self) -> str | None:
+        return self.account.currentData()
+
+    def refresh(self) -> None:
+        if self.ctx.node.vault is not None:
+            self.ctx.ops.run(self._load(), quiet=True, title="Could not load the wallet")
+
+    async def _load(self) -> None:
+        wallets = await self.ctx.call("wallet_list")
+        self.wallets = wallets
+        current = self.address()
+        self.account.blockSignals(True)
+        self.account.clear()
+        for w in wallets:
+            for a in w["accounts"]:
+                self.account.addItem(f"{a['name']} · {a['address'][:8]}…{a['address'][-4:]}", a["address"])
+                if a["address"] == current or (current is None and a.get("default")):
+                    self.account.setCurrentIndex(self.account.count() - 1)
+        self.account.blockSignals(False)
+        has = self.account.count() > 0
+        self.no_wallet.setVisible(not has)
+        for w in (self.balances, self.tabs, self.account, self.add_account):
+            w.setVisible(has)
+        if has:
+            await self._load_account()
+
+    def _account_changed(self) -> None:
+        self.ctx.ops.run(self._load_account(), quiet=True)
+
+    async def _load_account(self) -> None:
+        addr = self.address()
+        self.receive.set_address(addr)
+        self.send.from_address = addr
+        self.swap.from_address = addr
+        self.buy.from_address = addr
+        try:
+            balances = await self.ctx.call("wallet_getBalances", {"address": addr})
+        except Exception as exc:  # noqa: BLE001 - a network that is down: a banner, the rest works
+            self.banner_text.setText(f"The network is not reachable: {getattr(exc, 'message', exc)}. "
+                                     "Balances may be out of date.")
+            self.banner.setVisible(True)
+            return
+        self.banner.setVisible(False)
+        self._show_balances(balances)
+        self.send.set_tokens([b["symbol"] for b in balances], {b["symbol"]: b for b in balances})
+        try:
+            self.history.show_items(await self.ctx.call("wallet_history", {"address": addr}))
+        except Exception:  # noqa: BLE001
+            pass
+
+    def _show_balances(self, balances: list[dict[str, Any]]) -> None:
+        while self.balances_lay.count():
+            item = self.balances_lay.takeAt(0)
+            if item.widget():
+                item.widget().deleteLater()
+        for b in balances:
+            c = card()
+            c.setObjectName("card")
+            cl = QVBoxLayout(c)
+            cl.addWidget(label(b["symbol"], "caption"))
+            v = label(b["formatted"], "balance")
+            v.setObjectName("balance")
+            v.setProperty("symbol", b["symbol"])
+            cl.addWidget(v)
+            self.balances_lay.addWidget(c)
+        self.balances_lay.addStretch(1)
+
+    def _add_account(self) -> None:
+        hd = [w for w in getattr(self, "wallets", []) if w.get("type") in ("hd", "phrase", "mnemonic")]
+        if not hd:
+            return
+        self.ctx.ops.run(self.ctx.call("wallet_addAccount", {"walletId": hd[0]["id"]}), busy=self.add_account,
+                         title="Could not add an account")
+
+    def _add_token(self) -> None:
+        self.ctx.ops.run(self.ctx.call("wallet_addToken", {"address": self.token_address.text().strip()}),
+                         busy=self.add_token, on_done=lambda _r: (self.token_address.clear(), self.refresh()),
+                         title="Could not add the token")
+
+    def _create_wallet(self) -> None:
+        async def run() -> None:
+            phrase = (await self.ctx.call("wallet_generatePhrase"))["phrase"]
+            from ...dialogs import confirm
+
+            if await confirm(self.window(), "Your recovery phrase",
+                             "Write these words down, in order, and keep them safe:\n\n" + phrase +
+                             "\n\nAnyone with them controls this wallet.", "I wrote them down"):
+                await self.ctx.call("wallet_create", {"phrase": phrase})
+
+        self.ctx.ops.run(run(), busy=self.create_wallet, title="Could not create the wallet")

@@ -1,0 +1,285 @@
+/*
+ * Mainframe OS SDK, injected into every app page by the app host (it is not loaded by the app).
+ *
+ * This file is one function expression: the host calls it at document creation, before any
+ * page script runs, as   (<this file>)(CONFIG, transport, QWebChannel)
+ * where CONFIG = {apiVersion, methods: [{name, access, params}], appId} comes from the node's
+ * method registry, `transport` is the QWebChannel transport (taken off `window.qt` and kept
+ * only in this closure) and QWebChannel is Qt's client library, also closed over.
+ *
+ * It defines, read-only and frozen:
+ *   window.ethereum   an EIP-1193 provider, announced through EIP-6963
+ *   window.mainframe  {apiVersion, ethereum, payments, contacts, storage, notifications, identity,
+ *                      call, api, methods, ProviderRpcError}
+ * A page that overwrites or patches them gets errors (strict mode) or nothing: the transport
+ * and the pending requests are unreachable from page scripts.
+ */
+(function (CONFIG, transport, QWebChannel) {
+  'use strict';
+  // Captured now, so a page patching globals later cannot change how the SDK works.
+  const JSONparse = JSON.parse, JSONstringify = JSON.stringify;
+  const freeze = Object.freeze, defineProperty = Object.defineProperty;
+  const PromiseCtor = Promise, MapCtor = Map, ErrorCtor = Error;
+  const dispatchEvent = window.dispatchEvent.bind(window);
+  const addEventListener = window.addEventListener.bind(window);
+  const CustomEventCtor = CustomEvent;
+
+  class ProviderRpcError extends ErrorCtor {
+    constructor(code, message, data) {
+      super(message);
+      this.name = 'ProviderRpcError';
+      this.code = code;
+      if (data !== undefined) this.data = data;
+    }
+  }
+  freeze(ProviderRpcError.prototype);
+  freeze(ProviderRpcError);
+
+  const CODES = freeze({
+    USER_REJECTED: 4001, UNAUTHORIZED: 4100, UNSUPPORTED_METHOD: 4200, DISCONNECTED: 4900,
+    CHAIN_DISCONNECTED: 4901, INVALID_PARAMS: -32602, INTERNAL: -32603, RATE_LIMITED: -32005,
+  });
+
+  const knownMethods = new MapCtor();
+  for (const m of CONFIG.methods) knownMethods.set(m.name, m);
+
+  // -- transport -------------------------------------------------------------------------------
+  const pending = new MapCtor();
+  let nextId = 1;
+  let bridge = null;
+  const bridgeReady = new PromiseCtor(function (resolve) {
+    if (!transport) { resolve(null); return; }
+    try {
+      new QWebChannel(transport, function (channel) {
+        bridge = channel.objects.bridge;
+        bridge.message.connect(onMessage);
+        resolve(bridge);
+      });
+    } catch (e) { resolve(null); }
+  });
+
+  function onMessage(text) {
+    let msg;
+    try { msg = JSONparse(text); } catch (e) { return; }
+    const list = Array.isArray(msg) ? msg : [msg];
+    for (const m of list) {
+      if (m && m.method === 'mainframe_event' && m.params) { onNodeEvent(m.params.event, m.params.data); continue; }
+      const p = m && pending.get(m.id);
+      if (!p) continue;
+      pending.delete(m.id);
+      if (m.error) p.reject(new ProviderRpcError(m.error.code, m.error.message, m.error.data));
+      else p.resolve(m.result);
+    }
+  }
+
+  function call(method, params) {
+    if (typeof method !== 'string' || !method) {
+      return PromiseCtor.reject(new ProviderRpcError(CODES.INVALID_PARAMS, 'method must be a non-empty string'));
+    }
+    if (!knownMethods.has(method)) {
+      return PromiseCtor.reject(new ProviderRpcError(CODES.UNSUPPORTED_METHOD, 'Unsupported method: ' + method));
+    }
+    return bridgeReady.then(function (b) {
+      if (!b) throw new ProviderRpcError(CODES.DISCONNECTED, 'Not connected to Mainframe OS');
+      const id = nextId++;
+      const msg = { jsonrpc: '2.0', id: id, method: method };
+      if (params !== undefined && params !== null) msg.params = params;
+      let text;
+      try { text = JSONstringify(msg); } catch (e) {
+        throw new ProviderRpcError(CODES.INVALID_PARAMS, 'params are not JSON-serialisable');
+      }
+      return new PromiseCtor(function (resolve, reject) {
+        pending.set(id, { resolve: resolve, reject: reject });
+        b.send(text);
+      });
+    });
+  }
+
+  // -- events ------------------------------------------------------------------------------------
+  function Emitter() {
+    const listeners = new MapCtor();
+    return {
+      on(name, fn) { if (typeof fn === 'function') { if (!listeners.has(name)) listeners.set(name, []); listeners.get(name).push(fn); } return this; },
+      once(name, fn) { const self = this; function w(...a) { self.removeListener(name, w); fn(...a); } return this.on(name, w); },
+      removeListener(name, fn) { const l = listeners.get(name); if (l) { const i = l.indexOf(fn); if (i >= 0) l.splice(i, 1); } return this; },
+      removeAllListeners(name) { if (name === undefined) listeners.clear(); else listeners.delete(name); return this; },
+      listenerCount(name) { return (listeners.get(name) || []).length; },
+      emit(name, ...args) { for (const fn of (listeners.get(name) || []).slice()) { try { fn(...args); } catch (e) { setTimeout(function () { throw e; }); } } },
+    };
+  }
+  const events = Emitter();
+  let accounts = [];
+  let chainId = null;
+  let connected = false;
+
+  function sameList(a, b) { return a.length === b.length && a.every(function (x, i) { return x === b[i]; }); }
+  function setAccounts(list) {
+    if (!Array.isArray(list)) return;
+    const next = list.map(String);
+    if (!sameList(next, accounts)) { accounts = next; events.emit('accountsChanged', next.slice()); }
+  }
+  function setChain(id) {
+    if (typeof id !== 'string' || id === chainId) return;
+    const first = chainId === null;
+    chainId = id;
+    if (first) { connected = true; events.emit('connect', freeze({ chainId: id })); }
+    else events.emit('chainChanged', id);
+  }
+  function onNodeEvent(name, data) {
+    if (name === 'accountsChanged') setAccounts(data);
+    else if (name === 'chainChanged') setChain(data);
+    else if (name === 'disconnect') { connected = false; events.emit('disconnect', new ProviderRpcError(CODES.DISCONNECTED, 'Disconnected')); }
+    else events.emit('message', freeze({ type: String(name), data: data }));
+  }
+
+  // -- window.ethereum (EIP-1193) ----------------------------------------------------------------
+  function request(args) {
+    if (!args || typeof args !== 'object' || typeof args.method !== 'string') {
+      return PromiseCtor.reject(new ProviderRpcError(CODES.INVALID_PARAMS, 'request() takes {method, params}'));
+    }
+    const params = args.params;
+    if (params !== undefined && (params === null || typeof params !== 'object')) {
+      return PromiseCtor.reject(new ProviderRpcError(CODES.INVALID_PARAMS, 'params must be an array or an object'));
+    }
+    return call(args.method, params).then(function (result) {
+      if (args.method === 'eth_requestAccounts' || args.method === 'eth_accounts') setAccounts(result);
+      else if (args.method === 'eth_chainId') setChain(result);
+      else if (args.method === 'wallet_revokePermissions') call('eth_accounts', []).then(setAccounts, function () {});
+      else if (args.method === 'wallet_switchEthereumChain') call('eth_chainId', []).then(setChain, function () {});
+      return result;
+    });
+  }
+
+  const ethereum = {
+    isMainframe: true,
+    isMetaMask: false,
+    request: request,
+    isConnected() { return connected; },
+    enable() { return request({ method: 'eth_requestAccounts' }); },
+    on(name, fn) { events.on(name, fn); return ethereum; },
+    once(name, fn) { events.once(name, fn); return ethereum; },
+    addListener(name, fn) { events.on(name, fn); return ethereum; },
+    removeListener(name, fn) { events.removeListener(name, fn); return ethereum; },
+    off(name, fn) { events.removeListener(name, fn); return ethereum; },
+    removeAllListeners(name) { events.removeAllListeners(name); return ethereum; },
+    listenerCount(name) { return events.listenerCount(name); },
+  };
+  defineProperty(ethereum, 'chainId', { get() { return chainId; }, enumerable: true });
+  defineProperty(ethereum, 'selectedAddress', { get() { return accounts[0] || null; }, enumerable: true });
+  freeze(ethereum);
+
+  // -- window.mainframe ----------------------------------------------------------------------------
+  function bytesToBase64(bytes) {
+    let s = '';
+    for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+    return btoa(s);
+  }
+  function base64ToBytes(b64) {
+    const s = atob(b64), out = new Uint8Array(s.length);
+    for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+    return out;
+  }
+  function toBytes(data) {
+    if (typeof data === 'string') return new TextEncoder().encode(data);
+    if (data instanceof Uint8Array) return data;
+    if (data instanceof ArrayBuffer) return new Uint8Array(data);
+    throw new ProviderRpcError(CODES.INVALID_PARAMS, 'file data must be a string, Uint8Array or ArrayBuffer');
+  }
+
+  // Every app-visible node method, generated from the registry: mainframe.api.<namespace>.<name>(params)
+  const api = {};
+  for (const m of CONFIG.methods) {
+    const cut = m.name.indexOf('_');
+    const ns = m.name.slice(0, cut), fn = m.name.slice(cut + 1);
+    if (!api[ns]) api[ns] = {};
+    api[ns][fn] = function (params) { return call(m.name, params); };
+  }
+  for (const ns in api) freeze(api[ns]);
+
+  const mainframe = {
+    apiVersion: CONFIG.apiVersion,
+    ethereum: ethereum,
+    ProviderRpcError: ProviderRpcError,
+    errorCodes: CODES,
+    methods: freeze(CONFIG.methods.map(function (m) { return m.name; })),
+    call: call,
+    api: api,
+    ready: bridgeReady.then(function (b) { return !!b; }),
+    identity: {
+      get() { return call('apps_getIdentity'); },
+    },
+    payments: {
+      payContact(opts) {
+        opts = opts || {};
+        return call('payments_payContact', { contact: opts.contact, currency: opts.currency || 'ETH', amount: String(opts.amount) });
+      },
+    },
+    contacts: {
+      select(opts) { return call('contacts_select', { multi: !!(opts && opts.multi) }); },
+    },
+    notifications: {
+      show(opts) {
+        if (typeof opts === 'string') opts = { title: opts };
+        opts = opts || {};
+        return call('notifications_show', { title: String(opts.title || ''), body: String(opts.body || '') });
+      },
+    },
+    storage: {
+      get(key) { return call('storage_get', { key: key }); },
+      set(key, value) { return call('storage_set', { key: key, value: value === undefined ? null : value }); },
+      delete(key) { return call('storage_delete', { key: key }); },
+      list(prefix) { return call('storage_list', prefix === undefined ? {} : { prefix: prefix }); },
+      files: {
+        write(name, data, mime) {
+          let b64;
+          try { b64 = bytesToBase64(toBytes(data)); } catch (e) { return PromiseCtor.reject(e); }
+          return call('storage_writeFile', { name: name, data: b64, mime: mime || 'application/octet-stream' });
+        },
+        read(name) {
+          return call('storage_readFile', { name: name }).then(function (f) {
+            return f && { name: f.name, mime: f.mime, size: f.size, data: base64ToBytes(f.data) };
+          });
+        },
+        readText(name) {
+          return this.read(name).then(function (f) { return f && new TextDecoder().decode(f.data); });
+        },
+        delete(name) { return call('storage_deleteFile', { name: name }); },
+        list(prefix) { return call('storage_listFiles', prefix === undefined ? {} : { prefix: prefix }); },
+      },
+    },
+  };
+  function deepFreeze(o) {
+    if (o && (typeof o === 'object' || typeof o === 'function') && !Object.isFrozen(o)) {
+      freeze(o);
+      for (const k of Object.getOwnPropertyNames(o)) {
+        const d = Object.getOwnPropertyDescriptor(o, k);
+        if (d && 'value' in d) deepFreeze(d.value);
+      }
+    }
+    return o;
+  }
+  deepFreeze(mainframe.identity); deepFreeze(mainframe.payments); deepFreeze(mainframe.contacts);
+  deepFreeze(mainframe.notifications); deepFreeze(mainframe.storage); freeze(api); freeze(mainframe);
+
+  defineProperty(window, 'ethereum', { value: ethereum, writable: false, configurable: false, enumerable: true });
+  defineProperty(window, 'mainframe', { value: mainframe, writable: false, configurable: false, enumerable: true });
+
+  // -- EIP-6963 ------------------------------------------------------------------------------------
+  const ICON = 'data:image/svg+xml,' + encodeURIComponent(
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="#2f6bff"/>' +
+    '<path d="M8 23V9l8 8 8-8v14" fill="none" stroke="#fff" stroke-width="3" stroke-linejoin="round"/></svg>');
+  const providerDetail = freeze({
+    info: freeze({ uuid: CONFIG.uuid, name: 'Mainframe OS', icon: ICON, rdns: 'org.mainframe.os' }),
+    provider: ethereum,
+  });
+  function announce() { dispatchEvent(new CustomEventCtor('eip6963:announceProvider', { detail: providerDetail })); }
+  addEventListener('eip6963:requestProvider', announce);
+  announce();
+
+  // The provider is "connected" once the node answers with a chain id.
+  bridgeReady.then(function (b) {
+    if (!b) return;
+    call('eth_chainId', []).then(setChain, function () {});
+    call('eth_accounts', []).then(setAccounts, function () {});
+  });
+})

@@ -1,0 +1,55 @@
+"""GUI fixtures: a launcher per test on its own temp home, driven by qtbot offscreen."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def launcher(qapp: Any, home: Path) -> Iterator[Any]:
+    from mainframe_os.gui.app import create_app
+
+    lau = create_app(home, [])
+    yield lau
+    for w in qapp.topLevelWidgets():  # dialogs left open by a test
+        if w is not lau.window and w.isVisible():
+            w.close()
+    lau.close()
+
+
+def run(launcher: Any, coro: Any, timeout: float = 20.0) -> Any:
+    """Await a coroutine on the launcher's loop from a synchronous test."""
+    from PySide6.QtWidgets import QApplication
+    import time
+
+    fut = asyncio.ensure_future(coro)
+    end = time.monotonic() + timeout
+    while not fut.done():
+        QApplication.processEvents()
+        time.sleep(0.002)
+        if time.monotonic() > end:
+            fut.cancel()
+            raise TimeoutError("the coroutine did not finish")
+    return fut.result()
+
+
+def shot(widget: Any, tmp_path: Path, name: str) -> Path:
+    """Save a screenshot in the test's temp folder (and /tmp/shots when MFOS_SHOTS is set)."""
+    import os
+
+    out = tmp_path / "shots" / f"{name}.png"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    pm = widget.grab()
+    pm.save(str(out))
+    extra = os.environ.get("MFOS_SHOTS")
+    if extra:
+        Path(extra).mkdir(parents=True, exist_ok=True)
+        pm.save(str(Path(extra) / f"{name}.png"))
+    return out

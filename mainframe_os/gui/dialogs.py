@@ -39,7 +39,7 @@ async def confirm(parent: QWidget | None, title: str, text: str, ok_text: str = 
     box.setDefaultButton(cancel if destructive else ok)
     box.setEscapeButton(cancel)
     if destructive:
-        ok.setObjectName("danger")
+        ok.setProperty("danger", True)
     await run_dialog(box)
     return box.clickedButton() is ok
 
@@ -63,7 +63,7 @@ class TypedConfirmDialog(QDialog):
         lay.addWidget(self.field)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.ok = self.buttons.addButton(ok_text, QDialogButtonBox.ButtonRole.AcceptRole)
-        self.ok.setObjectName("danger")
+        self.ok.setProperty("danger", True)
         self.ok.setEnabled(False)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)

@@ -46,7 +46,8 @@ def apply_theme(app: QApplication, mode: str = "system") -> str:
     pal.setColor(QPalette.ColorRole.Button, QColor(base[1]))
     pal.setColor(QPalette.ColorRole.Highlight, QColor(ACCENT[name]))
     app.setPalette(pal)
-    app.setStyleSheet((RESOURCES / f"{name}.qss").read_text(encoding="utf-8"))
+    qss = (RESOURCES / f"{name}.qss").read_text(encoding="utf-8")
+    app.setStyleSheet(qss.replace("@ICONS@", (RESOURCES / "icons").as_posix()))
     icon.cache_clear()
     app.setProperty("mfosTheme", name)
     return name

@@ -40,7 +40,12 @@ def label(text: str, name: str | None = None, wrap: bool = False) -> QLabel:
 
 def button(text: str, name: str | None = None, tooltip: str | None = None, icon_name: str | None = None) -> QPushButton:
     b = QPushButton(text)
-    if name:
+    if name in ("primary", "danger", "link"):
+        # A style role is a property, so the object name stays free for tests and accessibility.
+        b.setProperty(name, True)
+        if name == "link":
+            b.setObjectName("link")
+    elif name:
         b.setObjectName(name)
     if tooltip:
         b.setToolTip(tooltip)

@@ -125,6 +125,7 @@ async def test_deadline_passed_reverts_expired(net: Net) -> None:
         ts = int(c.w3.eth.get_block("latest")["timestamp"]) + 3600
         if c.devchain is not None:
             c.w3.provider.ethereum_tester.time_travel(ts)
+            c.w3.provider.ethereum_tester.mine_blocks(1)  # the head now carries the later time
         else:
             c.w3.provider.make_request("evm_setNextBlockTimestamp", [ts])
 

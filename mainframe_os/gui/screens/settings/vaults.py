@@ -123,7 +123,7 @@ class VaultsTab(QWidget):
         self.password_button = button("Change password…")
         self.password_button.setObjectName("changePasswordButton")
         self.delete_button = button("Delete…", "danger", "Delete the selected vault from this computer", "trash")
-        self.delete_button.setObjectName("danger")
+        self.delete_button.setObjectName("deleteVaultButton")
         for b in (self.create_button, self.switch_button, self.password_button):
             row.addWidget(b)
         row.addStretch(1)

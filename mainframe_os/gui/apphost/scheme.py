@@ -1,0 +1,122 @@
+"""The `mfapp://<app-id>/<path>` scheme: each app's verified files, and nothing else.
+
+`register_schemes()` must run before the QApplication exists (gui/qt.py's before_app hook).
+The handler serves only paths listed in the app's verified manifest, re-hashing each file as
+it serves it (a file changed on disk since install is refused), with a strict
+Content-Security-Policy: scripts only from the app itself (no inline, no eval), no frames, no
+forms, and network connections only to the domains the user granted through WEB_REQUEST.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+from PySide6.QtWebEngineCore import QWebEngineUrlRequestJob, QWebEngineUrlScheme, QWebEngineUrlSchemeHandler
+
+from mainframe_os.node.apps.errors import AppFileRefused
+from mainframe_os.node.apps.store import AppSource
+
+log = logging.getLogger("mainframe_os.gui.apphost")
+
+SCHEME = "mfapp"
+SDK_MODULE_PATH = "_mainframe/mainframe-sdk.mjs"
+SDK_DIR = Path(__file__).resolve().parents[3] / "sdk" / "js"
+_MIME = {
+    ".html": "text/html", ".htm": "text/html", ".js": "text/javascript", ".mjs": "text/javascript",
+    ".css": "text/css", ".json": "application/json", ".svg": "image/svg+xml", ".png": "image/png",
+    ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif", ".webp": "image/webp",
+    ".ico": "image/x-icon", ".woff": "font/woff", ".woff2": "font/woff2", ".ttf": "font/ttf",
+    ".wasm": "application/wasm", ".txt": "text/plain", ".map": "application/json",
+}
+_registered = False
+
+
+def register_schemes() -> None:
+    """Declare mfapp:// to Chromium. Before QApplication; idempotent."""
+    global _registered
+    if _registered:
+        return
+    scheme = QWebEngineUrlScheme(SCHEME.encode())
+    scheme.setSyntax(QWebEngineUrlScheme.Syntax.Host)
+    # Secure: a secure context (crypto.subtle, no mixed-content downgrade). Not CorsEnabled and
+    # not LocalAccessAllowed: one app cannot fetch another app's files or file:// URLs.
+    scheme.setFlags(QWebEngineUrlScheme.Flag.SecureScheme | QWebEngineUrlScheme.Flag.FetchApiAllowed)
+    QWebEngineUrlScheme.registerScheme(scheme)
+    _registered = True
+
+
+def content_security_policy(app_host: str, domains: list[str]) -> str:
+    own = f"{SCHEME}://{app_host}"
+    remote = []
+    for d in domains:
+        host = d.split(":")[0].lstrip("*.")
+        schemes = ("http", "ws", "https", "wss") if host in ("localhost", "127.0.0.1") else ("https", "wss")
+        remote += [f"{s}://{d}" for s in schemes]
+    connect = " ".join([own, *remote])
+    return "; ".join([
+        "default-src 'none'",
+        f"script-src {own}",
+        f"style-src {own} 'unsafe-inline'",
+        f"img-src {own} data: blob: {' '.join(r for r in remote if r.startswith('http'))}".rstrip(),
+        f"font-src {own} data:",
+        f"media-src {own} blob:",
+        f"connect-src {connect}",
+        f"worker-src {own} blob:",
+        "frame-src 'none'",
+        "child-src 'none'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'none'",
+        "frame-ancestors 'none'",
+    ])
+
+
+def mime_for(path: str) -> str:
+    suffix = Path(path).suffix.lower()
+    return _MIME.get(suffix) or mimetypes.guess_type(path)[0] or "application/octet-stream"
+
+
+class AppSchemeHandler(QWebEngineUrlSchemeHandler):
+    """Serves one app (one profile = one app, so another app's host is simply not found)."""
+
+    def __init__(self, app_host: str, source: Callable[[], AppSource], domains: Callable[[], list[str]],
+                 parent: object = None) -> None:
+        super().__init__(parent)
+        self.app_host = app_host
+        self._source = source
+        self._domains = domains
+        self.served: list[str] = []
+        self.refused: list[str] = []
+
+    def requestStarted(self, job: QWebEngineUrlRequestJob) -> None:  # noqa: N802 - Qt override
+        url = job.requestUrl()
+        path = url.path().lstrip("/") or self._source().manifest.entry
+        if url.host() != self.app_host or bytes(job.requestMethod().data()) not in (b"GET", b"HEAD"):
+            self.refused.append(url.toString())
+            job.fail(QWebEngineUrlRequestJob.Error.RequestDenied)
+            return
+        try:
+            if path == SDK_MODULE_PATH:
+                data = (SDK_DIR / "mainframe-sdk.mjs").read_bytes()
+            else:
+                data = self._source().read(path)
+        except AppFileRefused as exc:
+            log.warning("refused %s: %s", url.toString()[:200], exc.message)
+            self.refused.append(path)
+            job.fail(QWebEngineUrlRequestJob.Error.UrlNotFound)
+            return
+        self.served.append(path)
+        buf = QBuffer(job)
+        buf.setData(QByteArray(data))
+        buf.open(QIODevice.OpenModeFlag.ReadOnly)
+        job.setAdditionalResponseHeaders({
+            QByteArray(b"Content-Security-Policy"): QByteArray(content_security_policy(self.app_host, self._domains()).encode()),
+            QByteArray(b"X-Content-Type-Options"): QByteArray(b"nosniff"),
+            QByteArray(b"Referrer-Policy"): QByteArray(b"no-referrer"),
+            QByteArray(b"Cache-Control"): QByteArray(b"no-store"),
+        })
+        job.reply(mime_for(path).encode(), buf)

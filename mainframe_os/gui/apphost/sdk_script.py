@@ -1,0 +1,57 @@
+"""The script injected into every app page: Qt's QWebChannel client and the SDK, in a closure.
+
+The SDK's method list is generated here from the node's registry (every method an app may call:
+public or permissioned, never trusted), so the SDK and the node cannot disagree.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QFile, QIODevice
+
+from mainframe_os.node.registry import REGISTRY
+
+SDK_FILE = Path(__file__).resolve().parents[3] / "sdk" / "js" / "mainframe-sdk.js"
+API_VERSION = 1
+# one id per process run: EIP-6963 wants a UUIDv4 per provider session
+_PROVIDER_UUID = str(uuid.uuid4())
+
+
+def app_methods() -> list[dict[str, Any]]:
+    """The registry's app-visible methods, as the SDK knows them."""
+    return [m.describe() for m in REGISTRY.all() if m.access.kind != "trusted"]
+
+
+@cache
+def qwebchannel_js() -> str:
+    f = QFile(":/qtwebchannel/qwebchannel.js")
+    if not f.open(QIODevice.OpenModeFlag.ReadOnly):
+        raise RuntimeError("qwebchannel.js is missing from the Qt resources")
+    try:
+        return bytes(f.readAll().data()).decode("utf-8")
+    finally:
+        f.close()
+
+
+def sdk_source() -> str:
+    return SDK_FILE.read_text(encoding="utf-8")
+
+
+def build_script(app_id: str) -> str:
+    config = {"apiVersion": API_VERSION, "methods": app_methods(), "appId": app_id, "uuid": _PROVIDER_UUID}
+    # `module` is shadowed so qwebchannel.js's node.js export branch never touches the page.
+    return (
+        "(function () {\n'use strict';\n"
+        "var transport = (window.qt && window.qt.webChannelTransport) || null;\n"
+        "try { delete window.qt; } catch (e) {}\n"
+        "if (window.qt) { try { Object.defineProperty(window, 'qt', {value: undefined, writable: false, configurable: false}); } catch (e) {} }\n"
+        "var module = undefined;\n"
+        + qwebchannel_js()
+        + "\n;(" + sdk_source().strip().rstrip(";") + ")("
+        + json.dumps(config, separators=(",", ":")) + ", transport, QWebChannel);\n})();\n"
+    )

@@ -56,6 +56,7 @@ def ensure_app(argv: list[str] | None = None) -> QApplication:
     if app is None:
         qt.before_app()
         app = QApplication([sys.argv[0] if sys.argv else "mainframe-os", *(argv or [])])
+        app.setStyle("Fusion")  # the same look on every desktop; the stylesheets build on it
     font = app.font()
     if font.pointSizeF() < 10:
         font.setPointSizeF(10.5)  # readable default on desktops that ship 9pt
@@ -198,6 +199,10 @@ def _detach_loop(loop: asyncio.AbstractEventLoop) -> None:
 
     if ev._get_running_loop() is loop:
         ev._set_running_loop(None)
+    # An `already_running` qasync loop counts itself as running; stop() clears that (and its
+    # app.exit() is a no-op when no Qt loop is executing).
+    if loop.is_running():
+        loop.stop()
     asyncio.set_event_loop(None)
     if not loop.is_closed():
         loop.close()

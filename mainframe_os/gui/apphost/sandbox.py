@@ -87,7 +87,6 @@ class AppPage(QWebEnginePage):
         self.desktopMediaRequested.connect(lambda req: (req.cancel(), self.refused.emit("screen capture", "")))
         self.fullScreenRequested.connect(lambda req: req.reject())
         self.registerProtocolHandlerRequested.connect(lambda req: req.reject())
-        self.quotaRequested.connect(lambda req: req.reject()) if hasattr(self, "quotaRequested") else None
 
     def _deny_permission(self, permission: object) -> None:
         kind = getattr(permission, "permissionType", lambda: "?")()

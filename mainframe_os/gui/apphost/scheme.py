@@ -14,7 +14,7 @@ import mimetypes
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+from PySide6.QtCore import QBuffer, QByteArray, QCoreApplication as QApplication, QIODevice
 from PySide6.QtWebEngineCore import QWebEngineUrlRequestJob, QWebEngineUrlScheme, QWebEngineUrlSchemeHandler
 
 from mainframe_os.node.apps.errors import AppFileRefused
@@ -40,6 +40,8 @@ def register_schemes() -> None:
     global _registered
     if _registered:
         return
+    if QApplication.instance() is not None:
+        raise RuntimeError("register_schemes() must run before the QApplication is created")
     scheme = QWebEngineUrlScheme(SCHEME.encode())
     scheme.setSyntax(QWebEngineUrlScheme.Syntax.Host)
     # Secure: a secure context (crypto.subtle, no mixed-content downgrade). Not CorsEnabled and

@@ -106,8 +106,25 @@ class AppsService:
 
         return await self.node.db(get)
 
-    def register_dev(self, source: AppSource) -> None:
-        self._dev[source.manifest.id] = source
+    async def register_dev(self, identity_id: str, source: AppSource) -> None:
+        """`mfos app dev`: serve an unsigned folder as an app of this identity, with all its
+        permissions still asked like any other app's (its grants and data are kept per folder)."""
+        from vault.models import AppInstall
+
+        m = source.manifest
+        self._dev[m.id] = source
+
+        def upsert(s: Any) -> None:
+            rec = s.get(AppInstall, (identity_id, m.id))
+            if rec is None:
+                s.add(AppInstall(identity_id=identity_id, app_id=m.id, version=m.version, name=m.name,
+                                 developer_key=m.developer_key, source="dev", pseudonym_key=os.urandom(32),
+                                 installed_at=time.time(), updated_at=time.time()))
+            else:
+                rec.version, rec.source = m.version, "dev"
+
+        await self.node.db(upsert)
+        self._invalidate(identity_id, m.id)
 
     async def source(self, identity_id: str, app_id: str) -> AppSource:
         """The verified files an app is served from (signature checked when first loaded)."""
@@ -248,7 +265,8 @@ class AppsService:
         rows = await self.node.db(lambda s: [
             (r.app_id, r.version, r.source, r.installed_at) for r in
             s.scalars(select(AppInstall).where(AppInstall.identity_id == identity_id,
-                                               AppInstall.source != "removed").order_by(AppInstall.name))])
+                                               AppInstall.source.not_in(("removed", "dev")))
+                               .order_by(AppInstall.name))])
         out = []
         for app_id, version, source, installed_at in rows:
             try:
@@ -305,10 +323,9 @@ class AppsService:
             elif existing is not None:
                 s.delete(existing)
 
-        if await self.install_record(identity_id, app_id) is None and app_id not in self._dev:
+        if await self.install_record(identity_id, app_id) is None:
             raise AppNotInstalled()
-        if app_id not in self._dev:
-            await self.node.db(write)
+        await self.node.db(write)
         self._grants.pop((identity_id, app_id), None)
         self.node.events.emit(AppGrantsChanged(identity_id, app_id))
 
@@ -350,8 +367,6 @@ class AppsService:
         return hmac.new(key, what.encode(), hashlib.sha256).hexdigest()[:32]
 
     async def _pseudonym_key(self, identity_id: str, app_id: str) -> bytes:
-        if app_id in self._dev:
-            return hashlib.sha256(b"dev\0" + identity_id.encode() + app_id.encode()).digest()
         rec = await self.install_record(identity_id, app_id)
         if rec is None:
             raise AppNotInstalled()

@@ -68,10 +68,13 @@ class DevSource:
 
     def __init__(self, folder: str | os.PathLike[str]) -> None:
         self.folder = Path(folder).resolve()
-        self.manifest = build_manifest(self.folder, b"", "developer")
+        # Not a signing key: a stable per-folder value, so the dev app's id (and its grants and
+        # data) differ from an installed app of the same name and survive restarts.
+        self.key = hashlib.sha256(b"mfapp-dev\0" + str(self.folder).encode()).digest()
+        self.manifest = build_manifest(self.folder, self.key, "developer (dev mode)")
 
     def reload(self) -> Manifest:
-        self.manifest = build_manifest(self.folder, b"", "developer")
+        self.manifest = build_manifest(self.folder, self.key, "developer (dev mode)")
         return self.manifest
 
     def read(self, path: str) -> bytes:

@@ -39,7 +39,8 @@ def _passthrough(name: str) -> None:
                 msg = err.get("message", "error") if isinstance(err, dict) else str(err)
                 raise E.RpcError(str(msg)[:500], err.get("data") if isinstance(err, dict) else None,
                                  code=int(err.get("code", -32603)) if isinstance(err, dict) else -32603)
-            return _jsonable(resp.get("result"))
+            # eth-tester answers with Python values; the wire (and dapps) expect hex quantities
+            return _jsonable(resp.get("result"), ints_as_hex=c.devchain is not None)
 
         return await ChainService.of(node).call(request)
 
@@ -47,15 +48,19 @@ def _passthrough(name: str) -> None:
     method(name, access=PUBLIC, raw_params=True)(handler)
 
 
-def _jsonable(v: Any) -> Any:
+def _jsonable(v: Any, ints_as_hex: bool = False) -> Any:
     from hexbytes import HexBytes
 
     if isinstance(v, (bytes, HexBytes)):
         return "0x" + bytes(v).hex()
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, int) and ints_as_hex:
+        return hex(v)
     if isinstance(v, dict):
-        return {k: _jsonable(x) for k, x in v.items()}
+        return {k: _jsonable(x, ints_as_hex) for k, x in v.items()}
     if isinstance(v, (list, tuple)):
-        return [_jsonable(x) for x in v]
+        return [_jsonable(x, ints_as_hex) for x in v]
     return v
 
 
@@ -107,7 +112,7 @@ async def _own_account(node: Any, ctx: Any, address: Any) -> tuple[str, str]:
     ident = await require_identity(node, ctx)
     try:
         acct = await node.db(lambda s: store.find_account(s, ident, address).address)
-    except store.UnknownAccount:
+    except (store.UnknownAccount, store.NoWallet):
         raise E.Unauthorized("That account is not available to this caller") from None
     return ident, acct
 

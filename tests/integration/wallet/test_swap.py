@@ -120,19 +120,30 @@ async def test_slippage_exceeded_reverts_with_the_reason_and_is_in_history(net: 
 async def test_deadline_passed_reverts_expired(net: Net) -> None:
     env = net.env
     chain = ChainService.of(env.node)
+    if net.name == "devchain":
+        # The dev chain follows the wall clock (its time cannot jump ahead): sign a swap whose
+        # chain-time deadline is already past; the pipeline's estimate catches the revert.
+        from mainframe_os.node.services.wallet import resolve_token
+        from mainframe_os.node.wallet.swap import quote, swap_tx
+        from mainframe_os.node.wallet.txs import TxService
+
+        eth = await resolve_token(env.node, env.info["identity"], "ETH")
+        mft = await resolve_token(env.node, env.info["identity"], "MFT")
+        q = await chain.call(lambda c: quote(c, eth, mft, ETHER // 10, 50, env.address))
+        tx = await chain.call(lambda c: swap_tx(c, q, env.address, deadline=q.deadline - 1200 - 60))
+        with pytest.raises(E.RpcError, match="UniswapV2Router: EXPIRED"):
+            await TxService.of(env.node).send(None, env.info["identity"], tx, kind="swap", title="Swap", details={})
+        return
 
     def later(c: Any) -> None:  # the prompt stayed open for an hour of chain time
         ts = int(c.w3.eth.get_block("latest")["timestamp"]) + 3600
-        if c.devchain is not None:
-            c.w3.provider.ethereum_tester.time_travel(ts)
-            c.w3.provider.ethereum_tester.mine_blocks(1)  # the head now carries the later time
-        else:
-            c.w3.provider.make_request("evm_setNextBlockTimestamp", [ts])
+        c.w3.provider.make_request("evm_setNextBlockTimestamp", [ts])
 
     env.node.prompter = FrontRunPrompter(lambda: chain.call(later))
     with pytest.raises(E.RpcError, match="UniswapV2Router: EXPIRED"):
         await env.call("swap_run", {"from": "ETH", "to": "MFT", "amount": "0.1"})
-    assert (await env.call("wallet_history"))[0]["status"] == "failed"
+    last = (await env.call("wallet_history"))[0]
+    assert last["status"] == "failed" and "EXPIRED" in last["error"]
 
 
 @pytest.mark.parametrize("params, message", [

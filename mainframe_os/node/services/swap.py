@@ -68,10 +68,9 @@ async def swap_run(node: Any, ctx: Any, **params: Any) -> dict[str, Any]:
     chain = ChainService.of(node)
     txs = TxService.of(node)
     ti, to = q.token_in, q.token_out
-    if ti.address is not None:
-        have = await chain.call(lambda c: token_balance(c, ti, owner))
-        if have < q.amount_in:
-            raise InsufficientFunds(f"Insufficient funds: the account has {format_amount(have, ti.decimals, 6)} {ti.symbol}")
+    have = await chain.call(lambda c: token_balance(c, ti, owner))
+    if have < q.amount_in:  # before any prompt; the fee is checked by the pipeline
+        raise InsufficientFunds(f"Insufficient funds: the account has {format_amount(have, ti.decimals, 6)} {ti.symbol}")
     approval_hash = None
     if q.needs_approval:
         approval = await chain.call(lambda c: approve_tx(c, q))
@@ -99,7 +98,7 @@ async def swap_run(node: Any, ctx: Any, **params: Any) -> dict[str, Any]:
     }
     res = await txs.send(ctx, ident, dict(tx, **{"from": owner}), kind="swap",
                          title=f"Swap {details['you pay']} for {to.symbol}", details=details)
-    record = await _until_final(node, txs, res, "The swap")
+    record = await _until_final(node, txs, res, "The swap", deadline=q.deadline)
     after = await chain.call(lambda c: token_balance(c, to, owner))
     received = after - before
     if to.address is None and record.get("fee"):
@@ -108,7 +107,8 @@ async def swap_run(node: Any, ctx: Any, **params: Any) -> dict[str, Any]:
             "received": str(received), "receivedFormatted": format_amount(received, to.decimals)}
 
 
-async def _until_final(node: Any, txs: Any, res: dict[str, Any], what: str, timeout: float = 180) -> dict[str, Any]:
+async def _until_final(node: Any, txs: Any, res: dict[str, Any], what: str, timeout: float = 180,
+                       deadline: int | None = None) -> dict[str, Any]:
     """Wait for a sent transaction to be mined; a failure raises with the revert reason."""
     chain_id = (await txs.chain.connection()).network.chain_id
     status, delay, started = res["status"], 0.2, time.monotonic()
@@ -122,10 +122,36 @@ async def _until_final(node: Any, txs: Any, res: dict[str, Any], what: str, time
                          {"hash": res["hash"]})
     if status != "confirmed":
         reason = record.get("error") or "reverted"
+        if reason == "reverted" and deadline is not None:
+            reason = await _expired(node, txs, chain_id, res["hash"], deadline) or reason
         hint = next((h for k, h in _HINTS.items() if k in reason), None)
         raise SwapFailed(f"{what} failed: {reason}" + (f" ({hint})" if hint else ""),
                          {"hash": res["hash"], "reason": reason})
     return record
+
+
+async def _expired(node: Any, txs: Any, chain_id: int, tx_hash: str, deadline: int) -> str | None:
+    """Replaying a mined swap on its parent block runs it at the parent's time, so a passed
+    deadline replays as success and the reason is lost: compare the block's time instead."""
+    from sqlalchemy import select
+
+    from vault.models import TxRecord
+
+    def mined_at(c: Any) -> int:
+        rcpt = c.w3.eth.get_transaction_receipt(tx_hash)
+        return int(c.w3.eth.get_block(rcpt["blockNumber"])["timestamp"])
+
+    if await txs.chain.call(mined_at) <= deadline:
+        return None
+    reason = "UniswapV2Router: EXPIRED"
+
+    def note(s: Any) -> None:
+        r = s.scalars(select(TxRecord).where(TxRecord.chain_id == chain_id, TxRecord.hash == tx_hash)).first()
+        if r is not None:
+            r.error = reason
+
+    await node.db(note)
+    return reason
 
 
 async def _record(node: Any, chain_id: int, tx_hash: str) -> dict[str, Any]:

@@ -123,7 +123,8 @@ class TxRecord(Base):
     """A transaction the node signed: kept from before it is broadcast until it is final."""
 
     __tablename__ = "tx_record"
-    __table_args__ = (UniqueConstraint("chain_id", "hash"),)
+    # one hash can be a "send" for one identity and a "receive" for another of the same vault
+    __table_args__ = (UniqueConstraint("identity_id", "chain_id", "hash", "kind"),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=_new_id)
     identity_id: Mapped[str] = mapped_column(String(32), ForeignKey("identity.id", ondelete="CASCADE"))

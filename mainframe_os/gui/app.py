@@ -178,7 +178,10 @@ class Launcher:
         self.app.removeEventFilter(self.idle)
 
     def close(self) -> None:
-        """Synchronous shutdown for tests: runs :meth:`shutdown` on the qasync loop."""
+        """Synchronous shutdown for tests: runs :meth:`shutdown` on the qasync loop. Idempotent."""
+        if getattr(self, "_detached", False):
+            return
+        self._detached = True
         loop = asyncio.get_event_loop()
         fut = asyncio.ensure_future(self.shutdown())
         app = self.app
@@ -199,10 +202,10 @@ def _detach_loop(loop: asyncio.AbstractEventLoop) -> None:
 
     if ev._get_running_loop() is loop:
         ev._set_running_loop(None)
-    # An `already_running` qasync loop counts itself as running; stop() clears that (and its
-    # app.exit() is a no-op when no Qt loop is executing).
+    # An `already_running` qasync loop counts itself as running. Its stop() would call
+    # app.exit(), which poisons the next loop started on this QApplication: clear the flag only.
     if loop.is_running():
-        loop.stop()
+        loop._QEventLoop__is_running = False  # type: ignore[attr-defined]
     asyncio.set_event_loop(None)
     if not loop.is_closed():
         loop.close()

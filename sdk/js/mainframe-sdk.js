@@ -3,9 +3,9 @@
  *
  * This file is one function expression: the host calls it at document creation, before any
  * page script runs, as   (<this file>)(CONFIG, transport, QWebChannel)
- * where CONFIG = {apiVersion, methods: [{name, access, params}], appId} comes from the node's
- * method registry, `transport` is the QWebChannel transport (taken off `window.qt` and kept
- * only in this closure) and QWebChannel is Qt's client library, also closed over.
+ * where CONFIG = {apiVersion, methods: [{name, access, params}], appId, uuid} comes from the
+ * node's method registry, `transport` is Qt's window.qt.webChannelTransport (frozen once hooked,
+ * so a page cannot swap or wiretap it) and QWebChannel is Qt's client library, closed over.
  *
  * It defines, read-only and frozen:
  *   window.ethereum   an EIP-1193 provider, announced through EIP-6963
@@ -55,6 +55,9 @@
         bridge.message.connect(onMessage);
         resolve(bridge);
       });
+      // QWebChannel has set transport.onmessage: lock it and the transport in place.
+      try { freeze(transport); } catch (e) { /* not freezable: the bridge still binds the caller */ }
+      try { if (window.qt) freeze(window.qt); } catch (e) { /* idem */ }
     } catch (e) { resolve(null); }
   });
 

@@ -19,6 +19,8 @@ WAIT = 15_000
 def onboard(qtbot: Any, launcher: Any, name: str = "Alice") -> None:
     """Create a vault and the first identity by clicking, skipping the wallet step."""
     w = launcher.window
+    import asyncio
+    qtbot.waitUntil(lambda: launcher.start_task.done(), timeout=WAIT)
     qtbot.waitUntil(lambda: w.page == "onboarding", timeout=WAIT)
     ob = w.onboarding
     qtbot.mouseClick(ob.findChild(type(ob.identity_button), "createVaultButton"), Qt.MouseButton.LeftButton)
@@ -148,7 +150,6 @@ def test_backup_and_restore_into_fresh_home(qtbot: Any, launcher: Any, tmp_path:
         assert [i["displayName"] for i in idents] == ["Alice"]
     finally:
         fresh.close()
-        launcher._closed = True
 
 
 def test_corrupt_backup_shows_clear_error_and_replaces_nothing(qtbot: Any, launcher: Any, tmp_path: Path) -> None:

@@ -64,10 +64,11 @@ _DDL = (
         fee VARCHAR,
         created_at FLOAT NOT NULL,
         updated_at FLOAT NOT NULL,
-        UNIQUE (chain_id, hash)
+        UNIQUE (identity_id, chain_id, hash, kind)
     )
     """,
     "CREATE INDEX ix_tx_record_from ON tx_record (chain_id, from_address)",
+    "CREATE INDEX ix_tx_record_hash ON tx_record (chain_id, hash)",
     # contacts learn an Ethereum address from version-2 cards, so they can be paid
     "ALTER TABLE contact ADD COLUMN eth_address VARCHAR(42)",
 )

@@ -44,12 +44,14 @@ def sdk_source() -> str:
 
 def build_script(app_id: str) -> str:
     config = {"apiVersion": API_VERSION, "methods": app_methods(), "appId": app_id, "uuid": _PROVIDER_UUID}
+    # Qt delivers messages through window.qt.webChannelTransport.onmessage, so the transport
+    # must stay on window; the SDK freezes it (and window.qt) once QWebChannel has hooked it,
+    # so a page can neither replace nor intercept the SDK's side. A page that builds its own
+    # QWebChannel on it gains nothing: the bridge binds the caller to the webview, not the message.
     # `module` is shadowed so qwebchannel.js's node.js export branch never touches the page.
     return (
         "(function () {\n'use strict';\n"
         "var transport = (window.qt && window.qt.webChannelTransport) || null;\n"
-        "try { delete window.qt; } catch (e) {}\n"
-        "if (window.qt) { try { Object.defineProperty(window, 'qt', {value: undefined, writable: false, configurable: false}); } catch (e) {} }\n"
         "var module = undefined;\n"
         + qwebchannel_js()
         + "\n;(" + sdk_source().strip().rstrip(";") + ")("

@@ -391,3 +391,22 @@ async def wallet_recheck(node: Any, ctx: Any) -> dict[str, int]:
     from ..wallet.txs import TxService
 
     return await TxService.of(node).recheck(await require_identity(node, ctx))
+
+
+@method("wallet_watchPayments", Param("interval", "number", required=False, default=3.0))
+async def wallet_watch_payments(node: Any, ctx: Any, interval: float) -> bool:
+    """Start announcing payments received by the vault's accounts (events + notifications)."""
+    from ..wallet.watcher import PaymentWatcher
+
+    PaymentWatcher.of(node).start(max(0.5, float(interval)))
+    return True
+
+
+@method("wallet_scanPayments")
+async def wallet_scan_payments(node: Any, ctx: Any) -> list[dict[str, Any]]:
+    """Scan new blocks for payments now (the watcher does this on its own every few seconds)."""
+    from ..wallet.watcher import PaymentWatcher
+
+    found = await PaymentWatcher.of(node).scan()
+    return [{"identityId": f.identity_id, "address": f.address, "from": f.sender, "symbol": f.symbol,
+             "amount": format_amount(f.value, f.decimals), "hash": f.hash} for f in found]

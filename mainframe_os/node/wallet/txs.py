@@ -175,7 +175,9 @@ class TxService:
             except Exception as exc:
                 if _is_revert(exc):
                     raise TransactionFailed(f"The transaction would fail: {revert_reason(exc)}") from None
-                if "insufficient funds" in str(exc).lower():
+                text = str(exc).lower()
+                # geth/anvil say "insufficient funds"; py-evm "does not have enough balance"
+                if "insufficient funds" in text or "enough balance" in text:
                     raise InsufficientFunds("Insufficient funds for this transaction") from None
                 raise
             plain_transfer = "data" not in out and estimate == 21_000
@@ -208,17 +210,21 @@ class TxService:
         from vault.models import TxRecord
 
         def update(s: Any) -> bool:
-            rec = s.scalars(select(TxRecord).where(TxRecord.chain_id == chain_id, TxRecord.hash == tx_hash)).first()
-            if rec is None or rec.status == status:
-                return False
-            rec.status, rec.error, rec.updated_at = status, error, time.time()
-            if block is not None:
-                rec.block_number = block
-            if fee is not None:
-                rec.fee = str(fee)
-            if status != "pending":
-                rec.raw = None  # final: nothing left to re-broadcast
-            return True
+            recs = s.scalars(select(TxRecord).where(
+                TxRecord.chain_id == chain_id, TxRecord.hash == tx_hash, TxRecord.kind != "receive")).all()
+            changed = False
+            for rec in recs:
+                if rec.status == status:
+                    continue
+                rec.status, rec.error, rec.updated_at = status, error, time.time()
+                if block is not None:
+                    rec.block_number = block
+                if fee is not None:
+                    rec.fee = str(fee)
+                if status != "pending":
+                    rec.raw = None  # final: nothing left to re-broadcast
+                changed = True
+            return changed
 
         if await self.node.db(update):
             self.node.events.emit(TransactionStatusChanged(tx_hash, status, chain_id, error))

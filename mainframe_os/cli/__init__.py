@@ -13,7 +13,11 @@ from .framework import arg, build_parser
 from .session import CliError, CliSession
 
 # Modules declaring commands; later features append theirs.
-COMMAND_MODULES = ["mainframe_os.cli.core_commands", "mainframe_os.cli.wallet_commands"]
+COMMAND_MODULES = [
+    "mainframe_os.cli.core_commands",
+    "mainframe_os.cli.wallet_commands",
+    "mainframe_os.cli.network_commands",
+]
 
 GLOBAL_ARGS = [
     arg("--home", help="home folder (default: $MAINFRAME_OS_HOME or the platform data dir)"),

@@ -92,7 +92,7 @@ def test_storage_is_per_app(install_app, open_app) -> None:
     assert b.ok("mainframe.storage.get('secret')") is None
     assert b.ok("mainframe.storage.list()") == []
     # localStorage lives in each app's own profile too
-    a.ok("localStorage.setItem('x', 'a'); 1")
+    a.ok("(localStorage.setItem('x', 'a'), 1)")
     assert b.ok("localStorage.getItem('x')") is None
 
 
@@ -182,16 +182,19 @@ def test_tampering_with_the_sdk_does_not_reach_the_channel(install_app, open_app
         try { window.qt.webChannelTransport = {send() {}}; } catch (e) {}
         try { window.qt.webChannelTransport.onmessage = () => { window.__stolen = true; }; } catch (e) {}
         try { window.qt.webChannelTransport.send = (m) => { window.__sent = m; }; } catch (e) {}
-        JSON.stringify = () => '{"jsonrpc":"2.0","id":1,"method":"vault_list"}';
-        JSON.parse = () => ({});
         out.ethereumSame = !window.ethereum.evil; out.mainframeSame = !window.mainframe.evil;
         out.requestSame = ethereum.request.toString().indexOf('hijacked') < 0;
         out.internals = ['_transport', 'bridge', 'pending', 'channel'].filter(k => k in ethereum || k in mainframe);
-        return out; })()""")
+        // globals patched after load do not change what the SDK sends or how it reads answers
+        const [stringify, parse] = [JSON.stringify, JSON.parse];
+        JSON.stringify = () => '{"jsonrpc":"2.0","id":1,"method":"vault_list"}';
+        JSON.parse = () => ({});
+        return mainframe.storage.set('after', 7).then(() => mainframe.storage.get('after')).then(v => {
+            JSON.stringify = stringify; JSON.parse = parse; out.after = v; return out; },
+            e => { JSON.stringify = stringify; JSON.parse = parse; out.error = String(e.message); return out; });
+    })()""")
     assert tamper == {"redefined": False, "ethereumSame": True, "mainframeSame": True, "requestSame": True,
-                      "internals": []}
-    # the SDK still works, through its own captured JSON and the frozen transport
-    assert page.ok("mainframe.storage.set('after', 7).then(() => mainframe.storage.get('after'))") == 7
+                      "internals": [], "after": 7}
     assert page.ok("!!window.__stolen || !!window.__sent") is False
     ctx = CallerContext.app(page.app.ctx.app_id, world["identity"])
     assert page.run(world["node"].call("storage_get", {"key": "after"}, ctx)) == 7
@@ -217,7 +220,7 @@ def test_windows_navigation_downloads_and_permissions_refused(install_app, open_
         a.download = 'x.txt'; document.body.appendChild(a); a.click(); return 1; })()""")
     settle(page, 0.4)
     kinds = {w for w, _ in refused}
-    assert {"window", "navigation"} <= kinds
+    assert {"navigation", "permission"} <= kinds
     assert not list((page.app.profile.downloadPath() and __import__("pathlib").Path(page.app.profile.downloadPath())).glob("*")) \
         if __import__("pathlib").Path(page.app.profile.downloadPath()).exists() else True
 

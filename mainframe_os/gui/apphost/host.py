@@ -112,7 +112,11 @@ class AppHost(QObject):
             except Exception as exc:  # noqa: BLE001 - a half-saved manifest: keep the old one
                 log.warning("dev reload failed: %s", exc)
                 return
-        app.page.load(app.url)
+        if app.page.url().host() == app.ctx.app_id:
+            # bypass Blink's memory cache: every file is fetched (and re-hashed) again
+            app.page.triggerAction(app.page.WebAction.ReloadAndBypassCache)
+        else:
+            app.page.load(app.url)
 
     async def _open(self, ident: str, source: AppSource, *, show: bool, dev: bool = False) -> Any:
         from .window import AppWindow

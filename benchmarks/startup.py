@@ -1,0 +1,151 @@
+"""Launcher startup: process start -> lock screen painted, -> main window after unlock (KDF time
+reported separately), next to a bare PySide6 window in the same run; peak RSS at idle.
+
+    .venv/bin/python benchmarks/startup.py [--runs 3]
+
+Each figure comes from a fresh process (the parent times from spawn to the child's report).
+Runs offscreen unless a display is set. The last line is JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PASSWORD = "benchmark password 1"
+
+BARE = r"""
+import sys, time
+from PySide6.QtCore import QObject, QEvent, QTimer
+from PySide6.QtWidgets import QApplication, QLabel
+app = QApplication([])
+w = QLabel("hello"); w.resize(1100, 720)
+class F(QObject):
+    def eventFilter(self, o, e):
+        if e.type() == QEvent.Type.Paint:
+            print("PAINTED", flush=True); app.quit()
+        return False
+f = F(); w.installEventFilter(f); w.show()
+QTimer.singleShot(0, w.repaint)
+app.exec()
+"""
+
+LAUNCHER = r"""
+import sys, time, asyncio, resource
+home, password = sys.argv[1], sys.argv[2]
+from mainframe_os.gui.app import create_app
+from PySide6.QtCore import QObject, QEvent
+from PySide6.QtWidgets import QApplication
+lau = create_app(home, [])
+app = QApplication.instance()
+w = lau.window
+painted = {}
+class F(QObject):
+    def eventFilter(self, o, e):
+        if e.type() == QEvent.Type.Paint:
+            painted.setdefault(w.page, time.perf_counter())
+        return False
+f = F(); w.lock_screen.installEventFilter(f)
+def spin_until(cond, timeout=60):
+    end = time.monotonic() + timeout
+    while not cond():
+        app.processEvents(); time.sleep(0.001)
+        if time.monotonic() > end: raise SystemExit("timeout")
+spin_until(lambda: w.page == "lock" and "lock" in painted)
+print("LOCK", flush=True)
+web3_loaded = "web3" in sys.modules
+t0 = time.perf_counter()
+w.lock_screen.password.setText(password)
+w.lock_screen.unlock()
+spin_until(lambda: w.page == "main")
+w.main.installEventFilter(f); w.main.repaint()
+spin_until(lambda: "main" in painted)
+unlock_to_main = painted["main"] - t0
+# KDF alone: Argon2id on a second handle of the same vault
+from vault import VaultStore
+from pathlib import Path
+store = VaultStore(Path(home) / "vaults")
+v = store.open("main"); k0 = time.perf_counter(); v.unlock(password); kdf = time.perf_counter() - k0; v.close()
+t_idle = time.monotonic() + 1.0
+while time.monotonic() < t_idle:
+    app.processEvents(); time.sleep(0.01)
+rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print("MAIN", f"{unlock_to_main:.4f}", f"{kdf:.4f}", rss_kib, int(web3_loaded), flush=True)
+lau.close()
+"""
+
+SETUP = r"""
+import asyncio, sys
+from mainframe_os.node.node import Node
+async def main():
+    n = Node(sys.argv[1])
+    await n.call("vault_create", {"name": "main", "password": sys.argv[2]})
+    await n.call("identity_create", {"displayName": "Bench"})
+    await n.close()
+asyncio.run(main())
+"""
+
+
+def timed(code: str, *args: str, marks: tuple[str, ...]) -> dict[str, object]:
+    env = dict(os.environ)
+    env.setdefault("QT_QPA_PLATFORM", "offscreen")
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    t0 = time.perf_counter()
+    p = subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    out: dict[str, object] = {}
+    assert p.stdout is not None
+    for line in p.stdout:
+        parts = line.split()
+        if parts and parts[0] in marks:
+            out[parts[0]] = (time.perf_counter() - t0, parts[1:])
+    p.wait()
+    if p.returncode != 0:
+        raise SystemExit(f"benchmark child failed ({p.returncode})")
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=3)
+    runs = ap.parse_args().runs
+    bare, lock, unlock, kdf, rss, web3 = [], [], [], [], [], []
+    for _ in range(runs):
+        bare.append(timed(BARE, marks=("PAINTED",))["PAINTED"][0])  # type: ignore[index]
+        with tempfile.TemporaryDirectory() as home:
+            subprocess.run([sys.executable, "-c", SETUP, home, PASSWORD], check=True, cwd=ROOT,
+                           env={**os.environ, "PYTHONPATH": str(ROOT)})
+            r = timed(LAUNCHER, home, PASSWORD, marks=("LOCK", "MAIN"))
+            lock.append(r["LOCK"][0])  # type: ignore[index]
+            fields = r["MAIN"][1]  # type: ignore[index]
+            unlock.append(float(fields[0]))
+            kdf.append(float(fields[1]))
+            rss.append(int(fields[2]) / 1024)
+            web3.append(bool(int(fields[3])))
+    med = statistics.median
+    result = {
+        "runs": runs,
+        "bare_pyside6_window_s": round(med(bare), 3),
+        "launcher_to_lock_screen_s": round(med(lock), 3),
+        "unlock_to_main_window_s": round(med(unlock), 3),
+        "kdf_unlock_s": round(med(kdf), 3),
+        "peak_rss_idle_mib": round(max(rss), 1),
+        "web3_imported_before_lock_screen": any(web3),
+    }
+    print(f"bare PySide6 window painted:   {result['bare_pyside6_window_s']:.3f} s")
+    print(f"launcher lock screen painted:  {result['launcher_to_lock_screen_s']:.3f} s")
+    print(f"unlock -> main window painted: {result['unlock_to_main_window_s']:.3f} s "
+          f"(of which Argon2id KDF ~{result['kdf_unlock_s']:.3f} s)")
+    print(f"peak RSS at idle:              {result['peak_rss_idle_mib']} MiB")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

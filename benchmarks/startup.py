@@ -53,20 +53,20 @@ class F(QObject):
         if e.type() == QEvent.Type.Paint:
             painted.setdefault(w.page, time.perf_counter())
         return False
-f = F(); w.lock_screen.installEventFilter(f)
+f = F(); w.lock_screen.password.installEventFilter(f)
 def spin_until(cond, timeout=60):
     end = time.monotonic() + timeout
     while not cond():
         app.processEvents(); time.sleep(0.001)
-        if time.monotonic() > end: raise SystemExit("timeout")
-spin_until(lambda: w.page == "lock" and "lock" in painted)
+        if time.monotonic() > end: raise SystemExit(f"timeout on page {w.page} {painted} {lau.ctx.errors.history}")
+spin_until(lambda: w.page == "lock" and "lock" in painted and w.lock_screen.vaults.count() > 0)
 print("LOCK", flush=True)
 web3_loaded = "web3" in sys.modules
 t0 = time.perf_counter()
 w.lock_screen.password.setText(password)
 w.lock_screen.unlock()
 spin_until(lambda: w.page == "main")
-w.main.installEventFilter(f); w.main.repaint()
+w.main.lock_button.installEventFilter(f); w.main.lock_button.repaint()
 spin_until(lambda: "main" in painted)
 unlock_to_main = painted["main"] - t0
 # KDF alone: Argon2id on a second handle of the same vault
@@ -99,7 +99,9 @@ def timed(code: str, *args: str, marks: tuple[str, ...]) -> dict[str, object]:
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     t0 = time.perf_counter()
-    p = subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    p = subprocess.Popen(
+        [sys.executable, "-c", code, *args], stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT
+    )
     out: dict[str, object] = {}
     assert p.stdout is not None
     for line in p.stdout:
@@ -120,8 +122,12 @@ def main() -> None:
     for _ in range(runs):
         bare.append(timed(BARE, marks=("PAINTED",))["PAINTED"][0])  # type: ignore[index]
         with tempfile.TemporaryDirectory() as home:
-            subprocess.run([sys.executable, "-c", SETUP, home, PASSWORD], check=True, cwd=ROOT,
-                           env={**os.environ, "PYTHONPATH": str(ROOT)})
+            subprocess.run(
+                [sys.executable, "-c", SETUP, home, PASSWORD],
+                check=True,
+                cwd=ROOT,
+                env={**os.environ, "PYTHONPATH": str(ROOT)},
+            )
             r = timed(LAUNCHER, home, PASSWORD, marks=("LOCK", "MAIN"))
             lock.append(r["LOCK"][0])  # type: ignore[index]
             fields = r["MAIN"][1]  # type: ignore[index]
@@ -141,8 +147,10 @@ def main() -> None:
     }
     print(f"bare PySide6 window painted:   {result['bare_pyside6_window_s']:.3f} s")
     print(f"launcher lock screen painted:  {result['launcher_to_lock_screen_s']:.3f} s")
-    print(f"unlock -> main window painted: {result['unlock_to_main_window_s']:.3f} s "
-          f"(of which Argon2id KDF ~{result['kdf_unlock_s']:.3f} s)")
+    print(
+        f"unlock -> main window painted: {result['unlock_to_main_window_s']:.3f} s "
+        f"(of which Argon2id KDF ~{result['kdf_unlock_s']:.3f} s)"
+    )
     print(f"peak RSS at idle:              {result['peak_rss_idle_mib']} MiB")
     print(json.dumps(result))
 

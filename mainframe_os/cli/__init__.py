@@ -17,6 +17,7 @@ COMMAND_MODULES = [
     "mainframe_os.cli.core_commands",
     "mainframe_os.cli.wallet_commands",
     "mainframe_os.cli.network_commands",
+    "mainframe_os.cli.app_commands",
 ]
 
 GLOBAL_ARGS = [

@@ -25,10 +25,11 @@ from pathlib import Path
 from typing import Any
 
 from . import qt
-from .qt import QApplication
+from .qt import QApplication, QTimer
 
 log = logging.getLogger("mainframe_os.gui")
 STARTED_AT = time.perf_counter()
+WALLET_START_DELAY_MS = 300
 
 
 def _loop_exception_handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
@@ -43,8 +44,9 @@ def _setup_logging(home: Path) -> None:
     root = logging.getLogger("mainframe_os")
     if any(getattr(h, "_mfos", False) for h in root.handlers):
         return
-    handler = logging.handlers.RotatingFileHandler(logs / "launcher.log", maxBytes=2_000_000, backupCount=3,
-                                                   encoding="utf-8", delay=True)
+    handler = logging.handlers.RotatingFileHandler(
+        logs / "launcher.log", maxBytes=2_000_000, backupCount=3, encoding="utf-8", delay=True
+    )
     handler._mfos = True  # type: ignore[attr-defined]
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(handler)
@@ -75,6 +77,7 @@ class Launcher:
         from .operations import ErrorPresenter, Operations
         from .preferences import Preferences
         from .prompter import GuiPrompter
+        from .session import VaultSession
         from .single_instance import SingleInstance
         from .style import apply_theme
         from .tray import Tray
@@ -90,6 +93,7 @@ class Launcher:
         self.node = Node(home, prompter=self.prompter)
         self.ctx = LauncherContext(self.node, Operations(errors), errors, self.prefs, self.prompter)
         self.window = LauncherWindow(self.ctx)
+        self.session = VaultSession(self.ctx)
         self.idle = IdleLock(self._idle_lock, self.prefs.autolock_minutes)
         app.installEventFilter(self.idle)
         self.tray = Tray(self.window.bring_forward, self.window.lock, self.quit)
@@ -128,6 +132,8 @@ class Launcher:
         self.tray.set_locked(page != "main")
         if page == "main":
             self.idle.arm()
+            # The chain (web3, py-evm) loads for the payment watcher: after the window painted.
+            QTimer.singleShot(WALLET_START_DELAY_MS, self._start_wallet)
         else:
             self.idle.disarm()
         main = self.window.main
@@ -136,6 +142,10 @@ class Launcher:
             main.settings.theme_changed.connect(self.set_theme)
             main.settings.autolock_changed.connect(self._autolock_changed)
             main.notifications.arrived.connect(self.tray.message)
+
+    def _start_wallet(self) -> None:
+        if self.window.page == "main" and not self._closed:
+            self.ctx.ops.run(self.session.start_wallet(), quiet=True, title="Payment watcher")
 
     def set_theme(self, mode: str) -> None:
         from .style import apply_theme
@@ -172,6 +182,7 @@ class Launcher:
             return
         self._closed = True
         await self.ctx.ops.drain()
+        await self.session.close()
         await self.node.close()
         self.single.close()
         self.tray.hide()
@@ -211,8 +222,9 @@ def _detach_loop(loop: asyncio.AbstractEventLoop) -> None:
         loop.close()
 
 
-def create_app(home: str | os.PathLike[str] | None = None, argv: list[str] | None = None,
-               exec: bool = False) -> Any:
+def create_app(
+    home: str | os.PathLike[str] | None = None, argv: list[str] | None = None, exec: bool = False
+) -> Any:
     """Build the launcher. With `exec=False` (tests) return the shown :class:`Launcher` on a qasync
     loop that runs whenever Qt processes events; with `exec=True` run until quit, return the exit code."""
     from mainframe_os.node.paths import HomePaths
@@ -264,7 +276,9 @@ async def _run(app: QApplication, home: Path) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="mainframe-os", description="Mainframe OS launcher")
-    parser.add_argument("--home", help="home folder (default: $MAINFRAME_OS_HOME or the user data dir)")
+    parser.add_argument(
+        "--home", help="home folder (default: $MAINFRAME_OS_HOME or the user data dir)"
+    )
     args, qt_args = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
     return int(create_app(args.home, qt_args, exec=True) or 0)
 

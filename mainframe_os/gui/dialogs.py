@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 
-from .qt import QDialog, QLabel, QLineEdit, QMessageBox, QVBoxLayout, QWidget, QDialogButtonBox
+from .qt import QDialog, QDialogButtonBox, QLabel, QLineEdit, QMessageBox, QVBoxLayout, QWidget
 
 
 async def run_dialog(dialog: QDialog) -> int:
@@ -28,11 +28,17 @@ async def run_dialog(dialog: QDialog) -> int:
         dialog.finished.disconnect(finished)
 
 
-async def confirm(parent: QWidget | None, title: str, text: str, ok_text: str = "OK",
-                  destructive: bool = False) -> bool:
+async def confirm(
+    parent: QWidget | None, title: str, text: str, ok_text: str = "OK", destructive: bool = False
+) -> bool:
     """Ask a yes/no question; Escape and Cancel answer no."""
-    box = QMessageBox(QMessageBox.Icon.Warning if destructive else QMessageBox.Icon.Question,
-                      title, text, QMessageBox.StandardButton.NoButton, parent)
+    box = QMessageBox(
+        QMessageBox.Icon.Warning if destructive else QMessageBox.Icon.Question,
+        title,
+        text,
+        QMessageBox.StandardButton.NoButton,
+        parent,
+    )
     box.setObjectName("confirmBox")
     ok = box.addButton(ok_text, QMessageBox.ButtonRole.AcceptRole)
     cancel = box.addButton(QMessageBox.StandardButton.Cancel)
@@ -47,8 +53,9 @@ async def confirm(parent: QWidget | None, title: str, text: str, ok_text: str = 
 class TypedConfirmDialog(QDialog):
     """For what cannot be undone: the OK button stays disabled until `expected` is typed."""
 
-    def __init__(self, parent: QWidget | None, title: str, text: str, expected: str,
-                 ok_text: str = "Delete") -> None:
+    def __init__(
+        self, parent: QWidget | None, title: str, text: str, expected: str, ok_text: str = "Delete"
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
         self.setObjectName("typedConfirm")
@@ -89,7 +96,9 @@ class PasswordDialog(QDialog):
         self.field.setObjectName("passwordField")
         self.field.setEchoMode(QLineEdit.EchoMode.Password)
         lay.addWidget(self.field)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         self.ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
@@ -117,7 +126,9 @@ class TextDialog(QDialog):
         self.field.setObjectName("textField")
         self.field.selectAll()
         lay.addWidget(self.field)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         self.ok = buttons.button(QDialogButtonBox.StandardButton.Ok)

@@ -50,8 +50,13 @@ class ErrorPresenter(QObject):
 
     def show_message(self, title: str, message: str) -> None:
         self.history.append((title, message))
-        box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok,
-                          self._parent_widget())
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            title,
+            message,
+            QMessageBox.StandardButton.Ok,
+            self._parent_widget(),
+        )
         box.setObjectName("errorBox")
         # open(), not exec(): a nested event loop would stall the asyncio tasks (and tests).
         box.open()

@@ -21,16 +21,26 @@ from .qt import (
     QFrame,
     QLabel,
     QPushButton,
+    Qt,
     QVBoxLayout,
     QWidget,
-    Qt,
 )
 
 # How the details a prompt carries are labelled; unknown keys are shown with their own name.
 DETAIL_LABELS = {
-    "from": "From", "to": "To", "toName": "Recipient", "value": "Amount", "amount": "Amount",
-    "token": "Token", "fee": "Network fee (max)", "network": "Network", "data": "Data",
-    "method": "Action", "message": "Message", "total": "Total", "origin": "Origin",
+    "from": "From",
+    "to": "To",
+    "toName": "Recipient",
+    "value": "Amount",
+    "amount": "Amount",
+    "token": "Token",
+    "fee": "Network fee (max)",
+    "network": "Network",
+    "data": "Data",
+    "method": "Action",
+    "message": "Message",
+    "total": "Total",
+    "origin": "Origin",
 }
 FEE_KEYS = ("fee", "maxFee", "feeFormatted")
 
@@ -89,7 +99,9 @@ class ApprovalDialog(QDialog):
             lay.addWidget(box)
 
         self.buttons = QDialogButtonBox()
-        self.reject_button = self.buttons.addButton("Reject", QDialogButtonBox.ButtonRole.RejectRole)
+        self.reject_button = self.buttons.addButton(
+            "Reject", QDialogButtonBox.ButtonRole.RejectRole
+        )
         self.reject_button.setObjectName("rejectButton")
         self._choice_buttons: dict[QPushButton, str] = {}
         for choice in request.choices:
@@ -97,7 +109,9 @@ class ApprovalDialog(QDialog):
                 continue
             label = "Approve" if choice == "approve" else choice.capitalize()
             b = self.buttons.addButton(label, QDialogButtonBox.ButtonRole.AcceptRole)
-            b.setObjectName("approveButton" if choice in ("approve", "once") else f"choice_{choice}")
+            b.setObjectName(
+                "approveButton" if choice in ("approve", "once") else f"choice_{choice}"
+            )
             b.setAutoDefault(False)
             self._choice_buttons[b] = choice
             b.clicked.connect(lambda _=False, c=choice: self._approve(c))
@@ -114,8 +128,6 @@ class ApprovalDialog(QDialog):
         if self.result() == QDialog.DialogCode.Accepted and self.choice is not None:
             return PromptResult(True, self.choice)
         return PromptResult(False, "never" if "never" in self.request.choices else None)
-
-
 
 
 class GuiPrompter:

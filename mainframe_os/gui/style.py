@@ -17,7 +17,7 @@ _current = "light"
 
 
 def resolve(mode: str) -> str:
-    """"system" becomes "light" or "dark" from the desktop's colour scheme."""
+    """ "system" becomes "light" or "dark" from the desktop's colour scheme."""
     if mode in ("light", "dark"):
         return mode
     app = QApplication.instance()
@@ -37,7 +37,9 @@ def apply_theme(app: QApplication, mode: str = "system") -> str:
     _current = name
     pal = app.palette()
     # The palette follows the stylesheet so native parts (menus, message boxes) match it.
-    base = {"light": ("#f5f6fa", "#ffffff", "#1d2433"), "dark": ("#14171c", "#1c2028", "#e6e9ef")}[name]
+    base = {"light": ("#f5f6fa", "#ffffff", "#1d2433"), "dark": ("#14171c", "#1c2028", "#e6e9ef")}[
+        name
+    ]
     pal.setColor(QPalette.ColorRole.Window, QColor(base[0]))
     pal.setColor(QPalette.ColorRole.Base, QColor(base[1]))
     pal.setColor(QPalette.ColorRole.WindowText, QColor(base[2]))

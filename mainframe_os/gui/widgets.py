@@ -19,15 +19,24 @@ from .qt import (
     QProgressBar,
     QPushButton,
     QSize,
+    Qt,
+    QTimer,
     QToolButton,
     QVBoxLayout,
     QWidget,
-    Qt,
-    QTimer,
 )
 from .style import icon
 
-AVATAR_COLORS = ["#4c6ef5", "#7048e8", "#1098ad", "#37b24d", "#f76707", "#d6336c", "#ae3ec9", "#0ca678"]
+AVATAR_COLORS = [
+    "#4c6ef5",
+    "#7048e8",
+    "#1098ad",
+    "#37b24d",
+    "#f76707",
+    "#d6336c",
+    "#ae3ec9",
+    "#0ca678",
+]
 
 
 def label(text: str, name: str | None = None, wrap: bool = False) -> QLabel:
@@ -38,7 +47,9 @@ def label(text: str, name: str | None = None, wrap: bool = False) -> QLabel:
     return lab
 
 
-def button(text: str, name: str | None = None, tooltip: str | None = None, icon_name: str | None = None) -> QPushButton:
+def button(
+    text: str, name: str | None = None, tooltip: str | None = None, icon_name: str | None = None
+) -> QPushButton:
     b = QPushButton(text)
     if name in ("primary", "danger", "link"):
         # A style role is a property, so the object name stays free for tests and accessibility.
@@ -95,8 +106,16 @@ def avatar_pixmap(name: str, size: int, image_b64: str | None = None) -> QPixmap
     p.setClipPath(path)
     src = QPixmap()
     if image_b64 and src.loadFromData(base64.b64decode(image_b64)):
-        p.drawPixmap(0, 0, src.scaled(size, size, Qt.AspectRatioMode.KeepAspectRatioByExpanding,
-                                      Qt.TransformationMode.SmoothTransformation))
+        p.drawPixmap(
+            0,
+            0,
+            src.scaled(
+                size,
+                size,
+                Qt.AspectRatioMode.KeepAspectRatioByExpanding,
+                Qt.TransformationMode.SmoothTransformation,
+            ),
+        )
     else:
         digest = hashlib.sha256(name.encode()).digest()
         p.fillRect(0, 0, size, size, QColor(AVATAR_COLORS[digest[0] % len(AVATAR_COLORS)]))
@@ -128,8 +147,10 @@ def password_strength(pw: str) -> tuple[int, str]:
     """A rough 0..4 score and a hint. Length dominates: a long passphrase beats symbols."""
     if not pw:
         return 0, "At least 8 characters; a few unrelated words make a strong password."
-    classes = sum(bool(any(f(c) for c in pw)) for f in (str.islower, str.isupper, str.isdigit,
-                                                         lambda c: not c.isalnum()))
+    classes = sum(
+        bool(any(f(c) for c in pw))
+        for f in (str.islower, str.isupper, str.isdigit, lambda c: not c.isalnum())
+    )
     unique = len(set(pw))
     score = 0
     if len(pw) >= 8:

@@ -42,8 +42,12 @@ class LauncherWindow(QMainWindow):
         self.setCentralWidget(central)
 
         self.lock_screen = LockScreen(ctx)
-        self.lock_screen.create_requested.connect(lambda: self.show_onboarding("vault", can_cancel=True))
-        self.lock_screen.restore_requested.connect(lambda: self.show_onboarding("restore", can_cancel=True))
+        self.lock_screen.create_requested.connect(
+            lambda: self.show_onboarding("vault", can_cancel=True)
+        )
+        self.lock_screen.restore_requested.connect(
+            lambda: self.show_onboarding("restore", can_cancel=True)
+        )
         self.stack.addWidget(self.lock_screen)
         self.onboarding: Onboarding | None = None
         self.main: Any = None
@@ -165,9 +169,14 @@ class LauncherWindow(QMainWindow):
         event.ignore()
 
         async def ask() -> None:
-            if await confirm(self, "A backup is running",
-                             "A backup is being written. Quit anyway? The unfinished file is discarded "
-                             "and your vault is not affected.", "Quit", destructive=True):
+            if await confirm(
+                self,
+                "A backup is running",
+                "A backup is being written. Quit anyway? The unfinished file is discarded "
+                "and your vault is not affected.",
+                "Quit",
+                destructive=True,
+            ):
                 self._closing_ok = True
                 self.close()
 

@@ -26,8 +26,9 @@ def launcher(qapp: Any, home: Path) -> Iterator[Any]:
 
 def run(launcher: Any, coro: Any, timeout: float = 20.0) -> Any:
     """Await a coroutine on the launcher's loop from a synchronous test."""
-    from PySide6.QtWidgets import QApplication
     import time
+
+    from PySide6.QtWidgets import QApplication
 
     fut = asyncio.ensure_future(coro)
     end = time.monotonic() + timeout

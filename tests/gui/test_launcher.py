@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 from .conftest import PASSWORD, run, shot
 
@@ -19,11 +19,12 @@ WAIT = 15_000
 def onboard(qtbot: Any, launcher: Any, name: str = "Alice") -> None:
     """Create a vault and the first identity by clicking, skipping the wallet step."""
     w = launcher.window
-    import asyncio
     qtbot.waitUntil(lambda: launcher.start_task.done(), timeout=WAIT)
     qtbot.waitUntil(lambda: w.page == "onboarding", timeout=WAIT)
     ob = w.onboarding
-    qtbot.mouseClick(ob.findChild(type(ob.identity_button), "createVaultButton"), Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(
+        ob.findChild(type(ob.identity_button), "createVaultButton"), Qt.MouseButton.LeftButton
+    )
     form = ob.vault_form
     assert not form.submit.isEnabled()
     qtbot.keyClicks(form.password, PASSWORD)
@@ -54,7 +55,9 @@ def test_onboarding_creates_vault_and_identity(qtbot: Any, launcher: Any, tmp_pa
     assert launcher.ctx.errors.history == []
 
 
-def test_lock_then_unlock_wrong_then_right_password(qtbot: Any, launcher: Any, tmp_path: Path) -> None:
+def test_lock_then_unlock_wrong_then_right_password(
+    qtbot: Any, launcher: Any, tmp_path: Path
+) -> None:
     onboard(qtbot, launcher)
     w = launcher.window
     qtbot.mouseClick(w.main.lock_button, Qt.MouseButton.LeftButton)
@@ -103,14 +106,21 @@ def test_add_contact_from_second_identity_card(qtbot: Any, launcher: Any, tmp_pa
     qtbot.waitUntil(lambda: contacts.list.count() == 1, timeout=WAIT)
     shot(w, tmp_path, "contacts-light")
     contacts.show_my_card()
-    qtbot.waitUntil(lambda: getattr(contacts, "card_dialog", None) is not None and contacts.card_dialog.isVisible(), timeout=WAIT)
+    qtbot.waitUntil(
+        lambda: (
+            getattr(contacts, "card_dialog", None) is not None and contacts.card_dialog.isVisible()
+        ),
+        timeout=WAIT,
+    )
     assert contacts.card_dialog.card.text().startswith("mfc1.")
     assert not contacts.card_dialog.findChild(type(contacts.empty), "qr").pixmap().isNull()
     shot(contacts.card_dialog, tmp_path, "my-card")
     contacts.card_dialog.reject()
 
 
-def test_backup_and_restore_into_fresh_home(qtbot: Any, launcher: Any, tmp_path: Path, qapp: Any) -> None:
+def test_backup_and_restore_into_fresh_home(
+    qtbot: Any, launcher: Any, tmp_path: Path, qapp: Any
+) -> None:
     onboard(qtbot, launcher)
     w = launcher.window
     w.main.show_screen("settings")
@@ -152,7 +162,9 @@ def test_backup_and_restore_into_fresh_home(qtbot: Any, launcher: Any, tmp_path:
         fresh.close()
 
 
-def test_corrupt_backup_shows_clear_error_and_replaces_nothing(qtbot: Any, launcher: Any, tmp_path: Path) -> None:
+def test_corrupt_backup_shows_clear_error_and_replaces_nothing(
+    qtbot: Any, launcher: Any, tmp_path: Path
+) -> None:
     onboard(qtbot, launcher)
     dest = tmp_path / "b.mfbackup"
     run(launcher, launcher.node.call("vault_backup", {"path": str(dest), "password": PASSWORD}))
@@ -176,7 +188,9 @@ def test_corrupt_backup_shows_clear_error_and_replaces_nothing(qtbot: Any, launc
     assert message and "unexpected" not in message.lower()
     assert "Nothing was changed" in form.message.text()
     assert [v["name"] for v in run(launcher, launcher.node.call("vault_list"))] == ["main"]
-    after = {p.name: p.read_bytes() for p in sorted(launcher.node.paths.vaults.iterdir()) if p.is_file()}
+    after = {
+        p.name: p.read_bytes() for p in sorted(launcher.node.paths.vaults.iterdir()) if p.is_file()
+    }
     assert set(after) == set(before)
     box = launcher.ctx.errors.current
     shot(box, tmp_path, "corrupt-backup-error")
@@ -191,7 +205,10 @@ def test_delete_vault_needs_typed_name(qtbot: Any, launcher: Any, tmp_path: Path
     qtbot.waitUntil(lambda: tab.list.count() == 1, timeout=WAIT)
     tab.list.item(0).setSelected(True)
     qtbot.mouseClick(tab.delete_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: getattr(tab, "delete_dialog", None) is not None and tab.delete_dialog.isVisible(), timeout=WAIT)
+    qtbot.waitUntil(
+        lambda: getattr(tab, "delete_dialog", None) is not None and tab.delete_dialog.isVisible(),
+        timeout=WAIT,
+    )
     dlg = tab.delete_dialog
     assert not dlg.ok.isEnabled()
     qtbot.keyClicks(dlg.field, "mai")
@@ -208,12 +225,21 @@ def test_approval_dialog_rejects_on_escape(qtbot: Any, launcher: Any, tmp_path: 
     from mainframe_os.node.context import CallerContext
     from mainframe_os.node.prompter import PromptRequest
 
-    req = PromptRequest("transaction", CallerContext.app("payments", "x"), "Send 1.5 ETH",
-                        {"from": "0x" + "1" * 40, "to": "0x" + "2" * 40, "value": "1.5 ETH", "fee": "0.0004 ETH"})
+    req = PromptRequest(
+        "transaction",
+        CallerContext.app("payments", "x"),
+        "Send 1.5 ETH",
+        {"from": "0x" + "1" * 40, "to": "0x" + "2" * 40, "value": "1.5 ETH", "fee": "0.0004 ETH"},
+    )
     fut = __import__("asyncio").ensure_future(launcher.prompter.ask(req))
-    qtbot.waitUntil(lambda: launcher.prompter.current is not None and launcher.prompter.current.isVisible(), timeout=WAIT)
+    qtbot.waitUntil(
+        lambda: launcher.prompter.current is not None and launcher.prompter.current.isVisible(),
+        timeout=WAIT,
+    )
     dlg = launcher.prompter.current
-    labels = " ".join(lbl.text() for lbl in dlg.findChildren(type(launcher.window.lock_screen.message)))
+    labels = " ".join(
+        lbl.text() for lbl in dlg.findChildren(type(launcher.window.lock_screen.message))
+    )
     assert "payments" in labels and "1.5 ETH" in labels and "0.0004 ETH" in labels
     assert dlg.reject_button.isDefault()
     shot(dlg, tmp_path, "approval-light")
@@ -222,8 +248,14 @@ def test_approval_dialog_rejects_on_escape(qtbot: Any, launcher: Any, tmp_path: 
     assert fut.result().approved is False
     # and Approve approves
     fut2 = __import__("asyncio").ensure_future(launcher.prompter.ask(req))
-    qtbot.waitUntil(lambda: launcher.prompter.current is not None and launcher.prompter.current.isVisible(), timeout=WAIT)
-    qtbot.mouseClick(launcher.prompter.current.findChild(type(dlg.reject_button), "approveButton"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(
+        lambda: launcher.prompter.current is not None and launcher.prompter.current.isVisible(),
+        timeout=WAIT,
+    )
+    qtbot.mouseClick(
+        launcher.prompter.current.findChild(type(dlg.reject_button), "approveButton"),
+        Qt.MouseButton.LeftButton,
+    )
     qtbot.waitUntil(fut2.done, timeout=WAIT)
     assert fut2.result().approved is True and fut2.result().choice == "approve"
 

@@ -161,7 +161,7 @@ class Page:
         """Evaluate `code` (an expression, may be a promise) in the page; returns {ok}|{err}."""
         key = f"r{next(self._n)}"
         wrapped = (
-            "(function(){window.__t=window.__t||{};"
+            "(function(){window.__t=window.__t||{};window.__js=window.__js||JSON.stringify.bind(JSON);"
             f"Promise.resolve().then(()=>({code})).then(v=>{{window.__t['{key}']={{ok:v===undefined?null:v}}}},"
             f"e=>{{window.__t['{key}']={{err:{{code:(e&&e.code)||null,message:String(e&&e.message||e)}}}}}});"
             "return 1;})()"
@@ -169,7 +169,7 @@ class Page:
         self.page.runJavaScript(wrapped, 0, lambda _r: None)
         end = asyncio.get_running_loop().time() + timeout
         while True:
-            got = await self.raw(f"window.__t && JSON.stringify(window.__t['{key}'])")
+            got = await self.raw(f"window.__t && window.__js(window.__t['{key}'])")
             if got:
                 return json.loads(got)
             if asyncio.get_running_loop().time() > end:

@@ -120,11 +120,11 @@ def test_forged_app_id_is_ignored(install_app, open_app, world) -> None:
     page = open_app(install_app())
     out: list[str] = []
     page.app.bridge.message.connect(out.append)
-    forged = {"jsonrpc": "2.0", "id": 1, "method": "storage_set", "params": {"key": "pwned", "value": 1},
+    forged = {"jsonrpc": "2.0", "id": "forged-1", "method": "storage_set", "params": {"key": "pwned", "value": 1},
               "appId": victim, "app_id": victim, "ctx": {"kind": "launcher", "app_id": victim}}
     page.app.bridge.send(json.dumps(forged))
     settle(page, 0.3)
-    assert json.loads(out[-1])["result"] is True
+    assert [json.loads(m)["result"] for m in out if '"forged-1"' in m] == [True]
     node = world["node"]
     assert page.run(node.call("storage_get", {"key": "pwned"}, CallerContext.app(victim, world["identity"]))) is None
     assert page.ok("mainframe.storage.get('pwned')") == 1  # it went to the caller's own storage
@@ -233,7 +233,7 @@ def test_changed_file_on_disk_is_refused(install_app, open_app, world) -> None:
     world["host"].reload(page.app)
     settle(page, 0.8)
     assert "app.js" in page.app.handler.refused
-    assert page.run(page.raw("document.body && document.body.dataset.ready")) is None
+    assert not page.run(page.raw("document.body && document.body.dataset.ready"))
 
 
 def test_approvals_are_launcher_prompts_not_page_content(install_app, open_app, world) -> None:

@@ -14,8 +14,13 @@ import mimetypes
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QCoreApplication as QApplication, QIODevice
-from PySide6.QtWebEngineCore import QWebEngineUrlRequestJob, QWebEngineUrlScheme, QWebEngineUrlSchemeHandler
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+from PySide6.QtCore import QCoreApplication as QApplication
+from PySide6.QtWebEngineCore import (
+    QWebEngineUrlRequestJob,
+    QWebEngineUrlScheme,
+    QWebEngineUrlSchemeHandler,
+)
 
 from mainframe_os.node.apps.errors import AppFileRefused
 from mainframe_os.node.apps.store import AppSource

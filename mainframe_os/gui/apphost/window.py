@@ -26,10 +26,12 @@ BAR_STYLE = """
 #trustedBar QLabel { color: #e8ecf4; }
 #trustedBar QLabel#appName { font-weight: 600; font-size: 14px; }
 #trustedBar QLabel#muted { color: #8b95a8; }
-#trustedBar QLabel#chip { background: #232a39; border: 1px solid #323b50; border-radius: 10px; padding: 2px 9px; }
-#trustedBar QLabel#devChip { background: #5a3d00; color: #ffd27a; border-radius: 10px; padding: 2px 9px; }
+#trustedBar QLabel#chip { background: #232a39; border: 1px solid #323b50; border-radius: 12px; padding: 0 10px;
+                          min-height: 24px; max-height: 24px; }
+#trustedBar QLabel#devChip { background: #5a3d00; color: #ffd27a; border-radius: 12px; padding: 0 10px;
+                             min-height: 24px; max-height: 24px; }
 #trustedBar QToolButton { color: #e8ecf4; background: #232a39; border: 1px solid #323b50; border-radius: 6px;
-                          padding: 3px 10px; }
+                          padding: 0 10px; min-height: 24px; max-height: 24px; }
 #trustedBar QToolButton:hover { background: #2e3649; }
 #trustedBar QToolButton::menu-indicator { image: none; }
 """
@@ -146,7 +148,7 @@ class AppWindow(QWidget):
             from vault.models import Identity
 
             name = await node.db(lambda s: s.get(Identity, ctx.identity_id).display_name)
-            self.identity_label.setText(f"👤 {name}")
+            self.identity_label.setText(f"as {name}")
             accounts = await self.host.service.exposed_accounts(ctx)
             self.account_label.setText(f"● {short_address(accounts[0])}" if accounts else "Wallet not connected")
             self.account_label.setToolTip(accounts[0] if accounts else "This app cannot see your accounts")

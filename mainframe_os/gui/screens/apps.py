@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from ..context import LauncherContext
-from ..qt import QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget, Qt
+from ..qt import QGridLayout, QLabel, QScrollArea, Qt, QVBoxLayout, QWidget
 from ..style import icon
 from ..widgets import card, label, screen_header
 
@@ -21,9 +21,13 @@ def bundled_apps() -> list[dict[str, str]]:
                 data = json.loads(manifest.read_text(encoding="utf-8"))
             except (OSError, ValueError):
                 continue
-            out.append({"id": str(data.get("id", manifest.parent.name)),
-                        "name": str(data.get("name", manifest.parent.name)),
-                        "description": str(data.get("description", ""))})
+            out.append(
+                {
+                    "id": str(data.get("id", manifest.parent.name)),
+                    "name": str(data.get("name", manifest.parent.name)),
+                    "description": str(data.get("description", "")),
+                }
+            )
     return out
 
 
@@ -39,10 +43,14 @@ class AppsScreen(QWidget):
         grid.setSpacing(14)
         apps = bundled_apps()
         if not apps:
-            apps = [{"id": n.lower(), "name": n, "description": d} for n, d in (
-                ("Messenger", "Private messages with your contacts"),
-                ("Files", "Encrypted file sharing"),
-                ("Payments", "Pay a contact in ETH, MFT or DAI"))]
+            apps = [
+                {"id": n.lower(), "name": n, "description": d}
+                for n, d in (
+                    ("Messenger", "Private messages with your contacts"),
+                    ("Files", "Encrypted file sharing"),
+                    ("Payments", "Pay a contact in ETH, MFT or DAI"),
+                )
+            ]
         for i, app in enumerate(apps):
             grid.addWidget(self._tile(app), i // 3, i % 3)
         grid.setRowStretch(len(apps) // 3 + 1, 1)

@@ -21,9 +21,9 @@ from ..qt import (
     QListWidgetItem,
     QPlainTextEdit,
     QSize,
+    Qt,
     QVBoxLayout,
     QWidget,
-    Qt,
 )
 from ..style import icon
 from ..widgets import CopyField, avatar_pixmap, button, label, qr_pixmap, screen_header
@@ -40,7 +40,9 @@ class AddContactDialog(QDialog):
         self.setMinimumWidth(460)
         self.added: dict[str, Any] | None = None
         lay = QVBoxLayout(self)
-        lay.addWidget(label("Paste the contact card they sent you (it starts with “mfc1.”).", wrap=True))
+        lay.addWidget(
+            label("Paste the contact card they sent you (it starts with “mfc1.”).", wrap=True)
+        )
         self.card = QPlainTextEdit()
         self.card.setObjectName("cardField")
         self.card.setTabChangesFocus(True)
@@ -83,8 +85,13 @@ class AddContactDialog(QDialog):
                 return True
             return False
 
-        self.ctx.ops.run(self.ctx.call("contacts_add", params), busy=self.add, on_done=done,
-                         on_error=failed, title="Could not add the contact")
+        self.ctx.ops.run(
+            self.ctx.call("contacts_add", params),
+            busy=self.add,
+            on_done=done,
+            on_error=failed,
+            title="Could not add the contact",
+        )
 
 
 class MyCardDialog(QDialog):
@@ -93,8 +100,13 @@ class MyCardDialog(QDialog):
         self.setObjectName("myCardDialog")
         self.setWindowTitle("My contact card")
         lay = QVBoxLayout(self)
-        lay.addWidget(label(f"Send this card to people you want to reach you as <b>{name}</b>. "
-                            "It holds only public keys.", wrap=True))
+        lay.addWidget(
+            label(
+                f"Send this card to people you want to reach you as <b>{name}</b>. "
+                "It holds only public keys.",
+                wrap=True,
+            )
+        )
         qr = QLabel()
         qr.setObjectName("qr")
         qr.setPixmap(qr_pixmap(card_text, 240))
@@ -116,7 +128,9 @@ class ContactsScreen(QWidget):
         self.setObjectName("contactsScreen")
         self.contacts: list[dict[str, Any]] = []
         lay = QVBoxLayout(self)
-        lay.addWidget(screen_header("Contacts", "People you exchange messages, files and payments with."))
+        lay.addWidget(
+            screen_header("Contacts", "People you exchange messages, files and payments with.")
+        )
         bar = QHBoxLayout()
         self.search = QLineEdit()
         self.search.setObjectName("contactSearch")
@@ -135,8 +149,11 @@ class ContactsScreen(QWidget):
         self.list.setObjectName("contactList")
         self.list.setIconSize(QSize(32, 32))
         lay.addWidget(self.list, 1)
-        self.empty = label("No contacts yet. Ask a friend for their card and add it, or share yours with “My card”.",
-                           "caption", wrap=True)
+        self.empty = label(
+            "No contacts yet. Ask a friend for their card and add it, or share yours with “My card”.",
+            "caption",
+            wrap=True,
+        )
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         lay.addWidget(self.empty)
         actions = QHBoxLayout()
@@ -163,16 +180,22 @@ class ContactsScreen(QWidget):
         if self.ctx.node.vault is None:
             return
         params = {"query": self.search.text().strip()} if self.search.text().strip() else {}
-        self.ctx.ops.run(self.ctx.call("contacts_list", params), on_done=self._show, quiet=True,
-                         title="Could not list contacts")
+        self.ctx.ops.run(
+            self.ctx.call("contacts_list", params),
+            on_done=self._show,
+            quiet=True,
+            title="Could not list contacts",
+        )
 
     def _show(self, contacts: list[dict[str, Any]]) -> None:
         selected = self.selected()
         self.contacts = contacts
         self.list.clear()
         for c in contacts:
-            item = QListWidgetItem(QIcon(avatar_pixmap(c["displayName"], 64)),
-                                   f"{c['displayName']}\n{c['signPublicKey'][:16]}…")
+            item = QListWidgetItem(
+                QIcon(avatar_pixmap(c["displayName"], 64)),
+                f"{c['displayName']}\n{c['signPublicKey'][:16]}…",
+            )
             item.setData(Qt.ItemDataRole.UserRole, c)
             item.setToolTip(c["card"])
             self.list.addItem(item)
@@ -182,7 +205,9 @@ class ContactsScreen(QWidget):
         if not contacts and self.search.text().strip():
             self.empty.setText("No contact matches your search.")
         else:
-            self.empty.setText("No contacts yet. Ask a friend for their card and add it, or share yours with “My card”.")
+            self.empty.setText(
+                "No contacts yet. Ask a friend for their card and add it, or share yours with “My card”."
+            )
         self._selection_changed()
 
     def selected(self) -> dict[str, Any] | None:
@@ -226,9 +251,13 @@ class ContactsScreen(QWidget):
             return
 
         async def run() -> None:
-            if await confirm(self.window(), "Remove contact",
-                             f"Remove {c['displayName']} from your contacts? You can add them again from their card.",
-                             "Remove", destructive=True):
+            if await confirm(
+                self.window(),
+                "Remove contact",
+                f"Remove {c['displayName']} from your contacts? You can add them again from their card.",
+                "Remove",
+                destructive=True,
+            ):
                 await self.ctx.call("contacts_remove", {"id": c["id"]})
 
         self.ctx.ops.run(run(), title="Could not remove the contact")

@@ -7,7 +7,7 @@ from typing import Any
 from mainframe_os.node.errors import WrongPasswordError
 
 from ..context import LauncherContext
-from ..qt import QCheckBox, QComboBox, QLabel, QLineEdit, QVBoxLayout, QWidget, Qt, Signal
+from ..qt import QCheckBox, QComboBox, QLabel, QLineEdit, Qt, QVBoxLayout, QWidget, Signal
 from ..style import pixmap
 from ..widgets import button, label
 from .onboarding import KEYRING_MISSING, centered
@@ -80,8 +80,9 @@ class LockScreen(QWidget):
 
     def set_keyring(self, available: bool) -> None:
         self.remember.setEnabled(available)
-        self.remember.setToolTip("Unlock this vault automatically with the OS keyring"
-                                 if available else KEYRING_MISSING)
+        self.remember.setToolTip(
+            "Unlock this vault automatically with the OS keyring" if available else KEYRING_MISSING
+        )
         if not available:
             self.remember.setChecked(False)
 
@@ -95,6 +96,7 @@ class LockScreen(QWidget):
         self.vaults.blockSignals(False)
         self.vaults.setVisible(True)
         self._vault_changed(self.vaults.currentText())
+        self._validate()
 
     def _vault_changed(self, name: str) -> None:
         if self.remember.isEnabled():
@@ -138,7 +140,9 @@ class LockScreen(QWidget):
 
         self.ctx.ops.run(
             self.ctx.call("vault_unlock", {"name": name, "password": pw, "remember": remember}),
-            busy=[self.unlock_button, self.password, self.vaults], on_done=done, on_error=failed,
+            busy=[self.unlock_button, self.password, self.vaults],
+            on_done=done,
+            on_error=failed,
             title="Could not unlock the vault",
         )
 

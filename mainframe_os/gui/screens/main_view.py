@@ -10,9 +10,9 @@ from ..qt import (
     QPushButton,
     QSize,
     QStackedWidget,
+    Qt,
     QVBoxLayout,
     QWidget,
-    Qt,
     Signal,
 )
 from ..style import icon, pixmap

@@ -21,11 +21,17 @@ class NotificationsScreen(QWidget):
         self.setObjectName("notificationsScreen")
         self.unread = 0
         lay = QVBoxLayout(self)
-        lay.addWidget(screen_header("Notifications", "Payments, transactions and messages from your apps."))
+        lay.addWidget(
+            screen_header("Notifications", "Payments, transactions and messages from your apps.")
+        )
         self.list = QListWidget()
         self.list.setObjectName("notificationList")
         lay.addWidget(self.list, 1)
-        self.empty = label("Nothing yet. Payments you receive and transactions you send show up here.", "caption", wrap=True)
+        self.empty = label(
+            "Nothing yet. Payments you receive and transactions you send show up here.",
+            "caption",
+            wrap=True,
+        )
         lay.addWidget(self.empty)
         clear = button("Clear all")
         clear.clicked.connect(self.clear)

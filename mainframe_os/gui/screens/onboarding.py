@@ -19,16 +19,18 @@ from ..qt import (
     QPushButton,
     QRadioButton,
     QStackedWidget,
+    Qt,
     QVBoxLayout,
     QWidget,
-    Qt,
     Signal,
 )
 from ..style import pixmap
 from ..widgets import PasswordStrengthMeter, button, card, label
 
 MIN_PASSWORD = 8
-KEYRING_MISSING = "No keyring (secret service) is available on this device, so the password cannot be remembered."
+KEYRING_MISSING = (
+    "No keyring (secret service) is available on this device, so the password cannot be remembered."
+)
 
 
 def centered(inner: QWidget, width: int = 460) -> QWidget:
@@ -65,7 +67,9 @@ class NewVaultForm(QWidget):
 
     submitted = Signal(str, str, bool)
 
-    def __init__(self, ctx: LauncherContext, submit_text: str = "Create vault", default_name: str = "main") -> None:
+    def __init__(
+        self, ctx: LauncherContext, submit_text: str = "Create vault", default_name: str = "main"
+    ) -> None:
         super().__init__()
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -123,14 +127,18 @@ class NewVaultForm(QWidget):
     def validate(self) -> None:
         why = self.problem()
         self.submit.setEnabled(why is None)
-        self.why.setText(why or "Your password cannot be recovered: keep a backup (Settings ▸ Backup).")
+        self.why.setText(
+            why or "Your password cannot be recovered: keep a backup (Settings ▸ Backup)."
+        )
         self.why.setObjectName("hint" if why is None or not self.confirm.text() else "error")
         self.why.style().unpolish(self.why)
         self.why.style().polish(self.why)
 
     def _submit(self) -> None:
         if self.problem() is None and self.submit.isEnabled():
-            self.submitted.emit(self.name.text().strip(), self.password.text(), self.remember.isChecked())
+            self.submitted.emit(
+                self.name.text().strip(), self.password.text(), self.remember.isChecked()
+            )
 
 
 class RestoreForm(QWidget):
@@ -177,14 +185,19 @@ class RestoreForm(QWidget):
         self.submit.setEnabled(bool(self.path.text().strip() and self.password.text()))
 
     def _browse(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Choose a backup", "", "Mainframe backups (*.mfbackup);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Choose a backup", "", "Mainframe backups (*.mfbackup);;All files (*)"
+        )
         if path:
             self.path.setText(path)
 
     def _restore(self) -> None:
         if not self.submit.isEnabled():
             return
-        params: dict[str, Any] = {"path": self.path.text().strip(), "password": self.password.text()}
+        params: dict[str, Any] = {
+            "path": self.path.text().strip(),
+            "password": self.password.text(),
+        }
         if self.as_name.text().strip():
             params["as"] = self.as_name.text().strip()
         self.message.setText("Checking and restoring the backup…")
@@ -193,9 +206,13 @@ class RestoreForm(QWidget):
             self.message.setText("Nothing was changed.")
             return False  # the error presenter shows the reason
 
-        self.ctx.ops.run(self.ctx.call("vault_restore", params), busy=self.submit,
-                         on_done=lambda r: self.restored.emit(r["name"]), on_error=failed,
-                         title="Could not restore the backup")
+        self.ctx.ops.run(
+            self.ctx.call("vault_restore", params),
+            busy=self.submit,
+            on_done=lambda r: self.restored.emit(r["name"]),
+            on_error=failed,
+            title="Could not restore the backup",
+        )
 
 
 class PhraseGrid(QWidget):
@@ -216,7 +233,9 @@ class Onboarding(QWidget):
     restored = Signal(str)
     cancelled = Signal()
 
-    def __init__(self, ctx: LauncherContext, start: str = "welcome", can_cancel: bool = False) -> None:
+    def __init__(
+        self, ctx: LauncherContext, start: str = "welcome", can_cancel: bool = False
+    ) -> None:
         super().__init__()
         self.ctx = ctx
         self.setObjectName("onboarding")
@@ -243,8 +262,10 @@ class Onboarding(QWidget):
     def go(self, name: str) -> None:
         self.stack.setCurrentWidget(self.pages[name])
         self.current = name
-        focus = {"vault": getattr(self, "vault_form", None) and self.vault_form.password,
-                 "identity": getattr(self, "display_name", None)}.get(name)
+        focus = {
+            "vault": getattr(self, "vault_form", None) and self.vault_form.password,
+            "identity": getattr(self, "display_name", None),
+        }.get(name)
         if focus is not None:
             focus.setFocus()
 
@@ -260,8 +281,12 @@ class Onboarding(QWidget):
         t = label("Welcome to Mainframe OS", "title")
         t.setAlignment(Qt.AlignmentFlag.AlignCenter)
         lay.addWidget(t)
-        sub = label("Your vaults, wallets, contacts and apps — encrypted on this computer, "
-                    "under your control.", "caption", wrap=True)
+        sub = label(
+            "Your vaults, wallets, contacts and apps — encrypted on this computer, "
+            "under your control.",
+            "caption",
+            wrap=True,
+        )
         sub.setAlignment(Qt.AlignmentFlag.AlignCenter)
         lay.addWidget(sub)
         lay.addSpacing(14)
@@ -283,8 +308,13 @@ class Onboarding(QWidget):
         w = QWidget()
         lay = QVBoxLayout(w)
         lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(step_title("Create your vault", "Step 1 · Everything you own is kept in this "
-                                 "encrypted vault, unlocked with its password."))
+        lay.addWidget(
+            step_title(
+                "Create your vault",
+                "Step 1 · Everything you own is kept in this "
+                "encrypted vault, unlocked with its password.",
+            )
+        )
         self.vault_form = NewVaultForm(self.ctx)
         self.vault_form.submitted.connect(self._create_vault)
         lay.addWidget(self.vault_form)
@@ -297,8 +327,13 @@ class Onboarding(QWidget):
         w = QWidget()
         lay = QVBoxLayout(w)
         lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(step_title("Who are you here?", "Step 2 · Your first identity. Contacts see "
-                                 "this name; you can add more identities later."))
+        lay.addWidget(
+            step_title(
+                "Who are you here?",
+                "Step 2 · Your first identity. Contacts see "
+                "this name; you can add more identities later.",
+            )
+        )
         self.display_name = QLineEdit()
         self.display_name.setObjectName("displayName")
         self.display_name.setPlaceholderText("Display name, e.g. Alice")
@@ -307,7 +342,9 @@ class Onboarding(QWidget):
         self.identity_button = button("Continue", "primary")
         self.identity_button.setObjectName("createIdentityButton")
         self.identity_button.setEnabled(False)
-        self.display_name.textChanged.connect(lambda t: self.identity_button.setEnabled(bool(t.strip())))
+        self.display_name.textChanged.connect(
+            lambda t: self.identity_button.setEnabled(bool(t.strip()))
+        )
         self.display_name.returnPressed.connect(self._create_identity)
         self.identity_button.clicked.connect(self._create_identity)
         lay.addWidget(self.identity_button)
@@ -317,7 +354,9 @@ class Onboarding(QWidget):
         w = QWidget()
         lay = QVBoxLayout(w)
         lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(step_title("Your wallet", "Step 3 · Hold ETH and tokens, send, swap and buy."))
+        lay.addWidget(
+            step_title("Your wallet", "Step 3 · Hold ETH and tokens, send, swap and buy.")
+        )
         self.wallet_new = QRadioButton("Create a new wallet (a 12-word recovery phrase)")
         self.wallet_new.setChecked(True)
         self.wallet_import = QRadioButton("Import a recovery phrase or a private key")
@@ -334,10 +373,13 @@ class Onboarding(QWidget):
         w = QWidget()
         self._phrase_lay = QVBoxLayout(w)
         self._phrase_lay.setContentsMargins(0, 0, 0, 0)
-        self._phrase_lay.addWidget(step_title(
-            "Write down your recovery phrase",
-            "Shown once. Anyone with these words controls your funds; without them a lost vault "
-            "means lost funds. Write them on paper, in order."))
+        self._phrase_lay.addWidget(
+            step_title(
+                "Write down your recovery phrase",
+                "Shown once. Anyone with these words controls your funds; without them a lost vault "
+                "means lost funds. Write them on paper, in order.",
+            )
+        )
         self._phrase_holder = QVBoxLayout()
         self._phrase_lay.addLayout(self._phrase_holder)
         done = button("I wrote it down", "primary")
@@ -350,7 +392,9 @@ class Onboarding(QWidget):
         w = QWidget()
         self._confirm_lay = QVBoxLayout(w)
         self._confirm_lay.setContentsMargins(0, 0, 0, 0)
-        self._confirm_lay.addWidget(step_title("Confirm your phrase", "Pick the right word for each position."))
+        self._confirm_lay.addWidget(
+            step_title("Confirm your phrase", "Pick the right word for each position.")
+        )
         self._confirm_holder = QVBoxLayout()
         self._confirm_lay.addLayout(self._confirm_holder)
         self.confirm_message = label("", "error", wrap=True)
@@ -364,7 +408,11 @@ class Onboarding(QWidget):
         w = QWidget()
         lay = QVBoxLayout(w)
         lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(step_title("Import a wallet", "Paste a 12/24-word recovery phrase, or a private key (0x…)."))
+        lay.addWidget(
+            step_title(
+                "Import a wallet", "Paste a 12/24-word recovery phrase, or a private key (0x…)."
+            )
+        )
         self.import_text = QPlainTextEdit()
         self.import_text.setObjectName("importSecret")
         self.import_text.setTabChangesFocus(True)
@@ -382,8 +430,13 @@ class Onboarding(QWidget):
         w = QWidget()
         lay = QVBoxLayout(w)
         lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(step_title("Restore from a backup", "The backup is checked completely before "
-                                 "anything is written; an existing vault is never replaced."))
+        lay.addWidget(
+            step_title(
+                "Restore from a backup",
+                "The backup is checked completely before "
+                "anything is written; an existing vault is never replaced.",
+            )
+        )
         self.restore_form = RestoreForm(self.ctx)
         self.restore_form.restored.connect(self.restored.emit)
         lay.addWidget(self.restore_form)
@@ -402,8 +455,14 @@ class Onboarding(QWidget):
             self.vault_form.confirm.clear()
             self.go("identity")
 
-        self.ctx.ops.run(self.ctx.call("vault_create", {"name": name, "password": password, "remember": remember}),
-                         busy=self.vault_form, on_done=done, title="Could not create the vault")
+        self.ctx.ops.run(
+            self.ctx.call(
+                "vault_create", {"name": name, "password": password, "remember": remember}
+            ),
+            busy=self.vault_form,
+            on_done=done,
+            title="Could not create the vault",
+        )
 
     def _create_identity(self) -> None:
         name = self.display_name.text().strip()
@@ -417,8 +476,12 @@ class Onboarding(QWidget):
             else:
                 self.finished.emit()
 
-        self.ctx.ops.run(self.ctx.call("identity_create", {"displayName": name}),
-                         busy=self.identity_button, on_done=done, title="Could not create the identity")
+        self.ctx.ops.run(
+            self.ctx.call("identity_create", {"displayName": name}),
+            busy=self.identity_button,
+            on_done=done,
+            title="Could not create the identity",
+        )
 
     def _wallet_choice(self) -> None:
         if self.wallet_skip.isChecked():
@@ -426,6 +489,7 @@ class Onboarding(QWidget):
         elif self.wallet_import.isChecked():
             self.go("import")
         else:
+
             async def make() -> None:
                 out = await self.ctx.call("wallet_generatePhrase")
                 self._show_phrase(out["phrase"].split())
@@ -479,15 +543,21 @@ class Onboarding(QWidget):
         if all(self.answers[p] == self.phrase[p] for p in self.quiz):
             self._create_wallet({"phrase": " ".join(self.phrase), "identityId": self.identity_id})
         else:
-            self.confirm_message.setText("That is not the right word for every position. Check your paper and try again.")
+            self.confirm_message.setText(
+                "That is not the right word for every position. Check your paper and try again."
+            )
 
     def _import_wallet(self) -> None:
         secret = " ".join(self.import_text.toPlainText().split())
         if not secret:
             return
         if len(secret.split()) == 1:
-            self.ctx.ops.run(self.ctx.call("wallet_importKey", {"privateKey": secret}), busy=self.import_button,
-                             on_done=lambda _r: self.finished.emit(), title="Could not import the key")
+            self.ctx.ops.run(
+                self.ctx.call("wallet_importKey", {"privateKey": secret}),
+                busy=self.import_button,
+                on_done=lambda _r: self.finished.emit(),
+                title="Could not import the key",
+            )
         else:
             self._create_wallet({"phrase": secret, "identityId": self.identity_id})
 
@@ -498,4 +568,8 @@ class Onboarding(QWidget):
             self.phrase = []  # shown once: do not keep it around
             self.finished.emit()
 
-        self.ctx.ops.run(self.ctx.call("wallet_create", params), on_done=done, title="Could not create the wallet")
+        self.ctx.ops.run(
+            self.ctx.call("wallet_create", params),
+            on_done=done,
+            title="Could not create the wallet",
+        )

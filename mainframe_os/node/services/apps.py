@@ -60,6 +60,30 @@ async def apps_approve_install(node: Any, ctx: Any, appId: str, version: str, gr
     return await _svc(node).approve(ident, src.manifest, [str(g) for g in grant or []])
 
 
+@method("apps_pack", Param("path", max_length=4096), Param("out", required=False, max_length=4096),
+        Param("identityId", required=False))
+async def apps_pack(node: Any, ctx: Any, path: str, out: str | None, identityId: str | None) -> dict[str, Any]:
+    """Sign an app folder with a developer identity's key into a .mfapp (the key never leaves the node)."""
+    import asyncio
+
+    from vault.models import Identity
+
+    from ..apps.package import PACKAGE_SUFFIX, pack, read_source_manifest
+
+    ident = await require_identity(node, ctx, identityId)
+    row = await node.db(lambda s: (lambda i: (bool(i.developer), bytes(i.sign_seed), i.display_name))(s.get(Identity, ident)))
+    developer, seed, name = row
+    if not developer:
+        raise E.InvalidParams("Only a developer identity signs apps: mfos identity create NAME --developer")
+    folder = Path(path).expanduser().resolve()
+    if out is None:
+        src = read_source_manifest(folder)
+        slug = "".join(c if c.isalnum() else "-" for c in str(src.get("name", "app")).lower()).strip("-") or "app"
+        out = str(folder.parent / f"{slug}-{src.get('version', '0.0.0')}{PACKAGE_SUFFIX}")
+    manifest = await asyncio.get_running_loop().run_in_executor(None, pack, folder, seed, name, out)
+    return {"path": out, "manifest": manifest.summary(), "files": len(manifest.contents)}
+
+
 @method("apps_list", Param("identityId", required=False))
 async def apps_list(node: Any, ctx: Any, identityId: str | None) -> list[dict[str, Any]]:
     """The identity's installed apps (the bundled ones are installed on first use)."""

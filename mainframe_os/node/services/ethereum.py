@@ -173,7 +173,7 @@ async def _sign(node: Any, ident: str, address: str, fn: Any) -> str:
     from ..wallet import store
 
     def sign(s: Any) -> str:
-        key = store.private_key(s, store.find_account(s, ident, address))
+        key = store.KeyCache.of(node).key(s, store.find_account(s, ident, address))
         return "0x" + bytes(fn(key).signature).hex()
 
     return await node.db(sign)

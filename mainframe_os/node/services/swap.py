@@ -11,14 +11,22 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 from typing import Any
 
 from ..params import Param
 from ..registry import method
 from ..wallet.amounts import format_amount, parse_amount
 from ..wallet.chain import ChainService
-from ..wallet.swap import Quote, SwapFailed, approve_tx, parse_slippage, quote, swap_tx, token_balance
+from ..wallet.swap import (
+    Quote,
+    SwapFailed,
+    approve_tx,
+    parse_slippage,
+    quote,
+    swap_tx,
+    token_balance,
+)
 from .identities import require_identity
 from .wallet import resolve_token
 
@@ -86,7 +94,7 @@ async def swap_run(node: Any, ctx: Any, **params: Any) -> dict[str, Any]:
 
     before = await chain.call(lambda c: token_balance(c, to, owner))
     tx = await chain.call(lambda c: swap_tx(c, q, owner))
-    when = datetime.fromtimestamp(q.deadline, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    when = datetime.fromtimestamp(q.deadline, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     details = {
         "you pay": f"{format_amount(q.amount_in, ti.decimals)} {ti.symbol}",
         "you receive at least": f"{format_amount(q.minimum_out, to.decimals)} {to.symbol}",

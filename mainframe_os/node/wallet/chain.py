@@ -47,6 +47,8 @@ class ChainService:
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="mfos-chain")
         self._conn: Connection | None = None
         self._devchain: Any = None
+        self._nets: list[Network] | None = None  # cached: settings change only through this service
+        self._active: str | None = None
 
     @classmethod
     def of(cls, node: Any) -> ChainService:
@@ -61,16 +63,20 @@ class ChainService:
     # -- networks -------------------------------------------------------------------------------
 
     async def networks(self) -> list[Network]:
-        v = self.node.require_vault()
-        custom, rpcs = await self.node.on_vault_thread(
-            lambda: (v.get_setting(CUSTOM_KEY, []), v.get_setting(RPC_KEY, {}))
-        )
-        nets = [with_rpc(n, rpcs.get(n.id)) for n in PRESETS.values()]
-        return nets + [network_from_json(d) for d in custom]
+        if self._nets is None:
+            v = self.node.require_vault()
+            custom, rpcs = await self.node.on_vault_thread(
+                lambda: (v.get_setting(CUSTOM_KEY, []), v.get_setting(RPC_KEY, {}))
+            )
+            nets = [with_rpc(n, rpcs.get(n.id)) for n in PRESETS.values()]
+            self._nets = nets + [network_from_json(d) for d in custom]
+        return list(self._nets)
 
     async def active_id(self) -> str:
-        v = self.node.require_vault()
-        return str(await self.node.on_vault_thread(v.get_setting, ACTIVE_KEY, DEV))
+        if self._active is None:
+            v = self.node.require_vault()
+            self._active = str(await self.node.on_vault_thread(v.get_setting, ACTIVE_KEY, DEV))
+        return self._active
 
     async def network(self, net_id: str | None = None) -> Network:
         net_id = net_id or await self.active_id()
@@ -90,6 +96,7 @@ class ChainService:
         await self._probe(net)  # the chain id is checked before the network is saved
         custom.append(net.to_json())
         await self.node.on_vault_thread(v.set_setting, CUSTOM_KEY, custom)
+        self._nets = None
         return net
 
     async def set_rpc(self, net_id: str, rpc_url: str) -> None:
@@ -99,13 +106,14 @@ class ChainService:
         rpcs = dict(await self.node.on_vault_thread(v.get_setting, RPC_KEY, {}))
         rpcs[net_id] = check_rpc_url(rpc_url)
         await self.node.on_vault_thread(v.set_setting, RPC_KEY, rpcs)
+        self._nets = None
 
     async def use(self, net_id: str) -> Connection:
         net = await self.network(net_id)
         conn = await self._connect(net)
         v = self.node.require_vault()
         await self.node.on_vault_thread(v.set_setting, ACTIVE_KEY, net.id)
-        self._conn = conn
+        self._conn, self._active = conn, net.id
         return conn
 
     # -- the connection -------------------------------------------------------------------------

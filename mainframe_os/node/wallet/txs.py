@@ -21,7 +21,7 @@ from ..events import Event, Notification
 from ..prompter import PromptRequest
 from .amounts import format_amount
 from .chain import ChainService, Connection, NetworkDown
-from .store import WalletError, find_account, private_key
+from .store import KeyCache, WalletError, find_account
 
 log = logging.getLogger("mainframe_os.wallet")
 
@@ -115,7 +115,7 @@ class TxService:
             from eth_account import Account
 
             acct = find_account(s, identity_id, sender)
-            signed = Account.sign_transaction(filled, private_key(s, acct))
+            signed = Account.sign_transaction(filled, KeyCache.of(self.node).key(s, acct))
             return "0x" + bytes(signed.hash).hex(), bytes(signed.raw_transaction)
 
         tx_hash, raw = await self.node.db(sign)
@@ -168,6 +168,8 @@ class TxService:
         out["maxFeePerGas"] = int(tx.get("maxFeePerGas") or (2 * base + out["maxPriorityFeePerGas"]))
         if tx.get("gas"):
             out["gas"] = int(tx["gas"])
+        elif "data" not in out and "to" in out and not w3.eth.get_code(out["to"]):
+            out["gas"] = 21_000  # plain ETH to an account without code: no need to run the EVM
         else:
             probe = {k: v for k, v in out.items() if k in ("from", "to", "value", "data")}
             try:

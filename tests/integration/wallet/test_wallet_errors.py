@@ -15,7 +15,13 @@ from mainframe_os.node import errors as E
 from mainframe_os.node.prompter import PromptRequest, PromptResult
 from mainframe_os.node.wallet.chain import ChainService
 
-from ..chain.realnode import ANVIL_CHAIN_ID, ANVIL_KEYS, _free_port, _wait_until_answers, anvil_binary
+from ..chain.realnode import (
+    ANVIL_CHAIN_ID,
+    ANVIL_KEYS,
+    _free_port,
+    _wait_until_answers,
+    anvil_binary,
+)
 from .conftest import Env
 from .helpers import ETHER, raw_send
 
@@ -78,7 +84,6 @@ async def test_chain_id_that_does_not_match_is_refused(env: Env, anvil_node: Any
     assert all(n["name"] != "fake mainnet" for n in nets)
 
 
-pytestmark_real = pytest.mark.realnode
 
 
 class _Anvil:

@@ -25,9 +25,15 @@ class BackupTab(QWidget):
         self.task: Any = None
         lay = QVBoxLayout(self)
         lay.addWidget(label("Back up this vault", "sectionTitle"))
-        lay.addWidget(label("One encrypted file with everything in the vault. Keep it somewhere safe "
-                            "(another disk, a USB stick): with it and its password you can restore "
-                            "the vault on any computer.", "caption", wrap=True))
+        lay.addWidget(
+            label(
+                "One encrypted file with everything in the vault. Keep it somewhere safe "
+                "(another disk, a USB stick): with it and its password you can restore "
+                "the vault on any computer.",
+                "caption",
+                wrap=True,
+            )
+        )
         row = QHBoxLayout()
         self.path = QLineEdit()
         self.path.setObjectName("backupPath")
@@ -40,7 +46,9 @@ class BackupTab(QWidget):
         self.password = QLineEdit()
         self.password.setObjectName("backupPassword")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password.setPlaceholderText("Password to encrypt the backup (your vault password works)")
+        self.password.setPlaceholderText(
+            "Password to encrypt the backup (your vault password works)"
+        )
         lay.addWidget(self.password)
         self.progress = QProgressBar()
         self.progress.setObjectName("backupProgress")
@@ -57,11 +65,19 @@ class BackupTab(QWidget):
         self.password.textChanged.connect(self._validate)
         lay.addSpacing(18)
         lay.addWidget(label("Restore a backup", "sectionTitle"))
-        lay.addWidget(label("Restored vaults appear next to this one; an existing vault is never replaced.",
-                            "caption", wrap=True))
+        lay.addWidget(
+            label(
+                "Restored vaults appear next to this one; an existing vault is never replaced.",
+                "caption",
+                wrap=True,
+            )
+        )
         self.restore = RestoreForm(ctx)
-        self.restore.restored.connect(lambda name: self.restore.message.setText(
-            f"Restored as the vault “{name}”. Switch to it in Settings ▸ Vaults."))
+        self.restore.restored.connect(
+            lambda name: self.restore.message.setText(
+                f"Restored as the vault “{name}”. Switch to it in Settings ▸ Vaults."
+            )
+        )
         lay.addWidget(self.restore)
         lay.addStretch(1)
         ctx.subscribe(self, BackupProgress, self._progress)
@@ -77,11 +93,14 @@ class BackupTab(QWidget):
         return self.task is not None and not self.task.done()
 
     def _validate(self) -> None:
-        self.backup_button.setEnabled(bool(self.path.text().strip() and self.password.text()) and not self.running)
+        self.backup_button.setEnabled(
+            bool(self.path.text().strip() and self.password.text()) and not self.running
+        )
 
     def _browse(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save the backup as", self.path.text(),
-                                              "Mainframe backups (*.mfbackup)")
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save the backup as", self.path.text(), "Mainframe backups (*.mfbackup)"
+        )
         if path:
             self.path.setText(path if path.endswith(".mfbackup") else path + ".mfbackup")
 
@@ -115,6 +134,11 @@ class BackupTab(QWidget):
             self.status.setText("The backup was not written.")
             return False
 
-        self.task = self.ctx.ops.run(run(), busy=[self.backup_button, self.path, self.password],
-                                     on_done=done, on_error=failed, title="Could not back up the vault")
+        self.task = self.ctx.ops.run(
+            run(),
+            busy=[self.backup_button, self.path, self.password],
+            on_done=done,
+            on_error=failed,
+            title="Could not back up the vault",
+        )
         self.task.add_done_callback(lambda _t: self._validate())

@@ -8,7 +8,17 @@ from mainframe_os.node.events import ActiveIdentityChanged, IdentitiesChanged, V
 
 from ...context import LauncherContext
 from ...dialogs import TypedConfirmDialog, ask_text, run_dialog
-from ...qt import QDialog, QHBoxLayout, QIcon, QListWidget, QListWidgetItem, QSize, QVBoxLayout, QWidget, Qt
+from ...qt import (
+    QDialog,
+    QHBoxLayout,
+    QIcon,
+    QListWidget,
+    QListWidgetItem,
+    QSize,
+    Qt,
+    QVBoxLayout,
+    QWidget,
+)
 from ...widgets import avatar_pixmap, button, label
 from ..identity_switcher import create_identity
 
@@ -19,7 +29,9 @@ class IdentitiesTab(QWidget):
         self.ctx = ctx
         lay = QVBoxLayout(self)
         lay.addWidget(label("Identities in this vault", "sectionTitle"))
-        lay.addWidget(label("Each identity has its own keys, contacts, wallets and apps.", "caption"))
+        lay.addWidget(
+            label("Each identity has its own keys, contacts, wallets and apps.", "caption")
+        )
         self.list = QListWidget()
         self.list.setObjectName("identityList")
         self.list.setIconSize(QSize(28, 28))
@@ -28,14 +40,19 @@ class IdentitiesTab(QWidget):
         self.new_button = button("New identity…", None, "Create another identity", "plus")
         self.use_button = button("Use", None, "Make the selected identity the active one")
         self.rename_button = button("Rename…", None, None, "edit")
-        self.delete_button = button("Delete…", "danger", "Delete the selected identity and its data", "trash")
+        self.delete_button = button(
+            "Delete…", "danger", "Delete the selected identity and its data", "trash"
+        )
         for b in (self.new_button, self.use_button, self.rename_button):
             row.addWidget(b)
         row.addStretch(1)
         row.addWidget(self.delete_button)
         lay.addLayout(row)
-        self.new_button.clicked.connect(lambda: ctx.ops.run(create_identity(ctx, self.window()),
-                                                            title="Could not create the identity"))
+        self.new_button.clicked.connect(
+            lambda: ctx.ops.run(
+                create_identity(ctx, self.window()), title="Could not create the identity"
+            )
+        )
         self.use_button.clicked.connect(self._use)
         self.rename_button.clicked.connect(self._rename)
         self.delete_button.clicked.connect(self._delete)
@@ -52,8 +69,10 @@ class IdentitiesTab(QWidget):
         sel = self.selected()
         self.list.clear()
         for i in idents:
-            item = QListWidgetItem(QIcon(avatar_pixmap(i["displayName"], 56)),
-                                   i["displayName"] + ("   (active)" if i["active"] else ""))
+            item = QListWidgetItem(
+                QIcon(avatar_pixmap(i["displayName"], 56)),
+                i["displayName"] + ("   (active)" if i["active"] else ""),
+            )
             item.setData(Qt.ItemDataRole.UserRole, i)
             self.list.addItem(item)
             if sel and sel["id"] == i["id"]:
@@ -81,7 +100,9 @@ class IdentitiesTab(QWidget):
             return
 
         async def run() -> None:
-            name = await ask_text(self.window(), "Rename identity", "Display name:", i["displayName"])
+            name = await ask_text(
+                self.window(), "Rename identity", "Display name:", i["displayName"]
+            )
             if name and name != i["displayName"]:
                 await self.ctx.call("identity_rename", {"id": i["id"], "displayName": name})
 
@@ -93,9 +114,13 @@ class IdentitiesTab(QWidget):
             return
 
         async def run() -> None:
-            dlg = TypedConfirmDialog(self.window(), "Delete identity",
-                                     f"Delete “{i['displayName']}” with its keys, contacts and data?",
-                                     i["displayName"], "Delete identity")
+            dlg = TypedConfirmDialog(
+                self.window(),
+                "Delete identity",
+                f"Delete “{i['displayName']}” with its keys, contacts and data?",
+                i["displayName"],
+                "Delete identity",
+            )
             if await run_dialog(dlg) == QDialog.DialogCode.Accepted:
                 await self.ctx.call("identity_delete", {"id": i["id"]})
 

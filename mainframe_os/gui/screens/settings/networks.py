@@ -5,7 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from ...context import LauncherContext
-from ...qt import QFormLayout, QHBoxLayout, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget, Qt
+from ...qt import (
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    Qt,
+    QVBoxLayout,
+    QWidget,
+)
 from ...widgets import button, label
 
 
@@ -50,8 +59,10 @@ class NetworksTab(QWidget):
         self.list.clear()
         for n in nets:
             active = n.get("active") or n.get("current")
-            item = QListWidgetItem(f"{n.get('name', n.get('id'))}  ·  chain {n.get('chainId', '?')}"
-                                   + ("   (in use)" if active else ""))
+            item = QListWidgetItem(
+                f"{n.get('name', n.get('id'))}  ·  chain {n.get('chainId', '?')}"
+                + ("   (in use)" if active else "")
+            )
             item.setData(Qt.ItemDataRole.UserRole, n)
             self.list.addItem(item)
 
@@ -62,22 +73,30 @@ class NetworksTab(QWidget):
     def _use(self) -> None:
         n = self._selected()
         if n:
-            self.ctx.ops.run(self.ctx.call("network_use", {"id": n["id"]}), busy=self.use_button,
-                             on_done=lambda _r: (self.refresh(), self.check()), title="Could not switch network")
+            self.ctx.ops.run(
+                self.ctx.call("network_use", {"id": n["id"]}),
+                busy=self.use_button,
+                on_done=lambda _r: (self.refresh(), self.check()),
+                title="Could not switch network",
+            )
 
     def check(self) -> None:
         self.status.setText("Checking…")
 
         def shown(s: dict[str, Any]) -> None:
             ok = s.get("connected", True)
-            self.status.setText(("Connected" if ok else "Not connected") +
-                                (f" · block {s['blockNumber']}" if "blockNumber" in s else ""))
+            self.status.setText(
+                ("Connected" if ok else "Not connected")
+                + (f" · block {s['blockNumber']}" if "blockNumber" in s else "")
+            )
 
         def failed(e: BaseException) -> bool:
             self.status.setText(f"Not connected: {getattr(e, 'message', e)}")
             return True
 
-        self.ctx.ops.run(self.ctx.call("network_status"), busy=self.check_button, on_done=shown, on_error=failed)
+        self.ctx.ops.run(
+            self.ctx.call("network_status"), busy=self.check_button, on_done=shown, on_error=failed
+        )
 
     def _add(self) -> None:
         try:
@@ -85,6 +104,14 @@ class NetworksTab(QWidget):
         except ValueError:
             self.status.setText("The chain ID must be a number.")
             return
-        params = {"name": self.name.text().strip(), "rpcUrl": self.url.text().strip(), "chainId": chain_id}
-        self.ctx.ops.run(self.ctx.call("network_add", params), busy=self.add_button,
-                         on_done=lambda _r: self.refresh(), title="Could not add the network")
+        params = {
+            "name": self.name.text().strip(),
+            "rpcUrl": self.url.text().strip(),
+            "chainId": chain_id,
+        }
+        self.ctx.ops.run(
+            self.ctx.call("network_add", params),
+            busy=self.add_button,
+            on_done=lambda _r: self.refresh(),
+            title="Could not add the network",
+        )

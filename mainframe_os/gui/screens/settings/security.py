@@ -25,19 +25,29 @@ class SecurityTab(QWidget):
         self.autolock.setSuffix(" min")
         self.autolock.setSpecialValueText("Never")
         self.autolock.setValue(ctx.prefs.autolock_minutes)
-        self.autolock.setToolTip("Lock the vault after this long without keyboard or mouse use (0: never)")
+        self.autolock.setToolTip(
+            "Lock the vault after this long without keyboard or mouse use (0: never)"
+        )
         self.autolock.valueChanged.connect(self._autolock)
         form.addRow("Lock after idle", self.autolock)
         lay.addLayout(form)
-        self.remember = QCheckBox("Remember this vault on this device (unlock without the password)")
+        self.remember = QCheckBox(
+            "Remember this vault on this device (unlock without the password)"
+        )
         self.remember.setObjectName("rememberSetting")
         if not ctx.keyring_available:
             self.remember.setEnabled(False)
             self.remember.setToolTip(KEYRING_MISSING)
         self.remember.toggled.connect(self._remember)
         lay.addWidget(self.remember)
-        lay.addWidget(label("Remembering stores the vault's key in the operating system's keyring: "
-                            "anyone using your desktop session can then open the vault.", "hint", wrap=True))
+        lay.addWidget(
+            label(
+                "Remembering stores the vault's key in the operating system's keyring: "
+                "anyone using your desktop session can then open the vault.",
+                "hint",
+                wrap=True,
+            )
+        )
         lay.addStretch(1)
         ctx.subscribe(self, VaultOpened, lambda e: self._sync(e.vault))
         if ctx.node.vault is not None:
@@ -64,5 +74,10 @@ class SecurityTab(QWidget):
             self._sync(vault)
             return False
 
-        self.ctx.ops.run(self.ctx.call("vault_setRemember", {"enabled": on}), busy=self.remember,
-                         on_done=done, on_error=failed, title="Could not change “remember on this device”")
+        self.ctx.ops.run(
+            self.ctx.call("vault_setRemember", {"enabled": on}),
+            busy=self.remember,
+            on_done=done,
+            on_error=failed,
+            title="Could not change “remember on this device”",
+        )

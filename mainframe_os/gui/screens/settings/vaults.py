@@ -16,9 +16,9 @@ from ...qt import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    Qt,
     QVBoxLayout,
     QWidget,
-    Qt,
     Signal,
 )
 from ...widgets import PasswordStrengthMeter, button, label
@@ -32,8 +32,14 @@ class NewVaultDialog(QDialog):
         self.setWindowTitle("Create a vault")
         self.setMinimumWidth(440)
         lay = QVBoxLayout(self)
-        lay.addWidget(label("A separate vault with its own password, identities and wallets. "
-                            "Creating it locks the current one.", "caption", wrap=True))
+        lay.addWidget(
+            label(
+                "A separate vault with its own password, identities and wallets. "
+                "Creating it locks the current one.",
+                "caption",
+                wrap=True,
+            )
+        )
         self.form = NewVaultForm(ctx, default_name="")
         lay.addWidget(self.form)
         self.form.submitted.connect(self._create)
@@ -44,8 +50,14 @@ class NewVaultDialog(QDialog):
             self.ctx.prefs.set_remembered(r["name"], remember)
             self.accept()
 
-        self.ctx.ops.run(self.ctx.call("vault_create", {"name": name, "password": password, "remember": remember}),
-                         busy=self.form, on_done=done, title="Could not create the vault")
+        self.ctx.ops.run(
+            self.ctx.call(
+                "vault_create", {"name": name, "password": password, "remember": remember}
+            ),
+            busy=self.form,
+            on_done=done,
+            title="Could not create the vault",
+        )
 
 
 class ChangePasswordDialog(QDialog):
@@ -60,7 +72,11 @@ class ChangePasswordDialog(QDialog):
         self.old = QLineEdit()
         self.new = QLineEdit()
         self.again = QLineEdit()
-        for f, n in ((self.old, "oldPassword"), (self.new, "newPassword"), (self.again, "confirmPassword")):
+        for f, n in (
+            (self.old, "oldPassword"),
+            (self.new, "newPassword"),
+            (self.again, "confirmPassword"),
+        ):
             f.setEchoMode(QLineEdit.EchoMode.Password)
             f.setObjectName(n)
             f.textChanged.connect(self._validate)
@@ -83,7 +99,11 @@ class ChangePasswordDialog(QDialog):
         if not self.old.text():
             why = ""
         elif len(self.new.text()) < MIN_PASSWORD:
-            why = f"The new password needs at least {MIN_PASSWORD} characters." if self.new.text() else ""
+            why = (
+                f"The new password needs at least {MIN_PASSWORD} characters."
+                if self.new.text()
+                else ""
+            )
         elif self.new.text() != self.again.text():
             why = "The new passwords do not match." if self.again.text() else ""
         self.ok.setEnabled(why is None)
@@ -101,9 +121,19 @@ class ChangePasswordDialog(QDialog):
             return False
 
         self.ctx.ops.run(
-            self.ctx.call("vault_changePassword", {"name": self.vault, "oldPassword": self.old.text(),
-                                                   "newPassword": self.new.text()}),
-            busy=self.ok, on_done=lambda _r: self.accept(), on_error=failed, title="Could not change the password")
+            self.ctx.call(
+                "vault_changePassword",
+                {
+                    "name": self.vault,
+                    "oldPassword": self.old.text(),
+                    "newPassword": self.new.text(),
+                },
+            ),
+            busy=self.ok,
+            on_done=lambda _r: self.accept(),
+            on_error=failed,
+            title="Could not change the password",
+        )
 
 
 class VaultsTab(QWidget):
@@ -119,10 +149,14 @@ class VaultsTab(QWidget):
         lay.addWidget(self.list, 1)
         row = QHBoxLayout()
         self.create_button = button("New vault…", None, "Create another vault", "plus")
-        self.switch_button = button("Switch to", None, "Lock this vault and unlock the selected one")
+        self.switch_button = button(
+            "Switch to", None, "Lock this vault and unlock the selected one"
+        )
         self.password_button = button("Change password…")
         self.password_button.setObjectName("changePasswordButton")
-        self.delete_button = button("Delete…", "danger", "Delete the selected vault from this computer", "trash")
+        self.delete_button = button(
+            "Delete…", "danger", "Delete the selected vault from this computer", "trash"
+        )
         self.delete_button.setObjectName("deleteVaultButton")
         for b in (self.create_button, self.switch_button, self.password_button):
             row.addWidget(b)
@@ -186,9 +220,13 @@ class VaultsTab(QWidget):
 
         async def run() -> None:
             self.delete_dialog = dlg = TypedConfirmDialog(
-                self.window(), "Delete vault",
+                self.window(),
+                "Delete vault",
                 f"This deletes the vault “{name}” from this computer with every identity, contact and "
-                "wallet key in it. Without a backup there is no way back.", name, "Delete vault")
+                "wallet key in it. Without a backup there is no way back.",
+                name,
+                "Delete vault",
+            )
             if await run_dialog(dlg) != QDialog.DialogCode.Accepted:
                 return
             await self.ctx.call("vault_delete", {"name": name, "confirm": dlg.typed()})

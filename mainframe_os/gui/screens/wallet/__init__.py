@@ -17,10 +17,10 @@ from ...qt import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    Qt,
     QTabWidget,
     QVBoxLayout,
     QWidget,
-    Qt,
 )
 from ...widgets import CopyField, button, card, label, qr_pixmap, screen_header
 from .send import SendTab
@@ -37,7 +37,9 @@ class ReceiveTab(QWidget):
         lay.addWidget(self.qr)
         right = QVBoxLayout()
         right.addWidget(label("Your address", "sectionTitle"))
-        right.addWidget(label("Send ETH or tokens on this network to this address.", "caption", wrap=True))
+        right.addWidget(
+            label("Send ETH or tokens on this network to this address.", "caption", wrap=True)
+        )
         self.address = CopyField("", "Copy the address")
         self.address.setObjectName("receiveAddress")
         right.addWidget(self.address)
@@ -67,8 +69,13 @@ class HistoryTab(QWidget):
         for t in txs:
             status = t.get("status", "?")
             mark = {"confirmed": "✓", "failed": "✗", "pending": "…", "dropped": "–"}.get(status, "")
-            what = t.get("summary") or t.get("description") or (
-                f"{t.get('amountFormatted', t.get('amount', ''))} {t.get('token', t.get('symbol', ''))} → {t.get('toName') or t.get('to', '')}")
+            what = (
+                t.get("summary")
+                or t.get("description")
+                or (
+                    f"{t.get('amountFormatted', t.get('amount', ''))} {t.get('token', t.get('symbol', ''))} → {t.get('toName') or t.get('to', '')}"
+                )
+            )
             item = QListWidgetItem(f"{mark} {status.capitalize()}  ·  {what}\n{t.get('hash', '')}")
             item.setToolTip(t.get("error") or t.get("hash", ""))
             self.list.addItem(item)
@@ -119,7 +126,9 @@ class WalletScreen(QWidget):
         self.token_address.setPlaceholderText("Add a token by its contract address (0x…)")
         self.add_token = button("Add token")
         self.add_token.setEnabled(False)
-        self.token_address.textChanged.connect(lambda t: self.add_token.setEnabled(t.strip().startswith("0x") and len(t.strip()) == 42))
+        self.token_address.textChanged.connect(
+            lambda t: self.add_token.setEnabled(t.strip().startswith("0x") and len(t.strip()) == 42)
+        )
         self.add_token.clicked.connect(self._add_token)
         tok.addWidget(self.token_address, 1)
         tok.addWidget(self.add_token)
@@ -172,7 +181,9 @@ class WalletScreen(QWidget):
         self.account.clear()
         for w in wallets:
             for a in w["accounts"]:
-                self.account.addItem(f"{a['name']} · {a['address'][:8]}…{a['address'][-4:]}", a["address"])
+                self.account.addItem(
+                    f"{a['name']} · {a['address'][:8]}…{a['address'][-4:]}", a["address"]
+                )
                 if a["address"] == current or (current is None and a.get("default")):
                     self.account.setCurrentIndex(self.account.count() - 1)
         self.account.blockSignals(False)
@@ -195,8 +206,10 @@ class WalletScreen(QWidget):
         try:
             balances = await self.ctx.call("wallet_getBalances", {"address": addr})
         except Exception as exc:  # noqa: BLE001 - a network that is down: a banner, the rest works
-            self.banner_text.setText(f"The network is not reachable: {getattr(exc, 'message', exc)}. "
-                                     "Balances may be out of date.")
+            self.banner_text.setText(
+                f"The network is not reachable: {getattr(exc, 'message', exc)}. "
+                "Balances may be out of date."
+            )
             self.banner.setVisible(True)
             return
         self.banner.setVisible(False)
@@ -225,25 +238,38 @@ class WalletScreen(QWidget):
         self.balances_lay.addStretch(1)
 
     def _add_account(self) -> None:
-        hd = [w for w in getattr(self, "wallets", []) if w.get("type") in ("hd", "phrase", "mnemonic")]
+        hd = [
+            w for w in getattr(self, "wallets", []) if w.get("type") in ("hd", "phrase", "mnemonic")
+        ]
         if not hd:
             return
-        self.ctx.ops.run(self.ctx.call("wallet_addAccount", {"walletId": hd[0]["id"]}), busy=self.add_account,
-                         title="Could not add an account")
+        self.ctx.ops.run(
+            self.ctx.call("wallet_addAccount", {"walletId": hd[0]["id"]}),
+            busy=self.add_account,
+            title="Could not add an account",
+        )
 
     def _add_token(self) -> None:
-        self.ctx.ops.run(self.ctx.call("wallet_addToken", {"address": self.token_address.text().strip()}),
-                         busy=self.add_token, on_done=lambda _r: (self.token_address.clear(), self.refresh()),
-                         title="Could not add the token")
+        self.ctx.ops.run(
+            self.ctx.call("wallet_addToken", {"address": self.token_address.text().strip()}),
+            busy=self.add_token,
+            on_done=lambda _r: (self.token_address.clear(), self.refresh()),
+            title="Could not add the token",
+        )
 
     def _create_wallet(self) -> None:
         async def run() -> None:
             phrase = (await self.ctx.call("wallet_generatePhrase"))["phrase"]
             from ...dialogs import confirm
 
-            if await confirm(self.window(), "Your recovery phrase",
-                             "Write these words down, in order, and keep them safe:\n\n" + phrase +
-                             "\n\nAnyone with them controls this wallet.", "I wrote them down"):
+            if await confirm(
+                self.window(),
+                "Your recovery phrase",
+                "Write these words down, in order, and keep them safe:\n\n"
+                + phrase
+                + "\n\nAnyone with them controls this wallet.",
+                "I wrote them down",
+            ):
                 await self.ctx.call("wallet_create", {"phrase": phrase})
 
         self.ctx.ops.run(run(), busy=self.create_wallet, title="Could not create the wallet")

@@ -13,7 +13,9 @@ from ...widgets import button, label
 ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 
 
-def check_send(to: str, amount: str, token: str, balances: dict[str, Any], contacts: set[str]) -> str | None:
+def check_send(
+    to: str, amount: str, token: str, balances: dict[str, Any], contacts: set[str]
+) -> str | None:
     """Why the send cannot go (a sentence for the user), or None."""
     if not to:
         return "Enter a recipient: an address (0x…) or a contact."
@@ -108,8 +110,13 @@ class SendTab(QWidget):
         return self.contact_ids.get(text, text)
 
     def problem(self) -> str | None:
-        return check_send(self.to.currentText().strip(), self.amount.text().strip(), self.token.currentText(),
-                          self.balances, set(self.contact_ids))
+        return check_send(
+            self.to.currentText().strip(),
+            self.amount.text().strip(),
+            self.token.currentText(),
+            self.balances,
+            set(self.contact_ids),
+        )
 
     def validate(self) -> None:
         why = self.problem()
@@ -121,22 +128,33 @@ class SendTab(QWidget):
             self._estimate.start()
 
     def _estimate_fee(self) -> None:
-        params = {"to": self.recipient(), "amount": self.amount.text().strip(), "token": self.token.currentText()}
+        params = {
+            "to": self.recipient(),
+            "amount": self.amount.text().strip(),
+            "token": self.token.currentText(),
+        }
 
         def shown(r: dict[str, Any]) -> None:
-            self.fee.setText(f"Network fee: at most {r.get('maxFeeFormatted', r.get('maxFee'))} ETH")
+            self.fee.setText(
+                f"Network fee: at most {r.get('maxFeeFormatted', r.get('maxFee'))} ETH"
+            )
 
         def failed(e: BaseException) -> bool:
             self.fee.setText(f"Fee unknown: {getattr(e, 'message', e)}")
             return True
 
-        self.ctx.ops.run(self.ctx.call("wallet_estimateSend", params), on_done=shown, on_error=failed)
+        self.ctx.ops.run(
+            self.ctx.call("wallet_estimateSend", params), on_done=shown, on_error=failed
+        )
 
     def send(self) -> None:
         if self.problem() is not None:
             return
-        params: dict[str, Any] = {"to": self.recipient(), "amount": self.amount.text().strip(),
-                                  "token": self.token.currentText()}
+        params: dict[str, Any] = {
+            "to": self.recipient(),
+            "amount": self.amount.text().strip(),
+            "token": self.token.currentText(),
+        }
         if self.from_address:
             params["from"] = self.from_address
 
@@ -145,5 +163,9 @@ class SendTab(QWidget):
             self.why.setText(f"Sent: {r.get('hash', '')}")
             self.sent.emit()
 
-        self.ctx.ops.run(self.ctx.call("wallet_send", params), busy=self.send_button, on_done=done,
-                         title="The payment was not sent")
+        self.ctx.ops.run(
+            self.ctx.call("wallet_send", params),
+            busy=self.send_button,
+            on_done=done,
+            title="The payment was not sent",
+        )

@@ -6,7 +6,16 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ...context import LauncherContext
-from ...qt import QComboBox, QDesktopServices_open, QFormLayout, QLineEdit, QTimer, QVBoxLayout, QWidget, Signal
+from ...qt import (
+    QComboBox,
+    QDesktopServices_open,
+    QFormLayout,
+    QLineEdit,
+    QTimer,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
 from ...widgets import button, label
 
 
@@ -47,7 +56,11 @@ class SwapTab(QWidget):
         self._timer.setInterval(300)
         self._timer.timeout.connect(self._quote)
         self._seq = 0
-        for sig in (self.amount.textChanged, self.direction.currentIndexChanged, self.slippage.currentIndexChanged):
+        for sig in (
+            self.amount.textChanged,
+            self.direction.currentIndexChanged,
+            self.slippage.currentIndexChanged,
+        ):
             sig.connect(lambda *_: self._changed())
         self.swap_button.clicked.connect(self.swap)
 
@@ -59,13 +72,21 @@ class SwapTab(QWidget):
         if not amount.is_finite() or amount <= 0:
             return None
         src, dst = self.direction.currentData()
-        return {"from": src, "to": dst, "amount": self.amount.text().strip(), "slippage": self.slippage.currentText()}
+        return {
+            "from": src,
+            "to": dst,
+            "amount": self.amount.text().strip(),
+            "slippage": self.slippage.currentText(),
+        }
 
     def _changed(self) -> None:
         self.swap_button.setEnabled(False)
         if self.params() is None:
-            self.quote.setText("Enter an amount greater than zero." if self.amount.text().strip() else
-                               "Type an amount to see a quote.")
+            self.quote.setText(
+                "Enter an amount greater than zero."
+                if self.amount.text().strip()
+                else "Type an amount to see a quote."
+            )
             return
         self.quote.setText("Getting a quote…")
         self._timer.start()
@@ -83,7 +104,8 @@ class SwapTab(QWidget):
             approve = "  An approval transaction comes first." if q.get("needsApproval") else ""
             self.quote.setText(
                 f"You get about <b>{q['amountOutFormatted']} {q['to']}</b> · minimum "
-                f"{q['minimumReceivedFormatted']} {q['to']} · price impact {q['priceImpact']}%.{approve}")
+                f"{q['minimumReceivedFormatted']} {q['to']} · price impact {q['priceImpact']}%.{approve}"
+            )
             self.swap_button.setEnabled(True)
 
         def failed(e: BaseException) -> bool:
@@ -103,8 +125,12 @@ class SwapTab(QWidget):
             self.quote.setText("Swapped.")
             self.swapped.emit()
 
-        self.ctx.ops.run(self.ctx.call("swap_run", params), busy=self.swap_button, on_done=done,
-                         title="The swap did not happen")
+        self.ctx.ops.run(
+            self.ctx.call("swap_run", params),
+            busy=self.swap_button,
+            on_done=done,
+            title="The swap did not happen",
+        )
 
 
 class BuyTab(QWidget):
@@ -159,10 +185,16 @@ class BuyTab(QWidget):
         def done(r: dict[str, Any]) -> None:
             if r.get("kind") == "widget" and r.get("url"):
                 QDesktopServices_open(r["url"])
-                self.status.setText("The provider's page is open. Your ETH arrives when the purchase completes.")
+                self.status.setText(
+                    "The provider's page is open. Your ETH arrives when the purchase completes."
+                )
             else:
                 self.status.setText("Credited.")
             self.bought.emit()
 
-        self.ctx.ops.run(self.ctx.call("onramp_start", params), busy=self.buy_button, on_done=done,
-                         title="Could not buy ETH")
+        self.ctx.ops.run(
+            self.ctx.call("onramp_start", params),
+            busy=self.buy_button,
+            on_done=done,
+            title="Could not buy ETH",
+        )

@@ -71,8 +71,16 @@ async def main() -> int:
                 data = mft.encode_abi("approve", args=[BOB, 1]) if token else None
                 t = time.perf_counter()
                 for i in range(args.n):
-                    tx = {"type": 2, "chainId": conn.network.chain_id, "nonce": nonce + i, "to": BOB, "value": 10**15,
-                          "gas": 21_000, "maxFeePerGas": 2 * base + 10**9, "maxPriorityFeePerGas": 10**9}
+                    tx = {
+                        "type": 2,
+                        "chainId": conn.network.chain_id,
+                        "nonce": nonce + i,
+                        "to": BOB,
+                        "value": 10**15,
+                        "gas": 21_000,
+                        "maxFeePerGas": 2 * base + 10**9,
+                        "maxPriorityFeePerGas": 10**9,
+                    }
                     if token:  # an ERC-20 call of the same shape (approve: the raw account holds no MFT)
                         tx.update(to=mft.address, value=0, data=data, gas=60_000)
                     h = w3.eth.send_raw_transaction(acct.sign_transaction(tx).raw_transaction)

@@ -44,15 +44,10 @@ def main() -> None:
         t0 = time.perf_counter()
         vault.unlock(PASSWORD)
         results["unlock_s"] = time.perf_counter() - t0
-        print(
-            f"unlock {results['unlock_s']:.3f} s"
-            f" vs bare Argon2id {results['bare_argon2id_s']:.3f} s"
-        )
+        print(f"unlock {results['unlock_s']:.3f} s vs bare Argon2id {results['bare_argon2id_s']:.3f} s")
 
         with vault.session() as s:
-            identity = Identity(
-                display_name="Bench", sign_seed=os.urandom(32), box_secret=os.urandom(32)
-            )
+            identity = Identity(display_name="Bench", sign_seed=os.urandom(32), box_secret=os.urandom(32))
             s.add(identity)
             s.flush()
             identity_id = identity.id

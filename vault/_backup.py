@@ -189,9 +189,7 @@ def _read_header(src: Path) -> _Header:
                 raise BackupTruncated("the backup file is truncated")
             _, version, header_len = _PREFIX.unpack(prefix)
             if version > BACKUP_VERSION or version < 1:
-                raise UnsupportedFormat(
-                    f"backup format version {version} is not supported by this program"
-                )
+                raise UnsupportedFormat(f"backup format version {version} is not supported by this program")
             if header_len > _MAX_HEADER:
                 raise BackupCorrupt("the backup header is damaged")
             raw = f.read(header_len)
@@ -259,9 +257,7 @@ def hmac_compare(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode("ascii", "replace"), b.encode("ascii", "replace"))
 
 
-def read_backup(
-    src: Path, password: str, db_dest: Path, progress: Progress | None = None
-) -> RestoredPayload:
+def read_backup(src: Path, password: str, db_dest: Path, progress: Progress | None = None) -> RestoredPayload:
     """Verify ``src`` completely and decrypt its database into ``db_dest``.
 
     Raises before returning if anything does not verify; ``db_dest`` is then garbage the

@@ -55,9 +55,7 @@ class VaultHeader:
     sealed_key: bytes
 
     @classmethod
-    def seal(
-        cls, password: str, data_key: bytes, kdf: KdfParams, created_at: float | None = None
-    ) -> VaultHeader:
+    def seal(cls, password: str, data_key: bytes, kdf: KdfParams, created_at: float | None = None) -> VaultHeader:
         """Seal ``data_key`` under a fresh salt and nonce (runs the KDF once)."""
         kdf.require_strong()
         salt = nacl.utils.random(SALT_BYTES)
@@ -117,9 +115,7 @@ class VaultHeader:
         if type(version) is not int or version < 1:
             raise CorruptVault("vault header is damaged")
         if version > FORMAT_VERSION:
-            raise UnsupportedFormat(
-                f"vault header version {version} is newer than this program supports"
-            )
+            raise UnsupportedFormat(f"vault header version {version} is newer than this program supports")
         created_at = doc.get("created_at")
         kdf_doc = doc.get("kdf")
         sealed = doc.get("sealed_key")

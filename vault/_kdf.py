@@ -51,8 +51,7 @@ class KdfParams:
         """Raise ValueError for params below moderate that were not explicitly allowed."""
         if self.is_weak and not self.allow_weak:
             raise ValueError(
-                "KDF parameters below KdfParams.moderate() are refused; "
-                "use KdfParams.insecure_for_tests() in tests"
+                "KDF parameters below KdfParams.moderate() are refused; use KdfParams.insecure_for_tests() in tests"
             )
 
     def to_json(self) -> dict[str, Any]:
@@ -66,9 +65,7 @@ class KdfParams:
             raise error("KDF parameters missing") from None
         if alg != ALGORITHM or type(ops) is not int or type(mem) is not int:
             raise error("unknown KDF parameters")
-        if not (argon2id.OPSLIMIT_MIN <= ops <= _MAX_OPSLIMIT) or not (
-            argon2id.MEMLIMIT_MIN <= mem <= _MAX_MEMLIMIT
-        ):
+        if not (argon2id.OPSLIMIT_MIN <= ops <= _MAX_OPSLIMIT) or not (argon2id.MEMLIMIT_MIN <= mem <= _MAX_MEMLIMIT):
             raise error("KDF parameters out of range")
         # Reading what is on disk is always allowed; the strength rule applies when writing.
         return cls(ops, mem, allow_weak=True)

@@ -62,9 +62,7 @@ class Contact(Base):
     __table_args__ = (UniqueConstraint("identity_id", "sign_public"),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=_new_id)
-    identity_id: Mapped[str] = mapped_column(
-        String(32), ForeignKey("identity.id", ondelete="CASCADE"), index=True
-    )
+    identity_id: Mapped[str] = mapped_column(String(32), ForeignKey("identity.id", ondelete="CASCADE"), index=True)
     display_name: Mapped[str] = mapped_column(String)
     sign_public: Mapped[bytes] = mapped_column(LargeBinary)  # Ed25519 public key
     box_public: Mapped[bytes] = mapped_column(LargeBinary)  # X25519 public key

@@ -37,25 +37,37 @@ def _confirm(s: CliSession, question: str, expected: str | None = None) -> None:
 
 # -- vault -----------------------------------------------------------------------------------------
 
-@command("vault create", "create a vault protected by a new password", arg("name"),
-         arg("--remember", action="store_true", help="remember the unlock on this device (OS keyring)"),
-         formatter=lambda r: f"Created vault '{r['name']}'.")
+
+@command(
+    "vault create",
+    "create a vault protected by a new password",
+    arg("name"),
+    arg("--remember", action="store_true", help="remember the unlock on this device (OS keyring)"),
+    formatter=lambda r: f"Created vault '{r['name']}'.",
+)
 async def vault_create(s: CliSession, a: Any) -> Any:
     await s.connect()
     pw = s.password(f"New password for vault '{a.name}'", confirm=True)
     return await s.call("vault_create", {"name": a.name, "password": pw, "remember": a.remember})
 
 
-@command("vault list", "list the vaults on this machine",
-         formatter=lambda r: _table(r, [("name", "NAME"), ("open", "OPEN")], "No vaults yet: mfos vault create NAME"))
+@command(
+    "vault list",
+    "list the vaults on this machine",
+    formatter=lambda r: _table(r, [("name", "NAME"), ("open", "OPEN")], "No vaults yet: mfos vault create NAME"),
+)
 async def vault_list(s: CliSession, a: Any) -> Any:
     await s.connect()
     return await s.call("vault_list")
 
 
-@command("vault passwd", "change a vault's password", arg("name"),
-         arg("--new-password-file", help="read the new password from this file (or $MFOS_NEW_PASSWORD)"),
-         formatter=lambda r: "Password changed.")
+@command(
+    "vault passwd",
+    "change a vault's password",
+    arg("name"),
+    arg("--new-password-file", help="read the new password from this file (or $MFOS_NEW_PASSWORD)"),
+    formatter=lambda r: "Password changed.",
+)
 async def vault_passwd(s: CliSession, a: Any) -> Any:
     await s.connect()
     old = s.password(f"Current password for vault '{a.name}'")
@@ -63,10 +75,18 @@ async def vault_passwd(s: CliSession, a: Any) -> Any:
     return await s.call("vault_changePassword", {"name": a.name, "oldPassword": old, "newPassword": new})
 
 
-@command("vault backup", "back up a vault to one encrypted file", arg("name"), arg("file"),
-         arg("--backup-password", action="store_true",
-             help="encrypt with a separate backup password (asked, or $MFOS_BACKUP_PASSWORD) instead of the vault's"),
-         formatter=lambda r: f"Backup written to {r['path']} ({r['size']:,} bytes).")
+@command(
+    "vault backup",
+    "back up a vault to one encrypted file",
+    arg("name"),
+    arg("file"),
+    arg(
+        "--backup-password",
+        action="store_true",
+        help="encrypt with a separate backup password (asked, or $MFOS_BACKUP_PASSWORD) instead of the vault's",
+    ),
+    formatter=lambda r: f"Backup written to {r['path']} ({r['size']:,} bytes).",
+)
 async def vault_backup(s: CliSession, a: Any) -> Any:
     await s.connect(a.name)
     if a.backup_password:
@@ -77,10 +97,14 @@ async def vault_backup(s: CliSession, a: Any) -> Any:
     return await s.call("vault_backup", {"path": resolve_path(a.file), "password": pw})
 
 
-@command("vault restore", "restore a vault from a backup file", arg("file"),
-         arg("--as", dest="as_name", help="restore under another name"),
-         arg("--overwrite", action="store_true", help="replace an existing vault of that name"),
-         formatter=lambda r: f"Restored vault '{r['name']}'.")
+@command(
+    "vault restore",
+    "restore a vault from a backup file",
+    arg("file"),
+    arg("--as", dest="as_name", help="restore under another name"),
+    arg("--overwrite", action="store_true", help="replace an existing vault of that name"),
+    formatter=lambda r: f"Restored vault '{r['name']}'.",
+)
 async def vault_restore(s: CliSession, a: Any) -> Any:
     await s.connect()
     path = resolve_path(a.file)
@@ -98,17 +122,20 @@ def _env_backup() -> bool:
     return bool(os.environ.get("MFOS_BACKUP_PASSWORD"))
 
 
-@command("vault delete", "wipe a vault from this machine", arg("name"),
-         formatter=lambda r: "Vault deleted.")
+@command("vault delete", "wipe a vault from this machine", arg("name"), formatter=lambda r: "Vault deleted.")
 async def vault_delete(s: CliSession, a: Any) -> Any:
     await s.connect()
     _confirm(s, f"Delete vault '{a.name}' and everything in it? Only a backup can bring it back.", a.name)
     return await s.call("vault_delete", {"name": a.name, "confirm": a.name})
 
 
-@command("vault remember", "remember (or --forget) a vault's unlock in the OS keyring", arg("name"),
-         arg("--forget", action="store_true"),
-         formatter=lambda r: "Remembered on this device." if r else "Forgotten on this device.")
+@command(
+    "vault remember",
+    "remember (or --forget) a vault's unlock in the OS keyring",
+    arg("name"),
+    arg("--forget", action="store_true"),
+    formatter=lambda r: "Remembered on this device." if r else "Forgotten on this device.",
+)
 async def vault_remember(s: CliSession, a: Any) -> Any:
     await s.connect(a.name)
     return await s.call("vault_setRemember", {"enabled": not a.forget})
@@ -116,15 +143,21 @@ async def vault_remember(s: CliSession, a: Any) -> Any:
 
 # -- identity --------------------------------------------------------------------------------------
 
+
 def _identity_rows(r: list[dict[str, Any]]) -> str:
     rows = [dict(x, mark="*" if x["active"] else "", short=x["id"][:8]) for x in r]
     return _table(rows, [("mark", " "), ("short", "ID"), ("displayName", "NAME")], "No identities yet.")
 
 
-@command("identity create", "create an identity with its own keys", arg("display_name"),
-         arg("--developer", action="store_true", help="a developer identity (signs app packages)"),
-         arg("--avatar", help="a PNG/JPEG/GIF file"), vault="required",
-         formatter=lambda r: f"Created identity '{r['displayName']}' ({r['id']}).")
+@command(
+    "identity create",
+    "create an identity with its own keys",
+    arg("display_name"),
+    arg("--developer", action="store_true", help="a developer identity (signs app packages)"),
+    arg("--avatar", help="a PNG/JPEG/GIF file"),
+    vault="required",
+    formatter=lambda r: f"Created identity '{r['displayName']}' ({r['id']}).",
+)
 async def identity_create(s: CliSession, a: Any) -> Any:
     await s.connect(a.vault)
     params: dict[str, Any] = {"displayName": a.display_name, "developer": a.developer}
@@ -139,29 +172,50 @@ async def identity_list(s: CliSession, a: Any) -> Any:
     return await s.call("identity_list")
 
 
-@command("identity card", "print an identity's contact card", arg("identity", nargs="?"), vault="required",
-         formatter=lambda r: r["card"])
+@command(
+    "identity card",
+    "print an identity's contact card",
+    arg("identity", nargs="?"),
+    vault="required",
+    formatter=lambda r: r["card"],
+)
 async def identity_card(s: CliSession, a: Any) -> Any:
     await s.connect(a.vault)
     return await s.call("identity_getCard", {"id": a.identity})
 
 
-@command("identity rename", "rename an identity", arg("identity"), arg("display_name"), vault="required",
-         formatter=lambda r: f"Renamed to '{r['displayName']}'.")
+@command(
+    "identity rename",
+    "rename an identity",
+    arg("identity"),
+    arg("display_name"),
+    vault="required",
+    formatter=lambda r: f"Renamed to '{r['displayName']}'.",
+)
 async def identity_rename(s: CliSession, a: Any) -> Any:
     await s.connect(a.vault)
     return await s.call("identity_rename", {"id": a.identity, "displayName": a.display_name})
 
 
-@command("identity use", "make an identity the active one", arg("identity"), vault="required",
-         formatter=lambda r: f"Active identity: {r['id']}.")
+@command(
+    "identity use",
+    "make an identity the active one",
+    arg("identity"),
+    vault="required",
+    formatter=lambda r: f"Active identity: {r['id']}.",
+)
 async def identity_use(s: CliSession, a: Any) -> Any:
     await s.connect(a.vault)
     return await s.call("identity_select", {"id": a.identity})
 
 
-@command("identity delete", "delete an identity, its keys and contacts", arg("identity"), vault="required",
-         formatter=lambda r: "Identity deleted.")
+@command(
+    "identity delete",
+    "delete an identity, its keys and contacts",
+    arg("identity"),
+    vault="required",
+    formatter=lambda r: "Identity deleted.",
+)
 async def identity_delete(s: CliSession, a: Any) -> Any:
     await s.connect(a.vault)
     ident = await s.call("identity_get", {"id": a.identity})
@@ -171,10 +225,16 @@ async def identity_delete(s: CliSession, a: Any) -> Any:
 
 # -- contacts --------------------------------------------------------------------------------------
 
-@command("contact add", "add a contact from their contact card", arg("card"),
-         arg("--identity", help="the identity that adds the contact (default: the active one)"),
-         arg("--name", help="your name for this contact"), vault="required",
-         formatter=lambda r: f"Added contact '{r['displayName']}' ({r['id'][:8]}).")
+
+@command(
+    "contact add",
+    "add a contact from their contact card",
+    arg("card"),
+    arg("--identity", help="the identity that adds the contact (default: the active one)"),
+    arg("--name", help="your name for this contact"),
+    vault="required",
+    formatter=lambda r: f"Added contact '{r['displayName']}' ({r['id'][:8]}).",
+)
 async def contact_add(s: CliSession, a: Any) -> Any:
     await s.connect(a.vault)
     return await s.call("contacts_add", {"card": a.card, "identityId": a.identity, "displayName": a.name})
@@ -185,8 +245,14 @@ def _contact_rows(r: list[dict[str, Any]]) -> str:
     return _table(rows, [("short", "ID"), ("displayName", "NAME"), ("key", "KEY")], "No contacts yet.")
 
 
-@command("contact list", "list an identity's contacts", arg("--identity"), arg("--search", help="part of a name"),
-         vault="required", formatter=_contact_rows)
+@command(
+    "contact list",
+    "list an identity's contacts",
+    arg("--identity"),
+    arg("--search", help="part of a name"),
+    vault="required",
+    formatter=_contact_rows,
+)
 async def contact_list(s: CliSession, a: Any) -> Any:
     await s.connect(a.vault)
     return await s.call("contacts_list", {"identityId": a.identity, "query": a.search})
@@ -204,16 +270,29 @@ async def _find_contact(s: CliSession, ref: str, identity: str | None) -> dict[s
     return hits[0]
 
 
-@command("contact rename", "rename a contact", arg("contact", help="id, id prefix or name"), arg("name"),
-         arg("--identity"), vault="required", formatter=lambda r: f"Renamed to '{r['displayName']}'.")
+@command(
+    "contact rename",
+    "rename a contact",
+    arg("contact", help="id, id prefix or name"),
+    arg("name"),
+    arg("--identity"),
+    vault="required",
+    formatter=lambda r: f"Renamed to '{r['displayName']}'.",
+)
 async def contact_rename(s: CliSession, a: Any) -> Any:
     await s.connect(a.vault)
     c = await _find_contact(s, a.contact, a.identity)
     return await s.call("contacts_rename", {"id": c["id"], "displayName": a.name})
 
 
-@command("contact remove", "remove a contact", arg("contact", help="id, id prefix or name"), arg("--identity"),
-         vault="required", formatter=lambda r: "Contact removed.")
+@command(
+    "contact remove",
+    "remove a contact",
+    arg("contact", help="id, id prefix or name"),
+    arg("--identity"),
+    vault="required",
+    formatter=lambda r: "Contact removed.",
+)
 async def contact_remove(s: CliSession, a: Any) -> Any:
     await s.connect(a.vault)
     c = await _find_contact(s, a.contact, a.identity)
@@ -223,20 +302,29 @@ async def contact_remove(s: CliSession, a: Any) -> Any:
 
 # -- raw calls and the headless node ---------------------------------------------------------------
 
-@command("rpc", "call any node method as the trusted CLI caller", arg("method"),
-         arg("params", nargs="?", help="JSON params (object or array)"), vault="optional",
-         formatter=lambda r: json.dumps(r, indent=2))
+
+@command(
+    "rpc",
+    "call any node method as the trusted CLI caller",
+    arg("method"),
+    arg("params", nargs="?", help="JSON params (object or array)"),
+    vault="optional",
+    formatter=lambda r: json.dumps(r, indent=2),
+)
 async def rpc(s: CliSession, a: Any) -> Any:
     try:
         params = json.loads(a.params) if a.params else None
     except ValueError:
-        raise CliError("params must be JSON, e.g. '{\"name\": \"main\"}'", -32700) from None
+        raise CliError('params must be JSON, e.g. \'{"name": "main"}\'', -32700) from None
     await s.connect(a.vault)
     return await s.call(a.method, params)
 
 
-@command("methods", "list every node method",
-         formatter=lambda r: "\n".join(f"{m['name']:32} {m['access']:16} {m['summary']}" for m in r))
+@command(
+    "methods",
+    "list every node method",
+    formatter=lambda r: "\n".join(f"{m['name']:32} {m['access']:16} {m['summary']}" for m in r),
+)
 async def methods(s: CliSession, a: Any) -> Any:
     await s.connect()
     return await s.call("node_methods")

@@ -71,10 +71,15 @@ class CliSession:
         await self.call("vault_unlock", {"name": vault, "password": pw})
         self.vault_password = pw
 
-    def password(self, prompt: str, *, confirm: bool = False, env: str = "MFOS_PASSWORD", file: str | None = None) -> str:
+    def password(
+        self, prompt: str, *, confirm: bool = False, env: str = "MFOS_PASSWORD", file: str | None = None
+    ) -> str:
         try:
             return passwords.ask(
-                prompt, file=file if file is not None else getattr(self.args, "password_file", None), env=env, confirm=confirm
+                prompt,
+                file=file if file is not None else getattr(self.args, "password_file", None),
+                env=env,
+                confirm=confirm,
             )
         except passwords.PasswordUnavailable as exc:
             raise CliError(str(exc)) from None

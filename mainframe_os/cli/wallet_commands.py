@@ -41,25 +41,36 @@ def _ask_line(prompt: str) -> str:
 
 # -- wallet ----------------------------------------------------------------------------------------
 
+
 def _wallet_line(r: dict[str, Any]) -> str:
     accts = "\n".join(f"  {a['address']}  {a['name']}" + ("  (default)" if a["default"] else "") for a in r["accounts"])
     return f"Wallet '{r['name']}' ({r['type']}, {r['id'][:8]}):\n{accts}"
 
 
-@command("wallet create", "create an HD wallet; its recovery phrase is shown once",
-         arg("--name", help="the wallet's name"), arg("--words", type=int, default=12, choices=(12, 24)),
-         arg("--identity", help="the identity that owns it (default: the active one)"),
-         vault="required", formatter=_wallet_line)
+@command(
+    "wallet create",
+    "create an HD wallet; its recovery phrase is shown once",
+    arg("--name", help="the wallet's name"),
+    arg("--words", type=int, default=12, choices=(12, 24)),
+    arg("--identity", help="the identity that owns it (default: the active one)"),
+    vault="required",
+    formatter=_wallet_line,
+)
 async def wallet_create(s: CliSession, a: Any) -> Any:
     await s.connect(a.vault)
     phrase = (await s.call("wallet_generatePhrase", {"words": a.words}))["phrase"]
     words = phrase.split()
     # The phrase goes to the terminal (stderr), never into --json output or logs.
-    print("\nRecovery phrase: write these words down, in order, and keep them offline.\n"
-          "Anyone with them owns the wallet; they are shown only this once.\n", file=sys.stderr)
+    print(
+        "\nRecovery phrase: write these words down, in order, and keep them offline.\n"
+        "Anyone with them owns the wallet; they are shown only this once.\n",
+        file=sys.stderr,
+    )
     for row in range(0, len(words), 4):
-        print("   " + "  ".join(f"{i + 1:2}. {w:<10}" for i, w in enumerate(words[row:row + 4], start=row)),
-              file=sys.stderr)
+        print(
+            "   " + "  ".join(f"{i + 1:2}. {w:<10}" for i, w in enumerate(words[row : row + 4], start=row)),
+            file=sys.stderr,
+        )
     print(file=sys.stderr, flush=True)
     if not a.yes:
         for i in sorted(secrets.SystemRandom().sample(range(len(words)), 2)):
@@ -70,9 +81,15 @@ async def wallet_create(s: CliSession, a: Any) -> Any:
     return await s.call("wallet_create", {"phrase": phrase, "name": a.name, "identityId": a.identity})
 
 
-@command("wallet import", "import a wallet from a recovery phrase (or a private key with --key), read from stdin",
-         arg("--key", action="store_true", help="import one account from its private key"),
-         arg("--name", help="the wallet's name"), arg("--identity"), vault="required", formatter=_wallet_line)
+@command(
+    "wallet import",
+    "import a wallet from a recovery phrase (or a private key with --key), read from stdin",
+    arg("--key", action="store_true", help="import one account from its private key"),
+    arg("--name", help="the wallet's name"),
+    arg("--identity"),
+    vault="required",
+    formatter=_wallet_line,
+)
 async def wallet_import(s: CliSession, a: Any) -> Any:
     await s.connect(a.vault)
     if a.key:
@@ -82,8 +99,13 @@ async def wallet_import(s: CliSession, a: Any) -> Any:
     return await s.call("wallet_create", {"phrase": phrase, "name": a.name, "identityId": a.identity})
 
 
-@command("wallet list", "list the identity's wallets", arg("--identity"), vault="required",
-         formatter=lambda r: "\n\n".join(_wallet_line(w) for w in r) or "No wallet yet: mfos wallet create")
+@command(
+    "wallet list",
+    "list the identity's wallets",
+    arg("--identity"),
+    vault="required",
+    formatter=lambda r: "\n\n".join(_wallet_line(w) for w in r) or "No wallet yet: mfos wallet create",
+)
 async def wallet_list(s: CliSession, a: Any) -> Any:
     await s.connect(a.vault)
     return await s.call("wallet_list", {"identityId": a.identity})
@@ -91,19 +113,33 @@ async def wallet_list(s: CliSession, a: Any) -> Any:
 
 def _accounts(r: list[dict[str, Any]]) -> str:
     rows = [dict(x, mark="*" if x["default"] else "") for x in r]
-    return _table(rows, [("mark", " "), ("address", "ADDRESS"), ("name", "NAME"), ("index", "INDEX")],
-                  "No accounts yet: mfos wallet create")
+    return _table(
+        rows,
+        [("mark", " "), ("address", "ADDRESS"), ("name", "NAME"), ("index", "INDEX")],
+        "No accounts yet: mfos wallet create",
+    )
 
 
-@command("wallet accounts", "list the identity's accounts (* = default)", arg("--identity"), vault="required",
-         formatter=_accounts)
+@command(
+    "wallet accounts",
+    "list the identity's accounts (* = default)",
+    arg("--identity"),
+    vault="required",
+    formatter=_accounts,
+)
 async def wallet_accounts(s: CliSession, a: Any) -> Any:
     await s.connect(a.vault)
     return await s.call("wallet_accounts", {"identityId": a.identity})
 
 
-@command("wallet add-account", "derive the next account of an HD wallet", arg("wallet", help="wallet id or prefix"),
-         arg("--name"), vault="required", formatter=lambda r: f"Added {r['address']} ({r['name']}).")
+@command(
+    "wallet add-account",
+    "derive the next account of an HD wallet",
+    arg("wallet", help="wallet id or prefix"),
+    arg("--name"),
+    vault="required",
+    formatter=lambda r: f"Added {r['address']} ({r['name']}).",
+)
 async def wallet_add_account(s: CliSession, a: Any) -> Any:
     await s.connect(a.vault)
     wallets = [w for w in await s.call("wallet_list") if w["id"].startswith(a.wallet.lower())]
@@ -119,19 +155,28 @@ def _balances(r: list[dict[str, Any]]) -> str:
     return head + _table(r, [("symbol", "TOKEN"), ("formatted", "BALANCE"), ("name", "NAME")], "")
 
 
-@command("wallet balances", "ETH and token balances of an account", arg("--address", help="default: the default account"),
-         vault="required", formatter=_balances)
+@command(
+    "wallet balances",
+    "ETH and token balances of an account",
+    arg("--address", help="default: the default account"),
+    vault="required",
+    formatter=_balances,
+)
 async def wallet_balances(s: CliSession, a: Any) -> Any:
     await s.connect(a.vault)
     return await s.call("wallet_getBalances", {"address": a.address})
 
 
-@command("wallet send", "send ETH or a token to an address or a contact",
-         arg("--to", required=True, help="an address or a contact's name/id"),
-         arg("--amount", required=True, help="e.g. 0.5"), arg("--token", default="ETH", help="ETH, MFT, DAI or a token address"),
-         arg("--from", dest="sender", help="the paying account (default: the default account)"),
-         vault="required",
-         formatter=lambda r: f"Transaction {r['hash']}: {r['status']}.")
+@command(
+    "wallet send",
+    "send ETH or a token to an address or a contact",
+    arg("--to", required=True, help="an address or a contact's name/id"),
+    arg("--amount", required=True, help="e.g. 0.5"),
+    arg("--token", default="ETH", help="ETH, MFT, DAI or a token address"),
+    arg("--from", dest="sender", help="the paying account (default: the default account)"),
+    vault="required",
+    formatter=lambda r: f"Transaction {r['hash']}: {r['status']}.",
+)
 async def wallet_send(s: CliSession, a: Any) -> Any:
     await s.connect(a.vault)
     params: dict[str, Any] = {"to": a.to, "amount": a.amount, "token": a.token}
@@ -152,14 +197,30 @@ def _history(r: list[dict[str, Any]]) -> str:
             what = f"{what} -> >= {d['you receive at least']}"
         elif d.get("to"):
             what = f"{what} to {d['to']}"
-        rows.append({"hash": h["hash"][:12] + "…", "kind": h["kind"], "status": h["status"], "what": what,
-                     "error": h.get("error") or ""})
-    return _table(rows, [("hash", "HASH"), ("kind", "KIND"), ("status", "STATUS"), ("what", "WHAT"), ("error", "ERROR")],
-                  "No transactions yet.")
+        rows.append(
+            {
+                "hash": h["hash"][:12] + "…",
+                "kind": h["kind"],
+                "status": h["status"],
+                "what": what,
+                "error": h.get("error") or "",
+            }
+        )
+    return _table(
+        rows,
+        [("hash", "HASH"), ("kind", "KIND"), ("status", "STATUS"), ("what", "WHAT"), ("error", "ERROR")],
+        "No transactions yet.",
+    )
 
 
-@command("wallet history", "the transactions this identity sent on the active network",
-         arg("--address"), arg("--limit", type=int, default=50), vault="required", formatter=_history)
+@command(
+    "wallet history",
+    "the transactions this identity sent on the active network",
+    arg("--address"),
+    arg("--limit", type=int, default=50),
+    vault="required",
+    formatter=_history,
+)
 async def wallet_history(s: CliSession, a: Any) -> Any:
     await s.connect(a.vault)
     return await s.call("wallet_history", {"address": a.address, "limit": a.limit})
@@ -171,8 +232,14 @@ async def wallet_recheck(s: CliSession, a: Any) -> Any:
     return await s.call("wallet_recheck")
 
 
-@command("wallet export", "write an account's encrypted keystore file (eth-keyfile v3)",
-         arg("address"), arg("file"), vault="required", formatter=lambda r: f"Keystore written to {r['path']}.")
+@command(
+    "wallet export",
+    "write an account's encrypted keystore file (eth-keyfile v3)",
+    arg("address"),
+    arg("file"),
+    vault="required",
+    formatter=lambda r: f"Keystore written to {r['path']}.",
+)
 async def wallet_export(s: CliSession, a: Any) -> Any:
     await s.connect(a.vault)
     path = Path(resolve_path(a.file))
@@ -193,15 +260,27 @@ async def wallet_export(s: CliSession, a: Any) -> Any:
 
 # -- tokens ----------------------------------------------------------------------------------------
 
-@command("token add", "add an ERC-20 by its address (symbol and decimals read from the chain)", arg("address"),
-         vault="required", formatter=lambda r: f"Added {r['symbol']} ({r['name']}, {r['decimals']} decimals).")
+
+@command(
+    "token add",
+    "add an ERC-20 by its address (symbol and decimals read from the chain)",
+    arg("address"),
+    vault="required",
+    formatter=lambda r: f"Added {r['symbol']} ({r['name']}, {r['decimals']} decimals).",
+)
 async def token_add(s: CliSession, a: Any) -> Any:
     await s.connect(a.vault)
     return await s.call("wallet_addToken", {"address": a.address})
 
 
-@command("token list", "the tokens shown on the active network", vault="required",
-         formatter=lambda r: _table(r, [("symbol", "TOKEN"), ("name", "NAME"), ("decimals", "DECIMALS"), ("token", "ADDRESS")], ""))
+@command(
+    "token list",
+    "the tokens shown on the active network",
+    vault="required",
+    formatter=lambda r: _table(
+        r, [("symbol", "TOKEN"), ("name", "NAME"), ("decimals", "DECIMALS"), ("token", "ADDRESS")], ""
+    ),
+)
 async def token_list(s: CliSession, a: Any) -> Any:
     await s.connect(a.vault)
     return await s.call("wallet_listTokens")
@@ -210,7 +289,8 @@ async def token_list(s: CliSession, a: Any) -> Any:
 # -- swap ------------------------------------------------------------------------------------------
 
 _SWAP_ARGS = (
-    arg("--from", dest="src", required=True, help="ETH or a token"), arg("--to", dest="dst", required=True),
+    arg("--from", dest="src", required=True, help="ETH or a token"),
+    arg("--to", dest="dst", required=True),
     arg("--amount", required=True, help="how much of --from to pay"),
     arg("--slippage", default="0.5", help="percent the price may move (default 0.5)"),
 )
@@ -225,7 +305,9 @@ def _quote(r: dict[str, Any]) -> str:
         f"Route:                {r['route']}",
     ]
     if r.get("needsApproval"):
-        lines.append(f"Approval needed:      the router must first be allowed to spend {r['amountInFormatted']} {r['from']}")
+        lines.append(
+            f"Approval needed:      the router must first be allowed to spend {r['amountInFormatted']} {r['from']}"
+        )
     if r.get("hash"):
         lines.append(f"Transaction:          {r['hash']} ({r['status']}); received {r['receivedFormatted']} {r['to']}")
     return "\n".join(lines)
@@ -235,15 +317,25 @@ def _swap_params(a: Any) -> dict[str, Any]:
     return {"from": a.src, "to": a.dst, "amount": a.amount, "slippage": a.slippage}
 
 
-@command("swap quote", "what a swap would give (amount out, minimum received, price impact)", *_SWAP_ARGS,
-         vault="required", formatter=_quote)
+@command(
+    "swap quote",
+    "what a swap would give (amount out, minimum received, price impact)",
+    *_SWAP_ARGS,
+    vault="required",
+    formatter=_quote,
+)
 async def swap_quote(s: CliSession, a: Any) -> Any:
     await s.connect(a.vault)
     return await s.call("swap_quote", _swap_params(a))
 
 
-@command("swap run", "swap through the network's Uniswap V2 router (approving first if needed)", *_SWAP_ARGS,
-         vault="required", formatter=_quote)
+@command(
+    "swap run",
+    "swap through the network's Uniswap V2 router (approving first if needed)",
+    *_SWAP_ARGS,
+    vault="required",
+    formatter=_quote,
+)
 async def swap_run(s: CliSession, a: Any) -> Any:
     await s.connect(a.vault)
     return await s.call("swap_run", _swap_params(a))
@@ -251,16 +343,22 @@ async def swap_run(s: CliSession, a: Any) -> Any:
 
 # -- buy -------------------------------------------------------------------------------------------
 
+
 def _bought(r: dict[str, Any]) -> str:
     if r["kind"] == "credited":
         return f"Credited {r['amountFormatted']} ETH to {r['address']} (transaction {r['hash']})."
     return f"Open {r['name']} to buy ETH for {r['address']}:\n{r['url']}"
 
 
-@command("buy", "buy ETH: the dev chain's faucet credits it, other providers give their widget URL",
-         arg("--provider", default="faucet", help="faucet, coinbase, moonpay, transak or ramp"),
-         arg("--amount", required=True, help="ETH to buy"), arg("--address", help="default: the default account"),
-         vault="required", formatter=_bought)
+@command(
+    "buy",
+    "buy ETH: the dev chain's faucet credits it, other providers give their widget URL",
+    arg("--provider", default="faucet", help="faucet, coinbase, moonpay, transak or ramp"),
+    arg("--amount", required=True, help="ETH to buy"),
+    arg("--address", help="default: the default account"),
+    vault="required",
+    formatter=_bought,
+)
 async def buy(s: CliSession, a: Any) -> Any:
     await s.connect(a.vault)
     return await s.call("onramp_start", {"provider": a.provider, "amount": a.amount, "address": a.address})

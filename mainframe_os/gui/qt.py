@@ -109,9 +109,7 @@ def before_app() -> None:
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
     if sys.platform.startswith("linux") and not (
-        os.environ.get("DISPLAY")
-        or os.environ.get("WAYLAND_DISPLAY")
-        or os.environ.get("QT_QPA_PLATFORM")
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM")
     ):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"  # headless machine: run rather than abort
     QGuiApplication.setApplicationName("Mainframe OS")
@@ -119,13 +117,6 @@ def before_app() -> None:
     QGuiApplication.setDesktopFileName("mainframe-os")
     for hook in _before_app_hooks:
         hook()
-
-
-def QDesktopServices_open(url: str) -> bool:  # noqa: N802
-    """Open a URL in the user's browser (the provider widget until the app host gives it a webview)."""
-    from PySide6.QtGui import QDesktopServices
-
-    return QDesktopServices.openUrl(QUrl(url))
 
 
 def webengine() -> object:
@@ -138,7 +129,6 @@ def webengine() -> object:
 __all__ = [
     "QAbstractItemView",
     "QAction",
-    "QDesktopServices_open",
     "QApplication",
     "QButtonGroup",
     "QByteArray",

@@ -224,3 +224,12 @@ class CopyField(QWidget):
         QApplication.clipboard().setText(self.field.text())
         self.copy.setToolTip("Copied")
         QTimer.singleShot(1500, lambda: self.copy.setToolTip("Copy to clipboard"))
+
+
+def set_tone(lab: QLabel, tone: str | None) -> None:
+    """Colour a status label: "error", "ok", "warning" or None (its normal colour)."""
+    if lab.property("tone") == tone:
+        return
+    lab.setProperty("tone", tone or "")
+    lab.style().unpolish(lab)
+    lab.style().polish(lab)

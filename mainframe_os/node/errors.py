@@ -1,19 +1,19 @@
 """The node's error tree, translated to JSON-RPC error objects at the transport edge.
 
-    RpcError                      a user-facing error: its message goes to the caller
-    ├── ParseError           -32700
-    ├── InvalidRequest       -32600
-    ├── MethodNotFound       -32601
-    ├── InvalidParams        -32602
-    ├── InternalError        -32603  (anything unexpected becomes this; traceback only in the log)
-    ├── UserRejected          4001   (EIP-1193)
-    ├── Unauthorized          4100
-    ├── UnsupportedMethod     4200
-    ├── Disconnected          4900
-    ├── ChainDisconnected     4901
-    ├── RateLimited         -32005
-    └── domain ranges:  vault 2xxx, identity 3xxx, contacts 4xxx (below 4001/4100/4200/4900),
-                        wallet/chain 5xxx, apps 6xxx
+RpcError                      a user-facing error: its message goes to the caller
+├── ParseError           -32700
+├── InvalidRequest       -32600
+├── MethodNotFound       -32601
+├── InvalidParams        -32602
+├── InternalError        -32603  (anything unexpected becomes this; traceback only in the log)
+├── UserRejected          4001   (EIP-1193)
+├── Unauthorized          4100
+├── UnsupportedMethod     4200
+├── Disconnected          4900
+├── ChainDisconnected     4901
+├── RateLimited         -32005
+└── domain ranges:  vault 2xxx, identity 3xxx, contacts 4xxx (below 4001/4100/4200/4900),
+                    wallet/chain 5xxx, apps 6xxx
 """
 
 from __future__ import annotations
@@ -85,6 +85,7 @@ class ChainDisconnected(RpcError):
 
 # --- vault 2xxx -------------------------------------------------------------------------------
 
+
 class VaultRpcError(RpcError):
     code, default_message = 2000, "Vault error"
 
@@ -126,6 +127,7 @@ class ConfirmationRequired(VaultRpcError):
 
 
 # --- identity 3xxx / contacts 40xx ------------------------------------------------------------
+
 
 class IdentityRpcError(RpcError):
     code, default_message = 3000, "Identity error"

@@ -137,4 +137,5 @@ def method(
 
 
 if TYPE_CHECKING:  # the handler shape, for readers
+
     async def _example(node: Node, ctx: CallerContext, **params: Any) -> Any: ...

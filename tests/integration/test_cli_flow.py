@@ -15,14 +15,21 @@ import pytest
 PW = "correct horse battery"
 
 
-def mfos(home: Path, *args: str, password: str | None = PW, env: dict[str, str] | None = None,
-         stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def mfos(
+    home: Path, *args: str, password: str | None = PW, env: dict[str, str] | None = None, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     e = {k: v for k, v in os.environ.items() if not k.startswith("MFOS_")}
     if password is not None:
         e["MFOS_PASSWORD"] = password
     e.update(env or {})
-    return subprocess.run([sys.executable, "-m", "mainframe_os.cli", "--home", str(home), *args],
-                          capture_output=True, text=True, env=e, input=stdin, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "mainframe_os.cli", "--home", str(home), *args],
+        capture_output=True,
+        text=True,
+        env=e,
+        input=stdin,
+        timeout=120,
+    )
 
 
 def ok(r: subprocess.CompletedProcess[str]) -> str:
@@ -85,7 +92,11 @@ def test_newcomer_session(tmp_path: Path) -> None:
     assert "wrong password" not in r.stderr.lower().replace("wrong password", "", 1)  # not echoed back
 
     # change password, then delete with confirmation
-    ok(mfos(home, "vault", "passwd", "work", password="another password", env={"MFOS_NEW_PASSWORD": "a third password"}))
+    ok(
+        mfos(
+            home, "vault", "passwd", "work", password="another password", env={"MFOS_NEW_PASSWORD": "a third password"}
+        )
+    )
     assert mfos(home, "identity", "list", "--vault", "work", password="another password").returncode == 1
     ok(mfos(home, "identity", "list", "--vault", "work", password="a third password"))
     r = mfos(home, "vault", "delete", "work")  # no terminal, no --yes: refused
@@ -100,7 +111,17 @@ def test_backup_with_separate_password_and_bad_files(tmp_path: Path) -> None:
     ok(mfos(home, "vault", "create", "v"))
     ok(mfos(home, "identity", "create", "--vault", "v", "Carol"))
     backup = tmp_path / "v.bak"
-    ok(mfos(home, "vault", "backup", "v", str(backup), "--backup-password", env={"MFOS_BACKUP_PASSWORD": "backup only pw"}))
+    ok(
+        mfos(
+            home,
+            "vault",
+            "backup",
+            "v",
+            str(backup),
+            "--backup-password",
+            env={"MFOS_BACKUP_PASSWORD": "backup only pw"},
+        )
+    )
     fresh = tmp_path / "fresh"
     r = mfos(fresh, "vault", "restore", str(backup))  # the vault password does not open it
     assert r.returncode == 1 and "password" in r.stderr.lower()
@@ -142,8 +163,12 @@ def test_headless_node_serves_the_socket(tmp_path: Path) -> None:
     ok(mfos(home, "vault", "create", "v"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("MFOS_")}
     env["MFOS_PASSWORD"] = PW
-    proc = subprocess.Popen([sys.executable, "-m", "mainframe_os.cli", "--home", str(home), "node", "--vault", "v"],
-                            env=env, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mainframe_os.cli", "--home", str(home), "node", "--vault", "v"],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         sock = home / "run" / "node.sock"
         deadline = time.time() + 30
@@ -161,7 +186,8 @@ def test_headless_node_serves_the_socket(tmp_path: Path) -> None:
             # another OS user cannot connect (the socket is 0600 in a 0700 folder; peer uid checked)
             probe = (
                 "import socket,sys\ns=socket.socket(socket.AF_UNIX)\n"
-                f"try:\n s.connect({str(sock)!r}); s.sendall(b'{{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"node_status\"}}\\n');"
+                f"try:\n s.connect({str(sock)!r});"
+                ' s.sendall(b\'{"jsonrpc":"2.0","id":1,"method":"node_status"}\\n\');'
                 " d=s.recv(100); sys.exit(3 if d else 0)\nexcept OSError as e:\n print(e); sys.exit(0)"
             )
             # a system interpreter: the venv's lives under /root, which "nobody" cannot enter

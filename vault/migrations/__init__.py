@@ -53,9 +53,7 @@ def migrate(connection: Connection) -> int:
     if connection.in_transaction():
         connection.commit()
     if start > LATEST:
-        raise UnsupportedFormat(
-            f"vault schema version {start} is newer than this program supports ({LATEST})"
-        )
+        raise UnsupportedFormat(f"vault schema version {start} is newer than this program supports ({LATEST})")
     for version in range(start + 1, LATEST + 1):
         with connection.begin():
             STEPS[version - 1].upgrade(connection)

@@ -54,7 +54,6 @@ class AddContactDialog(QDialog):
         self.name.setPlaceholderText("Name (optional: the name on the card)")
         lay.addWidget(self.name)
         self.message = label("", "error", wrap=True)
-        self.message.setObjectName("addContactMessage")
         lay.addWidget(self.message)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.add = buttons.addButton("Add contact", QDialogButtonBox.ButtonRole.AcceptRole)

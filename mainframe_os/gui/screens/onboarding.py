@@ -170,7 +170,6 @@ class RestoreForm(QWidget):
         self.as_name.setPlaceholderText("Restore as (optional: keep the backup's vault name)")
         lay.addWidget(self.as_name)
         self.message = label("", "hint", wrap=True)
-        self.message.setObjectName("restoreMessage")
         lay.addWidget(self.message)
         self.submit = button("Restore", "primary")
         self.submit.setObjectName("restoreButton")

@@ -114,9 +114,7 @@ class PersistentPyEVMBackend(PyEVMBackend):
         if chain_id is None and tx.v >= 35:  # legacy EIP-155: v = chain_id * 2 + 35/36
             chain_id = (tx.v - 35) // 2
         if chain_id is not None and chain_id != self.chain.chain_id:
-            raise ValidationError(
-                f"invalid chain id {chain_id}: this chain is {self.chain.chain_id}"
-            )
+            raise ValidationError(f"invalid chain id {chain_id}: this chain is {self.chain.chain_id}")
 
     def send_raw_transaction(self, raw_transaction: bytes) -> bytes:
         self._check_chain_id(raw_transaction)

@@ -201,8 +201,7 @@ def _load_or_create_keys(path: Path, db: SqliteDB) -> list[bytes]:
         raise RuntimeError(f"{path} is missing: the genesis accounts of this chain are lost")
     keys = [secrets.token_bytes(32) for _ in range(GENESIS_ACCOUNTS)]
     doc = {
-        "note": "Keys of this dev chain's pre-funded accounts. "
-        "Dev chain only: never use them on a real network.",
+        "note": "Keys of this dev chain's pre-funded accounts. Dev chain only: never use them on a real network.",
         "private_keys": ["0x" + k.hex() for k in keys],
     }
     _write_atomic(path, (json.dumps(doc, indent=2) + "\n").encode(), mode=0o600)

@@ -40,9 +40,7 @@ class SqliteDB(BaseAtomicDB):
         )
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.execute(
-            "CREATE TABLE IF NOT EXISTS kv (k BLOB PRIMARY KEY, v BLOB NOT NULL) WITHOUT ROWID"
-        )
+        self._conn.execute("CREATE TABLE IF NOT EXISTS kv (k BLOB PRIMARY KEY, v BLOB NOT NULL) WITHOUT ROWID")
         self._depth = 0  # nesting level of transaction()
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -112,9 +110,7 @@ class SqliteDB(BaseAtomicDB):
             diff = batch._diff()
             with self.transaction():
                 conn = self.conn
-                conn.executemany(
-                    "INSERT OR REPLACE INTO kv (k, v) VALUES (?, ?)", list(diff.pending_items())
-                )
+                conn.executemany("INSERT OR REPLACE INTO kv (k, v) VALUES (?, ?)", list(diff.pending_items()))
                 conn.executemany("DELETE FROM kv WHERE k = ?", [(k,) for k in diff.deleted_keys()])
         finally:
             # Out-of-context use of the batch must fail, as with py-evm's own AtomicDB.

@@ -32,7 +32,9 @@ async def contact_address(node: Any, identity_id: str, ref: str) -> tuple[str, s
 
     def find(s: Any) -> list[tuple[str | None, str]]:
         rows = s.scalars(select(Contact).where(Contact.identity_id == identity_id)).all()
-        hits = [c for c in rows if c.id == ref] or [c for c in rows if c.id.startswith(ref.lower()) or c.display_name == ref]
+        hits = [c for c in rows if c.id == ref] or [
+            c for c in rows if c.id.startswith(ref.lower()) or c.display_name == ref
+        ]
         return [(c.eth_address, c.display_name) for c in hits]
 
     hits = await node.db(find)
@@ -67,7 +69,9 @@ def contact_json(c: Any) -> dict[str, Any]:
     Param("identityId", required=False),
     Param("displayName", required=False, max_length=256),
 )
-async def contacts_add(node: Any, ctx: Any, card: str, identityId: str | None, displayName: str | None) -> dict[str, Any]:
+async def contacts_add(
+    node: Any, ctx: Any, card: str, identityId: str | None, displayName: str | None
+) -> dict[str, Any]:
     """Add a contact from their card, to the given (or active) identity."""
     from sqlalchemy import select
 

@@ -11,8 +11,8 @@ import json
 from typing import Any
 
 from .. import errors as E
-from ..prompter import PromptRequest
 from ..params import Param
+from ..prompter import PromptRequest
 from ..registry import PUBLIC, Access, method
 from ..wallet.amounts import format_amount
 from ..wallet.chain import ChainService
@@ -23,10 +23,24 @@ SIGN = Access.permission_key("BLOCKCHAIN_SIGN")
 
 # Read-only calls passed to the network unchanged.
 PASSTHROUGH = (
-    "eth_blockNumber", "eth_getBalance", "eth_call", "eth_estimateGas", "eth_gasPrice", "eth_getCode",
-    "eth_getTransactionCount", "eth_getTransactionByHash", "eth_getTransactionReceipt", "eth_getBlockByNumber",
-    "eth_getBlockByHash", "eth_feeHistory", "eth_maxPriorityFeePerGas", "eth_getLogs", "eth_getStorageAt",
-    "net_version", "web3_clientVersion", "eth_syncing",
+    "eth_blockNumber",
+    "eth_getBalance",
+    "eth_call",
+    "eth_estimateGas",
+    "eth_gasPrice",
+    "eth_getCode",
+    "eth_getTransactionCount",
+    "eth_getTransactionByHash",
+    "eth_getTransactionReceipt",
+    "eth_getBlockByNumber",
+    "eth_getBlockByHash",
+    "eth_feeHistory",
+    "eth_maxPriorityFeePerGas",
+    "eth_getLogs",
+    "eth_getStorageAt",
+    "net_version",
+    "web3_clientVersion",
+    "eth_syncing",
 )
 
 
@@ -37,8 +51,11 @@ def _passthrough(name: str) -> None:
             if "error" in resp:
                 err = resp["error"]
                 msg = err.get("message", "error") if isinstance(err, dict) else str(err)
-                raise E.RpcError(str(msg)[:500], err.get("data") if isinstance(err, dict) else None,
-                                 code=int(err.get("code", -32603)) if isinstance(err, dict) else -32603)
+                raise E.RpcError(
+                    str(msg)[:500],
+                    err.get("data") if isinstance(err, dict) else None,
+                    code=int(err.get("code", -32603)) if isinstance(err, dict) else -32603,
+                )
             # eth-tester answers with Python values; the wire (and dapps) expect hex quantities
             return _jsonable(resp.get("result"), ints_as_hex=c.devchain is not None)
 
@@ -145,12 +162,14 @@ async def eth_send_transaction(node: Any, ctx: Any, params: list[Any]) -> str:
     if call:
         details["call"] = call
     title = f"{ctx.label} asks to send a transaction" if not ctx.trusted else "Send a transaction"
-    result = await TxService.of(node).send(ctx, ident, out_tx, kind="contract" if data else "send",
-                                           title=title, details=details, wait=False)
+    result = await TxService.of(node).send(
+        ctx, ident, out_tx, kind="contract" if data else "send", title=title, details=details, wait=False
+    )
     return str(result["hash"])
 
 
 # -- signing -----------------------------------------------------------------------------------------
+
 
 def _message_text(raw: str) -> tuple[bytes, str]:
     """personal_sign's message: hex bytes (shown as text when it is text) or a plain string."""
@@ -190,8 +209,9 @@ async def personal_sign(node: Any, ctx: Any, params: list[Any]) -> str:
     message, address = params[0], params[1]
     ident, addr = await _own_account(node, ctx, address)
     data, shown = _message_text(message)
-    answer = await node.prompter.ask(PromptRequest(
-        "signature", ctx, "Sign a message", {"account": addr, "message": shown[:2000]}))
+    answer = await node.prompter.ask(
+        PromptRequest("signature", ctx, "Sign a message", {"account": addr, "message": shown[:2000]})
+    )
     if not answer.approved:
         raise E.UserRejected("You rejected the signature request")
     return await _sign(node, ident, addr, lambda key: Account.sign_message(encode_defunct(primitive=data), key))
@@ -234,6 +254,7 @@ async def eth_sign_typed_data_v4(node: Any, ctx: Any, params: list[Any]) -> str:
 
 # -- chains and assets (EIP-3326, EIP-3085, EIP-747) ---------------------------------------------
 
+
 @method("wallet_switchEthereumChain", access=PUBLIC, raw_params=True)
 async def wallet_switch_chain(node: Any, ctx: Any, params: list[Any]) -> None:
     """Switch to a known network by chain id, after the user agrees; 4902 if none is known."""
@@ -247,8 +268,9 @@ async def wallet_switch_chain(node: Any, ctx: Any, params: list[Any]) -> None:
     matches = [n for n in await chain.networks() if n.chain_id == wanted and (n.rpc_url or n.embedded)]
     if not matches:
         raise E.RpcError(f"Unrecognized chain id {hex(wanted)}: add it first", code=4902)
-    answer = await node.prompter.ask(PromptRequest(
-        "confirm", ctx, "Switch network", {"from": current.name, "to": matches[0].name}))
+    answer = await node.prompter.ask(
+        PromptRequest("confirm", ctx, "Switch network", {"from": current.name, "to": matches[0].name})
+    )
     if not answer.approved:
         raise E.UserRejected("You rejected the network switch")
     from .network import network_use
@@ -271,8 +293,9 @@ async def wallet_add_chain(node: Any, ctx: Any, params: list[Any]) -> None:
     chain = ChainService.of(node)
     if any(n.chain_id == chain_id for n in await chain.networks()):
         return None
-    answer = await node.prompter.ask(PromptRequest(
-        "confirm", ctx, "Add a network", {"name": name, "chain id": chain_id, "RPC URL": urls[0][:200]}))
+    answer = await node.prompter.ask(
+        PromptRequest("confirm", ctx, "Add a network", {"name": name, "chain id": chain_id, "RPC URL": urls[0][:200]})
+    )
     if not answer.approved:
         raise E.UserRejected("You rejected adding the network")
     await chain.add_network(name, urls[0], chain_id, None)
@@ -291,8 +314,11 @@ async def wallet_watch_asset(node: Any, ctx: Any, type: str, options: dict[str, 
     if not isinstance(address, str):
         raise E.InvalidParams("options.address is required")
     info = await ChainService.of(node).call(lambda c: read_token(c.w3, address))
-    answer = await node.prompter.ask(PromptRequest(
-        "confirm", ctx, "Add a token", {"symbol": info.symbol, "name": info.name, "address": info.address}))
+    answer = await node.prompter.ask(
+        PromptRequest(
+            "confirm", ctx, "Add a token", {"symbol": info.symbol, "name": info.name, "address": info.address}
+        )
+    )
     if not answer.approved:
         raise E.UserRejected("You rejected adding the token")
     await wallet_add_token(node, ctx, info.address)

@@ -70,7 +70,9 @@ def card_for(i: Any, session: Any = None) -> ContactCard:
         from vault.models import Account
 
         address = session.scalars(
-            select(Account.address).where(Account.identity_id == i.id).order_by(Account.is_default.desc(), Account.created_at)
+            select(Account.address)
+            .where(Account.identity_id == i.id)
+            .order_by(Account.is_default.desc(), Account.created_at)
         ).first()
     return ContactCard(
         i.display_name,

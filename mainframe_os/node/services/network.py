@@ -43,7 +43,9 @@ async def network_use(node: Any, ctx: Any, id: str, rpcUrl: str | None) -> dict[
     Param("chainId", "integer"),
     Param("contracts", "object", required=False, description="{mft, dai, weth, router} addresses"),
 )
-async def network_add(node: Any, ctx: Any, name: str, rpcUrl: str, chainId: int, contracts: dict[str, str] | None) -> dict[str, Any]:
+async def network_add(
+    node: Any, ctx: Any, name: str, rpcUrl: str, chainId: int, contracts: dict[str, str] | None
+) -> dict[str, Any]:
     """Add a custom JSON-RPC network; its chain id is checked on connect before it is saved."""
     from .identities import clean_name
 

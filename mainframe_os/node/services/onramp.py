@@ -1,9 +1,9 @@
 """onramp_* methods: buy ETH through a provider's widget, or from the faucet on the dev chain.
 
-    await node.call("onramp_providers")
-    await node.call("onramp_start", {"provider": "faucet", "amount": "5"})     # {kind: credited}
-    await node.call("onramp_configure", {"provider": "moonpay", "settings": {...}})
-    await node.call("onramp_start", {"provider": "moonpay", "amount": "0.2"})  # {kind: widget, url}
+await node.call("onramp_providers")
+await node.call("onramp_start", {"provider": "faucet", "amount": "5"})     # {kind: credited}
+await node.call("onramp_configure", {"provider": "moonpay", "settings": {...}})
+await node.call("onramp_start", {"provider": "moonpay", "amount": "0.2"})  # {kind: widget, url}
 """
 
 from __future__ import annotations
@@ -52,8 +52,12 @@ async def onramp_configure(node: Any, ctx: Any, provider: str, settings: dict[st
     return p.to_json(await ChainService.of(node).active_id(), merged)
 
 
-@method("onramp_start", Param("provider"), Param("amount", "any", description="ETH to buy, decimal string"),
-        Param("address", required=False, description="where the ETH goes (default: the default account)"))
+@method(
+    "onramp_start",
+    Param("provider"),
+    Param("amount", "any", description="ETH to buy, decimal string"),
+    Param("address", required=False, description="where the ETH goes (default: the default account)"),
+)
 async def onramp_start(node: Any, ctx: Any, provider: str, amount: Any, address: str | None) -> dict[str, Any]:
     """Credit ETH from the dev chain's faucet, or build a provider's widget URL for the GUI to open."""
     from ..wallet import store
@@ -69,12 +73,14 @@ async def onramp_start(node: Any, ctx: Any, provider: str, amount: Any, address:
     net_id = await chain.active_id()
     if net_id not in p.networks:
         where = "the embedded dev chain" if p.id == "faucet" else "this network"
-        raise onramp.ProviderUnavailable(f"{p.name} is only available on {where}" if p.id == "faucet"
-                                         else f"{p.name} is not available on {where}")
+        raise onramp.ProviderUnavailable(
+            f"{p.name} is only available on {where}" if p.id == "faucet" else f"{p.name} is not available on {where}"
+        )
     if p.id == "faucet":
         if wei > onramp.FAUCET_MAX_WEI:
             raise onramp.OnrampError(
-                f"The faucet gives at most {format_amount(onramp.FAUCET_MAX_WEI, 18)} ETH at a time")
+                f"The faucet gives at most {format_amount(onramp.FAUCET_MAX_WEI, 18)} ETH at a time"
+            )
 
         def credit(c: Any) -> str:
             if c.devchain is None:
@@ -83,16 +89,26 @@ async def onramp_start(node: Any, ctx: Any, provider: str, amount: Any, address:
 
         tx_hash = await chain.call(credit)
         node.events.emit(WalletsChanged())
-        node.events.emit(Notification("ETH received", f"{format_amount(wei, 18)} test ETH from the faucet", "success", "wallet"))
-        return {"kind": "credited", "provider": p.id, "hash": tx_hash, "amount": str(wei),
-                "amountFormatted": format_amount(wei, 18), "address": to}
+        node.events.emit(
+            Notification("ETH received", f"{format_amount(wei, 18)} test ETH from the faucet", "success", "wallet")
+        )
+        return {
+            "kind": "credited",
+            "provider": p.id,
+            "hash": tx_hash,
+            "amount": str(wei),
+            "amountFormatted": format_amount(wei, 18),
+            "address": to,
+        }
     settings = (await _all_settings(node)).get(p.id, {})
     missing = p.missing(settings)
     if missing:
         raise onramp.ProviderNotConfigured(
-            f"{p.name} needs these settings first: {', '.join(missing)} (onramp_configure)")
+            f"{p.name} needs these settings first: {', '.join(missing)} (onramp_configure)"
+        )
     eth = format_amount(wei, 18)
     # Signing endpoints are HTTP calls that block: keep them off the event loop.
     url = await asyncio.get_running_loop().run_in_executor(
-        None, lambda: onramp.widget_url(p, settings, to, eth, wei, net_id))
+        None, lambda: onramp.widget_url(p, settings, to, eth, wei, net_id)
+    )
     return {"kind": "widget", "provider": p.id, "name": p.name, "url": url, "address": to, "amount": str(wei)}

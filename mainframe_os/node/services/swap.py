@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import UTC, datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from ..params import Param
@@ -41,7 +41,7 @@ _SWAP_PARAMS = (
 # What a failed swap means, in words a user can act on.
 _HINTS = {
     "INSUFFICIENT_OUTPUT_AMOUNT": "the price moved more than your slippage tolerance allows; "
-                                  "get a new quote or allow more slippage",
+    "get a new quote or allow more slippage",
     "EXPIRED": "the swap was not mined before its deadline; get a new quote and try again",
     "TRANSFER_FROM_FAILED": "the router could not take your tokens (allowance or balance too low)",
 }
@@ -78,15 +78,26 @@ async def swap_run(node: Any, ctx: Any, **params: Any) -> dict[str, Any]:
     ti, to = q.token_in, q.token_out
     have = await chain.call(lambda c: token_balance(c, ti, owner))
     if have < q.amount_in:  # before any prompt; the fee is checked by the pipeline
-        raise InsufficientFunds(f"Insufficient funds: the account has {format_amount(have, ti.decimals, 6)} {ti.symbol}")
+        raise InsufficientFunds(
+            f"Insufficient funds: the account has {format_amount(have, ti.decimals, 6)} {ti.symbol}"
+        )
     approval_hash = None
     if q.needs_approval:
         approval = await chain.call(lambda c: approve_tx(c, q))
         amount_text = f"{format_amount(q.amount_in, ti.decimals)} {ti.symbol}"
-        res = await txs.send(ctx, ident, dict(approval, **{"from": owner}), kind="approve",
-                             title=f"Allow the Uniswap router to spend {amount_text}",
-                             details={"token": f"{ti.symbol} ({ti.address})", "spender": f"Uniswap V2 router ({q.router})",
-                                      "allowance": amount_text, "call": f"{ti.symbol}.approve({q.router}, {q.amount_in})"})
+        res = await txs.send(
+            ctx,
+            ident,
+            dict(approval, **{"from": owner}),
+            kind="approve",
+            title=f"Allow the Uniswap router to spend {amount_text}",
+            details={
+                "token": f"{ti.symbol} ({ti.address})",
+                "spender": f"Uniswap V2 router ({q.router})",
+                "allowance": amount_text,
+                "call": f"{ti.symbol}.approve({q.router}, {q.amount_in})",
+            },
+        )
         approval_hash = res["hash"]
         await _until_final(node, txs, res, "The approval")
         # Prices may have moved while the approval was mined: quote again for the swap itself.
@@ -104,19 +115,32 @@ async def swap_run(node: Any, ctx: Any, **params: Any) -> dict[str, Any]:
         "router": f"Uniswap V2 ({q.router})",
         "deadline": f"{when} (chain time)",
     }
-    res = await txs.send(ctx, ident, dict(tx, **{"from": owner}), kind="swap",
-                         title=f"Swap {details['you pay']} for {to.symbol}", details=details)
+    res = await txs.send(
+        ctx,
+        ident,
+        dict(tx, **{"from": owner}),
+        kind="swap",
+        title=f"Swap {details['you pay']} for {to.symbol}",
+        details=details,
+    )
     record = await _until_final(node, txs, res, "The swap", deadline=q.deadline)
     after = await chain.call(lambda c: token_balance(c, to, owner))
     received = after - before
     if to.address is None and record.get("fee"):
         received += int(record["fee"])  # the ETH balance also paid the gas
-    return {**q.to_json(), "hash": res["hash"], "status": record["status"], "approvalHash": approval_hash,
-            "received": str(received), "receivedFormatted": format_amount(received, to.decimals)}
+    return {
+        **q.to_json(),
+        "hash": res["hash"],
+        "status": record["status"],
+        "approvalHash": approval_hash,
+        "received": str(received),
+        "receivedFormatted": format_amount(received, to.decimals),
+    }
 
 
-async def _until_final(node: Any, txs: Any, res: dict[str, Any], what: str, timeout: float = 180,
-                       deadline: int | None = None) -> dict[str, Any]:
+async def _until_final(
+    node: Any, txs: Any, res: dict[str, Any], what: str, timeout: float = 180, deadline: int | None = None
+) -> dict[str, Any]:
     """Wait for a sent transaction to be mined; a failure raises with the revert reason."""
     chain_id = (await txs.chain.connection()).network.chain_id
     status, delay, started = res["status"], 0.2, time.monotonic()
@@ -126,15 +150,17 @@ async def _until_final(node: Any, txs: Any, res: dict[str, Any], what: str, time
         delay = min(delay * 1.5, 3.0)
     record = await _record(node, chain_id, res["hash"])
     if status == "pending":
-        raise SwapFailed(f"{what} is still pending after {int(timeout)} s: check its status in history",
-                         {"hash": res["hash"]})
+        raise SwapFailed(
+            f"{what} is still pending after {int(timeout)} s: check its status in history", {"hash": res["hash"]}
+        )
     if status != "confirmed":
         reason = record.get("error") or "reverted"
         if reason == "reverted" and deadline is not None:
             reason = await _expired(node, txs, chain_id, res["hash"], deadline) or reason
         hint = next((h for k, h in _HINTS.items() if k in reason), None)
-        raise SwapFailed(f"{what} failed: {reason}" + (f" ({hint})" if hint else ""),
-                         {"hash": res["hash"], "reason": reason})
+        raise SwapFailed(
+            f"{what} failed: {reason}" + (f" ({hint})" if hint else ""), {"hash": res["hash"], "reason": reason}
+        )
     return record
 
 

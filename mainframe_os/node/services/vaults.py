@@ -135,9 +135,7 @@ async def vault_set_remember(node: Any, ctx: Any, enabled: bool) -> bool:
     Param("name", required=False),
     needs_vault=False,
 )
-async def vault_change_password(
-    node: Any, ctx: Any, oldPassword: str, newPassword: str, name: str | None
-) -> bool:
+async def vault_change_password(node: Any, ctx: Any, oldPassword: str, newPassword: str, name: str | None) -> bool:
     """Change a vault's password (only its header is rewritten)."""
     _check_new_password(newPassword)
     if name is None or (node.vault is not None and node.vault.name == name):

@@ -29,7 +29,9 @@ async def wallet_generate_phrase(node: Any, ctx: Any, words: int) -> dict[str, A
     return {"phrase": hd.generate_phrase(words)}
 
 
-@method("wallet_create", Param("phrase", secret=True), Param("name", required=False), Param("identityId", required=False))
+@method(
+    "wallet_create", Param("phrase", secret=True), Param("name", required=False), Param("identityId", required=False)
+)
 async def wallet_create(node: Any, ctx: Any, phrase: str, name: str | None, identityId: str | None) -> dict[str, Any]:
     """Create an HD wallet from a (new or imported) phrase; its first account is m/44'/60'/0'/0/0."""
     from ..wallet import store
@@ -47,8 +49,15 @@ async def wallet_create(node: Any, ctx: Any, phrase: str, name: str | None, iden
     return out
 
 
-@method("wallet_importKey", Param("privateKey", secret=True), Param("name", required=False), Param("identityId", required=False))
-async def wallet_import_key(node: Any, ctx: Any, privateKey: str, name: str | None, identityId: str | None) -> dict[str, Any]:
+@method(
+    "wallet_importKey",
+    Param("privateKey", secret=True),
+    Param("name", required=False),
+    Param("identityId", required=False),
+)
+async def wallet_import_key(
+    node: Any, ctx: Any, privateKey: str, name: str | None, identityId: str | None
+) -> dict[str, Any]:
     """Import one account from its private key."""
     from ..wallet import store
 
@@ -83,9 +92,12 @@ async def wallet_list(node: Any, ctx: Any, identityId: str | None) -> list[dict[
 
     m = _vault_models()
     ident = await require_identity(node, ctx, identityId)
-    return await node.db(lambda s: [
-        store.wallet_json(s, w) for w in s.scalars(select(m.Wallet).where(m.Wallet.identity_id == ident).order_by(m.Wallet.created_at))
-    ])
+    return await node.db(
+        lambda s: [
+            store.wallet_json(s, w)
+            for w in s.scalars(select(m.Wallet).where(m.Wallet.identity_id == ident).order_by(m.Wallet.created_at))
+        ]
+    )
 
 
 @method("wallet_addAccount", Param("walletId"), Param("name", required=False))
@@ -186,7 +198,9 @@ def _with_session(node: Any, fn: Any) -> Any:
 async def wallet_remove(node: Any, ctx: Any, walletId: str, confirm: bool) -> bool:
     """Remove a wallet and its accounts from the vault (its funds stay on chain: keep the phrase)."""
     if not confirm:
-        raise E.ConfirmationRequired("Removing a wallet needs confirmation: without its phrase or key its funds are lost")
+        raise E.ConfirmationRequired(
+            "Removing a wallet needs confirmation: without its phrase or key its funds are lost"
+        )
     m = _vault_models()
     ident = await require_identity(node, ctx)
 
@@ -203,6 +217,7 @@ async def wallet_remove(node: Any, ctx: Any, walletId: str, confirm: bool) -> bo
 
 # -- balances and tokens ---------------------------------------------------------------------------
 
+
 async def token_list(node: Any, ident: str) -> list[Any]:
     """ETH, the network's known tokens, and the identity's custom tokens on this chain."""
     from sqlalchemy import select
@@ -212,10 +227,14 @@ async def token_list(node: Any, ident: str) -> list[Any]:
     m = _vault_models()
     conn = await ChainService.of(node).connection()
     known = known_tokens(conn.network)
-    custom = await node.db(lambda s: [
-        TokenInfo(t.symbol, t.name, t.decimals, t.address)
-        for t in s.scalars(select(m.Token).where(m.Token.identity_id == ident, m.Token.chain_id == conn.network.chain_id))
-    ])
+    custom = await node.db(
+        lambda s: [
+            TokenInfo(t.symbol, t.name, t.decimals, t.address)
+            for t in s.scalars(
+                select(m.Token).where(m.Token.identity_id == ident, m.Token.chain_id == conn.network.chain_id)
+            )
+        ]
+    )
     seen = {t.address for t in known}
     return [ETH, *known, *[t for t in custom if t.address not in seen]]
 
@@ -245,7 +264,9 @@ async def wallet_get_balances(node: Any, ctx: Any, address: str | None) -> list[
                 bal = int(c.w3.eth.get_balance(acct))
             else:
                 bal = int(c.w3.eth.contract(address=t.address, abi=ERC20_ABI).functions.balanceOf(acct).call())
-            out.append({**t.to_json(), "address": acct, "balance": str(bal), "formatted": format_amount(bal, t.decimals, 6)})
+            out.append(
+                {**t.to_json(), "address": acct, "balance": str(bal), "formatted": format_amount(bal, t.decimals, 6)}
+            )
         return out
 
     return await ChainService.of(node).call(read)
@@ -267,11 +288,23 @@ async def wallet_add_token(node: Any, ctx: Any, address: str) -> dict[str, Any]:
     chain_id = (await chain.connection()).network.chain_id
 
     def add(s: Any) -> None:
-        exists = s.scalars(select(m.Token).where(
-            m.Token.identity_id == ident, m.Token.chain_id == chain_id, m.Token.address == info.address)).first()
+        exists = s.scalars(
+            select(m.Token).where(
+                m.Token.identity_id == ident, m.Token.chain_id == chain_id, m.Token.address == info.address
+            )
+        ).first()
         if exists is None:
-            s.add(m.Token(id=uuid.uuid4().hex, identity_id=ident, chain_id=chain_id, address=info.address,
-                          symbol=info.symbol, name=info.name, decimals=info.decimals))
+            s.add(
+                m.Token(
+                    id=uuid.uuid4().hex,
+                    identity_id=ident,
+                    chain_id=chain_id,
+                    address=info.address,
+                    symbol=info.symbol,
+                    name=info.name,
+                    decimals=info.decimals,
+                )
+            )
 
     await node.db(add)
     _changed(node)
@@ -286,6 +319,7 @@ async def wallet_list_tokens(node: Any, ctx: Any) -> list[dict[str, Any]]:
 
 
 # -- sending ---------------------------------------------------------------------------------------
+
 
 async def resolve_recipient(node: Any, ident: str, to: str) -> tuple[str, str | None]:
     """An address (checksum checked), or a contact id/name: (address, label)."""
@@ -302,7 +336,9 @@ async def resolve_recipient(node: Any, ident: str, to: str) -> tuple[str, str | 
     return await contact_address(node, ident, to)
 
 
-async def prepare_send(node: Any, ident: str, to: str, amount: str, token: str) -> tuple[dict[str, Any], dict[str, Any], Any]:
+async def prepare_send(
+    node: Any, ident: str, to: str, amount: str, token: str
+) -> tuple[dict[str, Any], dict[str, Any], Any]:
     t = await resolve_token(node, ident, token)
     recipient, label = await resolve_recipient(node, ident, to)
     wei = parse_amount(amount, t.decimals)
@@ -322,8 +358,13 @@ async def prepare_send(node: Any, ident: str, to: str, amount: str, token: str) 
     return {"to": t.address, "value": 0, "data": data, "_token_amount": wei}, details, t
 
 
-@method("wallet_send", Param("to"), Param("amount", "any"), Param("token", required=False, default="ETH"),
-        Param("from", required=False))
+@method(
+    "wallet_send",
+    Param("to"),
+    Param("amount", "any"),
+    Param("token", required=False, default="ETH"),
+    Param("from", required=False),
+)
 async def wallet_send(node: Any, ctx: Any, to: str, amount: Any, token: str, **kw: Any) -> dict[str, Any]:
     """Send ETH or a token to an address or a contact, after the user approves the decoded send."""
     from ..wallet import store
@@ -337,15 +378,21 @@ async def wallet_send(node: Any, ctx: Any, to: str, amount: Any, token: str, **k
         acct = await node.db(lambda s: store.find_account(s, ident, sender).address)
         wei = tx.pop("_token_amount")
         bal = await ChainService.of(node).call(
-            lambda c: int(c.w3.eth.contract(address=t.address, abi=ERC20_ABI).functions.balanceOf(acct).call()))
+            lambda c: int(c.w3.eth.contract(address=t.address, abi=ERC20_ABI).functions.balanceOf(acct).call())
+        )
         if bal < wei:
             raise InsufficientFunds(
-                f"Insufficient funds: the account has {format_amount(bal, t.decimals, 6)} {t.symbol}")
+                f"Insufficient funds: the account has {format_amount(bal, t.decimals, 6)} {t.symbol}"
+            )
     if sender:
         tx["from"] = sender
     return await TxService.of(node).send(
-        ctx, ident, tx, kind="send" if t.address is None else "token",
-        title=f"Send {details['amount']}", details={**details, "token": t.symbol},
+        ctx,
+        ident,
+        tx,
+        kind="send" if t.address is None else "token",
+        title=f"Send {details['amount']}",
+        details={**details, "token": t.symbol},
     )
 
 
@@ -362,8 +409,13 @@ async def wallet_estimate_send(node: Any, ctx: Any, to: str, amount: Any, token:
     svc = TxService.of(node)
     filled = await svc.chain.call(lambda c: svc._fill(c, dict(tx, **{"from": sender})))
     fee = filled["gas"] * filled["maxFeePerGas"]
-    return {"gas": filled["gas"], "maxFeePerGas": str(filled["maxFeePerGas"]), "maxFee": str(fee),
-            "maxFeeFormatted": format_amount(fee, 18, 8), **details}
+    return {
+        "gas": filled["gas"],
+        "maxFeePerGas": str(filled["maxFeePerGas"]),
+        "maxFee": str(fee),
+        "maxFeeFormatted": format_amount(fee, 18, 8),
+        **details,
+    }
 
 
 @method("wallet_history", Param("address", required=False), Param("limit", "integer", required=False, default=200))
@@ -378,11 +430,25 @@ async def wallet_history(node: Any, ctx: Any, address: str | None, limit: int) -
     if address:
         stmt = stmt.where(m.TxRecord.from_address == address)
     stmt = stmt.order_by(m.TxRecord.created_at.desc()).limit(max(1, min(limit, 1000)))
-    return await node.db(lambda s: [{
-        "hash": r.hash, "from": r.from_address, "to": r.to_address, "nonce": r.nonce, "value": r.value,
-        "kind": r.kind, "status": r.status, "error": r.error, "details": r.details, "blockNumber": r.block_number,
-        "fee": r.fee, "createdAt": r.created_at,
-    } for r in s.scalars(stmt)])
+    return await node.db(
+        lambda s: [
+            {
+                "hash": r.hash,
+                "from": r.from_address,
+                "to": r.to_address,
+                "nonce": r.nonce,
+                "value": r.value,
+                "kind": r.kind,
+                "status": r.status,
+                "error": r.error,
+                "details": r.details,
+                "blockNumber": r.block_number,
+                "fee": r.fee,
+                "createdAt": r.created_at,
+            }
+            for r in s.scalars(stmt)
+        ]
+    )
 
 
 @method("wallet_recheck")
@@ -408,5 +474,14 @@ async def wallet_scan_payments(node: Any, ctx: Any) -> list[dict[str, Any]]:
     from ..wallet.watcher import PaymentWatcher
 
     found = await PaymentWatcher.of(node).scan()
-    return [{"identityId": f.identity_id, "address": f.address, "from": f.sender, "symbol": f.symbol,
-             "amount": format_amount(f.value, f.decimals), "hash": f.hash} for f in found]
+    return [
+        {
+            "identityId": f.identity_id,
+            "address": f.address,
+            "from": f.sender,
+            "symbol": f.symbol,
+            "amount": format_amount(f.value, f.decimals),
+            "hash": f.hash,
+        }
+        for f in found
+    ]

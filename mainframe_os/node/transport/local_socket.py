@@ -43,7 +43,9 @@ class SocketServer:
             self.path.unlink()
         old = os.umask(0o177)  # the socket is born 0600: no window where others could connect
         try:
-            self._server = await asyncio.start_unix_server(self._serve, path=str(self.path), limit=MAX_MESSAGE_BYTES + 1)
+            self._server = await asyncio.start_unix_server(
+                self._serve, path=str(self.path), limit=MAX_MESSAGE_BYTES + 1
+            )
         finally:
             os.umask(old)
         os.chmod(self.path, 0o600)

@@ -75,24 +75,59 @@ class Provider:
         elif missing:
             reason = "needs settings: " + ", ".join(missing)
         return {
-            "id": self.id, "name": self.name, "available": on_network and not missing,
-            "needsSigning": self.needs_signing, "configured": not missing, "reason": reason,
+            "id": self.id,
+            "name": self.name,
+            "available": on_network and not missing,
+            "needsSigning": self.needs_signing,
+            "configured": not missing,
+            "reason": reason,
             "settings": {"required": list(self.required), "optional": list(self.optional)},
             "website": self.website,
         }
 
 
-PROVIDERS: dict[str, Provider] = {p.id: p for p in (
-    Provider("faucet", "Dev chain faucet", False, (), (), ("dev",), ""),
-    Provider("coinbase", "Coinbase Onramp", True, ("sessionUrl",), ("widgetUrl", "fiatCurrency"),
-             ("mainnet",), "https://docs.cdp.coinbase.com/onramp"),
-    Provider("moonpay", "MoonPay", True, ("apiKey", "signUrl"), ("widgetUrl", "baseCurrencyCode"),
-             ("mainnet", "sepolia"), "https://dev.moonpay.com"),
-    Provider("transak", "Transak", False, ("apiKey", "referrerDomain"), ("widgetUrl", "fiatCurrency"),
-             ("mainnet", "sepolia"), "https://docs.transak.com"),
-    Provider("ramp", "Ramp", False, ("hostApiKey",), ("hostAppName", "hostLogoUrl", "widgetUrl"),
-             ("mainnet", "sepolia"), "https://docs.ramp.network"),
-)}
+PROVIDERS: dict[str, Provider] = {
+    p.id: p
+    for p in (
+        Provider("faucet", "Dev chain faucet", False, (), (), ("dev",), ""),
+        Provider(
+            "coinbase",
+            "Coinbase Onramp",
+            True,
+            ("sessionUrl",),
+            ("widgetUrl", "fiatCurrency"),
+            ("mainnet",),
+            "https://docs.cdp.coinbase.com/onramp",
+        ),
+        Provider(
+            "moonpay",
+            "MoonPay",
+            True,
+            ("apiKey", "signUrl"),
+            ("widgetUrl", "baseCurrencyCode"),
+            ("mainnet", "sepolia"),
+            "https://dev.moonpay.com",
+        ),
+        Provider(
+            "transak",
+            "Transak",
+            False,
+            ("apiKey", "referrerDomain"),
+            ("widgetUrl", "fiatCurrency"),
+            ("mainnet", "sepolia"),
+            "https://docs.transak.com",
+        ),
+        Provider(
+            "ramp",
+            "Ramp",
+            False,
+            ("hostApiKey",),
+            ("hostAppName", "hostLogoUrl", "widgetUrl"),
+            ("mainnet", "sepolia"),
+            "https://docs.ramp.network",
+        ),
+    )
+}
 
 # Production widget hosts; test keys (MoonPay pk_test_, Transak/Ramp staging) use the sandbox ones.
 WIDGET_URLS = {
@@ -119,7 +154,9 @@ def check_settings(p: Provider, settings: dict[str, Any]) -> dict[str, str]:
     out: dict[str, str] = {}
     for k, v in settings.items():
         if k not in allowed:
-            raise E.InvalidParams(f"'{k[:32]}' is not a {p.name} setting (known: {', '.join(sorted(allowed)) or 'none'})")
+            raise E.InvalidParams(
+                f"'{k[:32]}' is not a {p.name} setting (known: {', '.join(sorted(allowed)) or 'none'})"
+            )
         if v is None or v == "":
             continue
         if not isinstance(v, str) or len(v) > 2000:
@@ -139,8 +176,10 @@ def _check_url(name: str, url: str) -> None:
 
 # -- widget URLs -------------------------------------------------------------------------------------
 
-def widget_url(p: Provider, settings: dict[str, str], address: str, amount_eth: str, amount_wei: int,
-               network_id: str) -> str:
+
+def widget_url(
+    p: Provider, settings: dict[str, str], address: str, amount_eth: str, amount_wei: int, network_id: str
+) -> str:
     """The provider's widget URL for `address`, as its public documentation specifies."""
     if p.id == "coinbase":
         return _coinbase(settings, address, amount_eth)
@@ -163,8 +202,13 @@ def _coinbase(settings: dict[str, str], address: str, amount_eth: str) -> str:
     token = reply.get("token") or reply.get("sessionToken")
     if not isinstance(token, str) or not token:
         raise SigningFailed("The Coinbase session endpoint answered without a token")
-    query = {"sessionToken": token, "defaultAsset": "ETH", "defaultNetwork": "ethereum",
-             "presetCryptoAmount": amount_eth, "defaultExperience": "buy"}
+    query = {
+        "sessionToken": token,
+        "defaultAsset": "ETH",
+        "defaultNetwork": "ethereum",
+        "presetCryptoAmount": amount_eth,
+        "defaultExperience": "buy",
+    }
     if settings.get("fiatCurrency"):
         query["fiatCurrency"] = settings["fiatCurrency"]
     return f"{settings.get('widgetUrl') or WIDGET_URLS['coinbase']}?{urlencode(query)}"
@@ -192,9 +236,16 @@ def _transak(settings: dict[str, str], address: str, amount_eth: str, network_id
     # the destination, productsAvailed=BUY shows the on-ramp only.
     staging = network_id != "mainnet"
     base = settings.get("widgetUrl") or WIDGET_URLS["transak-staging" if staging else "transak"]
-    query = {"apiKey": settings["apiKey"], "referrerDomain": settings["referrerDomain"], "productsAvailed": "BUY",
-             "cryptoCurrencyCode": "ETH", "network": "ethereum", "walletAddress": address,
-             "disableWalletAddressForm": "true", "defaultCryptoAmount": amount_eth}
+    query = {
+        "apiKey": settings["apiKey"],
+        "referrerDomain": settings["referrerDomain"],
+        "productsAvailed": "BUY",
+        "cryptoCurrencyCode": "ETH",
+        "network": "ethereum",
+        "walletAddress": address,
+        "disableWalletAddressForm": "true",
+        "defaultCryptoAmount": amount_eth,
+    }
     if settings.get("fiatCurrency"):
         query["fiatCurrency"] = settings["fiatCurrency"]
     return f"{base}?{urlencode(query)}"
@@ -205,10 +256,16 @@ def _ramp(settings: dict[str, str], address: str, amount_wei: int, network_id: s
     # hostLogoUrl are required, swapAmount is in the asset's smallest unit (wei for ETH).
     demo = network_id != "mainnet"
     base = settings.get("widgetUrl") or WIDGET_URLS["ramp-demo" if demo else "ramp"]
-    query = {"hostApiKey": settings["hostApiKey"], "hostAppName": settings.get("hostAppName") or APP_NAME,
-             "hostLogoUrl": settings.get("hostLogoUrl") or "https://mainframe.com/logo.svg",
-             "swapAsset": "ETH_ETH", "swapAmount": str(amount_wei), "userAddress": address,
-             "defaultFlow": "ONRAMP", "enabledFlows": "ONRAMP"}
+    query = {
+        "hostApiKey": settings["hostApiKey"],
+        "hostAppName": settings.get("hostAppName") or APP_NAME,
+        "hostLogoUrl": settings.get("hostLogoUrl") or "https://mainframe.com/logo.svg",
+        "swapAsset": "ETH_ETH",
+        "swapAmount": str(amount_wei),
+        "userAddress": address,
+        "defaultFlow": "ONRAMP",
+        "enabledFlows": "ONRAMP",
+    }
     return f"{base.rstrip('/')}/?{urlencode(query)}"
 
 

@@ -28,7 +28,13 @@ class UnknownAccount(WalletError):
 
 
 def account_json(a: Account) -> dict[str, Any]:
-    return {"address": a.address, "name": a.name, "index": a.idx, "default": bool(a.is_default), "walletId": a.wallet_id}
+    return {
+        "address": a.address,
+        "name": a.name,
+        "index": a.idx,
+        "default": bool(a.is_default),
+        "walletId": a.wallet_id,
+    }
 
 
 def wallet_json(s: Session, w: Wallet) -> dict[str, Any]:
@@ -53,8 +59,14 @@ def _new_account(s: Session, w: Wallet, address: str, index: int, name: str) -> 
     if s.scalar(select(Account).where(Account.identity_id == w.identity_id, Account.address == address)):
         raise WalletError("That account is already in this identity's wallets")
     acct = Account(
-        id=uuid.uuid4().hex, identity_id=w.identity_id, wallet_id=w.id, address=address, idx=index,
-        name=name, is_default=not _has_default(s, w.identity_id), created_at=time.time(),
+        id=uuid.uuid4().hex,
+        identity_id=w.identity_id,
+        wallet_id=w.id,
+        address=address,
+        idx=index,
+        name=name,
+        is_default=not _has_default(s, w.identity_id),
+        created_at=time.time(),
     )
     s.add(acct)
     s.flush()
@@ -62,8 +74,15 @@ def _new_account(s: Session, w: Wallet, address: str, index: int, name: str) -> 
 
 
 def create_hd(s: Session, identity_id: str, phrase: str, name: str) -> Wallet:
-    w = Wallet(id=uuid.uuid4().hex, identity_id=identity_id, name=name, kind="hd",
-               secret=phrase.encode(), next_index=0, created_at=time.time())
+    w = Wallet(
+        id=uuid.uuid4().hex,
+        identity_id=identity_id,
+        name=name,
+        kind="hd",
+        secret=phrase.encode(),
+        next_index=0,
+        created_at=time.time(),
+    )
     s.add(w)
     s.flush()
     add_account(s, w)
@@ -71,8 +90,15 @@ def create_hd(s: Session, identity_id: str, phrase: str, name: str) -> Wallet:
 
 
 def create_from_key(s: Session, identity_id: str, key: bytes, name: str) -> Wallet:
-    w = Wallet(id=uuid.uuid4().hex, identity_id=identity_id, name=name, kind="key",
-               secret=key, next_index=1, created_at=time.time())
+    w = Wallet(
+        id=uuid.uuid4().hex,
+        identity_id=identity_id,
+        name=name,
+        kind="key",
+        secret=key,
+        next_index=1,
+        created_at=time.time(),
+    )
     s.add(w)
     s.flush()
     _new_account(s, w, hd.key_to_address(key), 0, name)
@@ -80,9 +106,13 @@ def create_from_key(s: Session, identity_id: str, key: bytes, name: str) -> Wall
 
 
 def accounts_of(s: Session, identity_id: str) -> list[Account]:
-    return list(s.scalars(
-        select(Account).where(Account.identity_id == identity_id).order_by(Account.is_default.desc(), Account.created_at)
-    ))
+    return list(
+        s.scalars(
+            select(Account)
+            .where(Account.identity_id == identity_id)
+            .order_by(Account.is_default.desc(), Account.created_at)
+        )
+    )
 
 
 def find_account(s: Session, identity_id: str, address: str | None) -> Account:

@@ -125,8 +125,9 @@ def _weth(conn: Any, router: Any) -> str:
     return str(conn.network.contracts.weth or router.functions.WETH().call())
 
 
-def quote(conn: Any, token_in: TokenInfo, token_out: TokenInfo, amount_in: int, slippage_bps: int,
-          owner: str | None) -> Quote:
+def quote(
+    conn: Any, token_in: TokenInfo, token_out: TokenInfo, amount_in: int, slippage_bps: int, owner: str | None
+) -> Quote:
     """Ask the router for amounts out along ETH<->token, with reserves for the price impact."""
     from ..chain.contracts import abi_of
 
@@ -161,8 +162,20 @@ def quote(conn: Any, token_in: TokenInfo, token_out: TokenInfo, amount_in: int, 
         needs_approval = int(erc20.functions.allowance(owner, router.address).call()) < amount_in
     deadline = int(w3.eth.get_block("latest")["timestamp"]) + DEADLINE_SECONDS
     minimum = out * (10_000 - slippage_bps) // 10_000
-    return Quote(token_in, token_out, amount_in, out, minimum, slippage_bps, path, router.address,
-                 int(r_in), int(r_out), needs_approval, deadline)
+    return Quote(
+        token_in,
+        token_out,
+        amount_in,
+        out,
+        minimum,
+        slippage_bps,
+        path,
+        router.address,
+        int(r_in),
+        int(r_out),
+        needs_approval,
+        deadline,
+    )
 
 
 def approve_tx(conn: Any, q: Quote) -> dict[str, Any]:
@@ -179,8 +192,7 @@ def swap_tx(conn: Any, q: Quote, owner: str, deadline: int | None = None) -> dic
     if q.token_in.address is None:
         data = router.encode_abi("swapExactETHForTokens", args=[q.minimum_out, list(q.path), owner, deadline])
         return {"to": router.address, "value": q.amount_in, "data": data}
-    data = router.encode_abi(
-        "swapExactTokensForETH", args=[q.amount_in, q.minimum_out, list(q.path), owner, deadline])
+    data = router.encode_abi("swapExactTokensForETH", args=[q.amount_in, q.minimum_out, list(q.path), owner, deadline])
     return {"to": router.address, "value": 0, "data": data}
 
 

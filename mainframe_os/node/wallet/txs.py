@@ -120,8 +120,13 @@ class TxService:
 
         tx_hash, raw = await self.node.db(sign)
         record = {
-            "hash": tx_hash, "from": sender, "to": filled.get("to"), "nonce": filled["nonce"],
-            "value": str(filled.get("value", 0)), "kind": kind, "details": details,
+            "hash": tx_hash,
+            "from": sender,
+            "to": filled.get("to"),
+            "nonce": filled["nonce"],
+            "value": str(filled.get("value", 0)),
+            "kind": kind,
+            "details": details,
         }
         await self._record(identity_id, conn.network.chain_id, record, raw)
         try:
@@ -199,21 +204,46 @@ class TxService:
         from vault.models import TxRecord
 
         now = time.time()
-        await self.node.db(lambda s: s.add(TxRecord(
-            id=uuid.uuid4().hex, identity_id=identity_id, chain_id=chain_id, hash=r["hash"],
-            from_address=r["from"], to_address=r["to"], nonce=r["nonce"], value=r["value"], kind=r["kind"],
-            status="pending", raw=raw, details=r["details"], created_at=now, updated_at=now,
-        )))
+        await self.node.db(
+            lambda s: s.add(
+                TxRecord(
+                    id=uuid.uuid4().hex,
+                    identity_id=identity_id,
+                    chain_id=chain_id,
+                    hash=r["hash"],
+                    from_address=r["from"],
+                    to_address=r["to"],
+                    nonce=r["nonce"],
+                    value=r["value"],
+                    kind=r["kind"],
+                    status="pending",
+                    raw=raw,
+                    details=r["details"],
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+        )
 
-    async def _update(self, chain_id: int, tx_hash: str, status: str, error: str | None = None,
-                      block: int | None = None, fee: int | None = None) -> None:
+    async def _update(
+        self,
+        chain_id: int,
+        tx_hash: str,
+        status: str,
+        error: str | None = None,
+        block: int | None = None,
+        fee: int | None = None,
+    ) -> None:
         from sqlalchemy import select
 
         from vault.models import TxRecord
 
         def update(s: Any) -> bool:
-            recs = s.scalars(select(TxRecord).where(
-                TxRecord.chain_id == chain_id, TxRecord.hash == tx_hash, TxRecord.kind != "receive")).all()
+            recs = s.scalars(
+                select(TxRecord).where(
+                    TxRecord.chain_id == chain_id, TxRecord.hash == tx_hash, TxRecord.kind != "receive"
+                )
+            ).all()
             changed = False
             for rec in recs:
                 if rec.status == status:
@@ -233,7 +263,9 @@ class TxService:
             if status in ("confirmed", "failed"):
                 title = "Transaction confirmed" if status == "confirmed" else "Transaction failed"
                 body = f"{tx_hash[:10]}…" + (f": {error}" if error else "")
-                self.node.events.emit(Notification(title, body, "success" if status == "confirmed" else "error", "wallet"))
+                self.node.events.emit(
+                    Notification(title, body, "success" if status == "confirmed" else "error", "wallet")
+                )
 
     async def _track_once(self, chain_id: int, tx_hash: str, quick: bool = False) -> str:
         def check(c: Connection) -> tuple[str, str | None, int | None, int | None]:
@@ -291,7 +323,8 @@ class TxService:
         conn = await self.chain.connection()
         chain_id = conn.network.chain_id
         stmt = select(TxRecord.hash, TxRecord.raw, TxRecord.from_address, TxRecord.nonce).where(
-            TxRecord.chain_id == chain_id, TxRecord.status == "pending")
+            TxRecord.chain_id == chain_id, TxRecord.status == "pending"
+        )
         if identity_id:
             stmt = stmt.where(TxRecord.identity_id == identity_id)
         pending = await self.node.db(lambda s: s.execute(stmt).all())
@@ -302,7 +335,9 @@ class TxService:
                 counts[status] += 1
                 continue
 
-            def known_or_resend(c: Connection, raw: bytes = raw, sender: str = sender, nonce: int = nonce) -> str:
+            def known_or_resend(
+                c: Connection, tx_hash: str = tx_hash, raw: bytes = raw, sender: str = sender, nonce: int = nonce
+            ) -> str:
                 from web3.exceptions import TransactionNotFound
 
                 try:

@@ -84,7 +84,9 @@ class PaymentWatcher:
         v = self.node.require_vault()
         conn = await self.chain.connection()
         key = SETTING.format(chain_id=conn.network.chain_id)
-        ours = await self.node.db(lambda s: {a.address.lower(): (a.identity_id, a.address) for a in s.scalars(select(Account))})
+        ours = await self.node.db(
+            lambda s: {a.address.lower(): (a.identity_id, a.address) for a in s.scalars(select(Account))}
+        )
         last = await self.node.on_vault_thread(v.get_setting, key, None)
         head = await self.chain.call(lambda c: int(c.w3.eth.block_number))
         if last is None:
@@ -102,7 +104,9 @@ class PaymentWatcher:
         for f in found:
             amount = format_amount(f.value, f.decimals, 6)
             self.node.events.emit(PaymentReceived(f.identity_id, f.address, f.sender, amount, f.symbol, f.hash))
-            self.node.events.emit(Notification("Payment received", f"{amount} {f.symbol} from {f.sender[:10]}…", "success", "wallet"))
+            self.node.events.emit(
+                Notification("Payment received", f"{amount} {f.symbol} from {f.sender[:10]}…", "success", "wallet")
+            )
         return found
 
     async def _record(self, chain_id: int, found: list[Incoming]) -> None:
@@ -113,18 +117,38 @@ class PaymentWatcher:
         def write(s: Any) -> None:
             now = time.time()
             for f in found:
-                exists = s.scalars(select(TxRecord.id).where(
-                    TxRecord.identity_id == f.identity_id, TxRecord.chain_id == chain_id,
-                    TxRecord.hash == f.hash, TxRecord.kind == "receive")).first()
+                exists = s.scalars(
+                    select(TxRecord.id).where(
+                        TxRecord.identity_id == f.identity_id,
+                        TxRecord.chain_id == chain_id,
+                        TxRecord.hash == f.hash,
+                        TxRecord.kind == "receive",
+                    )
+                ).first()
                 if exists:
                     continue
-                s.add(TxRecord(
-                    id=uuid.uuid4().hex, identity_id=f.identity_id, chain_id=chain_id, hash=f.hash,
-                    from_address=f.sender, to_address=f.address, nonce=0,
-                    value=str(f.value) if f.symbol == "ETH" else "0", kind="receive", status="confirmed",
-                    details={"amount": f"{format_amount(f.value, f.decimals)} {f.symbol}", "from": f.sender, "token": f.symbol},
-                    block_number=f.block, created_at=now, updated_at=now,
-                ))
+                s.add(
+                    TxRecord(
+                        id=uuid.uuid4().hex,
+                        identity_id=f.identity_id,
+                        chain_id=chain_id,
+                        hash=f.hash,
+                        from_address=f.sender,
+                        to_address=f.address,
+                        nonce=0,
+                        value=str(f.value) if f.symbol == "ETH" else "0",
+                        kind="receive",
+                        status="confirmed",
+                        details={
+                            "amount": f"{format_amount(f.value, f.decimals)} {f.symbol}",
+                            "from": f.sender,
+                            "token": f.symbol,
+                        },
+                        block_number=f.block,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
 
         if found:
             await self.node.db(write)
@@ -146,12 +170,28 @@ def _scan(c: Connection, start: int, end: int, ours: dict[str, tuple[str, str]])
             # between one identity's own accounts it is a move, not a payment
             if to in ours and int(tx["value"]) > 0 and ours.get(tx["from"].lower(), ("",))[0] != ours[to][0]:
                 ident, addr = ours[to]
-                out.append(Incoming(ident, addr, Web3.to_checksum_address(tx["from"]), int(tx["value"]), "ETH", 18,
-                                    "0x" + bytes(tx["hash"]).hex(), n))
+                out.append(
+                    Incoming(
+                        ident,
+                        addr,
+                        Web3.to_checksum_address(tx["from"]),
+                        int(tx["value"]),
+                        "ETH",
+                        18,
+                        "0x" + bytes(tx["hash"]).hex(),
+                        n,
+                    )
+                )
     tokens = {t.address.lower(): t for t in known_tokens(c.network) if t.address}
     if tokens:
-        logs = w3.eth.get_logs({"fromBlock": start, "toBlock": end,
-                                "address": [Web3.to_checksum_address(a) for a in tokens], "topics": [TRANSFER_TOPIC]})
+        logs = w3.eth.get_logs(
+            {
+                "fromBlock": start,
+                "toBlock": end,
+                "address": [Web3.to_checksum_address(a) for a in tokens],
+                "topics": [TRANSFER_TOPIC],
+            }
+        )
         for lg in logs:
             topics = lg["topics"]
             if len(topics) < 3:
@@ -162,6 +202,16 @@ def _scan(c: Connection, start: int, end: int, ours: dict[str, tuple[str, str]])
                 continue  # moving tokens between one identity's own accounts is not a payment
             t = tokens[lg["address"].lower()]
             ident, addr = ours[to]
-            out.append(Incoming(ident, addr, Web3.to_checksum_address(sender), int.from_bytes(bytes(lg["data"]), "big"),
-                                t.symbol, t.decimals, "0x" + bytes(lg["transactionHash"]).hex(), int(lg["blockNumber"])))
+            out.append(
+                Incoming(
+                    ident,
+                    addr,
+                    Web3.to_checksum_address(sender),
+                    int.from_bytes(bytes(lg["data"]), "big"),
+                    t.symbol,
+                    t.decimals,
+                    "0x" + bytes(lg["transactionHash"]).hex(),
+                    int(lg["blockNumber"]),
+                )
+            )
     return out

@@ -85,9 +85,7 @@ def anvil_node() -> Iterator[RealNode]:
 def _rpc(url: str, method: str, params: list[object]) -> object:
     import requests
 
-    reply = requests.post(
-        url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params}, timeout=5
-    ).json()
+    reply = requests.post(url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params}, timeout=5).json()
     if "error" in reply:
         raise RuntimeError(f"{method}: {reply['error']}")
     return reply["result"]

@@ -169,13 +169,9 @@ def test_raw_signed_eip1559_transfer(chain: DevChain) -> None:
     receipt = w3.eth.wait_for_transaction_receipt(tx_hash)
     assert receipt["status"] == 1 and receipt["type"] == 2
     block = w3.eth.get_block(receipt["blockNumber"])
-    assert receipt["effectiveGasPrice"] == block["baseFeePerGas"] + 10**9 or (
-        receipt["effectiveGasPrice"] == 3 * 10**9
-    )
+    assert receipt["effectiveGasPrice"] == block["baseFeePerGas"] + 10**9 or (receipt["effectiveGasPrice"] == 3 * 10**9)
     assert w3.eth.get_balance(bob.address) == 12345
-    assert (
-        w3.eth.get_balance(alice.address) == ETHER - 12345 - 21_000 * receipt["effectiveGasPrice"]
-    )
+    assert w3.eth.get_balance(alice.address) == ETHER - 12345 - 21_000 * receipt["effectiveGasPrice"]
     # A transaction signed for another chain is refused.
     wrong = alice.sign_transaction({**tx, "nonce": 1, "chainId": 1}).raw_transaction
     with pytest.raises(Web3RPCError, match="invalid chain id 1"):
@@ -213,6 +209,4 @@ def test_web3_not_imported_by_package() -> None:
         "import sys, mainframe_os.node.chain, mainframe_os.node.chain.contracts; "
         "assert 'web3' not in sys.modules and 'eth' not in sys.modules, 'heavy import'"
     )
-    subprocess.run(
-        [sys.executable, "-c", code], check=True, env={**os.environ, "PYTHONPATH": str(ROOT)}
-    )
+    subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})

@@ -39,9 +39,7 @@ def _new_user(w3: Web3, funder: LocalAccount) -> LocalAccount:
     return user
 
 
-@pytest.fixture(
-    scope="module", params=["devchain", pytest.param("anvil", marks=pytest.mark.realnode)]
-)
+@pytest.fixture(scope="module", params=["devchain", pytest.param("anvil", marks=pytest.mark.realnode)])
 def net(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Net]:
     if request.param == "devchain":
         from mainframe_os.node.chain.devchain import DevChain
@@ -95,9 +93,7 @@ def _send_with_margin(net: Net, fn, value: int = 0) -> tuple[int, int, dict]:  #
                                "chainId": net.w3.eth.chain_id})  # fmt: skip
     receipt = send_raw(net.w3, net.user, {"to": tx["to"], "data": tx["data"], "value": value,
                                           "gas": gas})  # fmt: skip
-    print(
-        f"[{net.name}] {fn.fn_name}: estimate={estimate} gasUsed={receipt['gasUsed']} limit={gas}"
-    )
+    print(f"[{net.name}] {fn.fn_name}: estimate={estimate} gasUsed={receipt['gasUsed']} limit={gas}")
     return estimate, receipt["gasUsed"], dict(receipt)
 
 

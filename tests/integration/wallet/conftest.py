@@ -31,8 +31,12 @@ def template_home(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             alice = await node.call("identity_create", {"displayName": "Alice"})
             phrase = (await node.call("wallet_generatePhrase"))["phrase"]
             wallet = await node.call("wallet_create", {"phrase": phrase})
-            return {"home": home, "phrase": phrase, "identity": alice["id"],
-                    "address": wallet["accounts"][0]["address"]}
+            return {
+                "home": home,
+                "phrase": phrase,
+                "identity": alice["id"],
+                "address": wallet["accounts"][0]["address"],
+            }
         finally:
             await node.close()
 

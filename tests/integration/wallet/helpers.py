@@ -15,9 +15,16 @@ ETHER = 10**18
 def raw_send(w3: Web3, key: str | bytes, tx: dict[str, Any], nonce: int | None = None, wait: bool = True) -> str:
     acct = Account.from_key(key)
     base = w3.eth.get_block("latest")["baseFeePerGas"]
-    full = {"type": 2, "chainId": w3.eth.chain_id, "value": 0, "gas": 21_000,
-            "nonce": w3.eth.get_transaction_count(acct.address, "pending") if nonce is None else nonce,
-            "maxFeePerGas": 2 * base + 10**9, "maxPriorityFeePerGas": 10**9, **tx}
+    full = {
+        "type": 2,
+        "chainId": w3.eth.chain_id,
+        "value": 0,
+        "gas": 21_000,
+        "nonce": w3.eth.get_transaction_count(acct.address, "pending") if nonce is None else nonce,
+        "maxFeePerGas": 2 * base + 10**9,
+        "maxPriorityFeePerGas": 10**9,
+        **tx,
+    }
     h = w3.eth.send_raw_transaction(acct.sign_transaction(full).raw_transaction)
     if wait:
         w3.eth.wait_for_transaction_receipt(h, timeout=30, poll_latency=0.05)

@@ -19,8 +19,15 @@ ROOT = Path(__file__).resolve().parents[3]
 def mfos(home: Path, *args: str, stdin: str | None = None, ok: bool = True, env: dict[str, str] | None = None) -> Any:
     e = {**os.environ, "MFOS_PASSWORD": "password123", **(env or {})}
     e.pop("MAINFRAME_OS_HOME", None)
-    p = subprocess.run([sys.executable, "-m", "mainframe_os.cli", "--home", str(home), "--yes", "--json", *args],
-                       input=stdin, capture_output=True, text=True, cwd=ROOT, env=e, timeout=120)
+    p = subprocess.run(
+        [sys.executable, "-m", "mainframe_os.cli", "--home", str(home), "--yes", "--json", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=e,
+        timeout=120,
+    )
     if ok:
         assert p.returncode == 0, p.stderr + p.stdout
         return json.loads(p.stdout) if p.stdout.strip() else None
@@ -83,7 +90,9 @@ def test_newcomer_wallet_session_from_the_cli(tmp_path: Path) -> None:
     assert "checksum" in err["message"]
     imported = mfos(home, "wallet", "import", "--name", "Imported", *v, stdin=phrase + "\n")
     assert imported["accounts"][0]["address"] == "0x58A57ed9d8d624cBD12e2C467D34787555bB1b25"
-    err = mfos(home, "wallet", "send", "--to", "0x58a57ed9d8d624cbd12e2C467D34787555bB1b25", "--amount", "1", *v, ok=False)
+    err = mfos(
+        home, "wallet", "send", "--to", "0x58a57ed9d8d624cbd12e2C467D34787555bB1b25", "--amount", "1", *v, ok=False
+    )
     assert "checksum" in err["message"]
     err = mfos(home, "swap", "quote", "--from", "ETH", "--to", "MFT", "--amount", "1.0000000000000000001", *v, ok=False)
     assert "decimal places" in err["message"]

@@ -49,8 +49,11 @@ class StandIn:
                 stand.requests.append((self.path, body))
                 if self.path == "/coinbase/session":
                     # Coinbase's POST /onramp/v1/token body: addresses[{address, blockchains}], assets
-                    ok = (body["addresses"][0]["blockchains"] == ["ethereum"] and body["assets"] == ["ETH"]
-                          and body["addresses"][0]["address"].startswith("0x"))
+                    ok = (
+                        body["addresses"][0]["blockchains"] == ["ethereum"]
+                        and body["assets"] == ["ETH"]
+                        and body["addresses"][0]["address"].startswith("0x")
+                    )
                     return self._reply(200 if ok else 400, {"token": TOKEN} if ok else {"error": "bad"})
                 if self.path == "/moonpay/sign":
                     # MoonPay: base64(HMAC-SHA256(secret, URL's search part, "?" included))
@@ -142,8 +145,16 @@ async def test_faucet_refused_off_the_dev_chain_and_unconfigured_providers(env: 
 
 async def test_coinbase_session_token_and_url(env: Env, standin: StandIn) -> None:
     await _on_mainnet(env)
-    await env.call("onramp_configure", {"provider": "coinbase", "settings": {
-        "sessionUrl": f"{standin.url}/coinbase/session", "widgetUrl": f"{standin.url}/coinbase/buy/select-asset"}})
+    await env.call(
+        "onramp_configure",
+        {
+            "provider": "coinbase",
+            "settings": {
+                "sessionUrl": f"{standin.url}/coinbase/session",
+                "widgetUrl": f"{standin.url}/coinbase/buy/select-asset",
+            },
+        },
+    )
     r = await env.call("onramp_start", {"provider": "coinbase", "amount": "0.25"})
     assert r["kind"] == "widget"
     path, body = standin.requests[0]
@@ -155,8 +166,17 @@ async def test_coinbase_session_token_and_url(env: Env, standin: StandIn) -> Non
 
 async def test_moonpay_signed_url(env: Env, standin: StandIn) -> None:
     await _on_mainnet(env)
-    await env.call("onramp_configure", {"provider": "moonpay", "settings": {
-        "apiKey": "pk_test_abc", "signUrl": f"{standin.url}/moonpay/sign", "widgetUrl": f"{standin.url}/moonpay/"}})
+    await env.call(
+        "onramp_configure",
+        {
+            "provider": "moonpay",
+            "settings": {
+                "apiKey": "pk_test_abc",
+                "signUrl": f"{standin.url}/moonpay/sign",
+                "widgetUrl": f"{standin.url}/moonpay/",
+            },
+        },
+    )
     r = await env.call("onramp_start", {"provider": "moonpay", "amount": "0.5"})
     path, body = standin.requests[0]
     assert path == "/moonpay/sign" and "signature" not in body["url"]
@@ -171,23 +191,36 @@ async def test_moonpay_signed_url(env: Env, standin: StandIn) -> None:
 
 async def test_moonpay_signing_endpoint_down(env: Env) -> None:
     await _on_mainnet(env)
-    await env.call("onramp_configure", {"provider": "moonpay", "settings": {
-        "apiKey": "pk_test_abc", "signUrl": "http://127.0.0.1:9/sign"}})
+    await env.call(
+        "onramp_configure",
+        {"provider": "moonpay", "settings": {"apiKey": "pk_test_abc", "signUrl": "http://127.0.0.1:9/sign"}},
+    )
     with pytest.raises(E.RpcError, match="signature endpoint is unreachable"):
         await env.call("onramp_start", {"provider": "moonpay", "amount": "0.5"})
 
 
 async def test_transak_and_ramp_urls(env: Env, standin: StandIn) -> None:
     await _on_mainnet(env)
-    await env.call("onramp_configure", {"provider": "transak", "settings": {
-        "apiKey": "transak-key", "referrerDomain": "mainframe.example", "widgetUrl": f"{standin.url}/transak/"}})
+    await env.call(
+        "onramp_configure",
+        {
+            "provider": "transak",
+            "settings": {
+                "apiKey": "transak-key",
+                "referrerDomain": "mainframe.example",
+                "widgetUrl": f"{standin.url}/transak/",
+            },
+        },
+    )
     r = await env.call("onramp_start", {"provider": "transak", "amount": "1.5"})
     q = parse_qs(urlparse(r["url"]).query)
     assert q["walletAddress"] == [env.address] and q["defaultCryptoAmount"] == ["1.5"] and q["network"] == ["ethereum"]
     assert requests.get(r["url"], timeout=5).json() == {"problems": []}
 
-    await env.call("onramp_configure", {"provider": "ramp", "settings": {
-        "hostApiKey": "ramp-key", "widgetUrl": f"{standin.url}/ramp"}})
+    await env.call(
+        "onramp_configure",
+        {"provider": "ramp", "settings": {"hostApiKey": "ramp-key", "widgetUrl": f"{standin.url}/ramp"}},
+    )
     r = await env.call("onramp_start", {"provider": "ramp", "amount": "1.5"})
     q = parse_qs(urlparse(r["url"]).query)
     assert q["userAddress"] == [env.address] and q["swapAmount"] == [str(15 * 10**17)] and q["swapAsset"] == ["ETH_ETH"]

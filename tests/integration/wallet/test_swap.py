@@ -46,7 +46,9 @@ async def net(request: pytest.FixtureRequest, env: Env) -> AsyncIterator[Net]:
     dep = request.getfixturevalue("anvil_deployment")
     w3 = Web3(Web3.HTTPProvider(node.url))
     contracts = {"mft": dep.mft, "dai": dep.dai, "weth": dep.weth, "router": dep.router}
-    added = await env.call("network_add", {"name": "anvil", "rpcUrl": node.url, "chainId": 31337, "contracts": contracts})
+    added = await env.call(
+        "network_add", {"name": "anvil", "rpcUrl": node.url, "chainId": 31337, "contracts": contracts}
+    )
     await env.call("network_use", {"id": added["id"]})
     raw_send(w3, node.keys[1], {"to": env.address, "value": 50 * ETHER})
     yield Net("anvil", env, w3, dep, node.keys[1])
@@ -107,7 +109,8 @@ async def test_slippage_exceeded_reverts_with_the_reason_and_is_in_history(net: 
     env, d = net.env, net.dep
     chain = ChainService.of(env.node)
     env.node.prompter = FrontRunPrompter(
-        lambda: chain.call(lambda c: move_price(net.w3, net.funder_key, d.router, d.weth, d.mft, 20 * ETHER)))
+        lambda: chain.call(lambda c: move_price(net.w3, net.funder_key, d.router, d.weth, d.mft, 20 * ETHER))
+    )
     with pytest.raises(E.RpcError) as info:
         await env.call("swap_run", {"from": "ETH", "to": "MFT", "amount": "1", "slippage": "0.5"})
     assert "UniswapV2Router: INSUFFICIENT_OUTPUT_AMOUNT" in info.value.message
@@ -146,15 +149,18 @@ async def test_deadline_passed_reverts_expired(net: Net) -> None:
     assert last["status"] == "failed" and "EXPIRED" in last["error"]
 
 
-@pytest.mark.parametrize("params, message", [
-    ({"from": "ETH", "to": "NOPE", "amount": "1"}, "Unknown token"),
-    ({"from": "ETH", "to": "ETH", "amount": "1"}, "from ETH to a token"),
-    ({"from": "ETH", "to": "MFT", "amount": "0"}, "greater than zero"),
-    ({"from": "ETH", "to": "MFT", "amount": "-1"}, "greater than zero"),
-    ({"from": "ETH", "to": "MFT", "amount": "0.0000000000000000001"}, "more than 18 decimal places"),
-    ({"from": "ETH", "to": "MFT", "amount": "1", "slippage": "75"}, "between 0 and 50"),
-    ({"from": "ETH", "to": "MFT", "amount": "1", "slippage": "abc"}, "percent"),
-])
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"from": "ETH", "to": "NOPE", "amount": "1"}, "Unknown token"),
+        ({"from": "ETH", "to": "ETH", "amount": "1"}, "from ETH to a token"),
+        ({"from": "ETH", "to": "MFT", "amount": "0"}, "greater than zero"),
+        ({"from": "ETH", "to": "MFT", "amount": "-1"}, "greater than zero"),
+        ({"from": "ETH", "to": "MFT", "amount": "0.0000000000000000001"}, "more than 18 decimal places"),
+        ({"from": "ETH", "to": "MFT", "amount": "1", "slippage": "75"}, "between 0 and 50"),
+        ({"from": "ETH", "to": "MFT", "amount": "1", "slippage": "abc"}, "percent"),
+    ],
+)
 async def test_swap_bad_input(env: Env, params: dict[str, Any], message: str) -> None:
     with pytest.raises(E.RpcError, match=message):
         await env.call("swap_quote", params)

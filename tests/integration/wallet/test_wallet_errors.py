@@ -36,22 +36,28 @@ async def test_insufficient_funds(env: Env) -> None:
     assert await env.call("wallet_history") == []
 
 
-@pytest.mark.parametrize("amount, message", [
-    ("0.0000000000000000001", "more than 18 decimal places"),
-    ("0", "greater than zero"),
-    ("-1", "greater than zero"),
-    ("abc", "not a number"),
-])
+@pytest.mark.parametrize(
+    "amount, message",
+    [
+        ("0.0000000000000000001", "more than 18 decimal places"),
+        ("0", "greater than zero"),
+        ("-1", "greater than zero"),
+        ("abc", "not a number"),
+    ],
+)
 async def test_bad_amounts(env: Env, amount: str, message: str) -> None:
     with pytest.raises(E.InvalidParams, match=message):
         await env.call("wallet_send", {"to": BOB, "amount": amount})
 
 
-@pytest.mark.parametrize("to, message", [
-    ("0x1234", "not a valid Ethereum address"),
-    ("0x947203a5b3ec87ffa0eF42Ae7C10897faF370d0F", "checksum"),
-    ("nobody", "No contact or address"),
-])
+@pytest.mark.parametrize(
+    "to, message",
+    [
+        ("0x1234", "not a valid Ethereum address"),
+        ("0x947203a5b3ec87ffa0eF42Ae7C10897faF370d0F", "checksum"),
+        ("nobody", "No contact or address"),
+    ],
+)
 async def test_bad_recipients(env: Env, to: str, message: str) -> None:
     with pytest.raises(E.RpcError, match=message):
         await env.call("wallet_send", {"to": to, "amount": "1"})
@@ -84,8 +90,6 @@ async def test_chain_id_that_does_not_match_is_refused(env: Env, anvil_node: Any
     assert all(n["name"] != "fake mainnet" for n in nets)
 
 
-
-
 class _Anvil:
     """An anvil of our own (not the session one): this test stops and restarts it."""
 
@@ -99,8 +103,21 @@ class _Anvil:
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
-            [self.binary, "--host", "127.0.0.1", "--port", str(self.port), "--chain-id", str(ANVIL_CHAIN_ID),
-             "--silent", "--state", self.state], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            [
+                self.binary,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--chain-id",
+                str(ANVIL_CHAIN_ID),
+                "--silent",
+                "--state",
+                self.state,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         _wait_until_answers(self.url, self.proc)
 
     def stop(self) -> None:

@@ -10,7 +10,11 @@ from mainframe_os.node.cards import ContactCard
 from mainframe_os.node.errors import InvalidCard
 
 
-@given(st.text(min_size=1, max_size=40).filter(lambda s: s.strip()), st.binary(min_size=32, max_size=32), st.binary(min_size=32, max_size=32))
+@given(
+    st.text(min_size=1, max_size=40).filter(lambda s: s.strip()),
+    st.binary(min_size=32, max_size=32),
+    st.binary(min_size=32, max_size=32),
+)
 def test_roundtrip(name: str, sign: bytes, box: bytes) -> None:
     card = ContactCard(name.strip(), sign, box)
     text = card.encode()

@@ -105,7 +105,9 @@ async def test_app_flood_is_rate_limited(node: Node) -> None:
 async def test_secret_params_never_echoed(node: Node, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level("DEBUG")
     secret = "hunter2-very-secret"
-    r = await rpc(node, {"jsonrpc": "2.0", "id": 1, "method": "vault_create", "params": {"name": "../bad", "password": secret}})
+    r = await rpc(
+        node, {"jsonrpc": "2.0", "id": 1, "method": "vault_create", "params": {"name": "../bad", "password": secret}}
+    )
     assert "error" in r
     assert secret not in json.dumps(r)
     assert secret not in caplog.text
@@ -127,7 +129,8 @@ json_values = st.recursive(
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    method=st.sampled_from(["node_version", "vault_list", "vault_create", "identity_create", "x", ""]) | st.text(max_size=30),
+    method=st.sampled_from(["node_version", "vault_list", "vault_create", "identity_create", "x", ""])
+    | st.text(max_size=30),
     params=json_values,
     req_id=json_values,
     ctx=st.sampled_from([CLI, APP]),

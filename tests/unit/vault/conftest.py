@@ -40,9 +40,7 @@ def template_vault(tmp_path_factory: pytest.TempPathFactory) -> TemplateVault:
     with vault.session() as s:
         sign_seed, box_secret = nacl.utils.random(32), nacl.utils.random(32)
         secrets += [sign_seed, box_secret]
-        identity = Identity(
-            display_name="Alice Plumtree", sign_seed=sign_seed, box_secret=box_secret
-        )
+        identity = Identity(display_name="Alice Plumtree", sign_seed=sign_seed, box_secret=box_secret)
         s.add(identity)
         s.flush()
         for name in contact_names:

@@ -29,9 +29,7 @@ def test_v1_fixture_opens_with_current_code(store: VaultStore) -> None:
     assert vault.state is VaultState.UNLOCKED
     with vault.session() as s:
         identities = list(s.query(Identity).order_by(Identity.position))
-        assert [i.display_name for i in identities] == [
-            e["display_name"] for e in expected["identities"]
-        ]
+        assert [i.display_name for i in identities] == [e["display_name"] for e in expected["identities"]]
         for identity, exp in zip(identities, expected["identities"], strict=True):
             assert identity.id == exp["id"]
             assert identity.developer is exp["developer"]

@@ -16,9 +16,7 @@ def test_wrong_password_costs_kdf_time_and_changes_nothing(existing_vault, templ
     before = {p.name: p.read_bytes() for p in vault.path.iterdir()}
 
     t0 = time.perf_counter()
-    nacl.pwhash.argon2id.kdf(
-        32, b"x", header.salt, opslimit=header.kdf.opslimit, memlimit=header.kdf.memlimit
-    )
+    nacl.pwhash.argon2id.kdf(32, b"x", header.salt, opslimit=header.kdf.opslimit, memlimit=header.kdf.memlimit)
     bare = time.perf_counter() - t0
 
     t0 = time.perf_counter()

@@ -10,7 +10,7 @@ from mainframe_os.node.services.vaults import BackupProgress
 
 from ...context import LauncherContext
 from ...qt import QFileDialog, QHBoxLayout, QLineEdit, QProgressBar, QVBoxLayout, QWidget
-from ...widgets import button, label
+from ...widgets import button, label, set_tone
 from ..onboarding import RestoreForm
 
 
@@ -55,7 +55,6 @@ class BackupTab(QWidget):
         self.progress.setVisible(False)
         lay.addWidget(self.progress)
         self.status = label("", "hint", wrap=True)
-        self.status.setObjectName("backupStatus")
         lay.addWidget(self.status)
         self.backup_button = button("Back up now", "primary")
         self.backup_button.setObjectName("backupButton")
@@ -116,6 +115,7 @@ class BackupTab(QWidget):
             return
         self.progress.setVisible(True)
         self.progress.setRange(0, 0)  # busy until the first progress event
+        set_tone(self.status, None)
         self.status.setText("Backing up…")
 
         async def run() -> dict[str, Any]:
@@ -125,12 +125,12 @@ class BackupTab(QWidget):
             self.progress.setRange(0, 1)
             self.progress.setValue(1)
             self.password.clear()
-            self.status.setObjectName("ok")
-            self.status.style().polish(self.status)
+            set_tone(self.status, "ok")
             self.status.setText(f"Backed up to {r['path']} ({r['size'] // 1024 + 1} KiB).")
 
         def failed(_e: BaseException) -> bool:
             self.progress.setVisible(False)
+            set_tone(self.status, "error")
             self.status.setText("The backup was not written.")
             return False
 

@@ -23,8 +23,10 @@ from ...qt import (
     QWidget,
 )
 from ...widgets import CopyField, button, card, label, qr_pixmap, screen_header
+from .history import HistoryTab, short_amount
 from .send import SendTab
-from .swap import BuyTab, SwapTab
+from .buy import BuyTab
+from .swap import SwapTab
 
 
 class ReceiveTab(QWidget):
@@ -54,40 +56,15 @@ class ReceiveTab(QWidget):
             self.qr.clear()
 
 
-class HistoryTab(QWidget):
-    def __init__(self) -> None:
-        super().__init__()
-        lay = QVBoxLayout(self)
-        self.list = QListWidget()
-        self.list.setObjectName("historyList")
-        lay.addWidget(self.list)
-        self.empty = label("No transactions yet.", "caption")
-        lay.addWidget(self.empty)
-
-    def show_items(self, txs: list[dict[str, Any]]) -> None:
-        self.list.clear()
-        for t in txs:
-            status = t.get("status", "?")
-            mark = {"confirmed": "✓", "failed": "✗", "pending": "…", "dropped": "–"}.get(status, "")
-            what = (
-                t.get("summary")
-                or t.get("description")
-                or (
-                    f"{t.get('amountFormatted', t.get('amount', ''))} {t.get('token', t.get('symbol', ''))} → {t.get('toName') or t.get('to', '')}"
-                )
-            )
-            item = QListWidgetItem(f"{mark} {status.capitalize()}  ·  {what}\n{t.get('hash', '')}")
-            item.setToolTip(t.get("error") or t.get("hash", ""))
-            self.list.addItem(item)
-        self.empty.setVisible(not txs)
-
-
 class WalletScreen(QWidget):
     def __init__(self, ctx: LauncherContext) -> None:
         super().__init__()
         self.ctx = ctx
         self.setObjectName("walletScreen")
         self.accounts: list[dict[str, Any]] = []
+        self.wallets: list[dict[str, Any]] = []
+        self._stale = True
+        self.loaded = 0  # how many loads finished (tests wait on it)
         lay = QVBoxLayout(self)
         head = QHBoxLayout()
         head.addWidget(screen_header("Wallet"), 1)
@@ -153,7 +130,9 @@ class WalletScreen(QWidget):
         self.buy.bought.connect(self.refresh)
         from mainframe_os.node.events import WalletsChanged
 
-        for ev in (WalletsChanged, ActiveIdentityChanged, VaultOpened):
+        from mainframe_os.node.wallet.watcher import PaymentReceived
+
+        for ev in (WalletsChanged, ActiveIdentityChanged, VaultOpened, PaymentReceived):
             ctx.subscribe(self, ev, lambda _e: self.refresh())
         self._subscribe_chain_events()
 
@@ -164,14 +143,33 @@ class WalletScreen(QWidget):
         except ImportError:
             return
         self.ctx.subscribe(self, TransactionStatusChanged, lambda _e: self.refresh())
-        self.ctx.subscribe(self, NetworkChanged, lambda _e: self.refresh())
+        self.ctx.subscribe(self, NetworkChanged, lambda _e: self._network_changed())
+
+    def _network_changed(self) -> None:
+        self.buy.loaded = False  # the faucet exists only on the dev chain
+        if self.buy.isVisible():
+            self.buy.reload()
+        self.refresh()
 
     def address(self) -> str | None:
         return self.account.currentData()
 
     def refresh(self) -> None:
-        if self.ctx.node.vault is not None:
-            self.ctx.ops.run(self._load(), quiet=True, title="Could not load the wallet")
+        """Reload accounts, balances and history. While the screen is hidden this only marks it
+        stale: loading balances opens the chain (web3, py-evm), which should wait until the
+        user looks at the wallet."""
+        if self.ctx.node.vault is None:
+            return
+        if not self.isVisible():
+            self._stale = True
+            return
+        self._stale = False
+        self.ctx.ops.run(self._load(), quiet=True, title="Could not load the wallet")
+
+    def showEvent(self, e: Any) -> None:  # noqa: N802
+        super().showEvent(e)
+        if self._stale:
+            self.refresh()
 
     async def _load(self) -> None:
         wallets = await self.ctx.call("wallet_list")
@@ -207,18 +205,21 @@ class WalletScreen(QWidget):
             balances = await self.ctx.call("wallet_getBalances", {"address": addr})
         except Exception as exc:  # noqa: BLE001 - a network that is down: a banner, the rest works
             self.banner_text.setText(
-                f"The network is not reachable: {getattr(exc, 'message', exc)}. "
-                "Balances may be out of date."
+                f"<b>The network is not reachable.</b> {getattr(exc, 'message', exc)}. Balances "
+                "may be out of date; sending, swapping and buying wait until it answers. "
+                "Choose another network in Settings ▸ Networks, or retry."
             )
             self.banner.setVisible(True)
+            self.loaded += 1
             return
         self.banner.setVisible(False)
         self._show_balances(balances)
         self.send.set_tokens([b["symbol"] for b in balances], {b["symbol"]: b for b in balances})
         try:
             self.history.show_items(await self.ctx.call("wallet_history", {"address": addr}))
-        except Exception:  # noqa: BLE001
+        except Exception:  # noqa: BLE001 - the banner above already covers a network that is down
             pass
+        self.loaded += 1
 
     def _show_balances(self, balances: list[dict[str, Any]]) -> None:
         while self.balances_lay.count():
@@ -228,11 +229,13 @@ class WalletScreen(QWidget):
         for b in balances:
             c = card()
             c.setObjectName("card")
+            c.setMinimumWidth(150)
             cl = QVBoxLayout(c)
-            cl.addWidget(label(b["symbol"], "caption"))
-            v = label(b["formatted"], "balance")
-            v.setObjectName("balance")
+            cl.setContentsMargins(16, 12, 16, 12)
+            cl.addWidget(label(f"{b['symbol']} · {b.get('name', '')}".rstrip(" ·"), "caption"))
+            v = label(short_amount(b["formatted"], 4), "balance")
             v.setProperty("symbol", b["symbol"])
+            v.setToolTip(f"{b['formatted']} {b['symbol']}")
             cl.addWidget(v)
             self.balances_lay.addWidget(c)
         self.balances_lay.addStretch(1)

@@ -8,8 +8,9 @@ from typing import Any
 
 from ...context import LauncherContext
 from ...qt import QComboBox, QFormLayout, QLineEdit, QTimer, QVBoxLayout, QWidget, Signal
-from ...widgets import button, label
+from ...widgets import button, label, set_tone
 
+USER_REJECTED = 4001  # EIP-1193: the user said no in the approval dialog
 ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 
 
@@ -64,10 +65,8 @@ class SendTab(QWidget):
         form.addRow("Token", self.token)
         lay.addLayout(form)
         self.fee = label("", "caption")
-        self.fee.setObjectName("sendFee")
         lay.addWidget(self.fee)
         self.why = label("", "hint", wrap=True)
-        self.why.setObjectName("sendWhy")
         lay.addWidget(self.why)
         self.send_button = button("Review and send", "primary")
         self.send_button.setObjectName("sendButton")
@@ -104,6 +103,7 @@ class SendTab(QWidget):
         self.to.addItems(list(self.contact_ids))
         self.to.setEditText(text)
         self.to.blockSignals(False)
+        self.validate()
 
     def recipient(self) -> str:
         text = self.to.currentText().strip()
@@ -123,6 +123,9 @@ class SendTab(QWidget):
         self.send_button.setEnabled(why is None)
         self.send_button.setToolTip(why or "")
         self.why.setText(why or "")
+        # Red once the user typed something wrong; a quiet hint while the form is still empty.
+        typed = bool(self.to.currentText().strip() or self.amount.text().strip())
+        set_tone(self.why, "error" if why and typed else None)
         self.fee.setText("")
         if why is None:
             self._estimate.start()
@@ -160,12 +163,20 @@ class SendTab(QWidget):
 
         def done(r: dict[str, Any]) -> None:
             self.amount.clear()
-            self.why.setText(f"Sent: {r.get('hash', '')}")
+            status = r.get("status", "pending")
+            self.why.setText(f"Sent — {status}. It is in the History tab.")
             self.sent.emit()
+
+        def failed(exc: BaseException) -> bool:
+            if getattr(exc, "code", None) == USER_REJECTED:
+                self.why.setText("You rejected the payment: nothing was sent.")
+                return True  # the user's own decision: no error box
+            return False
 
         self.ctx.ops.run(
             self.ctx.call("wallet_send", params),
             busy=self.send_button,
             on_done=done,
+            on_error=failed,
             title="The payment was not sent",
         )

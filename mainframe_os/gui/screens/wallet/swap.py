@@ -1,4 +1,4 @@
-"""Swap ETH <-> MFT with a live quote; buy ETH through an on-ramp (the dev chain's faucet)."""
+"""Swap ETH <-> MFT with a live quote: minimum received, price impact, approval step."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from typing import Any
 from ...context import LauncherContext
 from ...qt import (
     QComboBox,
-    QDesktopServices_open,
     QFormLayout,
     QLineEdit,
     QTimer,
@@ -17,6 +16,8 @@ from ...qt import (
     Signal,
 )
 from ...widgets import button, label
+from .history import short_amount
+from .send import USER_REJECTED
 
 
 class SwapTab(QWidget):
@@ -44,7 +45,6 @@ class SwapTab(QWidget):
         form.addRow("Max slippage (%)", self.slippage)
         lay.addLayout(form)
         self.quote = label("Type an amount to see a quote.", "caption", wrap=True)
-        self.quote.setObjectName("swapQuote")
         lay.addWidget(self.quote)
         self.swap_button = button("Swap", "primary")
         self.swap_button.setObjectName("swapButton")
@@ -101,11 +101,17 @@ class SwapTab(QWidget):
         def shown(q: dict[str, Any]) -> None:
             if seq != self._seq:
                 return  # an older quote arriving after a newer one was asked for
-            approve = "  An approval transaction comes first." if q.get("needsApproval") else ""
-            self.quote.setText(
-                f"You get about <b>{q['amountOutFormatted']} {q['to']}</b> · minimum "
-                f"{q['minimumReceivedFormatted']} {q['to']} · price impact {q['priceImpact']}%.{approve}"
-            )
+            out = short_amount(f"{q['amountOutFormatted']} {q['to']}")
+            minimum = short_amount(f"{q['minimumReceivedFormatted']} {q['to']}")
+            lines = [
+                f"You get about <b>{out}</b>",
+                f"Minimum received: <b>{minimum}</b> (with {q['slippage']}% slippage)",
+                f"Price impact: {q['priceImpact']}% · pool fee {float(q['lpFee']) * 100:g}%",
+            ]
+            if q.get("needsApproval"):
+                lines.append(f"First step: allow the swap router to spend your {q['from']}.")
+            self.quote.setText("<br>".join(lines))
+            self.minimum = minimum
             self.swap_button.setEnabled(True)
 
         def failed(e: BaseException) -> bool:
@@ -120,81 +126,22 @@ class SwapTab(QWidget):
         if params is None:
             return
 
-        def done(_r: Any) -> None:
+        def done(r: dict[str, Any]) -> None:
             self.amount.clear()
-            self.quote.setText("Swapped.")
+            got = short_amount(f"{r.get('receivedFormatted', '?')} {r.get('to', '')}")
+            self.quote.setText(f"Swapped: you received <b>{got}</b>.")
             self.swapped.emit()
+
+        def failed(exc: BaseException) -> bool:
+            if getattr(exc, "code", None) == USER_REJECTED:
+                self.quote.setText("You rejected the swap: nothing was sent.")
+                return True
+            return False
 
         self.ctx.ops.run(
             self.ctx.call("swap_run", params),
             busy=self.swap_button,
             on_done=done,
+            on_error=failed,
             title="The swap did not happen",
-        )
-
-
-class BuyTab(QWidget):
-    bought = Signal()
-
-    def __init__(self, ctx: LauncherContext) -> None:
-        super().__init__()
-        self.ctx = ctx
-        self.from_address: str | None = None
-        lay = QVBoxLayout(self)
-        form = QFormLayout()
-        self.provider = QComboBox()
-        self.provider.setObjectName("buyProvider")
-        self.amount = QLineEdit("0.5")
-        self.amount.setObjectName("buyAmount")
-        form.addRow("Provider", self.provider)
-        form.addRow("ETH to buy", self.amount)
-        lay.addLayout(form)
-        self.status = label("", "caption", wrap=True)
-        self.status.setObjectName("buyStatus")
-        lay.addWidget(self.status)
-        self.buy_button = button("Buy ETH", "primary")
-        self.buy_button.setObjectName("buyButton")
-        lay.addWidget(self.buy_button)
-        lay.addStretch(1)
-        self.buy_button.clicked.connect(self.buy)
-        self.loaded = False
-
-    def showEvent(self, e: Any) -> None:  # noqa: N802
-        super().showEvent(e)
-        if not self.loaded:
-            self.ctx.ops.run(self.ctx.call("onramp_providers"), on_done=self._providers, quiet=True)
-
-    def _providers(self, providers: list[dict[str, Any]]) -> None:
-        self.loaded = True
-        self.provider.clear()
-        for p in providers:
-            self.provider.addItem(p["name"], p["id"])
-            i = self.provider.count() - 1
-            if p.get("available") is False:
-                self.provider.model().item(i).setEnabled(False)
-                self.provider.setItemData(i, p.get("reason", "Not available on this network"), 3)
-
-    def buy(self) -> None:
-        provider = self.provider.currentData()
-        if not provider:
-            return
-        params: dict[str, Any] = {"provider": provider, "amount": self.amount.text().strip()}
-        if self.from_address:
-            params["address"] = self.from_address
-
-        def done(r: dict[str, Any]) -> None:
-            if r.get("kind") == "widget" and r.get("url"):
-                QDesktopServices_open(r["url"])
-                self.status.setText(
-                    "The provider's page is open. Your ETH arrives when the purchase completes."
-                )
-            else:
-                self.status.setText("Credited.")
-            self.bought.emit()
-
-        self.ctx.ops.run(
-            self.ctx.call("onramp_start", params),
-            busy=self.buy_button,
-            on_done=done,
-            title="Could not buy ETH",
         )

@@ -64,16 +64,23 @@ def rss_tree() -> int:
     return total
 
 
+async def probe(page: Any, code: str) -> Any:
+    fut = asyncio.get_running_loop().create_future()
+    page.runJavaScript(code, 0, lambda v: fut.done() or fut.set_result(v))
+    return await fut
+
+
 async def evaluate(page: Any, code: str, timeout: float = 120) -> Any:
     key = f"b{time.monotonic_ns()}"
     page.runJavaScript(
         f"window.__b=window.__b||{{}};Promise.resolve({code}).then(v=>{{window.__b['{key}']=JSON.stringify({{ok:v}})}},"
-        f"e=>{{window.__b['{key}']=JSON.stringify({{err:String(e&&e.message||e)}})}});1", 0, lambda _r: None)
+        f"e=>{{window.__b['{key}']=JSON.stringify({{err:String(e&&e.message||e)}})}});1",
+        0,
+        lambda _r: None,
+    )
     end = time.monotonic() + timeout
     while time.monotonic() < end:
-        fut = asyncio.get_running_loop().create_future()
-        page.runJavaScript(f"window.__b && window.__b['{key}']", 0, lambda v: fut.done() or fut.set_result(v))
-        got = await fut
+        got = await probe(page, f"window.__b && window.__b['{key}']")
         if got:
             out = json.loads(got)
             if "err" in out:
@@ -99,13 +106,16 @@ async def bare_echo(calls: int) -> dict[str, float]:
 
     profile = QWebEngineProfile()
     script = QWebEngineScript()
-    script.setSourceCode(qwebchannel_js() + """
+    script.setSourceCode(
+        qwebchannel_js()
+        + """
       window.__echo = new Promise(r => new QWebChannel(qt.webChannelTransport, ch => {
         const o = ch.objects.echo; let n = 0; const pending = new Map();
         o.message.connect(t => { const m = JSON.parse(t); pending.get(m.id)(m); pending.delete(m.id); });
         r(() => new Promise(res => { const id = ++n; pending.set(id, res);
           o.send(JSON.stringify({jsonrpc: '2.0', id, method: 'eth_chainId'})); }));
-      }));""")
+      }));"""
+    )
     script.setInjectionPoint(QWebEngineScript.InjectionPoint.DocumentCreation)
     script.setWorldId(QWebEngineScript.ScriptWorldId.MainWorld)
     profile.scripts().insert(script)
@@ -117,9 +127,7 @@ async def bare_echo(calls: int) -> dict[str, float]:
     page.setHtml("<html><body>echo</body></html>")
     await asyncio.sleep(0.5)
     await evaluate(page, "window.__echo.then(() => 1)")
-    out = await evaluate(page, LOOP_JS % ("(() => { const f = window.__echoFn; return f(); })", calls)
-                         .replace("const call = (() => { const f = window.__echoFn; return f(); });",
-                                  "const call = await window.__echo;"))
+    out = await evaluate(page, LOOP_JS % ("await window.__echo", calls))
     page.deleteLater()
     await asyncio.sleep(0.1)
     profile.deleteLater()
@@ -139,8 +147,9 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     home = Path(tempfile.mkdtemp(prefix="mfos-bench-"))
     node = Node(home / "home", prompter=ApproveAllPrompter())
     node.dispatcher.rate_limiter = RateLimiter(rate=1e9, burst=10**9)
-    v = await node.on_vault_thread(lambda: VaultStore(node.paths.vaults).create("b", "password123",
-                                                                               KdfParams.insecure_for_tests()))
+    v = await node.on_vault_thread(
+        lambda: VaultStore(node.paths.vaults).create("b", "password123", KdfParams.insecure_for_tests())
+    )
     await node.set_open_vault(v)
     ident = (await node.call("identity_create", {"displayName": "Bench", "developer": True}))["id"]
     method = "eth_chainId" if REGISTRY.get("eth_chainId") else "node_version"
@@ -151,8 +160,9 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     for i in range(args.apps):
         src = home / f"app{i}"
         src.mkdir()
-        (src / "manifest.json").write_text(json.dumps({"name": f"Bench {i}", "version": "1.0.0",
-                                                       "permissions": {"required": ["STORAGE"]}}))
+        (src / "manifest.json").write_text(
+            json.dumps({"name": f"Bench {i}", "version": "1.0.0", "permissions": {"required": ["STORAGE"]}})
+        )
         (src / "index.html").write_text("<!doctype html><body>bench<script src='app.js'></script></body>")
         (src / "app.js").write_text("document.body.dataset.ready = '1';")
         pack(src, seed, "Bench", home / f"app{i}.mfapp")
@@ -167,15 +177,19 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     for app_id in app_ids:
         t0 = time.perf_counter()
         w = await host.open(app_id, ident, show=True)
-        await evaluate(w.app.page, "new Promise(r => { const go = () => window.mainframe ? "
-                                   "window.mainframe.ready.then(r) : setTimeout(go, 2); go(); })")
+        while not await probe(w.app.page, "!!(window.mainframe && document.body && document.body.dataset.ready)"):
+            await asyncio.sleep(0.003)
+        await evaluate(w.app.page, "window.mainframe.ready")
         open_ms.append((time.perf_counter() - t0) * 1000)
         windows.append(w)
         await asyncio.sleep(0.3)
         rss.append(rss_tree())
     page = windows[0].app.page
-    call = f"() => window.ethereum.request({{method: '{method}'}})" if method.startswith("eth_") \
+    call = (
+        f"() => window.ethereum.request({{method: '{method}'}})"
+        if method.startswith("eth_")
         else f"() => window.mainframe.call('{method}')"
+    )
     out = await evaluate(page, LOOP_JS % (call, args.calls))
     bridge = summarize(out["t"], out["conc"])
     echo = await bare_echo(args.calls)
@@ -187,10 +201,11 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         "bridge": bridge,
         "bare_qwebchannel_echo": echo,
         "overhead_p50_ms": round(bridge["p50_ms"] - echo["p50_ms"], 3),
-        "open_to_sdk_ready_ms": {"first": round(open_ms[0], 1),
-                                 "median": round(statistics.median(open_ms), 1)},
-        "memory_per_app_mib": {"first": round(per_app[0], 1),
-                               "median_next": round(statistics.median(per_app[1:] or per_app), 1)},
+        "open_to_sdk_ready_ms": {"first": round(open_ms[0], 1), "median": round(statistics.median(open_ms), 1)},
+        "memory_per_app_mib": {
+            "first": round(per_app[0], 1),
+            "median_next": round(statistics.median(per_app[1:] or per_app), 1),
+        },
     }
     for w in windows:
         w.close()
@@ -214,15 +229,20 @@ def run() -> None:
     register_schemes()
     qt.before_app()
     app = QApplication(sys.argv[:1])
+    app.setQuitOnLastWindowClosed(False)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     with loop:
         result = loop.run_until_complete(main(args))
     b, e = result["bridge"], result["bare_qwebchannel_echo"]
-    print(f"{result['method']} round trip via SDK+bridge+node: p50 {b['p50_ms']} ms, p99 {b['p99_ms']} ms, "
-          f"{b['seq_calls_per_s']} calls/s sequential, {b['concurrent_calls_per_s']} calls/s with 200 in flight")
-    print(f"bare QWebChannel echo:                     p50 {e['p50_ms']} ms, p99 {e['p99_ms']} ms, "
-          f"{e['seq_calls_per_s']} calls/s sequential, {e['concurrent_calls_per_s']} calls/s with 200 in flight")
+    print(
+        f"{result['method']} round trip via SDK+bridge+node: p50 {b['p50_ms']} ms, p99 {b['p99_ms']} ms, "
+        f"{b['seq_calls_per_s']} calls/s sequential, {b['concurrent_calls_per_s']} calls/s with 200 in flight"
+    )
+    print(
+        f"bare QWebChannel echo:                     p50 {e['p50_ms']} ms, p99 {e['p99_ms']} ms, "
+        f"{e['seq_calls_per_s']} calls/s sequential, {e['concurrent_calls_per_s']} calls/s with 200 in flight"
+    )
     print(f"open -> SDK ready: {result['open_to_sdk_ready_ms']} ms; memory per app: {result['memory_per_app_mib']} MiB")
     print(json.dumps(result))
 

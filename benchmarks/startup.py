@@ -99,9 +99,7 @@ def timed(code: str, *args: str, marks: tuple[str, ...]) -> dict[str, object]:
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     t0 = time.perf_counter()
-    p = subprocess.Popen(
-        [sys.executable, "-c", code, *args], stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT
-    )
+    p = subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT)
     out: dict[str, object] = {}
     assert p.stdout is not None
     for line in p.stdout:

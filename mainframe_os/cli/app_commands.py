@@ -19,9 +19,13 @@ def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "app"
 
 
-@command("app create", "scaffold a working app from the template (uses every SDK namespace)", arg("name"),
-         arg("--dir", help="where to create it (default: ./<name>)"),
-         formatter=lambda r: f"Created {r['name']} in {r['path']}\nTry it: mfos app dev {r['path']} --vault VAULT")
+@command(
+    "app create",
+    "scaffold a working app from the template (uses every SDK namespace)",
+    arg("name"),
+    arg("--dir", help="where to create it (default: ./<name>)"),
+    formatter=lambda r: f"Created {r['name']} in {r['path']}\nTry it: mfos app dev {r['path']} --vault VAULT",
+)
 async def app_create(s: CliSession, a: Any) -> Any:
     dest = Path(a.dir or _slug(a.name)).expanduser().resolve()
     if dest.exists() and any(dest.iterdir()):
@@ -35,12 +39,18 @@ async def app_create(s: CliSession, a: Any) -> Any:
     return {"name": a.name, "path": str(dest)}
 
 
-@command("app pack", "sign an app folder into a .mfapp with a developer identity", arg("path"),
-         arg("--identity", help="the developer identity (id, prefix or name; default: the active one)"),
-         arg("--out", help="the package file (default: <name>-<version>.mfapp beside the folder)"),
-         vault="required",
-         formatter=lambda r: f"Packed {r['manifest']['name']} {r['manifest']['version']} "
-                             f"({r['files']} files) -> {r['path']}\napp id: {r['manifest']['id']}")
+@command(
+    "app pack",
+    "sign an app folder into a .mfapp with a developer identity",
+    arg("path"),
+    arg("--identity", help="the developer identity (id, prefix or name; default: the active one)"),
+    arg("--out", help="the package file (default: <name>-<version>.mfapp beside the folder)"),
+    vault="required",
+    formatter=lambda r: (
+        f"Packed {r['manifest']['name']} {r['manifest']['version']} "
+        f"({r['files']} files) -> {r['path']}\napp id: {r['manifest']['id']}"
+    ),
+)
 async def app_pack(s: CliSession, a: Any) -> Any:
     await s.connect(a.vault)
     ident = await s.call("identity_get", {"id": a.identity})
@@ -53,20 +63,28 @@ def _install_text(r: dict[str, Any]) -> str:
     return f"Installed {m['name']} {m['version']} ({m['id'][:12]})."
 
 
-@command("app install", "verify and install a .mfapp (or a signed folder)", arg("file"),
-         arg("--grant", action="append", default=[], metavar="KEY", help="grant an optional permission (repeat)"),
-         arg("--identity", help="install for this identity (default: the active one)"),
-         vault="required", formatter=_install_text)
+@command(
+    "app install",
+    "verify and install a .mfapp (or a signed folder)",
+    arg("file"),
+    arg("--grant", action="append", default=[], metavar="KEY", help="grant an optional permission (repeat)"),
+    arg("--identity", help="install for this identity (default: the active one)"),
+    vault="required",
+    formatter=_install_text,
+)
 async def app_install(s: CliSession, a: Any) -> Any:
     await s.connect(a.vault)
     ident = (await s.call("identity_get", {"id": a.identity}))["id"]
     staged = await s.call("apps_install", {"path": resolve_path(a.file), "identityId": ident})
     m = staged["manifest"]
-    lines = [f"{m['name']} {m['version']} by {m['developer']['name'] or 'unknown'} "
-             f"(key {m['developer']['publicKey'][:16]}…)"]
+    lines = [
+        f"{m['name']} {m['version']} by {m['developer']['name'] or 'unknown'} (key {m['developer']['publicKey'][:16]}…)"
+    ]
     if staged.get("update"):
-        lines.append(f"  update from {staged['update']['fromVersion']}; new permissions: "
-                     f"{', '.join(staged['update']['newPermissions']) or 'none'}")
+        lines.append(
+            f"  update from {staged['update']['fromVersion']}; new permissions: "
+            f"{', '.join(staged['update']['newPermissions']) or 'none'}"
+        )
     for key in m["permissions"]["required"]:
         lines.append(f"  required: {key:16} {m['permissionLabels'][key]}")
     for key in m["permissions"]["optional"]:
@@ -80,8 +98,9 @@ async def app_install(s: CliSession, a: Any) -> Any:
             raise CliError("Refusing to install without confirmation: add --yes")
         if input("Install? [y/N] ").strip().lower() not in ("y", "yes"):
             raise CliError("Cancelled: nothing was installed")
-    await s.call("apps_approveInstall", {"appId": m["id"], "version": m["version"], "grant": a.grant,
-                                         "identityId": ident})
+    await s.call(
+        "apps_approveInstall", {"appId": m["id"], "version": m["version"], "grant": a.grant, "identityId": ident}
+    )
     return staged
 
 
@@ -105,7 +124,8 @@ async def app_list(s: CliSession, a: Any) -> Any:
 async def _find_app(s: CliSession, ref: str, ident: str) -> dict[str, Any]:
     apps = await s.call("apps_list", {"identityId": ident})
     hits = [x for x in apps if x["id"] == ref] or [
-        x for x in apps if x["id"].startswith(ref.lower()) or x.get("name", "").lower() == ref.lower()]
+        x for x in apps if x["id"].startswith(ref.lower()) or x.get("name", "").lower() == ref.lower()
+    ]
     if not hits:
         raise CliError(f"No installed app matches '{ref}'")
     if len(hits) > 1:
@@ -123,8 +143,15 @@ def _perm_rows(r: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-@command("app permissions", "show an app's permissions, or --revoke one (or ALL)", arg("app", help="id, prefix or name"),
-         arg("--revoke", metavar="KEY"), arg("--identity"), vault="required", formatter=_perm_rows)
+@command(
+    "app permissions",
+    "show an app's permissions, or --revoke one (or ALL)",
+    arg("app", help="id, prefix or name"),
+    arg("--revoke", metavar="KEY"),
+    arg("--identity"),
+    vault="required",
+    formatter=_perm_rows,
+)
 async def app_permissions(s: CliSession, a: Any) -> Any:
     await s.connect(a.vault)
     ident = (await s.call("identity_get", {"id": a.identity}))["id"]
@@ -136,21 +163,35 @@ async def app_permissions(s: CliSession, a: Any) -> Any:
     return {"app": app, "permissions": perms, "revoked": a.revoke}
 
 
-@command("app uninstall", "remove an app (add --delete-data to wipe its data too)", arg("app"),
-         arg("--delete-data", action="store_true"), arg("--identity"), vault="required",
-         formatter=lambda r: "App removed.")
+@command(
+    "app uninstall",
+    "remove an app (add --delete-data to wipe its data too)",
+    arg("app"),
+    arg("--delete-data", action="store_true"),
+    arg("--identity"),
+    vault="required",
+    formatter=lambda r: "App removed.",
+)
 async def app_uninstall(s: CliSession, a: Any) -> Any:
     await s.connect(a.vault)
     ident = (await s.call("identity_get", {"id": a.identity}))["id"]
     app = await _find_app(s, a.app, ident)
     if a.delete_data and not s.args.yes:
-        if not sys.stdin.isatty() or input(f"Delete {app['name']}'s data too? [y/N] ").strip().lower() not in ("y", "yes"):
+        if not sys.stdin.isatty() or input(f"Delete {app['name']}'s data too? [y/N] ").strip().lower() not in (
+            "y",
+            "yes",
+        ):
             raise CliError("Cancelled: add --yes to delete the app's data")
     return await s.call("apps_uninstall", {"appId": app["id"], "deleteData": a.delete_data, "identityId": ident})
 
 
-@command("app dev", "open an app folder in a window, reloading on change (F12: dev tools)", arg("path"),
-         arg("--identity"), vault="required")
+@command(
+    "app dev",
+    "open an app folder in a window, reloading on change (F12: dev tools)",
+    arg("path"),
+    arg("--identity"),
+    vault="required",
+)
 async def app_dev(s: CliSession, a: Any) -> Any:
     """Runs its own Qt window on this process's loop: the launcher need not be running."""
     folder = Path(a.path).expanduser().resolve()

@@ -151,12 +151,6 @@ class Launcher:
         from .style import apply_theme
 
         apply_theme(self.app, mode)
-        if self.window.main is not None:  # icons are tinted per theme: rebuild the tinted ones
-            from .style import icon
-
-            for key, b in self.window.main.nav_buttons.items():
-                b.setIcon(icon({"notifications": "bell"}.get(key, key)))
-            self.window.main.lock_button.setIcon(icon("lock"))
 
     def _autolock_changed(self, minutes: int) -> None:
         self.idle.set_minutes(minutes)
@@ -181,6 +175,7 @@ class Launcher:
         if self._closed:
             return
         self._closed = True
+        self.window.shutting_down = True
         await self.ctx.ops.drain()
         await self.session.close()
         await self.node.close()
@@ -222,9 +217,7 @@ def _detach_loop(loop: asyncio.AbstractEventLoop) -> None:
         loop.close()
 
 
-def create_app(
-    home: str | os.PathLike[str] | None = None, argv: list[str] | None = None, exec: bool = False
-) -> Any:
+def create_app(home: str | os.PathLike[str] | None = None, argv: list[str] | None = None, exec: bool = False) -> Any:
     """Build the launcher. With `exec=False` (tests) return the shown :class:`Launcher` on a qasync
     loop that runs whenever Qt processes events; with `exec=True` run until quit, return the exit code."""
     from mainframe_os.node.paths import HomePaths
@@ -276,9 +269,7 @@ async def _run(app: QApplication, home: Path) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="mainframe-os", description="Mainframe OS launcher")
-    parser.add_argument(
-        "--home", help="home folder (default: $MAINFRAME_OS_HOME or the user data dir)"
-    )
+    parser.add_argument("--home", help="home folder (default: $MAINFRAME_OS_HOME or the user data dir)")
     args, qt_args = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
     return int(create_app(args.home, qt_args, exec=True) or 0)
 

@@ -53,9 +53,7 @@ async def confirm(
 class TypedConfirmDialog(QDialog):
     """For what cannot be undone: the OK button stays disabled until `expected` is typed."""
 
-    def __init__(
-        self, parent: QWidget | None, title: str, text: str, expected: str, ok_text: str = "Delete"
-    ) -> None:
+    def __init__(self, parent: QWidget | None, title: str, text: str, expected: str, ok_text: str = "Delete") -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
         self.setObjectName("typedConfirm")
@@ -96,9 +94,7 @@ class PasswordDialog(QDialog):
         self.field.setObjectName("passwordField")
         self.field.setEchoMode(QLineEdit.EchoMode.Password)
         lay.addWidget(self.field)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         self.ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
@@ -126,9 +122,7 @@ class TextDialog(QDialog):
         self.field.setObjectName("textField")
         self.field.selectAll()
         lay.addWidget(self.field)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         self.ok = buttons.button(QDialogButtonBox.StandardButton.Ok)

@@ -54,9 +54,7 @@ class Preferences:
         self._s.sync()
 
     def remembered(self, vault: str) -> bool:
-        return bool(
-            self._get(f"remember/{vault}", False, lambda v: str(v).lower() in ("1", "true"))
-        )
+        return bool(self._get(f"remember/{vault}", False, lambda v: str(v).lower() in ("1", "true")))
 
     def set_remembered(self, vault: str, enabled: bool) -> None:
         self._s.setValue(f"remember/{vault}", bool(enabled))

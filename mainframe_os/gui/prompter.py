@@ -89,7 +89,7 @@ class ApprovalDialog(QDialog):
             val = QLabel(_format(value))
             val.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             val.setWordWrap(True)
-            form.addRow(DETAIL_LABELS.get(key, key) + ":", val)
+            form.addRow(DETAIL_LABELS.get(key, key[:1].upper() + key[1:]) + ":", val)
         fee = next((request.details[k] for k in FEE_KEYS if k in request.details), None)
         if fee is not None:
             fee_label = QLabel(_format(fee))
@@ -99,9 +99,7 @@ class ApprovalDialog(QDialog):
             lay.addWidget(box)
 
         self.buttons = QDialogButtonBox()
-        self.reject_button = self.buttons.addButton(
-            "Reject", QDialogButtonBox.ButtonRole.RejectRole
-        )
+        self.reject_button = self.buttons.addButton("Reject", QDialogButtonBox.ButtonRole.RejectRole)
         self.reject_button.setObjectName("rejectButton")
         self._choice_buttons: dict[QPushButton, str] = {}
         for choice in request.choices:
@@ -109,9 +107,7 @@ class ApprovalDialog(QDialog):
                 continue
             label = "Approve" if choice == "approve" else choice.capitalize()
             b = self.buttons.addButton(label, QDialogButtonBox.ButtonRole.AcceptRole)
-            b.setObjectName(
-                "approveButton" if choice in ("approve", "once") else f"choice_{choice}"
-            )
+            b.setObjectName("approveButton" if choice in ("approve", "once") else f"choice_{choice}")
             b.setAutoDefault(False)
             self._choice_buttons[b] = choice
             b.clicked.connect(lambda _=False, c=choice: self._approve(c))

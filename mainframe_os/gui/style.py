@@ -37,9 +37,7 @@ def apply_theme(app: QApplication, mode: str = "system") -> str:
     _current = name
     pal = app.palette()
     # The palette follows the stylesheet so native parts (menus, message boxes) match it.
-    base = {"light": ("#f5f6fa", "#ffffff", "#1d2433"), "dark": ("#14171c", "#1c2028", "#e6e9ef")}[
-        name
-    ]
+    base = {"light": ("#f5f6fa", "#ffffff", "#1d2433"), "dark": ("#14171c", "#1c2028", "#e6e9ef")}[name]
     pal.setColor(QPalette.ColorRole.Window, QColor(base[0]))
     pal.setColor(QPalette.ColorRole.Base, QColor(base[1]))
     pal.setColor(QPalette.ColorRole.WindowText, QColor(base[2]))
@@ -52,7 +50,16 @@ def apply_theme(app: QApplication, mode: str = "system") -> str:
     app.setStyleSheet(qss.replace("@ICONS@", (RESOURCES / "icons").as_posix()))
     icon.cache_clear()
     app.setProperty("mfosTheme", name)
+    retint_icons(app)
     return name
+
+
+def retint_icons(app: QApplication) -> None:
+    """Redraw theme-coloured icons (widgets that set the `iconName` property) in the new colour."""
+    for w in app.allWidgets():
+        name = w.property("iconName")
+        if name and hasattr(w, "setIcon"):
+            w.setIcon(icon(str(name)))
 
 
 @lru_cache(maxsize=128)

@@ -9,9 +9,7 @@ from .style import RESOURCES
 
 
 class Tray(QObject):
-    def __init__(
-        self, on_show: Callable[[], None], on_lock: Callable[[], None], on_quit: Callable[[], None]
-    ) -> None:
+    def __init__(self, on_show: Callable[[], None], on_lock: Callable[[], None], on_quit: Callable[[], None]) -> None:
         super().__init__()
         self.icon: QSystemTrayIcon | None = None
         if not QSystemTrayIcon.isSystemTrayAvailable():
@@ -26,9 +24,7 @@ class Tray(QObject):
         menu.addAction("Quit").triggered.connect(on_quit)
         self.menu = menu
         self.icon.setContextMenu(menu)
-        self.icon.activated.connect(
-            lambda reason: reason == QSystemTrayIcon.ActivationReason.Trigger and on_show()
-        )
+        self.icon.activated.connect(lambda reason: reason == QSystemTrayIcon.ActivationReason.Trigger and on_show())
         self.icon.show()
 
     def message(self, title: str, body: str) -> None:

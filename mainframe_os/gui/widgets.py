@@ -9,6 +9,7 @@ import io
 from .qt import (
     QApplication,
     QColor,
+    QFormLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -47,9 +48,7 @@ def label(text: str, name: str | None = None, wrap: bool = False) -> QLabel:
     return lab
 
 
-def button(
-    text: str, name: str | None = None, tooltip: str | None = None, icon_name: str | None = None
-) -> QPushButton:
+def button(text: str, name: str | None = None, tooltip: str | None = None, icon_name: str | None = None) -> QPushButton:
     b = QPushButton(text)
     if name in ("primary", "danger", "link"):
         # A style role is a property, so the object name stays free for tests and accessibility.
@@ -62,6 +61,7 @@ def button(
         b.setToolTip(tooltip)
     if icon_name:
         b.setIcon(icon(icon_name))
+        b.setProperty("iconName", icon_name)  # re-tinted when the theme changes
     return b
 
 
@@ -69,6 +69,7 @@ def icon_button(icon_name: str, tooltip: str, name: str | None = None) -> QToolB
     """An icon-only button; always with a tooltip (and an accessible name) saying what it does."""
     b = QToolButton()
     b.setIcon(icon(icon_name))
+    b.setProperty("iconName", icon_name)
     b.setIconSize(QSize(18, 18))
     b.setToolTip(tooltip)
     b.setAccessibleName(tooltip)
@@ -76,6 +77,16 @@ def icon_button(icon_name: str, tooltip: str, name: str | None = None) -> QToolB
     if name:
         b.setObjectName(name)
     return b
+
+
+def form_layout() -> QFormLayout:
+    """A form whose labels sit level with their fields (Fusion puts them at the top)."""
+    form = QFormLayout()
+    form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+    form.setHorizontalSpacing(14)
+    form.setVerticalSpacing(10)
+    return form
 
 
 def card(parent: QWidget | None = None) -> QFrame:
@@ -148,8 +159,7 @@ def password_strength(pw: str) -> tuple[int, str]:
     if not pw:
         return 0, "At least 8 characters; a few unrelated words make a strong password."
     classes = sum(
-        bool(any(f(c) for c in pw))
-        for f in (str.islower, str.isupper, str.isdigit, lambda c: not c.isalnum())
+        bool(any(f(c) for c in pw)) for f in (str.islower, str.isupper, str.isdigit, lambda c: not c.isalnum())
     )
     unique = len(set(pw))
     score = 0
@@ -233,3 +243,25 @@ def set_tone(lab: QLabel, tone: str | None) -> None:
     lab.setProperty("tone", tone or "")
     lab.style().unpolish(lab)
     lab.style().polish(lab)
+
+
+def form_page(page: QWidget, aside_title: str, aside_text: str) -> QVBoxLayout:
+    """Lay `page` out as a form column of a readable width with a short explanation beside it;
+    returns the column's layout for the form."""
+    outer = QHBoxLayout(page)
+    outer.setContentsMargins(18, 16, 18, 16)
+    outer.setSpacing(28)
+    column = QWidget()
+    column.setMaximumWidth(520)
+    lay = QVBoxLayout(column)
+    lay.setContentsMargins(0, 0, 0, 0)
+    outer.addWidget(column, 3)
+    aside = QWidget()
+    aside.setObjectName("aside")
+    al = QVBoxLayout(aside)
+    al.setContentsMargins(0, 4, 0, 0)
+    al.addWidget(label(aside_title, "asideTitle", wrap=True))
+    al.addWidget(label(aside_text, "caption", wrap=True))
+    al.addStretch(1)
+    outer.addWidget(aside, 2)
+    return lay

@@ -42,17 +42,14 @@ class LauncherWindow(QMainWindow):
         self.setCentralWidget(central)
 
         self.lock_screen = LockScreen(ctx)
-        self.lock_screen.create_requested.connect(
-            lambda: self.show_onboarding("vault", can_cancel=True)
-        )
-        self.lock_screen.restore_requested.connect(
-            lambda: self.show_onboarding("restore", can_cancel=True)
-        )
+        self.lock_screen.create_requested.connect(lambda: self.show_onboarding("vault", can_cancel=True))
+        self.lock_screen.restore_requested.connect(lambda: self.show_onboarding("restore", can_cancel=True))
         self.stack.addWidget(self.lock_screen)
         self.onboarding: Onboarding | None = None
         self.main: Any = None
         self.page = "loading"
         self._closing_ok = False
+        self.shutting_down = False  # the node is closing: its last events change no page
         self.main_shown_at: float | None = None
 
         # The busy bar appears only for operations that take a moment, so quick calls don't flicker.
@@ -124,7 +121,7 @@ class LauncherWindow(QMainWindow):
             self.show_main()
 
     def _vault_locked(self, e: VaultLocked) -> None:
-        if self.page == "onboarding":
+        if self.page == "onboarding" or self.shutting_down:
             return
         self.show_lock(e.vault)
 

@@ -9,6 +9,12 @@ from typing import Any
 
 import pytest
 
+from mainframe_os.gui import qt
+
+# Before pytest-qt makes the QApplication: QtWebEngine (the buy-ETH provider window) needs the
+# shared OpenGL context flag set first, as the launcher's own entry point does.
+qt.before_app()
+
 PASSWORD = "correct horse battery"
 
 
@@ -49,8 +55,9 @@ def shot(widget: Any, tmp_path: Path, name: str) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     pm = widget.grab()
     pm.save(str(out))
-    extra = os.environ.get("MFOS_SHOTS")
+    extra = os.environ.get("MFOS_SHOTS", "")
     if extra:
-        Path(extra).mkdir(parents=True, exist_ok=True)
-        pm.save(str(Path(extra) / f"{name}.png"))
+        folder = Path("/tmp/shots" if extra.lower() in ("1", "true", "yes") else extra)
+        folder.mkdir(parents=True, exist_ok=True)
+        pm.save(str(folder / f"{name}.png"))
     return out

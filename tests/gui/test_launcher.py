@@ -22,9 +22,7 @@ def onboard(qtbot: Any, launcher: Any, name: str = "Alice") -> None:
     qtbot.waitUntil(lambda: launcher.start_task.done(), timeout=WAIT)
     qtbot.waitUntil(lambda: w.page == "onboarding", timeout=WAIT)
     ob = w.onboarding
-    qtbot.mouseClick(
-        ob.findChild(type(ob.identity_button), "createVaultButton"), Qt.MouseButton.LeftButton
-    )
+    qtbot.mouseClick(ob.findChild(type(ob.identity_button), "createVaultButton"), Qt.MouseButton.LeftButton)
     form = ob.vault_form
     assert not form.submit.isEnabled()
     qtbot.keyClicks(form.password, PASSWORD)
@@ -55,9 +53,7 @@ def test_onboarding_creates_vault_and_identity(qtbot: Any, launcher: Any, tmp_pa
     assert launcher.ctx.errors.history == []
 
 
-def test_lock_then_unlock_wrong_then_right_password(
-    qtbot: Any, launcher: Any, tmp_path: Path
-) -> None:
+def test_lock_then_unlock_wrong_then_right_password(qtbot: Any, launcher: Any, tmp_path: Path) -> None:
     onboard(qtbot, launcher)
     w = launcher.window
     qtbot.mouseClick(w.main.lock_button, Qt.MouseButton.LeftButton)
@@ -107,9 +103,7 @@ def test_add_contact_from_second_identity_card(qtbot: Any, launcher: Any, tmp_pa
     shot(w, tmp_path, "contacts-light")
     contacts.show_my_card()
     qtbot.waitUntil(
-        lambda: (
-            getattr(contacts, "card_dialog", None) is not None and contacts.card_dialog.isVisible()
-        ),
+        lambda: getattr(contacts, "card_dialog", None) is not None and contacts.card_dialog.isVisible(),
         timeout=WAIT,
     )
     assert contacts.card_dialog.card.text().startswith("mfc1.")
@@ -118,9 +112,7 @@ def test_add_contact_from_second_identity_card(qtbot: Any, launcher: Any, tmp_pa
     contacts.card_dialog.reject()
 
 
-def test_backup_and_restore_into_fresh_home(
-    qtbot: Any, launcher: Any, tmp_path: Path, qapp: Any
-) -> None:
+def test_backup_and_restore_into_fresh_home(qtbot: Any, launcher: Any, tmp_path: Path, qapp: Any) -> None:
     onboard(qtbot, launcher)
     w = launcher.window
     w.main.show_screen("settings")
@@ -162,9 +154,7 @@ def test_backup_and_restore_into_fresh_home(
         fresh.close()
 
 
-def test_corrupt_backup_shows_clear_error_and_replaces_nothing(
-    qtbot: Any, launcher: Any, tmp_path: Path
-) -> None:
+def test_corrupt_backup_shows_clear_error_and_replaces_nothing(qtbot: Any, launcher: Any, tmp_path: Path) -> None:
     onboard(qtbot, launcher)
     dest = tmp_path / "b.mfbackup"
     run(launcher, launcher.node.call("vault_backup", {"path": str(dest), "password": PASSWORD}))
@@ -188,9 +178,7 @@ def test_corrupt_backup_shows_clear_error_and_replaces_nothing(
     assert message and "unexpected" not in message.lower()
     assert "Nothing was changed" in form.message.text()
     assert [v["name"] for v in run(launcher, launcher.node.call("vault_list"))] == ["main"]
-    after = {
-        p.name: p.read_bytes() for p in sorted(launcher.node.paths.vaults.iterdir()) if p.is_file()
-    }
+    after = {p.name: p.read_bytes() for p in sorted(launcher.node.paths.vaults.iterdir()) if p.is_file()}
     assert set(after) == set(before)
     box = launcher.ctx.errors.current
     shot(box, tmp_path, "corrupt-backup-error")
@@ -237,9 +225,7 @@ def test_approval_dialog_rejects_on_escape(qtbot: Any, launcher: Any, tmp_path: 
         timeout=WAIT,
     )
     dlg = launcher.prompter.current
-    labels = " ".join(
-        lbl.text() for lbl in dlg.findChildren(type(launcher.window.lock_screen.message))
-    )
+    labels = " ".join(lbl.text() for lbl in dlg.findChildren(type(launcher.window.lock_screen.message)))
     assert "payments" in labels and "1.5 ETH" in labels and "0.0004 ETH" in labels
     assert dlg.reject_button.isDefault()
     shot(dlg, tmp_path, "approval-light")

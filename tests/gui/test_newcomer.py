@@ -30,9 +30,7 @@ def open_tab(qtbot: Any, tabs: Any, page: Any) -> None:
     assert tabs.currentWidget() is page
 
 
-def test_newcomer_goes_from_nothing_to_a_restored_backup(
-    qtbot: Any, launcher: Any, tmp_path: Path
-) -> None:
+def test_newcomer_goes_from_nothing_to_a_restored_backup(qtbot: Any, launcher: Any, tmp_path: Path) -> None:
     node = launcher.node
     onboard_with_wallet(qtbot, launcher)
     w = launcher.window
@@ -80,21 +78,15 @@ def test_newcomer_goes_from_nothing_to_a_restored_backup(
     approve_next(qtbot, launcher, expect="0.5 ETH")
     qtbot.waitUntil(lambda: number(balance(wallet, "MFT")) > 0, timeout=WAIT)
     assert "you received" in swap.quote.text()
-    mft = Decimal(
-        next(
-            b["formatted"]
-            for b in run(launcher, node.call("wallet_getBalances"))
-            if b["symbol"] == "MFT"
-        )
-    )
+    mft = Decimal(next(b["formatted"] for b in run(launcher, node.call("wallet_getBalances")) if b["symbol"] == "MFT"))
     assert mft > 4000  # the dev pool's price: about 10,000 MFT per ETH
 
     # -- a contact: the card of a second identity that has a wallet
-    me = run(launcher, node.call("identity_current"))
+    me = run(launcher, node.call("node_status"))["identityId"]
     bob = run(launcher, node.call("identity_create", {"displayName": "Bob"}))
     phrase = run(launcher, node.call("wallet_generatePhrase"))["phrase"]
     run(launcher, node.call("wallet_create", {"phrase": phrase, "identityId": bob["id"]}))
-    assert run(launcher, node.call("identity_current"))["id"] == me["id"]
+    assert run(launcher, node.call("node_status"))["identityId"] == me
     card = run(launcher, node.call("identity_getCard", {"id": bob["id"]}))["card"]
     click(qtbot, main.nav_buttons["contacts"])
     contacts = main.contacts
@@ -127,10 +119,6 @@ def test_newcomer_goes_from_nothing_to_a_restored_backup(
     click(qtbot, send.send_button)
     approve_next(qtbot, launcher, expect="Bob")
     qtbot.waitUntil(lambda: "Sent" in send.why.text(), timeout=WAIT)
-    bob_wallet = run(launcher, node.call("wallet_list", {"identityId": bob["id"]}))[0]
-    bob_address = bob_wallet["accounts"][0]["address"]
-    bob_balances = run(launcher, node.call("wallet_getBalances", {"address": bob_address}))
-    assert {b["symbol"]: b["formatted"] for b in bob_balances}["MFT"] == "25"
 
     # -- history shows it confirmed; the watcher announces Bob's payment received
     open_tab(qtbot, wallet.tabs, wallet.history)
@@ -141,12 +129,17 @@ def test_newcomer_goes_from_nothing_to_a_restored_backup(
     assert any("Swapped 0.5 ETH" in t for t in wallet.history.texts())
     notes = main.notifications
     qtbot.waitUntil(
-        lambda: any(
-            "Payment received" in notes.list.item(i).text() for i in range(notes.list.count())
-        ),
+        lambda: any("Payment received" in notes.list.item(i).text() for i in range(notes.list.count())),
         timeout=WAIT,
     )
+    assert any("25 MFT" in notes.list.item(i).text() for i in range(notes.list.count()))
     assert launcher.ctx.errors.history == []
+
+    # -- switching to Bob switches the wallet: his screen shows the 25 MFT
+    run(launcher, node.call("identity_select", {"id": bob["id"]}))
+    qtbot.waitUntil(lambda: balance(wallet, "MFT") == "25", timeout=WAIT)
+    qtbot.waitUntil(lambda: "Bob" in main.identity.text(), timeout=WAIT)
+    run(launcher, node.call("identity_select", {"id": me}))
 
     # -- back up (Settings > Backup), then restore on a fresh home folder
     click(qtbot, main.nav_buttons["settings"])

@@ -36,6 +36,7 @@ def loop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
     lp = qasync.QEventLoop(qapp, already_running=False)
     asyncio.set_event_loop(lp)
     yield lp
+    lp.close()  # joins qasync's executor threads (no "QThread destroyed while running" at exit)
     asyncio.set_event_loop(None)
 
 
@@ -86,8 +87,9 @@ def world(run: Runner, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dic
     node = Node(home, prompter=prompter)
 
     async def setup() -> str:
-        v = await node.on_vault_thread(lambda: VaultStore(node.paths.vaults).create(
-            "main", "password123", KdfParams.insecure_for_tests()))
+        v = await node.on_vault_thread(
+            lambda: VaultStore(node.paths.vaults).create("main", "password123", KdfParams.insecure_for_tests())
+        )
         await node.set_open_vault(v)
         ident = (await node.call("identity_create", {"displayName": "Alice", "developer": True}))["id"]
         phrase = await node.call("wallet_generatePhrase")
@@ -107,11 +109,21 @@ TEST_JS = "document.body.dataset.ready = '1';\n"
 TEST_HTML = "<!doctype html><html><head><meta charset='utf-8'><title>t</title></head><body><h1>test app</h1><script src='app.js'></script></body></html>"
 
 
-def make_test_app(folder: Path, name: str, *, permissions: dict[str, Any] | None = None,
-                  domains: list[str] | None = None, files: dict[str, str] | None = None) -> Path:
+def make_test_app(
+    folder: Path,
+    name: str,
+    *,
+    permissions: dict[str, Any] | None = None,
+    domains: list[str] | None = None,
+    files: dict[str, str] | None = None,
+) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    manifest: dict[str, Any] = {"name": name, "version": "1.0.0", "entry": "index.html",
-                                "permissions": permissions or {"required": ["STORAGE"], "optional": []}}
+    manifest: dict[str, Any] = {
+        "name": name,
+        "version": "1.0.0",
+        "entry": "index.html",
+        "permissions": permissions or {"required": ["STORAGE"], "optional": []},
+    }
     if domains:
         manifest["webDomains"] = domains
     (folder / "manifest.json").write_text(json.dumps(manifest))

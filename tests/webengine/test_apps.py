@@ -51,7 +51,7 @@ def test_dev_mode_reloads_on_change(world, run, tmp_path) -> None:
     from .conftest import make_test_app
 
     folder = make_test_app(tmp_path / "devapp", "Dev App")
-    window = run(run_dev(world["node"], folder, world["identity"], until_closed=False))
+    window = run(run_dev(world["node"], folder, world["identity"], until_closed=False, dialogs=False))
     try:
         page = Page(world, run, window.app)
         run(page.wait_ready())

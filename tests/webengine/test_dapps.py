@@ -32,27 +32,46 @@ def libs() -> dict[str, str]:
     bundle = NPM_DIR / "viem.bundle.js"
     if not ethers.exists() or not (NPM_DIR / "node_modules" / ".bin" / "esbuild").exists():
         (NPM_DIR / "package.json").write_text('{"name": "mfos-dapp-test-libs", "private": true}')
-        r = subprocess.run(["npm", "install", "--no-audit", "--no-fund", *PACKAGES], cwd=NPM_DIR,
-                           capture_output=True, text=True, timeout=300)
+        r = subprocess.run(
+            ["npm", "install", "--no-audit", "--no-fund", *PACKAGES],
+            cwd=NPM_DIR,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert r.returncode == 0, r.stderr[-2000:]
     if not bundle.exists():
         (NPM_DIR / "entry.mjs").write_text(
             "import { createWalletClient, createPublicClient, custom, parseEther, verifyTypedData, verifyMessage }"
             " from 'viem';\nwindow.viem = { createWalletClient, createPublicClient, custom, parseEther,"
-            " verifyTypedData, verifyMessage };\n")
-        r = subprocess.run([str(NPM_DIR / "node_modules" / ".bin" / "esbuild"), "entry.mjs", "--bundle",
-                            "--format=iife", "--outfile=viem.bundle.js"], cwd=NPM_DIR, capture_output=True,
-                           text=True, timeout=120)
+            " verifyTypedData, verifyMessage };\n"
+        )
+        r = subprocess.run(
+            [
+                str(NPM_DIR / "node_modules" / ".bin" / "esbuild"),
+                "entry.mjs",
+                "--bundle",
+                "--format=iife",
+                "--outfile=viem.bundle.js",
+            ],
+            cwd=NPM_DIR,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert r.returncode == 0, r.stderr[-2000:]
     return {"ethers": ethers.read_text(), "viem": bundle.read_text()}
 
 
 PERMS = {"required": ["STORAGE", "BLOCKCHAIN_SEND", "BLOCKCHAIN_SIGN"], "optional": []}
-TYPED = """
+TYPED = (
+    """
   const domain = {name: 'Mainframe', version: '1', chainId: CHAIN, verifyingContract: '0xCcCCccccCCCCcCCCCCCcCcCccCcCCCcCcccccccC'};
   const types = {Mail: [{name: 'to', type: 'address'}, {name: 'contents', type: 'string'}]};
   const message = {to: '%s', contents: 'hello from a dapp'};
-""" % DEAD
+"""
+    % DEAD
+)
 
 ETHERS_FLOW = """(async () => {
   const provider = new ethers.BrowserProvider(window.ethereum);
@@ -106,8 +125,13 @@ def _run_flow(world: dict[str, Any], install_app, open_app, lib_name: str, lib: 
 
     app_id = install_app(permissions=PERMS, files={"lib.js": lib})
     page = open_app(app_id)  # the library is one of the app's signed files, loaded like any script
-    assert page.ok("new Promise((ok, ko) => { const s = document.createElement('script'); s.src = 'lib.js';"
-                   " s.onload = () => ok(1); s.onerror = ko; document.head.appendChild(s); })") == 1
+    assert (
+        page.ok(
+            "new Promise((ok, ko) => { const s = document.createElement('script'); s.src = 'lib.js';"
+            " s.onload = () => ok(1); s.onerror = ko; document.head.appendChild(s); })"
+        )
+        == 1
+    )
     prompter = world["prompter"]
     prompter.default = PromptResult(True)
     before = len(prompter.asked)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from pathlib import Path
 
 import pytest
 
@@ -25,13 +26,25 @@ def test_sdk_surface_and_eip6963(install_app, open_app) -> None:
         e => r({name: e.detail.info.name, rdns: e.detail.info.rdns, same: e.detail.provider === window.ethereum}));
         window.dispatchEvent(new Event('eip6963:requestProvider')); })""")
     assert info == {"name": "Mainframe OS", "rdns": "org.mainframe.os", "same": True}
-    assert set(page.ok("Object.keys(mainframe)")) >= {"apiVersion", "ethereum", "payments", "contacts", "storage",
-                                                     "notifications", "identity"}
+    assert set(page.ok("Object.keys(mainframe)")) >= {
+        "apiVersion",
+        "ethereum",
+        "payments",
+        "contacts",
+        "storage",
+        "notifications",
+        "identity",
+    }
     ident = page.ok("mainframe.identity.get()")
     assert ident["displayName"] == "Alice" and len(ident["id"]) == 32
     assert page.ok("mainframe.storage.set('k', {a: [1, 2]}).then(() => mainframe.storage.get('k'))") == {"a": [1, 2]}
-    assert page.ok("mainframe.storage.files.write('f.txt', 'héllo', 'text/plain')"
-                   ".then(() => mainframe.storage.files.readText('f.txt'))") == "héllo"
+    assert (
+        page.ok(
+            "mainframe.storage.files.write('f.txt', 'héllo', 'text/plain')"
+            ".then(() => mainframe.storage.files.readText('f.txt'))"
+        )
+        == "héllo"
+    )
     assert page.ok("mainframe.storage.list()") == ["k"]
     # the method list is the registry's app-visible part, and nothing trusted
     methods = page.ok("mainframe.methods")
@@ -62,8 +75,12 @@ def test_network_to_outside_blocked_unless_granted(install_app, open_app, server
     assert server.connections == 0 and server.paths == []
     assert page.app.interceptor.blocked or True  # CSP may stop some before the interceptor
     # the user grants the domain: after a reload (new CSP) the app may reach it
-    page.run(world["node"].call("apps_setGrant", {"appId": app_id, "key": "WEB_REQUEST", "decision": "always",
-                                                  "identityId": world["identity"]}))
+    page.run(
+        world["node"].call(
+            "apps_setGrant",
+            {"appId": app_id, "key": "WEB_REQUEST", "decision": "always", "identityId": world["identity"]},
+        )
+    )
     settle(page, 0.2)
     page.reload()
     assert page.ok(f"fetch('{url}/granted').then(r => r.json())") == {"hello": "world"}
@@ -76,8 +93,12 @@ def test_file_urls_and_other_apps_files(install_app, open_app) -> None:
     other = install_app()
     page = open_app(install_app())
     assert page.ok("fetch('file:///etc/passwd').then(r => r.text(), e => 'failed')") == "failed"
-    assert page.ok("""new Promise(r => { const x = new XMLHttpRequest(); x.open('GET', 'file:///etc/passwd');
-        x.onload = () => r(x.responseText.slice(0, 10)); x.onerror = () => r('failed'); try { x.send() } catch (e) { r('failed') } })""") == "failed"
+    assert (
+        page.ok("""new Promise(r => { const x = new XMLHttpRequest(); x.open('GET', 'file:///etc/passwd');
+        x.onload = () => r(x.responseText.slice(0, 10)); x.onerror = () => r('failed');
+        try { x.send() } catch (e) { r('failed') } })""")
+        == "failed"
+    )
     assert page.ok(f"fetch('mfapp://{other}/index.html').then(r => r.text(), e => 'failed')") == "failed"
     page.run(page.raw("setTimeout(() => { location.href = 'file:///etc/passwd'; }, 0); 1"))
     settle(page, 0.5)
@@ -98,9 +119,12 @@ def test_storage_is_per_app(install_app, open_app) -> None:
 
 def test_launcher_only_methods_refused(install_app, open_app) -> None:
     page = open_app(install_app())
-    for method, params in [("vault_list", "undefined"), ("vault_delete", "{name: 'main', confirm: 'main'}"),
-                           ("wallet_exportKeystore", "{address: '0x' + '0'.repeat(40), password: 'x'}"),
-                           ("apps_setGrant", "{appId: 'x', key: 'STORAGE', decision: 'always'}")]:
+    for method, params in [
+        ("vault_list", "undefined"),
+        ("vault_delete", "{name: 'main', confirm: 'main'}"),
+        ("wallet_exportKeystore", "{address: '0x' + '0'.repeat(40), password: 'x'}"),
+        ("apps_setGrant", "{appId: 'x', key: 'STORAGE', decision: 'always'}"),
+    ]:
         # the SDK refuses unknown methods itself (4200); sent raw through the bridge they get 4100
         assert page.err(f"mainframe.call('{method}', {params})")["code"] == 4200
     bridge = page.app.bridge
@@ -120,8 +144,15 @@ def test_forged_app_id_is_ignored(install_app, open_app, world) -> None:
     page = open_app(install_app())
     out: list[str] = []
     page.app.bridge.message.connect(out.append)
-    forged = {"jsonrpc": "2.0", "id": "forged-1", "method": "storage_set", "params": {"key": "pwned", "value": 1},
-              "appId": victim, "app_id": victim, "ctx": {"kind": "launcher", "app_id": victim}}
+    forged = {
+        "jsonrpc": "2.0",
+        "id": "forged-1",
+        "method": "storage_set",
+        "params": {"key": "pwned", "value": 1},
+        "appId": victim,
+        "app_id": victim,
+        "ctx": {"kind": "launcher", "app_id": victim},
+    }
     page.app.bridge.send(json.dumps(forged))
     settle(page, 0.3)
     assert [json.loads(m)["result"] for m in out if '"forged-1"' in m] == [True]
@@ -136,9 +167,15 @@ def test_malformed_messages_get_errors(install_app, open_app) -> None:
     page = open_app(install_app())
     out: list[str] = []
     page.app.bridge.message.connect(out.append)
-    for text in ["{not json", "[]", '"str"', '{"jsonrpc":"2.0","id":{"x":1},"method":"node_version"}',
-                 '{"jsonrpc":"1.0","id":5,"method":"node_version"}', "[" * 50000 + "]" * 50000,
-                 json.dumps({"jsonrpc": "2.0", "id": 6, "method": "node_version", "x": "a" * (2 << 20)})]:
+    for text in [
+        "{not json",
+        "[]",
+        '"str"',
+        '{"jsonrpc":"2.0","id":{"x":1},"method":"node_version"}',
+        '{"jsonrpc":"1.0","id":5,"method":"node_version"}',
+        "[" * 50000 + "]" * 50000,
+        json.dumps({"jsonrpc": "2.0", "id": 6, "method": "node_version", "x": "a" * (2 << 20)}),
+    ]:
         page.app.bridge.send(text)
     settle(page, 0.5)
     assert len(out) == 7 and all("error" in json.loads(m) for m in out)
@@ -177,7 +214,8 @@ def test_tampering_with_the_sdk_does_not_reach_the_channel(install_app, open_app
         try { window.mainframe = {evil: true}; } catch (e) {}
         try { ethereum.request = () => Promise.resolve('hijacked'); } catch (e) {}
         try { mainframe.storage.set = () => 'hijacked'; } catch (e) {}
-        try { Object.defineProperty(window, 'ethereum', {value: {}}); out.redefined = true; } catch (e) { out.redefined = false; }
+        try { Object.defineProperty(window, 'ethereum', {value: {}}); out.redefined = true; }
+        catch (e) { out.redefined = false; }
         try { delete window.mainframe; } catch (e) {}
         try { window.qt.webChannelTransport = {send() {}}; } catch (e) {}
         try { window.qt.webChannelTransport.onmessage = () => { window.__stolen = true; }; } catch (e) {}
@@ -193,8 +231,14 @@ def test_tampering_with_the_sdk_does_not_reach_the_channel(install_app, open_app
             JSON.stringify = stringify; JSON.parse = parse; out.after = v; return out; },
             e => { JSON.stringify = stringify; JSON.parse = parse; out.error = String(e.message); return out; });
     })()""")
-    assert tamper == {"redefined": False, "ethereumSame": True, "mainframeSame": True, "requestSame": True,
-                      "internals": [], "after": 7}
+    assert tamper == {
+        "redefined": False,
+        "ethereumSame": True,
+        "mainframeSame": True,
+        "requestSame": True,
+        "internals": [],
+        "after": 7,
+    }
     assert page.ok("!!window.__stolen || !!window.__sent") is False
     ctx = CallerContext.app(page.app.ctx.app_id, world["identity"])
     assert page.run(world["node"].call("storage_get", {"key": "after"}, ctx)) == 7
@@ -209,20 +253,23 @@ def test_windows_navigation_downloads_and_permissions_refused(install_app, open_
     settle(page, 0.4)
     assert page.app.page.url().host() == page.app.ctx.app_id
     assert page.ok("document.body.dataset.ready") == "1"  # still the app, not reloaded elsewhere
-    perms = page.ok("""Promise.all([
+    perms = page.ok(
+        """Promise.all([
         Notification.requestPermission(),
         new Promise(r => navigator.geolocation.getCurrentPosition(() => r('granted'), () => r('denied'))),
         navigator.mediaDevices.getUserMedia({video: true}).then(() => 'granted', () => 'denied'),
         navigator.clipboard.readText().then(() => 'granted', () => 'denied'),
-    ])""", timeout=20)
+    ])""",
+        timeout=20,
+    )
     assert perms == ["denied", "denied", "denied", "denied"]
     page.ok("""(() => { const a = document.createElement('a'); a.href = URL.createObjectURL(new Blob(['x']));
         a.download = 'x.txt'; document.body.appendChild(a); a.click(); return 1; })()""")
     settle(page, 0.4)
     kinds = {w for w, _ in refused}
     assert {"navigation", "permission"} <= kinds
-    assert not list((page.app.profile.downloadPath() and __import__("pathlib").Path(page.app.profile.downloadPath())).glob("*")) \
-        if __import__("pathlib").Path(page.app.profile.downloadPath()).exists() else True
+    downloads = Path(page.app.profile.downloadPath())
+    assert not downloads.exists() or not list(downloads.iterdir())
 
 
 def test_changed_file_on_disk_is_refused(install_app, open_app, world) -> None:
@@ -247,6 +294,8 @@ def test_approvals_are_launcher_prompts_not_page_content(install_app, open_app, 
     prompter.will(True)
     accounts = page.ok("ethereum.request({method: 'eth_requestAccounts'})")
     assert len(accounts) == 1
-    events = page.ok("new Promise(r => { ethereum.on('accountsChanged', a => r(a)); "
-                     "ethereum.request({method: 'wallet_revokePermissions', params: [{eth_accounts: {}}]}); })")
+    events = page.ok(
+        "new Promise(r => { ethereum.on('accountsChanged', a => r(a)); "
+        "ethereum.request({method: 'wallet_revokePermissions', params: [{eth_accounts: {}}]}); })"
+    )
     assert events == []

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 
-async def run_dev(node: Any, folder: Path, identity_id: str, *, until_closed: bool = True) -> Any:
+async def run_dev(node: Any, folder: Path, identity_id: str, *, until_closed: bool = True, dialogs: bool = True) -> Any:
     from PySide6.QtWidgets import QApplication
 
     from .. import qt
@@ -27,11 +27,16 @@ async def run_dev(node: Any, folder: Path, identity_id: str, *, until_closed: bo
         qt.before_app()
         app = QApplication([sys.argv[0] if sys.argv else "mfos"])
         app.setStyle("Fusion")
-    node.prompter = GuiPrompter()
+    if dialogs:
+        node.prompter = GuiPrompter()
     host = AppHost(node)
     window = await host.open_dev(folder, identity_id)
-    print(f"Serving {folder} as mfapp://{window.app.ctx.app_id}/ — edits reload the page, F12 opens dev tools. "
-          "Close the window to stop.", file=sys.stderr, flush=True)
+    print(
+        f"Serving {folder} as mfapp://{window.app.ctx.app_id}/ — edits reload the page, F12 opens dev tools. "
+        "Close the window to stop.",
+        file=sys.stderr,
+        flush=True,
+    )
     if not until_closed:
         return window
     while window.isVisible():

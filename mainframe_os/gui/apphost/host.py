@@ -135,8 +135,9 @@ class AppHost(QObject):
 
         handler = AppSchemeHandler(app_id, current_source, current_domains)
         interceptor = AppRequestInterceptor(app_id, current_domains)
-        profile = AppSandboxProfile(self.service.files.profile_dir(ident, app_id), app_id, handler, interceptor,
-                                    build_script(app_id))
+        profile = AppSandboxProfile(
+            self.service.files.profile_dir(ident, app_id), app_id, handler, interceptor, build_script(app_id)
+        )
         handler.setParent(profile)
         interceptor.setParent(profile)
         page = AppPage(profile, app_id)
@@ -146,8 +147,7 @@ class AppHost(QObject):
         page.setWebChannel(channel)
         session = AppSession(self.node, ctx, bridge.message.emit)
         bridge.attach(session)
-        app = OpenApp(ctx, source, profile, page, channel, bridge, session, interceptor, handler, domains,
-                      t0, dev=dev)
+        app = OpenApp(ctx, source, profile, page, channel, bridge, session, interceptor, handler, domains, t0, dev=dev)
         holder["app"] = app
         self.apps[(ident, app_id)] = app
         await session.refresh_accounts()

@@ -105,8 +105,13 @@ class AppPage(QWebEnginePage):
         self.refused.emit("window", str(window_type))
         return None
 
-    def javaScriptConsoleMessage(self, level: QWebEnginePage.JavaScriptConsoleMessageLevel, message: str,  # noqa: N802
-                                 line: int, source: str) -> None:
+    def javaScriptConsoleMessage(
+        self,
+        level: QWebEnginePage.JavaScriptConsoleMessageLevel,
+        message: str,  # noqa: N802
+        line: int,
+        source: str,
+    ) -> None:
         self.console.append((int(level.value), message))
         del self.console[:-200]
         log.debug("app %s console: %s (%s:%d)", self.app_host[:12], message[:500], source[:100], line)
@@ -115,8 +120,15 @@ class AppPage(QWebEnginePage):
 class AppSandboxProfile(QWebEngineProfile):
     """One profile per (identity, app): separate cookies, localStorage, IndexedDB and cache."""
 
-    def __init__(self, storage_path: Path, app_host: str, scheme_handler: AppSchemeHandler,
-                 interceptor: AppRequestInterceptor, script_source: str, parent: object = None) -> None:
+    def __init__(
+        self,
+        storage_path: Path,
+        app_host: str,
+        scheme_handler: AppSchemeHandler,
+        interceptor: AppRequestInterceptor,
+        script_source: str,
+        parent: object = None,
+    ) -> None:
         storage_path.mkdir(parents=True, exist_ok=True)
         # The storage name keys Chromium's in-process profile: unique per identity and app.
         super().__init__(f"mfapp-{storage_path.parent.name[:16]}-{app_host[:16]}", parent)
@@ -133,15 +145,25 @@ class AppSandboxProfile(QWebEngineProfile):
         s = self.settings()
         A = QWebEngineSettings.WebAttribute
         for attr, on in [
-            (A.JavascriptEnabled, True), (A.LocalStorageEnabled, True),
-            (A.JavascriptCanOpenWindows, False), (A.JavascriptCanAccessClipboard, False),
-            (A.JavascriptCanPaste, False), (A.LocalContentCanAccessFileUrls, False),
-            (A.LocalContentCanAccessRemoteUrls, False), (A.AllowRunningInsecureContent, False),
-            (A.PluginsEnabled, False), (A.PdfViewerEnabled, False), (A.FullScreenSupportEnabled, False),
-            (A.ScreenCaptureEnabled, False), (A.WebRTCPublicInterfacesOnly, True),
-            (A.NavigateOnDropEnabled, False), (A.HyperlinkAuditingEnabled, False),
-            (A.DnsPrefetchEnabled, False), (A.AllowGeolocationOnInsecureOrigins, False),
-            (A.AllowWindowActivationFromJavaScript, False), (A.ErrorPageEnabled, False),
+            (A.JavascriptEnabled, True),
+            (A.LocalStorageEnabled, True),
+            (A.JavascriptCanOpenWindows, False),
+            (A.JavascriptCanAccessClipboard, False),
+            (A.JavascriptCanPaste, False),
+            (A.LocalContentCanAccessFileUrls, False),
+            (A.LocalContentCanAccessRemoteUrls, False),
+            (A.AllowRunningInsecureContent, False),
+            (A.PluginsEnabled, False),
+            (A.PdfViewerEnabled, False),
+            (A.FullScreenSupportEnabled, False),
+            (A.ScreenCaptureEnabled, False),
+            (A.WebRTCPublicInterfacesOnly, True),
+            (A.NavigateOnDropEnabled, False),
+            (A.HyperlinkAuditingEnabled, False),
+            (A.DnsPrefetchEnabled, False),
+            (A.AllowGeolocationOnInsecureOrigins, False),
+            (A.AllowWindowActivationFromJavaScript, False),
+            (A.ErrorPageEnabled, False),
         ]:
             s.setAttribute(attr, on)
         s.setUnknownUrlSchemePolicy(QWebEngineSettings.UnknownUrlSchemePolicy.DisallowUnknownUrlSchemes)

@@ -31,11 +31,25 @@ SCHEME = "mfapp"
 SDK_MODULE_PATH = "_mainframe/mainframe-sdk.mjs"
 SDK_DIR = Path(__file__).resolve().parents[3] / "sdk" / "js"
 _MIME = {
-    ".html": "text/html", ".htm": "text/html", ".js": "text/javascript", ".mjs": "text/javascript",
-    ".css": "text/css", ".json": "application/json", ".svg": "image/svg+xml", ".png": "image/png",
-    ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif", ".webp": "image/webp",
-    ".ico": "image/x-icon", ".woff": "font/woff", ".woff2": "font/woff2", ".ttf": "font/ttf",
-    ".wasm": "application/wasm", ".txt": "text/plain", ".map": "application/json",
+    ".html": "text/html",
+    ".htm": "text/html",
+    ".js": "text/javascript",
+    ".mjs": "text/javascript",
+    ".css": "text/css",
+    ".json": "application/json",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".ico": "image/x-icon",
+    ".woff": "font/woff",
+    ".woff2": "font/woff2",
+    ".ttf": "font/ttf",
+    ".wasm": "application/wasm",
+    ".txt": "text/plain",
+    ".map": "application/json",
 }
 _registered = False
 
@@ -64,22 +78,24 @@ def content_security_policy(app_host: str, domains: list[str]) -> str:
         schemes = ("http", "ws", "https", "wss") if host in ("localhost", "127.0.0.1") else ("https", "wss")
         remote += [f"{s}://{d}" for s in schemes]
     connect = " ".join([own, *remote])
-    return "; ".join([
-        "default-src 'none'",
-        f"script-src {own}",
-        f"style-src {own} 'unsafe-inline'",
-        f"img-src {own} data: blob: {' '.join(r for r in remote if r.startswith('http'))}".rstrip(),
-        f"font-src {own} data:",
-        f"media-src {own} blob:",
-        f"connect-src {connect}",
-        f"worker-src {own} blob:",
-        "frame-src 'none'",
-        "child-src 'none'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'none'",
-        "frame-ancestors 'none'",
-    ])
+    return "; ".join(
+        [
+            "default-src 'none'",
+            f"script-src {own}",
+            f"style-src {own} 'unsafe-inline'",
+            f"img-src {own} data: blob: {' '.join(r for r in remote if r.startswith('http'))}".rstrip(),
+            f"font-src {own} data:",
+            f"media-src {own} blob:",
+            f"connect-src {connect}",
+            f"worker-src {own} blob:",
+            "frame-src 'none'",
+            "child-src 'none'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'none'",
+            "frame-ancestors 'none'",
+        ]
+    )
 
 
 def mime_for(path: str) -> str:
@@ -90,8 +106,9 @@ def mime_for(path: str) -> str:
 class AppSchemeHandler(QWebEngineUrlSchemeHandler):
     """Serves one app (one profile = one app, so another app's host is simply not found)."""
 
-    def __init__(self, app_host: str, source: Callable[[], AppSource], domains: Callable[[], list[str]],
-                 parent: object = None) -> None:
+    def __init__(
+        self, app_host: str, source: Callable[[], AppSource], domains: Callable[[], list[str]], parent: object = None
+    ) -> None:
         super().__init__(parent)
         self.app_host = app_host
         self._source = source
@@ -120,10 +137,14 @@ class AppSchemeHandler(QWebEngineUrlSchemeHandler):
         buf = QBuffer(job)
         buf.setData(QByteArray(data))
         buf.open(QIODevice.OpenModeFlag.ReadOnly)
-        job.setAdditionalResponseHeaders({
-            QByteArray(b"Content-Security-Policy"): QByteArray(content_security_policy(self.app_host, self._domains()).encode()),
-            QByteArray(b"X-Content-Type-Options"): QByteArray(b"nosniff"),
-            QByteArray(b"Referrer-Policy"): QByteArray(b"no-referrer"),
-            QByteArray(b"Cache-Control"): QByteArray(b"no-store"),
-        })
+        job.setAdditionalResponseHeaders(
+            {
+                QByteArray(b"Content-Security-Policy"): QByteArray(
+                    content_security_policy(self.app_host, self._domains()).encode()
+                ),
+                QByteArray(b"X-Content-Type-Options"): QByteArray(b"nosniff"),
+                QByteArray(b"Referrer-Policy"): QByteArray(b"no-referrer"),
+                QByteArray(b"Cache-Control"): QByteArray(b"no-store"),
+            }
+        )
         job.reply(mime_for(path).encode(), buf)

@@ -56,6 +56,9 @@ def build_script(app_id: str) -> str:
         "var JSON = Object.freeze({parse: window.JSON.parse.bind(window.JSON), stringify: window.JSON.stringify.bind(window.JSON)});\n"
         "var module = undefined;\n"
         + qwebchannel_js()
-        + "\n;(" + sdk_source().strip().rstrip(";") + ")("
-        + json.dumps(config, separators=(",", ":")) + ", transport, QWebChannel);\n})();\n"
+        + "\n;("
+        + sdk_source().strip().rstrip(";")
+        + ")("
+        + json.dumps(config, separators=(",", ":"))
+        + ", transport, QWebChannel);\n})();\n"
     )

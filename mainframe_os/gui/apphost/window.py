@@ -111,7 +111,9 @@ class AppWindow(QWidget):
 
         self.view = QWebEngineView(self)
         self.view.setPage(app.page)
-        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu if not app.dev else Qt.ContextMenuPolicy.DefaultContextMenu)
+        self.view.setContextMenuPolicy(
+            Qt.ContextMenuPolicy.NoContextMenu if not app.dev else Qt.ContextMenuPolicy.DefaultContextMenu
+        )
         col = QVBoxLayout(self)
         col.setContentsMargins(0, 0, 0, 0)
         col.setSpacing(0)
@@ -135,8 +137,9 @@ class AppWindow(QWidget):
             except Exception:  # noqa: BLE001 - a refused icon just shows the letter
                 pix = QPixmap()
         if not pix.isNull():
-            self.icon.setPixmap(pix.scaled(26, 26, Qt.AspectRatioMode.KeepAspectRatio,
-                                           Qt.TransformationMode.SmoothTransformation))
+            self.icon.setPixmap(
+                pix.scaled(26, 26, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
+            )
         else:
             self.icon.setText(m.name[:1].upper())
             self.icon.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -172,11 +175,13 @@ class AppWindow(QWidget):
                 revoke.triggered.connect(lambda _c=False, key=p["key"]: self._spawn(self.revoke(key)))
         self.perm_menu.addSeparator()
         self.perm_menu.addAction("Revoke all optional permissions").triggered.connect(
-            lambda: self._spawn(self.revoke_all()))
+            lambda: self._spawn(self.revoke_all())
+        )
 
     async def revoke(self, key: str) -> None:
-        await self.host.node.call("apps_revoke", {"appId": self.app.ctx.app_id, "key": key,
-                                                   "identityId": self.app.ctx.identity_id})
+        await self.host.node.call(
+            "apps_revoke", {"appId": self.app.ctx.app_id, "key": key, "identityId": self.app.ctx.identity_id}
+        )
 
     async def revoke_all(self) -> None:
         for p in self._perms:

@@ -40,9 +40,7 @@ class AddContactDialog(QDialog):
         self.setMinimumWidth(460)
         self.added: dict[str, Any] | None = None
         lay = QVBoxLayout(self)
-        lay.addWidget(
-            label("Paste the contact card they sent you (it starts with “mfc1.”).", wrap=True)
-        )
+        lay.addWidget(label("Paste the contact card they sent you (it starts with “mfc1.”).", wrap=True))
         self.card = QPlainTextEdit()
         self.card.setObjectName("cardField")
         self.card.setTabChangesFocus(True)
@@ -101,8 +99,7 @@ class MyCardDialog(QDialog):
         lay = QVBoxLayout(self)
         lay.addWidget(
             label(
-                f"Send this card to people you want to reach you as <b>{name}</b>. "
-                "It holds only public keys.",
+                f"Send this card to people you want to reach you as <b>{name}</b>. It holds only public keys.",
                 wrap=True,
             )
         )
@@ -127,9 +124,7 @@ class ContactsScreen(QWidget):
         self.setObjectName("contactsScreen")
         self.contacts: list[dict[str, Any]] = []
         lay = QVBoxLayout(self)
-        lay.addWidget(
-            screen_header("Contacts", "People you exchange messages, files and payments with.")
-        )
+        lay.addWidget(screen_header("Contacts", "People you exchange messages, files and payments with."))
         bar = QHBoxLayout()
         self.search = QLineEdit()
         self.search.setObjectName("contactSearch")

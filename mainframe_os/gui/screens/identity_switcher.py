@@ -40,9 +40,7 @@ class NewIdentityDialog(QDialog):
         self.name.setPlaceholderText("Display name")
         self.name.setMaxLength(64)
         lay.addWidget(self.name)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok.setText("Create")
         self.ok.setEnabled(False)
@@ -99,9 +97,7 @@ class IdentitySwitcher(QToolButton):
         self.setIcon(QIcon(avatar_pixmap(name, 64, avatar)))
         self.menu_.clear()
         for ident in self.identities:
-            act = self.menu_.addAction(
-                QIcon(avatar_pixmap(ident["displayName"], 32)), ident["displayName"]
-            )
+            act = self.menu_.addAction(QIcon(avatar_pixmap(ident["displayName"], 32)), ident["displayName"])
             act.setCheckable(True)
             act.setChecked(ident["active"])
             act.triggered.connect(lambda _=False, i=ident["id"]: self.select(i))
@@ -109,11 +105,7 @@ class IdentitySwitcher(QToolButton):
         self.menu_.addAction("New identity…").triggered.connect(self.new_identity)
 
     def select(self, identity_id: str) -> None:
-        self.ctx.ops.run(
-            self.ctx.call("identity_select", {"id": identity_id}), title="Could not switch identity"
-        )
+        self.ctx.ops.run(self.ctx.call("identity_select", {"id": identity_id}), title="Could not switch identity")
 
     def new_identity(self) -> None:
-        self.ctx.ops.run(
-            create_identity(self.ctx, self.window()), title="Could not create the identity"
-        )
+        self.ctx.ops.run(create_identity(self.ctx, self.window()), title="Could not create the identity")

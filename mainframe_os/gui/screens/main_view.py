@@ -74,6 +74,7 @@ class MainView(QWidget):
         ):
             b = QPushButton(icon(icon_name), "  " + title)
             b.setObjectName("navButton")
+            b.setProperty("iconName", icon_name)
             b.setProperty("screen", key)
             b.setCheckable(True)
             b.setIconSize(QSize(20, 20))
@@ -90,6 +91,7 @@ class MainView(QWidget):
         sl.addStretch(1)
         lock = QPushButton(icon("lock"), "  Lock")
         lock.setObjectName("navButton")
+        lock.setProperty("iconName", "lock")
         lock.setIconSize(QSize(20, 20))
         lock.setToolTip("Lock the vault (Ctrl+L)")
         lock.setShortcut("Ctrl+L")

@@ -7,7 +7,7 @@ import time
 from mainframe_os.node.events import Notification
 
 from ..context import LauncherContext
-from ..qt import QListWidget, QListWidgetItem, QVBoxLayout, QWidget, Signal
+from ..qt import QListWidget, QListWidgetItem, Qt, QVBoxLayout, QWidget, Signal
 from ..widgets import button, label, screen_header
 
 
@@ -21,9 +21,7 @@ class NotificationsScreen(QWidget):
         self.setObjectName("notificationsScreen")
         self.unread = 0
         lay = QVBoxLayout(self)
-        lay.addWidget(
-            screen_header("Notifications", "Payments, transactions and messages from your apps.")
-        )
+        lay.addWidget(screen_header("Notifications", "Payments, transactions and messages from your apps."))
         self.list = QListWidget()
         self.list.setObjectName("notificationList")
         lay.addWidget(self.list, 1)
@@ -35,7 +33,7 @@ class NotificationsScreen(QWidget):
         lay.addWidget(self.empty)
         clear = button("Clear all")
         clear.clicked.connect(self.clear)
-        lay.addWidget(clear)
+        lay.addWidget(clear, 0, Qt.AlignmentFlag.AlignRight)
         ctx.subscribe(self, Notification, self.add)
 
     def add(self, event: Notification) -> None:

@@ -25,12 +25,10 @@ from ..qt import (
     Signal,
 )
 from ..style import pixmap
-from ..widgets import PasswordStrengthMeter, button, card, label
+from ..widgets import PasswordStrengthMeter, button, card, form_layout, label
 
 MIN_PASSWORD = 8
-KEYRING_MISSING = (
-    "No keyring (secret service) is available on this device, so the password cannot be remembered."
-)
+KEYRING_MISSING = "No keyring (secret service) is available on this device, so the password cannot be remembered."
 
 
 def centered(inner: QWidget, width: int = 460) -> QWidget:
@@ -67,13 +65,11 @@ class NewVaultForm(QWidget):
 
     submitted = Signal(str, str, bool)
 
-    def __init__(
-        self, ctx: LauncherContext, submit_text: str = "Create vault", default_name: str = "main"
-    ) -> None:
+    def __init__(self, ctx: LauncherContext, submit_text: str = "Create vault", default_name: str = "main") -> None:
         super().__init__()
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        form = QFormLayout()
+        form = form_layout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.name = QLineEdit(default_name)
         self.name.setObjectName("vaultName")
@@ -127,18 +123,14 @@ class NewVaultForm(QWidget):
     def validate(self) -> None:
         why = self.problem()
         self.submit.setEnabled(why is None)
-        self.why.setText(
-            why or "Your password cannot be recovered: keep a backup (Settings ▸ Backup)."
-        )
+        self.why.setText(why or "Your password cannot be recovered: keep a backup (Settings ▸ Backup).")
         self.why.setObjectName("hint" if why is None or not self.confirm.text() else "error")
         self.why.style().unpolish(self.why)
         self.why.style().polish(self.why)
 
     def _submit(self) -> None:
         if self.problem() is None and self.submit.isEnabled():
-            self.submitted.emit(
-                self.name.text().strip(), self.password.text(), self.remember.isChecked()
-            )
+            self.submitted.emit(self.name.text().strip(), self.password.text(), self.remember.isChecked())
 
 
 class RestoreForm(QWidget):
@@ -232,9 +224,7 @@ class Onboarding(QWidget):
     restored = Signal(str)
     cancelled = Signal()
 
-    def __init__(
-        self, ctx: LauncherContext, start: str = "welcome", can_cancel: bool = False
-    ) -> None:
+    def __init__(self, ctx: LauncherContext, start: str = "welcome", can_cancel: bool = False) -> None:
         super().__init__()
         self.ctx = ctx
         self.setObjectName("onboarding")
@@ -277,12 +267,11 @@ class Onboarding(QWidget):
         logo.setPixmap(pixmap("logo", 72))
         logo.setAlignment(Qt.AlignmentFlag.AlignCenter)
         lay.addWidget(logo)
-        t = label("Welcome to Mainframe OS", "title")
+        t = label("Welcome to Mainframe OS", "title", wrap=True)
         t.setAlignment(Qt.AlignmentFlag.AlignCenter)
         lay.addWidget(t)
         sub = label(
-            "Your vaults, wallets, contacts and apps — encrypted on this computer, "
-            "under your control.",
+            "Your vaults, wallets, contacts and apps — encrypted on this computer, under your control.",
             "caption",
             wrap=True,
         )
@@ -310,8 +299,7 @@ class Onboarding(QWidget):
         lay.addWidget(
             step_title(
                 "Create your vault",
-                "Step 1 · Everything you own is kept in this "
-                "encrypted vault, unlocked with its password.",
+                "Step 1 · Everything you own is kept in this encrypted vault, unlocked with its password.",
             )
         )
         self.vault_form = NewVaultForm(self.ctx)
@@ -329,8 +317,7 @@ class Onboarding(QWidget):
         lay.addWidget(
             step_title(
                 "Who are you here?",
-                "Step 2 · Your first identity. Contacts see "
-                "this name; you can add more identities later.",
+                "Step 2 · Your first identity. Contacts see this name; you can add more identities later.",
             )
         )
         self.display_name = QLineEdit()
@@ -341,9 +328,7 @@ class Onboarding(QWidget):
         self.identity_button = button("Continue", "primary")
         self.identity_button.setObjectName("createIdentityButton")
         self.identity_button.setEnabled(False)
-        self.display_name.textChanged.connect(
-            lambda t: self.identity_button.setEnabled(bool(t.strip()))
-        )
+        self.display_name.textChanged.connect(lambda t: self.identity_button.setEnabled(bool(t.strip())))
         self.display_name.returnPressed.connect(self._create_identity)
         self.identity_button.clicked.connect(self._create_identity)
         lay.addWidget(self.identity_button)
@@ -353,9 +338,7 @@ class Onboarding(QWidget):
         w = QWidget()
         lay = QVBoxLayout(w)
         lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(
-            step_title("Your wallet", "Step 3 · Hold ETH and tokens, send, swap and buy.")
-        )
+        lay.addWidget(step_title("Your wallet", "Step 3 · Hold ETH and tokens, send, swap and buy."))
         self.wallet_new = QRadioButton("Create a new wallet (a 12-word recovery phrase)")
         self.wallet_new.setChecked(True)
         self.wallet_import = QRadioButton("Import a recovery phrase or a private key")
@@ -391,9 +374,7 @@ class Onboarding(QWidget):
         w = QWidget()
         self._confirm_lay = QVBoxLayout(w)
         self._confirm_lay.setContentsMargins(0, 0, 0, 0)
-        self._confirm_lay.addWidget(
-            step_title("Confirm your phrase", "Pick the right word for each position.")
-        )
+        self._confirm_lay.addWidget(step_title("Confirm your phrase", "Pick the right word for each position."))
         self._confirm_holder = QVBoxLayout()
         self._confirm_lay.addLayout(self._confirm_holder)
         self.confirm_message = label("", "error", wrap=True)
@@ -407,11 +388,7 @@ class Onboarding(QWidget):
         w = QWidget()
         lay = QVBoxLayout(w)
         lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(
-            step_title(
-                "Import a wallet", "Paste a 12/24-word recovery phrase, or a private key (0x…)."
-            )
-        )
+        lay.addWidget(step_title("Import a wallet", "Paste a 12/24-word recovery phrase, or a private key (0x…)."))
         self.import_text = QPlainTextEdit()
         self.import_text.setObjectName("importSecret")
         self.import_text.setTabChangesFocus(True)
@@ -432,8 +409,7 @@ class Onboarding(QWidget):
         lay.addWidget(
             step_title(
                 "Restore from a backup",
-                "The backup is checked completely before "
-                "anything is written; an existing vault is never replaced.",
+                "The backup is checked completely before anything is written; an existing vault is never replaced.",
             )
         )
         self.restore_form = RestoreForm(self.ctx)
@@ -455,9 +431,7 @@ class Onboarding(QWidget):
             self.go("identity")
 
         self.ctx.ops.run(
-            self.ctx.call(
-                "vault_create", {"name": name, "password": password, "remember": remember}
-            ),
+            self.ctx.call("vault_create", {"name": name, "password": password, "remember": remember}),
             busy=self.vault_form,
             on_done=done,
             title="Could not create the vault",

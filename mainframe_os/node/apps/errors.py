@@ -1,12 +1,12 @@
 """Errors of the apps feature, all user-facing (their message is shown), in the 6xxx range.
 
-    AppError                   6000
-    ├── PackageInvalid         6001  a package or folder that fails verification (why in message)
-    ├── SignatureInvalid       6002  the manifest signature does not verify
-    ├── DeveloperMismatch      6003  an update signed by another developer key
-    ├── AppNotInstalled        6010  no such app for this identity
-    ├── AppFileRefused         6011  a served file is not listed or changed on disk
-    └── PermissionNotDeclared  6020  an app asked for a permission its manifest does not list
+AppError                   6000
+├── PackageInvalid         6001  a package or folder that fails verification (why in message)
+├── SignatureInvalid       6002  the manifest signature does not verify
+├── DeveloperMismatch      6003  an update signed by another developer key
+├── AppNotInstalled        6010  no such app for this identity
+├── AppFileRefused         6011  a served file is not listed or changed on disk
+└── PermissionNotDeclared  6020  an app asked for a permission its manifest does not list
 """
 
 from __future__ import annotations

@@ -44,12 +44,21 @@ async def request_accounts(node: Node, ctx: CallerContext) -> list[str]:
     if not owned:
         raise E.Unauthorized("This identity has no wallet account yet: create one in the launcher")
     manifest = await svc.manifest(ctx.identity_id, ctx.app_id)
-    answer = await node.prompter.ask(PromptRequest(
-        "permission", ctx, f"{manifest.name} wants to connect to your wallet",
-        {"app": manifest.name, "appId": ctx.app_id, "permission": ACCOUNTS_KEY, "accounts": owned,
-         "note": "The app will see the address you choose and can ask you to approve transactions."},
-        ("approve", "reject"),
-    ))
+    answer = await node.prompter.ask(
+        PromptRequest(
+            "permission",
+            ctx,
+            f"{manifest.name} wants to connect to your wallet",
+            {
+                "app": manifest.name,
+                "appId": ctx.app_id,
+                "permission": ACCOUNTS_KEY,
+                "accounts": owned,
+                "note": "The app will see the address you choose and can ask you to approve transactions.",
+            },
+            ("approve", "reject"),
+        )
+    )
     if not answer.approved:
         raise E.UserRejected()
     chosen = answer.data if isinstance(answer.data, list) and answer.data else owned[:1]

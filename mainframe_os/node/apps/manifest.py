@@ -52,9 +52,7 @@ PERMISSION_LABELS = {
     "WEB_REQUEST": "Connect to the web domains it lists",
 }
 
-_SEMVER = re.compile(
-    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$"
-)
+_SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$")
 _DOMAIN = re.compile(r"^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(:\d{1,5})?$")
 _HEX = re.compile(r"^[0-9a-f]*$")
 MAX_NAME = 64
@@ -73,7 +71,9 @@ def parse_version(v: str) -> tuple[int, int, int, tuple[Any, ...]]:
     if not m:
         raise PackageInvalid(f"version '{v[:40]}' is not semver (like 1.2.3)")
     pre = m.group(4)
-    pre_key: tuple[Any, ...] = (1,) if pre is None else (0, *((0, int(p)) if p.isdigit() else (1, p) for p in pre.split(".")))
+    pre_key: tuple[Any, ...] = (
+        (1,) if pre is None else (0, *((0, int(p)) if p.isdigit() else (1, p) for p in pre.split(".")))
+    )
     return int(m.group(1)), int(m.group(2)), int(m.group(3)), pre_key
 
 

@@ -71,6 +71,7 @@ def verify_signature(raw: bytes, signature: bytes, public_key_hex: str) -> None:
 
 # -- building ------------------------------------------------------------------------------------
 
+
 def _source_files(folder: Path, limits: Limits) -> list[tuple[str, Path]]:
     """The files of an app folder, refusing links; hidden files and the manifest are skipped."""
     out: list[tuple[str, Path]] = []
@@ -113,8 +114,9 @@ def read_source_manifest(folder: Path) -> dict[str, Any]:
         raise PackageInvalid(f"{MANIFEST_NAME} is not a JSON object") from None
 
 
-def build_manifest(folder: str | os.PathLike[str], developer_key: bytes, developer_name: str,
-                   limits: Limits = DEFAULT_LIMITS) -> Manifest:
+def build_manifest(
+    folder: str | os.PathLike[str], developer_key: bytes, developer_name: str, limits: Limits = DEFAULT_LIMITS
+) -> Manifest:
     """The complete manifest of an app folder: id, developer and every file's hash.
 
     `developer_key` is empty for unsigned apps (bundled with the program, or in dev mode).
@@ -147,8 +149,9 @@ def build_manifest(folder: str | os.PathLike[str], developer_key: bytes, develop
     return parse_manifest(json.dumps(data).encode())
 
 
-def pack(folder: str | os.PathLike[str], signing_seed: bytes, developer_name: str,
-         out: str | os.PathLike[str]) -> Manifest:
+def pack(
+    folder: str | os.PathLike[str], signing_seed: bytes, developer_name: str, out: str | os.PathLike[str]
+) -> Manifest:
     """Write a signed `.mfapp` of `folder` to `out` (atomically)."""
     from nacl.signing import SigningKey
 
@@ -171,6 +174,7 @@ def pack(folder: str | os.PathLike[str], signing_seed: bytes, developer_name: st
 
 
 # -- verifying -----------------------------------------------------------------------------------
+
 
 def _check_manifest_signature(raw: bytes, sig: bytes) -> Manifest:
     # The key is read from the manifest, so parse only enough to get it, verify, then validate.
@@ -238,7 +242,7 @@ def _verify_zip(path: Path, staging: Path, limits: Limits) -> Manifest:
             if name not in (MANIFEST_NAME, SIGNATURE_NAME):
                 if not name.startswith(FILES_PREFIX):
                     raise PackageInvalid(f"unexpected entry in package: {name[:80]!r}")
-                check_path(name[len(FILES_PREFIX):])
+                check_path(name[len(FILES_PREFIX) :])
             if name in by_name or any(n.lower() == name.lower() for n in by_name):
                 raise PackageInvalid(f"duplicate entry in package: {name[:80]!r}")
             if info.flag_bits & 0x1:
@@ -257,9 +261,13 @@ def _verify_zip(path: Path, staging: Path, limits: Limits) -> Manifest:
         listed = {FILES_PREFIX + e.path for e in manifest.contents}
         present = set(by_name) - {MANIFEST_NAME, SIGNATURE_NAME}
         if present - listed:
-            raise PackageInvalid(f"file not listed in the manifest: {sorted(present - listed)[0][len(FILES_PREFIX):][:80]}")
+            raise PackageInvalid(
+                f"file not listed in the manifest: {sorted(present - listed)[0][len(FILES_PREFIX) :][:80]}"
+            )
         if listed - present:
-            raise PackageInvalid(f"file missing from the package: {sorted(listed - present)[0][len(FILES_PREFIX):][:80]}")
+            raise PackageInvalid(
+                f"file missing from the package: {sorted(listed - present)[0][len(FILES_PREFIX) :][:80]}"
+            )
         for e in manifest.contents:
             info = by_name[FILES_PREFIX + e.path]
             if info.file_size != e.size:
@@ -297,8 +305,9 @@ def _write_manifest(staging: Path, raw: bytes, sig: bytes) -> None:
     (staging / SIGNATURE_NAME).write_bytes(sig)
 
 
-def verify_into(source: str | os.PathLike[str], staging: str | os.PathLike[str],
-                limits: Limits = DEFAULT_LIMITS) -> Manifest:
+def verify_into(
+    source: str | os.PathLike[str], staging: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS
+) -> Manifest:
     """Verify a `.mfapp` file or a signed folder, writing its files to the empty `staging` dir.
 
     Raises PackageInvalid (or a subclass) with a message saying what is wrong.

@@ -90,11 +90,15 @@ class GrantPolicy:
 
     async def ask(self, ctx: CallerContext, app_name: str, key: str, method_name: str) -> None:
         assert ctx.identity_id and ctx.app_id
-        answer = await self.node.prompter.ask(PromptRequest(
-            "permission", ctx, f"{app_name} asks to: {PERMISSION_LABELS[key].lower()}",
-            {"app": app_name, "appId": ctx.app_id, "permission": key, "method": method_name},
-            ("once", "session", "always", "never"),
-        ))
+        answer = await self.node.prompter.ask(
+            PromptRequest(
+                "permission",
+                ctx,
+                f"{app_name} asks to: {PERMISSION_LABELS[key].lower()}",
+                {"app": app_name, "appId": ctx.app_id, "permission": key, "method": method_name},
+                ("once", "session", "always", "never"),
+            )
+        )
         choice = answer.choice if answer.choice in ("once", "session", "always", "never") else None
         if not answer.approved or choice == "never":
             if choice == "never":

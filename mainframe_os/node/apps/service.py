@@ -117,9 +117,19 @@ class AppsService:
         def upsert(s: Any) -> None:
             rec = s.get(AppInstall, (identity_id, m.id))
             if rec is None:
-                s.add(AppInstall(identity_id=identity_id, app_id=m.id, version=m.version, name=m.name,
-                                 developer_key=m.developer_key, source="dev", pseudonym_key=os.urandom(32),
-                                 installed_at=time.time(), updated_at=time.time()))
+                s.add(
+                    AppInstall(
+                        identity_id=identity_id,
+                        app_id=m.id,
+                        version=m.version,
+                        name=m.name,
+                        developer_key=m.developer_key,
+                        source="dev",
+                        pseudonym_key=os.urandom(32),
+                        installed_at=time.time(),
+                        updated_at=time.time(),
+                    )
+                )
             else:
                 rec.version, rec.source = m.version, "dev"
 
@@ -151,8 +161,9 @@ class AppsService:
 
         return await asyncio.get_running_loop().run_in_executor(None, self.files.install, path)
 
-    async def approve(self, identity_id: str, manifest: Manifest, granted_optional: list[str],
-                      source: str = "package") -> dict[str, Any]:
+    async def approve(
+        self, identity_id: str, manifest: Manifest, granted_optional: list[str], source: str = "package"
+    ) -> dict[str, Any]:
         """Install (or update) a staged app for an identity, granting required + chosen optional."""
         from vault.models import AppGrant, AppInstall
 
@@ -171,8 +182,9 @@ class AppsService:
                     raise PackageInvalid(f"version {manifest.version} is older than the installed {rec.version}")
                 previous = rec.version
             if rec is None:
-                rec = AppInstall(identity_id=identity_id, app_id=manifest.id, pseudonym_key=os.urandom(32),
-                                 installed_at=now)
+                rec = AppInstall(
+                    identity_id=identity_id, app_id=manifest.id, pseudonym_key=os.urandom(32), installed_at=now
+                )
                 s.add(rec)
             elif rec.developer_key != manifest.developer_key:
                 # a removed app's kept data goes only to the same developer
@@ -182,8 +194,16 @@ class AppsService:
             s.flush()
             for key in (*manifest.required, *granted_optional):
                 value = list(manifest.web_domains) if key == "WEB_REQUEST" else None
-                s.merge(AppGrant(identity_id=identity_id, app_id=manifest.id, key=key, decision="always",
-                                 value=value, updated_at=now))
+                s.merge(
+                    AppGrant(
+                        identity_id=identity_id,
+                        app_id=manifest.id,
+                        key=key,
+                        decision="always",
+                        value=value,
+                        updated_at=now,
+                    )
+                )
             return {"appId": manifest.id, "version": manifest.version, "previousVersion": previous}
 
         out = await self.node.db(write)
@@ -204,8 +224,7 @@ class AppsService:
             old_perms = set(old.permissions)
         except E.RpcError:
             old_perms = set()
-        return {"fromVersion": rec.version,
-                "newPermissions": [p for p in manifest.permissions if p not in old_perms]}
+        return {"fromVersion": rec.version, "newPermissions": [p for p in manifest.permissions if p not in old_perms]}
 
     async def ensure_bundled(self, identity_id: str) -> None:
         """Install the bundled apps once per identity (an uninstall is respected afterwards)."""
@@ -244,8 +263,11 @@ class AppsService:
                 # keep the row (and so the app's data); the grants go
                 rec.source = "removed"
                 s.execute(delete(AppGrant).where(AppGrant.identity_id == identity_id, AppGrant.app_id == app_id))
-            still_used = s.scalars(select(AppInstall.identity_id).where(
-                AppInstall.app_id == app_id, AppInstall.version == version, AppInstall.source != "removed")).first()
+            still_used = s.scalars(
+                select(AppInstall.identity_id).where(
+                    AppInstall.app_id == app_id, AppInstall.version == version, AppInstall.source != "removed"
+                )
+            ).first()
             return None if still_used else version
 
         unused_version = await self.node.db(remove)
@@ -262,11 +284,16 @@ class AppsService:
 
         from vault.models import AppInstall
 
-        rows = await self.node.db(lambda s: [
-            (r.app_id, r.version, r.source, r.installed_at) for r in
-            s.scalars(select(AppInstall).where(AppInstall.identity_id == identity_id,
-                                               AppInstall.source.not_in(("removed", "dev")))
-                               .order_by(AppInstall.name))])
+        rows = await self.node.db(
+            lambda s: [
+                (r.app_id, r.version, r.source, r.installed_at)
+                for r in s.scalars(
+                    select(AppInstall)
+                    .where(AppInstall.identity_id == identity_id, AppInstall.source.not_in(("removed", "dev")))
+                    .order_by(AppInstall.name)
+                )
+            ]
+        )
         out = []
         for app_id, version, source, installed_at in rows:
             try:
@@ -291,9 +318,14 @@ class AppsService:
 
             from vault.models import AppGrant
 
-            rows = await self.node.db(lambda s: [
-                (g.key, g.decision, g.value) for g in
-                s.scalars(select(AppGrant).where(AppGrant.identity_id == identity_id, AppGrant.app_id == app_id))])
+            rows = await self.node.db(
+                lambda s: [
+                    (g.key, g.decision, g.value)
+                    for g in s.scalars(
+                        select(AppGrant).where(AppGrant.identity_id == identity_id, AppGrant.app_id == app_id)
+                    )
+                ]
+            )
             cached = {k: Grant(d, v) for k, d, v in rows}
             self._grants[(identity_id, app_id)] = cached
         merged = dict(cached)
@@ -302,8 +334,7 @@ class AppsService:
                 merged[k] = g
         return merged
 
-    async def set_grant(self, identity_id: str, app_id: str, key: str, decision: str | None,
-                        value: Any = None) -> None:
+    async def set_grant(self, identity_id: str, app_id: str, key: str, decision: str | None, value: Any = None) -> None:
         """decision: always | never | session | None (forget: ask next time)."""
         from vault.models import AppGrant
 
@@ -318,8 +349,16 @@ class AppsService:
         def write(s: Any) -> None:
             existing = s.get(AppGrant, (identity_id, app_id, key))
             if decision in ("always", "never"):
-                s.merge(AppGrant(identity_id=identity_id, app_id=app_id, key=key, decision=decision,
-                                 value=value, updated_at=time.time()))
+                s.merge(
+                    AppGrant(
+                        identity_id=identity_id,
+                        app_id=app_id,
+                        key=key,
+                        decision=decision,
+                        value=value,
+                        updated_at=time.time(),
+                    )
+                )
             elif existing is not None:
                 s.delete(existing)
 
@@ -335,12 +374,25 @@ class AppsService:
         rows = []
         for key in m.permissions:
             g = grants.get(key)
-            rows.append({"key": key, "label": PERMISSION_LABELS[key],
-                         "required": key in m.required, "decision": g.decision if g else None,
-                         "value": g.value if g else None})
+            rows.append(
+                {
+                    "key": key,
+                    "label": PERMISSION_LABELS[key],
+                    "required": key in m.required,
+                    "decision": g.decision if g else None,
+                    "value": g.value if g else None,
+                }
+            )
         acc = grants.get(ACCOUNTS_KEY)
-        rows.append({"key": ACCOUNTS_KEY, "label": "See your wallet addresses", "required": False,
-                     "decision": acc.decision if acc else None, "value": acc.value if acc else None})
+        rows.append(
+            {
+                "key": ACCOUNTS_KEY,
+                "label": "See your wallet addresses",
+                "required": False,
+                "decision": acc.decision if acc else None,
+                "value": acc.value if acc else None,
+            }
+        )
         return rows
 
     # -- what apps see -------------------------------------------------------------------------------
@@ -380,10 +432,13 @@ class AppsService:
 
         assert ctx.identity_id and ctx.app_id
         key = await self._pseudonym_key(ctx.identity_id, ctx.app_id)
-        ids = await self.node.db(lambda s: list(s.scalars(select(Contact.id).where(Contact.identity_id == ctx.identity_id))))
+        ids = await self.node.db(
+            lambda s: list(s.scalars(select(Contact.id).where(Contact.identity_id == ctx.identity_id)))
+        )
         for cid in ids:
-            if hmac.compare_digest(hmac.new(key, ("contact:" + cid).encode(), hashlib.sha256).hexdigest()[:32],
-                                   pseudonym):
+            if hmac.compare_digest(
+                hmac.new(key, ("contact:" + cid).encode(), hashlib.sha256).hexdigest()[:32], pseudonym
+            ):
                 return str(cid)
         raise E.ContactNotFound()
 

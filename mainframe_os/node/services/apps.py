@@ -40,6 +40,7 @@ def _app(ctx: Any) -> tuple[str, str]:
 
 # -- launcher / CLI: installing and managing ---------------------------------------------------------
 
+
 @method("apps_install", Param("path", max_length=4096), Param("identityId", required=False))
 async def apps_install(node: Any, ctx: Any, path: str, identityId: str | None) -> dict[str, Any]:
     """Verify a .mfapp file (or a signed folder) and stage it; returns what to show before approval."""
@@ -49,19 +50,28 @@ async def apps_install(node: Any, ctx: Any, path: str, identityId: str | None) -
     return {"manifest": manifest.summary(), "update": update, "identityId": ident}
 
 
-@method("apps_approveInstall", Param("appId", max_length=40), Param("version", max_length=64),
-        Param("grant", "array", required=False, default=None, description="optional permissions granted"),
-        Param("identityId", required=False))
-async def apps_approve_install(node: Any, ctx: Any, appId: str, version: str, grant: list[str] | None,
-                               identityId: str | None) -> dict[str, Any]:
+@method(
+    "apps_approveInstall",
+    Param("appId", max_length=40),
+    Param("version", max_length=64),
+    Param("grant", "array", required=False, default=None, description="optional permissions granted"),
+    Param("identityId", required=False),
+)
+async def apps_approve_install(
+    node: Any, ctx: Any, appId: str, version: str, grant: list[str] | None, identityId: str | None
+) -> dict[str, Any]:
     """Install a staged app for the identity, granting its required and the chosen optional permissions."""
     ident = await require_identity(node, ctx, identityId)
     src = await node.on_vault_thread(_svc(node).files.load, appId, version)
     return await _svc(node).approve(ident, src.manifest, [str(g) for g in grant or []])
 
 
-@method("apps_pack", Param("path", max_length=4096), Param("out", required=False, max_length=4096),
-        Param("identityId", required=False))
+@method(
+    "apps_pack",
+    Param("path", max_length=4096),
+    Param("out", required=False, max_length=4096),
+    Param("identityId", required=False),
+)
 async def apps_pack(node: Any, ctx: Any, path: str, out: str | None, identityId: str | None) -> dict[str, Any]:
     """Sign an app folder with a developer identity's key into a .mfapp (the key never leaves the node)."""
     import asyncio
@@ -71,7 +81,9 @@ async def apps_pack(node: Any, ctx: Any, path: str, out: str | None, identityId:
     from ..apps.package import PACKAGE_SUFFIX, pack, read_source_manifest
 
     ident = await require_identity(node, ctx, identityId)
-    row = await node.db(lambda s: (lambda i: (bool(i.developer), bytes(i.sign_seed), i.display_name))(s.get(Identity, ident)))
+    row = await node.db(
+        lambda s: (lambda i: (bool(i.developer), bytes(i.sign_seed), i.display_name))(s.get(Identity, ident))
+    )
     developer, seed, name = row
     if not developer:
         raise E.InvalidParams("Only a developer identity signs apps: mfos identity create NAME --developer")
@@ -97,12 +109,20 @@ async def apps_get(node: Any, ctx: Any, appId: str, identityId: str | None) -> d
     """One installed app: its manifest summary and permissions."""
     ident = await require_identity(node, ctx, identityId)
     m = await _svc(node).manifest(ident, appId)
-    return {**m.summary(), "entry": m.entry, "icon": m.icon,
-            "permissionsState": await _svc(node).permissions_view(ident, appId)}
+    return {
+        **m.summary(),
+        "entry": m.entry,
+        "icon": m.icon,
+        "permissionsState": await _svc(node).permissions_view(ident, appId),
+    }
 
 
-@method("apps_uninstall", Param("appId", max_length=40),
-        Param("deleteData", "boolean", required=False, default=False), Param("identityId", required=False))
+@method(
+    "apps_uninstall",
+    Param("appId", max_length=40),
+    Param("deleteData", "boolean", required=False, default=False),
+    Param("identityId", required=False),
+)
 async def apps_uninstall(node: Any, ctx: Any, appId: str, deleteData: bool, identityId: str | None) -> bool:
     """Remove an app for the identity; its data too with deleteData (ask the user first)."""
     ident = await require_identity(node, ctx, identityId)
@@ -117,11 +137,17 @@ async def apps_get_permissions(node: Any, ctx: Any, appId: str, identityId: str 
     return await _svc(node).permissions_view(ident, appId)
 
 
-@method("apps_setGrant", Param("appId", max_length=40), Param("key", max_length=40),
-        Param("decision", description="always | never | session | ask"),
-        Param("value", "any", required=False), Param("identityId", required=False))
-async def apps_set_grant(node: Any, ctx: Any, appId: str, key: str, decision: str, value: Any,
-                         identityId: str | None) -> bool:
+@method(
+    "apps_setGrant",
+    Param("appId", max_length=40),
+    Param("key", max_length=40),
+    Param("decision", description="always | never | session | ask"),
+    Param("value", "any", required=False),
+    Param("identityId", required=False),
+)
+async def apps_set_grant(
+    node: Any, ctx: Any, appId: str, key: str, decision: str, value: Any, identityId: str | None
+) -> bool:
     """Decide a permission for an app (ask = forget the decision: the app asks next time)."""
     ident = await require_identity(node, ctx, identityId)
     m = await _svc(node).manifest(ident, appId)
@@ -136,8 +162,12 @@ async def apps_set_grant(node: Any, ctx: Any, appId: str, key: str, decision: st
     return True
 
 
-@method("apps_revoke", Param("appId", max_length=40), Param("key", required=False, max_length=40),
-        Param("identityId", required=False))
+@method(
+    "apps_revoke",
+    Param("appId", max_length=40),
+    Param("key", required=False, max_length=40),
+    Param("identityId", required=False),
+)
 async def apps_revoke(node: Any, ctx: Any, appId: str, key: str | None, identityId: str | None) -> bool:
     """Revoke one permission (or all, and the wallet connection, with no key): the app asks again."""
     ident = await require_identity(node, ctx, identityId)
@@ -148,6 +178,7 @@ async def apps_revoke(node: Any, ctx: Any, appId: str, key: str | None, identity
 
 
 # -- app-facing ------------------------------------------------------------------------------------------
+
 
 @method("apps_getIdentity", access=PUBLIC)
 async def apps_get_identity(node: Any, ctx: Any) -> dict[str, Any]:
@@ -208,13 +239,23 @@ async def wallet_revoke_permissions(node: Any, ctx: Any, permissions: dict[str, 
 def _eip2255(ctx: Any, accounts: list[str]) -> list[dict[str, Any]]:
     if not accounts:
         return []
-    return [{"invoker": f"mfapp://{ctx.app_id}", "parentCapability": ACCOUNTS_KEY, "id": ctx.app_id,
-             "date": int(time.time() * 1000),
-             "caveats": [{"type": "restrictReturnedAccounts", "value": accounts}]}]
+    return [
+        {
+            "invoker": f"mfapp://{ctx.app_id}",
+            "parentCapability": ACCOUNTS_KEY,
+            "id": ctx.app_id,
+            "date": int(time.time() * 1000),
+            "caveats": [{"type": "restrictReturnedAccounts", "value": accounts}],
+        }
+    ]
 
 
-@method("notifications_show", Param("title", max_length=120), Param("body", required=False, default="", max_length=1000),
-        access=Access.permission_key("NOTIFICATIONS"))
+@method(
+    "notifications_show",
+    Param("title", max_length=120),
+    Param("body", required=False, default="", max_length=1000),
+    access=Access.permission_key("NOTIFICATIONS"),
+)
 async def notifications_show(node: Any, ctx: Any, title: str, body: str) -> bool:
     """Show a notification in the launcher, labelled with the app's name."""
     ident, app = _app(ctx)
@@ -223,8 +264,11 @@ async def notifications_show(node: Any, ctx: Any, title: str, body: str) -> bool
     return True
 
 
-@method("contacts_select", Param("multi", "boolean", required=False, default=False),
-        access=Access.permission_key("CONTACTS_READ"))
+@method(
+    "contacts_select",
+    Param("multi", "boolean", required=False, default=False),
+    access=Access.permission_key("CONTACTS_READ"),
+)
 async def contacts_select(node: Any, ctx: Any, multi: bool) -> list[dict[str, Any]]:
     """The user picks contacts in a launcher dialog; the app gets per-app ids and names only."""
     from sqlalchemy import select
@@ -233,13 +277,21 @@ async def contacts_select(node: Any, ctx: Any, multi: bool) -> list[dict[str, An
 
     ident, app = _app(ctx)
     m = await _svc(node).manifest(ident, app)
-    contacts = await node.db(lambda s: [(c.id, c.display_name) for c in
-                                        s.scalars(select(Contact).where(Contact.identity_id == ident)
-                                                  .order_by(Contact.display_name))])
-    answer = await node.prompter.ask(PromptRequest(
-        "contacts", ctx, f"{m.name} asks you to pick {'contacts' if multi else 'a contact'}",
-        {"app": m.name, "multi": multi, "contacts": [{"id": i, "displayName": n} for i, n in contacts]},
-        ("approve", "reject")))
+    contacts = await node.db(
+        lambda s: [
+            (c.id, c.display_name)
+            for c in s.scalars(select(Contact).where(Contact.identity_id == ident).order_by(Contact.display_name))
+        ]
+    )
+    answer = await node.prompter.ask(
+        PromptRequest(
+            "contacts",
+            ctx,
+            f"{m.name} asks you to pick {'contacts' if multi else 'a contact'}",
+            {"app": m.name, "multi": multi, "contacts": [{"id": i, "displayName": n} for i, n in contacts]},
+            ("approve", "reject"),
+        )
+    )
     if not answer.approved:
         raise E.UserRejected()
     picked = answer.data if isinstance(answer.data, list) else []
@@ -248,8 +300,13 @@ async def contacts_select(node: Any, ctx: Any, multi: bool) -> list[dict[str, An
     return [{"id": await _svc(node).pseudonym(ident, app, "contact:" + c), "displayName": names[c]} for c in chosen]
 
 
-@method("payments_payContact", Param("contact", max_length=64), Param("currency", max_length=16),
-        Param("amount", "any"), access=Access.permission_key("BLOCKCHAIN_SEND"))
+@method(
+    "payments_payContact",
+    Param("contact", max_length=64),
+    Param("currency", max_length=16),
+    Param("amount", "any"),
+    access=Access.permission_key("BLOCKCHAIN_SEND"),
+)
 async def payments_pay_contact(node: Any, ctx: Any, contact: str, currency: str, amount: Any) -> dict[str, Any]:
     """Pay a contact (a per-app id from contacts.select) in ETH, MFT or DAI; the user approves it."""
     from ..registry import REGISTRY
@@ -269,6 +326,7 @@ async def payments_pay_contact(node: Any, ctx: Any, contact: str, currency: str,
 
 # -- storage: app-private data in the vault ----------------------------------------------------------------
 
+
 def _key(key: str) -> str:
     if not key or len(key) > MAX_KEY:
         raise E.InvalidParams(f"keys are 1 to {MAX_KEY} characters")
@@ -283,13 +341,20 @@ async def _put(node: Any, ctx: Any, kind: str, key: str, value: bytes, mime: str
     ident, app = _app(ctx)
 
     def write(s: Any) -> None:
-        used = s.scalar(select(func.coalesce(func.sum(func.length(AppData.value)), 0)).where(
-            AppData.identity_id == ident, AppData.app_id == app)) or 0
+        used = (
+            s.scalar(
+                select(func.coalesce(func.sum(func.length(AppData.value)), 0)).where(
+                    AppData.identity_id == ident, AppData.app_id == app
+                )
+            )
+            or 0
+        )
         old = s.get(AppData, (ident, app, kind, key))
         if used - (len(old.value) if old else 0) + len(value) > MAX_APP_BYTES:
             raise E.InvalidParams(f"the app's storage is full ({MAX_APP_BYTES >> 20} MiB)")
-        s.merge(AppData(identity_id=ident, app_id=app, kind=kind, key=key, value=value, mime=mime,
-                        updated_at=time.time()))
+        s.merge(
+            AppData(identity_id=ident, app_id=app, kind=kind, key=key, value=value, mime=mime, updated_at=time.time())
+        )
 
     await node.db(write)
 
@@ -327,8 +392,13 @@ async def _list(node: Any, ctx: Any, kind: str, prefix: str | None) -> list[Any]
 
     ident, app = _app(ctx)
     stmt = select(AppData).where(AppData.identity_id == ident, AppData.app_id == app, AppData.kind == kind)
-    return await node.db(lambda s: [(r.key, len(r.value), r.mime, r.updated_at) for r in s.scalars(stmt.order_by(AppData.key))
-                                    if prefix is None or r.key.startswith(prefix)])
+    return await node.db(
+        lambda s: [
+            (r.key, len(r.value), r.mime, r.updated_at)
+            for r in s.scalars(stmt.order_by(AppData.key))
+            if prefix is None or r.key.startswith(prefix)
+        ]
+    )
 
 
 @method("storage_get", Param("key", max_length=MAX_KEY), access=STORAGE)
@@ -360,8 +430,13 @@ async def storage_list(node: Any, ctx: Any, prefix: str | None) -> list[str]:
     return [k for k, *_ in await _list(node, ctx, "kv", prefix)]
 
 
-@method("storage_writeFile", Param("name", max_length=MAX_KEY), Param("data", description="base64"),
-        Param("mime", required=False, default="application/octet-stream", max_length=100), access=STORAGE)
+@method(
+    "storage_writeFile",
+    Param("name", max_length=MAX_KEY),
+    Param("data", description="base64"),
+    Param("mime", required=False, default="application/octet-stream", max_length=100),
+    access=STORAGE,
+)
 async def storage_write_file(node: Any, ctx: Any, name: str, data: str, mime: str) -> dict[str, Any]:
     """Store a file (base64 data, up to 512 KiB), encrypted in the vault."""
     try:

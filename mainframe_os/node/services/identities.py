@@ -292,7 +292,7 @@ async def identity_get_card(node: Any, ctx: Any, id: str | None) -> dict[str, An
 
 @method("identity_current", access=PUBLIC)
 async def identity_current(node: Any, ctx: Any) -> dict[str, Any]:
-    """For apps: the display name the app runs as (no keys). Trusted callers get the active identity."""
+    """The display name of the identity the caller acts as (an app's own; else the active one)."""
     from vault.models import Identity
 
     ident_id = await require_identity(node, ctx)

@@ -420,8 +420,10 @@ async def wallet_estimate_send(node: Any, ctx: Any, to: str, amount: Any, token:
 
 @method("wallet_history", Param("address", required=False), Param("limit", "integer", required=False, default=200))
 async def wallet_history(node: Any, ctx: Any, address: str | None, limit: int) -> list[dict[str, Any]]:
-    """The transactions this identity sent on the active network, newest first."""
+    """The transactions this identity sent or received on the active network, newest first."""
     from sqlalchemy import select
+
+    from ..wallet.txs import summary
 
     m = _vault_models()
     ident = await require_identity(node, ctx)
@@ -445,6 +447,7 @@ async def wallet_history(node: Any, ctx: Any, address: str | None, limit: int) -
                 "blockNumber": r.block_number,
                 "fee": r.fee,
                 "createdAt": r.created_at,
+                "summary": summary(r.kind, r.details or {}),
             }
             for r in s.scalars(stmt)
         ]

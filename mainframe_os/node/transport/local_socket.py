@@ -39,8 +39,10 @@ class SocketServer:
     async def start(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         os.chmod(self.path.parent, 0o700)
+        if is_alive(self.path):
+            raise RuntimeError(f"another node already serves {self.path}")
         with contextlib.suppress(FileNotFoundError):
-            self.path.unlink()
+            self.path.unlink()  # a stale socket left by a process that died
         old = os.umask(0o177)  # the socket is born 0600: no window where others could connect
         try:
             self._server = await asyncio.start_unix_server(

@@ -118,6 +118,11 @@ class ChainService:
 
     # -- the connection -------------------------------------------------------------------------
 
+    @property
+    def connected(self) -> bool:
+        """Whether a connection is open already (nothing is loaded to answer this)."""
+        return self._conn is not None
+
     async def connection(self) -> Connection:
         net = await self.network()
         if self._conn is not None and self._conn.network.id == net.id:

@@ -69,6 +69,23 @@ def _is_revert(exc: BaseException) -> bool:
     return "revert" in text or "invalid opcode" in text
 
 
+def summary(kind: str, details: dict[str, Any]) -> str | None:
+    """A transaction in words, for notifications and history: "Sent 0.5 ETH to Bob"."""
+    amount, to = details.get("amount"), details.get("to")
+    if kind in ("send", "token") and amount:
+        who = str(to).split(" (")[0] if to else None
+        return f"Sent {amount}" + (f" to {who}" if who else "")
+    if kind == "receive" and amount:
+        return f"Received {amount}" + (f" from {details.get('from')}" if details.get("from") else "")
+    if kind == "swap" and details.get("you pay"):
+        return f"Swap of {details['you pay']}"
+    if kind == "approve":
+        return "Token approval"
+    if details.get("call"):
+        return f"Contract call {details['call']}"
+    return None
+
+
 class TxService:
     def __init__(self, node: Any) -> None:
         self.node = node
@@ -238,13 +255,14 @@ class TxService:
 
         from vault.models import TxRecord
 
-        def update(s: Any) -> bool:
+        def update(s: Any) -> str | None:
+            """The changed record's summary ("0.5 ETH to Bob"), or None when nothing changed."""
             recs = s.scalars(
                 select(TxRecord).where(
                     TxRecord.chain_id == chain_id, TxRecord.hash == tx_hash, TxRecord.kind != "receive"
                 )
             ).all()
-            changed = False
+            changed = None
             for rec in recs:
                 if rec.status == status:
                     continue
@@ -255,14 +273,15 @@ class TxService:
                     rec.fee = str(fee)
                 if status != "pending":
                     rec.raw = None  # final: nothing left to re-broadcast
-                changed = True
+                changed = summary(rec.kind, rec.details or {}) or f"Transaction {tx_hash[:10]}…"
             return changed
 
-        if await self.node.db(update):
+        what = await self.node.db(update)
+        if what is not None:
             self.node.events.emit(TransactionStatusChanged(tx_hash, status, chain_id, error))
             if status in ("confirmed", "failed"):
                 title = "Transaction confirmed" if status == "confirmed" else "Transaction failed"
-                body = f"{tx_hash[:10]}…" + (f": {error}" if error else "")
+                body = what + (f": {error}" if error else "")
                 self.node.events.emit(
                     Notification(title, body, "success" if status == "confirmed" else "error", "wallet")
                 )

@@ -68,7 +68,11 @@ class PaymentWatcher:
     async def _run(self, interval: float) -> None:
         while self.node.vault is not None:
             try:
-                await self.scan()
+                # Wait for something else to open the chain: on the embedded chain only this
+                # process makes blocks, and the last scanned block is kept, so nothing is missed,
+                # while an idle launcher keeps web3 and py-evm out of memory.
+                if self.chain.connected:
+                    await self.scan()
             except NetworkDown:
                 pass  # the banner says so; try again next round
             except Exception:  # noqa: BLE001 - a watcher must not die on one bad block

@@ -32,8 +32,9 @@ async def open_node(home: Path, prompter: Any, *, wallet: bool = True) -> tuple[
     from vault import KdfParams, VaultStore
 
     node = Node(home, prompter=prompter)
-    v = await node.on_vault_thread(lambda: VaultStore(node.paths.vaults).create("main", "password123",
-                                                                               KdfParams.insecure_for_tests()))
+    v = await node.on_vault_thread(
+        lambda: VaultStore(node.paths.vaults).create("main", "password123", KdfParams.insecure_for_tests())
+    )
     await node.set_open_vault(v)
     ident = (await node.call("identity_create", {"displayName": "Alice", "developer": True}))["id"]
     if wallet:

@@ -17,8 +17,15 @@ from .conftest import ScriptedPrompter
 from .test_package import SEED, make_app
 
 
-async def install(node: Node, tmp_path: Path, name: str = "Hello", grant: list[str] | None = None,
-                  version: str = "1.0.0", seed: bytes = SEED, **manifest: Any) -> str:
+async def install(
+    node: Node,
+    tmp_path: Path,
+    name: str = "Hello",
+    grant: list[str] | None = None,
+    version: str = "1.0.0",
+    seed: bytes = SEED,
+    **manifest: Any,
+) -> str:
     src = make_app(tmp_path / f"src-{name}-{version}", name=name, version=version, **manifest)
     pkg = tmp_path / f"{name}-{version}.mfapp"
     pack(src, seed, "Ada", pkg)
@@ -51,7 +58,9 @@ async def test_install_list_uninstall(opened: tuple[Node, str], tmp_path: Path) 
     assert await node.call("storage_get", {"key": "k"}, ctx) is None
 
 
-async def test_update_same_developer_keeps_data_and_reports_new_permissions(opened: tuple[Node, str], tmp_path: Path) -> None:
+async def test_update_same_developer_keeps_data_and_reports_new_permissions(
+    opened: tuple[Node, str], tmp_path: Path
+) -> None:
     node, ident = opened
     app = await install(node, tmp_path)
     ctx = CallerContext.app(app, ident)
@@ -78,9 +87,13 @@ async def test_undeclared_and_launcher_only_methods_refused(opened: tuple[Node, 
     node, ident = opened
     app = await install(node, tmp_path)
     ctx = CallerContext.app(app, ident)
-    for name, params in [("vault_list", None), ("wallet_exportKeystore", {"address": "0x" + "0" * 40, "password": "x"}),
-                         ("apps_list", None), ("apps_setGrant", {"appId": app, "key": "CONTACTS_READ", "decision": "always"}),
-                         ("notifications_show", {"title": "x"})]:  # NOTIFICATIONS not declared
+    for name, params in [
+        ("vault_list", None),
+        ("wallet_exportKeystore", {"address": "0x" + "0" * 40, "password": "x"}),
+        ("apps_list", None),
+        ("apps_setGrant", {"appId": app, "key": "CONTACTS_READ", "decision": "always"}),
+        ("notifications_show", {"title": "x"}),
+    ]:  # NOTIFICATIONS not declared
         with pytest.raises(E.Unauthorized):
             await node.call(name, params, ctx)
     # an app that is not installed gets nothing permissioned
@@ -88,8 +101,9 @@ async def test_undeclared_and_launcher_only_methods_refused(opened: tuple[Node, 
         await node.call("storage_get", {"key": "x"}, CallerContext.app("f" * 40, ident))
 
 
-async def test_grant_choices_once_session_always_never(opened: tuple[Node, str], prompter: ScriptedPrompter,
-                                                        tmp_path: Path) -> None:
+async def test_grant_choices_once_session_always_never(
+    opened: tuple[Node, str], prompter: ScriptedPrompter, tmp_path: Path
+) -> None:
     node, ident = opened
     app = await install(node, tmp_path, permissions=PERMS)
     ctx = CallerContext.app(app, ident)
@@ -132,8 +146,9 @@ async def test_grants_are_per_identity(opened: tuple[Node, str], prompter: Scrip
     assert await node.call("storage_list", None, CallerContext.app(other, alice)) == []
 
 
-async def test_eip1102_no_accounts_until_connected(opened: tuple[Node, str], prompter: ScriptedPrompter,
-                                                   tmp_path: Path) -> None:
+async def test_eip1102_no_accounts_until_connected(
+    opened: tuple[Node, str], prompter: ScriptedPrompter, tmp_path: Path
+) -> None:
     node, ident = opened
     app = await install(node, tmp_path, permissions=PERMS)
     ctx = CallerContext.app(app, ident)
@@ -159,8 +174,9 @@ async def test_eip1102_no_accounts_until_connected(opened: tuple[Node, str], pro
     assert out[0]["caveats"][0]["value"] == mine[:1]
 
 
-async def test_send_always_asks_and_never_blocks(opened: tuple[Node, str], prompter: ScriptedPrompter,
-                                                 tmp_path: Path) -> None:
+async def test_send_always_asks_and_never_blocks(
+    opened: tuple[Node, str], prompter: ScriptedPrompter, tmp_path: Path
+) -> None:
     node, ident = opened
     app = await install(node, tmp_path, permissions=PERMS)
     ctx = CallerContext.app(app, ident)
@@ -179,8 +195,9 @@ async def test_send_always_asks_and_never_blocks(opened: tuple[Node, str], promp
     assert len(prompter.asked) == before + 2
 
 
-async def test_contacts_select_gives_per_app_ids(opened: tuple[Node, str], prompter: ScriptedPrompter,
-                                                 tmp_path: Path) -> None:
+async def test_contacts_select_gives_per_app_ids(
+    opened: tuple[Node, str], prompter: ScriptedPrompter, tmp_path: Path
+) -> None:
     node, ident = opened
     a = await install(node, tmp_path, permissions=PERMS, grant=["CONTACTS_READ"])
     b = await install(node, tmp_path, name="Other", permissions=PERMS, grant=["CONTACTS_READ"])

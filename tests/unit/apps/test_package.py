@@ -12,7 +12,7 @@ from nacl.signing import SigningKey
 
 from mainframe_os.node.apps.errors import DeveloperMismatch, PackageInvalid, SignatureInvalid
 from mainframe_os.node.apps.manifest import derive_app_id, parse_version
-from mainframe_os.node.apps.package import Limits, pack, sign_manifest, verify_into
+from mainframe_os.node.apps.package import Limits, pack, sign_manifest
 from mainframe_os.node.apps.store import AppFiles, DevSource
 
 SEED = b"\x01" * 32
@@ -21,8 +21,13 @@ OTHER = b"\x02" * 32
 
 def make_app(folder: Path, name: str = "Hello", version: str = "1.0.0", **extra: object) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    manifest = {"name": name, "version": version, "entry": "index.html",
-                "permissions": {"required": ["STORAGE"], "optional": ["CONTACTS_READ"]}, **extra}
+    manifest = {
+        "name": name,
+        "version": version,
+        "entry": "index.html",
+        "permissions": {"required": ["STORAGE"], "optional": ["CONTACTS_READ"]},
+        **extra,
+    }
     (folder / "manifest.json").write_text(json.dumps(manifest))
     (folder / "index.html").write_text("<!doctype html><script src='app.js'></script>")
     (folder / "app.js").write_text("console.log('hi')")
@@ -39,8 +44,16 @@ def packed(tmp_path: Path) -> Path:
     return out
 
 
-def rewrite(pkg: Path, out: Path, *, drop: set[str] = frozenset(), replace: dict[str, bytes] | None = None,
-            add: dict[str, bytes] | None = None, resign: bytes | None = None, infos: list[zipfile.ZipInfo] = ()) -> Path:
+def rewrite(
+    pkg: Path,
+    out: Path,
+    *,
+    drop: set[str] = frozenset(),
+    replace: dict[str, bytes] | None = None,
+    add: dict[str, bytes] | None = None,
+    resign: bytes | None = None,
+    infos: list[zipfile.ZipInfo] = (),
+) -> Path:
     replace = dict(replace or {})
     with zipfile.ZipFile(pkg) as z:
         entries = {i.filename: z.read(i) for i in z.infolist()}
@@ -120,7 +133,9 @@ def test_missing_and_extra_files(packed: Path, tmp_path: Path) -> None:
         install(rewrite(packed, tmp_path / "d.mfapp", add={"files/APP.js": b"x"}), tmp_path)
 
 
-@pytest.mark.parametrize("name", ["files/../../etc/passwd", "/etc/passwd", "files//x", "files/a\\b", "files/C:/x", "../x"])
+@pytest.mark.parametrize(
+    "name", ["files/../../etc/passwd", "/etc/passwd", "files//x", "files/a\\b", "files/C:/x", "../x"]
+)
 def test_unsafe_paths(packed: Path, tmp_path: Path, name: str) -> None:
     with pytest.raises(PackageInvalid):
         install(rewrite(packed, tmp_path / "a.mfapp", add={name: b"x"}), tmp_path)
@@ -140,7 +155,7 @@ def test_unsafe_path_in_manifest(tmp_path: Path) -> None:
 
 def test_symlink_entry(packed: Path, tmp_path: Path) -> None:
     link = zipfile.ZipInfo("files/link")
-    link.external_attr = (0o120777 << 16)
+    link.external_attr = 0o120777 << 16
     with pytest.raises(PackageInvalid, match="links"):
         install(rewrite(packed, tmp_path / "a.mfapp", infos=[link]), tmp_path)
 
@@ -213,8 +228,12 @@ def test_manifest_validation(tmp_path: Path) -> None:
     with pytest.raises(PackageInvalid, match="WEB_REQUEST"):
         pack(make_app(tmp_path / "c", webDomains=["api.example.com"]), SEED, "Ada", tmp_path / "c.mfapp")
     with pytest.raises(PackageInvalid, match="domain"):
-        pack(make_app(tmp_path / "d", webDomains=["http://x/"], permissions={"optional": ["WEB_REQUEST"]}),
-             SEED, "Ada", tmp_path / "d.mfapp")
+        pack(
+            make_app(tmp_path / "d", webDomains=["http://x/"], permissions={"optional": ["WEB_REQUEST"]}),
+            SEED,
+            "Ada",
+            tmp_path / "d.mfapp",
+        )
     assert parse_version("1.2.3-beta.1") < parse_version("1.2.3") < parse_version("1.10.0")
 
 

@@ -46,9 +46,7 @@ class BackupTab(QWidget):
         self.password = QLineEdit()
         self.password.setObjectName("backupPassword")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password.setPlaceholderText(
-            "Password to encrypt the backup (your vault password works)"
-        )
+        self.password.setPlaceholderText("Password to encrypt the backup (your vault password works)")
         lay.addWidget(self.password)
         self.progress = QProgressBar()
         self.progress.setObjectName("backupProgress")
@@ -92,9 +90,7 @@ class BackupTab(QWidget):
         return self.task is not None and not self.task.done()
 
     def _validate(self) -> None:
-        self.backup_button.setEnabled(
-            bool(self.path.text().strip() and self.password.text()) and not self.running
-        )
+        self.backup_button.setEnabled(bool(self.path.text().strip() and self.password.text()) and not self.running)
 
     def _browse(self) -> None:
         path, _ = QFileDialog.getSaveFileName(

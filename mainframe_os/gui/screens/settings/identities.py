@@ -29,9 +29,7 @@ class IdentitiesTab(QWidget):
         self.ctx = ctx
         lay = QVBoxLayout(self)
         lay.addWidget(label("Identities in this vault", "sectionTitle"))
-        lay.addWidget(
-            label("Each identity has its own keys, contacts, wallets and apps.", "caption")
-        )
+        lay.addWidget(label("Each identity has its own keys, contacts, wallets and apps.", "caption"))
         self.list = QListWidget()
         self.list.setObjectName("identityList")
         self.list.setIconSize(QSize(28, 28))
@@ -40,18 +38,14 @@ class IdentitiesTab(QWidget):
         self.new_button = button("New identity…", None, "Create another identity", "plus")
         self.use_button = button("Use", None, "Make the selected identity the active one")
         self.rename_button = button("Rename…", None, None, "edit")
-        self.delete_button = button(
-            "Delete…", "danger", "Delete the selected identity and its data", "trash"
-        )
+        self.delete_button = button("Delete…", "danger", "Delete the selected identity and its data", "trash")
         for b in (self.new_button, self.use_button, self.rename_button):
             row.addWidget(b)
         row.addStretch(1)
         row.addWidget(self.delete_button)
         lay.addLayout(row)
         self.new_button.clicked.connect(
-            lambda: ctx.ops.run(
-                create_identity(ctx, self.window()), title="Could not create the identity"
-            )
+            lambda: ctx.ops.run(create_identity(ctx, self.window()), title="Could not create the identity")
         )
         self.use_button.clicked.connect(self._use)
         self.rename_button.clicked.connect(self._rename)
@@ -100,9 +94,7 @@ class IdentitiesTab(QWidget):
             return
 
         async def run() -> None:
-            name = await ask_text(
-                self.window(), "Rename identity", "Display name:", i["displayName"]
-            )
+            name = await ask_text(self.window(), "Rename identity", "Display name:", i["displayName"])
             if name and name != i["displayName"]:
                 await self.ctx.call("identity_rename", {"id": i["id"], "displayName": name})
 

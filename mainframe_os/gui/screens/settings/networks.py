@@ -6,7 +6,6 @@ from typing import Any
 
 from ...context import LauncherContext
 from ...qt import (
-    QFormLayout,
     QHBoxLayout,
     QLineEdit,
     QListWidget,
@@ -15,7 +14,7 @@ from ...qt import (
     QVBoxLayout,
     QWidget,
 )
-from ...widgets import button, label
+from ...widgets import button, form_layout, label
 
 
 class NetworksTab(QWidget):
@@ -37,7 +36,7 @@ class NetworksTab(QWidget):
         self.status = label("", "hint", wrap=True)
         lay.addWidget(self.status)
         lay.addWidget(label("Add a custom network", "sectionTitle"))
-        form = QFormLayout()
+        form = form_layout()
         self.name, self.url, self.chain_id = QLineEdit(), QLineEdit(), QLineEdit()
         self.url.setPlaceholderText("https://…")
         self.chain_id.setPlaceholderText("e.g. 11155111")
@@ -46,7 +45,7 @@ class NetworksTab(QWidget):
         form.addRow("Chain ID", self.chain_id)
         lay.addLayout(form)
         self.add_button = button("Add network")
-        lay.addWidget(self.add_button)
+        lay.addWidget(self.add_button, 0, Qt.AlignmentFlag.AlignLeft)
         self.use_button.clicked.connect(self._use)
         self.check_button.clicked.connect(self.check)
         self.add_button.clicked.connect(self._add)
@@ -60,8 +59,7 @@ class NetworksTab(QWidget):
         for n in nets:
             active = n.get("active") or n.get("current")
             item = QListWidgetItem(
-                f"{n.get('name', n.get('id'))}  ·  chain {n.get('chainId', '?')}"
-                + ("   (in use)" if active else "")
+                f"{n.get('name', n.get('id'))}  ·  chain {n.get('chainId', '?')}" + ("   (in use)" if active else "")
             )
             item.setData(Qt.ItemDataRole.UserRole, n)
             self.list.addItem(item)
@@ -94,9 +92,7 @@ class NetworksTab(QWidget):
             self.status.setText(f"Not connected: {getattr(e, 'message', e)}")
             return True
 
-        self.ctx.ops.run(
-            self.ctx.call("network_status"), busy=self.check_button, on_done=shown, on_error=failed
-        )
+        self.ctx.ops.run(self.ctx.call("network_status"), busy=self.check_button, on_done=shown, on_error=failed)
 
     def _add(self) -> None:
         try:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from mainframe_os.node.events import VaultOpened
 
 from ...context import LauncherContext
-from ...qt import QCheckBox, QFormLayout, QSpinBox, QVBoxLayout, QWidget, Signal
-from ...widgets import label
+from ...qt import QCheckBox, QSpinBox, QVBoxLayout, QWidget, Signal
+from ...widgets import form_layout, label
 from ..onboarding import KEYRING_MISSING
 
 
@@ -18,22 +18,18 @@ class SecurityTab(QWidget):
         self.ctx = ctx
         lay = QVBoxLayout(self)
         lay.addWidget(label("Locking", "sectionTitle"))
-        form = QFormLayout()
+        form = form_layout()
         self.autolock = QSpinBox()
         self.autolock.setObjectName("autolockMinutes")
         self.autolock.setRange(0, 24 * 60)
         self.autolock.setSuffix(" min")
         self.autolock.setSpecialValueText("Never")
         self.autolock.setValue(ctx.prefs.autolock_minutes)
-        self.autolock.setToolTip(
-            "Lock the vault after this long without keyboard or mouse use (0: never)"
-        )
+        self.autolock.setToolTip("Lock the vault after this long without keyboard or mouse use (0: never)")
         self.autolock.valueChanged.connect(self._autolock)
         form.addRow("Lock after idle", self.autolock)
         lay.addLayout(form)
-        self.remember = QCheckBox(
-            "Remember this vault on this device (unlock without the password)"
-        )
+        self.remember = QCheckBox("Remember this vault on this device (unlock without the password)")
         self.remember.setObjectName("rememberSetting")
         if not ctx.keyring_available:
             self.remember.setEnabled(False)

@@ -11,7 +11,6 @@ from ...dialogs import TypedConfirmDialog, run_dialog
 from ...qt import (
     QDialog,
     QDialogButtonBox,
-    QFormLayout,
     QHBoxLayout,
     QLineEdit,
     QListWidget,
@@ -21,7 +20,7 @@ from ...qt import (
     QWidget,
     Signal,
 )
-from ...widgets import PasswordStrengthMeter, button, label
+from ...widgets import PasswordStrengthMeter, button, form_layout, label
 from ..onboarding import MIN_PASSWORD, NewVaultForm
 
 
@@ -34,8 +33,7 @@ class NewVaultDialog(QDialog):
         lay = QVBoxLayout(self)
         lay.addWidget(
             label(
-                "A separate vault with its own password, identities and wallets. "
-                "Creating it locks the current one.",
+                "A separate vault with its own password, identities and wallets. Creating it locks the current one.",
                 "caption",
                 wrap=True,
             )
@@ -51,9 +49,7 @@ class NewVaultDialog(QDialog):
             self.accept()
 
         self.ctx.ops.run(
-            self.ctx.call(
-                "vault_create", {"name": name, "password": password, "remember": remember}
-            ),
+            self.ctx.call("vault_create", {"name": name, "password": password, "remember": remember}),
             busy=self.form,
             on_done=done,
             title="Could not create the vault",
@@ -68,7 +64,7 @@ class ChangePasswordDialog(QDialog):
         self.setWindowTitle(f"Change the password of “{vault}”")
         self.setMinimumWidth(420)
         lay = QVBoxLayout(self)
-        form = QFormLayout()
+        form = form_layout()
         self.old = QLineEdit()
         self.new = QLineEdit()
         self.again = QLineEdit()
@@ -99,11 +95,7 @@ class ChangePasswordDialog(QDialog):
         if not self.old.text():
             why = ""
         elif len(self.new.text()) < MIN_PASSWORD:
-            why = (
-                f"The new password needs at least {MIN_PASSWORD} characters."
-                if self.new.text()
-                else ""
-            )
+            why = f"The new password needs at least {MIN_PASSWORD} characters." if self.new.text() else ""
         elif self.new.text() != self.again.text():
             why = "The new passwords do not match." if self.again.text() else ""
         self.ok.setEnabled(why is None)
@@ -149,14 +141,10 @@ class VaultsTab(QWidget):
         lay.addWidget(self.list, 1)
         row = QHBoxLayout()
         self.create_button = button("New vault…", None, "Create another vault", "plus")
-        self.switch_button = button(
-            "Switch to", None, "Lock this vault and unlock the selected one"
-        )
+        self.switch_button = button("Switch to", None, "Lock this vault and unlock the selected one")
         self.password_button = button("Change password…")
         self.password_button.setObjectName("changePasswordButton")
-        self.delete_button = button(
-            "Delete…", "danger", "Delete the selected vault from this computer", "trash"
-        )
+        self.delete_button = button("Delete…", "danger", "Delete the selected vault from this computer", "trash")
         self.delete_button.setObjectName("deleteVaultButton")
         for b in (self.create_button, self.switch_button, self.password_button):
             row.addWidget(b)

@@ -15,17 +15,15 @@ from ...qt import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     Qt,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 from ...widgets import CopyField, button, card, label, qr_pixmap, screen_header
+from .buy import BuyTab
 from .history import HistoryTab, short_amount
 from .send import SendTab
-from .buy import BuyTab
 from .swap import SwapTab
 
 
@@ -36,15 +34,24 @@ class ReceiveTab(QWidget):
         self.qr = QLabel()
         self.qr.setObjectName("qr")
         self.qr.setFixedSize(200, 200)
-        lay.addWidget(self.qr)
+        lay.setContentsMargins(18, 16, 18, 16)
+        lay.setSpacing(24)
+        lay.addWidget(self.qr, 0, Qt.AlignmentFlag.AlignTop)
         right = QVBoxLayout()
         right.addWidget(label("Your address", "sectionTitle"))
-        right.addWidget(
-            label("Send ETH or tokens on this network to this address.", "caption", wrap=True)
-        )
+        right.addWidget(label("Send ETH or tokens on this network to this address.", "caption", wrap=True))
         self.address = CopyField("", "Copy the address")
         self.address.setObjectName("receiveAddress")
         right.addWidget(self.address)
+        right.addSpacing(8)
+        right.addWidget(
+            label(
+                "Only send assets on the network shown in Settings ▸ Networks. Payments you "
+                "receive appear in Notifications and in the History tab.",
+                "hint",
+                wrap=True,
+            )
+        )
         right.addStretch(1)
         lay.addLayout(right, 1)
 
@@ -129,7 +136,6 @@ class WalletScreen(QWidget):
         self.swap.swapped.connect(self.refresh)
         self.buy.bought.connect(self.refresh)
         from mainframe_os.node.events import WalletsChanged
-
         from mainframe_os.node.wallet.watcher import PaymentReceived
 
         for ev in (WalletsChanged, ActiveIdentityChanged, VaultOpened, PaymentReceived):
@@ -179,9 +185,7 @@ class WalletScreen(QWidget):
         self.account.clear()
         for w in wallets:
             for a in w["accounts"]:
-                self.account.addItem(
-                    f"{a['name']} · {a['address'][:8]}…{a['address'][-4:]}", a["address"]
-                )
+                self.account.addItem(f"{a['name']} · {a['address'][:8]}…{a['address'][-4:]}", a["address"])
                 if a["address"] == current or (current is None and a.get("default")):
                     self.account.setCurrentIndex(self.account.count() - 1)
         self.account.blockSignals(False)
@@ -241,9 +245,7 @@ class WalletScreen(QWidget):
         self.balances_lay.addStretch(1)
 
     def _add_account(self) -> None:
-        hd = [
-            w for w in getattr(self, "wallets", []) if w.get("type") in ("hd", "phrase", "mnemonic")
-        ]
+        hd = [w for w in getattr(self, "wallets", []) if w.get("type") in ("hd", "phrase", "mnemonic")]
         if not hd:
             return
         self.ctx.ops.run(

@@ -7,8 +7,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ...context import LauncherContext
-from ...qt import QComboBox, QFormLayout, QLineEdit, Qt, QVBoxLayout, QWidget, Signal
-from ...widgets import button, label, set_tone
+from ...qt import QComboBox, QLineEdit, Qt, QWidget, Signal
+from ...widgets import button, form_layout, form_page, label, set_tone
 
 
 class BuyTab(QWidget):
@@ -19,17 +19,13 @@ class BuyTab(QWidget):
         self.ctx = ctx
         self.from_address: str | None = None
         self.windows: list[Any] = []
-        lay = QVBoxLayout(self)
-        lay.addWidget(label("Buy ETH", "sectionTitle"))
-        lay.addWidget(
-            label(
-                "A provider sells you ETH for money and sends it to this account. On the "
-                "embedded dev chain the faucet gives free test ETH.",
-                "caption",
-                wrap=True,
-            )
+        lay = form_page(
+            self,
+            "About providers",
+            "Card payments open the provider’s own page in a separate, private window: it cannot see "
+            "your vault or your apps. On the embedded dev chain the faucet gives free test ETH.",
         )
-        form = QFormLayout()
+        form = form_layout()
         self.provider = QComboBox()
         self.provider.setObjectName("buyProvider")
         self.provider.setMinimumWidth(260)

@@ -50,8 +50,7 @@ class HistoryTab(QWidget):
         self.list.setWordWrap(True)
         lay.addWidget(self.list, 1)
         self.empty = label(
-            "No transactions yet. Payments you send, swaps and payments you receive show up "
-            "here with their status.",
+            "No transactions yet. Payments you send, swaps and payments you receive show up here with their status.",
             "emptyState",
             wrap=True,
         )

@@ -7,16 +7,14 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ...context import LauncherContext
-from ...qt import QComboBox, QFormLayout, QLineEdit, QTimer, QVBoxLayout, QWidget, Signal
-from ...widgets import button, label, set_tone
+from ...qt import QComboBox, QLineEdit, QTimer, QWidget, Signal
+from ...widgets import button, form_layout, form_page, label, set_tone
 
 USER_REJECTED = 4001  # EIP-1193: the user said no in the approval dialog
 ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 
 
-def check_send(
-    to: str, amount: str, token: str, balances: dict[str, Any], contacts: set[str]
-) -> str | None:
+def check_send(to: str, amount: str, token: str, balances: dict[str, Any], contacts: set[str]) -> str | None:
     """Why the send cannot go (a sentence for the user), or None."""
     if not to:
         return "Enter a recipient: an address (0x…) or a contact."
@@ -49,8 +47,14 @@ class SendTab(QWidget):
         self.from_address: str | None = None
         self.balances: dict[str, Any] = {}
         self.contact_ids: dict[str, str] = {}
-        lay = QVBoxLayout(self)
-        form = QFormLayout()
+        lay = form_page(
+            self,
+            "How sending works",
+            "Pay an address (0x…) or one of your contacts. Nothing leaves this computer until you "
+            "approve the decoded transaction and its fee in the next step. Payments to a contact go to "
+            "their default account.",
+        )
+        form = form_layout()
         self.to = QComboBox()
         self.to.setObjectName("sendTo")
         self.to.setEditable(True)
@@ -138,17 +142,13 @@ class SendTab(QWidget):
         }
 
         def shown(r: dict[str, Any]) -> None:
-            self.fee.setText(
-                f"Network fee: at most {r.get('maxFeeFormatted', r.get('maxFee'))} ETH"
-            )
+            self.fee.setText(f"Network fee: at most {r.get('maxFeeFormatted', r.get('maxFee'))} ETH")
 
         def failed(e: BaseException) -> bool:
             self.fee.setText(f"Fee unknown: {getattr(e, 'message', e)}")
             return True
 
-        self.ctx.ops.run(
-            self.ctx.call("wallet_estimateSend", params), on_done=shown, on_error=failed
-        )
+        self.ctx.ops.run(self.ctx.call("wallet_estimateSend", params), on_done=shown, on_error=failed)
 
     def send(self) -> None:
         if self.problem() is not None:

@@ -8,14 +8,12 @@ from typing import Any
 from ...context import LauncherContext
 from ...qt import (
     QComboBox,
-    QFormLayout,
     QLineEdit,
     QTimer,
-    QVBoxLayout,
     QWidget,
     Signal,
 )
-from ...widgets import button, label
+from ...widgets import button, form_layout, form_page, label
 from .history import short_amount
 from .send import USER_REJECTED
 
@@ -27,8 +25,14 @@ class SwapTab(QWidget):
         super().__init__()
         self.ctx = ctx
         self.from_address: str | None = None
-        lay = QVBoxLayout(self)
-        form = QFormLayout()
+        lay = form_page(
+            self,
+            "Swaps through Uniswap V2",
+            "The quote updates as you type. If the price moves past your slippage tolerance before the "
+            "swap is mined, it fails and only the network fee is spent. Selling a token first needs an "
+            "approval transaction.",
+        )
+        form = form_layout()
         self.direction = QComboBox()
         self.direction.setObjectName("swapDirection")
         self.direction.addItem("ETH → MFT", ("ETH", "MFT"))
@@ -46,6 +50,7 @@ class SwapTab(QWidget):
         lay.addLayout(form)
         self.quote = label("Type an amount to see a quote.", "caption", wrap=True)
         lay.addWidget(self.quote)
+        lay.addSpacing(6)
         self.swap_button = button("Swap", "primary")
         self.swap_button.setObjectName("swapButton")
         self.swap_button.setEnabled(False)
@@ -83,9 +88,7 @@ class SwapTab(QWidget):
         self.swap_button.setEnabled(False)
         if self.params() is None:
             self.quote.setText(
-                "Enter an amount greater than zero."
-                if self.amount.text().strip()
-                else "Type an amount to see a quote."
+                "Enter an amount greater than zero." if self.amount.text().strip() else "Type an amount to see a quote."
             )
             return
         self.quote.setText("Getting a quote…")

@@ -80,16 +80,9 @@ ETHERS_FLOW = """(async () => {
   const net = await provider.getNetwork();
   const CHAIN = net.chainId;
   const before = await provider.getBalance(addr);
-  // gasLimit given: the node's eth_estimateGas passthrough rejects hex quantities on the dev chain
-  // (reported to the wallet owner); with it the flow is what any dapp does
-  // sendUncheckedTransaction + a raw receipt: the node's eth_getTransactionByHash passthrough returns
-  // eth-tester's snake_case fields, which ethers' tx.wait() refuses (reported to the wallet owner)
-  const hash = await signer.sendUncheckedTransaction({to: '%s', value: ethers.parseEther('0.01'), gasLimit: 21000});
-  let receipt = null;
-  for (let i = 0; i < 100 && !receipt; i++) {
-    receipt = await provider.send('eth_getTransactionReceipt', [hash]);
-    if (!receipt) await new Promise(r => setTimeout(r, 100));
-  }
+  // what any dapp does: ethers estimates gas, sends, and waits for the receipt
+  const tx = await signer.sendTransaction({to: '%s', value: ethers.parseEther('0.01')});
+  const receipt = await tx.wait();
   %s
   const sig = await signer.signTypedData(domain, types, message);
   const msgSig = await signer.signMessage('hello');
@@ -109,7 +102,7 @@ VIEM_FLOW = """(async () => {
   const before = await client.getBalance({ address: addr });
   const chain = { id: CHAIN, name: 'mainframe', nativeCurrency: {name: 'Ether', symbol: 'ETH', decimals: 18},
                   rpcUrls: { default: { http: [] } } };
-  const hash = await wallet.sendTransaction({ account: addr, chain, to: '%s', value: parseEther('0.01'), gas: 21000n });
+  const hash = await wallet.sendTransaction({ account: addr, chain, to: '%s', value: parseEther('0.01') });
   const receipt = await client.waitForTransactionReceipt({ hash, pollingInterval: 100 });
   %s
   const sig = await wallet.signTypedData({ account: addr, domain, types, primaryType: 'Mail', message });

@@ -8,6 +8,7 @@ accounts. Which accounts an app may see (EIP-1102/2255) is the permission layer'
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from .. import errors as E
@@ -47,22 +48,50 @@ PASSTHROUGH = (
 def _passthrough(name: str) -> None:
     async def handler(node: Any, ctx: Any, params: list[Any]) -> Any:
         def request(c: Any) -> Any:
+            if c.devchain is not None:
+                return _devchain_request(c.w3, name, params)
             resp = c.w3.provider.make_request(name, params)
             if "error" in resp:
-                err = resp["error"]
-                msg = err.get("message", "error") if isinstance(err, dict) else str(err)
-                raise E.RpcError(
-                    str(msg)[:500],
-                    err.get("data") if isinstance(err, dict) else None,
-                    code=int(err.get("code", -32603)) if isinstance(err, dict) else -32603,
-                )
-            # eth-tester answers with Python values; the wire (and dapps) expect hex quantities
-            return _jsonable(resp.get("result"), ints_as_hex=c.devchain is not None)
+                raise _wire_error(resp["error"])
+            return resp.get("result")
 
         return await ChainService.of(node).call(request)
 
     handler.__doc__ = f"{name}, answered by the active network."
     method(name, access=PUBLIC, raw_params=True)(handler)
+
+
+def _wire_error(err: Any) -> E.RpcError:
+    if not isinstance(err, dict):
+        return E.RpcError(str(err)[:500])
+    return E.RpcError(str(err.get("message", "error"))[:500], err.get("data"), code=int(err.get("code", -32603)))
+
+
+def _devchain_request(w3: Any, name: str, params: list[Any]) -> Any:
+    """The embedded chain speaks Python values (eth-tester): web3's own request and result
+    formatters translate, and the result goes back to wire form (hex quantities, camelCase)."""
+    import eth_tester.exceptions as tester_errors
+    from web3.exceptions import BlockNotFound, ContractLogicError, TransactionNotFound, Web3RPCError
+
+    try:
+        result = w3.manager.request_blocking(name, params)
+    except (BlockNotFound, TransactionNotFound, tester_errors.BlockNotFound, tester_errors.TransactionNotFound) as exc:
+        if name.startswith(("eth_getBlockBy", "eth_getTransactionBy", "eth_getTransactionReceipt")):
+            return None  # what a real node answers for an unknown block or transaction
+        raise E.RpcError(str(exc)[:300], code=-32000) from None
+    except (tester_errors.ValidationError, tester_errors.TransactionFailed) as exc:
+        raise E.RpcError(str(exc)[:300], code=-32000) from None
+    except ContractLogicError as exc:
+        raise E.RpcError(str(exc.message or "execution reverted")[:500], exc.data, code=3) from None
+    except Web3RPCError as exc:
+        err = (exc.rpc_response or {}).get("error") if isinstance(exc.rpc_response, dict) else None
+        raise _wire_error(err or {"message": str(exc)}) from None
+    except (ValueError, TypeError) as exc:
+        raise E.InvalidParams(str(exc)[:300]) from None
+    return _jsonable(result, ints_as_hex=True)
+
+
+_SNAKE_KEYS = {"y_parity": "yParity"}
 
 
 def _jsonable(v: Any, ints_as_hex: bool = False) -> Any:
@@ -74,8 +103,8 @@ def _jsonable(v: Any, ints_as_hex: bool = False) -> Any:
         return v
     if isinstance(v, int) and ints_as_hex:
         return hex(v)
-    if isinstance(v, dict):
-        return {k: _jsonable(x, ints_as_hex) for k, x in v.items()}
+    if isinstance(v, Mapping):  # web3's AttributeDict is a Mapping, not a dict
+        return {_SNAKE_KEYS.get(k, k): _jsonable(x, ints_as_hex) for k, x in v.items()}
     if isinstance(v, (list, tuple)):
         return [_jsonable(x, ints_as_hex) for x in v]
     return v

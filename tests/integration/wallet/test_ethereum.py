@@ -135,3 +135,21 @@ async def test_prompt_shows_decoded_transaction(env: Env) -> None:
         await env.call("wallet_send", {"to": env.address, "amount": "0.5"})
     d = rec.req.details
     assert d["amount"] == "0.5 ETH" and env.address in d["to"] and "max fee" in d and "network" in d
+
+
+async def test_reads_come_back_in_wire_form(env: Env) -> None:
+    """What a dapp library (ethers, viem) expects: hex quantities, camelCase keys, hex params accepted."""
+    to = "0x" + "44" * 20
+    gas = await env.call("eth_estimateGas", [{"from": env.address, "to": to, "value": "0x1"}])
+    assert gas == "0x5208"
+    tx_hash = await env.call("eth_sendTransaction", [{"from": env.address, "to": to, "value": "0x2"}])
+    tx = await env.call("eth_getTransactionByHash", [tx_hash])
+    assert tx["value"] == "0x2" and tx["from"] == env.address and "yParity" in tx and "y_parity" not in tx
+    assert tx["blockNumber"].startswith("0x")
+    block = await env.call("eth_getBlockByNumber", ["latest", False])
+    assert block["number"].startswith("0x") and isinstance(block["transactions"], list)
+    with pytest.raises(E.RpcError) as exc:
+        await env.call("eth_call", [{"to": env.address, "data": "0x12"}, "0xffffffff"])
+    assert exc.value.code != -32603
+    assert await env.call("eth_getTransactionReceipt", ["0x" + "ab" * 32]) is None
+    assert await env.call("eth_getBlockByNumber", ["0xffffff", False]) is None

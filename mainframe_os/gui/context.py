@@ -31,6 +31,25 @@ class LauncherContext:
     prompter: GuiPrompter
     methods: set[str] = field(default_factory=set)
     keyring_available: bool = False
+    _app_host: Any = None
+
+    @property
+    def app_host_started(self) -> bool:
+        return self._app_host is not None
+
+    def app_host(self) -> Any:
+        """The one :class:`~mainframe_os.gui.apphost.AppHost`, made when the first app opens (this
+        is when QtWebEngine loads: never at startup)."""
+        if self._app_host is None:
+            from .apphost import AppHost
+
+            self._app_host = AppHost(self.node)
+        return self._app_host
+
+    def close_apps(self, identity_id: str | None = None, app_id: str | None = None) -> None:
+        """Close open app windows (all, one identity's, or one app's) if any app ever opened."""
+        if self._app_host is not None:
+            self._app_host.close_apps(identity_id, app_id)
 
     def call(self, method: str, params: Any = None) -> Coroutine[Any, Any, Any]:
         return self.node.call(method, params)

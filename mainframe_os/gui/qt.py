@@ -119,11 +119,34 @@ def before_app() -> None:
         hook()
 
 
+_webengine_ready = False
+
+
 def webengine() -> object:
-    """Import QtWebEngine lazily (the app host calls this when the first dapp opens)."""
+    """Import QtWebEngine lazily: call this before making any QtWebEngine object (the app host
+    when the first dapp opens, the buy-ETH provider window).
+
+    The first call also registers the app host's ``mfapp://`` scheme. Chromium reads custom
+    schemes once, when the first QtWebEngine object is created, not when the QApplication is:
+    registering here (rather than in a before-app hook, which would import QtWebEngineCore,
+    ~25 ms, on every start) keeps QtWebEngine out of startup and is still early enough.
+    Processes that want it before the app exists (tests, benchmarks) may call
+    ``apphost.register_schemes()`` first; it is idempotent.
+    """
+    global _webengine_ready
     from PySide6 import QtWebEngineCore, QtWebEngineWidgets  # noqa: F401
 
+    if not _webengine_ready:
+        from .apphost.scheme import register_schemes
+
+        register_schemes()
+        _webengine_ready = True
     return QtWebEngineWidgets
+
+
+def webengine_ready() -> bool:
+    """Whether :func:`webengine` ran (QtWebEngine objects may exist: too late for new schemes)."""
+    return _webengine_ready
 
 
 __all__ = [
@@ -189,4 +212,5 @@ __all__ = [
     "add_before_app_hook",
     "before_app",
     "webengine",
+    "webengine_ready",
 ]

@@ -61,7 +61,10 @@ class AppHost(QObject):
 
     def __init__(self, node: Any, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        register_schemes()  # no-op when before_app already did it; raises if too late
+        from .. import qt
+
+        qt.webengine()  # registers mfapp:// the first time, before any page exists
+        register_schemes()  # no-op when already done; raises if it is too late
         self.node = node
         self.service = AppsService.of(node)
         self.apps: dict[tuple[str, str], OpenApp] = {}
@@ -174,12 +177,19 @@ class AppHost(QObject):
         app.page.deleteLater()
         self.closed.emit(*key)
 
-    def close_all(self) -> None:
-        for app in list(self.apps.values()):
+    def close_apps(self, identity_id: str | None = None, app_id: str | None = None) -> None:
+        """Close open apps (all, one identity's, or one app of an identity); the host stays usable."""
+        for (ident, aid), app in list(self.apps.items()):
+            if (identity_id is not None and ident != identity_id) or (app_id is not None and aid != app_id):
+                continue
             if app.window is not None:
                 app.window.close()
             else:
                 self.close(app)
+
+    def close_all(self) -> None:
+        """Close every app and stop following grant changes (the host is done)."""
+        self.close_apps()
         self._unsub()
 
     def _on_grants(self, e: AppGrantsChanged) -> None:

@@ -1,6 +1,7 @@
 """The `mfapp://<app-id>/<path>` scheme: each app's verified files, and nothing else.
 
-`register_schemes()` must run before the QApplication exists (gui/qt.py's before_app hook).
+`register_schemes()` must run before the first QtWebEngine object exists: the launcher does it in
+`gui.qt.webengine()`, the lazy QtWebEngine doorway; tests and benchmarks before the QApplication.
 The handler serves only paths listed in the app's verified manifest, re-hashing each file as
 it serves it (a file changed on disk since install is refused), with a strict
 Content-Security-Policy: scripts only from the app itself (no inline, no eval), no frames, no
@@ -55,12 +56,15 @@ _registered = False
 
 
 def register_schemes() -> None:
-    """Declare mfapp:// to Chromium. Before QApplication; idempotent."""
+    """Declare mfapp:// to Chromium, before any QtWebEngine object exists; idempotent."""
     global _registered
     if _registered:
         return
-    if QApplication.instance() is not None:
-        raise RuntimeError("register_schemes() must run before the QApplication is created")
+    from .. import qt
+
+    if qt.webengine_ready() and QApplication.instance() is not None:
+        # Chromium has read its scheme list already: a late registration is silently ignored
+        raise RuntimeError("register_schemes() must run before the first QtWebEngine object is created")
     scheme = QWebEngineUrlScheme(SCHEME.encode())
     scheme.setSyntax(QWebEngineUrlScheme.Syntax.Host)
     # Secure: a secure context (crypto.subtle, no mixed-content downgrade). Not CorsEnabled and

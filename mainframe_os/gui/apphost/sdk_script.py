@@ -53,7 +53,8 @@ def build_script(app_id: str) -> str:
         "(function () {\n'use strict';\n"
         "var transport = (window.qt && window.qt.webChannelTransport) || null;\n"
         # qwebchannel.js and the SDK use JSON at call time: this closure keeps the original
-        "var JSON = Object.freeze({parse: window.JSON.parse.bind(window.JSON), stringify: window.JSON.stringify.bind(window.JSON)});\n"
+        "var JSON = Object.freeze({parse: window.JSON.parse.bind(window.JSON),"
+        " stringify: window.JSON.stringify.bind(window.JSON)});\n"
         "var module = undefined;\n"
         + qwebchannel_js()
         + "\n;("

@@ -20,7 +20,7 @@ import stat
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 from .errors import PackageInvalid, SignatureInvalid
 from .manifest import (
@@ -190,7 +190,7 @@ def _check_manifest_signature(raw: bytes, sig: bytes) -> Manifest:
     return parse_manifest(raw)
 
 
-def _copy_limited(src: BinaryIO, dest: Path, entry: FileEntry) -> None:
+def _copy_limited(src: IO[bytes], dest: Path, entry: FileEntry) -> None:
     """Copy at most the declared size (+1 byte to notice more), hashing as we go."""
     h, size = hashlib.sha256(), 0
     dest.parent.mkdir(parents=True, exist_ok=True)

@@ -84,7 +84,7 @@ class AppsService:
         svc = node.services.get("apps")
         if svc is None:
             svc = node.services["apps"] = cls(node)
-        return svc  # type: ignore[no-any-return]
+        return svc
 
     def forget(self) -> None:
         """Drop everything learned from the vault (it was locked)."""
@@ -279,7 +279,7 @@ class AppsService:
         self.node.events.emit(AppsChanged(identity_id))
         self.node.events.emit(AppGrantsChanged(identity_id, app_id))
 
-    async def list(self, identity_id: str) -> list[dict[str, Any]]:
+    async def installed(self, identity_id: str) -> list[dict[str, Any]]:
         from sqlalchemy import select
 
         from vault.models import AppInstall

@@ -114,5 +114,5 @@ class SqliteDB(BaseAtomicDB):
                 conn.executemany("DELETE FROM kv WHERE k = ?", [(k,) for k in diff.deleted_keys()])
         finally:
             # Out-of-context use of the batch must fail, as with py-evm's own AtomicDB.
-            batch._track_diff = None  # type: ignore[assignment]
-            batch._write_target_db = None  # type: ignore[assignment]
+            batch._track_diff = None
+            batch._write_target_db = None

@@ -101,7 +101,7 @@ async def apps_list(node: Any, ctx: Any, identityId: str | None) -> list[dict[st
     """The identity's installed apps (the bundled ones are installed on first use)."""
     ident = await require_identity(node, ctx, identityId)
     await _svc(node).ensure_bundled(ident)
-    return await _svc(node).list(ident)
+    return await _svc(node).installed(ident)
 
 
 @method("apps_get", Param("appId", max_length=40), Param("identityId", required=False))

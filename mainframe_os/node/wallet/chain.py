@@ -151,9 +151,10 @@ class ChainService:
         def connect() -> Connection:
             from web3 import Web3
 
-            if net.rpc_url.startswith(("ws://", "wss://")):
+            url = net.rpc_url or ""
+            if url.startswith(("ws://", "wss://")):
                 raise E.InvalidParams("WebSocket RPC URLs are not supported yet: use http(s)")
-            w3 = Web3(Web3.HTTPProvider(net.rpc_url, request_kwargs={"timeout": 10}))
+            w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": 10}))
             try:
                 chain_id = w3.eth.chain_id
             except Exception as exc:  # noqa: BLE001 - any transport failure means "down"

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..errors import InvalidParams
 
 PATH = "m/44'/60'/0'/0/{index}"
 
 
-def _account_cls():  # eth_account is heavy-ish; import on first wallet use
+def _account_cls() -> Any:  # eth_account is heavy-ish; import on first wallet use
     from eth_account import Account
 
     Account.enable_unaudited_hdwallet_features()

@@ -170,6 +170,7 @@ def _scan(c: Connection, start: int, end: int, ours: dict[str, tuple[str, str]])
     for n in range(start, end + 1):
         block = w3.eth.get_block(n, full_transactions=True)
         for tx in block["transactions"]:
+            assert not isinstance(tx, bytes)  # full_transactions=True gives objects, not hashes
             to = (tx.get("to") or "").lower()
             # between one identity's own accounts it is a move, not a payment
             if to in ours and int(tx["value"]) > 0 and ours.get(tx["from"].lower(), ("",))[0] != ours[to][0]:

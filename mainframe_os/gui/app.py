@@ -9,7 +9,8 @@ Tests build the same launcher without running the loop::
     launcher.close()                       # shutdown: drain tasks, close the node
 
 Only Qt, qasync and the node core are imported here: web3 (about 1 s) and QtWebEngine load later,
-when a screen needs them, so the window appears first.
+when a screen needs them (QtWebEngine with the first app opened, which is also when the app
+host's mfapp:// scheme is registered: see `qt.webengine`), so the window appears first.
 """
 
 from __future__ import annotations
@@ -95,10 +96,14 @@ class Launcher:
         self.window = LauncherWindow(self.ctx)
         self.session = VaultSession(self.ctx)
         self.idle = IdleLock(self._idle_lock, self.prefs.autolock_minutes)
-        app.installEventFilter(self.idle)
+        self.idle.watch(app)
         self.tray = Tray(self.window.bring_forward, self.window.lock, self.quit)
         self.single = SingleInstance(home, self.window.bring_forward)
         self.window.page_changed.connect(self._page_changed)
+        from mainframe_os.node.events import VaultLocked
+
+        # An open app is a window onto the vault: it closes with the vault.
+        self.ctx.subscribe(self.window, VaultLocked, lambda _e: self.ctx.close_apps())
         self.started = False
         self._closed = False
 
@@ -176,12 +181,14 @@ class Launcher:
             return
         self._closed = True
         self.window.shutting_down = True
+        if self.ctx.app_host_started:
+            self.ctx.app_host().close_all()
         await self.ctx.ops.drain()
         await self.session.close()
         await self.node.close()
         self.single.close()
         self.tray.hide()
-        self.app.removeEventFilter(self.idle)
+        self.idle.unwatch()
 
     def close(self) -> None:
         """Synchronous shutdown for tests: runs :meth:`shutdown` on the qasync loop. Idempotent."""

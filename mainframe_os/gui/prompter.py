@@ -190,9 +190,7 @@ class ApprovalDialog(QDialog):
             lay.addWidget(_wrapped("You have no contacts yet: add some in Contacts first.", "caption"))
         else:
             lay.addWidget(
-                _wrapped(
-                    "The app sees only the names of the contacts you pick (and an id private to it).", "caption"
-                )
+                _wrapped("The app sees only the names of the contacts you pick (and an id private to it).", "caption")
             )
         picker = self._new_picker(lay, "contactPicker")
         picker.setVisible(bool(contacts))

@@ -13,6 +13,9 @@ from mainframe_os.gui import qt
 
 # Before pytest-qt makes the QApplication: QtWebEngine (the buy-ETH provider window) needs the
 # shared OpenGL context flag set first, as the launcher's own entry point does.
+from mainframe_os.gui.apphost import register_schemes  # noqa: E402
+
+register_schemes()
 qt.before_app()
 
 PASSWORD = "correct horse battery"

@@ -11,7 +11,9 @@ import pytest
 from .conftest import Page
 
 pytestmark = pytest.mark.webengine
-SHOTS = Path(os.environ.get("MFOS_SHOTS", "/tmp/shots"))
+_FLAG = os.environ.get("MFOS_SHOTS", "")
+# MFOS_SHOTS=1 (or a folder) keeps the screenshots where a person looks at them
+SHOTS = Path("/tmp/shots" if _FLAG.lower() in ("", "1", "true", "yes") else _FLAG)
 
 
 def shoot(window, name: str) -> Path:

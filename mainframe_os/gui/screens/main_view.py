@@ -139,3 +139,4 @@ class MainView(QWidget):
     def refresh(self) -> None:
         self.identity.refresh()
         self.contacts.refresh()
+        self.apps.refresh()

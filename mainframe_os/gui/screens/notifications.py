@@ -38,14 +38,19 @@ class NotificationsScreen(QWidget):
 
     def add(self, event: Notification) -> None:
         stamp = time.strftime("%H:%M")
-        item = QListWidgetItem(f"{event.title}\n{event.body}   ·  {stamp}")
-        item.setToolTip(f"From {event.source}")
+        # An app's notification names the app (source "app:<name>", set by the node, not the app)
+        # so a page cannot pass its message off as the launcher's.
+        app = event.source[4:] if event.source.startswith("app:") else None
+        origin = f"{app}  ·  " if app else ""
+        item = QListWidgetItem(f"{event.title}\n{event.body}   ·  {origin}{stamp}")
+        item.setToolTip(f"From the app {app}" if app else f"From {event.source}")
+        item.setData(Qt.ItemDataRole.UserRole, {"source": event.source, "app": app, "title": event.title})
         self.list.insertItem(0, item)
         self.empty.setVisible(False)
         if not self.isVisible():
             self.unread += 1
             self.unread_changed.emit(self.unread)
-        self.arrived.emit(event.title, event.body)
+        self.arrived.emit(f"{app}: {event.title}" if app else event.title, event.body)
 
     def clear(self) -> None:
         self.list.clear()

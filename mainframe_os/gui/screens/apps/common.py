@@ -58,9 +58,7 @@ async def app_icon(ctx: LauncherContext, identity_id: str, app_id: str, name: st
         pix = QPixmap()
     if pix.isNull():
         return letter_icon(name, size)
-    return pix.scaled(
-        size, size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
-    )
+    return pix.scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
 
 
 async def active_identity(ctx: LauncherContext) -> dict[str, Any] | None:

@@ -131,9 +131,7 @@ class InstallReviewDialog(QDialog):
                 lay.addWidget(box)
         if not required and not optional:
             lay.addWidget(
-                label(
-                    "It asks for no new permissions." if update else "It asks for no permissions.", "caption"
-                )
+                label("It asks for no new permissions." if update else "It asks for no permissions.", "caption")
             )
         lay.addWidget(
             label(

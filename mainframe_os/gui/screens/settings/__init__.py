@@ -1,4 +1,4 @@
-"""Settings: vaults, identities, backup & restore, security, appearance, networks."""
+"""Settings: vaults, identities, app permissions, backup & restore, security, appearance, networks."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from ...context import LauncherContext
 from ...qt import QTabWidget, QVBoxLayout, QWidget, Signal
 from ...widgets import screen_header
 from .appearance import AppearanceTab
+from .apps import AppsTab
 from .backup import BackupTab
 from .identities import IdentitiesTab
 from .networks import NetworksTab
@@ -26,11 +27,13 @@ class SettingsScreen(QWidget):
         self.tabs = QTabWidget()
         self.vaults = VaultsTab(ctx)
         self.identities = IdentitiesTab(ctx)
+        self.apps = AppsTab(ctx)
         self.backup = BackupTab(ctx)
         self.security = SecurityTab(ctx)
         self.appearance = AppearanceTab(ctx)
         self.tabs.addTab(self.vaults, "Vaults")
         self.tabs.addTab(self.identities, "Identities")
+        self.tabs.addTab(self.apps, "Apps")
         self.tabs.addTab(self.backup, "Backup")
         self.tabs.addTab(self.security, "Security")
         self.tabs.addTab(self.appearance, "Appearance")

@@ -106,7 +106,8 @@ class MainView(QWidget):
         cl.addWidget(self.stack)
         root.addWidget(content, 1)
         self.notifications.unread_changed.connect(self._unread)
-        self.show_screen("wallet" if self.wallet is not None else "apps")
+        # Apps first: the wallet loads the chain (web3, py-evm) only when it is shown
+        self.show_screen("apps")
 
     def _make_wallet(self) -> QWidget | None:
         if not self.ctx.has_wallet:

@@ -339,8 +339,8 @@ class TxService:
 
         from vault.models import TxRecord
 
-        conn = await self.chain.connection()
-        chain_id = conn.network.chain_id
+        # the chain id comes from settings: with nothing pending, no connection is opened at all
+        chain_id = (await self.chain.network()).chain_id
         stmt = select(TxRecord.hash, TxRecord.raw, TxRecord.from_address, TxRecord.nonce).where(
             TxRecord.chain_id == chain_id, TxRecord.status == "pending"
         )

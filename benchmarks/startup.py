@@ -161,7 +161,9 @@ def main() -> None:
     )
     print(f"RSS at idle after unlock:      {result['rss_idle_mib']} MiB")
     print(f"peak RSS (incl. Argon2id's 256 MiB): {result['peak_rss_mib_incl_kdf']} MiB")
-    print(f"web3 / QtWebEngine loaded at idle: {result['web3_loaded_at_idle']} / {result['qtwebengine_loaded_at_idle']}")
+    print(
+        f"web3 / QtWebEngine loaded at idle: {result['web3_loaded_at_idle']} / {result['qtwebengine_loaded_at_idle']}"
+    )
     print(json.dumps(result))
 
 

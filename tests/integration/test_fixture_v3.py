@@ -27,8 +27,13 @@ async def test_v3_fixture_through_the_node(tmp_path: Path) -> None:
         wallets = await node.call("wallet_list", {"identityId": alice})
         assert wallets[0]["name"] == "Main" and wallets[0]["type"] == "hd"
         assert wallets[0]["accounts"] == [
-            {"address": "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266", "name": "Spending", "index": 0,
-             "default": True, "walletId": "w" * 32}
+            {
+                "address": "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
+                "name": "Spending",
+                "index": 0,
+                "default": True,
+                "walletId": "w" * 32,
+            }
         ]
         # the stored phrase still derives the next account correctly
         nxt = await node.call("wallet_addAccount", {"walletId": "w" * 32})
@@ -46,6 +51,12 @@ async def test_v3_fixture_through_the_node(tmp_path: Path) -> None:
                 s.scalars(select(AppData)).one().value,
             )
 
-        assert await node.db(rows) == ({"to": "Fixture Bob", "amount": "1 ETH"}, "FIX", "1.2.3", ["example.org"], b'"hello"')
+        assert await node.db(rows) == (
+            {"to": "Fixture Bob", "amount": "1 ETH"},
+            "FIX",
+            "1.2.3",
+            ["example.org"],
+            b'"hello"',
+        )
     finally:
         await node.close()

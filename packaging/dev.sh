@@ -19,7 +19,7 @@ fi
 # System libraries QtWebEngine needs offscreen; installed only when missing.
 need_apt=()
 for lib in libnss3.so libxkbcommon.so.0 libasound.so.2 libxcomposite.so.1 libxdamage.so.1 libxrandr.so.2 libxtst.so.6 libgbm.so.1 libdbus-1.so.3 libxkbfile.so.1 libxshmfence.so.1; do
-  ldconfig -p 2>/dev/null | grep -q "$lib" || need_apt+=("$lib")
+  ldconfig -p 2>/dev/null | grep -qi "$lib" || need_apt+=("$lib")
 done
 if [ ${#need_apt[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   echo "installing system libraries for Qt: ${need_apt[*]}"

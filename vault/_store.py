@@ -121,6 +121,38 @@ class VaultStore:
             infos.append(VaultInfo(entry.name, entry, header.format_version, header.created_at))
         return infos
 
+    def clean_stale_work(self, max_age: float = 3600.0) -> int:
+        """Wipe work folders left by a crash in the middle of create, backup or restore.
+
+        Only folders older than ``max_age`` seconds (never one another process is still
+        using) and only unfinished work: a ``.replaced-`` folder may hold the only copy of a
+        vault an interrupted overwrite moved aside, so it is kept and logged instead.
+        Returns how many were wiped.
+        """
+        import time
+
+        if not self._root.is_dir():
+            return 0
+        wiped = 0
+        for entry in self._root.iterdir():
+            if not entry.is_dir() or not entry.name.startswith(_TMP_PREFIXES):
+                continue
+            try:
+                age = time.time() - entry.stat().st_mtime
+            except OSError:
+                continue
+            if age < max_age:
+                continue
+            if entry.name.startswith(".replaced-"):
+                log.warning("a vault set aside by an interrupted restore is kept at %s", entry.name)
+                continue
+            try:
+                _wipe_tree(entry)
+                wiped += 1
+            except OSError as exc:
+                log.warning("could not wipe stale work folder %s: %s", entry.name, type(exc).__name__)
+        return wiped
+
     def exists(self, name: str) -> bool:
         try:
             path = self.path_of(name)

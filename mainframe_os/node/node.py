@@ -69,7 +69,8 @@ class Node:
         if "vault_store" not in self.services:
             from vault import VaultStore
 
-            self.services["vault_store"] = VaultStore(self.paths.vaults)
+            store = self.services["vault_store"] = VaultStore(self.paths.vaults)
+            store.clean_stale_work()  # leftovers of a crash mid-create/backup/restore
         return self.services["vault_store"]
 
     async def on_vault_thread(self, fn: Callable[..., T], *args: Any) -> T:

@@ -150,3 +150,28 @@ def test_delete_wipes_folder(store: VaultStore, fast_kdf: KdfParams, tmp_path: P
         assert len(new) == len(old) and new != old
     with pytest.raises(VaultNotFound):
         store.delete("Doomed")
+
+
+def test_stale_work_folders_are_wiped(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import time
+
+    from vault import VaultStore
+
+    store = VaultStore(tmp_path / "vaults")
+    store.root.mkdir(parents=True)
+    old = time.time() - 7200
+    folders = {}
+    for name in (".new-aaaa", ".restore-bbbb", ".backup-cccc", ".replaced-dddd", ".new-fresh"):
+        d = store.root / name
+        d.mkdir()
+        (d / "vault.db").write_bytes(b"secret bytes of an unfinished vault")
+        if name != ".new-fresh":
+            os.utime(d, (old, old))
+        folders[name] = d
+    assert store.clean_stale_work() == 3
+    assert not folders[".new-aaaa"].exists() and not folders[".restore-bbbb"].exists()
+    assert not folders[".backup-cccc"].exists()
+    assert folders[".replaced-dddd"].exists()  # may be the only copy of a vault: kept
+    assert folders[".new-fresh"].exists()  # maybe in use by another process right now
+    assert store.list() == []

@@ -16,6 +16,7 @@ from .session import CliError, CliSession
 COMMAND_MODULES = [
     "mainframe_os.cli.core_commands",
     "mainframe_os.cli.wallet_commands",
+    "mainframe_os.cli.account_commands",
     "mainframe_os.cli.network_commands",
     "mainframe_os.cli.app_commands",
 ]

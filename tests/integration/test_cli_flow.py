@@ -200,3 +200,24 @@ def test_headless_node_serves_the_socket(tmp_path: Path) -> None:
         proc.terminate()
         proc.communicate(timeout=30)
     assert not sock.exists()
+
+
+def test_wallet_accounts_from_the_cli(tmp_path: Path) -> None:
+    home = tmp_path / "h"
+    ok(mfos(home, "vault", "create", "v"))
+    ok(mfos(home, "identity", "create", "--vault", "v", "Ann"))
+    ok(mfos(home, "--yes", "wallet", "create", "--vault", "v"))
+    wallets = j(mfos(home, "--json", "wallet", "list", "--vault", "v"))
+    first = wallets[0]["accounts"][0]["address"]
+    ok(mfos(home, "wallet", "add-account", "--vault", "v", wallets[0]["id"]))
+    second = j(mfos(home, "--json", "wallet", "accounts", "--vault", "v"))[1]["address"]
+    ok(mfos(home, "wallet", "rename-account", "--vault", "v", second, "Savings"))
+    ok(mfos(home, "wallet", "default", "--vault", "v", second))
+    accounts = j(mfos(home, "--json", "wallet", "accounts", "--vault", "v"))
+    assert [(x["address"], x["name"], x["default"]) for x in accounts][0] == (second, "Savings", True)
+    assert first in [x["address"] for x in accounts]
+    r = mfos(home, "wallet", "remove", "--vault", "v", "Wallet")  # no --yes, no terminal: refused
+    assert r.returncode == 1 and "--yes" in r.stderr
+    assert len(j(mfos(home, "--json", "wallet", "list", "--vault", "v"))) == 1
+    ok(mfos(home, "--yes", "wallet", "remove", "--vault", "v", "Wallet"))
+    assert j(mfos(home, "--json", "wallet", "list", "--vault", "v")) == []

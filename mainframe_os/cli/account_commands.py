@@ -1,0 +1,57 @@
+"""mfos wallet rename-account|default|remove: naming accounts and removing wallets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .core_commands import _confirm
+from .framework import arg, command
+from .session import CliError, CliSession
+
+
+@command(
+    "wallet rename-account",
+    "give an account a name",
+    arg("address"),
+    arg("name"),
+    vault="required",
+    formatter=lambda r: f"{r['address']} is now '{r['name']}'.",
+)
+async def wallet_rename_account(s: CliSession, a: Any) -> Any:
+    await s.connect(a.vault)
+    return await s.call("wallet_renameAccount", {"address": a.address, "name": a.name})
+
+
+@command(
+    "wallet default",
+    "make an account the default (sends and dapps use it unless told otherwise)",
+    arg("address"),
+    vault="required",
+    formatter=lambda r: f"Default account: {r['address']} ({r['name']}).",
+)
+async def wallet_default(s: CliSession, a: Any) -> Any:
+    await s.connect(a.vault)
+    return await s.call("wallet_setDefaultAccount", {"address": a.address})
+
+
+@command(
+    "wallet remove",
+    "remove a wallet and its accounts from the vault (funds stay on chain: keep the phrase)",
+    arg("wallet", help="wallet id, id prefix or name"),
+    vault="required",
+    formatter=lambda r: "Wallet removed.",
+)
+async def wallet_remove(s: CliSession, a: Any) -> Any:
+    await s.connect(a.vault)
+    wallets = await s.call("wallet_list")
+    hits = [w for w in wallets if w["id"] == a.wallet] or [
+        w for w in wallets if w["id"].startswith(a.wallet.lower()) or w["name"] == a.wallet
+    ]
+    if not hits:
+        raise CliError(f"No wallet matches '{a.wallet}'")
+    if len(hits) > 1:
+        raise CliError(f"'{a.wallet}' matches several wallets: use the id")
+    w = hits[0]
+    addresses = ", ".join(acct["address"] for acct in w["accounts"])
+    _confirm(s, f"Remove wallet '{w['name']}' ({addresses})? Without its phrase or key its funds are lost.")
+    return await s.call("wallet_remove", {"walletId": w["id"], "confirm": True})

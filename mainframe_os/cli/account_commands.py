@@ -6,7 +6,7 @@ from typing import Any
 
 from .core_commands import _confirm
 from .framework import arg, command
-from .session import CliError, CliSession
+from .session import CliSession, pick
 
 
 @command(
@@ -43,15 +43,7 @@ async def wallet_default(s: CliSession, a: Any) -> Any:
 )
 async def wallet_remove(s: CliSession, a: Any) -> Any:
     await s.connect(a.vault)
-    wallets = await s.call("wallet_list")
-    hits = [w for w in wallets if w["id"] == a.wallet] or [
-        w for w in wallets if w["id"].startswith(a.wallet.lower()) or w["name"] == a.wallet
-    ]
-    if not hits:
-        raise CliError(f"No wallet matches '{a.wallet}'")
-    if len(hits) > 1:
-        raise CliError(f"'{a.wallet}' matches several wallets: use the id")
-    w = hits[0]
+    w = pick(await s.call("wallet_list"), a.wallet, "wallet", "name")
     addresses = ", ".join(acct["address"] for acct in w["accounts"])
     _confirm(s, f"Remove wallet '{w['name']}' ({addresses})? Without its phrase or key its funds are lost.")
     return await s.call("wallet_remove", {"walletId": w["id"], "confirm": True})

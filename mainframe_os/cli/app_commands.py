@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .framework import arg, command
-from .session import CliError, CliSession, resolve_path
+from .session import CliError, CliSession, pick, resolve_path
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "apps" / "hello"
 
@@ -123,14 +123,7 @@ async def app_list(s: CliSession, a: Any) -> Any:
 
 async def _find_app(s: CliSession, ref: str, ident: str) -> dict[str, Any]:
     apps = await s.call("apps_list", {"identityId": ident})
-    hits = [x for x in apps if x["id"] == ref] or [
-        x for x in apps if x["id"].startswith(ref.lower()) or x.get("name", "").lower() == ref.lower()
-    ]
-    if not hits:
-        raise CliError(f"No installed app matches '{ref}'")
-    if len(hits) > 1:
-        raise CliError(f"'{ref}' matches several apps: use the id")
-    return hits[0]
+    return pick(apps, ref, "app", "name", fold_name_case=True, none=f"No installed app matches '{ref}'")
 
 
 def _perm_rows(r: dict[str, Any]) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from .framework import arg, command
-from .session import CliError, CliSession, resolve_path
+from .session import CliError, CliSession, pick, resolve_path
 
 
 def _table(rows: list[dict[str, Any]], cols: list[tuple[str, str]], empty: str) -> str:
@@ -259,15 +259,7 @@ async def contact_list(s: CliSession, a: Any) -> Any:
 
 
 async def _find_contact(s: CliSession, ref: str, identity: str | None) -> dict[str, Any]:
-    contacts = await s.call("contacts_list", {"identityId": identity})
-    hits = [c for c in contacts if c["id"] == ref] or [
-        c for c in contacts if c["id"].startswith(ref.lower()) or c["displayName"] == ref
-    ]
-    if not hits:
-        raise CliError(f"No contact matches '{ref}'")
-    if len(hits) > 1:
-        raise CliError(f"'{ref}' matches several contacts: use the id")
-    return hits[0]
+    return pick(await s.call("contacts_list", {"identityId": identity}), ref, "contact", "displayName")
 
 
 @command(

@@ -113,5 +113,25 @@ class CliSession:
         return self._node
 
 
+def pick(
+    items: list[dict[str, Any]],
+    ref: str,
+    what: str,
+    name_key: str,
+    *,
+    fold_name_case: bool = False,
+    none: str | None = None,
+) -> dict[str, Any]:
+    """The one item `ref` names (id, id prefix or name), or a CliError saying why not."""
+    from ..node.refs import match_ref
+
+    hits = match_ref(items, ref, lambda x: x["id"], lambda x: x.get(name_key, ""), fold_name_case=fold_name_case)
+    if not hits:
+        raise CliError(none or f"No {what} matches '{ref}'")
+    if len(hits) > 1:
+        raise CliError(f"'{ref}' matches several {what}s: use the id")
+    return hits[0]
+
+
 def resolve_path(p: str) -> str:
     return str(Path(p).expanduser().resolve())

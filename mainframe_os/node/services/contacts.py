@@ -10,6 +10,7 @@ from .. import errors as E
 from ..cards import ContactCard
 from ..events import ContactsChanged
 from ..params import Param
+from ..refs import match_ref
 from ..registry import method
 from .identities import clean_name, require_identity
 
@@ -32,9 +33,7 @@ async def contact_address(node: Any, identity_id: str, ref: str) -> tuple[str, s
 
     def find(s: Any) -> list[tuple[str | None, str]]:
         rows = s.scalars(select(Contact).where(Contact.identity_id == identity_id)).all()
-        hits = [c for c in rows if c.id == ref] or [
-            c for c in rows if c.id.startswith(ref.lower()) or c.display_name == ref
-        ]
+        hits = match_ref(rows, ref, lambda c: c.id, lambda c: c.display_name)
         return [(c.eth_address, c.display_name) for c in hits]
 
     hits = await node.db(find)

@@ -12,6 +12,7 @@ from .. import errors as E
 from ..cards import ContactCard
 from ..events import ActiveIdentityChanged, IdentitiesChanged
 from ..params import Param
+from ..refs import match_ref
 from ..registry import PUBLIC, method
 
 ACTIVE_KEY = "active_identity"
@@ -185,10 +186,7 @@ async def _resolve(node: Any, ref: str | None) -> str:
 
     def find(s: Any) -> list[str]:
         rows = s.execute(select(Identity.id, Identity.display_name)).all()
-        exact = [r.id for r in rows if r.id == ref]
-        if exact:
-            return exact
-        return [r.id for r in rows if r.id.startswith(ref.lower()) or r.display_name == ref]
+        return [r.id for r in match_ref(rows, ref, lambda r: r.id, lambda r: r.display_name)]
 
     ids = await node.db(find)
     if not ids:

@@ -186,12 +186,7 @@ async def wallet_export_keystore(node: Any, ctx: Any, address: str, password: st
         a = store.find_account(s, ident, address)
         return dict(eth_keyfile.create_keyfile_json(store.private_key(s, a), password.encode(), kdf="scrypt"))
 
-    return {"keystore": await node.on_vault_thread(lambda: _with_session(node, export))}
-
-
-def _with_session(node: Any, fn: Any) -> Any:
-    with node.require_vault().session() as s:
-        return fn(s)
+    return {"keystore": await node.db(export)}
 
 
 @method("wallet_remove", Param("walletId"), Param("confirm", "boolean", required=False, default=False))

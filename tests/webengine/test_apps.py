@@ -23,17 +23,28 @@ def shoot(window, name: str) -> Path:
     return out
 
 
+def settled(page, expr: str, until: str, timeout_ms: int = 10_000):  # type: ignore[no-untyped-def]
+    """The value of `expr` once `until(value)` holds (or at the timeout, for the assertion to show)."""
+    return page.ok(
+        f"new Promise(ok => {{ const t0 = Date.now(); const t = setInterval(() => {{ const v = ({expr});"
+        f" if (({until})(v) || Date.now() - t0 > {timeout_ms}) {{ clearInterval(t); ok(v); }} }}, 20); }})",
+        timeout=timeout_ms / 1000 + 5,
+    )
+
+
 def test_bundled_hello_and_payments(world, run, open_app) -> None:
     node = world["node"]
     apps = {a["name"]: a for a in run(node.call("apps_list", {"identityId": world["identity"]}))}
     assert {"Hello", "Payments"} <= set(apps)
     hello = open_app(apps["Hello"]["id"])
-    assert hello.ok("document.getElementById('who').textContent") == "Alice"
+    # pages fill themselves in asynchronously: poll for the filled-in value, not the placeholder
+    assert settled(hello, "document.getElementById('who').textContent", "v => v !== '…'") == "Alice"
     prompter = world["prompter"]
     prompter.will(True)
     hello.ok("document.querySelector('[data-action=connect]').click(), 1")
-    run(asyncio.sleep(0.4))
-    assert "accounts" in hello.ok("document.getElementById('out-ethereum').textContent")
+    assert "accounts" in settled(
+        hello, "document.getElementById('out-ethereum').textContent", "v => v.includes('accounts')"
+    )
     window = hello.app.window
     window.resize(1100, 760)
     run(window.refresh_bar())
@@ -41,7 +52,7 @@ def test_bundled_hello_and_payments(world, run, open_app) -> None:
     assert window.account_label.text().startswith("● 0x")
     assert shoot(window, "hello").stat().st_size > 10_000
     pay = open_app(apps["Payments"]["id"])
-    assert pay.ok("document.querySelector('#history').textContent").strip() == "No payments yet."
+    assert settled(pay, "document.querySelector('#history').textContent", "v => v.trim()").strip() == "No payments yet."
     pay.app.window.resize(900, 620)
     run(asyncio.sleep(0.3))
     shoot(pay.app.window, "payments")

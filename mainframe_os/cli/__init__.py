@@ -26,6 +26,11 @@ GLOBAL_ARGS = [
     arg("--json", action="store_true", help="machine-readable output"),
     arg("--password-file", help="read the vault password from this file (or set $MFOS_PASSWORD)"),
     arg("--yes", "-y", action="store_true", help="approve prompts and confirmations (for scripts)"),
+    arg(
+        "--send-failing",
+        action="store_true",
+        help="with --yes: also send a transaction whose estimate says it will most likely fail",
+    ),
     arg("--verbose", "-v", action="store_true", help="log to stderr"),
 ]
 

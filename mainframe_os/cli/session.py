@@ -58,7 +58,8 @@ class CliSession:
         from ..node.prompter import ApproveAllPrompter, TerminalPrompter
 
         if self._node is None:
-            prompter = ApproveAllPrompter() if getattr(self.args, "yes", False) else TerminalPrompter()
+            yes, failing = getattr(self.args, "yes", False), getattr(self.args, "send_failing", False)
+            prompter = ApproveAllPrompter(send_failing=failing) if yes else TerminalPrompter()
             self._node = Node(self.paths.root, prompter=prompter)
 
     async def unlock(self, vault: str) -> None:

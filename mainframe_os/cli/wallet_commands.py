@@ -171,7 +171,7 @@ async def wallet_balances(s: CliSession, a: Any) -> Any:
     "wallet send",
     "send ETH or a token to an address or a contact",
     arg("--to", required=True, help="an address or a contact's name/id"),
-    arg("--amount", required=True, help="e.g. 0.5"),
+    arg("--amount", required=True, help="e.g. 0.5 (a point for decimals, no commas)"),
     arg("--token", default="ETH", help="ETH, MFT, DAI or a token address"),
     arg("--from", dest="sender", help="the paying account (default: the default account)"),
     vault="required",
@@ -183,7 +183,7 @@ async def wallet_send(s: CliSession, a: Any) -> Any:
     if a.sender:
         params["from"] = a.sender
     if not a.yes:  # the fee, before the prompt that approves the send
-        est = await s.call("wallet_estimateSend", {"to": a.to, "amount": a.amount, "token": a.token})
+        est = await s.call("wallet_estimateSend", params)
         print(f"Network fee: at most {est['maxFeeFormatted']} ETH", file=sys.stderr)
     return await s.call("wallet_send", params)
 

@@ -13,6 +13,8 @@ from typing import Any, Protocol
 
 from .context import CallerContext
 
+SEND_ANYWAY = "send anyway"  # the choice a transaction that will most likely fail offers
+
 
 @dataclass(frozen=True)
 class PromptRequest:
@@ -44,12 +46,17 @@ class RejectAllPrompter:
 class ApproveAllPrompter:
     """`--yes` on the CLI, and tests that are not about the prompt."""
 
-    def __init__(self, choice: str = "once", data: Any = None) -> None:
+    def __init__(self, choice: str = "once", data: Any = None, send_failing: bool = False) -> None:
         self.choice, self.data = choice, data
+        # A transaction that will most likely fail offers "send anyway" instead of "approve":
+        # blanket approval does not cover it unless this was asked for too (`--send-failing`).
+        self.send_failing = send_failing
         self.asked: list[PromptRequest] = []
 
     async def ask(self, request: PromptRequest) -> PromptResult:
         self.asked.append(request)
+        if self.send_failing and SEND_ANYWAY in request.choices:
+            return PromptResult(True, SEND_ANYWAY, self.data)
         return PromptResult(True, self.choice, self.data)
 
 
@@ -63,6 +70,9 @@ class TerminalPrompter:
         if not sys.stdin.isatty():
             print("No terminal to confirm on: rejected (use --yes to approve).", file=sys.stderr)
             return PromptResult(False)
-        answer = await asyncio.get_running_loop().run_in_executor(None, input, "Approve? [y/N] ")
+        question = "Send anyway? [y/N] " if SEND_ANYWAY in request.choices else "Approve? [y/N] "
+        answer = await asyncio.get_running_loop().run_in_executor(None, input, question)
         ok = answer.strip().lower() in ("y", "yes")
+        if ok and SEND_ANYWAY in request.choices:
+            return PromptResult(True, SEND_ANYWAY)
         return PromptResult(ok, "once" if ok else None)

@@ -62,9 +62,11 @@ def test_send_refuses_bad_address_and_amount(qtbot: Any, launcher: Any) -> None:
         ("0x1234", "1", "not a valid address"),
         ("hello", "1", "not a valid address"),
         ("0x" + "ab" * 20, "", "Enter an amount"),
-        ("0x" + "ab" * 20, "abc", "must be a number"),
-        ("0x" + "ab" * 20, "-1", "more than zero"),
-        ("0x" + "ab" * 20, "0", "more than zero"),
+        ("0x" + "ab" * 20, "abc", "not a number"),
+        ("0x" + "ab" * 20, "-1", "greater than zero"),
+        ("0x" + "ab" * 20, "0", "greater than zero"),
+        ("0x" + "ab" * 20, "0,001", "use a point for decimals"),
+        ("0x" + "ab" * 20, "1 000", "not a number"),
         ("0x" + "ab" * 20, "1000000", "more than your ETH balance"),
     ]
     for to, amount, why in cases:
@@ -90,8 +92,8 @@ def test_tab_order_through_the_send_form(qtbot: Any, launcher: Any) -> None:
     send = wallet.send
     qtbot.keyClicks(send.to.lineEdit(), "0x" + "ab" * 20)
     qtbot.keyClicks(send.amount, "0.1")
-    chain = focus_chain(qtbot, send.to, 3)
-    assert chain[1:] == [send.amount, send.token, send.send_button]
+    chain = focus_chain(qtbot, send.to, 4)
+    assert chain[1:] == [send.amount, send.max_button, send.token, send.send_button]
 
 
 def test_tab_order_through_onboarding(qtbot: Any, launcher: Any) -> None:

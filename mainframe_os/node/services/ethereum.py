@@ -183,7 +183,7 @@ async def eth_send_transaction(node: Any, ctx: Any, params: list[Any]) -> str:
         if not isinstance(to, str) or not Web3.is_address(to):
             raise E.InvalidParams("'to' is not an address")
     out_tx: dict[str, Any] = {"from": sender, "to": to, "value": value, "data": data}
-    for k in ("gas", "maxFeePerGas", "maxPriorityFeePerGas"):
+    for k in ("gas", "gasPrice", "maxFeePerGas", "maxPriorityFeePerGas", "type"):
         if tx.get(k) is not None:
             out_tx[k] = _int(tx[k], k)
     details: dict[str, Any] = {"to": to or "(new contract)", "amount": f"{format_amount(value, 18)} ETH"}
@@ -221,7 +221,7 @@ async def _sign(node: Any, ident: str, address: str, fn: Any) -> str:
     from ..wallet import store
 
     def sign(s: Any) -> str:
-        key = store.KeyCache.of(node).key(s, store.find_account(s, ident, address))
+        key = store.private_key(s, store.find_account(s, ident, address))  # derived per signature, then dropped
         return "0x" + bytes(fn(key).signature).hex()
 
     return await node.db(sign)

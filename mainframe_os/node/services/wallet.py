@@ -391,8 +391,14 @@ async def wallet_send(node: Any, ctx: Any, to: str, amount: Any, token: str, **k
     )
 
 
-@method("wallet_estimateSend", Param("to"), Param("amount", "any"), Param("token", required=False, default="ETH"))
-async def wallet_estimate_send(node: Any, ctx: Any, to: str, amount: Any, token: str) -> dict[str, Any]:
+@method(
+    "wallet_estimateSend",
+    Param("to"),
+    Param("amount", "any"),
+    Param("token", required=False, default="ETH"),
+    Param("from", required=False),
+)
+async def wallet_estimate_send(node: Any, ctx: Any, to: str, amount: Any, token: str, **kw: Any) -> dict[str, Any]:
     """The fee a send would cost (EIP-1559: gas x max fee per gas) before the user confirms."""
     from ..wallet import store
     from ..wallet.txs import TxService
@@ -400,15 +406,16 @@ async def wallet_estimate_send(node: Any, ctx: Any, to: str, amount: Any, token:
     ident = await require_identity(node, ctx)
     tx, details, _ = await prepare_send(node, ident, to, str(amount), token)
     tx.pop("_token_amount", None)
-    sender = await node.db(lambda s: store.find_account(s, ident, None).address)
+    sender = await node.db(lambda s: store.find_account(s, ident, kw.get("from")).address)
     svc = TxService.of(node)
-    filled = await svc.chain.call(lambda c: svc._fill(c, dict(tx, **{"from": sender})))
-    fee = filled["gas"] * filled["maxFeePerGas"]
+    filled = await svc.fill(dict(tx, **{"from": sender}))
+    fee = filled.max_fee
     return {
-        "gas": filled["gas"],
-        "maxFeePerGas": str(filled["maxFeePerGas"]),
+        "gas": filled.tx["gas"],
+        "maxFeePerGas": str(filled.tx.get("maxFeePerGas", filled.tx.get("gasPrice"))),
         "maxFee": str(fee),
         "maxFeeFormatted": format_amount(fee, 18, 8),
+        "willFail": filled.will_fail,
         **details,
     }
 
@@ -418,6 +425,7 @@ async def wallet_history(node: Any, ctx: Any, address: str | None, limit: int) -
     """The transactions this identity sent or received on the active network, newest first."""
     from sqlalchemy import select
 
+    from ..wallet.interrupted import public_details
     from ..wallet.txs import summary
 
     m = _vault_models()
@@ -438,7 +446,7 @@ async def wallet_history(node: Any, ctx: Any, address: str | None, limit: int) -
                 "kind": r.kind,
                 "status": r.status,
                 "error": r.error,
-                "details": r.details,
+                "details": public_details(r.details),
                 "blockNumber": r.block_number,
                 "fee": r.fee,
                 "createdAt": r.created_at,

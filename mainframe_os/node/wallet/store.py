@@ -129,34 +129,11 @@ def find_account(s: Session, identity_id: str, address: str | None) -> Account:
 
 
 def private_key(s: Session, acct: Account) -> bytes:
+    """The account's key, derived for one signature: callers use it and drop it. Nothing caches
+    keys for the session; the phrase stays in the vault, which is locked with it."""
     w = s.get(Wallet, acct.wallet_id)
     assert w is not None
     if w.kind == "key":
         return bytes(w.secret)
     _, key = hd.derive_key(w.secret.decode(), acct.idx)
     return key
-
-
-class KeyCache:
-    """Keys derived while the vault is unlocked, so a signature does not re-run BIP-39's PBKDF2
-    (2048 rounds of HMAC-SHA512) every time. Vault-scoped: the node drops it when the vault locks.
-    Used on the vault thread only."""
-
-    def __init__(self) -> None:
-        self._keys: dict[tuple[str, int], bytes] = {}
-
-    @classmethod
-    def of(cls, node: Any) -> KeyCache:
-        cache = node.services.get("vault:keys")
-        if cache is None:
-            cache = node.services["vault:keys"] = cls()
-        return cache
-
-    def key(self, s: Session, acct: Account) -> bytes:
-        k = (acct.wallet_id, acct.idx)
-        if k not in self._keys:
-            self._keys[k] = private_key(s, acct)
-        return self._keys[k]
-
-    def close(self) -> None:
-        self._keys.clear()

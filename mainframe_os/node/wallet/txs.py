@@ -1,10 +1,16 @@
 """Signing and sending transactions: one pipeline for every send, swap, approval and dapp request.
 
-    fill (nonce, EIP-1559 fees, gas with a margin) -> check funds -> ask the user (decoded)
-    -> sign locally -> record as pending (with the raw bytes) -> broadcast -> track the receipt
+    fill (EIP-1559 or legacy fees, gas with a margin) -> check funds -> ask the user (decoded,
+    with a warning when the call will most likely fail)
+    -> under the sender's lock: settle interrupted sends, take the nonce, sign, record as
+       "signed" (with the raw bytes), broadcast
+    -> "pending" -> track the receipt
 
-The record is written before the broadcast, so a network that drops mid-send loses nothing: the
-transaction stays in history as pending and `recheck` finds, re-broadcasts or retires it.
+The nonce is taken after the user approved, under one lock per (chain, sender) held until the
+broadcast: two sends approved while each other's dialog was open never share a nonce, and two
+identical sends are two transactions. The record is written before the broadcast, so nothing is
+lost: a network that drops mid-send leaves it "pending" for `recheck`, and a process killed
+before the broadcast leaves it "signed", settled on the next start (interrupted.py).
 """
 
 from __future__ import annotations
@@ -18,55 +24,27 @@ from typing import Any
 
 from .. import errors as E
 from ..events import Event, Notification
-from ..prompter import PromptRequest
+from ..faults import crash_point
+from ..prompter import SEND_ANYWAY, PromptRequest
+from . import interrupted as I
 from .amounts import format_amount
 from .chain import ChainService, Connection, NetworkDown
-from .store import KeyCache, WalletError, find_account
+from .fill import Filled, InsufficientFunds, TransactionFailed, fill, is_revert, revert_reason
+from .store import find_account, private_key
+
+__all__ = ["InsufficientFunds", "TransactionFailed", "TransactionStatusChanged", "TxService", "revert_reason"]
 
 log = logging.getLogger("mainframe_os.wallet")
 
-GWEI = 10**9
-# eth_estimateGas is known to run low for the first Uniswap V2 swap in a block (storage slots
-# going from zero to non-zero): this margin was enough on py-evm and on anvil.
-GAS_MULTIPLIER_NUM, GAS_MULTIPLIER_DEN, GAS_EXTRA = 5, 4, 20_000
-DEFAULT_PRIORITY_FEE = 1 * GWEI
+_ = is_revert  # re-exported for callers that classify errors
 
 
 @dataclass(frozen=True)
 class TransactionStatusChanged(Event):
     hash: str
-    status: str  # pending | confirmed | failed | dropped
+    status: str  # signed | pending | confirmed | failed | dropped
     chain_id: int
     error: str | None = None
-
-
-class InsufficientFunds(WalletError):
-    code, default_message = 5003, "Insufficient funds"
-
-
-class TransactionFailed(WalletError):
-    code, default_message = 5004, "The transaction would fail"
-
-
-def revert_reason(exc: BaseException) -> str:
-    """A readable reason from web3's ContractLogicError (or any revert-ish error)."""
-    msg = getattr(exc, "message", None) or str(exc)
-    if isinstance(msg, tuple):
-        msg = msg[0]
-    msg = str(msg)
-    for prefix in ("execution reverted: ", "execution reverted:", "VM Exception while processing transaction: revert "):
-        if prefix in msg:
-            msg = msg.split(prefix, 1)[1]
-    return msg.strip().strip("'\"") or "reverted"
-
-
-def _is_revert(exc: BaseException) -> bool:
-    from web3.exceptions import ContractLogicError
-
-    if isinstance(exc, ContractLogicError):
-        return True
-    text = str(exc).lower()
-    return "revert" in text or "invalid opcode" in text
 
 
 def summary(kind: str, details: dict[str, Any]) -> str | None:
@@ -86,11 +64,25 @@ def summary(kind: str, details: dict[str, Any]) -> str | None:
     return None
 
 
+def failing_warning(reason: str) -> str:
+    return f"This transaction will most likely fail: {reason}. A failed transaction still costs its fee."
+
+
+FAILING_HOW = (
+    "Only an explicit 'Send anyway' sends it: the button in the launcher's dialog, or on the command "
+    "line --send-failing together with --yes. Scripts and a node with no one to ask refuse it."
+)
+
+
 class TxService:
     def __init__(self, node: Any) -> None:
         self.node = node
         self.chain = ChainService.of(node)
         self._trackers: set[asyncio.Task[Any]] = set()
+        self._locks: dict[tuple[int, str], asyncio.Lock] = {}
+        self._next_nonce: dict[tuple[int, str], int] = {}  # after this process's own broadcasts
+        self._settled: set[tuple[int, str]] = set()  # senders whose interrupted sends were settled
+        self._inflight: set[str] = set()  # hashes recorded as "signed" by a send still running
 
     @classmethod
     def of(cls, node: Any) -> TxService:
@@ -98,6 +90,10 @@ class TxService:
         if svc is None:
             svc = node.services["vault:txs"] = cls(node)
         return svc
+
+    def sender_lock(self, chain_id: int, sender: str) -> asyncio.Lock:
+        """One lock per (chain, sender), held from taking the nonce to the broadcast."""
+        return self._locks.setdefault((chain_id, sender.lower()), asyncio.Lock())
 
     # -- the pipeline ---------------------------------------------------------------------------
 
@@ -112,135 +108,151 @@ class TxService:
         details: dict[str, Any],
         wait: bool = True,
     ) -> dict[str, Any]:
-        """Fill, confirm with the user, sign, record and broadcast `tx` (to, value, data, from?)."""
-        account = await self.node.db(lambda s: find_account(s, identity_id, tx.get("from")))
-        sender = account.address
-        filled = await self.chain.call(lambda c: self._fill(c, dict(tx, **{"from": sender})))
+        """Fill, confirm with the user, sign, record and broadcast `tx` (to, value, data, from?,
+        gas?, gasPrice? or maxFeePerGas?/maxPriorityFeePerGas?)."""
         conn = await self.chain.connection()
-        fee_max = filled["gas"] * filled["maxFeePerGas"]
-        shown = {
-            "network": conn.network.name,
-            "from": f"{account.name} ({sender})",
-            **details,
-            "max fee": f"{format_amount(fee_max, 18, 8)} ETH",
-        }
-        answer = await self.node.prompter.ask(PromptRequest("transaction", ctx, title, shown))
+        chain_id = conn.network.chain_id
+        inflight = self._inflight  # read live on the vault thread: a concurrent send adds to it there
+
+        def look_up(s: Any) -> tuple[str, str, str, I.Retry | None]:
+            acct = find_account(s, identity_id, tx.get("from"))
+            key = I.request_key(acct.address, tx)
+            return acct.address, acct.name, key, I.find_retry(s, identity_id, chain_id, acct.address, key, inflight)
+
+        sender, name, request, retry = await self.node.db(look_up)
+        if retry is not None:
+            again = await self._answer_retry(chain_id, sender, retry)
+            if again is not None:
+                return again
+        filled = await self.chain.call(lambda c: fill(c, dict(tx, **{"from": sender})))
+        shown = {"network": conn.network.name, "from": f"{name} ({sender})", **details}
+        shown["max fee"] = f"{format_amount(filled.max_fee, 18, 8)} ETH"
+        if filled.legacy:
+            shown["gas price"] = f"{format_amount(int(filled.tx['gasPrice']), 9, 3)} gwei (legacy transaction)"
+        choices: tuple[str, ...] = ("approve", "reject")
+        if filled.will_fail is not None:
+            shown["warning"] = failing_warning(filled.will_fail)
+            shown["note"] = FAILING_HOW
+            choices = (SEND_ANYWAY, "reject")
+        answer = await self.node.prompter.ask(PromptRequest("transaction", ctx, title, shown, choices))
         if not answer.approved:
             raise E.UserRejected("You rejected the transaction")
-
-        def sign(s: Any) -> tuple[str, bytes]:
-            from eth_account import Account
-
-            acct = find_account(s, identity_id, sender)
-            signed = Account.sign_transaction(filled, KeyCache.of(self.node).key(s, acct))
-            return "0x" + bytes(signed.hash).hex(), bytes(signed.raw_transaction)
-
-        tx_hash, raw = await self.node.db(sign)
-        record = {
-            "hash": tx_hash,
-            "from": sender,
-            "to": filled.get("to"),
-            "nonce": filled["nonce"],
-            "value": str(filled.get("value", 0)),
-            "kind": kind,
-            "details": details,
-        }
-        await self._record(identity_id, conn.network.chain_id, record, raw)
-        try:
-            await self.chain.call(lambda c: c.w3.eth.send_raw_transaction(raw))
-        except NetworkDown as exc:
-            raise NetworkDown(
-                f"{exc.message}. The signed transaction is kept in history as pending and will be re-checked.",
-                {"hash": tx_hash},
-            ) from None
-        except Exception as exc:  # noqa: BLE001 - a refusal by the node: record it as failed
-            reason = revert_reason(exc)
-            await self._update(conn.network.chain_id, tx_hash, "failed", reason)
-            raise TransactionFailed(f"The network refused the transaction: {reason}", {"hash": tx_hash}) from None
+        if filled.will_fail is not None and answer.choice != SEND_ANYWAY:
+            raise TransactionFailed(
+                f"Not sent: {failing_warning(filled.will_fail)} {FAILING_HOW}", {"reason": filled.will_fail}
+            )
+        # Approved: from here the payment completes even if the caller goes away (a closed
+        # socket, a cancelled task); only a killed process stops it, and that is settled later.
+        work = asyncio.get_running_loop().create_task(
+            self._sign_and_broadcast(identity_id, chain_id, sender, filled, kind, {**details, I.REQUEST_KEY: request})
+        )
+        tx_hash, nonce = await asyncio.shield(work)
         status = "pending"
         if wait:
-            status = await self._track_once(conn.network.chain_id, tx_hash, quick=True)
+            status = await self._track_once(chain_id, tx_hash)
         if status == "pending":
-            self._spawn_tracker(conn.network.chain_id, tx_hash)
-        return {"hash": tx_hash, "status": status, "from": sender, "nonce": filled["nonce"]}
+            await self._update(chain_id, tx_hash, "pending")
+            self._spawn_tracker(chain_id, tx_hash)
+        self._inflight.discard(tx_hash)
+        return {"hash": tx_hash, "status": status, "from": sender, "nonce": nonce}
 
-    def _fill(self, c: Connection, tx: dict[str, Any]) -> dict[str, Any]:
-        from web3 import Web3
+    async def _sign_and_broadcast(
+        self, identity_id: str, chain_id: int, sender: str, filled: Filled, kind: str, details: dict[str, Any]
+    ) -> tuple[str, int]:
+        key = (chain_id, sender.lower())
+        async with self.sender_lock(chain_id, sender):
+            if key not in self._settled:
+                await self.settle_interrupted(chain_id, sender, locked=True)
+            chain_next = await self.chain.call(lambda c: int(c.w3.eth.get_transaction_count(sender, "pending")))
+            # A node behind a load balancer may not count what we just sent: never go below it.
+            nonce = max(chain_next, self._next_nonce.get(key, 0))
+            tx = dict(filled.tx, nonce=nonce)
 
-        w3 = c.w3
-        sender = Web3.to_checksum_address(tx["from"])
-        out: dict[str, Any] = {
-            "from": sender,
-            "value": int(tx.get("value") or 0),
-            "chainId": c.network.chain_id,
-            "nonce": w3.eth.get_transaction_count(sender, "pending"),
-            "type": 2,
-        }
-        if tx.get("to"):
-            out["to"] = Web3.to_checksum_address(tx["to"])
-        if tx.get("data") and tx["data"] not in ("0x", b""):
-            out["data"] = tx["data"]
-        latest = w3.eth.get_block("latest")
-        base = int(latest.get("baseFeePerGas") or GWEI)
-        try:
-            tip = int(w3.eth.max_priority_fee)
-        except Exception:  # noqa: BLE001 - eth-tester lacks eth_maxPriorityFeePerGas
-            tip = DEFAULT_PRIORITY_FEE
-        out["maxPriorityFeePerGas"] = int(tx.get("maxPriorityFeePerGas") or tip)
-        out["maxFeePerGas"] = int(tx.get("maxFeePerGas") or (2 * base + out["maxPriorityFeePerGas"]))
-        if tx.get("gas"):
-            out["gas"] = int(tx["gas"])
-        elif "data" not in out and "to" in out and not w3.eth.get_code(out["to"]):
-            out["gas"] = 21_000  # plain ETH to an account without code: no need to run the EVM
-        else:
-            probe = {k: v for k, v in out.items() if k in ("from", "to", "value", "data")}
+            def sign_and_record(s: Any) -> tuple[str, bytes]:
+                from eth_account import Account
+
+                # derived for this signature only: no private key outlives it in memory
+                signed = Account.sign_transaction(tx, private_key(s, find_account(s, identity_id, sender)))
+                tx_hash, raw = "0x" + bytes(signed.hash).hex(), bytes(signed.raw_transaction)
+                self._inflight.add(tx_hash)  # before the commit: never mistaken for an interrupted send
+                _record(s, identity_id, chain_id, tx_hash, tx, kind, details, raw)
+                return tx_hash, raw
+
+            tx_hash, raw = await self.node.db(sign_and_record)
+            self.node.events.emit(TransactionStatusChanged(tx_hash, "signed", chain_id))
+            crash_point("tx-recorded")  # fault-injection tests: killed between record and broadcast
             try:
-                estimate = int(w3.eth.estimate_gas(probe))
-            except Exception as exc:
-                if _is_revert(exc):
-                    raise TransactionFailed(f"The transaction would fail: {revert_reason(exc)}") from None
-                text = str(exc).lower()
-                # geth/anvil say "insufficient funds"; py-evm "does not have enough balance"
-                if "insufficient funds" in text or "enough balance" in text:
-                    raise InsufficientFunds("Insufficient funds for this transaction") from None
+                await self.chain.call(lambda c: _broadcast(c, raw))
+            except NetworkDown as exc:
+                await self._update(chain_id, tx_hash, "pending")  # it may have reached the network
+                self._inflight.discard(tx_hash)
+                raise NetworkDown(
+                    f"{exc.message}. The signed transaction is kept in history as pending and will be re-checked.",
+                    {"hash": tx_hash},
+                ) from None
+            except Exception as exc:  # noqa: BLE001 - a refusal by the node: record it as failed
+                reason = revert_reason(exc)
+                await self._update(chain_id, tx_hash, "failed", reason)
+                self._inflight.discard(tx_hash)
+                raise TransactionFailed(f"The network refused the transaction: {reason}", {"hash": tx_hash}) from None
+            except BaseException:
+                self._settled.discard(key)  # unknown whether it went out: the next send checks
+                self._inflight.discard(tx_hash)
                 raise
-            plain_transfer = "data" not in out and estimate == 21_000
-            out["gas"] = estimate if plain_transfer else estimate * GAS_MULTIPLIER_NUM // GAS_MULTIPLIER_DEN + GAS_EXTRA
-        balance = int(w3.eth.get_balance(sender))
-        need = out["value"] + out["gas"] * out["maxFeePerGas"]
-        if balance < need:
-            raise InsufficientFunds(
-                f"Insufficient funds: this needs up to {format_amount(need, 18, 6)} ETH "
-                f"(amount + fee), the account has {format_amount(balance, 18, 6)} ETH"
-            )
-        return out
+            self._next_nonce[key] = nonce + 1
+            return tx_hash, nonce
+
+    # -- interrupted sends ----------------------------------------------------------------------
+
+    async def settle_interrupted(self, chain_id: int, sender: str | None = None, *, locked: bool = False) -> int:
+        """Settle "signed" records no running send owns (see interrupted.py); how many."""
+        skip = set(self._inflight)
+        recs = await self.node.db(lambda s: I.interrupted_records(s, chain_id, sender, skip))
+        for rec in recs:
+            if locked:
+                await self._settle_one(chain_id, rec)
+            else:
+                async with self.sender_lock(chain_id, rec.sender):
+                    await self._settle_one(chain_id, rec)
+        if sender is not None:
+            self._settled.add((chain_id, sender.lower()))
+        return len(recs)
+
+    async def _settle_one(self, chain_id: int, rec: I.Interrupted) -> None:
+        try:
+            outcome, error = await self.chain.call(lambda c: I.settle_on_chain(c, rec))
+        except NetworkDown:
+            return  # stays "signed": settled when the network is back
+        what = await self.node.db(lambda s: I.mark_settled(s, chain_id, rec.hash, outcome, error))
+        status = "pending" if outcome.startswith("sent") else outcome
+        self.node.events.emit(TransactionStatusChanged(rec.hash, status, chain_id, error))
+        self.node.events.emit(I.TransactionRecovered(rec.hash, chain_id, outcome, what or ""))
+        title = "An interrupted payment was sent" if status == "pending" else "An interrupted payment was not sent"
+        body = f"{what}: {I.OUTCOME_TEXT[outcome]}" if what else I.OUTCOME_TEXT[outcome]
+        self.node.events.emit(Notification(title, body, "info" if status == "pending" else "warning", "wallet"))
+        if status == "pending" and await self._track_once(chain_id, rec.hash) == "pending":
+            self._spawn_tracker(chain_id, rec.hash)
+
+    async def _answer_retry(self, chain_id: int, sender: str, retry: I.Retry) -> dict[str, Any] | None:
+        """A request that repeats an interrupted send: the answer is that send, if it went out."""
+        if retry.status == "signed":
+            async with self.sender_lock(chain_id, sender):
+                await self.settle_interrupted(chain_id, sender, locked=True)
+        claimed = await self.node.db(lambda s: I.claim(s, chain_id, retry.hash))
+        if claimed is None or claimed[0] not in ("pending", "confirmed"):
+            return None  # it never went out: this request is the payment
+        status = claimed[0]
+        if status == "pending":
+            status = await self._track_once(chain_id, retry.hash)
+        return {"hash": retry.hash, "status": status, "from": sender, "nonce": claimed[1], "repeated": True}
+
+    # -- before the prompt (estimates) ----------------------------------------------------------
+
+    async def fill(self, tx: dict[str, Any]) -> Filled:
+        """Fees and gas for `tx` (with its "from"), as a send would fill them; nothing is sent."""
+        return await self.chain.call(lambda c: fill(c, tx))
 
     # -- history --------------------------------------------------------------------------------
-
-    async def _record(self, identity_id: str, chain_id: int, r: dict[str, Any], raw: bytes) -> None:
-        from vault.models import TxRecord
-
-        now = time.time()
-        await self.node.db(
-            lambda s: s.add(
-                TxRecord(
-                    id=uuid.uuid4().hex,
-                    identity_id=identity_id,
-                    chain_id=chain_id,
-                    hash=r["hash"],
-                    from_address=r["from"],
-                    to_address=r["to"],
-                    nonce=r["nonce"],
-                    value=r["value"],
-                    kind=r["kind"],
-                    status="pending",
-                    raw=raw,
-                    details=r["details"],
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
-        )
 
     async def _update(
         self,
@@ -286,7 +298,7 @@ class TxService:
                     Notification(title, body, "success" if status == "confirmed" else "error", "wallet")
                 )
 
-    async def _track_once(self, chain_id: int, tx_hash: str, quick: bool = False) -> str:
+    async def _track_once(self, chain_id: int, tx_hash: str) -> str:
         def check(c: Connection) -> tuple[str, str | None, int | None, int | None]:
             from web3.exceptions import TransactionNotFound
 
@@ -341,6 +353,7 @@ class TxService:
 
         # the chain id comes from settings: with nothing pending, no connection is opened at all
         chain_id = (await self.chain.network()).chain_id
+        await self.settle_interrupted(chain_id)  # sends killed before their broadcast
         stmt = select(TxRecord.hash, TxRecord.raw, TxRecord.from_address, TxRecord.nonce).where(
             TxRecord.chain_id == chain_id, TxRecord.status == "pending"
         )
@@ -383,7 +396,7 @@ class TxService:
             if outcome == "dropped":
                 await self._update(chain_id, tx_hash, "dropped", "replaced or dropped by the network")
             elif outcome == "rebroadcast":
-                if await self._track_once(chain_id, tx_hash, quick=True) == "pending":
+                if await self._track_once(chain_id, tx_hash) == "pending":
                     self._spawn_tracker(chain_id, tx_hash)
             counts[outcome] += 1
         return counts
@@ -391,3 +404,53 @@ class TxService:
     def close(self) -> None:
         for t in list(self._trackers):
             t.cancel()
+
+
+def _record(
+    s: Any, identity_id: str, chain_id: int, tx_hash: str, tx: dict[str, Any], kind: str, d: dict[str, Any], raw: bytes
+) -> None:
+    """Write the "signed" record (before the broadcast). A byte-identical transaction refused or
+    dropped before is re-used, so a retry never trips the (identity, chain, hash) uniqueness."""
+    from sqlalchemy import select
+
+    from vault.models import TxRecord
+
+    now = time.time()
+    old = s.scalars(
+        select(TxRecord).where(
+            TxRecord.identity_id == identity_id,
+            TxRecord.chain_id == chain_id,
+            TxRecord.hash == tx_hash,
+            TxRecord.kind == kind,
+        )
+    ).first()
+    if old is not None:
+        old.status, old.error, old.raw, old.details, old.updated_at = "signed", None, raw, d, now
+        return
+    s.add(
+        TxRecord(
+            id=uuid.uuid4().hex,
+            identity_id=identity_id,
+            chain_id=chain_id,
+            hash=tx_hash,
+            from_address=tx["from"],
+            to_address=tx.get("to"),
+            nonce=tx["nonce"],
+            value=str(tx.get("value", 0)),
+            kind=kind,
+            status="signed",
+            raw=raw,
+            details=d,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+
+
+def _broadcast(c: Connection, raw: bytes) -> None:
+    try:
+        c.w3.eth.send_raw_transaction(raw)
+    except Exception as exc:
+        if "already known" in str(exc).lower() or "known transaction" in str(exc).lower():
+            return  # these exact bytes are in the pool already: that is a success
+        raise

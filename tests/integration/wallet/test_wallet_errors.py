@@ -12,8 +12,8 @@ import pytest
 from web3 import Web3
 
 from mainframe_os.node import errors as E
-from mainframe_os.node.prompter import PromptRequest, PromptResult
 from mainframe_os.node.wallet.chain import ChainService
+from mainframe_os.node.wallet.txs import TransactionStatusChanged
 
 from ..chain.realnode import (
     ANVIL_CHAIN_ID,
@@ -145,16 +145,14 @@ async def test_node_goes_away_mid_send_then_recheck_after_restart(env: Env, own_
     net = await env.call("network_add", {"name": "mine", "rpcUrl": own_anvil.url, "chainId": ANVIL_CHAIN_ID})
     await env.call("network_use", {"id": net["id"]})
 
-    class StopNodePrompter:
-        asked: list[PromptRequest] = []
+    def stop_when_signed(e: TransactionStatusChanged) -> None:
+        if e.status == "signed":
+            own_anvil.stop()  # the node dies after the transaction was signed, before the broadcast
 
-        async def ask(self, request: PromptRequest) -> PromptResult:
-            own_anvil.stop()  # the node dies after the fee was filled, before the broadcast
-            return PromptResult(True, "once")
-
-    env.node.prompter = StopNodePrompter()
+    unsubscribe = env.node.events.subscribe(TransactionStatusChanged, stop_when_signed)
     with pytest.raises(E.ChainDisconnected, match="kept in history as pending") as info:
         await env.call("wallet_send", {"to": BOB, "amount": "1.5"})
+    unsubscribe()
     tx_hash = info.value.data["hash"]
     hist = await env.call("wallet_history")
     assert [(h["hash"], h["status"]) for h in hist] == [(tx_hash, "pending")]

@@ -3,8 +3,9 @@ widget opens in its own sandboxed webview window (provider_window.py)."""
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from mainframe_os.node.wallet.amounts import amount_problem
 
 from ...context import LauncherContext
 from ...qt import QComboBox, QLineEdit, Qt, QWidget, Signal
@@ -76,13 +77,8 @@ class BuyTab(QWidget):
     def problem(self) -> str | None:
         if self.provider.currentData() is None:
             return "No provider is available on this network."
-        try:
-            value = Decimal(self.amount.text().strip())
-        except InvalidOperation:
-            return "The amount must be a number, like 0.5."
-        if not value.is_finite() or value <= 0:
-            return "The amount must be more than zero."
-        return None
+        why = amount_problem(self.amount.text().strip(), 18)  # the node's one rule: no comma, no junk
+        return why + "." if why else None
 
     def _validate(self) -> None:
         why = self.problem() if self.loaded else None

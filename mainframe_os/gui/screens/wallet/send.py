@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from mainframe_os.node.wallet.amounts import amount_problem, format_amount, parse_amount
+
 from ...context import LauncherContext
-from ...qt import QComboBox, QLineEdit, QTimer, QWidget, Signal
+from ...qt import QComboBox, QHBoxLayout, QLineEdit, QTimer, QWidget, Signal
 from ...widgets import button, form_layout, form_page, label, set_tone
 
 USER_REJECTED = 4001  # EIP-1193: the user said no in the approval dialog
@@ -15,26 +16,23 @@ ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 
 
 def check_send(to: str, amount: str, token: str, balances: dict[str, Any], contacts: set[str]) -> str | None:
-    """Why the send cannot go (a sentence for the user), or None."""
+    """Why the send cannot go (a sentence for the user), or None. The amount follows the node's
+    one rule (no comma, no junk) and is compared with the balance in wei, not as the rounded
+    6-place string shown, so the exact full balance of a token can be sent."""
     if not to:
         return "Enter a recipient: an address (0x…) or a contact."
     if to not in contacts and not ADDRESS.match(to):
         return "The recipient is not a valid address (0x followed by 40 hex digits) or a contact."
     if not amount:
         return "Enter an amount."
-    try:
-        value = Decimal(amount)
-    except InvalidOperation:
-        return "The amount must be a number, like 0.5."
-    if not value.is_finite() or value <= 0:
-        return "The amount must be more than zero."
     bal = balances.get(token)
-    if bal is not None:
-        try:
-            if value > Decimal(str(bal["formatted"]).replace(",", "")):
-                return f"That is more than your {token} balance ({bal['formatted']})."
-        except InvalidOperation:
-            pass
+    decimals = int(bal.get("decimals", 18)) if bal else 18
+    problem = amount_problem(amount, decimals)
+    if problem is not None:
+        return problem + "."
+    if bal is not None and bal.get("balance") is not None:
+        if parse_amount(amount, decimals) > int(bal["balance"]):
+            return f"That is more than your {token} balance ({bal['formatted']})."
     return None
 
 
@@ -65,8 +63,14 @@ class SendTab(QWidget):
         self.token = QComboBox()
         self.token.setObjectName("sendToken")
         form.addRow("To", self.to)
-        form.addRow("Amount", self.amount)
+        self.max_button = button("Max", "sendMax", "The whole balance (for ETH: what is left after the network fee)")
+        amount_row = QHBoxLayout()
+        amount_row.addWidget(self.amount, 1)
+        amount_row.addWidget(self.max_button)
+        form.addRow("Amount", amount_row)
         form.addRow("Token", self.token)
+        QWidget.setTabOrder(self.amount, self.max_button)
+        QWidget.setTabOrder(self.max_button, self.token)
         lay.addLayout(form)
         self.fee = label("", "caption")
         lay.addWidget(self.fee)
@@ -84,6 +88,7 @@ class SendTab(QWidget):
         self.amount.textChanged.connect(self.validate)
         self.token.currentTextChanged.connect(self.validate)
         self.send_button.clicked.connect(self.send)
+        self.max_button.clicked.connect(self.fill_max)
         self.validate()
 
     def set_tokens(self, symbols: list[str], balances: dict[str, Any]) -> None:
@@ -134,12 +139,41 @@ class SendTab(QWidget):
         if why is None:
             self._estimate.start()
 
+    def fill_max(self) -> None:
+        """The whole balance, to the last unit; for ETH minus the most the fee can cost."""
+        token = self.token.currentText()
+        bal = self.balances.get(token)
+        if not bal:
+            return
+        decimals, wei = int(bal.get("decimals", 18)), int(bal["balance"])
+        if bal.get("token"):  # an ERC-20: its fee is paid in ETH, so all of it can go
+            self.amount.setText(format_amount(wei, decimals))
+            return
+        to = self.to.currentText().strip()
+        if to not in self.contact_ids and not ADDRESS.match(to):
+            self.why.setText("Enter the recipient first: the fee to leave depends on it.")
+            return
+        params: dict[str, Any] = {"to": self.recipient(), "amount": format_amount(1, 18), "token": token}
+        if self.from_address:
+            params["from"] = self.from_address
+
+        def fill(r: dict[str, Any]) -> None:
+            rest = wei - int(r["maxFee"])
+            if rest <= 0:
+                self.why.setText("The balance does not cover the network fee.")
+                return
+            self.amount.setText(format_amount(rest, 18))
+
+        self.ctx.ops.run(self.ctx.call("wallet_estimateSend", params), on_done=fill, title="No maximum")
+
     def _estimate_fee(self) -> None:
         params = {
             "to": self.recipient(),
             "amount": self.amount.text().strip(),
             "token": self.token.currentText(),
         }
+        if self.from_address:
+            params["from"] = self.from_address
 
         def shown(r: dict[str, Any]) -> None:
             self.fee.setText(f"Network fee: at most {r.get('maxFeeFormatted', r.get('maxFee'))} ETH")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from mainframe_os.node.wallet.amounts import amount_problem
 
 from ...context import LauncherContext
 from ...qt import (
@@ -70,11 +71,7 @@ class SwapTab(QWidget):
         self.swap_button.clicked.connect(self.swap)
 
     def params(self) -> dict[str, Any] | None:
-        try:
-            amount = Decimal(self.amount.text().strip())
-        except InvalidOperation:
-            return None
-        if not amount.is_finite() or amount <= 0:
+        if self.problem() is not None:
             return None
         src, dst = self.direction.currentData()
         return {
@@ -84,12 +81,16 @@ class SwapTab(QWidget):
             "slippage": self.slippage.currentText(),
         }
 
+    def problem(self) -> str | None:
+        """The node's amount rule (no comma, no junk), checked as the user types."""
+        text = self.amount.text().strip()
+        return amount_problem(text, 18) if text else "Type an amount to see a quote."
+
     def _changed(self) -> None:
         self.swap_button.setEnabled(False)
-        if self.params() is None:
-            self.quote.setText(
-                "Enter an amount greater than zero." if self.amount.text().strip() else "Type an amount to see a quote."
-            )
+        why = self.problem()
+        if why is not None:
+            self.quote.setText(why if why.endswith(".") else why + ".")
             return
         self.quote.setText("Getting a quote…")
         self._timer.start()

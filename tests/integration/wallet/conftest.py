@@ -68,3 +68,11 @@ async def env(template_home: dict[str, Any], tmp_path: Path) -> AsyncIterator[En
     e = Env(node, prompter, template_home, home)
     yield e
     await e.node.close()
+
+
+@pytest.fixture
+def wallet_home(template_home: dict[str, Any], tmp_path: Path) -> Path:
+    """A copy of the ready home, for tests that run `mfos` processes on it."""
+    home = tmp_path / "home"
+    shutil.copytree(template_home["home"], home, ignore=shutil.ignore_patterns("LOCK", "*.sock", "node.json"))
+    return home

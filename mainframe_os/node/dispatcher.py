@@ -123,6 +123,7 @@ class Dispatcher:
         """Call a method as `ctx`; raises RpcError (or whatever the handler raised)."""
         if not ctx.trusted and not self.rate_limiter.allow(ctx.label):
             raise E.RateLimited()
+        await self.node.warm_up()  # the first call imports the methods and SQLAlchemy off the loop
         m = self.registry.get(name)
         if m is None:
             raise E.MethodNotFound(f"Method not found: {name[:80]}")

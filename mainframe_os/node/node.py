@@ -46,6 +46,7 @@ class Node:
         self._vault_thread = ThreadPoolExecutor(1, thread_name_prefix="mfos-vault")
         # Feature services (wallet, chain, apps) keep their per-node state here, created lazily.
         self.services: dict[str, Any] = {}
+        self._warm = False
         self._closed = False
 
     # -- calling methods ------------------------------------------------------------------------
@@ -86,6 +87,14 @@ class Node:
 
         return await self.on_vault_thread(run)
 
+    async def warm_up(self) -> None:
+        """Import the method modules and the vault library (SQLAlchemy, SQLCipher, the models)
+        on the vault thread, once. The first import takes most of a second: on the event loop it
+        would freeze the window."""
+        if not self._warm:
+            await self.on_vault_thread(_import_libraries, self.dispatcher.registry)
+            self._warm = True
+
     def require_vault(self) -> vaultlib.Vault:
         if self.vault is None:
             raise E.NoVaultOpen()
@@ -96,13 +105,15 @@ class Node:
         old, self.vault = self.vault, v
         if old is not None and old is not v:
             await self.on_vault_thread(old.close)
-            self._forget_vault_state()
+            await self._forget_vault_state()
             self.events.emit(VaultLocked(old.name))
 
-    def _forget_vault_state(self) -> None:
+    async def _forget_vault_state(self) -> None:
         for key in [k for k in self.services if k.startswith("vault:")]:
             svc = self.services.pop(key)
-            if hasattr(svc, "close"):
+            if hasattr(svc, "aclose"):  # waits for its worker without holding the loop
+                await svc.aclose()
+            elif hasattr(svc, "close"):
                 svc.close()
 
     async def lock(self) -> None:
@@ -123,3 +134,10 @@ class Node:
                     log.exception("closing a service failed")
         self.services.clear()
         self._vault_thread.shutdown(wait=True)
+
+
+def _import_libraries(registry: Any) -> None:
+    import vault  # noqa: F401 - imported for its side effect: the modules are loaded
+    import vault.models  # noqa: F401
+
+    registry.load()

@@ -101,9 +101,13 @@ class Registry:
 
     def load(self) -> None:
         if not self._loaded:
-            self._loaded = True
             for mod in SERVICE_MODULES + tuple(_extra_modules):
                 importlib.import_module(mod)
+            self._loaded = True  # only now: another thread may be loading it (Node.warm_up)
+
+    @property
+    def loaded(self) -> bool:
+        return self._loaded
 
 
 REGISTRY = Registry()

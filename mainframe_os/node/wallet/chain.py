@@ -45,6 +45,10 @@ class ChainService:
     def __init__(self, node: Any) -> None:
         self.node = node
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="mfos-chain")
+        # The payment watcher's lane on a remote network: its own thread and HTTP session, so a
+        # block scan never sits in front of a send (see watch_call).
+        self._watch_thread: ThreadPoolExecutor | None = None
+        self._watch_conn: Connection | None = None
         self._conn: Connection | None = None
         self._devchain: Any = None
         self._nets: list[Network] | None = None  # cached: settings change only through this service
@@ -170,26 +174,59 @@ class ChainService:
     async def call(self, fn: Callable[[Connection], T]) -> T:
         """Run `fn(connection)` on the chain thread; transport failures become NetworkDown."""
         conn = await self.connection()
+        return await self.run(_translated, fn, conn)
 
-        def run() -> T:
-            try:
-                return fn(conn)
-            except E.RpcError:
-                raise
-            except (ConnectionError, OSError, TimeoutError) as exc:
-                raise NetworkDown(f"The network '{conn.network.name}' is unreachable") from exc
-            except Exception as exc:
-                if _is_transport_error(exc):
-                    raise NetworkDown(f"The network '{conn.network.name}' is unreachable") from exc
-                raise
+    async def watch_call(self, fn: Callable[[Connection], T]) -> T:
+        """`call` for the payment watcher, in its own lane so a block scan never delays a send.
+        A remote network gets a second thread with its own HTTP session. The embedded chain
+        (py-evm is not thread-safe) stays on the chain thread: the watcher keeps each of these
+        calls to one block, so a send waits for one block's scan at most."""
+        conn = await self.connection()
+        if conn.devchain is not None:
+            return await self.run(_translated, fn, conn)
+        if self._watch_thread is None:
+            self._watch_thread = ThreadPoolExecutor(1, thread_name_prefix="mfos-watch")
+        if self._watch_conn is None or self._watch_conn.network.id != conn.network.id:
+            from web3 import Web3
 
-        return await self.run(run)
+            url = conn.network.rpc_url or ""
+            self._watch_conn = Connection(conn.network, Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": 10})))
+        lane = self._watch_conn
+        return await asyncio.get_running_loop().run_in_executor(self._watch_thread, _translated, fn, lane)
+
+    async def aclose(self) -> None:
+        """Close without holding the event loop: an HTTP call in flight finishes (or times out)
+        on its own thread; the embedded chain is closed on its thread, awaited, so its folder
+        is free before the next vault opens it."""
+        devchain, self._devchain, self._conn, self._watch_conn = self._devchain, None, None, None
+        if self._watch_thread is not None:
+            self._watch_thread.shutdown(wait=False, cancel_futures=True)
+        if devchain is not None:
+            await asyncio.wrap_future(self._thread.submit(devchain.close))
+        self._thread.shutdown(wait=False, cancel_futures=True)
 
     def close(self) -> None:
-        devchain, self._devchain, self._conn = self._devchain, None, None
+        """Blocking close, for callers without a loop (the node uses aclose)."""
+        devchain, self._devchain, self._conn, self._watch_conn = self._devchain, None, None, None
+        if self._watch_thread is not None:
+            self._watch_thread.shutdown(wait=False, cancel_futures=True)
         if devchain is not None:
             self._thread.submit(devchain.close).result()
         self._thread.shutdown(wait=True)
+
+
+def _translated(fn: Callable[[Connection], T], conn: Connection) -> T:
+    """`fn(conn)` with transport failures turned into NetworkDown (runs on a chain thread)."""
+    try:
+        return fn(conn)
+    except E.RpcError:
+        raise
+    except (ConnectionError, OSError, TimeoutError) as exc:
+        raise NetworkDown(f"The network '{conn.network.name}' is unreachable") from exc
+    except Exception as exc:
+        if _is_transport_error(exc):
+            raise NetworkDown(f"The network '{conn.network.name}' is unreachable") from exc
+        raise
 
 
 def _contracts(d: dict[str, str] | None) -> Contracts:

@@ -92,7 +92,7 @@ class PaymentWatcher:
             lambda s: {a.address.lower(): (a.identity_id, a.address) for a in s.scalars(select(Account))}
         )
         last = await self.node.on_vault_thread(v.get_setting, key, None)
-        head = await self.chain.call(lambda c: int(c.w3.eth.block_number))
+        head = await self.chain.watch_call(lambda c: int(c.w3.eth.block_number))
         if last is None:
             last = head  # a new vault announces only what arrives from now on
             await self.node.on_vault_thread(v.set_setting, key, last)
@@ -102,7 +102,10 @@ class PaymentWatcher:
                 await self.node.on_vault_thread(v.set_setting, key, head)
             return []
         start, end = last + 1, min(head, last + MAX_BLOCKS_PER_SCAN)
-        found = await self.chain.call(lambda c: _scan(c, start, end, ours))
+        found: list[Incoming] = []
+        for n in range(start, end + 1):  # one block per call: a send never waits for a whole scan
+            found += await self.chain.watch_call(lambda c, n=n: _scan_block(c, n, ours))
+        found += await self.chain.watch_call(lambda c: _scan_logs(c, start, end, ours))
         await self._record(conn.network.chain_id, found)
         await self.node.on_vault_thread(v.set_setting, key, end)
         for f in found:
@@ -162,31 +165,39 @@ class PaymentWatcher:
             self._task.cancel()
 
 
-def _scan(c: Connection, start: int, end: int, ours: dict[str, tuple[str, str]]) -> list[Incoming]:
+def _scan_block(c: Connection, n: int, ours: dict[str, tuple[str, str]]) -> list[Incoming]:
+    """ETH received in block `n`."""
+    from web3 import Web3
+
+    out: list[Incoming] = []
+    block = c.w3.eth.get_block(n, full_transactions=True)
+    for tx in block["transactions"]:
+        assert not isinstance(tx, bytes)  # full_transactions=True gives objects, not hashes
+        to = (tx.get("to") or "").lower()
+        # between one identity's own accounts it is a move, not a payment
+        if to in ours and int(tx["value"]) > 0 and ours.get(tx["from"].lower(), ("",))[0] != ours[to][0]:
+            ident, addr = ours[to]
+            out.append(
+                Incoming(
+                    ident,
+                    addr,
+                    Web3.to_checksum_address(tx["from"]),
+                    int(tx["value"]),
+                    "ETH",
+                    18,
+                    "0x" + bytes(tx["hash"]).hex(),
+                    n,
+                )
+            )
+    return out
+
+
+def _scan_logs(c: Connection, start: int, end: int, ours: dict[str, tuple[str, str]]) -> list[Incoming]:
+    """Known tokens received in blocks `start`..`end` (one eth_getLogs)."""
     from web3 import Web3
 
     w3 = c.w3
     out: list[Incoming] = []
-    for n in range(start, end + 1):
-        block = w3.eth.get_block(n, full_transactions=True)
-        for tx in block["transactions"]:
-            assert not isinstance(tx, bytes)  # full_transactions=True gives objects, not hashes
-            to = (tx.get("to") or "").lower()
-            # between one identity's own accounts it is a move, not a payment
-            if to in ours and int(tx["value"]) > 0 and ours.get(tx["from"].lower(), ("",))[0] != ours[to][0]:
-                ident, addr = ours[to]
-                out.append(
-                    Incoming(
-                        ident,
-                        addr,
-                        Web3.to_checksum_address(tx["from"]),
-                        int(tx["value"]),
-                        "ETH",
-                        18,
-                        "0x" + bytes(tx["hash"]).hex(),
-                        n,
-                    )
-                )
     tokens = {t.address.lower(): t for t in known_tokens(c.network) if t.address}
     if tokens:
         logs = w3.eth.get_logs(

@@ -8,6 +8,7 @@ announced twice across restarts.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 import uuid
@@ -104,7 +105,7 @@ class PaymentWatcher:
         start, end = last + 1, min(head, last + MAX_BLOCKS_PER_SCAN)
         found: list[Incoming] = []
         for n in range(start, end + 1):  # one block per call: a send never waits for a whole scan
-            found += await self.chain.watch_call(lambda c, n=n: _scan_block(c, n, ours))
+            found += await self.chain.watch_call(functools.partial(_scan_block, n=n, ours=ours))
         found += await self.chain.watch_call(lambda c: _scan_logs(c, start, end, ours))
         await self._record(conn.network.chain_id, found)
         await self.node.on_vault_thread(v.set_setting, key, end)
@@ -165,7 +166,7 @@ class PaymentWatcher:
             self._task.cancel()
 
 
-def _scan_block(c: Connection, n: int, ours: dict[str, tuple[str, str]]) -> list[Incoming]:
+def _scan_block(c: Connection, *, n: int, ours: dict[str, tuple[str, str]]) -> list[Incoming]:
     """ETH received in block `n`."""
     from web3 import Web3
 

@@ -148,7 +148,8 @@ class WalletScreen(QWidget):
             from mainframe_os.node.wallet.txs import TransactionStatusChanged
         except ImportError:
             return
-        self.ctx.subscribe(self, TransactionStatusChanged, lambda _e: self.refresh())
+        # "signed" is the moment before the broadcast: balances have not moved yet
+        self.ctx.subscribe(self, TransactionStatusChanged, lambda e: None if e.status == "signed" else self.refresh())
         self.ctx.subscribe(self, NetworkChanged, lambda _e: self._network_changed())
 
     def _network_changed(self) -> None:

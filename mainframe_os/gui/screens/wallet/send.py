@@ -69,9 +69,9 @@ class SendTab(QWidget):
         amount_row.addWidget(self.max_button)
         form.addRow("Amount", amount_row)
         form.addRow("Token", self.token)
-        QWidget.setTabOrder(self.amount, self.max_button)
-        QWidget.setTabOrder(self.max_button, self.token)
         lay.addLayout(form)
+        QWidget.setTabOrder(self.amount, self.max_button)  # Max right after the amount it fills
+        QWidget.setTabOrder(self.max_button, self.token)
         self.fee = label("", "caption")
         lay.addWidget(self.fee)
         self.why = label("", "hint", wrap=True)

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ._atomic import fsync_dir, is_temp_name, wipe_file
+from ._faults import crash_point
 from ._header import HEADER_FILE
 from ._locks import LOCKS_DIR, FileLock, lock_path
 
@@ -127,6 +128,7 @@ def wipe_tree(path: Path) -> None:
     header = path / HEADER_FILE
     if header.is_file():
         wipe_file(header)
+        crash_point("wipe.header-gone")
     for dirpath, _dirnames, filenames in os.walk(path, topdown=False):
         for filename in filenames:
             file = Path(dirpath) / filename

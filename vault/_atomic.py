@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from ._faults import crash_point
+
 FILE_MODE = 0o600
 DIR_MODE = 0o700
 
@@ -32,15 +34,26 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def temp_path_for(path: Path) -> Path:
+    """The hidden temp file beside ``path`` that :func:`atomic_writer` fills before renaming."""
+    return path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+
+
+def is_temp_name(name: str) -> bool:
+    """True for a name :func:`temp_path_for` makes (what a start-up clean-up may remove)."""
+    return name.startswith(".") and name.endswith(".tmp")
+
+
 @contextlib.contextmanager
-def atomic_writer(path: Path) -> Iterator[BinaryIO]:
+def atomic_writer(path: Path, tmp: Path | None = None) -> Iterator[BinaryIO]:
     """Yield a binary file that replaces ``path`` atomically when the block exits cleanly.
 
     The temp file lives in the same folder (``os.replace`` is only atomic within one file
     system) and is restricted to the owner before the first byte is written, so secrets never
-    sit in a world-readable file even briefly.
+    sit in a world-readable file even briefly. ``tmp`` (from :func:`temp_path_for`) lets a
+    caller note where the temp file is, so a clean-up after a crash can find it.
     """
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    tmp = temp_path_for(path) if tmp is None else tmp
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
     try:
         os.chmod(tmp, FILE_MODE)  # O_CREAT's mode is filtered by the umask; be explicit
@@ -48,7 +61,9 @@ def atomic_writer(path: Path) -> Iterator[BinaryIO]:
             yield f
             f.flush()
             os.fsync(f.fileno())
+        crash_point("write.before-rename")
         os.replace(tmp, path)
+        crash_point("write.after-rename")
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)

@@ -115,8 +115,9 @@ def write_backup(
     password: str,
     kdf: KdfParams,
     progress: Progress | None = None,
+    tmp: Path | None = None,
 ) -> None:
-    """Write a backup of an already consistent snapshot to ``dest`` atomically."""
+    """Write a backup of an already consistent snapshot to ``dest`` atomically (via ``tmp``)."""
     kdf.require_strong()
     db_len = db_snapshot.stat().st_size
     manifest = json.dumps(
@@ -148,7 +149,7 @@ def write_backup(
 
     key = derive_key(password, salt, kdf)
     state = _ss_state()
-    with atomic_writer(dest) as out:
+    with atomic_writer(dest, tmp) as out:
         out.write(prefix)
         out.write(header_doc)
 

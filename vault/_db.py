@@ -16,6 +16,9 @@ from ._errors import CorruptVault, UnsupportedFormat, VaultError
 from .migrations import migrate
 
 DB_FILE = "vault.db"
+# Several processes may write one vault (a CLI command beside the launcher): a writer waits
+# this long for another's transaction to end before giving up with "database is locked".
+BUSY_TIMEOUT = 15.0
 
 
 def _key_pragma(data_key: bytes) -> str:
@@ -26,7 +29,7 @@ def _key_pragma(data_key: bytes) -> str:
 
 def connect_raw(db_path: Path, data_key: bytes) -> Any:
     """A keyed ``sqlcipher3`` connection in autocommit mode (SQLAlchemy issues BEGIN)."""
-    conn = sqlcipher3.connect(str(db_path), isolation_level=None, check_same_thread=False)
+    conn = sqlcipher3.connect(str(db_path), isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT)
     try:
         # SQLCipher would otherwise print "hmac check failed" to stderr on a wrong key.
         with contextlib.suppress(sqlcipher3.DatabaseError):
@@ -57,9 +60,12 @@ def make_engine(db_path: Path, data_key: bytes) -> Engine:
 
     # The driver's implicit transactions start only at the first write, which breaks
     # SAVEPOINTs and consistent reads; SQLAlchemy's documented fix is to BEGIN ourselves.
+    # IMMEDIATE: take the write lock at the start. A deferred transaction that reads, then
+    # writes after another process committed, fails at once with "database is locked" (WAL
+    # cannot upgrade a stale snapshot); an immediate one waits its turn (BUSY_TIMEOUT).
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
@@ -103,3 +109,26 @@ def create_database(db_path: Path, data_key: bytes) -> None:
 def _restrict(db_path: Path) -> None:
     with contextlib.suppress(OSError):
         os.chmod(db_path, FILE_MODE)
+
+
+def export_rekeyed(db_path: Path, data_key: bytes, dest: Path, new_key: bytes) -> None:
+    """Write a copy of the database encrypted under ``new_key`` (SQLCipher's sqlcipher_export).
+
+    The source stays untouched, so a crash midway leaves the vault as it was.
+    """
+    conn = connect_raw(db_path, data_key)
+    try:
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        # ATTACH cannot bind the key; both values are our own (a path and hex digits).
+        path_sql = str(dest).replace("'", "''")
+        conn.execute(f"ATTACH DATABASE '{path_sql}' AS rekeyed KEY \"x'{new_key.hex()}'\"")
+        try:
+            conn.execute("BEGIN IMMEDIATE")  # no other writer while the copy is taken
+            conn.execute("SELECT sqlcipher_export('rekeyed')")
+            conn.execute(f"PRAGMA rekeyed.user_version = {version}")
+            conn.execute("COMMIT")
+        finally:
+            conn.execute("DETACH DATABASE rekeyed")
+    finally:
+        conn.close()
+    _restrict(dest)

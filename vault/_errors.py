@@ -12,6 +12,7 @@
     ├── CorruptVault                header or database unreadable
     ├── UnsupportedFormat           written by a newer version of this library
     ├── KeyringUnavailable          no usable OS keyring backend
+    ├── VaultBusy                   another program holds the vault (after a bounded wait)
     └── BackupError
         ├── NotABackup              magic bytes missing
         ├── BackupTruncated         shorter than its header declares
@@ -66,6 +67,10 @@ class UnsupportedFormat(VaultError):
 
 class KeyringUnavailable(VaultError):
     code = 2009
+
+
+class VaultBusy(VaultError):
+    code = 2010
 
 
 class BackupError(VaultError):

@@ -8,6 +8,7 @@ import os
 import re
 import secrets
 import shutil
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,11 +20,12 @@ import keyring.backends.fail
 import keyring.backends.null
 
 from . import _backup
-from ._atomic import DIR_MODE, FILE_MODE, fsync_dir, make_private_dir, wipe_file
+from ._atomic import DIR_MODE, FILE_MODE, fsync_dir, make_private_dir, temp_path_for
 from ._backup import BackupInfo
-from ._db import DB_FILE, connect_raw, create_database
+from ._db import DB_FILE, connect_raw, create_database, export_rekeyed
 from ._errors import (
     BackupCorrupt,
+    BackupError,
     CorruptVault,
     InvalidVaultName,
     UnsupportedFormat,
@@ -32,9 +34,21 @@ from ._errors import (
     VaultNotFound,
     WrongPassword,
 )
+from ._faults import crash_point
 from ._header import DATA_KEY_BYTES, HEADER_FILE, VaultHeader, read_header, write_header
 from ._kdf import KdfParams
-from ._vault import KEYRING_SERVICE, Vault
+from ._locks import holding, lock_path
+from ._recovery import (
+    DEST_NOTE,
+    REPLACED_PREFIX,
+    STORE_LOCK,
+    WORK_PREFIXES,
+    Recovery,
+    recover,
+    replaced_name,
+    wipe_tree,
+)
+from ._vault import KEYRING_SERVICE, Vault, header_lock_path, open_lock_path
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +60,8 @@ _NAME_RE = re.compile(r"[A-Za-z0-9 _.\-]{1,64}")
 # Windows silently strips trailing dots/spaces and reserves these device names.
 _RESERVED = {"con", "prn", "aux", "nul"} | {f"{p}{i}" for p in ("com", "lpt") for i in range(10)}
 # Work folders inside the root start with a dot, which no valid vault name can.
-_TMP_PREFIXES = (".new-", ".restore-", ".replaced-", ".backup-")
+_TMP_PREFIXES = (*WORK_PREFIXES, REPLACED_PREFIX)
+_IN_USE = "the vault is open in another program: close it there first"
 
 
 def validate_name(name: str) -> str:
@@ -121,37 +136,17 @@ class VaultStore:
             infos.append(VaultInfo(entry.name, entry, header.format_version, header.created_at))
         return infos
 
-    def clean_stale_work(self, max_age: float = 3600.0) -> int:
-        """Wipe work folders left by a crash in the middle of create, backup or restore.
+    def recover(self) -> Recovery:
+        """Finish or roll back what a crash interrupted (see :mod:`vault._recovery`).
 
-        Only folders older than ``max_age`` seconds (never one another process is still
-        using) and only unfinished work: a ``.replaced-`` folder may hold the only copy of a
-        vault an interrupted overwrite moved aside, so it is kept and logged instead.
-        Returns how many were wiped.
+        Safe to call at every start: it skips everything while another process is in the
+        middle of an operation on this folder.
         """
-        import time
+        return recover(self._root)
 
-        if not self._root.is_dir():
-            return 0
-        wiped = 0
-        for entry in self._root.iterdir():
-            if not entry.is_dir() or not entry.name.startswith(_TMP_PREFIXES):
-                continue
-            try:
-                age = time.time() - entry.stat().st_mtime
-            except OSError:
-                continue
-            if age < max_age:
-                continue
-            if entry.name.startswith(".replaced-"):
-                log.warning("a vault set aside by an interrupted restore is kept at %s", entry.name)
-                continue
-            try:
-                _wipe_tree(entry)
-                wiped += 1
-            except OSError as exc:
-                log.warning("could not wipe stale work folder %s: %s", entry.name, type(exc).__name__)
-        return wiped
+    def clean_stale_work(self) -> int:
+        """Older name of :meth:`recover`; returns how many leftovers were wiped."""
+        return self.recover().wiped
 
     def exists(self, name: str) -> bool:
         try:
@@ -175,8 +170,11 @@ class VaultStore:
         # half-made vault under the real name.
         with self._work_dir(".new-") as work:
             write_header(work, VaultHeader.seal(password, data_key, kdf))
+            crash_point("create.header-written")
             create_database(work / DB_FILE, data_key)
-            self._move_into_place(work, target, overwrite=False)
+            crash_point("create.database-written")
+            with holding(header_lock_path(target)):
+                self._move_into_place(work, target, overwrite=False)
         vault = Vault(name, target)
         vault.unlock_with_key(data_key)
         return vault
@@ -198,8 +196,56 @@ class VaultStore:
             raise VaultNotFound(f"no vault named {name!r}")
         with contextlib.suppress(Exception):
             keyring.delete_password(KEYRING_SERVICE, str(path.resolve()))
-        _wipe_tree(path)
+        crash_point("delete.forgotten")
+        # Move it out of its name first (one atomic rename): a kill during the slow wipe then
+        # leaves a ".deleting-" folder the next start finishes, never a half-wiped vault
+        # that blocks the name.
+        with self._operation(), holding(open_lock_path(path), busy=_IN_USE):
+            doomed = self._root / f".deleting-{secrets.token_hex(8)}"
+            os.rename(path, doomed)
+            fsync_dir(self._root)
+            crash_point("delete.moved-aside")
+            wipe_tree(doomed)
+            crash_point("delete.wiped")
         fsync_dir(self._root)
+
+    # -- password ------------------------------------------------------------------------
+
+    def change_password(
+        self, name: str, old: str, new: str, *, rekey: bool = False, kdf: KdfParams | None = None
+    ) -> None:
+        """Change a vault's password; with ``rekey`` also replace its data key.
+
+        Without ``rekey`` only the header is rewritten (fast; the database key stays, so an
+        old copy of the header still opens the database with the old password). ``rekey``
+        re-encrypts the database under a new random key in a work folder and swaps it in like
+        a restore: for "my old password leaked". The vault must be closed everywhere for
+        that (VaultBusy otherwise). WrongPassword if ``old`` is wrong.
+        """
+        path = self.path_of(name)
+        if not (path / HEADER_FILE).is_file():
+            raise VaultNotFound(f"no vault named {name!r}")
+        if not rekey:
+            v = Vault(name, path)
+            try:
+                v.change_password(old, new, kdf)
+            finally:
+                v.close()
+            return
+        with holding(header_lock_path(path)), holding(open_lock_path(path), busy=_IN_USE):
+            header = read_header(path)
+            data_key = header.unseal(old)
+            kdf = kdf if kdf is not None else (header.kdf if not header.kdf.is_weak else KdfParams.moderate())
+            new_key = secrets.token_bytes(DATA_KEY_BYTES)
+            with self._work_dir(".rekey-") as work:
+                export_rekeyed(path / DB_FILE, data_key, work / DB_FILE, new_key)
+                crash_point("rekey.database-copied")
+                write_header(work, VaultHeader.seal(new, new_key, kdf, header.created_at))
+                crash_point("rekey.header-written")
+                self._move_into_place(work, path, overwrite=True)
+        # a remembered key is the old data key: it would no longer open anything
+        with contextlib.suppress(Exception):
+            keyring.delete_password(KEYRING_SERVICE, str(path.resolve()))
 
     # -- backup / restore ----------------------------------------------------------------
 
@@ -220,9 +266,15 @@ class VaultStore:
         """
         kdf = KdfParams.moderate() if kdf is None else kdf
         kdf.require_strong()
+        dest = Path(dest)
+        check_backup_target(dest)
         data_key = vault._require_data_key()
         self._ensure_root()
         with self._work_dir(".backup-") as work:
+            # Where the hidden temp file beside the destination goes, written down first so a
+            # clean-up after a crash can remove it (it holds a whole encrypted vault).
+            tmp = temp_path_for(dest.absolute())
+            (work / DEST_NOTE).write_text(str(tmp), encoding="utf-8")
             snapshot = work / DB_FILE
             header_json = (vault.path / HEADER_FILE).read_bytes()
             src = connect_raw(vault.path / DB_FILE, data_key)
@@ -236,8 +288,10 @@ class VaultStore:
                     dst.close()
             finally:
                 src.close()
+            crash_point("backup.snapshot-taken")
             _backup.write_backup(
-                Path(dest),
+                dest,
+                tmp=tmp,
                 name=vault.name,
                 header_json=header_json,
                 db_snapshot=snapshot,
@@ -283,8 +337,19 @@ class VaultStore:
                 raise BackupCorrupt("the backup contents are damaged") from None
             write_header(work, header)
             os.chmod(work / DB_FILE, FILE_MODE)
-            self._move_into_place(work, target, overwrite=overwrite)
+            crash_point("restore.verified")
+            with holding(header_lock_path(target)):
+                if overwrite and target.exists():
+                    with holding(open_lock_path(target), busy=_IN_USE):
+                        self._move_into_place(work, target, overwrite=True)
+                else:
+                    self._move_into_place(work, target, overwrite=overwrite)
         return VaultInfo(name, target, header.format_version, header.created_at)
+
+    @staticmethod
+    def check_backup_target(dest: Path) -> None:
+        """BackupError unless ``dest`` is a regular file or a free name in an existing folder."""
+        check_backup_target(Path(dest))
 
     # -- remembered keys -----------------------------------------------------------------
 
@@ -324,15 +389,22 @@ class VaultStore:
     # -- internals -----------------------------------------------------------------------
 
     @contextlib.contextmanager
+    def _operation(self) -> Iterator[None]:
+        """Hold the store lock shared: the start-up clean-up of other processes waits for us."""
+        with holding(lock_path(self._root, STORE_LOCK), shared=True):
+            yield
+
+    @contextlib.contextmanager
     def _work_dir(self, prefix: str) -> Iterator[Path]:
         assert prefix in _TMP_PREFIXES
-        work = self._root / f"{prefix}{secrets.token_hex(8)}"
-        work.mkdir(mode=DIR_MODE)
-        try:
-            yield work
-        finally:
-            if work.exists():
-                shutil.rmtree(work, ignore_errors=True)
+        with self._operation():
+            work = self._root / f"{prefix}{secrets.token_hex(8)}"
+            work.mkdir(mode=DIR_MODE)
+            try:
+                yield work
+            finally:
+                if work.exists():
+                    shutil.rmtree(work, ignore_errors=True)
 
     def _move_into_place(self, work: Path, target: Path, *, overwrite: bool) -> None:
         os.chmod(work, DIR_MODE)
@@ -341,30 +413,24 @@ class VaultStore:
             if not overwrite:
                 raise VaultExists(f"a vault named {target.name!r} already exists")
             # POSIX has no portable atomic swap of two non-empty folders: move the old one
-            # aside, move the new one in, put the old one back if that fails.
-            aside = self._root / f".replaced-{secrets.token_hex(8)}"
+            # aside (under a name that says where it came from, so a start after a kill
+            # between the renames puts it back), move the new one in, then wipe the old one.
+            aside = self._root / replaced_name(secrets.token_hex(8), target.name)
             os.rename(target, aside)
+            fsync_dir(self._root)
+            crash_point("replace.old-set-aside")
             try:
                 os.rename(work, target)
             except BaseException:
                 os.rename(aside, target)
                 raise
             fsync_dir(self._root)
-            _wipe_tree(aside)
+            crash_point("replace.new-in-place")
+            wipe_tree(aside)
         else:
             os.rename(work, target)
         fsync_dir(self._root)
-
-
-def _wipe_tree(path: Path) -> None:
-    for dirpath, _dirnames, filenames in os.walk(path, topdown=False):
-        for filename in filenames:
-            file = Path(dirpath) / filename
-            try:
-                wipe_file(file)
-            except OSError:
-                file.unlink(missing_ok=True)
-        os.rmdir(dirpath)
+        crash_point("replace.done")
 
 
 def _backend_usable(backend: keyring.backend.KeyringBackend) -> bool:
@@ -373,3 +439,23 @@ def _backend_usable(backend: keyring.backend.KeyringBackend) -> bool:
     if isinstance(backend, keyring.backends.chainer.ChainerBackend):
         return any(_backend_usable(b) for b in backend.backends)
     return True
+
+
+def check_backup_target(dest: Path) -> None:
+    """Refuse a destination that is not a regular file or a free name in an existing folder.
+
+    A backup replaces its target by rename: on a device, a pipe or a link that would replace
+    the thing itself (as root, ``/dev/full`` would become a plain file).
+    """
+    if not dest.parent.is_dir():
+        raise BackupError("the folder for the backup does not exist")
+    try:
+        st = os.lstat(dest)
+    except FileNotFoundError:
+        return
+    except OSError:
+        raise BackupError("the backup destination cannot be used") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise BackupError("the backup destination is a folder: give a file name")
+    if not stat.S_ISREG(st.st_mode):
+        raise BackupError("the backup destination is not a regular file")

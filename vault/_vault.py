@@ -24,13 +24,25 @@ from ._errors import (
     VaultLocked,
     WrongPassword,
 )
+from ._faults import crash_point
 from ._header import DATA_KEY_BYTES, read_header, write_header
 from ._kdf import KdfParams
+from ._locks import FileLock, holding, lock_path
 from .models import Setting
 
 log = logging.getLogger(__name__)
 
 KEYRING_SERVICE = "mainframe-os"
+
+
+def open_lock_path(folder: Path) -> Path:
+    """Held shared while a process has the vault open; replacing or deleting it needs it alone."""
+    return lock_path(folder.parent, folder.name + ".open")
+
+
+def header_lock_path(folder: Path) -> Path:
+    """Held around every read-check-write of the header (password changes run one at a time)."""
+    return lock_path(folder.parent, folder.name + ".header")
 
 
 class VaultState(enum.Enum):
@@ -67,6 +79,7 @@ class Vault:
         # Kept for remember_on_device() and backups. Python cannot reliably zero memory, so
         # the best we can do is drop the reference on lock().
         self._data_key: bytes | None = None
+        self._open_lock = FileLock(open_lock_path(path))
         self._header = read_header(path)
 
     def __repr__(self) -> str:
@@ -126,7 +139,13 @@ class Vault:
             self._open(bytes(data_key), WrongPassword)
 
     def _open(self, data_key: bytes, bad_key: type[VaultError]) -> None:
-        engine = open_and_migrate(self._path / DB_FILE, data_key, bad_key)
+        # Tell other processes the vault is in use: they must not swap its folder out now.
+        self._open_lock.acquire(shared=True, busy="the vault is being replaced or deleted by another program")
+        try:
+            engine = open_and_migrate(self._path / DB_FILE, data_key, bad_key)
+        except BaseException:
+            self._open_lock.release()
+            raise
         self._engine = engine
         self._sessionmaker = sessionmaker(engine, expire_on_commit=False)
         self._data_key = data_key
@@ -151,6 +170,7 @@ class Vault:
         self._engine = None
         self._sessionmaker = None
         self._data_key = None
+        self._open_lock.release()
 
     @contextlib.contextmanager
     def unlocked(self, password: str) -> Iterator[Vault]:
@@ -179,8 +199,11 @@ class Vault:
             self._check_unlocked()
             assert self._sessionmaker is not None
             factory = self._sessionmaker
-        with factory() as s, s.begin():
-            yield s
+        with factory() as s:
+            with s.begin():
+                yield s
+                crash_point("db.before-commit")
+            crash_point("db.committed")
 
     def get_setting(self, key: str, default: Any = None) -> Any:
         with self.session() as s:
@@ -203,9 +226,12 @@ class Vault:
         ``kdf`` defaults to the current params (upgraded to moderate if they were weaker).
         Works locked or unlocked. WrongPassword if ``old`` is wrong.
         """
-        with self._lock:
+        with self._lock, holding(header_lock_path(self._path)):
             self._check_not_closed()
+            # Read under the lock: a password change another program just made is seen here,
+            # and ``old`` is then wrong instead of silently undoing the other change.
             header = read_header(self._path).with_password(old, new, kdf)
+            crash_point("passwd.sealed")
             write_header(self._path, header)
             self._header = header
 

@@ -9,6 +9,7 @@ import logging
 import sys
 from typing import Any
 
+from . import passwords
 from .framework import arg, build_parser
 from .session import CliError, CliSession
 
@@ -40,6 +41,14 @@ def _load_commands() -> None:
         importlib.import_module(mod)
 
 
+class _NoTraceback(logging.Formatter):
+    """Log lines on the terminal stay one line each; --verbose shows the tracebacks."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        record = logging.makeLogRecord({**record.__dict__, "exc_info": None, "exc_text": None, "stack_info": None})
+        return super().format(record)
+
+
 def main(argv: list[str] | None = None) -> int:
     _load_commands()
     parser = build_parser("mfos", GLOBAL_ARGS)
@@ -49,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, stream=sys.stderr)
+    if not args.verbose:
+        for handler in logging.getLogger().handlers:
+            handler.setFormatter(_NoTraceback("%(levelname)s:%(name)s:%(message)s"))
     try:
         result = asyncio.run(_run(cmd, args))
     except KeyboardInterrupt:
@@ -60,6 +72,10 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print(f"error: {exc.message}", file=sys.stderr)
         return 1
+    except Exception as exc:  # noqa: BLE001 - the last edge: one line, never a traceback
+        logging.getLogger("mainframe_os.cli").debug("unexpected error", exc_info=exc)
+        print(f"error: unexpected {type(exc).__name__} (run with --verbose for details)", file=sys.stderr)
+        return 70  # EX_SOFTWARE: the sweep test tells this apart from a clean refusal (1)
     if result is not None:
         if args.json or cmd.formatter is None:
             print(json.dumps(result, indent=None if args.json else 2))
@@ -72,6 +88,8 @@ async def _run(cmd: Any, args: Any) -> Any:
     session = CliSession(args)
     try:
         return await cmd.handler(session, args)
+    except passwords.PasswordUnavailable as exc:
+        raise CliError(str(exc)) from None
     except OSError as exc:
         raise CliError(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc)) from None
     finally:

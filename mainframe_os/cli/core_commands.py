@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,16 @@ def _table(rows: list[dict[str, Any]], cols: list[tuple[str, str]], empty: str) 
     for r in rows:
         lines.append("  ".join(str(r.get(k, "")).ljust(w) for (k, _), w in zip(cols, widths, strict=True)))
     return "\n".join(line.rstrip() for line in lines)
+
+
+def _ask(s: CliSession, question: str, refused: str) -> None:
+    """A yes/no question on the terminal; CliError(refused) without a terminal or on no."""
+    if getattr(s.args, "yes", False):
+        return
+    if not sys.stdin.isatty():
+        raise CliError(refused)
+    if input(question + " [y/N] ").strip().lower() not in ("y", "yes"):
+        raise CliError("Cancelled: nothing was changed")
 
 
 def _confirm(s: CliSession, question: str, expected: str | None = None) -> None:
@@ -66,13 +77,19 @@ async def vault_list(s: CliSession, a: Any) -> Any:
     "change a vault's password",
     arg("name"),
     arg("--new-password-file", help="read the new password from this file (or $MFOS_NEW_PASSWORD)"),
-    formatter=lambda r: "Password changed.",
+    arg(
+        "--rekey",
+        action="store_true",
+        help="also replace the key that encrypts the data (if the old password may have leaked)",
+    ),
+    formatter=lambda r: "Password changed." + (" The data was re-encrypted under a new key." if r else ""),
 )
 async def vault_passwd(s: CliSession, a: Any) -> Any:
     await s.connect()
     old = s.password(f"Current password for vault '{a.name}'")
     new = s.password("New password", confirm=True, env="MFOS_NEW_PASSWORD", file=a.new_password_file or "")
-    return await s.call("vault_changePassword", {"name": a.name, "oldPassword": old, "newPassword": new})
+    await s.call("vault_changePassword", {"name": a.name, "oldPassword": old, "newPassword": new, "rekey": a.rekey})
+    return bool(a.rekey)
 
 
 @command(
@@ -85,16 +102,24 @@ async def vault_passwd(s: CliSession, a: Any) -> Any:
         action="store_true",
         help="encrypt with a separate backup password (asked, or $MFOS_BACKUP_PASSWORD) instead of the vault's",
     ),
+    arg("--force", action="store_true", help="replace an existing file without asking"),
     formatter=lambda r: f"Backup written to {r['path']} ({r['size']:,} bytes).",
 )
 async def vault_backup(s: CliSession, a: Any) -> Any:
+    dest = Path(resolve_path(a.file))
+    overwrite = bool(a.force)
+    if os.path.lexists(dest) and not overwrite:
+        if dest.is_file() and not dest.is_symlink():
+            _ask(s, f"{dest} already exists. Replace it?", "Not replaced: use --force to replace it from a script")
+            overwrite = True
+        # anything else (a folder, a device, a link) is refused by the node with its reason
     await s.connect(a.name)
     if a.backup_password:
         pw = s.password("Backup password", confirm=True, env="MFOS_BACKUP_PASSWORD", file="")
     else:
         pw = s.vault_password or s.password(f"Password for vault '{a.name}' (it encrypts the backup)")
         await s.call("vault_verifyPassword", {"password": pw})
-    return await s.call("vault_backup", {"path": resolve_path(a.file), "password": pw})
+    return await s.call("vault_backup", {"path": str(dest), "password": pw, "overwrite": overwrite})
 
 
 @command(
@@ -103,7 +128,7 @@ async def vault_backup(s: CliSession, a: Any) -> Any:
     arg("file"),
     arg("--as", dest="as_name", help="restore under another name"),
     arg("--overwrite", action="store_true", help="replace an existing vault of that name"),
-    formatter=lambda r: f"Restored vault '{r['name']}'.",
+    formatter=lambda r: "\n".join([f"Restored vault '{r['name']}'.", *r.get("notes", [])]),
 )
 async def vault_restore(s: CliSession, a: Any) -> Any:
     await s.connect()

@@ -12,9 +12,39 @@ from typing import Any
 from ..node.transport.local_socket import SocketServer
 
 
+def drop_secret_env(name: str) -> None:
+    """Remove a secret from this process's environment, including the copy the kernel shows
+    in /proc/<pid>/environ (unsetenv alone leaves the original bytes in place)."""
+    if name not in os.environ:
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None)
+        environ = ctypes.POINTER(ctypes.c_void_p).in_dll(libc, "environ")
+        prefix = name.encode() + b"="
+        i = 0
+        while environ[i]:
+            addr = environ[i]
+            entry = ctypes.string_at(addr)
+            if entry.startswith(prefix):
+                ctypes.memset(addr + len(prefix), 0, len(entry) - len(prefix))
+            i += 1
+    except (OSError, AttributeError, ValueError):  # no libc `environ` here: unsetenv is all we have
+        pass
+    os.environ.pop(name, None)
+
+
 async def serve(node: Any, vault: str) -> None:
+    for name in ("MFOS_PASSWORD", "MFOS_NEW_PASSWORD", "MFOS_BACKUP_PASSWORD"):
+        drop_secret_env(name)  # read already; a long-running process must not keep it
     server = SocketServer(node, node.paths.socket)
-    await server.start()
+    try:
+        await server.start()
+    except RuntimeError as exc:  # another node won the race for the socket
+        from .session import CliError
+
+        raise CliError(f"A node is already running for this home folder ({exc})") from None
     info = node.paths.run / "node.json"
     info.write_text(json.dumps({"pid": os.getpid(), "vault": vault, "socket": str(node.paths.socket)}))
     stop = asyncio.Event()

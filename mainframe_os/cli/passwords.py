@@ -13,15 +13,31 @@ class PasswordUnavailable(Exception):
 
 
 def _from_file(path: str | None) -> str | None:
+    """The password in ``path`` (one trailing newline dropped); None when no file is named.
+
+    A file that was named but cannot be used is an error, never a silent fall-back to
+    ``$MFOS_PASSWORD`` or the terminal: the script meant that file.
+    """
     if not path:
         return None
-    text = Path(path).expanduser().read_text(encoding="utf-8")
-    return text[:-1] if text.endswith("\n") else text
+    try:
+        text = Path(path).expanduser().read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise PasswordUnavailable(f"the password file {path} is not UTF-8 text") from None
+    except OSError as exc:
+        raise PasswordUnavailable(f"cannot read the password file {path}: {exc.strerror or exc}") from None
+    text = text[:-1] if text.endswith("\n") else text
+    if not text:
+        raise PasswordUnavailable(f"the password file {path} is empty")
+    return text
 
 
 def scripted(file: str | None, env: str = "MFOS_PASSWORD") -> str | None:
     """A password given for scripts, or None."""
-    return _from_file(file) or os.environ.get(env) or None
+    from_file = _from_file(file)
+    if from_file is not None:
+        return from_file
+    return os.environ.get(env) or None
 
 
 def ask(prompt: str, *, file: str | None = None, env: str = "MFOS_PASSWORD", confirm: bool = False) -> str:

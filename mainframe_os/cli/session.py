@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -31,10 +32,18 @@ class CliSession:
     # -- connection -----------------------------------------------------------------------------
 
     def _running_node(self) -> dict[str, Any] | None:
-        from ..node.transport.local_socket import is_alive
+        from ..node.transport.local_socket import why_not_alive
 
         info_file = self.paths.run / "node.json"
-        if not info_file.exists() or not is_alive(self.paths.socket):
+        if not info_file.exists():
+            return None
+        problem = why_not_alive(self.paths.socket)
+        if problem == "":
+            return None  # no node running (a stale file after a crash)
+        if problem is not None:
+            # Say so: otherwise the command silently opens the vault itself (and asks for its
+            # password), and the user wonders why the node they started was not used.
+            print(f"note: not using the running node: {problem}; working without it", file=sys.stderr)
             return None
         try:
             return dict(json.loads(info_file.read_text()))
@@ -49,6 +58,8 @@ class CliSession:
 
             self._client = SocketClient(self.paths.socket)
             return
+        if running is not None:
+            print(f"note: the running node serves another vault; opening '{vault}' here", file=sys.stderr)
         await self._in_process()
         if vault is not None:
             await self.unlock(vault)

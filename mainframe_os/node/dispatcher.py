@@ -81,7 +81,7 @@ class Dispatcher:
         if too_deep(text):
             return _dump(_error_response(None, E.InvalidRequest("Message nested too deeply")))
         try:
-            msg = json.loads(text)
+            msg = json.loads(text, parse_constant=_refuse_constant)
         except (ValueError, RecursionError):
             return _dump(_error_response(None, E.ParseError()))
         out = await self.handle_message(msg, ctx)
@@ -170,6 +170,7 @@ def map_library_error(exc: BaseException) -> E.RpcError | None:
         (vault.InvalidVaultName, E.InvalidVaultNameError),
         (vault.BackupError, E.BackupRpcError),
         (vault.KeyringUnavailable, E.KeyringError),
+        (vault.VaultBusy, E.VaultBusyError),
         (vault.CorruptVault, E.VaultCorruptError),
         (vault.VaultLocked, E.NoVaultOpen),
         (vault.VaultError, E.VaultRpcError),
@@ -179,11 +180,30 @@ def map_library_error(exc: BaseException) -> E.RpcError | None:
             # vault errors are written to be shown: they never carry secrets
             text = str(exc)
             return rpc_exc(text[:1].upper() + text[1:] if text else None)
+    if _is_database_locked(exc):
+        return E.VaultBusyError()
+    if isinstance(exc, OSError) and exc.errno is not None:
+        # a path the caller named cannot be used: say why in one line (the log keeps the rest)
+        log.warning("file error: %s", type(exc).__name__, exc_info=exc)
+        where = f": {exc.filename}" if exc.filename else ""
+        return E.FileAccessError(f"{exc.strerror or 'File error'}{where}"[:300])
     for mapper in _extra_mappers:
         mapped = mapper(exc)
         if mapped is not None:
             return mapped
     return None
+
+
+def _is_database_locked(exc: BaseException) -> bool:
+    """SQLite's busy timeout ran out: another process held the vault's write lock too long."""
+    seen: BaseException | None = exc
+    for _ in range(4):
+        if seen is None:
+            return False
+        if type(seen).__name__ == "OperationalError" and "database is locked" in str(seen):
+            return True
+        seen = getattr(seen, "orig", None) or seen.__cause__
+    return False
 
 
 _extra_mappers: list[Any] = []
@@ -192,6 +212,11 @@ _extra_mappers: list[Any] = []
 def add_error_mapper(fn: Any) -> None:
     """Later services (chain, apps) map their library errors here."""
     _extra_mappers.append(fn)
+
+
+def _refuse_constant(name: str) -> Any:
+    """NaN and Infinity are not JSON: Python would accept them, then echo them back invalid."""
+    raise ValueError(f"{name} is not JSON")
 
 
 def _error_response(req_id: Any, err: E.RpcError) -> dict[str, Any]:

@@ -12,6 +12,7 @@ RpcError                      a user-facing error: its message goes to the calle
 ├── Disconnected          4900
 ├── ChainDisconnected     4901
 ├── RateLimited         -32005
+├── FileAccessError     -32010   (an OSError on a path the caller gave: its reason, one line)
 └── domain ranges:  vault 2xxx, identity 3xxx, contacts 4xxx (below 4001/4100/4200/4900),
                     wallet/chain 5xxx, apps 6xxx
 """
@@ -57,6 +58,10 @@ class InvalidParams(RpcError):
 
 class InternalError(RpcError):
     code, default_message = -32603, "Internal error"
+
+
+class FileAccessError(RpcError):
+    code, default_message = -32010, "A file could not be read or written"
 
 
 class RateLimited(RpcError):
@@ -116,6 +121,14 @@ class VaultCorruptError(VaultRpcError):
 
 class BackupRpcError(VaultRpcError):
     code, default_message = 2010, "Backup error"
+
+
+class BackupExists(BackupRpcError):
+    code, default_message = 2011, "A file is already at the backup path"
+
+
+class VaultBusyError(VaultRpcError):
+    code, default_message = 2040, "The vault is busy in another program; try again in a moment"
 
 
 class KeyringError(VaultRpcError):

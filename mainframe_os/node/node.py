@@ -71,7 +71,9 @@ class Node:
             from vault import VaultStore
 
             store = self.services["vault_store"] = VaultStore(self.paths.vaults)
-            store.clean_stale_work()  # leftovers of a crash mid-create/backup/restore
+            # finish or roll back what a crash interrupted; wipe its leftovers
+            for note in store.recover().notes:
+                log.warning("%s", note)
         return self.services["vault_store"]
 
     async def on_vault_thread(self, fn: Callable[..., T], *args: Any) -> T:

@@ -53,7 +53,13 @@ class HomePaths:
         return self.run / "node.sock"
 
     def ensure(self) -> HomePaths:
-        for p in (self.root, self.vaults, self.run, self.logs):
+        """Create the home and its private folders. A home folder that already exists keeps
+        its mode (``--home /tmp`` must not turn a shared 1777 folder into 0700): what needs
+        privacy lives in the 0700 subfolders."""
+        if not self.root.exists():
+            self.root.mkdir(mode=0o700, parents=True)
+            os.chmod(self.root, 0o700)
+        for p in (self.vaults, self.run, self.logs):
             p.mkdir(parents=True, exist_ok=True)
             os.chmod(p, 0o700)
         return self

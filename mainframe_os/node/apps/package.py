@@ -280,7 +280,10 @@ def _verify_zip(path: Path, staging: Path, limits: Limits) -> Manifest:
 
 def _verify_folder(folder: Path, staging: Path, limits: Limits) -> Manifest:
     """An unpacked, signed package: manifest.json + manifest.sig + the files beside them."""
-    raw = (folder / MANIFEST_NAME).read_bytes()
+    mpath = folder / MANIFEST_NAME
+    if mpath.is_symlink() or not mpath.is_file():
+        raise PackageInvalid("the folder has no manifest.json: it is not an app")
+    raw = mpath.read_bytes()
     sig_path = folder / SIGNATURE_NAME
     if sig_path.is_symlink() or not sig_path.is_file():
         raise PackageInvalid("the folder has no manifest.sig: sign it with `mfos app pack`")

@@ -133,17 +133,62 @@ async def vault_set_remember(node: Any, ctx: Any, enabled: bool) -> bool:
     Param("oldPassword", secret=True),
     Param("newPassword", secret=True),
     Param("name", required=False),
+    Param("rekey", "boolean", required=False, default=False),
     needs_vault=False,
 )
-async def vault_change_password(node: Any, ctx: Any, oldPassword: str, newPassword: str, name: str | None) -> bool:
-    """Change a vault's password (only its header is rewritten)."""
+async def vault_change_password(
+    node: Any, ctx: Any, oldPassword: str, newPassword: str, name: str | None, rekey: bool
+) -> bool:
+    """Change a vault's password. Only its header is rewritten, unless `rekey` asks for a new
+    data key too (the database is re-encrypted: "my old password leaked")."""
     _check_new_password(newPassword)
-    if name is None or (node.vault is not None and node.vault.name == name):
-        v = node.require_vault()
-    else:
-        v = await node.on_vault_thread(node.store.open, name)
-    await node.on_vault_thread(v.change_password, oldPassword, newPassword)
+    is_open = node.vault is not None and name in (None, node.vault.name)
+    if name is None:
+        name = node.require_vault().name
+    if not rekey:
+        v = node.vault if is_open else await node.on_vault_thread(node.store.open, name)
+        try:
+            await node.on_vault_thread(v.change_password, oldPassword, newPassword)
+        finally:
+            if not is_open:
+                await node.on_vault_thread(v.close)
+        return True
+    # The database file is replaced: it must be closed here (and in every other program).
+    probe = await node.on_vault_thread(node.store.open, name)
+    try:
+        await node.on_vault_thread(probe.unlock, oldPassword)  # wrong password: nothing closes
+    finally:
+        await node.on_vault_thread(probe.close)
+    if is_open:
+        await node.lock()
+    try:
+        await node.on_vault_thread(lambda: node.store.change_password(name, oldPassword, newPassword, rekey=True))
+    finally:
+        if is_open:
+            await _reopen(node, name, (newPassword, oldPassword))
     return True
+
+
+async def _reopen(node: Any, name: str, passwords: tuple[str | None, ...], key: bytes | None = None) -> bool:
+    """Open `name` again after its folder was replaced; True if `key` or a password fits."""
+    import vault
+
+    for pw in (key, *passwords):
+        if not pw:
+            continue
+        try:
+            v = await node.on_vault_thread(node.store.open, name)
+        except vault.VaultError:
+            return False
+        try:
+            await node.on_vault_thread(v.unlock_with_key if isinstance(pw, bytes) else v.unlock, pw)
+        except vault.VaultError:
+            await node.on_vault_thread(v.close)
+            continue
+        await node.set_open_vault(v)
+        node.events.emit(VaultOpened(v.name))
+        return True
+    return False
 
 
 @method("vault_delete", Param("name"), Param("confirm", required=False), needs_vault=False)
@@ -163,13 +208,25 @@ async def vault_delete(node: Any, ctx: Any, name: str, confirm: str | None) -> b
     return True
 
 
-@method("vault_backup", Param("path"), Param("password", secret=True))
-async def vault_backup(node: Any, ctx: Any, path: str, password: str) -> dict[str, Any]:
-    """Back up the open vault to one encrypted file (the vault password or a backup password)."""
+@method(
+    "vault_backup",
+    Param("path"),
+    Param("password", secret=True),
+    Param("overwrite", "boolean", required=False, default=False),
+)
+async def vault_backup(node: Any, ctx: Any, path: str, password: str, overwrite: bool) -> dict[str, Any]:
+    """Back up the open vault to one encrypted file (the vault password or a backup password).
+    An existing file is replaced only with `overwrite`; a folder, device or link never is."""
+    import vault
+
     v = node.require_vault()
     dest = Path(path).expanduser()
-    if dest.is_dir():
-        raise E.InvalidParams("The backup path is a folder: give a file name")
+    try:
+        vault.VaultStore.check_backup_target(dest)
+    except vault.BackupError as exc:
+        raise E.InvalidParams(str(exc)[:1].upper() + str(exc)[1:]) from None
+    if dest.exists() and not overwrite:
+        raise E.BackupExists("A file is already there: replace it (--force) or choose another name")
     report = _progress(node, "backup")
     await node.on_vault_thread(lambda: node.store.backup(v, dest, password, progress=report))
     return {"path": str(dest), "size": dest.stat().st_size}
@@ -188,6 +245,7 @@ async def vault_inspect_backup(node: Any, ctx: Any, path: str) -> dict[str, Any]
     Param("password", secret=True),
     Param("as", required=False),
     Param("overwrite", "boolean", required=False, default=False),
+    Param("vaultPassword", required=False, secret=True),
     needs_vault=False,
 )
 async def vault_restore(node: Any, ctx: Any, path: str, password: str, overwrite: bool, **kw: Any) -> dict[str, Any]:
@@ -196,14 +254,29 @@ async def vault_restore(node: Any, ctx: Any, path: str, password: str, overwrite
     src = Path(path).expanduser()
     if not src.is_file():
         raise E.BackupRpcError("No backup file at that path")
-    if overwrite and node.vault is not None and as_name in (None, node.vault.name):
+    was_open = node.vault.name if node.vault is not None else None
+    key = node.vault._require_data_key() if node.vault is not None else None
+    if overwrite and was_open is not None and as_name in (None, was_open):
         await node.lock()  # the open vault may be the one replaced
     report = _progress(node, "restore")
-    info = await node.on_vault_thread(
-        lambda: node.store.restore(src, password, as_name=as_name, overwrite=overwrite, progress=report)
-    )
+    try:
+        info = await node.on_vault_thread(
+            lambda: node.store.restore(src, password, as_name=as_name, overwrite=overwrite, progress=report)
+        )
+    finally:
+        if was_open is not None and node.vault is None:
+            # Keep serving a vault under that name: the same key opens it when it was not
+            # replaced (or replaced by a backup of itself); else the restored vault's password.
+            await _reopen(node, was_open, (password, kw.get("vaultPassword")), key)
     node.events.emit(VaultsChanged())
-    return {"name": info.name}
+    return {
+        "name": info.name,
+        "open": node.vault is not None and node.vault.name == info.name,
+        "notes": [
+            "The dev chain lives on each machine: balances and dev token addresses here are this "
+            "machine's, not those of the machine the backup came from."
+        ],
+    }
 
 
 @method("vault_verifyPassword", Param("password", secret=True))

@@ -2,6 +2,12 @@
 
 Only this OS user gets in: the socket lives in a 0700 folder, is itself 0600, and every
 connection's peer uid is checked with SO_PEERCRED (so a loosened file mode still refuses others).
+
+Even this user's programs cannot wear the node out: at most ``max_connections`` at once (a new
+one pushes out the longest-idle connection that never sent a request, else the longest-idle
+one), a connection with no request for ``idle_timeout`` seconds is closed, a request must
+arrive whole within ``line_timeout`` seconds, a flood of blank lines ends the connection, and
+the socket's and asyncio's error logs are rate-limited so a flood cannot fill the disk.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import logging
 import os
 import socket
 import struct
+import time
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +27,56 @@ from ..context import CallerContext
 from ..dispatcher import MAX_MESSAGE_BYTES
 
 log = logging.getLogger("mainframe_os.socket")
+
+MAX_CONNECTIONS = 64
+IDLE_TIMEOUT = 300.0
+LINE_TIMEOUT = 30.0
+MAX_BLANK_LINES = 100
+
+
+class LogRateLimit(logging.Filter):
+    """At most ``burst`` records per ``window`` seconds on a logger; the next record after a
+    quiet window says how many were dropped. Tracebacks only on the first record of a window."""
+
+    def __init__(self, burst: int = 20, window: float = 10.0) -> None:
+        super().__init__()
+        self.burst, self.window = burst, window
+        self._start, self._count, self._dropped = 0.0, 0, 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        now = time.monotonic()
+        if now - self._start > self.window:
+            if self._dropped:
+                record.msg = f"[{self._dropped} similar log lines dropped] {record.msg}"
+            self._start, self._count, self._dropped = now, 0, 0
+        self._count += 1
+        if self._count > self.burst:
+            self._dropped += 1
+            return False
+        if self._count > 1:
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+def _install_log_limits() -> None:
+    for name in ("mainframe_os.socket", "asyncio"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, LogRateLimit) for f in logger.filters):
+            logger.addFilter(LogRateLimit())
+
+
+class _Slot:
+    """Book-keeping of one open connection, for the cap and the idle timeout."""
+
+    def __init__(self, writer: asyncio.StreamWriter) -> None:
+        self.writer = writer
+        self.last_active = time.monotonic()
+        self.requests = 0
+
+    def drop(self) -> None:
+        transport = self.writer.transport
+        if transport is not None:
+            transport.abort()  # no lingering: the file descriptor goes now
 
 
 def peer_uid(sock: socket.socket) -> int | None:
@@ -31,10 +88,55 @@ def peer_uid(sock: socket.socket) -> int | None:
 
 
 class SocketServer:
-    def __init__(self, node: Any, path: Path) -> None:
+    def __init__(
+        self,
+        node: Any,
+        path: Path,
+        *,
+        max_connections: int = MAX_CONNECTIONS,
+        idle_timeout: float = IDLE_TIMEOUT,
+        line_timeout: float = LINE_TIMEOUT,
+    ) -> None:
         self.node, self.path = node, path
         self._server: asyncio.AbstractServer | None = None
         self.connections = 0
+        _install_log_limits()
+        self.max_connections, self.idle_timeout, self.line_timeout = max_connections, idle_timeout, line_timeout
+        self._slots: dict[asyncio.StreamWriter, _Slot] = {}
+
+    @property
+    def open_connections(self) -> int:
+        return len(self._slots)
+
+    def _admit(self, writer: asyncio.StreamWriter) -> _Slot:
+        """Take a place for a new connection, pushing out an idle one when all are taken."""
+        while len(self._slots) >= self.max_connections:
+            # never-used connections go first: a flood of idle ones cannot push out real clients
+            victim = min(self._slots.values(), key=lambda s: (s.requests > 0, s.last_active))
+            self._slots.pop(victim.writer, None)
+            victim.drop()
+            log.warning("too many socket connections: closed an idle one")
+        slot = self._slots[writer] = _Slot(writer)
+        return slot
+
+    async def _read_line(self, reader: asyncio.StreamReader, slot: _Slot) -> bytes:
+        """The next non-blank line (b"" at the end); TimeoutError when idle or slow too long."""
+        blanks = 0
+        while True:
+            # idle: nothing arrives for idle_timeout; slow: a line started is not whole in time
+            first = await asyncio.wait_for(reader.read(1), self.idle_timeout)
+            line = (
+                first if first in (b"", b"\n") else first + await asyncio.wait_for(reader.readline(), self.line_timeout)
+            )
+            # Let other connections run: lines already buffered return without ever yielding.
+            await asyncio.sleep(0)
+            if not line or line.strip():
+                slot.last_active = time.monotonic()
+                slot.requests += 1
+                return line
+            blanks += 1
+            if blanks > MAX_BLANK_LINES:
+                raise ConnectionError("a flood of blank lines")
 
     async def start(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -60,11 +162,12 @@ class SocketServer:
             writer.close()
             return
         self.connections += 1
+        slot = self._admit(writer)
         ctx = CallerContext.cli()
         try:
             while True:
                 try:
-                    line = await reader.readline()
+                    line = await self._read_line(reader, slot)
                 except (asyncio.LimitOverrunError, ValueError):
                     err = {"jsonrpc": "2.0", "id": None, "error": {"code": -32600, "message": "Message too large"}}
                     writer.write(json.dumps(err).encode() + b"\n")
@@ -77,9 +180,10 @@ class SocketServer:
                 if out is not None:
                     writer.write(out.encode() + b"\n")
                     await writer.drain()
-        except (ConnectionError, asyncio.IncompleteReadError):
+        except (ConnectionError, asyncio.IncompleteReadError, TimeoutError):
             pass
         finally:
+            self._slots.pop(writer, None)
             writer.close()
 
     async def stop(self) -> None:
@@ -125,10 +229,21 @@ class SocketClient:
 
 
 def is_alive(path: Path) -> bool:
+    return why_not_alive(path) is None
+
+
+def why_not_alive(path: Path, timeout: float = 2.0) -> str | None:
+    """None when a node answers on ``path``; "" when no node is there at all (no socket, or a
+    stale one nobody listens on); otherwise why the node there could not be used."""
     if not path.exists():
-        return False
+        return ""
     try:
-        with SocketClient(path, timeout=2.0) as c:
-            return "result" in c.call("node_version")
-    except OSError:
-        return False
+        with SocketClient(path, timeout=timeout) as c:
+            resp = c.call("node_version")
+    except TimeoutError:
+        return f"the node did not answer within {timeout:g} s"
+    except (ConnectionRefusedError, FileNotFoundError):
+        return ""
+    except (OSError, ValueError) as exc:
+        return f"the node socket refused the connection ({type(exc).__name__})"
+    return None if "result" in resp else "the node answered with an error"

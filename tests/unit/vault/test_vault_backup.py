@@ -78,7 +78,7 @@ def test_backup_restore_roundtrip(  # type: ignore[no-untyped-def]
     assert _rows(vault) == expected
     assert vault.get_setting("lang") == "fr"
     vault.close()
-    assert sorted(p.name for p in fresh.root.iterdir()) == ["Personal"]
+    assert sorted(p.name for p in fresh.root.iterdir() if p.name != ".locks") == ["Personal"]
 
 
 def test_restore_refuses_existing_name(  # type: ignore[no-untyped-def]
@@ -99,13 +99,13 @@ def test_restore_refuses_existing_name(  # type: ignore[no-untyped-def]
     vault.unlock_with_key(template_vault.data_key)
     assert vault.get_setting("after-backup") is None  # replaced by the backup's contents
     vault.close()
-    assert sorted(p.name for p in store.root.iterdir()) == ["Copy", "Personal"]
+    assert sorted(p.name for p in store.root.iterdir() if p.name != ".locks") == ["Copy", "Personal"]
 
 
 def _assert_intact(store: VaultStore, template_vault, snapshot: dict[str, bytes]) -> None:  # type: ignore[no-untyped-def]
     path = store.root / template_vault.name
     assert {p.name: p.read_bytes() for p in path.iterdir()} == snapshot
-    assert sorted(p.name for p in store.root.iterdir()) == [template_vault.name]
+    assert sorted(p.name for p in store.root.iterdir() if p.name != ".locks") == [template_vault.name]
 
 
 @pytest.mark.parametrize(

@@ -43,7 +43,7 @@ def test_permissions_are_private(store: VaultStore, fast_kdf: KdfParams) -> None
     for name in ("header.json", "vault.db"):
         assert stat.S_IMODE((vault.path / name).stat().st_mode) == 0o600
     # No work folders left behind.
-    assert sorted(p.name for p in store.root.iterdir()) == ["Work"]
+    assert sorted(p.name for p in store.root.iterdir() if p.name != ".locks") == ["Work"]
 
 
 def test_create_existing_name_refused(store: VaultStore, fast_kdf: KdfParams) -> None:
@@ -152,26 +152,26 @@ def test_delete_wipes_folder(store: VaultStore, fast_kdf: KdfParams, tmp_path: P
         store.delete("Doomed")
 
 
-def test_stale_work_folders_are_wiped(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    import os
-    import time
-
+def test_leftovers_are_wiped_unless_another_process_is_mid_operation(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from vault import VaultStore
+    from vault._locks import FileLock, lock_path
 
     store = VaultStore(tmp_path / "vaults")
     store.root.mkdir(parents=True)
-    old = time.time() - 7200
     folders = {}
-    for name in (".new-aaaa", ".restore-bbbb", ".backup-cccc", ".replaced-dddd", ".new-fresh"):
+    for name in (".new-aaaa", ".restore-bbbb", ".backup-cccc", ".rekey-dddd", ".deleting-eeee", ".replaced-ffff"):
         d = store.root / name
         d.mkdir()
         (d / "vault.db").write_bytes(b"secret bytes of an unfinished vault")
-        if name != ".new-fresh":
-            os.utime(d, (old, old))
         folders[name] = d
-    assert store.clean_stale_work() == 3
-    assert not folders[".new-aaaa"].exists() and not folders[".restore-bbbb"].exists()
-    assert not folders[".backup-cccc"].exists()
-    assert folders[".replaced-dddd"].exists()  # may be the only copy of a vault: kept
-    assert folders[".new-fresh"].exists()  # maybe in use by another process right now
+    # another process in the middle of an operation holds the store lock shared: hands off
+    other = FileLock(lock_path(store.root, "store"))
+    assert other.acquire(shared=True)
+    try:
+        assert store.recover().busy
+        assert all(d.exists() for d in folders.values())
+    finally:
+        other.release()
+    assert store.clean_stale_work() == 5
+    assert [n for n, d in folders.items() if d.exists()] == [".replaced-ffff"]  # old format: no name, kept
     assert store.list() == []

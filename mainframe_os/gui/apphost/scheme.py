@@ -80,7 +80,10 @@ def content_security_policy(app_host: str, domains: list[str]) -> str:
     for d in domains:
         host = d.split(":")[0].lstrip("*.")
         schemes = ("http", "ws", "https", "wss") if host in ("localhost", "127.0.0.1") else ("https", "wss")
-        remote += [f"{s}://{d}" for s in schemes]
+        # A grant without a port allows every port (sandbox.domain_allows); in CSP a source
+        # without a port means only the scheme's default one, so say ":*" explicitly.
+        source = d if ":" in d else f"{d}:*"
+        remote += [f"{s}://{source}" for s in schemes]
     connect = " ".join([own, *remote])
     return "; ".join(
         [
@@ -100,6 +103,21 @@ def content_security_policy(app_host: str, domains: list[str]) -> str:
             "frame-ancestors 'none'",
         ]
     )
+
+
+def response_headers(policy: str) -> dict[QByteArray, list[QByteArray]]:
+    """The headers of every file served, in the shape PySide6 needs for Qt's QMultiMap.
+
+    PySide converts each dict value to a *list* of values: a bare QByteArray (or bytes) becomes
+    one header per character, and Chromium then ignores the whole policy. One-item lists keep
+    each header whole; tests/webengine/test_csp.py reads the policy back inside the page.
+    """
+    return {
+        QByteArray(b"Content-Security-Policy"): [QByteArray(policy.encode())],
+        QByteArray(b"X-Content-Type-Options"): [QByteArray(b"nosniff")],
+        QByteArray(b"Referrer-Policy"): [QByteArray(b"no-referrer")],
+        QByteArray(b"Cache-Control"): [QByteArray(b"no-store")],
+    }
 
 
 def mime_for(path: str) -> str:
@@ -141,14 +159,5 @@ class AppSchemeHandler(QWebEngineUrlSchemeHandler):
         buf = QBuffer(job)
         buf.setData(QByteArray(data))
         buf.open(QIODevice.OpenModeFlag.ReadOnly)
-        job.setAdditionalResponseHeaders(
-            {
-                QByteArray(b"Content-Security-Policy"): QByteArray(
-                    content_security_policy(self.app_host, self._domains()).encode()
-                ),
-                QByteArray(b"X-Content-Type-Options"): QByteArray(b"nosniff"),
-                QByteArray(b"Referrer-Policy"): QByteArray(b"no-referrer"),
-                QByteArray(b"Cache-Control"): QByteArray(b"no-store"),
-            }
-        )
+        job.setAdditionalResponseHeaders(response_headers(content_security_policy(self.app_host, self._domains())))
         job.reply(mime_for(path).encode(), buf)

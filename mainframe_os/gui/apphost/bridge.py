@@ -16,7 +16,7 @@ import json
 import logging
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, Signal, Slot
 
 from mainframe_os.node import errors as E
 from mainframe_os.node.apps.gateway import AppSession
@@ -27,6 +27,11 @@ MAX_IN_FLIGHT = 256  # calls waiting at once per page (e.g. behind a dialog); mo
 
 
 class AppBridge(QObject):
+    """QWebChannel publishes every member of the object's QMetaObject, QObject's own included: a
+    page can send `invokeMethod deleteLater` (or set `objectName`) by name or index with the
+    transport's send(). The bridge therefore refuses to be deleted except by the host (close()),
+    and keeps its name; its only useful member is the `send` slot."""
+
     message = Signal(str)
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -34,6 +39,21 @@ class AppBridge(QObject):
         self.session: AppSession | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self.received = 0
+        self._closing = False
+        self.setObjectName("bridge")
+        self.objectNameChanged.connect(self._keep_name)
+
+    def event(self, e: QEvent) -> bool:
+        # deleteLater() from the page posts a DeferredDelete: only the host's own close() may
+        # delete the bridge (it dies with its page otherwise, as a child, without this event).
+        if e.type() == QEvent.Type.DeferredDelete and not self._closing:
+            log.warning("app page tried to delete its bridge; refused")
+            return True
+        return super().event(e)
+
+    def _keep_name(self, name: str) -> None:
+        if name != "bridge":
+            self.setObjectName("bridge")
 
     def attach(self, session: AppSession) -> None:
         self.session = session
@@ -73,6 +93,7 @@ class AppBridge(QObject):
         self.message.emit(json.dumps({"jsonrpc": "2.0", "id": req_id, "error": err.to_json()}))
 
     def close(self) -> None:
+        self._closing = True
         if self.session is not None:
             self.session.close()
         for t in list(self._tasks):

@@ -15,7 +15,7 @@ import mimetypes
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QUrl
 from PySide6.QtCore import QCoreApplication as QApplication
 from PySide6.QtWebEngineCore import (
     QWebEngineUrlRequestJob,
@@ -125,6 +125,21 @@ def mime_for(path: str) -> str:
     return _MIME.get(suffix) or mimetypes.guess_type(path)[0] or "application/octet-stream"
 
 
+# Where refused requests end: an empty data: URL, which fetch() refuses to follow from mfapp://.
+_REFUSED = QUrl("data:,")
+
+
+def refuse(job: QWebEngineUrlRequestJob) -> None:
+    """End a request the app may not have, so that whatever waits on it settles.
+
+    QtWebEngine turns job.fail(...) into an HTTP error response (400/403/404) whose body never
+    ends: `await (await fetch("missing.js")).text()` hangs forever. A redirect to an empty data:
+    URL ends the request as a network error instead: fetch() rejects ("Failed to fetch"), a
+    <script> or <img> fires `error`, and a navigation is refused by AppPage.
+    """
+    job.redirect(_REFUSED)
+
+
 class AppSchemeHandler(QWebEngineUrlSchemeHandler):
     """Serves one app (one profile = one app, so another app's host is simply not found)."""
 
@@ -143,7 +158,7 @@ class AppSchemeHandler(QWebEngineUrlSchemeHandler):
         path = url.path().lstrip("/") or self._source().manifest.entry
         if url.host() != self.app_host or bytes(job.requestMethod().data()) not in (b"GET", b"HEAD"):
             self.refused.append(url.toString())
-            job.fail(QWebEngineUrlRequestJob.Error.RequestDenied)
+            refuse(job)
             return
         try:
             if path == SDK_MODULE_PATH:
@@ -153,7 +168,7 @@ class AppSchemeHandler(QWebEngineUrlSchemeHandler):
         except AppFileRefused as exc:
             log.warning("refused %s: %s", url.toString()[:200], exc.message)
             self.refused.append(path)
-            job.fail(QWebEngineUrlRequestJob.Error.UrlNotFound)
+            refuse(job)
             return
         self.served.append(path)
         buf = QBuffer(job)

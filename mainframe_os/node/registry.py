@@ -38,6 +38,8 @@ SERVICE_MODULES = (
     "mainframe_os.node.services.onramp",
     "mainframe_os.node.services.network",
     "mainframe_os.node.services.ethereum",
+    "mainframe_os.node.services.eth_logs",
+    "mainframe_os.node.services.eth_subscriptions",
     "mainframe_os.node.services.apps",
 )
 

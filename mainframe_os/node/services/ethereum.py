@@ -37,7 +37,6 @@ PASSTHROUGH = (
     "eth_getBlockByHash",
     "eth_feeHistory",
     "eth_maxPriorityFeePerGas",
-    "eth_getLogs",
     "eth_getStorageAt",
     "net_version",
     "web3_clientVersion",
@@ -64,7 +63,12 @@ def _passthrough(name: str) -> None:
 def _wire_error(err: Any) -> E.RpcError:
     if not isinstance(err, dict):
         return E.RpcError(str(err)[:500])
-    return E.RpcError(str(err.get("message", "error"))[:500], err.get("data"), code=int(err.get("code", -32603)))
+    code, message, data = int(err.get("code", -32603)), str(err.get("message", "error")), err.get("data")
+    if code == 3 and not data:  # a revert without its bytes (the dev chain): ethers needs them
+        from .reverts import revert_data
+
+        data = revert_data(message)
+    return E.RpcError(message[:500], data, code=code)
 
 
 def _devchain_request(w3: Any, name: str, params: list[Any]) -> Any:
@@ -82,7 +86,10 @@ def _devchain_request(w3: Any, name: str, params: list[Any]) -> Any:
     except (tester_errors.ValidationError, tester_errors.TransactionFailed) as exc:
         raise E.RpcError(str(exc)[:300], code=-32000) from None
     except ContractLogicError as exc:
-        raise E.RpcError(str(exc.message or "execution reverted")[:500], exc.data, code=3) from None
+        from .reverts import revert_data
+
+        message = str(exc.message or "execution reverted")
+        raise E.RpcError(message[:500], revert_data(message, exc.data), code=3) from None
     except Web3RPCError as exc:
         err = (exc.rpc_response or {}).get("error") if isinstance(exc.rpc_response, dict) else None
         raise _wire_error(err or {"message": str(exc)}) from None

@@ -96,6 +96,9 @@ class Launcher:
         self.prompter = GuiPrompter(lambda: self.window)
         self.node = Node(home, prompter=self.prompter)
         self.ctx = LauncherContext(self.node, Operations(errors), errors, self.prefs, self.prompter)
+        from mainframe_os.node.updates import UpdateChecker
+
+        self.ctx.updates = UpdateChecker(home)
         self.window = LauncherWindow(self.ctx)
         self.session = VaultSession(self.ctx)
         self.idle = IdleLock(self._idle_lock, self.prefs.autolock_minutes)
@@ -172,6 +175,22 @@ class Launcher:
             main.settings.theme_changed.connect(self.set_theme)
             main.settings.autolock_changed.connect(self._autolock_changed)
             main.notifications.arrived.connect(self.tray.message)
+            main.settings.about.offer_found.connect(
+                lambda v: self.tray.message("Mainframe OS", f"Version {v} is available (Settings → About).")
+            )
+        if page == "main" and self.prefs.update_check and self.ctx.updates is not None and self.ctx.updates.due():
+            self.check_updates()
+
+    def check_updates(self) -> None:
+        """The once-a-day check (when allowed); an offer shows in Settings -> About and the tray."""
+
+        async def run() -> None:
+            offer = await self.ctx.updates.check()
+            main = self.window.main
+            if offer is not None and main is not None:
+                main.settings.about.show_offer(offer)
+
+        self.ctx.ops.run(run(), quiet=True, title="Update check")
 
     def _start_wallet(self) -> None:
         if self.window.page == "main" and not self._closed:

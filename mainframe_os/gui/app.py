@@ -328,6 +328,7 @@ async def _run(app: QApplication, home: Path, open_path: str | None = None, scre
         await launcher.start()
     except Exception as exc:  # noqa: BLE001 - show it, keep the window
         launcher.ctx.errors.present(exc, "Mainframe OS could not start")
+    log.info("ready in %.2f s: %s", time.perf_counter() - STARTED_AT, launcher.window.page)
     if screenshot:
         from .snapshot import save
 

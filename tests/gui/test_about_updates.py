@@ -69,12 +69,13 @@ def test_daily_check_runs_only_when_allowed(qtbot: Any, launcher: Any, feed: Any
     qtbot.waitUntil(lambda: launcher.session.watching, timeout=WAIT)  # the wallet's delayed start ran
 
 
-def test_onboarding_asks_once_unticked(qtbot: Any, launcher: Any) -> None:
+def test_onboarding_asks_once_unticked(qtbot: Any, launcher: Any, tmp_path: Path) -> None:
     w = launcher.window
     qtbot.waitUntil(lambda: w.page == "onboarding", timeout=WAIT)
     assert launcher.prefs.update_check is None
     box = w.onboarding.update_check
     assert box.isVisible() and not box.isChecked()
+    shot(w, tmp_path, "onboarding-welcome-update-opt-in")
     box.setChecked(True)
     click(qtbot, w.onboarding.findChild(QPushButton, "createVaultButton"))
     assert launcher.prefs.update_check is True

@@ -288,11 +288,13 @@ class Onboarding(QWidget):
         lay.addWidget(restore)
         if self.ctx.prefs.update_check is None:
             # asked once, here; off unless ticked; Settings -> About changes it later
-            self.update_check = QCheckBox("Check once a day for a new version (downloads nothing)")
+            self.update_check = QCheckBox("Tell me when a new version is out")
             self.update_check.setObjectName("updateCheckOptIn")
-            self.update_check.setToolTip("Reads the project's signed list of releases; tells you when one is newer")
             lay.addSpacing(6)
             lay.addWidget(self.update_check, 0, Qt.AlignmentFlag.AlignCenter)
+            note = label("Checks the project's signed release list once a day; downloads nothing.", "hint", True)
+            note.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            lay.addWidget(note)
             for b in (create, restore):
                 b.clicked.connect(self._save_update_choice)
         if can_cancel:

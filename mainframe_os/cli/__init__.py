@@ -33,6 +33,7 @@ GLOBAL_ARGS = [
         help="with --yes: also send a transaction whose estimate says it will most likely fail",
     ),
     arg("--verbose", "-v", action="store_true", help="log to stderr"),
+    arg("--version", action="store_true", help="show the version, the commit and the component versions"),
 ]
 
 
@@ -50,10 +51,14 @@ class _NoTraceback(logging.Formatter):
 
 
 def main(argv: list[str] | None = None) -> int:
+    if (sys.argv[1:] if argv is None else argv)[:1] == ["--version"]:
+        return _print_version()  # before loading the commands: stays fast
     _load_commands()
     parser = build_parser("mfos", GLOBAL_ARGS)
     args = parser.parse_args(argv)
     cmd = getattr(args, "_command", None)
+    if args.version:
+        return _print_version()
     if cmd is None:
         parser.print_help()
         return 2
@@ -81,6 +86,13 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(result, indent=None if args.json else 2))
         else:
             print(cmd.formatter(result))
+    return 0
+
+
+def _print_version() -> int:
+    from mainframe_os.about import report
+
+    print(report())
     return 0
 
 

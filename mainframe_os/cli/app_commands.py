@@ -9,10 +9,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from mainframe_os.datafiles import apps_dir
+
 from .framework import arg, command
 from .session import CliError, CliSession, pick, resolve_path
-
-TEMPLATE = Path(__file__).resolve().parents[2] / "apps" / "hello"
 
 
 def _slug(name: str) -> str:
@@ -30,9 +30,10 @@ async def app_create(s: CliSession, a: Any) -> Any:
     dest = Path(a.dir or _slug(a.name)).expanduser().resolve()
     if dest.exists() and any(dest.iterdir()):
         raise CliError(f"{dest} exists and is not empty")
-    if not (TEMPLATE / "manifest.json").is_file():
+    template = apps_dir() / "hello"
+    if not (template / "manifest.json").is_file():
         raise CliError("the app template is missing from this installation")
-    shutil.copytree(TEMPLATE, dest, dirs_exist_ok=True)
+    shutil.copytree(template, dest, dirs_exist_ok=True)
     manifest = json.loads((dest / "manifest.json").read_text())
     manifest.update(name=a.name, version="0.1.0", description=f"{a.name}, made with the Mainframe SDK")
     (dest / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")

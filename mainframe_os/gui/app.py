@@ -1,6 +1,9 @@
 """The `mainframe-os` entry point and the app factory.
 
     mainframe-os --home /tmp/x            # run the launcher on that home folder
+    mainframe-os ~/Downloads/game.mfapp   # ... and review that package for install (the desktop
+                                          # entry's command when a .mfapp file is opened)
+    mainframe-os --version                # version, commit, Qt/Chromium/SQLCipher/web3 versions
 
 Tests build the same launcher without running the loop::
 
@@ -93,12 +96,16 @@ class Launcher:
         self.prompter = GuiPrompter(lambda: self.window)
         self.node = Node(home, prompter=self.prompter)
         self.ctx = LauncherContext(self.node, Operations(errors), errors, self.prefs, self.prompter)
+        from mainframe_os.node.updates import UpdateChecker
+
+        self.ctx.updates = UpdateChecker(home)
         self.window = LauncherWindow(self.ctx)
         self.session = VaultSession(self.ctx)
         self.idle = IdleLock(self._idle_lock, self.prefs.autolock_minutes)
         self.idle.watch(app)
         self.tray = Tray(self.window.bring_forward, self.window.lock, self.quit)
-        self.single = SingleInstance(home, self.window.bring_forward)
+        self.single = SingleInstance(home, self.window.bring_forward, self.open_package)
+        self.pending_install: str | None = None
         self.window.page_changed.connect(self._page_changed)
         from mainframe_os.node.events import VaultLocked
 
@@ -133,8 +140,29 @@ class Launcher:
     def show(self) -> None:
         self.window.show()
 
+    def open_package(self, path: str) -> None:
+        """Review `path` (a .mfapp file or an app folder) for install: now if a vault is open,
+        else right after the unlock (the lock screen says so)."""
+        log.info("asked to open %s for install", Path(path).name)
+        self.window.bring_forward()
+        self.pending_install = path
+        if self.window.page == "main":
+            QTimer.singleShot(0, self._review_pending)
+        else:
+            self.window.lock_screen.set_pending_install(Path(path).name)
+
+    def _review_pending(self) -> None:
+        path, self.pending_install = self.pending_install, None
+        self.window.lock_screen.set_pending_install(None)
+        main = self.window.main
+        if path and main is not None and self.window.page == "main":
+            main.show_screen("apps")
+            main.apps.install(path)
+
     def _page_changed(self, page: str) -> None:
         self.tray.set_locked(page != "main")
+        if page == "main" and self.pending_install:
+            QTimer.singleShot(0, self._review_pending)
         if page == "main":
             self.idle.arm()
             # The chain (web3, py-evm) loads for the payment watcher: after the window painted.
@@ -147,6 +175,22 @@ class Launcher:
             main.settings.theme_changed.connect(self.set_theme)
             main.settings.autolock_changed.connect(self._autolock_changed)
             main.notifications.arrived.connect(self.tray.message)
+            main.settings.about.offer_found.connect(
+                lambda v: self.tray.message("Mainframe OS", f"Version {v} is available (Settings → About).")
+            )
+        if page == "main" and self.prefs.update_check and self.ctx.updates is not None and self.ctx.updates.due():
+            self.check_updates()
+
+    def check_updates(self) -> None:
+        """The once-a-day check (when allowed); an offer shows in Settings -> About and the tray."""
+
+        async def run() -> None:
+            offer = await self.ctx.updates.check()
+            main = self.window.main
+            if offer is not None and main is not None:
+                main.settings.about.show_offer(offer)
+
+        self.ctx.ops.run(run(), quiet=True, title="Update check")
 
     def _start_wallet(self) -> None:
         if self.window.page == "main" and not self._closed:
@@ -224,17 +268,28 @@ def _detach_loop(loop: asyncio.AbstractEventLoop) -> None:
         loop.close()
 
 
-def create_app(home: str | os.PathLike[str] | None = None, argv: list[str] | None = None, exec: bool = False) -> Any:
+def create_app(
+    home: str | os.PathLike[str] | None = None,
+    argv: list[str] | None = None,
+    exec: bool = False,
+    open_path: str | None = None,
+    screenshot: str | None = None,
+) -> Any:
     """Build the launcher. With `exec=False` (tests) return the shown :class:`Launcher` on a qasync
-    loop that runs whenever Qt processes events; with `exec=True` run until quit, return the exit code."""
+    loop that runs whenever Qt processes events; with `exec=True` run until quit, return the exit code.
+
+    `open_path`: a package to review for install (handed to the running launcher of this home if
+    there is one). `screenshot`: save the first screen there and quit (see `snapshot`)."""
     from mainframe_os.node.paths import HomePaths
 
     paths = HomePaths.resolve(home)
     app = ensure_app(argv)
     from .single_instance import signal_running
 
-    if signal_running(paths.root):
-        log.info("another launcher owns %s: asked it to come forward", paths.root)
+    if open_path:
+        open_path = str(Path(open_path).expanduser().resolve())
+    if screenshot is None and signal_running(paths.root, open_path=open_path):
+        log.info("another launcher owns %s: handed over to it", paths.root)
         return 0 if exec else None
     paths.ensure()
     _setup_logging(paths.root)
@@ -242,7 +297,7 @@ def create_app(home: str | os.PathLike[str] | None = None, argv: list[str] | Non
         import qasync
 
         with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
-            return runner.run(_run(app, paths.root))
+            return runner.run(_run(app, paths.root, open_path, screenshot))
     import qasync
 
     loop = qasync.QEventLoop(app, already_running=True)
@@ -251,10 +306,12 @@ def create_app(home: str | os.PathLike[str] | None = None, argv: list[str] | Non
     launcher = Launcher(app, paths.root)
     launcher.show()
     launcher.start_task = asyncio.ensure_future(launcher.start())
+    if open_path:
+        launcher.open_package(open_path)
     return launcher
 
 
-async def _run(app: QApplication, home: Path) -> int:
+async def _run(app: QApplication, home: Path, open_path: str | None = None, screenshot: str | None = None) -> int:
     loop = asyncio.get_running_loop()
     loop.set_exception_handler(_loop_exception_handler)
     launcher = Launcher(app, home)
@@ -265,20 +322,44 @@ async def _run(app: QApplication, home: Path) -> int:
     app.setQuitOnLastWindowClosed(False)
     app.lastWindowClosed.connect(quit_event.set)
     launcher.on_quit = quit_event.set  # type: ignore[method-assign]
+    if open_path:
+        launcher.open_package(open_path)
     try:
         await launcher.start()
     except Exception as exc:  # noqa: BLE001 - show it, keep the window
         launcher.ctx.errors.present(exc, "Mainframe OS could not start")
+    log.info("ready in %.2f s: %s", time.perf_counter() - STARTED_AT, launcher.window.page)
+    if screenshot:
+        from .snapshot import save
+
+        save(launcher.window, Path(screenshot))
+        quit_event.set()
     await quit_event.wait()
     await launcher.shutdown()
     return 0
 
 
+def _is_package(arg: str) -> bool:
+    p = Path(arg).expanduser()
+    return arg.endswith(".mfapp") or (p.is_dir() and (p / "manifest.json").is_file())
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="mainframe-os", description="Mainframe OS launcher")
     parser.add_argument("--home", help="home folder (default: $MAINFRAME_OS_HOME or the user data dir)")
-    args, qt_args = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
-    return int(create_app(args.home, qt_args, exec=True) or 0)
+    parser.add_argument("--version", action="store_true", help="show the version and the component versions")
+    parser.add_argument("--screenshot", metavar="PNG", help="save the first screen (and PNG.json) and quit")
+    args, rest = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
+    if args.version:
+        from mainframe_os.about import report
+
+        print(report())
+        return 0
+    # A .mfapp file (or app folder) opens the install review; everything else is Qt's (-platform ...).
+    packages = [a for a in rest if not a.startswith("-") and _is_package(a)]
+    qt_args = [a for a in rest if a not in packages]
+    open_path = packages[0] if packages else None
+    return int(create_app(args.home, qt_args, exec=True, open_path=open_path, screenshot=args.screenshot) or 0)
 
 
 if __name__ == "__main__":

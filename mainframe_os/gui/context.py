@@ -31,6 +31,7 @@ class LauncherContext:
     prompter: GuiPrompter
     methods: set[str] = field(default_factory=set)
     keyring_available: bool = False
+    updates: Any = None  # the node's UpdateChecker for this home (tests give it their own feed and key)
     _app_host: Any = None
 
     @property

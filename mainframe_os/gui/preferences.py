@@ -53,6 +53,17 @@ class Preferences:
         self._s.setValue("last_vault", value or "")
         self._s.sync()
 
+    @property
+    def update_check(self) -> bool | None:
+        """Check the release feed once a day: True/False as the user chose, None if never asked."""
+        value = self._s.value("update_check", None)
+        return None if value in (None, "") else str(value).lower() in ("1", "true")
+
+    @update_check.setter
+    def update_check(self, value: bool) -> None:
+        self._s.setValue("update_check", bool(value))
+        self._s.sync()
+
     def remembered(self, vault: str) -> bool:
         return bool(self._get(f"remember/{vault}", False, lambda v: str(v).lower() in ("1", "true")))
 

@@ -1,5 +1,8 @@
 """One launcher per home folder: a second launch asks the first to come forward, then exits.
 
+A second launch with a package path (double-click on a .mfapp file) hands the path over:
+the first launcher opens its install review. One line per message: `raise` or `open <path>`.
+
 A QLocalServer named after a hash of the home path (names are global per user; paths can be
 long or hold characters a socket name cannot).
 """
@@ -14,6 +17,8 @@ from pathlib import Path
 from .qt import QLocalServer, QLocalSocket, QObject
 
 RAISE = b"raise\n"
+OPEN = b"open "
+MAX_MESSAGE = 8192
 
 
 def server_name(home: Path) -> str:
@@ -22,13 +27,14 @@ def server_name(home: Path) -> str:
     return f"mainframe-os-{user}-{digest}"
 
 
-def signal_running(home: Path, timeout_ms: int = 300) -> bool:
-    """True if another launcher owns `home` (and it was told to come forward)."""
+def signal_running(home: Path, timeout_ms: int = 300, open_path: str | None = None) -> bool:
+    """True if another launcher owns `home` (and it was told to come forward, or to open
+    `open_path` for install)."""
     sock = QLocalSocket()
     sock.connectToServer(server_name(home))
     if not sock.waitForConnected(timeout_ms):
         return False
-    sock.write(RAISE)
+    sock.write(OPEN + os.fsencode(open_path) + b"\n" if open_path else RAISE)
     sock.flush()
     sock.waitForBytesWritten(timeout_ms)
     sock.disconnectFromServer()
@@ -36,9 +42,10 @@ def signal_running(home: Path, timeout_ms: int = 300) -> bool:
 
 
 class SingleInstance(QObject):
-    def __init__(self, home: Path, on_raise: Callable[[], None]) -> None:
+    def __init__(self, home: Path, on_raise: Callable[[], None], on_open: Callable[[str], None] | None = None) -> None:
         super().__init__()
         self.on_raise = on_raise
+        self.on_open = on_open
         self.server = QLocalServer(self)
         self.server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
         name = server_name(home)
@@ -55,8 +62,21 @@ class SingleInstance(QObject):
             sock.disconnected.connect(sock.deleteLater)
 
     def _read(self, sock: QLocalSocket) -> None:
-        if bytes(sock.readAll().data()).startswith(RAISE.strip()):
+        buf = sock.property("mfosBuffer") or b""
+        buf = bytes(buf) + bytes(sock.readAll().data())
+        while b"\n" in buf:
+            line, buf = buf.split(b"\n", 1)
+            self._message(line)
+        if len(buf) > MAX_MESSAGE:  # not one of ours: drop it rather than buffer without end
+            sock.abort()
+            return
+        sock.setProperty("mfosBuffer", buf)
+
+    def _message(self, line: bytes) -> None:
+        if line == RAISE.strip():
             self.on_raise()
+        elif line.startswith(OPEN) and self.on_open is not None:
+            self.on_open(os.fsdecode(line[len(OPEN) :]))
 
     def close(self) -> None:
         self.server.close()

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
+
+from mainframe_os.datafiles import icon_file, icons_dir, resources_dir
 
 from .qt import QApplication, QByteArray, QColor, QIcon, QPalette, QPixmap, Qt
 
-RESOURCES = Path(__file__).resolve().parents[2] / "resources"
 THEMES = ("system", "light", "dark")
 # Icon colour per theme; the SVGs draw with `currentColor`, which QtSvg does not resolve.
 ICON_COLORS = {"light": "#3a4252", "dark": "#c9d0dc"}
@@ -46,8 +46,8 @@ def apply_theme(app: QApplication, mode: str = "system") -> str:
     pal.setColor(QPalette.ColorRole.Button, QColor(base[1]))
     pal.setColor(QPalette.ColorRole.Highlight, QColor(ACCENT[name]))
     app.setPalette(pal)
-    qss = (RESOURCES / f"{name}.qss").read_text(encoding="utf-8")
-    app.setStyleSheet(qss.replace("@ICONS@", (RESOURCES / "icons").as_posix()))
+    qss = (resources_dir() / f"{name}.qss").read_text(encoding="utf-8")
+    app.setStyleSheet(qss.replace("@ICONS@", icons_dir().as_posix()))
     icon.cache_clear()
     app.setProperty("mfosTheme", name)
     retint_icons(app)
@@ -65,7 +65,7 @@ def retint_icons(app: QApplication) -> None:
 @lru_cache(maxsize=128)
 def icon(name: str, color: str | None = None, size: int = 48) -> QIcon:
     """An icon from `resources/icons/<name>.svg`, drawn in the theme's icon colour."""
-    svg = (RESOURCES / "icons" / f"{name}.svg").read_text(encoding="utf-8")
+    svg = icon_file(name).read_text(encoding="utf-8")
     svg = svg.replace("currentColor", color or ICON_COLORS[_current])
     svg = svg.replace('width="24" height="24"', f'width="{size}" height="{size}"')
     pm = QPixmap()
@@ -74,7 +74,7 @@ def icon(name: str, color: str | None = None, size: int = 48) -> QIcon:
 
 
 def pixmap(name: str, size: int) -> QPixmap:
-    svg = (RESOURCES / "icons" / f"{name}.svg").read_text(encoding="utf-8")
+    svg = icon_file(name).read_text(encoding="utf-8")
     svg = svg.replace('width="64" height="64"', f'width="{size}" height="{size}"')
     pm = QPixmap()
     pm.loadFromData(QByteArray(svg.encode()), "SVG")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from mainframe_os.datafiles import icon_file
+
 from .qt import QIcon, QMenu, QObject, QSystemTrayIcon
-from .style import RESOURCES
 
 
 class Tray(QObject):
@@ -14,7 +15,7 @@ class Tray(QObject):
         self.icon: QSystemTrayIcon | None = None
         if not QSystemTrayIcon.isSystemTrayAvailable():
             return
-        self.icon = QSystemTrayIcon(QIcon(str(RESOURCES / "icons" / "logo.svg")))
+        self.icon = QSystemTrayIcon(QIcon(str(icon_file("logo"))))
         self.icon.setToolTip("Mainframe OS")
         menu = QMenu()
         menu.addAction("Show Mainframe OS").triggered.connect(on_show)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from mainframe_os.datafiles import icon_file
 from mainframe_os.node.events import VaultLocked, VaultOpened, VaultsChanged
 
 from .context import LauncherContext
@@ -12,7 +13,6 @@ from .dialogs import confirm
 from .qt import QIcon, QMainWindow, QProgressBar, QStackedWidget, QVBoxLayout, QWidget, Signal
 from .screens.lock import LockScreen
 from .screens.onboarding import Onboarding
-from .style import RESOURCES
 
 
 class LauncherWindow(QMainWindow):
@@ -23,7 +23,7 @@ class LauncherWindow(QMainWindow):
         self.ctx = ctx
         self.setObjectName("launcherWindow")
         self.setWindowTitle("Mainframe OS")
-        self.setWindowIcon(QIcon(str(RESOURCES / "icons" / "logo.svg")))
+        self.setWindowIcon(QIcon(str(icon_file("logo"))))
         self.resize(1100, 720)
         self.setMinimumSize(860, 560)
         central = QWidget()

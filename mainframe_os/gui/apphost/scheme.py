@@ -23,6 +23,7 @@ from PySide6.QtWebEngineCore import (
     QWebEngineUrlSchemeHandler,
 )
 
+from mainframe_os.datafiles import sdk_dir
 from mainframe_os.node.apps.errors import AppFileRefused
 from mainframe_os.node.apps.store import AppSource
 
@@ -30,7 +31,6 @@ log = logging.getLogger("mainframe_os.gui.apphost")
 
 SCHEME = "mfapp"
 SDK_MODULE_PATH = "_mainframe/mainframe-sdk.mjs"
-SDK_DIR = Path(__file__).resolve().parents[3] / "sdk" / "js"
 _MIME = {
     ".html": "text/html",
     ".htm": "text/html",
@@ -162,7 +162,7 @@ class AppSchemeHandler(QWebEngineUrlSchemeHandler):
             return
         try:
             if path == SDK_MODULE_PATH:
-                data = (SDK_DIR / "mainframe-sdk.mjs").read_bytes()
+                data = (sdk_dir() / "mainframe-sdk.mjs").read_bytes()
             else:
                 data = self._source().read(path)
         except AppFileRefused as exc:

@@ -9,15 +9,14 @@ from __future__ import annotations
 import json
 import uuid
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QFile, QIODevice
 
+from mainframe_os.datafiles import sdk_dir
 from mainframe_os.node.dispatcher import MAX_MESSAGE_BYTES, RateLimiter
 from mainframe_os.node.registry import REGISTRY
 
-SDK_FILE = Path(__file__).resolve().parents[3] / "sdk" / "js" / "mainframe-sdk.js"
 API_VERSION = 1
 # one id per process run: EIP-6963 wants a UUIDv4 per provider session
 _PROVIDER_UUID = str(uuid.uuid4())
@@ -43,7 +42,7 @@ def qwebchannel_js() -> str:
 
 
 def sdk_source() -> str:
-    return SDK_FILE.read_text(encoding="utf-8")
+    return (sdk_dir() / "mainframe-sdk.js").read_text(encoding="utf-8")
 
 
 def build_script(app_id: str) -> str:

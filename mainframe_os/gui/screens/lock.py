@@ -34,6 +34,13 @@ class LockScreen(QWidget):
         title = label("Unlock your vault", "dialogTitle")
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         lay.addWidget(title)
+        # "Unlock to install X": a package opened from the file manager waits for the vault
+        self.pending_install = label("", "hint", wrap=True)
+        self.pending_install.setObjectName("pendingInstall")
+        self.pending_install.setTextFormat(Qt.TextFormat.PlainText)
+        self.pending_install.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.pending_install.setVisible(False)
+        lay.addWidget(self.pending_install)
         lay.addSpacing(8)
         self.vaults = QComboBox()
         self.vaults.setObjectName("vaultPicker")
@@ -85,6 +92,11 @@ class LockScreen(QWidget):
         )
         if not available:
             self.remember.setChecked(False)
+
+    def set_pending_install(self, file_name: str | None) -> None:
+        """Show (or clear) which package opens for review once the vault is unlocked."""
+        self.pending_install.setText(f"Unlock to review and install {file_name}." if file_name else "")
+        self.pending_install.setVisible(bool(file_name))
 
     def set_vaults(self, names: list[str], select: str | None = None) -> None:
         self.vaults.blockSignals(True)

@@ -286,6 +286,17 @@ class Onboarding(QWidget):
         restore.clicked.connect(lambda: self.go("restore"))
         lay.addWidget(create)
         lay.addWidget(restore)
+        if self.ctx.prefs.update_check is None:
+            # asked once, here; off unless ticked; Settings -> About changes it later
+            self.update_check = QCheckBox("Tell me when a new version is out")
+            self.update_check.setObjectName("updateCheckOptIn")
+            lay.addSpacing(6)
+            lay.addWidget(self.update_check, 0, Qt.AlignmentFlag.AlignCenter)
+            note = label("Checks the project's signed release list once a day; downloads nothing.", "hint", True)
+            note.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            lay.addWidget(note)
+            for b in (create, restore):
+                b.clicked.connect(self._save_update_choice)
         if can_cancel:
             back = button("Back to unlock", "link")
             back.clicked.connect(self.cancelled.emit)
@@ -421,6 +432,9 @@ class Onboarding(QWidget):
         return centered(w)
 
     # -- actions --------------------------------------------------------------------------------
+
+    def _save_update_choice(self) -> None:
+        self.ctx.prefs.update_check = self.update_check.isChecked()
 
     def _create_vault(self, name: str, password: str, remember: bool) -> None:
         def done(result: dict[str, Any]) -> None:

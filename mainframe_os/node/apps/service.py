@@ -20,8 +20,9 @@ import logging
 import os
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from mainframe_os.datafiles import apps_dir
 
 from .. import errors as E
 from ..events import Event
@@ -37,7 +38,6 @@ log = logging.getLogger("mainframe_os.apps")
 
 ACCOUNTS_KEY = "eth_accounts"  # the EIP-2255 permission that exposes accounts
 DECISIONS = ("always", "never", "session")
-BUNDLED_DIR = Path(__file__).resolve().parents[3] / "apps"
 BUNDLED_APPS = ("hello", "payments")
 _BUNDLED_MARK = "apps:bundled:"
 
@@ -237,7 +237,7 @@ class AppsService:
         import asyncio
 
         for name in BUNDLED_APPS:
-            folder = BUNDLED_DIR / name
+            folder = apps_dir() / name
             if not (folder / "manifest.json").is_file():
                 continue
             try:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from pathlib import Path
 from typing import Any
+
+from mainframe_os.datafiles import contract_artifacts_dir
 
 __all__ = ["ARTIFACTS_DIR", "CONTRACT_NAMES", "abi_of", "bytecode_of", "load_artifact"]
 
-ARTIFACTS_DIR = Path(__file__).resolve().parent / "artifacts"
+ARTIFACTS_DIR = contract_artifacts_dir()
 
 CONTRACT_NAMES = (
     "DAI",

@@ -1,10 +1,11 @@
-"""Settings: vaults, identities, app permissions, backup & restore, security, appearance, networks."""
+"""Settings: vaults, identities, app permissions, backup & restore, security, appearance, networks, about."""
 
 from __future__ import annotations
 
 from ...context import LauncherContext
 from ...qt import QTabWidget, QVBoxLayout, QWidget, Signal
 from ...widgets import screen_header
+from .about import AboutTab
 from .appearance import AppearanceTab
 from .apps import AppsTab
 from .backup import BackupTab
@@ -41,6 +42,8 @@ class SettingsScreen(QWidget):
         if ctx.has_networks:
             self.networks = NetworksTab(ctx)
             self.tabs.addTab(self.networks, "Networks")
+        self.about = AboutTab(ctx)
+        self.tabs.addTab(self.about, "About")
         lay.addWidget(self.tabs, 1)
         self.appearance.theme_changed.connect(self.theme_changed.emit)
         self.security.autolock_changed.connect(self.autolock_changed.emit)

@@ -13,6 +13,9 @@ from ..node.transport.local_socket import SocketServer
 
 
 async def serve(node: Any, vault: str) -> None:
+    # Nobody sits at a headless node: a socket client answers its own prompts, anything else is
+    # refused with a message saying so (never approved by this process's --yes or terminal).
+    node.prompter = None
     server = SocketServer(node, node.paths.socket)
     await server.start()
     info = node.paths.run / "node.json"

@@ -6,6 +6,7 @@ Approve is never the default button: Enter does not approve a payment by acciden
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 from typing import Any
@@ -18,6 +19,7 @@ from .qt import (
     QDialogButtonBox,
     QFormLayout,
     QFrame,
+    QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -157,7 +159,22 @@ class ApprovalDialog(QDialog):
             b.clicked.connect(lambda _=False, c=choice: self._approve(c))
         self.reject_button.setDefault(True)
         self.buttons.rejected.connect(self.reject)
-        lay.addWidget(self.buttons)
+        self.block_button: QPushButton | None = None
+        if request.caller.kind.value == "app":
+            # a flood of requests from one app: one click refuses them all until it is reopened
+            row = QHBoxLayout()
+            self.block_button = QPushButton("Block this app's requests for now")
+            self.block_button.setObjectName("blockButton")
+            self.block_button.setFlat(True)
+            self.block_button.setAutoDefault(False)
+            self.block_button.setToolTip("Refuse this and every request from the app until you open it again")
+            self.block_button.clicked.connect(self._block)
+            row.addWidget(self.block_button)
+            row.addStretch(1)
+            row.addWidget(self.buttons)
+            lay.addLayout(row)
+        else:
+            lay.addWidget(self.buttons)
         if self.picker is not None:
             self.picker.itemChanged.connect(lambda _i: self._picked_changed())
             self._picked_changed()
@@ -230,7 +247,13 @@ class ApprovalDialog(QDialog):
         self.choice = "never"
         self.reject()
 
+    def _block(self) -> None:
+        self.choice = "block"
+        self.reject()
+
     def result_value(self) -> PromptResult:
+        if self.choice == "block":
+            return PromptResult(False, block=True)
         if self.result() == QDialog.DialogCode.Accepted and self.choice is not None:
             return PromptResult(True, self.choice, self.picked() if self.picker is not None else None)
         return PromptResult(False, "never" if self.choice == "never" else None)
@@ -245,24 +268,31 @@ def _wrapped(text: str, name: str) -> QLabel:
 
 
 class GuiPrompter:
-    """Implements `mainframe_os.node.prompter.Prompter` with :class:`ApprovalDialog`."""
+    """Implements `mainframe_os.node.prompter.Prompter` with :class:`ApprovalDialog`.
+
+    The node's prompt queue already hands it one prompt at a time; the lock keeps it so for
+    anyone calling `ask` directly: never two approval dialogs on screen at once.
+    """
 
     def __init__(self, parent: Callable[[], QWidget | None] = lambda: None) -> None:
         self._parent = parent
         self.current: ApprovalDialog | None = None
         self.on_open: list[Callable[[ApprovalDialog], None]] = []
+        self._one_at_a_time = asyncio.Lock()
 
     async def ask(self, request: PromptRequest) -> PromptResult:
-        dlg = ApprovalDialog(request, self._parent())
-        self.current = dlg
-        for fn in self.on_open:
-            fn(dlg)
-        try:
-            await run_dialog(dlg)
-            return dlg.result_value()
-        finally:
-            self.current = None
-            dlg.deleteLater()
+        async with self._one_at_a_time:
+            dlg = ApprovalDialog(request, self._parent())
+            self.current = dlg
+            for fn in self.on_open:
+                fn(dlg)
+            try:
+                await run_dialog(dlg)
+                return dlg.result_value()
+            finally:
+                self.current = None
+                dlg.close()  # when the request went away (cancelled), the dialog goes with it
+                dlg.deleteLater()
 
 
 __all__ = ["ApprovalDialog", "GuiPrompter"]

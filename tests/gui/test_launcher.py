@@ -157,7 +157,10 @@ def test_backup_and_restore_into_fresh_home(qtbot: Any, launcher: Any, tmp_path:
 def test_corrupt_backup_shows_clear_error_and_replaces_nothing(qtbot: Any, launcher: Any, tmp_path: Path) -> None:
     onboard(qtbot, launcher)
     dest = tmp_path / "b.mfbackup"
-    run(launcher, launcher.node.call("vault_backup", {"path": str(dest), "password": PASSWORD}))
+    run(
+        launcher,
+        launcher.node.call("vault_backup", {"path": str(dest), "password": PASSWORD, "vaultPassword": PASSWORD}),
+    )
     data = bytearray(dest.read_bytes())
     data[len(data) // 2] ^= 0xFF
     bad = tmp_path / "bad.mfbackup"

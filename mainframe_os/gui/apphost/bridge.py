@@ -23,7 +23,9 @@ from mainframe_os.node.apps.gateway import AppSession
 
 log = logging.getLogger("mainframe_os.gui.apphost")
 
-MAX_IN_FLIGHT = 256  # calls waiting at once per page (e.g. behind a dialog); more get -32005
+# Calls waiting at once per page (e.g. behind a dialog); more get -32005. Identical requests share
+# one prompt (node/prompt_queue.py), so a dapp firing hundreds at once must not be cut short.
+MAX_IN_FLIGHT = 1024
 
 
 class AppBridge(QObject):

@@ -24,7 +24,7 @@ _PROVIDER_UUID = str(uuid.uuid4())
 
 def app_methods() -> list[dict[str, Any]]:
     """The registry's app-visible methods, as the SDK knows them."""
-    return [m.describe() for m in REGISTRY.all() if m.access.kind != "trusted"]
+    return [m.describe() for m in REGISTRY.all() if m.access.apps_may_call]
 
 
 @cache

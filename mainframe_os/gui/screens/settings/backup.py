@@ -9,6 +9,7 @@ from typing import Any
 from mainframe_os.node.services.vaults import BackupProgress
 
 from ...context import LauncherContext
+from ...dialogs import ask_password
 from ...qt import QFileDialog, QHBoxLayout, QLineEdit, QProgressBar, QVBoxLayout, QWidget
 from ...widgets import button, label, set_tone
 from ..onboarding import RestoreForm
@@ -114,10 +115,18 @@ class BackupTab(QWidget):
         set_tone(self.status, None)
         self.status.setText("Backing up…")
 
-        async def run() -> dict[str, Any]:
-            return await self.ctx.call("vault_backup", {"path": path, "password": pw})
+        async def run() -> dict[str, Any] | None:
+            # a backup lets the whole vault leave: the node wants the vault password again
+            vault_pw = await ask_password(self.window(), "Vault password", "Enter this vault's password to back it up.")
+            if vault_pw is None:
+                return None
+            return await self.ctx.call("vault_backup", {"path": path, "password": pw, "vaultPassword": vault_pw})
 
-        def done(r: dict[str, Any]) -> None:
+        def done(r: dict[str, Any] | None) -> None:
+            if r is None:
+                self.progress.setVisible(False)
+                self.status.setText("")
+                return
             self.progress.setRange(0, 1)
             self.progress.setValue(1)
             self.password.clear()

@@ -127,6 +127,8 @@ class Dispatcher:
         if m is None:
             raise E.MethodNotFound(f"Method not found: {name[:80]}")
         await self.check_access(m, ctx, params)
+        if m.access.kind == "secret" and not (isinstance(params, dict) and params.get(m.access.password_param)):
+            raise E.InvalidParams(f"{m.name} needs the vault password again ('{m.access.password_param}')")
         if m.extra.get("raw_params"):
             # standard Ethereum methods take positional params the node passes through as a list
             if params is None:
@@ -155,12 +157,10 @@ class Dispatcher:
         import vault
 
         assert m.access.password_param is not None
-        password = kwargs.get(m.access.password_param)
+        password = str(kwargs[m.access.password_param])
         name = kwargs.get(m.access.vault_param) if m.access.vault_param else None
         if name is None:
             name = self.node.require_vault().name
-        if not isinstance(password, str) or not password:
-            raise E.InvalidParams(f"{m.name} needs the vault password again ('{m.access.password_param}')")
 
         def verify() -> None:
             probe = self.node.store.open(name)

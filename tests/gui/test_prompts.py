@@ -84,3 +84,59 @@ def test_block_this_app_refuses_its_queue_and_leaves_other_apps_alone(qtbot: Any
     open_dialogs()[0].reject()
     qtbot.waitUntil(lambda: own.done(), timeout=WAIT)
     assert own.result().approved is False
+
+
+def test_backup_form_shows_the_node_rule_and_delete_asks_the_vault_password(qtbot: Any, launcher: Any) -> None:
+    from mainframe_os.gui.dialogs import TypedConfirmDialog
+
+    from .conftest import PASSWORD, run
+    from .helpers import give_vault_password
+
+    node = launcher.node
+    qtbot.waitUntil(lambda: launcher.start_task.done(), timeout=WAIT)
+    run(launcher, node.call("vault_create", {"name": "main", "password": PASSWORD}))
+    run(launcher, node.call("vault_create", {"name": "spare", "password": "spare password"}))
+    run(launcher, node.call("vault_unlock", {"name": "main", "password": PASSWORD}))
+    launcher.window.show_main()
+    qtbot.waitUntil(lambda: launcher.window.page == "main", timeout=WAIT)
+    settings = launcher.window.main.settings
+    launcher.window.main.show_screen("settings")
+
+    # backup: the node's rule as they type, and the typing confirmed
+    settings.show_tab("backup")
+    tab = settings.backup
+    tab.path.setText("/tmp/never-written.mfbackup")
+    qtbot.keyClicks(tab.password, "short")
+    assert "at least 8" in tab.status.text() and not tab.backup_button.isEnabled()
+    qtbot.keyClicks(tab.password, " but now long")
+    qtbot.keyClicks(tab.password_again, "short but now lon")
+    assert "differ" in tab.status.text() and not tab.backup_button.isEnabled()
+    qtbot.keyClicks(tab.password_again, "g")
+    assert tab.status.text() == "" and tab.backup_button.isEnabled()
+
+    # delete: typed confirmation, then the vault's own password; a wrong one deletes nothing
+    settings.show_tab("vaults")
+    vaults = settings.vaults
+    qtbot.waitUntil(lambda: vaults.list.count() == 2, timeout=WAIT)
+    spare = next(vaults.list.item(i) for i in range(vaults.list.count()) if "spare" in vaults.list.item(i).text())
+    spare.setSelected(True)
+    errors = launcher.ctx.errors
+
+    def names() -> list[str]:
+        return [v["name"] for v in run(launcher, node.call("vault_list"))]
+
+    for password, gone in ((PASSWORD, False), ("spare password", True)):
+        click(qtbot, vaults.delete_button)
+        qtbot.waitUntil(lambda: isinstance(getattr(vaults, "delete_dialog", None), TypedConfirmDialog), timeout=WAIT)
+        qtbot.waitUntil(lambda: vaults.delete_dialog.isVisible(), timeout=WAIT)
+        qtbot.keyClicks(vaults.delete_dialog.field, "spare")
+        click(qtbot, vaults.delete_dialog.ok)
+        give_vault_password(qtbot, password)
+        if gone:
+            qtbot.waitUntil(lambda: names() == ["main"], timeout=4 * WAIT)
+        else:
+            qtbot.waitUntil(lambda: bool(errors.history), timeout=4 * WAIT)
+            assert "Wrong vault password" in errors.history[-1][1], errors.history
+            assert names() == ["main", "spare"]
+            errors.current.close()
+            vaults.delete_dialog = None

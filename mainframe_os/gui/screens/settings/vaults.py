@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from mainframe_os.node.events import VaultOpened, VaultsChanged
-from mainframe_os.node.password_rules import MIN_PASSWORD
+from mainframe_os.node.password_rules import password_problem
 
 from ...context import LauncherContext
 from ...dialogs import TypedConfirmDialog, ask_password, run_dialog
@@ -95,8 +95,8 @@ class ChangePasswordDialog(QDialog):
         why = None
         if not self.old.text():
             why = ""
-        elif len(self.new.text()) < MIN_PASSWORD:
-            why = f"The new password needs at least {MIN_PASSWORD} characters." if self.new.text() else ""
+        elif (problem := password_problem(self.new.text(), "new password")) is not None:
+            why = problem + "." if self.new.text() else ""  # the node's rule, shown as they type
         elif self.new.text() != self.again.text():
             why = "The new passwords do not match." if self.again.text() else ""
         self.ok.setEnabled(why is None)

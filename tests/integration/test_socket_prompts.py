@@ -185,8 +185,18 @@ def test_secret_methods_need_the_vault_password_over_the_socket(running: dict[st
     ok(r)
     assert json.loads(ks_file.read_text())["address"].lower() == me[2:].lower()
 
+    # the phrase: shown on the terminal with the vault password, never without
+    r = mfos(home, "wallet", "phrase", "--vault", "v", "Wallet", password="not the password")
+    assert r.returncode == 1 and "wrong" in r.stderr.lower() and "12." not in r.stderr
+    r = mfos(home, "--json", "wallet", "phrase", "--vault", "v", "Wallet")
+    wallet_id = json.loads(ok(r))["walletId"]
+    with SocketClient(sock, timeout=120) as c:
+        phrase = c.call("wallet_revealPhrase", {"walletId": wallet_id, "vaultPassword": PW})["result"]["phrase"]
+    assert [line.split()[1] for line in r.stderr.split("\n") if line.strip()[:3] == "1. "] == [phrase.split()[0]]
+    assert phrase not in r.stdout
+
     # nothing secret in the node's debug log
     text = running["log"].read_text()
     assert "call wallet_exportKeystore" in text  # the log is on, and saw the calls
-    for secret in (PW, KEYSTORE_PW, BACKUP_PW, "guess guess"):
+    for secret in (PW, KEYSTORE_PW, BACKUP_PW, "guess guess", phrase):
         assert secret not in text

@@ -25,6 +25,7 @@ from .qt import (
     QListWidgetItem,
     QPushButton,
     Qt,
+    QTimer,
     QVBoxLayout,
     QWidget,
 )
@@ -77,7 +78,9 @@ def _format(value: Any) -> str:
 class ApprovalDialog(QDialog):
     """One decision: Approve or Reject (or the request's own choices, e.g. once/always)."""
 
-    def __init__(self, request: PromptRequest, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, request: PromptRequest, parent: QWidget | None = None, waiting: Callable[[], int] = lambda: 0
+    ) -> None:
         super().__init__(parent)
         self.request = request
         self.choice: str | None = None
@@ -178,7 +181,21 @@ class ApprovalDialog(QDialog):
         if self.picker is not None:
             self.picker.itemChanged.connect(lambda _i: self._picked_changed())
             self._picked_changed()
+        # MetaMask's "1 of 5": the prompts queued behind this one, kept current while it is open
+        self.queue_note = _wrapped("", "caption")
+        lay.insertWidget(lay.count() - 1, self.queue_note)  # above the buttons
+        self._waiting = waiting
+        self._queue_timer = QTimer(self)
+        self._queue_timer.setInterval(300)
+        self._queue_timer.timeout.connect(self._show_waiting)
+        self._queue_timer.start()
+        self._show_waiting()
         self.reject_button.setFocus()
+
+    def _show_waiting(self) -> None:
+        n = self._waiting()
+        self.queue_note.setText(f"{n} more request{'s' if n != 1 else ''} waiting after this one" if n else "")
+        self.queue_note.setVisible(n > 0)
 
     # -- pickers ---------------------------------------------------------------------------------
 
@@ -279,10 +296,14 @@ class GuiPrompter:
         self.current: ApprovalDialog | None = None
         self.on_open: list[Callable[[ApprovalDialog], None]] = []
         self._one_at_a_time = asyncio.Lock()
+        self.queue: Any = None  # the node's PromptQueue, to show how many prompts wait behind this one
+
+    def waiting_behind(self) -> int:
+        return int(self.queue.queued_behind(self)) if self.queue is not None else 0
 
     async def ask(self, request: PromptRequest) -> PromptResult:
         async with self._one_at_a_time:
-            dlg = ApprovalDialog(request, self._parent())
+            dlg = ApprovalDialog(request, self._parent(), self.waiting_behind)
             self.current = dlg
             for fn in self.on_open:
                 fn(dlg)

@@ -128,6 +128,11 @@ class PromptQueue:
         """How many distinct prompts of `caller` are waiting or open."""
         return self._count.get(caller, 0)
 
+    def queued_behind(self, answerer: Prompter) -> int:
+        """How many distinct prompts wait behind the one `answerer` has open (for "3 more waiting")."""
+        lane = self._lanes.get(id(answerer))
+        return len(lane.waiting) if lane is not None else 0
+
     def requests_waiting(self, caller: str) -> int:
         """How many requests of `caller` await an answer (identical ones counted each)."""
         pending = [p for lane in self._lanes.values() for p in (lane.current, *lane.waiting) if p is not None]

@@ -39,7 +39,8 @@ def test_60_requests_open_one_dialog_at_a_time(qtbot: Any, launcher: Any, tmp_pa
             qtbot.waitUntil(lambda: len(open_dialogs()) == 1, timeout=WAIT)
             dlg = open_dialogs()[0]
             titles.append(dlg.request.title)
-            if not titles[1:]:
+            if not titles[1:]:  # the first: it says how many wait behind it
+                qtbot.waitUntil(lambda d=dlg: "59 more requests waiting" in d.queue_note.text(), timeout=WAIT)
                 shot(dlg, tmp_path, "approval-with-block-button")
             qtbot.wait(5)  # give any wrongly started second dialog the chance to appear
             assert len(open_dialogs()) == 1

@@ -114,12 +114,15 @@ async def vault_backup(s: CliSession, a: Any) -> Any:
             overwrite = True
         # anything else (a folder, a device, a link) is refused by the node with its reason
     await s.connect(a.name)
-    if a.backup_password:
-        pw = s.password("Backup password", confirm=True, env="MFOS_BACKUP_PASSWORD", file="")
-    else:
-        pw = s.vault_password or s.password(f"Password for vault '{a.name}' (it encrypts the backup)")
-        await s.call("vault_verifyPassword", {"password": pw})
-    return await s.call("vault_backup", {"path": str(dest), "password": pw, "overwrite": overwrite})
+    vault_pw = s.vault_password_again(a.name)  # the node checks it: a backup lets the whole vault leave
+    pw = (
+        s.password("Backup password", confirm=True, env="MFOS_BACKUP_PASSWORD", file="")
+        if a.backup_password
+        else vault_pw
+    )
+    return await s.call(
+        "vault_backup", {"path": str(dest), "password": pw, "vaultPassword": vault_pw, "overwrite": overwrite}
+    )
 
 
 @command(
@@ -151,7 +154,8 @@ def _env_backup() -> bool:
 async def vault_delete(s: CliSession, a: Any) -> Any:
     await s.connect()
     _confirm(s, f"Delete vault '{a.name}' and everything in it? Only a backup can bring it back.", a.name)
-    return await s.call("vault_delete", {"name": a.name, "confirm": a.name})
+    pw = s.password(f"Password for vault '{a.name}'")
+    return await s.call("vault_delete", {"name": a.name, "password": pw, "confirm": a.name})
 
 
 @command(

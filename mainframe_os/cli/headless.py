@@ -38,6 +38,9 @@ def drop_secret_env(name: str) -> None:
 async def serve(node: Any, vault: str) -> None:
     for name in ("MFOS_PASSWORD", "MFOS_NEW_PASSWORD", "MFOS_BACKUP_PASSWORD"):
         drop_secret_env(name)  # read already; a long-running process must not keep it
+    # Nobody sits at a headless node: a socket client answers its own prompts, anything else is
+    # refused with a message saying so (never approved by this process's --yes or terminal).
+    node.prompter = None
     server = SocketServer(node, node.paths.socket)
     try:
         await server.start()

@@ -56,13 +56,25 @@ class CliSession:
         if running is not None and (vault is None or running.get("vault") == vault):
             from ..node.transport.local_socket import SocketClient
 
-            self._client = SocketClient(self.paths.socket)
+            # the node sends this command's prompts back here: answered by --yes or the terminal
+            self._client = SocketClient(self.paths.socket, answer=self._answer_prompt)
             return
         if running is not None:
             print(f"note: the running node serves another vault; opening '{vault}' here", file=sys.stderr)
         await self._in_process()
         if vault is not None:
             await self.unlock(vault)
+
+    def _answer_prompt(self, prompt: dict[str, Any]) -> Any:
+        from ..node.prompter import PromptResult, answer_on_terminal, terminal_text
+
+        if getattr(self.args, "yes", False):
+            import sys
+
+            print(terminal_text(prompt) + "\n  (approved by --yes)", file=sys.stderr, flush=True)
+            choices = prompt.get("choices") or []
+            return PromptResult(True, "once" if "once" in choices or not choices else choices[0])
+        return answer_on_terminal(prompt)
 
     async def _in_process(self) -> None:
         from ..node.node import Node
@@ -82,6 +94,11 @@ class CliSession:
         pw = given if given is not None else self.password(f"Password for vault '{vault}'")
         await self.call("vault_unlock", {"name": vault, "password": pw})
         self.vault_password = pw
+
+    def vault_password_again(self, vault: str) -> str:
+        """The vault password that `secret` methods (export, backup, delete) need again: the one
+        this command unlocked with, else asked (or read from --password-file/$MFOS_PASSWORD)."""
+        return self.vault_password or self.password(f"Password for vault '{vault}'")
 
     def password(
         self, prompt: str, *, confirm: bool = False, env: str = "MFOS_PASSWORD", file: str | None = None

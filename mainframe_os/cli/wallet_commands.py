@@ -245,8 +245,10 @@ async def wallet_export(s: CliSession, a: Any) -> Any:
     path = Path(resolve_path(a.file))
     if path.exists():
         raise CliError(f"{path} already exists: choose another file")
+    vault_pw = s.vault_password_again(a.vault)  # the node checks it: the key leaves the vault
     pw = s.password("Keystore password", confirm=True, env="MFOS_KEYSTORE_PASSWORD", file="")
-    ks = (await s.call("wallet_exportKeystore", {"address": a.address, "password": pw}))["keystore"]
+    params = {"address": a.address, "password": pw, "vaultPassword": vault_pw}
+    ks = (await s.call("wallet_exportKeystore", params))["keystore"]
     tmp = path.with_name(path.name + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # private from the first byte
     try:

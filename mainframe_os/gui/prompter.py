@@ -6,6 +6,7 @@ Approve is never the default button: Enter does not approve a payment by acciden
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 from typing import Any
@@ -18,11 +19,13 @@ from .qt import (
     QDialogButtonBox,
     QFormLayout,
     QFrame,
+    QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QPushButton,
     Qt,
+    QTimer,
     QVBoxLayout,
     QWidget,
 )
@@ -75,7 +78,9 @@ def _format(value: Any) -> str:
 class ApprovalDialog(QDialog):
     """One decision: Approve or Reject (or the request's own choices, e.g. once/always)."""
 
-    def __init__(self, request: PromptRequest, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, request: PromptRequest, parent: QWidget | None = None, waiting: Callable[[], int] = lambda: 0
+    ) -> None:
         super().__init__(parent)
         self.request = request
         self.choice: str | None = None
@@ -157,11 +162,40 @@ class ApprovalDialog(QDialog):
             b.clicked.connect(lambda _=False, c=choice: self._approve(c))
         self.reject_button.setDefault(True)
         self.buttons.rejected.connect(self.reject)
-        lay.addWidget(self.buttons)
+        self.block_button: QPushButton | None = None
+        if request.caller.kind.value == "app":
+            # a flood of requests from one app: one click refuses them all until it is reopened
+            row = QHBoxLayout()
+            self.block_button = QPushButton("Block this app's requests for now")
+            self.block_button.setObjectName("blockButton")
+            self.block_button.setFlat(True)
+            self.block_button.setAutoDefault(False)
+            self.block_button.setToolTip("Refuse this and every request from the app until you open it again")
+            self.block_button.clicked.connect(self._block)
+            row.addWidget(self.block_button)
+            row.addStretch(1)
+            row.addWidget(self.buttons)
+            lay.addLayout(row)
+        else:
+            lay.addWidget(self.buttons)
         if self.picker is not None:
             self.picker.itemChanged.connect(lambda _i: self._picked_changed())
             self._picked_changed()
+        # MetaMask's "1 of 5": the prompts queued behind this one, kept current while it is open
+        self.queue_note = _wrapped("", "caption")
+        lay.insertWidget(lay.count() - 1, self.queue_note)  # above the buttons
+        self._waiting = waiting
+        self._queue_timer = QTimer(self)
+        self._queue_timer.setInterval(300)
+        self._queue_timer.timeout.connect(self._show_waiting)
+        self._queue_timer.start()
+        self._show_waiting()
         self.reject_button.setFocus()
+
+    def _show_waiting(self) -> None:
+        n = self._waiting()
+        self.queue_note.setText(f"{n} more request{'s' if n != 1 else ''} waiting after this one" if n else "")
+        self.queue_note.setVisible(n > 0)
 
     # -- pickers ---------------------------------------------------------------------------------
 
@@ -230,7 +264,13 @@ class ApprovalDialog(QDialog):
         self.choice = "never"
         self.reject()
 
+    def _block(self) -> None:
+        self.choice = "block"
+        self.reject()
+
     def result_value(self) -> PromptResult:
+        if self.choice == "block":
+            return PromptResult(False, block=True)
         if self.result() == QDialog.DialogCode.Accepted and self.choice is not None:
             return PromptResult(True, self.choice, self.picked() if self.picker is not None else None)
         return PromptResult(False, "never" if self.choice == "never" else None)
@@ -245,24 +285,35 @@ def _wrapped(text: str, name: str) -> QLabel:
 
 
 class GuiPrompter:
-    """Implements `mainframe_os.node.prompter.Prompter` with :class:`ApprovalDialog`."""
+    """Implements `mainframe_os.node.prompter.Prompter` with :class:`ApprovalDialog`.
+
+    The node's prompt queue already hands it one prompt at a time; the lock keeps it so for
+    anyone calling `ask` directly: never two approval dialogs on screen at once.
+    """
 
     def __init__(self, parent: Callable[[], QWidget | None] = lambda: None) -> None:
         self._parent = parent
         self.current: ApprovalDialog | None = None
         self.on_open: list[Callable[[ApprovalDialog], None]] = []
+        self._one_at_a_time = asyncio.Lock()
+        self.queue: Any = None  # the node's PromptQueue, to show how many prompts wait behind this one
+
+    def waiting_behind(self) -> int:
+        return int(self.queue.queued_behind(self)) if self.queue is not None else 0
 
     async def ask(self, request: PromptRequest) -> PromptResult:
-        dlg = ApprovalDialog(request, self._parent())
-        self.current = dlg
-        for fn in self.on_open:
-            fn(dlg)
-        try:
-            await run_dialog(dlg)
-            return dlg.result_value()
-        finally:
-            self.current = None
-            dlg.deleteLater()
+        async with self._one_at_a_time:
+            dlg = ApprovalDialog(request, self._parent(), self.waiting_behind)
+            self.current = dlg
+            for fn in self.on_open:
+                fn(dlg)
+            try:
+                await run_dialog(dlg)
+                return dlg.result_value()
+            finally:
+                self.current = None
+                dlg.close()  # when the request went away (cancelled), the dialog goes with it
+                dlg.deleteLater()
 
 
 __all__ = ["ApprovalDialog", "GuiPrompter"]

@@ -17,6 +17,9 @@ class CallerContext:
     kind: CallerKind
     app_id: str | None = None
     identity_id: str | None = None  # the identity an app runs as; None for trusted callers
+    # Which socket connection made the call, set by the socket server: that connection's client
+    # answers the prompts its calls raise (see node/prompt_queue.py).
+    session: str | None = None
 
     @property
     def trusted(self) -> bool:
@@ -31,8 +34,8 @@ class CallerContext:
         return cls(CallerKind.LAUNCHER)
 
     @classmethod
-    def cli(cls) -> CallerContext:
-        return cls(CallerKind.CLI)
+    def cli(cls, session: str | None = None) -> CallerContext:
+        return cls(CallerKind.CLI, session=session)
 
     @classmethod
     def app(cls, app_id: str, identity_id: str) -> CallerContext:

@@ -144,6 +144,8 @@ class Dispatcher:
         if m is None:
             raise E.MethodNotFound(f"Method not found: {name[:80]}")
         await self.check_access(m, ctx, params)
+        if m.access.kind == "secret" and not (isinstance(params, dict) and params.get(m.access.password_param)):
+            raise E.InvalidParams(f"{m.name} needs the vault password again ('{m.access.password_param}')")
         if m.extra.get("raw_params"):
             # standard Ethereum methods take positional params the node passes through as a list
             if params is None:
@@ -155,15 +157,39 @@ class Dispatcher:
             kwargs = bind(m.params, params)
         if m.needs_vault and self.node.vault is None:
             raise E.NoVaultOpen()
+        if m.access.kind == "secret":
+            await self.check_vault_password(m, kwargs)
         log.debug("call %s by %s", name, ctx.label)
         return await m.handler(self.node, ctx, **kwargs)
 
     async def check_access(self, m: Method, ctx: CallerContext, params: Any) -> None:
         if ctx.trusted or m.access.kind == "public":
             return
-        if m.access.kind == "trusted":
+        if not m.access.apps_may_call:
             raise E.Unauthorized(f"{m.name} is not available to apps")
         await self.node.permissions.require(ctx, m, params)
+
+    async def check_vault_password(self, m: Method, kwargs: dict[str, Any]) -> None:
+        """A `secret` method's call carries the vault password again: check it, whoever calls."""
+        import vault
+
+        assert m.access.password_param is not None
+        password = str(kwargs[m.access.password_param])
+        name = kwargs.get(m.access.vault_param) if m.access.vault_param else None
+        if name is None:
+            name = self.node.require_vault().name
+
+        def verify() -> None:
+            probe = self.node.store.open(name)
+            try:
+                probe.unlock(password)
+            finally:
+                probe.close()
+
+        try:
+            await self.node.on_vault_thread(verify)
+        except vault.WrongPassword:
+            raise E.WrongPasswordError(f"Wrong vault password: {m.name} needs the password of vault '{name}'") from None
 
     def to_rpc_error(self, exc: BaseException, method_name: str) -> E.RpcError:
         if isinstance(exc, E.RpcError):

@@ -7,11 +7,14 @@ RpcError                      a user-facing error: its message goes to the calle
 ├── InvalidParams        -32602
 ├── InternalError        -32603  (anything unexpected becomes this; traceback only in the log)
 ├── UserRejected          4001   (EIP-1193)
+│   ├── NobodyToApprove           (a prompt with no one to answer it)
+│   └── CallerBlocked             (the user blocked this app's requests for now)
 ├── Unauthorized          4100
 ├── UnsupportedMethod     4200
 ├── Disconnected          4900
 ├── ChainDisconnected     4901
 ├── RateLimited         -32005
+│   └── TooManyPrompts            (an app's prompt queue is full)
 ├── FileAccessError     -32010   (an OSError on a path the caller gave: its reason, one line)
 └── domain ranges:  vault 2xxx, identity 3xxx, contacts 4xxx (below 4001/4100/4200/4900),
                     wallet/chain 5xxx, apps 6xxx
@@ -70,6 +73,18 @@ class RateLimited(RpcError):
 
 class UserRejected(RpcError):
     code, default_message = 4001, "User rejected the request"
+
+
+class NobodyToApprove(UserRejected):
+    default_message = "No one is there to approve: run the command from a terminal or pass --yes"
+
+
+class CallerBlocked(UserRejected):
+    default_message = "You blocked this app's requests until it is reopened"
+
+
+class TooManyPrompts(RateLimited):
+    default_message = "Too many requests are waiting for your approval: answer or close the open ones first"
 
 
 class Unauthorized(RpcError):

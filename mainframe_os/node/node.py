@@ -22,7 +22,8 @@ from .dispatcher import Dispatcher
 from .events import EventBus, VaultLocked
 from .paths import HomePaths
 from .permissions import DenyAppsPolicy, PermissionPolicy
-from .prompter import Prompter, RejectAllPrompter
+from .prompt_queue import PromptQueue
+from .prompter import Prompter
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -37,7 +38,9 @@ class Node:
     def __init__(self, home: str | os.PathLike[str] | None = None, prompter: Prompter | None = None) -> None:
         self.paths = HomePaths.resolve(home).ensure()
         self.events = EventBus()
-        self.prompter: Prompter = prompter or RejectAllPrompter()
+        # Every prompt goes through this queue; `prompter` is the node's own answerer (the
+        # launcher's dialogs, an in-process CLI's terminal), None on a headless node.
+        self.prompts = PromptQueue(prompter)
         self.permissions: PermissionPolicy = DenyAppsPolicy()
         self.dispatcher = Dispatcher(self)
         self.vault: vaultlib.Vault | None = None
@@ -48,6 +51,16 @@ class Node:
         self.services: dict[str, Any] = {}
         self._warm = False
         self._closed = False
+
+    @property
+    def prompter(self) -> PromptQueue:
+        """What services ask (`await node.prompter.ask(request)`): the queue, never an answerer
+        directly, so every prompt is routed to its owner and shown one at a time."""
+        return self.prompts
+
+    @prompter.setter
+    def prompter(self, answerer: Prompter | None) -> None:
+        self.prompts.launcher = answerer
 
     # -- calling methods ------------------------------------------------------------------------
 

@@ -1,16 +1,19 @@
 """Human decisions the node needs, asked through an interface the GUI, the CLI and tests implement.
 
-The node awaits `prompter.ask(request)`; it never knows whether a dialog, a terminal or a test
-answered.
+The node awaits `node.prompter.ask(request)`; it never knows whether a dialog, a terminal or a
+test answered. `node.prompter` is the node's `PromptQueue` (node/prompt_queue.py): it sends each
+prompt to whoever made the request and shows them one at a time.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from . import errors as E
 from .context import CallerContext
 
 SEND_ANYWAY = "send anyway"  # the choice a transaction that will most likely fail offers
@@ -24,12 +27,31 @@ class PromptRequest:
     details: dict[str, Any] = field(default_factory=dict)
     choices: tuple[str, ...] = ("approve", "reject")
 
+    def to_wire(self) -> dict[str, Any]:
+        """The prompt as it travels to a socket client (JSON; the caller as its label)."""
+        return {
+            "kind": self.kind,
+            "caller": self.caller.label,
+            "title": self.title,
+            "details": json.loads(json.dumps(self.details, default=str)),
+            "choices": list(self.choices),
+        }
+
 
 @dataclass(frozen=True)
 class PromptResult:
     approved: bool
     choice: str | None = None  # e.g. "once" | "session" | "always" | "never" for permissions
     data: Any = None  # e.g. the selected contact ids
+    block: bool = False  # "block this app's requests for now": its queued and new prompts are refused
+
+    @classmethod
+    def from_wire(cls, obj: Any) -> PromptResult:
+        """A socket client's answer; anything malformed is a refusal."""
+        if not isinstance(obj, dict):
+            return cls(False)
+        choice = obj.get("choice")
+        return cls(obj.get("approved") is True, choice if isinstance(choice, str) else None, obj.get("data"))
 
 
 class Prompter(Protocol):
@@ -37,7 +59,7 @@ class Prompter(Protocol):
 
 
 class RejectAllPrompter:
-    """The default for a headless node: nobody is there to approve, so nothing is approved."""
+    """Refuses everything (tests about refusals)."""
 
     async def ask(self, request: PromptRequest) -> PromptResult:
         return PromptResult(False)
@@ -60,19 +82,33 @@ class ApproveAllPrompter:
         return PromptResult(True, self.choice, self.data)
 
 
+def terminal_text(prompt: dict[str, Any]) -> str:
+    """A prompt (in its wire form) as the lines a terminal shows."""
+    lines = [f"\n{prompt.get('title', '')}  (asked by {prompt.get('caller', '?')})"]
+    details = prompt.get("details")
+    if isinstance(details, dict):
+        lines += [f"  {k}: {v}" for k, v in details.items()]
+    return "\n".join(lines)
+
+
+def answer_on_terminal(prompt: dict[str, Any]) -> PromptResult:
+    """Ask y/N on this process's terminal (blocking); no terminal raises NobodyToApprove."""
+    if not sys.stdin.isatty():
+        raise E.NobodyToApprove()
+    print(terminal_text(prompt), file=sys.stderr, flush=True)
+    choices = prompt.get("choices") or []
+    send_anyway = SEND_ANYWAY in choices  # a transaction that will most likely fail: say so in the question
+    try:
+        answer = input("Send anyway? [y/N] " if send_anyway else "Approve? [y/N] ")
+    except EOFError:
+        answer = ""
+    ok = answer.strip().lower() in ("y", "yes")
+    choice = SEND_ANYWAY if send_anyway else next((c for c in ("once", "approve") if c in choices), "once")
+    return PromptResult(ok, choice if ok else None)
+
+
 class TerminalPrompter:
-    """The CLI's prompter: prints the decoded request and asks y/N on the terminal."""
+    """The in-process CLI's prompter: prints the decoded request and asks y/N on the terminal."""
 
     async def ask(self, request: PromptRequest) -> PromptResult:
-        lines = [f"\n{request.title}  (asked by {request.caller.label})"]
-        lines += [f"  {k}: {v}" for k, v in request.details.items()]
-        print("\n".join(lines), file=sys.stderr)
-        if not sys.stdin.isatty():
-            print("No terminal to confirm on: rejected (use --yes to approve).", file=sys.stderr)
-            return PromptResult(False)
-        question = "Send anyway? [y/N] " if SEND_ANYWAY in request.choices else "Approve? [y/N] "
-        answer = await asyncio.get_running_loop().run_in_executor(None, input, question)
-        ok = answer.strip().lower() in ("y", "yes")
-        if ok and SEND_ANYWAY in request.choices:
-            return PromptResult(True, SEND_ANYWAY)
-        return PromptResult(ok, "once" if ok else None)
+        return await asyncio.get_running_loop().run_in_executor(None, answer_on_terminal, request.to_wire())

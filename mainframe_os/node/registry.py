@@ -46,14 +46,31 @@ SERVICE_MODULES = (
 
 @dataclass(frozen=True)
 class Access:
-    """Who may call a method. Trusted callers (launcher, CLI) may call everything."""
+    """Who may call a method. Trusted callers (launcher, CLI) may call everything not `secret`
+    without more proof.
 
-    kind: str  # "trusted" | "public" | "permission"
+    `secret` methods let keys or the whole vault leave (phrase reveal, key export, backup,
+    password change, delete): trusted callers only, and the call must carry the vault password
+    again (`password_param`), which the dispatcher checks against the vault (`vault_param`
+    names it; the open vault by default) before the handler runs, on every transport.
+    """
+
+    kind: str  # "trusted" | "public" | "permission" | "secret"
     permission: str | None = None
+    password_param: str | None = None
+    vault_param: str | None = None
 
     @classmethod
     def permission_key(cls, key: str) -> Access:
         return cls("permission", key)
+
+    @property
+    def apps_may_call(self) -> bool:
+        return self.kind in ("public", "permission")
+
+    @classmethod
+    def secret(cls, password_param: str = "vaultPassword", vault_param: str | None = None) -> Access:
+        return cls("secret", password_param=password_param, vault_param=vault_param)
 
 
 TRUSTED = Access("trusted")  # launcher and CLI only, never an app

@@ -64,6 +64,21 @@ def approve_next(qtbot: Any, launcher: Any, expect: str | None = None) -> Any:
     return dlg
 
 
+def give_vault_password(qtbot: Any, password: str = PASSWORD) -> None:
+    """Answer the launcher's "vault password" dialog (backup, delete: the password again)."""
+    from PySide6.QtWidgets import QApplication
+
+    from mainframe_os.gui.dialogs import PasswordDialog
+
+    def dialog() -> Any:
+        return next((w for w in QApplication.allWidgets() if isinstance(w, PasswordDialog) and w.isVisible()), None)
+
+    qtbot.waitUntil(lambda: dialog() is not None, timeout=WAIT)
+    dlg = dialog()
+    qtbot.keyClicks(dlg.field, password)
+    click(qtbot, dlg.ok)
+
+
 def dialog_text(widget: Any) -> str:
     from PySide6.QtWidgets import QLabel
 

@@ -16,7 +16,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
 
 from .conftest import PASSWORD, run
-from .helpers import WAIT, balance, click
+from .helpers import WAIT, balance, click, give_vault_password
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -230,16 +230,18 @@ def test_closing_during_a_backup_asks_and_never_harms_the_vault(qtbot: Any, laun
     dest = tmp_path / "during.mfbackup"
     tab.path.setText(str(dest))
     qtbot.keyClicks(tab.password, PASSWORD)
+    qtbot.keyClicks(tab.password_again, PASSWORD)
 
     # Close while it runs: asked; "Cancel" keeps the window and the backup finishes.
     click(qtbot, tab.backup_button)
+    give_vault_password(qtbot)
     assert tab.running
     w.close()
     qtbot.waitUntil(lambda: _confirm_box() is not None, timeout=WAIT)
     box = _confirm_box()
     assert "backup" in box.text().lower()
     qtbot.keyClick(box, Qt.Key.Key_Escape)
-    qtbot.waitUntil(lambda: "Backed up" in tab.status.text(), timeout=WAIT)
+    qtbot.waitUntil(lambda: "Backed up" in tab.status.text(), timeout=4 * WAIT)
     assert w.isVisible()
     assert run(launcher, launcher.node.call("vault_inspectBackup", {"path": str(dest)}))
 
@@ -247,7 +249,9 @@ def test_closing_during_a_backup_asks_and_never_harms_the_vault(qtbot: Any, laun
     # either absent or a whole backup (never a half-written one under the final name).
     dest.unlink()
     qtbot.keyClicks(tab.password, PASSWORD)
+    qtbot.keyClicks(tab.password_again, PASSWORD)
     click(qtbot, tab.backup_button)
+    give_vault_password(qtbot)
     w.close()
     qtbot.waitUntil(lambda: _confirm_box() is not None, timeout=WAIT)
     box = _confirm_box()

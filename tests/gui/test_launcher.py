@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from .conftest import PASSWORD, run, shot
+from .helpers import give_vault_password
 
 pytestmark = pytest.mark.timeout(120)
 WAIT = 15_000
@@ -121,12 +122,14 @@ def test_backup_and_restore_into_fresh_home(qtbot: Any, launcher: Any, tmp_path:
     dest = tmp_path / "alice.mfbackup"
     tab.path.setText(str(dest))
     tab.password.setText(PASSWORD)
+    tab.password_again.setText(PASSWORD)
     seen: list[Any] = []
     from mainframe_os.node.services.vaults import BackupProgress
 
     launcher.node.events.subscribe(BackupProgress, seen.append)
     qtbot.mouseClick(tab.backup_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: "Backed up" in tab.status.text(), timeout=WAIT)
+    give_vault_password(qtbot)  # the whole vault leaves: its password again
+    qtbot.waitUntil(lambda: "Backed up" in tab.status.text(), timeout=4 * WAIT)
     assert dest.is_file() and seen
     assert tab.progress.value() == tab.progress.maximum()
     shot(w, tmp_path, "settings-backup-light")
@@ -157,7 +160,10 @@ def test_backup_and_restore_into_fresh_home(qtbot: Any, launcher: Any, tmp_path:
 def test_corrupt_backup_shows_clear_error_and_replaces_nothing(qtbot: Any, launcher: Any, tmp_path: Path) -> None:
     onboard(qtbot, launcher)
     dest = tmp_path / "b.mfbackup"
-    run(launcher, launcher.node.call("vault_backup", {"path": str(dest), "password": PASSWORD}))
+    run(
+        launcher,
+        launcher.node.call("vault_backup", {"path": str(dest), "password": PASSWORD, "vaultPassword": PASSWORD}),
+    )
     data = bytearray(dest.read_bytes())
     data[len(data) // 2] ^= 0xFF
     bad = tmp_path / "bad.mfbackup"

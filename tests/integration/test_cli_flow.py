@@ -101,7 +101,9 @@ def test_newcomer_session(tmp_path: Path) -> None:
     ok(mfos(home, "identity", "list", "--vault", "work", password="a third password"))
     r = mfos(home, "vault", "delete", "work")  # no terminal, no --yes: refused
     assert r.returncode == 1 and "--yes" in r.stderr
-    ok(mfos(home, "--yes", "vault", "delete", "work"))
+    r = mfos(home, "--yes", "vault", "delete", "work")  # deleting needs the vault's own password again
+    assert r.returncode == 1 and "wrong" in r.stderr.lower() and (home / "vaults" / "work").exists()
+    ok(mfos(home, "--yes", "vault", "delete", "work", password="a third password"))
     assert [v["name"] for v in j(mfos(home, "--json", "vault", "list"))] == ["personal"]
     assert not (home / "vaults" / "work").exists()
 

@@ -113,10 +113,12 @@ async def test_wrong_password_and_short_password(node: Node) -> None:
     await node.call("vault_unlock", {"name": "main", "password": PW})
     assert len(await node.call("identity_list")) == 1
     with pytest.raises(E.ConfirmationRequired):
-        await node.call("vault_delete", {"name": "main"})
+        await node.call("vault_delete", {"name": "main", "password": PW})
     with pytest.raises(E.ConfirmationRequired):
-        await node.call("vault_delete", {"name": "main", "confirm": "Main"})
-    assert await node.call("vault_delete", {"name": "main", "confirm": "main"})
+        await node.call("vault_delete", {"name": "main", "password": PW, "confirm": "Main"})
+    with pytest.raises(E.WrongPasswordError):  # deleting is `secret`: the vault password again
+        await node.call("vault_delete", {"name": "main", "password": PW + "x", "confirm": "main"})
+    assert await node.call("vault_delete", {"name": "main", "password": PW, "confirm": "main"})
     assert node.vault is None and await node.call("vault_list") == []
 
 
@@ -126,7 +128,7 @@ async def test_no_secret_in_logs(node: Node, tmp_path: Path, caplog: pytest.LogC
     await node.call("vault_create", {"name": "main", "password": PW})
     await node.call("identity_create", {"displayName": "Alice"})
     backup = tmp_path / "b.bak"
-    await node.call("vault_backup", {"path": str(backup), "password": "backup secret pw"})
+    await node.call("vault_backup", {"path": str(backup), "password": "backup secret pw", "vaultPassword": PW})
     for bad in ("wrong pw 1", "backup secret pX"):
         with pytest.raises(E.RpcError) as exc:
             await node.call("vault_restore", {"path": str(backup), "password": bad, "as": "copy"})

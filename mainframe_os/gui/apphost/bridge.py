@@ -25,7 +25,9 @@ from mainframe_os.node.dispatcher import MAX_MESSAGE_BYTES, peek_id
 
 log = logging.getLogger("mainframe_os.gui.apphost")
 
-MAX_IN_FLIGHT = 256  # calls waiting at once per page (e.g. behind a dialog); more get -32005
+# Calls waiting at once per page (e.g. behind a dialog); more get -32005. Identical requests share
+# one prompt (node/prompt_queue.py), so a dapp firing hundreds at once must not be cut short.
+MAX_IN_FLIGHT = 1024
 # Messages started per turn of the loop: a page's burst (hundreds of calls delivered by Qt in one
 # go) is spread over several turns, so the launcher's own work and other apps get in between.
 START_PER_TURN = 16

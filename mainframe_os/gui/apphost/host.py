@@ -21,6 +21,7 @@ from mainframe_os.node.apps.gateway import AppSession
 from mainframe_os.node.apps.service import AppGrantsChanged, AppsService
 from mainframe_os.node.apps.store import AppSource, DevSource
 from mainframe_os.node.context import CallerContext
+from mainframe_os.node.prompt_queue import caller_key
 
 from .bridge import AppBridge
 from .sandbox import AppPage, AppRequestInterceptor, AppSandboxProfile
@@ -127,6 +128,7 @@ class AppHost(QObject):
         t0 = time.perf_counter()
         app_id = source.manifest.id
         ctx = CallerContext.app(app_id, ident)
+        self.node.prompter.unblock(caller_key(ctx))  # "block for now" lasts until the app is reopened
         domains = await self.service.web_domains(ident, app_id)
         holder: dict[str, OpenApp] = {}
 

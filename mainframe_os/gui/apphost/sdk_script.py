@@ -27,7 +27,7 @@ _LIMITS = RateLimiter()  # its defaults: the SDK applies the same per-app limit 
 
 def app_methods() -> list[dict[str, Any]]:
     """The registry's app-visible methods, as the SDK knows them."""
-    return [m.describe() for m in REGISTRY.all() if m.access.kind != "trusted"]
+    return [m.describe() for m in REGISTRY.all() if m.access.apps_may_call]
 
 
 @cache

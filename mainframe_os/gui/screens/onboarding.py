@@ -6,6 +6,8 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from mainframe_os.node.password_rules import password_problem
+
 from ..context import LauncherContext
 from ..qt import (
     QCheckBox,
@@ -27,7 +29,6 @@ from ..qt import (
 from ..style import pixmap
 from ..widgets import PasswordStrengthMeter, button, card, form_layout, label
 
-MIN_PASSWORD = 8
 KEYRING_MISSING = "No keyring (secret service) is available on this device, so the password cannot be remembered."
 
 
@@ -112,8 +113,8 @@ class NewVaultForm(QWidget):
             return "Give the vault a name."
         if not pw:
             return "Choose a password."
-        if len(pw) < MIN_PASSWORD:
-            return f"The password needs at least {MIN_PASSWORD} characters."
+        if (why := password_problem(pw)) is not None:  # the node's rule, shown as they type
+            return why + "."
         if not confirm:
             return "Type the password again to confirm it."
         if pw != confirm:

@@ -26,6 +26,16 @@ async def node_status(node: Any, ctx: Any) -> dict[str, Any]:
     }
 
 
+@method("node_answerPrompts", access=TRUSTED, needs_vault=False)
+async def node_answer_prompts(node: Any, ctx: Any) -> bool:
+    """This socket client answers the prompts its own calls raise (its terminal, or `--yes`)."""
+    from .. import errors as E
+
+    if ctx.session is None or not node.prompter.attach(ctx.session):
+        raise E.UnsupportedMethod("This connection cannot carry prompts")
+    return True
+
+
 @method("node_methods", access=PUBLIC, needs_vault=False)
 async def node_methods(node: Any, ctx: Any) -> list[dict[str, Any]]:
     """Every method the node declares (the SDK and the CLI are generated from this list)."""

@@ -14,9 +14,8 @@ from typing import Any
 from .. import errors as E
 from ..events import Event, VaultOpened, VaultsChanged
 from ..params import Param
-from ..registry import method
-
-MIN_PASSWORD = 8
+from ..password_rules import check_new_password
+from ..registry import Access, method
 
 
 @dataclass(frozen=True)
@@ -24,11 +23,6 @@ class BackupProgress(Event):
     operation: str  # "backup" | "restore"
     done: int
     total: int
-
-
-def _check_new_password(pw: str) -> None:
-    if len(pw) < MIN_PASSWORD:
-        raise E.InvalidParams(f"The password must be at least {MIN_PASSWORD} characters long")
 
 
 def _progress(node: Any, operation: str) -> Any:
@@ -57,7 +51,7 @@ async def vault_list(node: Any, ctx: Any) -> list[dict[str, Any]]:
 )
 async def vault_create(node: Any, ctx: Any, name: str, password: str, remember: bool) -> dict[str, Any]:
     """Create a vault protected by `password` and open it."""
-    _check_new_password(password)
+    check_new_password(password)
     v = await node.on_vault_thread(node.store.create, name, password)
     await node.set_open_vault(v)
     if remember:
@@ -134,6 +128,7 @@ async def vault_set_remember(node: Any, ctx: Any, enabled: bool) -> bool:
     Param("newPassword", secret=True),
     Param("name", required=False),
     Param("rekey", "boolean", required=False, default=False),
+    access=Access.secret("oldPassword", "name"),
     needs_vault=False,
 )
 async def vault_change_password(
@@ -141,7 +136,7 @@ async def vault_change_password(
 ) -> bool:
     """Change a vault's password. Only its header is rewritten, unless `rekey` asks for a new
     data key too (the database is re-encrypted: "my old password leaked")."""
-    _check_new_password(newPassword)
+    check_new_password(newPassword, "new password")
     is_open = node.vault is not None and name in (None, node.vault.name)
     if name is None:
         name = node.require_vault().name
@@ -191,9 +186,16 @@ async def _reopen(node: Any, name: str, passwords: tuple[str | None, ...], key: 
     return False
 
 
-@method("vault_delete", Param("name"), Param("confirm", required=False), needs_vault=False)
-async def vault_delete(node: Any, ctx: Any, name: str, confirm: str | None) -> bool:
-    """Wipe a vault from this machine. `confirm` must repeat the vault's name."""
+@method(
+    "vault_delete",
+    Param("name"),
+    Param("password", secret=True),
+    Param("confirm", required=False),
+    access=Access.secret("password", "name"),
+    needs_vault=False,
+)
+async def vault_delete(node: Any, ctx: Any, name: str, password: str, confirm: str | None) -> bool:
+    """Wipe a vault from this machine: its password again, and `confirm` repeating its name."""
     if confirm != name:
         raise E.ConfirmationRequired("To delete a vault, confirm by typing its name")
     if not await node.on_vault_thread(node.store.exists, name):
@@ -211,15 +213,20 @@ async def vault_delete(node: Any, ctx: Any, name: str, confirm: str | None) -> b
 @method(
     "vault_backup",
     Param("path"),
-    Param("password", secret=True),
+    Param("password", secret=True, description="encrypts the backup: the vault password or a backup password"),
+    Param("vaultPassword", secret=True),
     Param("overwrite", "boolean", required=False, default=False),
+    access=Access.secret(),
 )
-async def vault_backup(node: Any, ctx: Any, path: str, password: str, overwrite: bool) -> dict[str, Any]:
+async def vault_backup(
+    node: Any, ctx: Any, path: str, password: str, vaultPassword: str, overwrite: bool
+) -> dict[str, Any]:
     """Back up the open vault to one encrypted file (the vault password or a backup password).
     An existing file is replaced only with `overwrite`; a folder, device or link never is."""
     import vault
 
     v = node.require_vault()
+    check_new_password(password, "backup password")
     dest = Path(path).expanduser()
     try:
         vault.VaultStore.check_backup_target(dest)

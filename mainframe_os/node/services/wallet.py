@@ -7,7 +7,8 @@ from typing import Any
 from .. import errors as E
 from ..events import WalletsChanged
 from ..params import Param
-from ..registry import method
+from ..password_rules import check_new_password
+from ..registry import Access, method
 from ..wallet import hd
 from ..wallet.amounts import format_amount, parse_amount
 from ..wallet.chain import ChainService
@@ -171,13 +172,20 @@ async def wallet_set_default(node: Any, ctx: Any, address: str) -> dict[str, Any
     return out
 
 
-@method("wallet_exportKeystore", Param("address"), Param("password", secret=True))
-async def wallet_export_keystore(node: Any, ctx: Any, address: str, password: str) -> dict[str, Any]:
+@method(
+    "wallet_exportKeystore",
+    Param("address"),
+    Param("password", secret=True, description="encrypts the keystore"),
+    Param("vaultPassword", secret=True),
+    access=Access.secret(),
+)
+async def wallet_export_keystore(
+    node: Any, ctx: Any, address: str, password: str, vaultPassword: str
+) -> dict[str, Any]:
     """An eth-keyfile (v3) JSON of one account, encrypted with `password` (scrypt)."""
     from ..wallet import store
 
-    if len(password) < 8:
-        raise E.InvalidParams("The keystore password must be at least 8 characters long")
+    check_new_password(password, "keystore password")
     ident = await require_identity(node, ctx)
 
     def export(s: Any) -> dict[str, Any]:
@@ -187,6 +195,23 @@ async def wallet_export_keystore(node: Any, ctx: Any, address: str, password: st
         return dict(eth_keyfile.create_keyfile_json(store.private_key(s, a), password.encode(), kdf="scrypt"))
 
     return {"keystore": await node.db(export)}
+
+
+@method("wallet_revealPhrase", Param("walletId"), Param("vaultPassword", secret=True), access=Access.secret())
+async def wallet_reveal_phrase(node: Any, ctx: Any, walletId: str, vaultPassword: str) -> dict[str, Any]:
+    """The recovery phrase of one of the identity's HD wallets, to write down (never to an app)."""
+    m = _vault_models()
+    ident = await require_identity(node, ctx)
+
+    def reveal(s: Any) -> dict[str, Any]:
+        w = s.get(m.Wallet, walletId)
+        if w is None or w.identity_id != ident:
+            raise WalletError("No wallet with that id in this identity")
+        if w.kind != "hd":
+            raise WalletError("An imported key has no phrase: export its keystore instead")
+        return {"walletId": w.id, "phrase": w.secret.decode()}
+
+    return dict(await node.db(reveal))
 
 
 @method("wallet_remove", Param("walletId"), Param("confirm", "boolean", required=False, default=False))

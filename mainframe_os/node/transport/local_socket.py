@@ -20,11 +20,14 @@ import os
 import socket
 import struct
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from .. import errors as E
 from ..context import CallerContext
 from ..dispatcher import MAX_MESSAGE_BYTES
+from ..prompter import PromptRequest, PromptResult
 
 log = logging.getLogger("mainframe_os.socket")
 
@@ -72,6 +75,8 @@ class _Slot:
         self.writer = writer
         self.last_active = time.monotonic()
         self.requests = 0
+        # a connection waiting on its own call (a long backup, a prompt its user is reading) is not idle
+        self.busy: Callable[[], bool] = lambda: False
 
     def drop(self) -> None:
         transport = self.writer.transport
@@ -124,7 +129,13 @@ class SocketServer:
         blanks = 0
         while True:
             # idle: nothing arrives for idle_timeout; slow: a line started is not whole in time
-            first = await asyncio.wait_for(reader.read(1), self.idle_timeout)
+            while True:
+                try:
+                    first = await asyncio.wait_for(reader.read(1), self.idle_timeout)
+                    break
+                except TimeoutError:
+                    if not slot.busy():
+                        raise
             line = (
                 first if first in (b"", b"\n") else first + await asyncio.wait_for(reader.readline(), self.line_timeout)
             )
@@ -163,7 +174,10 @@ class SocketServer:
             return
         self.connections += 1
         slot = self._admit(writer)
-        ctx = CallerContext.cli()
+        conn = _Connection(self.node, writer, f"socket-{self.connections}")
+        slot.busy = conn.busy
+        self.node.prompter.offer(conn.session, conn)
+        worker = asyncio.ensure_future(conn.handle_requests())
         try:
             while True:
                 try:
@@ -174,16 +188,18 @@ class SocketServer:
                     break
                 if not line:
                     break
-                if not line.strip():
-                    continue
-                out = await self.node.handle_text(line, ctx)
-                if out is not None:
-                    writer.write(out.encode() + b"\n")
-                    await writer.drain()
+                if line.strip() and not conn.took_answer(line):
+                    await conn.requests.put(line)
         except (ConnectionError, asyncio.IncompleteReadError, TimeoutError):
             pass
         finally:
             self._slots.pop(writer, None)
+            conn.close_prompts()
+            # The call in progress runs to its end (a send is never cut between signing and
+            # broadcast); its prompts are refused now that nobody answers. Calls not started are dropped.
+            conn.drop_waiting_requests()
+            await worker
+            self.node.prompter.detach(conn.session)
             writer.close()
 
     async def stop(self) -> None:
@@ -194,18 +210,110 @@ class SocketServer:
             self.path.unlink()
 
 
-class SocketClient:
-    """A blocking client for the CLI: `SocketClient(path).call("node_status")`."""
+class _Connection:
+    """One client: its requests handled one at a time, in order, and the prompts its calls raise
+    carried back to it as JSON-RPC requests from the server (`prompt_ask`), once the client
+    called `node_answerPrompts`. The client's answer comes back as an ordinary response."""
 
-    def __init__(self, path: Path, timeout: float = 600.0) -> None:
+    def __init__(self, node: Any, writer: asyncio.StreamWriter, session: str) -> None:
+        self.node, self.writer, self.session = node, writer, session
+        self.ctx = CallerContext.cli(session)
+        self.requests: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=64)
+        self._prompts: dict[str, asyncio.Future[Any]] = {}
+        self._next_prompt = 0
+        self.closed = False
+        self.in_call = False
+
+    def busy(self) -> bool:
+        return self.in_call or not self.requests.empty()
+
+    async def handle_requests(self) -> None:
+        while (line := await self.requests.get()) is not None:
+            self.in_call = True
+            try:
+                out = await self.node.handle_text(line, self.ctx)
+            finally:
+                self.in_call = False
+            if out is not None and not self.writer.is_closing():
+                self.writer.write(out.encode() + b"\n")
+                with contextlib.suppress(ConnectionError):
+                    await self.writer.drain()
+
+    def drop_waiting_requests(self) -> None:
+        while not self.requests.empty():
+            self.requests.get_nowait()
+        self.requests.put_nowait(None)
+
+    async def ask(self, request: PromptRequest) -> PromptResult:
+        """The Prompter of this connection's calls: ask the client and await its answer."""
+        if self.closed:
+            raise E.UserRejected("The client went away before answering")
+        self._next_prompt += 1
+        pid = f"prompt-{self._next_prompt}"
+        fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._prompts[pid] = fut
+        msg = {"jsonrpc": "2.0", "id": pid, "method": "prompt_ask", "params": request.to_wire()}
+        try:
+            self.writer.write(json.dumps(msg).encode() + b"\n")
+            await self.writer.drain()
+            answer = await fut
+        finally:
+            self._prompts.pop(pid, None)
+        if isinstance(answer, dict) and "error" in answer:
+            err = answer["error"] if isinstance(answer["error"], dict) else {}
+            raise E.UserRejected(str(err.get("message") or "Rejected")[:300])
+        return PromptResult.from_wire(answer.get("result") if isinstance(answer, dict) else None)
+
+    def took_answer(self, line: bytes) -> bool:
+        """Whether `line` answers one of our open prompts (then it is no request to handle)."""
+        if not self._prompts:
+            return False
+        try:
+            msg = json.loads(line)
+        except ValueError:
+            return False
+        if not isinstance(msg, dict) or "method" in msg:
+            return False
+        fut = self._prompts.get(str(msg.get("id")))
+        if fut is None or fut.done():
+            return False
+        fut.set_result(msg)
+        return True
+
+    def close_prompts(self) -> None:
+        self.closed = True
+        for fut in self._prompts.values():
+            if not fut.done():
+                fut.set_result({"error": {"message": "The client went away before answering"}})
+
+
+Answerer = Callable[[dict[str, Any]], PromptResult]
+
+
+class SocketClient:
+    """A blocking client for the CLI: `SocketClient(path).call("node_status")`.
+
+    With `answer`, the client answers the prompts its own calls raise: the node sends each one
+    as a `prompt_ask` request while the call is pending, and `answer(prompt)` decides (it may
+    raise an RpcError, e.g. NobodyToApprove, which goes back as the refusal's message).
+    """
+
+    def __init__(self, path: Path, timeout: float = 600.0, answer: Answerer | None = None) -> None:
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.settimeout(timeout)
         self.sock.connect(str(path))
         self._buf = b""
         self._next_id = 0
+        self._answer = answer
+        if answer is not None:
+            resp = self.call("node_answerPrompts")
+            if "error" in resp:  # an older node: its prompts stay with it
+                self._answer = None
 
-    def request(self, msg: Any) -> Any:
+    def _send(self, msg: Any) -> None:
         self.sock.sendall(json.dumps(msg).encode() + b"\n")
+
+    def _read(self) -> Any:
         while b"\n" not in self._buf:
             chunk = self.sock.recv(65536)
             if not chunk:
@@ -213,6 +321,30 @@ class SocketClient:
             self._buf += chunk
         line, self._buf = self._buf.split(b"\n", 1)
         return json.loads(line)
+
+    def request(self, msg: Any) -> Any:
+        self._send(msg)
+        while True:
+            got = self._read()
+            if isinstance(got, dict) and got.get("method") == "prompt_ask":
+                self._send(self._answer_prompt(got))
+                continue
+            return got
+
+    def _answer_prompt(self, msg: dict[str, Any]) -> dict[str, Any]:
+        reply: dict[str, Any] = {"jsonrpc": "2.0", "id": msg.get("id")}
+        params = msg.get("params")
+        if not isinstance(params, dict):
+            params = {}
+        try:
+            if self._answer is None:
+                raise E.NobodyToApprove()
+            r = self._answer(params)
+        except E.RpcError as exc:
+            reply["error"] = exc.to_json()
+            return reply
+        reply["result"] = {"approved": r.approved, "choice": r.choice, "data": r.data}
+        return reply
 
     def call(self, method: str, params: Any = None) -> Any:
         self._next_id += 1

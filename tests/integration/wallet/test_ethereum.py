@@ -12,7 +12,7 @@ from mainframe_os.node import errors as E
 from mainframe_os.node.context import CallerContext
 from mainframe_os.node.prompter import PromptResult, RejectAllPrompter
 
-from .conftest import Env
+from .conftest import PASSWORD, Env
 
 
 class AllowAllPolicy:
@@ -115,7 +115,11 @@ async def test_keystore_export_round_trips(env: Env) -> None:
     import eth_keyfile
     from eth_account import Account
 
-    ks = (await env.call("wallet_exportKeystore", {"address": env.address, "password": "keystore-pass"}))["keystore"]
+    ks = (
+        await env.call(
+            "wallet_exportKeystore", {"address": env.address, "password": "keystore-pass", "vaultPassword": PASSWORD}
+        )
+    )["keystore"]
     key = eth_keyfile.decode_keyfile_json(ks, b"keystore-pass")
     assert Account.from_key(key).address == env.address
 

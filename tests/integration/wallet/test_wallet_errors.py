@@ -22,7 +22,7 @@ from ..chain.realnode import (
     _wait_until_answers,
     anvil_binary,
 )
-from .conftest import Env
+from .conftest import PASSWORD, Env
 from .helpers import ETHER, raw_send
 
 BOB = "0x947203a5b3ec87Ffa0eF42Ae7C10897faF370d0F"
@@ -197,7 +197,9 @@ async def test_no_secret_in_logs(env: Env, caplog: pytest.LogCaptureFixture, tmp
     addr = w["accounts"][0]["address"]
     await env.call("wallet_send", {"to": BOB, "amount": "0.5", "from": addr})
     await env.call("wallet_send", {"to": BOB, "amount": "0.1", "from": addr, "token": "ETH"})
-    ks = await env.call("wallet_exportKeystore", {"address": addr, "password": "keystore-pass"})
+    ks = await env.call(
+        "wallet_exportKeystore", {"address": addr, "password": "keystore-pass", "vaultPassword": PASSWORD}
+    )
     with pytest.raises(E.RpcError):
         await env.call("wallet_create", {"phrase": phrase.replace(phrase.split()[3], "zzzz")})
     with pytest.raises(E.RpcError):

@@ -6,9 +6,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from mainframe_os.node.password_rules import password_problem
 from mainframe_os.node.services.vaults import BackupProgress
 
 from ...context import LauncherContext
+from ...dialogs import ask_password
 from ...qt import QFileDialog, QHBoxLayout, QLineEdit, QProgressBar, QVBoxLayout, QWidget
 from ...widgets import button, label, set_tone
 from ..onboarding import RestoreForm
@@ -23,6 +25,7 @@ class BackupTab(QWidget):
         super().__init__()
         self.ctx = ctx
         self.task: Any = None
+        self._showing_problem = False
         lay = QVBoxLayout(self)
         lay.addWidget(label("Back up this vault", "sectionTitle"))
         lay.addWidget(
@@ -48,6 +51,11 @@ class BackupTab(QWidget):
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setPlaceholderText("Password to encrypt the backup (your vault password works)")
         lay.addWidget(self.password)
+        self.password_again = QLineEdit()
+        self.password_again.setObjectName("backupPasswordAgain")
+        self.password_again.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password_again.setPlaceholderText("The same password again")
+        lay.addWidget(self.password_again)
         self.progress = QProgressBar()
         self.progress.setObjectName("backupProgress")
         self.progress.setVisible(False)
@@ -60,6 +68,7 @@ class BackupTab(QWidget):
         lay.addWidget(self.backup_button)
         self.path.textChanged.connect(self._validate)
         self.password.textChanged.connect(self._validate)
+        self.password_again.textChanged.connect(self._validate)
         lay.addSpacing(18)
         lay.addWidget(label("Restore a backup", "sectionTitle"))
         lay.addWidget(
@@ -90,7 +99,20 @@ class BackupTab(QWidget):
         return self.task is not None and not self.task.done()
 
     def _validate(self) -> None:
-        self.backup_button.setEnabled(bool(self.path.text().strip() and self.password.text()) and not self.running)
+        # the node holds the rule for backup passwords; this form shows it and confirms the typing
+        pw, again = self.password.text(), self.password_again.text()
+        problem = password_problem(pw, "backup password") if pw else None
+        if problem is None and again and again != pw:
+            problem = "The two passwords differ"
+        if problem and not self.running:
+            set_tone(self.status, "error")
+            self.status.setText(problem + ".")
+            self._showing_problem = True
+        elif self._showing_problem:  # only ever clears its own message, never "Backed up to …"
+            self.status.setText("")
+            self._showing_problem = False
+        ready = bool(self.path.text().strip() and pw and again == pw) and problem is None
+        self.backup_button.setEnabled(ready and not self.running)
 
     def _browse(self) -> None:
         path, _ = QFileDialog.getSaveFileName(
@@ -107,20 +129,30 @@ class BackupTab(QWidget):
 
     def backup(self) -> None:
         path, pw = self.path.text().strip(), self.password.text()
-        if not path or not pw:
+        if not path or not pw or pw != self.password_again.text():
             return
         self.progress.setVisible(True)
         self.progress.setRange(0, 0)  # busy until the first progress event
         set_tone(self.status, None)
         self.status.setText("Backing up…")
+        self._showing_problem = False
 
-        async def run() -> dict[str, Any]:
-            return await self.ctx.call("vault_backup", {"path": path, "password": pw})
+        async def run() -> dict[str, Any] | None:
+            # a backup lets the whole vault leave: the node wants the vault password again
+            vault_pw = await ask_password(self.window(), "Vault password", "Enter this vault's password to back it up.")
+            if vault_pw is None:
+                return None
+            return await self.ctx.call("vault_backup", {"path": path, "password": pw, "vaultPassword": vault_pw})
 
-        def done(r: dict[str, Any]) -> None:
+        def done(r: dict[str, Any] | None) -> None:
+            if r is None:
+                self.progress.setVisible(False)
+                self.status.setText("")
+                return
             self.progress.setRange(0, 1)
             self.progress.setValue(1)
             self.password.clear()
+            self.password_again.clear()
             set_tone(self.status, "ok")
             self.status.setText(f"Backed up to {r['path']} ({r['size'] // 1024 + 1} KiB).")
 
@@ -132,7 +164,7 @@ class BackupTab(QWidget):
 
         self.task = self.ctx.ops.run(
             run(),
-            busy=[self.backup_button, self.path, self.password],
+            busy=[self.backup_button, self.path, self.password, self.password_again],
             on_done=done,
             on_error=failed,
             title="Could not back up the vault",

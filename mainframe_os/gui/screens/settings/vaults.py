@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from mainframe_os.node.events import VaultOpened, VaultsChanged
+from mainframe_os.node.password_rules import password_problem
 
 from ...context import LauncherContext
-from ...dialogs import TypedConfirmDialog, run_dialog
+from ...dialogs import TypedConfirmDialog, ask_password, run_dialog
 from ...qt import (
     QDialog,
     QDialogButtonBox,
@@ -21,7 +22,7 @@ from ...qt import (
     Signal,
 )
 from ...widgets import PasswordStrengthMeter, button, form_layout, label
-from ..onboarding import MIN_PASSWORD, NewVaultForm
+from ..onboarding import NewVaultForm
 
 
 class NewVaultDialog(QDialog):
@@ -94,8 +95,8 @@ class ChangePasswordDialog(QDialog):
         why = None
         if not self.old.text():
             why = ""
-        elif len(self.new.text()) < MIN_PASSWORD:
-            why = f"The new password needs at least {MIN_PASSWORD} characters." if self.new.text() else ""
+        elif (problem := password_problem(self.new.text(), "new password")) is not None:
+            why = problem + "." if self.new.text() else ""  # the node's rule, shown as they type
         elif self.new.text() != self.again.text():
             why = "The new passwords do not match." if self.again.text() else ""
         self.ok.setEnabled(why is None)
@@ -217,6 +218,9 @@ class VaultsTab(QWidget):
             )
             if await run_dialog(dlg) != QDialog.DialogCode.Accepted:
                 return
-            await self.ctx.call("vault_delete", {"name": name, "confirm": dlg.typed()})
+            pw = await ask_password(self.window(), "Vault password", f"Enter the password of “{name}” to delete it.")
+            if pw is None:
+                return
+            await self.ctx.call("vault_delete", {"name": name, "password": pw, "confirm": dlg.typed()})
 
         self.ctx.ops.run(run(), title="Could not delete the vault")

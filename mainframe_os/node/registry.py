@@ -38,6 +38,7 @@ SERVICE_MODULES = (
     "mainframe_os.node.services.onramp",
     "mainframe_os.node.services.network",
     "mainframe_os.node.services.ethereum",
+    "mainframe_os.node.services.signing",
     "mainframe_os.node.services.apps",
 )
 

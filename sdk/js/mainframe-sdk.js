@@ -118,7 +118,7 @@
   function sameList(a, b) { return a.length === b.length && a.every(function (x, i) { return x === b[i]; }); }
   function setAccounts(list) {
     if (!Array.isArray(list)) return;
-    const next = list.map(String);
+    const next = list.map(function (a) { return String(a).toLowerCase(); });  // as MetaMask reports them
     if (!sameList(next, accounts)) { accounts = next; events.emit('accountsChanged', next.slice()); }
   }
   function setChain(id) {

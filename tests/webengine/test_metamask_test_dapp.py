@@ -78,6 +78,29 @@ class Dapp:
         return str(self.page.run(poll(), timeout + 10))
 
 
+def nonce(page: Any, node: Any, address: str) -> int:
+    return int(page.run(node.call("eth_getTransactionCount", [address, "latest"])), 16)
+
+
+def wait_nonce(page: Any, node: Any, address: str, want: int, timeout: float = 60.0) -> None:
+    """Wait until `address` has sent `want` transactions (mined)."""
+
+    async def poll() -> None:
+        end = asyncio.get_running_loop().time() + timeout
+        while int(await node.call("eth_getTransactionCount", [address, "latest"]), 16) < want:
+            assert asyncio.get_running_loop().time() < end, f"no transaction #{want} from the page"
+            await asyncio.sleep(0.2)
+
+    page.run(poll(), timeout + 10)
+
+
+def last_receipt(page: Any, node: Any) -> dict[str, Any]:
+    """The receipt of the latest block's last transaction (the dev chain mines one per send)."""
+    block = page.run(node.call("eth_getBlockByNumber", ["latest", False]))
+    receipt: dict[str, Any] = page.run(node.call("eth_getTransactionReceipt", [block["transactions"][-1]]))
+    return receipt
+
+
 def test_metamask_test_dapp(world: dict[str, Any], test_dapp: str, open_app: Any) -> None:
     from mainframe_os.node.prompter import PromptResult
 
@@ -107,6 +130,35 @@ def test_metamask_test_dapp(world: dict[str, Any], test_dapp: str, open_app: Any
         dapp.wait_text("signTypedDataV4Result", lambda t: t.startswith("0x") and len(t) == 132)
         dapp.click("signTypedDataV4Verify")
         dapp.wait_text("signTypedDataV4VerifyResult", address.lower())
-        print("sig", sig)
+        assert sig.startswith("0x")
+
+        # the piggy bank: deploy (ethers v5 reads the receipt: `to` must be null), deposit, withdraw
+        dapp.click("deployButton")
+        dapp.wait_text("contractStatus", "Deployed", timeout=60)
+        bank = last_receipt(page, node)["contractAddress"]
+        assert page.run(node.call("eth_getCode", [bank, "latest"])) not in ("0x", "")
+        dapp.click("depositButton")
+        dapp.wait_text("contractStatus", "Deposit completed", timeout=60)
+        assert int(page.run(node.call("eth_getBalance", [bank, "latest"])), 16) == 0x3782DACE9D900000
+        dapp.click("withdrawButton")
+        dapp.wait_text("contractStatus", "Withdrawn", timeout=60)
+        assert int(page.run(node.call("eth_getBalance", [bank, "latest"])), 16) == 0x3782DACE9D900000 - 10**18
+
+        # sends: legacy (gasPrice, type 0) and EIP-1559, both land on chain
+        for button in ("sendButton", "sendEIP1559Button"):
+            before = nonce(page, node, address)
+            dapp.click(button)
+            wait_nonce(page, node, address, before + 1)
+            tx = last_receipt(page, node)
+            assert tx["to"].lower() == "0x0c54fccd2e384b4bb6f2e405bf5cbc15a017aafb" and int(tx["status"], 16) == 1
+
+        # ERC-20: create a token, then transfer
+        dapp.click("createToken")
+        token = dapp.wait_text("erc20TokenAddresses", lambda t: t.startswith("0x"), timeout=60).split(",")[0].strip()
+        assert page.run(node.call("eth_getCode", [token, "latest"])) not in ("0x", "")
+        before = nonce(page, node, address)
+        dapp.click("transferTokens")
+        wait_nonce(page, node, address, before + 1)
+        assert int(last_receipt(page, node)["status"], 16) == 1
     finally:
         prompter.default = PromptResult(False)

@@ -39,6 +39,8 @@ SERVICE_MODULES = (
     "mainframe_os.node.services.network",
     "mainframe_os.node.services.ethereum",
     "mainframe_os.node.services.signing",
+    "mainframe_os.node.services.batch_calls",
+    "mainframe_os.node.services.nfts",
     "mainframe_os.node.services.apps",
 )
 

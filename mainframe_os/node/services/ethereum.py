@@ -264,8 +264,12 @@ async def wallet_watch_asset(node: Any, ctx: Any, type: str, options: dict[str, 
     from ..wallet.tokens import read_token
     from .wallet import wallet_add_token
 
+    if type in ("ERC721", "ERC1155"):
+        from .nfts import watch_nft
+
+        return await watch_nft(node, ctx, type, options)
     if type != "ERC20":
-        raise E.InvalidParams("Only ERC20 assets can be watched")
+        raise E.InvalidParams("Only ERC20, ERC721 and ERC1155 assets can be watched")
     address = options.get("address")
     if not isinstance(address, str):
         raise E.InvalidParams("options.address is required")

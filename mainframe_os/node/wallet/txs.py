@@ -111,8 +111,10 @@ class TxService:
         title: str,
         details: dict[str, Any],
         wait: bool = True,
+        approved: bool = False,
     ) -> dict[str, Any]:
-        """Fill, confirm with the user, sign, record and broadcast `tx` (to, value, data, from?)."""
+        """Fill, confirm with the user, sign, record and broadcast `tx` (to, value, data, from?).
+        `approved`: the user already approved this transaction as part of a batch (EIP-5792)."""
         account = await self.node.db(lambda s: find_account(s, identity_id, tx.get("from")))
         sender = account.address
         filled = await self.chain.call(lambda c: self._fill(c, dict(tx, **{"from": sender})))
@@ -124,9 +126,10 @@ class TxService:
             **details,
             "max fee": f"{format_amount(fee_max, 18, 8)} ETH",
         }
-        answer = await self.node.prompter.ask(PromptRequest("transaction", ctx, title, shown))
-        if not answer.approved:
-            raise E.UserRejected("You rejected the transaction")
+        if not approved:
+            answer = await self.node.prompter.ask(PromptRequest("transaction", ctx, title, shown))
+            if not answer.approved:
+                raise E.UserRejected("You rejected the transaction")
 
         def sign(s: Any) -> tuple[str, bytes]:
             from eth_account import Account

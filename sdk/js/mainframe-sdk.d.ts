@@ -17,14 +17,29 @@ export declare class ProviderRpcError extends Error {
   readonly data?: unknown;
 }
 
+export interface JsonRpcPayload {
+  readonly id?: unknown;
+  readonly jsonrpc?: '2.0';
+  readonly method: string;
+  readonly params?: readonly unknown[] | object;
+}
+
 export type ProviderEvent = 'connect' | 'disconnect' | 'chainChanged' | 'accountsChanged' | 'message';
 
 /** EIP-1193 provider, announced through EIP-6963 (rdns "org.mainframe.os"). */
 export interface MainframeEthereumProvider {
   readonly isMainframe: true;
-  readonly isMetaMask: false;
+  /** true by default: many dapps unlock only for MetaMask-compatible providers (EIP-6963 names us). */
+  readonly isMetaMask: boolean;
   readonly chainId: string | null;
+  /** Deprecated in MetaMask too: the chain id in decimal. */
+  readonly networkVersion: string | null;
   readonly selectedAddress: string | null;
+  /** Legacy callback API (web3.js 0.x): one payload or a batch. */
+  sendAsync(payload: JsonRpcPayload | JsonRpcPayload[], callback: (error: ProviderRpcError | null, response: any) => void): void;
+  /** Legacy: send(method, params) resolves the JSON-RPC response object {id, jsonrpc, result}. */
+  send(method: string, params?: unknown[]): Promise<{ id: unknown; jsonrpc: '2.0'; result: unknown }>;
+  send(payload: JsonRpcPayload, callback: (error: ProviderRpcError | null, response: any) => void): void;
   request(args: RequestArguments): Promise<unknown>;
   isConnected(): boolean;
   /** Legacy alias of eth_requestAccounts. */

@@ -174,7 +174,7 @@
   function sameList(a, b) { return a.length === b.length && a.every(function (x, i) { return x === b[i]; }); }
   function setAccounts(list) {
     if (!Array.isArray(list)) return;
-    const next = list.map(String);
+    const next = list.map(function (a) { return String(a).toLowerCase(); });  // as MetaMask reports them
     if (!sameList(next, accounts)) { accounts = next; events.emit('accountsChanged', next.slice()); }
   }
   function setChain(id) {
@@ -209,23 +209,83 @@
     });
   }
 
+  // Many dapps unlock only when `isMetaMask` is true (MetaMask's own test dapp, and the wallets
+  // Rabby, Frame, Brave and Coinbase answer true for that reason): a compatibility flag, on
+  // unless the host turns it off. EIP-6963's info still names Mainframe OS.
   const ethereum = {
     isMainframe: true,
-    isMetaMask: false,
+    isMetaMask: CONFIG.isMetaMask !== false,
     request: request,
     isConnected() { return connected; },
     enable() { return request({ method: 'eth_requestAccounts' }); },
+    sendAsync: sendAsync,
+    send: send,
     on(name, fn) { events.on(name, fn); return ethereum; },
     once(name, fn) { events.once(name, fn); return ethereum; },
     addListener(name, fn) { events.on(name, fn); return ethereum; },
+    prependListener(name, fn) { events.on(name, fn); return ethereum; },
     removeListener(name, fn) { events.removeListener(name, fn); return ethereum; },
     off(name, fn) { events.removeListener(name, fn); return ethereum; },
     removeAllListeners(name) { events.removeAllListeners(name); return ethereum; },
     listenerCount(name) { return events.listenerCount(name); },
+    _metamask: freeze({ isUnlocked() { return PromiseCtor.resolve(true); } }),
   };
-  defineProperty(ethereum, 'chainId', { get() { return chainId; }, enumerable: true });
-  defineProperty(ethereum, 'selectedAddress', { get() { return accounts[0] || null; }, enumerable: true });
-  freeze(ethereum);
+  // Every member is read-only and fixed (a page cannot swap `request` or the event methods under
+  // another script), but the object stays extensible: dapps set their own flags on it
+  // (MetaMask's test dapp sets `autoRefreshOnNetworkChange = false`).
+  for (const key of Object.keys(ethereum)) {
+    defineProperty(ethereum, key, { value: ethereum[key], writable: false, configurable: false, enumerable: true });
+  }
+  defineProperty(ethereum, 'chainId', { get() { return chainId; }, enumerable: true, configurable: false });
+  defineProperty(ethereum, 'networkVersion', {
+    get() { return chainId === null ? null : String(parseInt(chainId, 16)); }, enumerable: true, configurable: false,
+  });
+  defineProperty(ethereum, 'selectedAddress', { get() { return accounts[0] || null; }, enumerable: true, configurable: false });
+
+  // -- the legacy callback API (web3.js 0.x, older ethers, MetaMask's test dapp) ------------------
+  // sendAsync(payload | [payloads], callback(error, response)); send(method, params) -> Promise of
+  // the JSON-RPC response; send(payload, callback) as sendAsync; send(payload) for the few
+  // methods MetaMask answers synchronously.
+  function respond(payload, promise) {
+    const id = payload && payload.id !== undefined ? payload.id : null;
+    return promise.then(function (result) { return { id: id, jsonrpc: '2.0', result: result }; },
+      function (e) {
+        const error = { code: e && typeof e.code === 'number' ? e.code : CODES.INTERNAL, message: String(e && e.message || e) };
+        if (e && e.data !== undefined) error.data = e.data;
+        return { id: id, jsonrpc: '2.0', error: error };
+      });
+  }
+  function sendAsync(payload, callback) {
+    if (typeof callback !== 'function') throw new ProviderRpcError(CODES.INVALID_PARAMS, 'sendAsync takes (payload, callback)');
+    const batch = Array.isArray(payload);
+    const list = batch ? payload : [payload];
+    PromiseCtor.all(list.map(function (p) {
+      return respond(p, p && typeof p === 'object' ? request({ method: p.method, params: p.params }) :
+        PromiseCtor.reject(new ProviderRpcError(CODES.INVALID_PARAMS, 'a payload must be {method, params}')));
+    })).then(function (responses) {
+      const out = batch ? responses : responses[0];
+      const failed = !batch && out.error ? new ProviderRpcError(out.error.code, out.error.message, out.error.data) : null;
+      callback(failed, out);
+    });
+  }
+  function send(methodOrPayload, paramsOrCallback) {
+    if (typeof methodOrPayload === 'string' && (paramsOrCallback === undefined || Array.isArray(paramsOrCallback))) {
+      return respond({ id: nextId }, request({ method: methodOrPayload, params: paramsOrCallback || [] })).then(function (r) {
+        if (r.error) throw new ProviderRpcError(r.error.code, r.error.message, r.error.data);
+        return r;
+      });
+    }
+    if (methodOrPayload && typeof methodOrPayload === 'object' && typeof paramsOrCallback === 'function') {
+      return sendAsync(methodOrPayload, paramsOrCallback);
+    }
+    const p = methodOrPayload || {};
+    const id = p.id !== undefined ? p.id : null;
+    if (p.method === 'eth_accounts') return { id: id, jsonrpc: '2.0', result: accounts.slice(0, 1) };
+    if (p.method === 'eth_coinbase') return { id: id, jsonrpc: '2.0', result: accounts[0] || null };
+    if (p.method === 'net_version') return { id: id, jsonrpc: '2.0', result: ethereum.networkVersion };
+    if (p.method === 'eth_chainId') return { id: id, jsonrpc: '2.0', result: chainId };
+    throw new ProviderRpcError(CODES.UNSUPPORTED_METHOD, 'Synchronous send(' + String(p.method) + ') is not supported: use request()');
+  }
 
   // -- window.mainframe ----------------------------------------------------------------------------
   function bytesToBase64(bytes) {

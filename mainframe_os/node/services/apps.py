@@ -196,8 +196,14 @@ async def eth_accounts(node: Any, ctx: Any, params: list[Any]) -> list[str]:
     if ctx.app_id is None:
         from ..apps.service import identity_addresses
 
-        return await identity_addresses(node, await require_identity(node, ctx))
-    return await _svc(node).exposed_accounts(ctx)
+        return _as_metamask(await identity_addresses(node, await require_identity(node, ctx)))
+    return _as_metamask(await _svc(node).exposed_accounts(ctx))
+
+
+def _as_metamask(accounts: list[str]) -> list[str]:
+    """Accounts in lowercase, as MetaMask answers: dapps compare them with `===` against
+    addresses recovered by eth-sig-util (lowercase), e.g. MetaMask's test dapp."""
+    return [a.lower() for a in accounts]
 
 
 @method("eth_requestAccounts", access=PUBLIC, raw_params=True)
@@ -205,7 +211,7 @@ async def eth_request_accounts(node: Any, ctx: Any, params: list[Any]) -> list[s
     """EIP-1102: ask the user to connect the app to an account (a launcher dialog)."""
     if ctx.app_id is None:
         return await eth_accounts(node, ctx, params)
-    return await request_accounts(node, ctx)
+    return _as_metamask(await request_accounts(node, ctx))
 
 
 @method("wallet_getPermissions", access=PUBLIC)
@@ -245,7 +251,7 @@ def _eip2255(ctx: Any, accounts: list[str]) -> list[dict[str, Any]]:
             "parentCapability": ACCOUNTS_KEY,
             "id": ctx.app_id,
             "date": int(time.time() * 1000),
-            "caveats": [{"type": "restrictReturnedAccounts", "value": accounts}],
+            "caveats": [{"type": "restrictReturnedAccounts", "value": _as_metamask(accounts)}],
         }
     ]
 

@@ -107,9 +107,11 @@ class TxService:
         title: str,
         details: dict[str, Any],
         wait: bool = True,
+        approved: bool = False,
     ) -> dict[str, Any]:
         """Fill, confirm with the user, sign, record and broadcast `tx` (to, value, data, from?,
-        gas?, gasPrice? or maxFeePerGas?/maxPriorityFeePerGas?)."""
+        gas?, gasPrice? or maxFeePerGas?/maxPriorityFeePerGas?). `approved`: the user already approved
+        this transaction as part of a batch (EIP-5792)."""
         conn = await self.chain.connection()
         chain_id = conn.network.chain_id
         inflight = self._inflight  # read live on the vault thread: a concurrent send adds to it there
@@ -134,10 +136,13 @@ class TxService:
             shown["warning"] = failing_warning(filled.will_fail)
             shown["note"] = FAILING_HOW
             choices = (SEND_ANYWAY, "reject")
-        answer = await self.node.prompter.ask(PromptRequest("transaction", ctx, title, shown, choices))
-        if not answer.approved:
-            raise E.UserRejected("You rejected the transaction")
-        if filled.will_fail is not None and answer.choice != SEND_ANYWAY:
+        choice = None  # `approved`: the user approved it already as part of a batch (EIP-5792)
+        if not approved:
+            answer = await self.node.prompter.ask(PromptRequest("transaction", ctx, title, shown, choices))
+            if not answer.approved:
+                raise E.UserRejected("You rejected the transaction")
+            choice = answer.choice
+        if filled.will_fail is not None and choice != SEND_ANYWAY:
             raise TransactionFailed(
                 f"Not sent: {failing_warning(filled.will_fail)} {FAILING_HOW}", {"reason": filled.will_fail}
             )

@@ -116,6 +116,7 @@ def make_test_app(
     permissions: dict[str, Any] | None = None,
     domains: list[str] | None = None,
     files: dict[str, str] | None = None,
+    icon: str | None = None,
 ) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     manifest: dict[str, Any] = {
@@ -126,6 +127,8 @@ def make_test_app(
     }
     if domains:
         manifest["webDomains"] = domains
+    if icon:
+        manifest["icon"] = icon
     (folder / "manifest.json").write_text(json.dumps(manifest))
     (folder / "index.html").write_text(TEST_HTML)
     (folder / "app.js").write_text(TEST_JS)

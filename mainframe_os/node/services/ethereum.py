@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import errors as E
+from ..apps.caller import caller_details
 from ..params import Param
 from ..prompter import PromptRequest
 from ..registry import PUBLIC, Access, method
@@ -193,11 +194,13 @@ async def eth_send_transaction(node: Any, ctx: Any, params: list[Any]) -> str:
     for k in ("gas", "maxFeePerGas", "maxPriorityFeePerGas"):
         if tx.get(k) is not None:
             out_tx[k] = _int(tx[k], k)
+    who = await caller_details(node, ctx)
     details: dict[str, Any] = {"to": to or "(new contract)", "amount": f"{format_amount(value, 18)} ETH"}
     call = describe_call(data)
     if call:
         details["call"] = call
-    title = f"{ctx.label} asks to send a transaction" if not ctx.trusted else "Send a transaction"
+    details.update(who)
+    title = f"{who['app']} asks to send a transaction" if who else "Send a transaction"
     result = await TxService.of(node).send(
         ctx, ident, out_tx, kind="contract" if data else "send", title=title, details=details, wait=False
     )
@@ -245,8 +248,10 @@ async def personal_sign(node: Any, ctx: Any, params: list[Any]) -> str:
     message, address = params[0], params[1]
     ident, addr = await _own_account(node, ctx, address)
     data, shown = _message_text(message)
+    who = await caller_details(node, ctx)
+    title = f"{who['app']} asks you to sign a message" if who else "Sign a message"
     answer = await node.prompter.ask(
-        PromptRequest("signature", ctx, "Sign a message", {"account": addr, "message": shown[:2000]})
+        PromptRequest("signature", ctx, title, {"account": addr, "message": shown[:2000], **who})
     )
     if not answer.approved:
         raise E.UserRejected("You rejected the signature request")
@@ -279,7 +284,9 @@ async def eth_sign_typed_data_v4(node: Any, ctx: Any, params: list[Any]) -> str:
         "type": str(typed["primaryType"]),
         "message": json.dumps(typed["message"], sort_keys=True, indent=1)[:2000],
     }
-    answer = await node.prompter.ask(PromptRequest("signature", ctx, "Sign typed data", shown))
+    who = await caller_details(node, ctx)
+    title = f"{who['app']} asks you to sign typed data" if who else "Sign typed data"
+    answer = await node.prompter.ask(PromptRequest("signature", ctx, title, {**shown, **who}))
     if not answer.approved:
         raise E.UserRejected("You rejected the signature request")
     try:
@@ -305,7 +312,12 @@ async def wallet_switch_chain(node: Any, ctx: Any, params: list[Any]) -> None:
     if not matches:
         raise E.RpcError(f"Unrecognized chain id {hex(wanted)}: add it first", code=4902)
     answer = await node.prompter.ask(
-        PromptRequest("confirm", ctx, "Switch network", {"from": current.name, "to": matches[0].name})
+        PromptRequest(
+            "confirm",
+            ctx,
+            "Switch network",
+            {"from": current.name, "to": matches[0].name, **await caller_details(node, ctx)},
+        )
     )
     if not answer.approved:
         raise E.UserRejected("You rejected the network switch")
@@ -330,7 +342,12 @@ async def wallet_add_chain(node: Any, ctx: Any, params: list[Any]) -> None:
     if any(n.chain_id == chain_id for n in await chain.networks()):
         return None
     answer = await node.prompter.ask(
-        PromptRequest("confirm", ctx, "Add a network", {"name": name, "chain id": chain_id, "RPC URL": urls[0][:200]})
+        PromptRequest(
+            "confirm",
+            ctx,
+            "Add a network",
+            {"name": name, "chain id": chain_id, "RPC URL": urls[0][:200], **await caller_details(node, ctx)},
+        )
     )
     if not answer.approved:
         raise E.UserRejected("You rejected adding the network")
@@ -352,7 +369,10 @@ async def wallet_watch_asset(node: Any, ctx: Any, type: str, options: dict[str, 
     info = await ChainService.of(node).call(lambda c: read_token(c.w3, address))
     answer = await node.prompter.ask(
         PromptRequest(
-            "confirm", ctx, "Add a token", {"symbol": info.symbol, "name": info.name, "address": info.address}
+            "confirm",
+            ctx,
+            "Add a token",
+            {"symbol": info.symbol, "name": info.name, "address": info.address, **await caller_details(node, ctx)},
         )
     )
     if not answer.approved:

@@ -7,18 +7,15 @@ a name, not a signing key). The launcher's dialog shows the name and icon, the f
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from ..context import CallerContext
 
 
 def fingerprint(public_key_hex: str) -> str:
-    """A short, readable fingerprint of a developer's Ed25519 key ("unsigned" without one)."""
-    if not public_key_hex:
-        return "unsigned"
-    digest = hashlib.sha256(bytes.fromhex(public_key_hex)).hexdigest()[:16]
-    return " ".join(digest[i : i + 4] for i in range(0, 16, 4))
+    """The developer key as the install dialog showed it: its first 16 hex digits in groups."""
+    head = (public_key_hex or "").lower()[:16]
+    return " ".join(head[i : i + 4] for i in range(0, len(head), 4)) or "unsigned"
 
 
 async def caller_details(node: Any, ctx: CallerContext) -> dict[str, str]:

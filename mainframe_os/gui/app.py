@@ -95,6 +95,7 @@ class Launcher:
         errors = ErrorPresenter(lambda: self.window)
         self.prompter = GuiPrompter(lambda: self.window)
         self.node = Node(home, prompter=self.prompter)
+        self.prompter.node = self.node
         self.prompter.queue = self.node.prompter
         self.ctx = LauncherContext(self.node, Operations(errors), errors, self.prefs, self.prompter)
         from mainframe_os.node.updates import UpdateChecker

@@ -116,3 +116,51 @@ def test_policy_follows_the_grants(install_app, open_app) -> None:
         e => r(e.originalPolicy), {once: true}); try { eval('1') } catch (e) {} })""")
     assert "connect-src mfapp://" in policy and "api.example.org" not in policy  # not granted yet
     assert "'unsafe-eval'" not in policy and "'unsafe-inline'" not in policy.split("script-src")[1].split(";")[0]
+
+
+EVAL_PROBE = """(() => { const out = {};
+  try { out.eval = eval('1 + 1'); } catch (e) { out.eval = e.name; }
+  try { out.fn = (new Function('return 3'))(); } catch (e) { out.fn = e.name; }
+  try { out.wasm = !!new WebAssembly.Module(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])); } catch (e) { out.wasm = e.name; }
+  const s = document.createElement('script'); s.textContent = 'window.__inline2 = 1'; document.body.appendChild(s);
+  out.inline = window.__inline2 || null;
+  return out; })()"""
+
+
+@pytest.mark.parametrize(
+    ("csp", "expected"),
+    [
+        (None, {"eval": "EvalError", "fn": "EvalError", "wasm": "CompileError", "inline": None}),
+        (["wasm-unsafe-eval"], {"eval": "EvalError", "fn": "EvalError", "wasm": True, "inline": None}),
+        (["unsafe-eval"], {"eval": 2, "fn": 3, "wasm": True, "inline": None}),
+    ],
+    ids=["strict", "wasm", "unsafe-eval"],
+)
+def test_manifest_may_relax_only_eval(install_app, open_app, csp, expected) -> None:
+    page = open_app(install_app(csp=csp))
+    assert page.ok(EVAL_PROBE) == expected  # inline scripts stay blocked whatever the manifest asks
+
+
+def test_install_review_shows_the_eval_risk(world, run, tmp_path, qtbot) -> None:
+    from mainframe_os.gui.screens.apps.install import InstallReviewDialog
+    from mainframe_os.node.apps.errors import PackageInvalid
+    from mainframe_os.node.apps.package import pack
+    from vault.models import Identity
+
+    from .conftest import make_test_app
+
+    node = world["node"]
+    seed = run(node.db(lambda s: s.get(Identity, world["identity"]).sign_seed))
+    for csp, risks in [(["unsafe-eval"], 1), (None, 0)]:
+        src = make_test_app(tmp_path / f"evalapp-{risks}", f"Eval App {risks}", csp=csp)
+        pkg = tmp_path / f"evalapp-{risks}.mfapp"
+        pack(src, seed, "Alice Dev", pkg)
+        staged = run(node.call("apps_install", {"path": str(pkg)}))
+        dlg = InstallReviewDialog(staged)
+        qtbot.addWidget(dlg)
+        assert len(dlg.csp_risks) == risks
+        if risks:
+            assert "eval" in dlg.csp_risks[0].text() and "trust" in dlg.csp_risks[0].text()
+            dlg.grab().save(str(tmp_path / "install-eval.png"))
+    with pytest.raises(PackageInvalid, match="csp"):
+        pack(make_test_app(tmp_path / "bad", "Bad", csp=["unsafe-inline"]), seed, "Alice Dev", tmp_path / "bad.mfapp")

@@ -102,7 +102,7 @@ class AppBridge(QObject):
             raise
         except Exception:  # noqa: BLE001 - never let a page's message break the bridge
             log.exception("bridge message failed")
-            out = json.dumps({"jsonrpc": "2.0", "id": None, "error": E.InternalError().to_json()})
+            out = json.dumps({"jsonrpc": "2.0", "id": peek_id(text), "error": E.InternalError().to_json()})
         if out is not None and not session.closed:
             self.message.emit(out)
 

@@ -74,8 +74,11 @@ def register_schemes() -> None:
     _registered = True
 
 
-def content_security_policy(app_host: str, domains: list[str]) -> str:
+def content_security_policy(app_host: str, domains: list[str], relaxations: tuple[str, ...] = ()) -> str:
+    """The policy of every file of an app: strict, except the keyword sources its signed manifest
+    asked for (`csp`: "unsafe-eval" / "wasm-unsafe-eval", shown to the user at install)."""
     own = f"{SCHEME}://{app_host}"
+    script = " ".join([own, *(f"'{r}'" for r in relaxations if r in ("unsafe-eval", "wasm-unsafe-eval"))])
     remote = []
     for d in domains:
         host = d.split(":")[0].lstrip("*.")
@@ -88,7 +91,7 @@ def content_security_policy(app_host: str, domains: list[str]) -> str:
     return "; ".join(
         [
             "default-src 'none'",
-            f"script-src {own}",
+            f"script-src {script}",
             f"style-src {own} 'unsafe-inline'",
             f"img-src {own} data: blob: {' '.join(r for r in remote if r.startswith('http'))}".rstrip(),
             f"font-src {own} data:",
@@ -174,5 +177,6 @@ class AppSchemeHandler(QWebEngineUrlSchemeHandler):
         buf = QBuffer(job)
         buf.setData(QByteArray(data))
         buf.open(QIODevice.OpenModeFlag.ReadOnly)
-        job.setAdditionalResponseHeaders(response_headers(content_security_policy(self.app_host, self._domains())))
+        policy = content_security_policy(self.app_host, self._domains(), self._source().manifest.csp)
+        job.setAdditionalResponseHeaders(response_headers(policy))
         job.reply(mime_for(path).encode(), buf)

@@ -18,6 +18,7 @@ import json
 from typing import Any
 
 from .. import errors as E
+from ..apps.caller import caller_details
 from ..prompter import PromptRequest
 from ..registry import PUBLIC, method
 from ..wallet.chain import ChainService
@@ -47,7 +48,10 @@ async def _sign_digest(node: Any, ident: str, address: str, digest_fn: Any) -> s
 
 
 async def _approve(node: Any, ctx: Any, title: str, details: dict[str, Any]) -> None:
-    answer = await node.prompter.ask(PromptRequest("signature", ctx, title, details))
+    who = await caller_details(node, ctx)  # an app is always named, never shown as app:<hex>
+    if who:
+        title = f"{who['app']} asks you to {title[0].lower()}{title[1:]}"
+    answer = await node.prompter.ask(PromptRequest("signature", ctx, title, {**details, **who}))
     if not answer.approved:
         raise E.UserRejected("You rejected the signature request")
 

@@ -60,6 +60,9 @@ class Dapp:
         assert self.page.ok(f"!document.getElementById('{element_id}').disabled"), f"{element_id} is disabled"
         self.page.ok(f"document.getElementById('{element_id}').click()")
 
+    def type(self, element_id: str, text: str) -> None:
+        self.page.ok(f"document.getElementById('{element_id}').value = {json.dumps(text)}")
+
     def wait_text(self, element_id: str, want: Any, timeout: float = 40.0) -> str:
         """Poll until the element's text satisfies `want` (a substring, any case, or a predicate)."""
         check = want if callable(want) else (lambda t: want.lower() in t.lower())
@@ -101,64 +104,156 @@ def last_receipt(page: Any, node: Any) -> dict[str, Any]:
     return receipt
 
 
-def test_metamask_test_dapp(world: dict[str, Any], test_dapp: str, open_app: Any) -> None:
+def connect(world: dict[str, Any], page: Any) -> tuple[Dapp, str]:
+    """The page's Connect button, answered by the user; returns the dapp and the account."""
+    dapp = Dapp(page)
+    dapp.wait_text("connectButton", lambda t: t.strip() != "", timeout=60)
+    node = world["node"]
+    address = page.run(node.call("wallet_accounts"))[0]["address"]
+    chain = page.run(node.call("eth_chainId"))
+    dapp.click("connectButton")
+    dapp.wait_text("accounts", address)
+    dapp.wait_text("chainId", chain)
+    assert dapp.text("network") == str(int(chain, 16))
+    return dapp, address
+
+
+@pytest.fixture
+def approving(world: dict[str, Any]) -> Any:
+    """The user approves every prompt (each is still recorded in world["prompter"].asked)."""
     from mainframe_os.node.prompter import PromptResult
 
     prompter = world["prompter"]
     prompter.default = PromptResult(True, "always")
-    try:
-        page = open_app(test_dapp, wait=False)
-        dapp = Dapp(page)
-        dapp.wait_text("connectButton", lambda t: t.strip() != "", timeout=60)
-        node = world["node"]
-        address = page.run(node.call("wallet_accounts"))[0]["address"]
-        chain = page.run(node.call("eth_chainId"))
-        dapp.click("connectButton")
-        dapp.wait_text("accounts", address.lower())
-        dapp.wait_text("chainId", chain)
-        assert dapp.text("network") == str(int(chain, 16))
+    yield prompter
+    prompter.default = PromptResult(False)
 
-        # personal_sign, and the page's own ecRecover / eth-sig-util verification
-        dapp.click("personalSign")
-        sig = dapp.wait_text("personalSignResult", lambda t: t.startswith("0x") and len(t) == 132)
-        dapp.click("personalSignVerify")
-        dapp.wait_text("personalSignVerifySigUtilResult", address.lower())
-        dapp.wait_text("personalSignVerifyECRecoverResult", address.lower())
 
-        # eth_signTypedData_v4 (the sample with an unused type and a chain id as the page spells it)
-        dapp.click("signTypedDataV4")
-        dapp.wait_text("signTypedDataV4Result", lambda t: t.startswith("0x") and len(t) == 132)
-        dapp.click("signTypedDataV4Verify")
-        dapp.wait_text("signTypedDataV4VerifyResult", address.lower())
-        assert sig.startswith("0x")
+def test_metamask_test_dapp(world: dict[str, Any], test_dapp: str, open_app: Any, approving: Any) -> None:
+    node = world["node"]
+    page = open_app(test_dapp, wait=False)
+    dapp, address = connect(world, page)
 
-        # the piggy bank: deploy (ethers v5 reads the receipt: `to` must be null), deposit, withdraw
-        dapp.click("deployButton")
-        dapp.wait_text("contractStatus", "Deployed", timeout=60)
-        bank = last_receipt(page, node)["contractAddress"]
-        assert page.run(node.call("eth_getCode", [bank, "latest"])) not in ("0x", "")
-        dapp.click("depositButton")
-        dapp.wait_text("contractStatus", "Deposit completed", timeout=60)
-        assert int(page.run(node.call("eth_getBalance", [bank, "latest"])), 16) == 0x3782DACE9D900000
-        dapp.click("withdrawButton")
-        dapp.wait_text("contractStatus", "Withdrawn", timeout=60)
-        assert int(page.run(node.call("eth_getBalance", [bank, "latest"])), 16) == 0x3782DACE9D900000 - 10**18
+    # personal_sign, and the page's own ecRecover / eth-sig-util verification
+    dapp.click("personalSign")
+    sig = dapp.wait_text("personalSignResult", lambda t: t.startswith("0x") and len(t) == 132)
+    dapp.click("personalSignVerify")
+    dapp.wait_text("personalSignVerifySigUtilResult", address)
+    dapp.wait_text("personalSignVerifyECRecoverResult", address)
 
-        # sends: legacy (gasPrice, type 0) and EIP-1559, both land on chain
-        for button in ("sendButton", "sendEIP1559Button"):
-            before = nonce(page, node, address)
-            dapp.click(button)
-            wait_nonce(page, node, address, before + 1)
-            tx = last_receipt(page, node)
-            assert tx["to"].lower() == "0x0c54fccd2e384b4bb6f2e405bf5cbc15a017aafb" and int(tx["status"], 16) == 1
+    # eth_signTypedData_v4 (the sample with an unused type and a chain id as the page spells it)
+    dapp.click("signTypedDataV4")
+    dapp.wait_text("signTypedDataV4Result", lambda t: t.startswith("0x") and len(t) == 132)
+    dapp.click("signTypedDataV4Verify")
+    dapp.wait_text("signTypedDataV4VerifyResult", address.lower())
+    assert sig.startswith("0x")
 
-        # ERC-20: create a token, then transfer
-        dapp.click("createToken")
-        token = dapp.wait_text("erc20TokenAddresses", lambda t: t.startswith("0x"), timeout=60).split(",")[0].strip()
-        assert page.run(node.call("eth_getCode", [token, "latest"])) not in ("0x", "")
+    # the piggy bank: deploy (ethers v5 reads the receipt: `to` must be null), deposit, withdraw
+    dapp.click("deployButton")
+    dapp.wait_text("contractStatus", "Deployed", timeout=60)
+    bank = last_receipt(page, node)["contractAddress"]
+    assert page.run(node.call("eth_getCode", [bank, "latest"])) not in ("0x", "")
+    dapp.click("depositButton")
+    dapp.wait_text("contractStatus", "Deposit completed", timeout=60)
+    assert int(page.run(node.call("eth_getBalance", [bank, "latest"])), 16) == 0x3782DACE9D900000
+    dapp.click("withdrawButton")
+    dapp.wait_text("contractStatus", "Withdrawn", timeout=60)
+    assert int(page.run(node.call("eth_getBalance", [bank, "latest"])), 16) == 0x3782DACE9D900000 - 10**18
+
+    # sends: legacy (gasPrice, type 0) and EIP-1559, both land on chain
+    for button in ("sendButton", "sendEIP1559Button"):
         before = nonce(page, node, address)
-        dapp.click("transferTokens")
+        dapp.click(button)
         wait_nonce(page, node, address, before + 1)
-        assert int(last_receipt(page, node)["status"], 16) == 1
-    finally:
-        prompter.default = PromptResult(False)
+        tx = last_receipt(page, node)
+        assert tx["to"].lower() == "0x0c54fccd2e384b4bb6f2e405bf5cbc15a017aafb" and int(tx["status"], 16) == 1
+
+    # ERC-20: create a token, then transfer
+    dapp.click("createToken")
+    token = dapp.wait_text("erc20TokenAddresses", lambda t: t.startswith("0x"), timeout=60).split(",")[0].strip()
+    assert page.run(node.call("eth_getCode", [token, "latest"])) not in ("0x", "")
+    before = nonce(page, node, address)
+    dapp.click("transferTokens")
+    wait_nonce(page, node, address, before + 1)
+    assert int(last_receipt(page, node)["status"], 16) == 1
+    dapp.click("watchAssets")  # wallet_watchAsset ERC20: the token joins the wallet's list
+
+    async def listed() -> bool:
+        tokens = await node.call("wallet_listTokens")
+        return any(str(t.get("token") or "").lower() == token.lower() for t in tokens)
+
+    wait_for(page, listed)
+
+
+def test_metamask_test_dapp_signatures_nfts_and_permissions(
+    world: dict[str, Any], test_dapp: str, open_app: Any, approving: Any
+) -> None:
+    node = world["node"]
+    page = open_app(test_dapp, wait=False)
+    dapp, address = connect(world, page)
+
+    dapp.click("getPermissions")
+    dapp.wait_text("permissionsResult", "eth_accounts")
+
+    # Sign-In with Ethereum, signTypedData v3, the ERC-2612 permit: each verified by the page
+    dapp.click("siwe")
+    dapp.wait_text("siweResult", lambda t: t.startswith("0x") and len(t) == 132)
+    assert "wants you to sign in" in approving.asked[-1].details["message"]
+    dapp.click("signTypedDataV3")
+    dapp.wait_text("signTypedDataV3Result", lambda t: t.startswith("0x") and len(t) == 132)
+    dapp.click("signTypedDataV3Verify")
+    dapp.wait_text("signTypedDataV3VerifyResult", address)
+    dapp.click("signPermit")
+    dapp.wait_text("signPermitResult", lambda t: t.startswith("0x") and len(t) == 132)
+    dapp.click("signPermitVerify")
+    dapp.wait_text("signPermitVerifyResult", address)
+
+    # ERC-721: deploy, mint, the NFT permit verified by the page, watch the NFT
+    dapp.click("deployNFTsButton")
+    dapp.wait_text("nftsStatus", "Deployed", timeout=60)
+    nft = last_receipt(page, node)["contractAddress"]
+    dapp.click("mintButton")
+    dapp.wait_text("nftsStatus", "Mint completed", timeout=60)
+    dapp.click("sign721Permit")
+    dapp.wait_text("sign721PermitResult", lambda t: t.startswith("0x") and len(t) == 132)
+    dapp.click("sign721PermitVerify")
+    dapp.wait_text("sign721PermitVerifyResult", address)
+    dapp.click("watchNFTButton")
+    wait_nft(page, node, "ERC721", nft)
+
+    # ERC-1155: deploy, batch mint, watch
+    dapp.click("deployERC1155Button")
+    dapp.wait_text("erc1155Status", "Deployed", timeout=60)
+    multi = last_receipt(page, node)["contractAddress"]
+    dapp.type("batchMintTokenIds", "1, 2, 3")
+    dapp.type("batchMintIdAmounts", "1, 1, 5")
+    dapp.click("batchMintButton")
+    dapp.wait_text("erc1155Status", "Batch Minting completed", timeout=60)
+    dapp.type("watchAssetInput", "3")
+    dapp.click("watchAssetButton")  # the node adds it only after reading balanceOf(account, 3) > 0
+    wait_nft(page, node, "ERC1155", multi)
+
+
+def wait_for(page: Any, condition: Any, timeout: float = 30.0) -> None:
+    """Wait until the async `condition()` is true."""
+
+    async def poll() -> None:
+        end = asyncio.get_running_loop().time() + timeout
+        while not await condition():
+            assert asyncio.get_running_loop().time() < end, "timed out"
+            await asyncio.sleep(0.2)
+
+    page.run(poll(), timeout + 10)
+
+
+def wait_nft(page: Any, node: Any, standard: str, address: str, timeout: float = 30.0) -> None:
+    async def poll() -> None:
+        end = asyncio.get_running_loop().time() + timeout
+        while True:
+            nfts = await node.call("wallet_listNfts")
+            if any(n["standard"] == standard and n["address"].lower() == address.lower() for n in nfts):
+                return
+            assert asyncio.get_running_loop().time() < end, f"{standard} {address} not added: {nfts}"
+            await asyncio.sleep(0.2)
+
+    page.run(poll(), timeout + 10)

@@ -92,6 +92,7 @@ class Launcher:
         errors = ErrorPresenter(lambda: self.window)
         self.prompter = GuiPrompter(lambda: self.window)
         self.node = Node(home, prompter=self.prompter)
+        self.prompter.node = self.node
         self.ctx = LauncherContext(self.node, Operations(errors), errors, self.prefs, self.prompter)
         self.window = LauncherWindow(self.ctx)
         self.session = VaultSession(self.ctx)

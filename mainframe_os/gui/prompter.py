@@ -18,9 +18,11 @@ from .qt import (
     QDialogButtonBox,
     QFormLayout,
     QFrame,
+    QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QPixmap,
     QPushButton,
     Qt,
     QVBoxLayout,
@@ -48,6 +50,8 @@ FEE_KEYS = ("fee", "maxFee", "feeFormatted")
 
 # Keys a prompt carries for the dialog's own use, never shown as rows.
 HIDDEN_DETAILS = ("app", "appId", "permission", "accounts", "contacts", "multi", "note", "method")
+# Who asks (node/apps/caller.py): shown in the caller line, with the icon, on every prompt.
+CALLER_DETAILS = ("app", "appId", "developer")
 CHOICE_LABELS = {
     "approve": "Approve",
     "once": "Allow once",
@@ -75,7 +79,7 @@ def _format(value: Any) -> str:
 class ApprovalDialog(QDialog):
     """One decision: Approve or Reject (or the request's own choices, e.g. once/always)."""
 
-    def __init__(self, request: PromptRequest, parent: QWidget | None = None) -> None:
+    def __init__(self, request: PromptRequest, parent: QWidget | None = None, icon: bytes | None = None) -> None:
         super().__init__(parent)
         self.request = request
         self.choice: str | None = None
@@ -87,7 +91,25 @@ class ApprovalDialog(QDialog):
         who = QLabel(describe_caller(request))
         who.setTextFormat(Qt.TextFormat.PlainText)
         who.setObjectName("caption")
-        lay.addWidget(who)
+        self.caller_label = who
+        self.caller_icon = QLabel()
+        self.caller_icon.setFixedSize(24, 24)
+        self.caller_icon.setVisible(False)
+        developer = request.details.get("developer")
+        if developer:  # the developer's name and key fingerprint, on hover
+            for w in (who, self.caller_icon):
+                w.setToolTip(f"Developer: {developer}\nApp id: {request.details.get('appId', '')}")
+        if icon:
+            pix = QPixmap()
+            if pix.loadFromData(icon):
+                self.caller_icon.setPixmap(
+                    pix.scaled(24, 24, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
+                )
+                self.caller_icon.setVisible(True)
+        row = QHBoxLayout()
+        row.addWidget(self.caller_icon)
+        row.addWidget(who, 1)
+        lay.addLayout(row)
         title = QLabel(request.title)
         # Titles carry app-provided names: plain text, so a name cannot style the dialog.
         title.setTextFormat(Qt.TextFormat.PlainText)
@@ -101,7 +123,7 @@ class ApprovalDialog(QDialog):
         form = QFormLayout(box)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         for key, value in request.details.items():
-            if key in FEE_KEYS or (structured and key in HIDDEN_DETAILS):
+            if key in FEE_KEYS or key in CALLER_DETAILS or (structured and key in HIDDEN_DETAILS):
                 continue
             val = QLabel(_format(value))
             val.setTextFormat(Qt.TextFormat.PlainText)
@@ -247,13 +269,27 @@ def _wrapped(text: str, name: str) -> QLabel:
 class GuiPrompter:
     """Implements `mainframe_os.node.prompter.Prompter` with :class:`ApprovalDialog`."""
 
-    def __init__(self, parent: Callable[[], QWidget | None] = lambda: None) -> None:
+    def __init__(self, parent: Callable[[], QWidget | None] = lambda: None, node: Any = None) -> None:
         self._parent = parent
+        self.node = node  # set once the node exists: app icons come from its installed files
         self.current: ApprovalDialog | None = None
         self.on_open: list[Callable[[ApprovalDialog], None]] = []
 
+    async def app_icon(self, request: PromptRequest) -> bytes | None:
+        """The asking app's icon, from its verified files (None for the launcher, CLI, no icon)."""
+        ctx = request.caller
+        if self.node is None or ctx.trusted or not ctx.app_id or not ctx.identity_id:
+            return None
+        from mainframe_os.node.apps.service import AppsService
+
+        try:
+            source = await AppsService.of(self.node).source(ctx.identity_id, ctx.app_id)
+            return source.read(source.manifest.icon) if source.manifest.icon else None
+        except Exception:  # noqa: BLE001 - no icon is better than no prompt
+            return None
+
     async def ask(self, request: PromptRequest) -> PromptResult:
-        dlg = ApprovalDialog(request, self._parent())
+        dlg = ApprovalDialog(request, self._parent(), await self.app_icon(request))
         self.current = dlg
         for fn in self.on_open:
             fn(dlg)

@@ -95,12 +95,28 @@ def add_before_app_hook(fn: Callable[[], None]) -> None:
     _before_app_hooks.append(fn)
 
 
+# Chromium switches for every QtWebEngine page (dapps, the buy-ETH provider window).
+# WebRTC: Qt maps WebRTCPublicInterfacesOnly to a renderer preference that still lets a page's
+# RTCPeerConnection send STUN/TURN and ICE checks over UDP to any address it names (the STUN
+# USERNAME carries page-chosen bytes) and reveal the LAN address through a reflexive candidate.
+# The *forced* policy overrides that preference: no UDP at all, no host or reflexive candidates.
+# (The plain --webrtc-ip-handling-policy switch is ignored by QtWebEngine: Qt's preference wins.)
+CHROMIUM_FLAGS = ("--force-webrtc-ip-handling-policy=disable_non_proxied_udp",)
+
+
+def add_chromium_flags(flags: tuple[str, ...]) -> None:
+    """Append switches to QTWEBENGINE_CHROMIUM_FLAGS (read once, when QtWebEngine starts)."""
+    current = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "").split()
+    os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = " ".join([*current, *(f for f in flags if f not in current)])
+
+
 def before_app() -> None:
     """Everything Qt needs before ``QApplication(...)``. Idempotent.
 
     - QtWebEngine needs a shared OpenGL context, set before the app exists, even though
       QtWebEngine itself is only imported later (lazily) when the first app opens.
     - As root (containers, CI) Chromium refuses to start without its sandbox disabled.
+    - Chromium switches (:data:`CHROMIUM_FLAGS`: WebRTC sends no UDP) go into its environment.
     - Hooks from :func:`add_before_app_hook` (custom URL schemes for the app host) run last.
     """
     if QApplication.instance() is not None:
@@ -112,6 +128,7 @@ def before_app() -> None:
         os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM")
     ):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"  # headless machine: run rather than abort
+    add_chromium_flags(CHROMIUM_FLAGS)
     QGuiApplication.setApplicationName("Mainframe OS")
     QGuiApplication.setOrganizationName("Mainframe OS")
     QGuiApplication.setDesktopFileName("mainframe-os")

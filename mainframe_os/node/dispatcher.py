@@ -28,6 +28,9 @@ MAX_BATCH = 100
 MAX_DEPTH = 64
 _STRING = re.compile(r'"(?:\\.|[^"\\])*"')
 _BRACKET = re.compile(r"[\[\]{}]")
+# A request's id, read without parsing: a top-level "id" member near the start (our SDK writes
+# `{"jsonrpc":"2.0","id":N,...}`). Only used to address an error to a message we refuse to parse.
+_PEEK_ID = re.compile(r'^\s*\{\s*(?:"jsonrpc"\s*:\s*"[^"]{0,8}"\s*,\s*)?"id"\s*:\s*(-?\d{1,15}|"[^"\\]{0,64}")\s*[,}]')
 
 
 def too_deep(text: str) -> bool:
@@ -41,6 +44,19 @@ def too_deep(text: str) -> bool:
         if depth > MAX_DEPTH:
             return True
     return False
+
+
+def peek_id(text: str | bytes) -> int | str | None:
+    """The id of a request too large or too deep to parse, when it can be read from its first
+    bytes, so that the refusal settles the caller's promise instead of answering `id: null`."""
+    head = text[:200]
+    if isinstance(head, bytes):
+        head = head.decode("utf-8", "replace")
+    m = _PEEK_ID.match(head)
+    if m is None:
+        return None
+    raw = m.group(1)
+    return raw[1:-1] if raw.startswith('"') else int(raw)
 
 
 class RateLimiter:
@@ -72,14 +88,14 @@ class Dispatcher:
     async def handle_text(self, text: str | bytes, ctx: CallerContext) -> str | None:
         """One wire message in, one wire message out (None for notifications only)."""
         if len(text) > MAX_MESSAGE_BYTES:
-            return _dump(_error_response(None, E.InvalidRequest("Message too large")))
+            return _dump(_error_response(peek_id(text), E.InvalidRequest("Message too large (over 1 MiB)")))
         if isinstance(text, bytes):
             try:
                 text = text.decode("utf-8")
             except UnicodeDecodeError:
                 return _dump(_error_response(None, E.ParseError("Message is not UTF-8")))
         if too_deep(text):
-            return _dump(_error_response(None, E.InvalidRequest("Message nested too deeply")))
+            return _dump(_error_response(peek_id(text), E.InvalidRequest("Message nested too deeply")))
         try:
             msg = json.loads(text)
         except (ValueError, RecursionError):

@@ -41,6 +41,8 @@ SERVICE_MODULES = (
     "mainframe_os.node.services.signing",
     "mainframe_os.node.services.batch_calls",
     "mainframe_os.node.services.nfts",
+    "mainframe_os.node.services.eth_logs",
+    "mainframe_os.node.services.eth_subscriptions",
     "mainframe_os.node.services.apps",
 )
 

@@ -3,7 +3,7 @@
  *
  * This file is one function expression: the host calls it at document creation, before any
  * page script runs, as   (<this file>)(CONFIG, transport, QWebChannel)
- * where CONFIG = {apiVersion, methods: [{name, access, params}], appId, uuid} comes from the
+ * where CONFIG = {apiVersion, methods: [{name, access, params}], appId, uuid, maxMessage, rate} comes from the
  * node's method registry, `transport` is Qt's window.qt.webChannelTransport (frozen once hooked,
  * so a page cannot swap or wiretap it) and QWebChannel is Qt's client library, closed over.
  *
@@ -19,7 +19,7 @@
   // Captured now, so a page patching globals later cannot change how the SDK works.
   const JSONparse = JSON.parse, JSONstringify = JSON.stringify;
   const freeze = Object.freeze, defineProperty = Object.defineProperty;
-  const PromiseCtor = Promise, MapCtor = Map, ErrorCtor = Error;
+  const PromiseCtor = Promise, MapCtor = Map, ErrorCtor = Error, reflectApply = Reflect.apply;
   const dispatchEvent = window.dispatchEvent.bind(window);
   const addEventListener = window.addEventListener.bind(window);
   const CustomEventCtor = CustomEvent;
@@ -37,7 +37,7 @@
 
   const CODES = freeze({
     USER_REJECTED: 4001, UNAUTHORIZED: 4100, UNSUPPORTED_METHOD: 4200, DISCONNECTED: 4900,
-    CHAIN_DISCONNECTED: 4901, INVALID_PARAMS: -32602, INTERNAL: -32603, RATE_LIMITED: -32005,
+    CHAIN_DISCONNECTED: 4901, INVALID_REQUEST: -32600, INVALID_PARAMS: -32602, INTERNAL: -32603, RATE_LIMITED: -32005,
   });
 
   const knownMethods = new MapCtor();
@@ -47,9 +47,52 @@
   const pending = new MapCtor();
   let nextId = 1;
   let bridge = null;
+  // Qt parses every transport message as JSON on the launcher's UI thread before the bridge
+  // sees it: a page sending 50 MB through qt.webChannelTransport.send froze the launcher for
+  // seconds. The SDK keeps the native send to itself and leaves the page (and qwebchannel.js)
+  // a capped one: one message at most TRANSPORT_LIMIT characters, and budgets of messages and of
+  // characters per second (token buckets) so a loop cannot keep the UI thread busy.
+  const TRANSPORT_LIMIT = CONFIG.maxMessage + 65536;
+  function Bucket(perSecond, burst) {
+    let tokens = burst, at = Date.now();
+    return function take(n) {
+      const now = Date.now();
+      tokens = Math.min(burst, tokens + (now - at) * perSecond / 1000);
+      at = now;
+      if (n > tokens) return false;
+      tokens -= n;
+      return true;
+    };
+  }
+  // the node's own per-app limit (dispatcher.RateLimiter): what it would refuse never reaches Qt
+  const takeMessage = Bucket(CONFIG.rate.perSecond, CONFIG.rate.burst);
+  // Qt spends ~50 ms of the UI thread per MiB (JSON parse and conversions): the burst holds one
+  // message at the limit, and the refill lets about two through per second, spaced out.
+  const takeChars = Bucket(2 * CONFIG.maxMessage, TRANSPORT_LIMIT);
+  function capTransport(t) {
+    let owner = t;
+    while (owner && !Object.prototype.hasOwnProperty.call(owner, 'send')) owner = Object.getPrototypeOf(owner);
+    if (!owner) return;
+    const nativeSend = owner.send;
+    const capped = function send(message) {
+      if (typeof message !== 'string' || message.length > TRANSPORT_LIMIT) {
+        throw new ProviderRpcError(CODES.INVALID_REQUEST, 'Message too large for Mainframe OS');
+      }
+      if (!takeMessage(1) || !takeChars(message.length)) {
+        throw new ProviderRpcError(CODES.RATE_LIMITED, 'Too much data sent to Mainframe OS: slow down');
+      }
+      return reflectApply(nativeSend, t, [message]);
+    };
+    defineProperty(t, 'send', { value: capped, writable: false, configurable: false, enumerable: true });
+    if (owner !== t) {
+      try { delete owner.send; } catch (e) { /* frozen below */ }
+      try { freeze(owner); } catch (e) { /* not freezable */ }
+    }
+  }
   const bridgeReady = new PromiseCtor(function (resolve) {
     if (!transport) { resolve(null); return; }
     try {
+      capTransport(transport);
       new QWebChannel(transport, function (channel) {
         bridge = channel.objects.bridge;
         bridge.message.connect(onMessage);
@@ -67,12 +110,21 @@
     const list = Array.isArray(msg) ? msg : [msg];
     for (const m of list) {
       if (m && m.method === 'mainframe_event' && m.params) { onNodeEvent(m.params.event, m.params.data); continue; }
+      if (m && m.error && m.id === null) { failAll(m.error); continue; }
       const p = m && pending.get(m.id);
       if (!p) continue;
       pending.delete(m.id);
       if (m.error) p.reject(new ProviderRpcError(m.error.code, m.error.message, m.error.data));
       else p.resolve(m.result);
     }
+  }
+
+  // An error the node could not address (a message it refused before reading its id): no
+  // promise may hang on it, so every call in flight from this page fails with it.
+  function failAll(error) {
+    const all = Array.from(pending.values());
+    pending.clear();
+    for (const p of all) p.reject(new ProviderRpcError(error.code, error.message, error.data));
   }
 
   function call(method, params) {
@@ -91,9 +143,13 @@
       try { text = JSONstringify(msg); } catch (e) {
         throw new ProviderRpcError(CODES.INVALID_PARAMS, 'params are not JSON-serialisable');
       }
+      // the bridge's limit, and the transport's once the text is escaped into Qt's envelope
+      if (text.length > CONFIG.maxMessage || JSONstringify(text).length > TRANSPORT_LIMIT - 4096) {
+        throw new ProviderRpcError(CODES.INVALID_REQUEST, 'Request too large (over ' + (CONFIG.maxMessage >> 20) + ' MiB)');
+      }
       return new PromiseCtor(function (resolve, reject) {
         pending.set(id, { resolve: resolve, reject: reject });
-        b.send(text);
+        try { b.send(text); } catch (e) { pending.delete(id); reject(e); }
       });
     });
   }

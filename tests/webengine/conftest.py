@@ -116,6 +116,8 @@ def make_test_app(
     permissions: dict[str, Any] | None = None,
     domains: list[str] | None = None,
     files: dict[str, str] | None = None,
+    icon: str | None = None,
+    csp: list[str] | None = None,
 ) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     manifest: dict[str, Any] = {
@@ -126,6 +128,10 @@ def make_test_app(
     }
     if domains:
         manifest["webDomains"] = domains
+    if icon:
+        manifest["icon"] = icon
+    if csp is not None:
+        manifest["csp"] = csp
     (folder / "manifest.json").write_text(json.dumps(manifest))
     (folder / "index.html").write_text(TEST_HTML)
     (folder / "app.js").write_text(TEST_JS)

@@ -147,3 +147,65 @@ def test_ethers_v6_dapp(world, install_app, open_app, libs) -> None:
 def test_viem_dapp(world, install_app, open_app, libs) -> None:
     r = _run_flow(world, install_app, open_app, "viem", libs["viem"], VIEM_FLOW)
     assert r["funded"] and r["status"] == "success" and r["typedOk"] and r["msgOk"], r
+
+
+def _reverting_contract(revert: bytes) -> str:
+    """Creation code of a contract whose every call reverts with exactly `revert`."""
+    n = len(revert)
+    runtime = bytes([0x60, n, 0x60, 12, 0x60, 0, 0x39, 0x60, n, 0x60, 0, 0xFD]) + revert
+    init = bytes([0x60, len(runtime), 0x60, 12, 0x60, 0, 0x39, 0x60, len(runtime), 0x60, 0, 0xF3])
+    return "0x" + (init + runtime).hex()
+
+
+ETHERS_EVENTS_AND_ERRORS = """(async () => {
+  const provider = new ethers.BrowserProvider(window.ethereum);
+  const signer = await provider.getSigner();
+  const me = await signer.getAddress();
+  // a contract that reverts with a custom error: ethers decodes it from the error's data
+  const guarded = new ethers.Contract('%(guarded)s', ['function f()', 'error Unauthorized(address who)'], provider);
+  const err = await guarded.f.staticCall().then(() => null, e => e);
+  // token events: queryFilter with a single address and an indexed-topic filter (eth_getLogs)
+  const mft = new ethers.Contract('%(mft)s', ['event Transfer(address indexed from, address indexed to, uint256 value)',
+                                             'function transfer(address to, uint256 value) returns (bool)'], signer);
+  const sent = await (await mft.transfer('%(dead)s', 0)).wait();
+  const mine = await mft.queryFilter(mft.filters.Transfer(me), sent.blockNumber);
+  const notMine = await mft.queryFilter(mft.filters.Transfer(null, me), sent.blockNumber);
+  const byHash = await provider.getLogs({blockHash: sent.blockHash, address: '%(mft)s'});
+  return {revert: err && err.revert ? {name: err.revert.name, who: err.revert.args[0]} : String(err && err.message),
+          code: err && err.code, mine: mine.length, to: mine.length && mine[0].args.to, notMine: notMine.length,
+          byHash: byHash.length};
+})()"""
+
+
+def test_ethers_events_and_custom_errors(world, install_app, open_app, libs, run) -> None:
+    from mainframe_os.node.prompter import PromptResult
+    from mainframe_os.node.wallet.chain import ChainService
+
+    node = world["node"]
+    conn = run(ChainService.of(node).connection())
+    who = "0x" + "11" * 20
+    revert = bytes.fromhex("8e4a23d6") + bytes(12) + bytes.fromhex(who[2:])  # Unauthorized(address)
+
+    async def deploy() -> str:  # by the launcher (a page's deployment receipt is issue 16's)
+        sender = (await node.call("wallet_list"))[0]["accounts"][0]["address"]
+        tx = await node.call("eth_sendTransaction", [{"from": sender, "data": _reverting_contract(revert)}])
+        return str((await node.call("eth_getTransactionReceipt", [tx]))["contractAddress"])
+
+    page = open_app(install_app(permissions=PERMS, files={"lib.js": libs["ethers"]}))
+    page.ok(
+        "new Promise((ok, ko) => { const s = document.createElement('script'); s.src = 'lib.js';"
+        " s.onload = () => ok(1); s.onerror = ko; document.head.appendChild(s); })"
+    )
+    world["prompter"].default = PromptResult(True)
+    try:
+        flow = ETHERS_EVENTS_AND_ERRORS % {
+            "guarded": run(deploy()),
+            "mft": conn.network.contracts.mft,
+            "dead": DEAD,
+        }
+        r = page.ok(flow, timeout=90)
+    finally:
+        world["prompter"].default = PromptResult(False)
+    assert r["revert"] == {"name": "Unauthorized", "who": "0x1111111111111111111111111111111111111111"}, r
+    assert r["code"] == "CALL_EXCEPTION", r
+    assert r["mine"] == 1 and r["to"].lower() == DEAD.lower() and r["notMine"] == 0 and r["byHash"] == 1, r

@@ -12,28 +12,55 @@ change which app or identity is calling.
 from __future__ import annotations
 
 import asyncio
+import collections
 import json
 import logging
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, Signal, Slot
 
 from mainframe_os.node import errors as E
 from mainframe_os.node.apps.gateway import AppSession
+from mainframe_os.node.dispatcher import MAX_MESSAGE_BYTES, peek_id
 
 log = logging.getLogger("mainframe_os.gui.apphost")
 
 MAX_IN_FLIGHT = 256  # calls waiting at once per page (e.g. behind a dialog); more get -32005
+# Messages started per turn of the loop: a page's burst (hundreds of calls delivered by Qt in one
+# go) is spread over several turns, so the launcher's own work and other apps get in between.
+START_PER_TURN = 16
 
 
 class AppBridge(QObject):
+    """QWebChannel publishes every member of the object's QMetaObject, QObject's own included: a
+    page can send `invokeMethod deleteLater` (or set `objectName`) by name or index with the
+    transport's send(). The bridge therefore refuses to be deleted except by the host (close()),
+    and keeps its name; its only useful member is the `send` slot."""
+
     message = Signal(str)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.session: AppSession | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._queue: collections.deque[str] = collections.deque()
+        self._pump: asyncio.Task[None] | None = None
         self.received = 0
+        self._closing = False
+        self.setObjectName("bridge")
+        self.objectNameChanged.connect(self._keep_name)
+
+    def event(self, e: QEvent) -> bool:
+        # deleteLater() from the page posts a DeferredDelete: only the host's own close() may
+        # delete the bridge (it dies with its page otherwise, as a child, without this event).
+        if e.type() == QEvent.Type.DeferredDelete and not self._closing:
+            log.warning("app page tried to delete its bridge; refused")
+            return True
+        return super().event(e)
+
+    def _keep_name(self, name: str) -> None:
+        if name != "bridge":
+            self.setObjectName("bridge")
 
     def attach(self, session: AppSession) -> None:
         self.session = session
@@ -43,12 +70,28 @@ class AppBridge(QObject):
         self.received += 1
         if self.session is None or self.session.closed:
             return
-        if len(self._tasks) >= MAX_IN_FLIGHT:
-            self._reply_error(text, E.RateLimited("Too many requests in flight"))
+        if len(text) > MAX_MESSAGE_BYTES:
+            # refused before any copy or parse, answered at once with the id from its first bytes
+            self._reply(peek_id(text), E.InvalidRequest("Message too large (over 1 MiB)"))
             return
-        task = asyncio.ensure_future(self._handle(self.session, text))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        if len(self._tasks) + len(self._queue) >= MAX_IN_FLIGHT:
+            self._reply(peek_id(text), E.RateLimited("Too many requests in flight"))
+            return
+        self._queue.append(text)
+        if self._pump is None or self._pump.done():
+            self._pump = asyncio.ensure_future(self._start_queued())
+
+    async def _start_queued(self) -> None:
+        while self._queue:
+            for _ in range(min(START_PER_TURN, len(self._queue))):
+                session = self.session
+                text = self._queue.popleft()
+                if session is None or session.closed:
+                    continue
+                task = asyncio.ensure_future(self._handle(session, text))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+            await asyncio.sleep(0)
 
     async def _handle(self, session: AppSession, text: str) -> None:
         try:
@@ -61,18 +104,14 @@ class AppBridge(QObject):
         if out is not None and not session.closed:
             self.message.emit(out)
 
-    def _reply_error(self, text: str, err: E.RpcError) -> None:
-        req_id = None
-        try:
-            msg = json.loads(text)
-            req_id = msg.get("id") if isinstance(msg, dict) else None
-        except (ValueError, RecursionError, TypeError):
-            pass
-        if req_id is not None and not isinstance(req_id, (str, int)):
-            req_id = None
+    def _reply(self, req_id: int | str | None, err: E.RpcError) -> None:
         self.message.emit(json.dumps({"jsonrpc": "2.0", "id": req_id, "error": err.to_json()}))
 
     def close(self) -> None:
+        self._closing = True
+        self._queue.clear()
+        if self._pump is not None:
+            self._pump.cancel()
         if self.session is not None:
             self.session.close()
         for t in list(self._tasks):

@@ -28,7 +28,7 @@ async def run_dev(node: Any, folder: Path, identity_id: str, *, until_closed: bo
         app = QApplication([sys.argv[0] if sys.argv else "mfos"])
         app.setStyle("Fusion")
     if dialogs:
-        node.prompter = GuiPrompter()
+        node.prompter = GuiPrompter(node=node)
     host = AppHost(node)
     window = await host.open_dev(folder, identity_id)
     print(

@@ -15,7 +15,7 @@ import mimetypes
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QUrl
 from PySide6.QtCore import QCoreApplication as QApplication
 from PySide6.QtWebEngineCore import (
     QWebEngineUrlRequestJob,
@@ -74,18 +74,24 @@ def register_schemes() -> None:
     _registered = True
 
 
-def content_security_policy(app_host: str, domains: list[str]) -> str:
+def content_security_policy(app_host: str, domains: list[str], relaxations: tuple[str, ...] = ()) -> str:
+    """The policy of every file of an app: strict, except the keyword sources its signed manifest
+    asked for (`csp`: "unsafe-eval" / "wasm-unsafe-eval", shown to the user at install)."""
     own = f"{SCHEME}://{app_host}"
+    script = " ".join([own, *(f"'{r}'" for r in relaxations if r in ("unsafe-eval", "wasm-unsafe-eval"))])
     remote = []
     for d in domains:
         host = d.split(":")[0].lstrip("*.")
         schemes = ("http", "ws", "https", "wss") if host in ("localhost", "127.0.0.1") else ("https", "wss")
-        remote += [f"{s}://{d}" for s in schemes]
+        # A grant without a port allows every port (sandbox.domain_allows); in CSP a source
+        # without a port means only the scheme's default one, so say ":*" explicitly.
+        source = d if ":" in d else f"{d}:*"
+        remote += [f"{s}://{source}" for s in schemes]
     connect = " ".join([own, *remote])
     return "; ".join(
         [
             "default-src 'none'",
-            f"script-src {own}",
+            f"script-src {script}",
             f"style-src {own} 'unsafe-inline'",
             f"img-src {own} data: blob: {' '.join(r for r in remote if r.startswith('http'))}".rstrip(),
             f"font-src {own} data:",
@@ -102,9 +108,39 @@ def content_security_policy(app_host: str, domains: list[str]) -> str:
     )
 
 
+def response_headers(policy: str) -> dict[QByteArray, list[QByteArray]]:
+    """The headers of every file served, in the shape PySide6 needs for Qt's QMultiMap.
+
+    PySide converts each dict value to a *list* of values: a bare QByteArray (or bytes) becomes
+    one header per character, and Chromium then ignores the whole policy. One-item lists keep
+    each header whole; tests/webengine/test_csp.py reads the policy back inside the page.
+    """
+    return {
+        QByteArray(b"Content-Security-Policy"): [QByteArray(policy.encode())],
+        QByteArray(b"X-Content-Type-Options"): [QByteArray(b"nosniff")],
+        QByteArray(b"Referrer-Policy"): [QByteArray(b"no-referrer")],
+        QByteArray(b"Cache-Control"): [QByteArray(b"no-store")],
+    }
+
+
 def mime_for(path: str) -> str:
     suffix = Path(path).suffix.lower()
     return _MIME.get(suffix) or mimetypes.guess_type(path)[0] or "application/octet-stream"
+
+
+# Where refused requests end: an empty data: URL, which fetch() refuses to follow from mfapp://.
+_REFUSED = QUrl("data:,")
+
+
+def refuse(job: QWebEngineUrlRequestJob) -> None:
+    """End a request the app may not have, so that whatever waits on it settles.
+
+    QtWebEngine turns job.fail(...) into an HTTP error response (400/403/404) whose body never
+    ends: `await (await fetch("missing.js")).text()` hangs forever. A redirect to an empty data:
+    URL ends the request as a network error instead: fetch() rejects ("Failed to fetch"), a
+    <script> or <img> fires `error`, and a navigation is refused by AppPage.
+    """
+    job.redirect(_REFUSED)
 
 
 class AppSchemeHandler(QWebEngineUrlSchemeHandler):
@@ -125,7 +161,7 @@ class AppSchemeHandler(QWebEngineUrlSchemeHandler):
         path = url.path().lstrip("/") or self._source().manifest.entry
         if url.host() != self.app_host or bytes(job.requestMethod().data()) not in (b"GET", b"HEAD"):
             self.refused.append(url.toString())
-            job.fail(QWebEngineUrlRequestJob.Error.RequestDenied)
+            refuse(job)
             return
         try:
             if path == SDK_MODULE_PATH:
@@ -135,20 +171,12 @@ class AppSchemeHandler(QWebEngineUrlSchemeHandler):
         except AppFileRefused as exc:
             log.warning("refused %s: %s", url.toString()[:200], exc.message)
             self.refused.append(path)
-            job.fail(QWebEngineUrlRequestJob.Error.UrlNotFound)
+            refuse(job)
             return
         self.served.append(path)
         buf = QBuffer(job)
         buf.setData(QByteArray(data))
         buf.open(QIODevice.OpenModeFlag.ReadOnly)
-        job.setAdditionalResponseHeaders(
-            {
-                QByteArray(b"Content-Security-Policy"): QByteArray(
-                    content_security_policy(self.app_host, self._domains()).encode()
-                ),
-                QByteArray(b"X-Content-Type-Options"): QByteArray(b"nosniff"),
-                QByteArray(b"Referrer-Policy"): QByteArray(b"no-referrer"),
-                QByteArray(b"Cache-Control"): QByteArray(b"no-store"),
-            }
-        )
+        policy = content_security_policy(self.app_host, self._domains(), self._source().manifest.csp)
+        job.setAdditionalResponseHeaders(response_headers(policy))
         job.reply(mime_for(path).encode(), buf)

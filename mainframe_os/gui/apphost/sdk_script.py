@@ -14,12 +14,16 @@ from typing import Any
 
 from PySide6.QtCore import QFile, QIODevice
 
+from mainframe_os.node.dispatcher import MAX_MESSAGE_BYTES, RateLimiter
 from mainframe_os.node.registry import REGISTRY
 
 SDK_FILE = Path(__file__).resolve().parents[3] / "sdk" / "js" / "mainframe-sdk.js"
 API_VERSION = 1
 # one id per process run: EIP-6963 wants a UUIDv4 per provider session
 _PROVIDER_UUID = str(uuid.uuid4())
+
+
+_LIMITS = RateLimiter()  # its defaults: the SDK applies the same per-app limit before Qt
 
 
 def app_methods() -> list[dict[str, Any]]:
@@ -43,7 +47,14 @@ def sdk_source() -> str:
 
 
 def build_script(app_id: str) -> str:
-    config = {"apiVersion": API_VERSION, "methods": app_methods(), "appId": app_id, "uuid": _PROVIDER_UUID}
+    config = {
+        "apiVersion": API_VERSION,
+        "methods": app_methods(),
+        "appId": app_id,
+        "uuid": _PROVIDER_UUID,
+        "maxMessage": MAX_MESSAGE_BYTES,
+        "rate": {"perSecond": _LIMITS.rate, "burst": _LIMITS.burst},
+    }
     # Qt delivers messages through window.qt.webChannelTransport.onmessage, so the transport
     # must stay on window; the SDK freezes it (and window.qt) once QWebChannel has hooked it,
     # so a page can neither replace nor intercept the SDK's side. A page that builds its own

@@ -84,9 +84,12 @@ class AppSession:
         self.closed = False
 
     def close(self) -> None:
+        from ..services.eth_subscriptions import CallerGone
+
         self.closed = True
         for unsub in self._unsubscribe:
             unsub()
+        self.node.events.emit(CallerGone(self.ctx))
         for t in list(self._tasks):
             t.cancel()
 
@@ -116,6 +119,12 @@ class AppSession:
             self._spawn(self.refresh_accounts())
 
     def _on_event(self, e: Event) -> None:
+        from ..services.eth_subscriptions import SubscriptionPush
+
+        if isinstance(e, SubscriptionPush):
+            if e.caller == self.ctx:  # EIP-1193 `message` {type: 'eth_subscription', data}
+                self.emit("eth_subscription", {"subscription": e.subscription, "result": e.result})
+            return
         if any(w in e.name for w in ("Chain", "Network")):
             self._spawn(self.refresh_chain())
         elif "Account" in e.name or "Wallet" in e.name:

@@ -118,6 +118,7 @@ class Manifest:
     icon: str | None
     description: str
     contents: tuple[FileEntry, ...] = field(default=())
+    csp: tuple[str, ...] = ()  # relaxations of the app's Content-Security-Policy (CSP_RELAXATIONS)
 
     @property
     def files(self) -> dict[str, FileEntry]:
@@ -142,6 +143,8 @@ class Manifest:
         }
         if self.icon:
             out["icon"] = self.icon
+        if self.csp:
+            out["csp"] = list(self.csp)
         return out
 
     def dumps(self) -> bytes:
@@ -158,7 +161,30 @@ class Manifest:
             "permissions": {"required": list(self.required), "optional": list(self.optional)},
             "webDomains": list(self.web_domains),
             "permissionLabels": {k: PERMISSION_LABELS[k] for k in self.permissions},
+            "csp": list(self.csp),
+            "cspRisks": [CSP_RELAXATIONS[k] for k in self.csp],
         }
+
+
+# What a manifest may relax in the strict policy (gui/apphost/scheme.py), and what the user is told
+# at install. The default build of most bundlers needs none of them (sdk/README.md).
+CSP_RELAXATIONS = {
+    "unsafe-eval": "Runs code made from text (eval, new Function). A flaw in the app can then let data "
+    "it receives run as code inside it, with its permissions. Install only apps you trust.",
+    "wasm-unsafe-eval": "Compiles WebAssembly. Lower risk than eval: only WebAssembly modules, no text-to-code.",
+}
+
+
+def _csp(v: Any) -> tuple[str, ...]:
+    if v is None:
+        return ()
+    if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+        raise PackageInvalid("manifest: 'csp' must be a list, like [\"wasm-unsafe-eval\"]")
+    unknown = [x for x in v if x not in CSP_RELAXATIONS]
+    if unknown:
+        allowed = ", ".join(CSP_RELAXATIONS)
+        raise PackageInvalid(f"manifest: 'csp' may only ask for {allowed}, not '{unknown[0][:40]}'")
+    return tuple(dict.fromkeys(v))
 
 
 def _str(d: dict[str, Any], key: str, default: str | None = None, max_len: int = 1000) -> str:
@@ -216,6 +242,7 @@ def parse_source(data: dict[str, Any]) -> dict[str, Any]:
         "entry": entry,
         "icon": icon,
         "description": _str(data, "description", "", max_len=2000),
+        "csp": _csp(data.get("csp")),
     }
 
 

@@ -146,6 +146,8 @@ def build_manifest(
     }
     if src["icon"]:
         data["icon"] = src["icon"]
+    if src["csp"]:
+        data["csp"] = list(src["csp"])
     return parse_manifest(json.dumps(data).encode())
 
 

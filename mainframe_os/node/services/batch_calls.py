@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import errors as E
+from ..apps.caller import caller_details
 from ..prompter import PromptRequest
 from ..registry import PUBLIC, method
 from ..wallet.amounts import format_amount
@@ -92,8 +93,9 @@ async def wallet_send_calls(node: Any, ctx: Any, params: list[Any]) -> dict[str,
     for i, tx in enumerate(txs, 1):
         what = describe_call(tx["data"]) or "send"
         shown[f"call {i}"] = f"{tx['to'] or '(new contract)'}: {format_amount(tx['value'], 18)} ETH, {what}"
-    title = f"{ctx.label} asks to send {len(txs)} transactions" if not ctx.trusted else "Send transactions"
-    answer = await node.prompter.ask(PromptRequest("transaction", ctx, title, shown))
+    who = await caller_details(node, ctx)
+    title = f"{who['app']} asks to send {len(txs)} transactions" if who else f"Send {len(txs)} transactions"
+    answer = await node.prompter.ask(PromptRequest("transaction", ctx, title, {**shown, **who}))
     if not answer.approved:
         raise E.UserRejected("You rejected the transactions")
     given = req.get("id")

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import errors as E
+from ..apps.caller import caller_details
 from ..params import Param
 from ..prompter import PromptRequest
 from ..registry import PUBLIC, Access, method
@@ -36,7 +37,6 @@ PASSTHROUGH = (
     "eth_getBlockByHash",
     "eth_feeHistory",
     "eth_maxPriorityFeePerGas",
-    "eth_getLogs",
     "eth_getStorageAt",
     "net_version",
     "web3_clientVersion",
@@ -63,7 +63,12 @@ def _passthrough(name: str) -> None:
 def _wire_error(err: Any) -> E.RpcError:
     if not isinstance(err, dict):
         return E.RpcError(str(err)[:500])
-    return E.RpcError(str(err.get("message", "error"))[:500], err.get("data"), code=int(err.get("code", -32603)))
+    code, message, data = int(err.get("code", -32603)), str(err.get("message", "error")), err.get("data")
+    if code == 3 and not data:  # a revert without its bytes (the dev chain): ethers needs them
+        from .reverts import revert_data
+
+        data = revert_data(message)
+    return E.RpcError(message[:500], data, code=code)
 
 
 def _devchain_request(w3: Any, name: str, params: list[Any]) -> Any:
@@ -81,7 +86,10 @@ def _devchain_request(w3: Any, name: str, params: list[Any]) -> Any:
     except (tester_errors.ValidationError, tester_errors.TransactionFailed) as exc:
         raise E.RpcError(str(exc)[:300], code=-32000) from None
     except ContractLogicError as exc:
-        raise E.RpcError(str(exc.message or "execution reverted")[:500], exc.data, code=3) from None
+        from .reverts import revert_data
+
+        message = str(exc.message or "execution reverted")
+        raise E.RpcError(message[:500], revert_data(message, exc.data), code=3) from None
     except Web3RPCError as exc:
         err = (exc.rpc_response or {}).get("error") if isinstance(exc.rpc_response, dict) else None
         raise _wire_error(err or {"message": str(exc)}) from None
@@ -197,11 +205,13 @@ async def eth_send_transaction(node: Any, ctx: Any, params: list[Any]) -> str:
     for k in ("gas", "maxFeePerGas", "maxPriorityFeePerGas"):
         if tx.get(k) is not None:
             out_tx[k] = _int(tx[k], k)
+    who = await caller_details(node, ctx)
     details: dict[str, Any] = {"to": to or "(new contract)", "amount": f"{format_amount(value, 18)} ETH"}
     call = describe_call(data)
     if call:
         details["call"] = call
-    title = f"{ctx.label} asks to send a transaction" if not ctx.trusted else "Send a transaction"
+    details.update(who)
+    title = f"{who['app']} asks to send a transaction" if who else "Send a transaction"
     result = await TxService.of(node).send(
         ctx, ident, out_tx, kind="contract" if data else "send", title=title, details=details, wait=False
     )
@@ -225,7 +235,12 @@ async def wallet_switch_chain(node: Any, ctx: Any, params: list[Any]) -> None:
     if not matches:
         raise E.RpcError(f"Unrecognized chain id {hex(wanted)}: add it first", code=4902)
     answer = await node.prompter.ask(
-        PromptRequest("confirm", ctx, "Switch network", {"from": current.name, "to": matches[0].name})
+        PromptRequest(
+            "confirm",
+            ctx,
+            "Switch network",
+            {"from": current.name, "to": matches[0].name, **await caller_details(node, ctx)},
+        )
     )
     if not answer.approved:
         raise E.UserRejected("You rejected the network switch")
@@ -250,7 +265,12 @@ async def wallet_add_chain(node: Any, ctx: Any, params: list[Any]) -> None:
     if any(n.chain_id == chain_id for n in await chain.networks()):
         return None
     answer = await node.prompter.ask(
-        PromptRequest("confirm", ctx, "Add a network", {"name": name, "chain id": chain_id, "RPC URL": urls[0][:200]})
+        PromptRequest(
+            "confirm",
+            ctx,
+            "Add a network",
+            {"name": name, "chain id": chain_id, "RPC URL": urls[0][:200], **await caller_details(node, ctx)},
+        )
     )
     if not answer.approved:
         raise E.UserRejected("You rejected adding the network")
@@ -276,7 +296,10 @@ async def wallet_watch_asset(node: Any, ctx: Any, type: str, options: dict[str, 
     info = await ChainService.of(node).call(lambda c: read_token(c.w3, address))
     answer = await node.prompter.ask(
         PromptRequest(
-            "confirm", ctx, "Add a token", {"symbol": info.symbol, "name": info.name, "address": info.address}
+            "confirm",
+            ctx,
+            "Add a token",
+            {"symbol": info.symbol, "name": info.name, "address": info.address, **await caller_details(node, ctx)},
         )
     )
     if not answer.approved:

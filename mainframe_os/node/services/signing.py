@@ -18,6 +18,7 @@ import json
 from typing import Any
 
 from .. import errors as E
+from ..apps.caller import caller_details
 from ..prompter import PromptRequest
 from ..registry import PUBLIC, method
 from ..wallet.chain import ChainService
@@ -46,8 +47,11 @@ async def _sign_digest(node: Any, ident: str, address: str, digest_fn: Any) -> s
     return await node.db(sign)
 
 
-async def _approve(node: Any, ctx: Any, title: str, details: dict[str, Any]) -> None:
-    answer = await node.prompter.ask(PromptRequest("signature", ctx, title, details))
+async def _approve(node: Any, ctx: Any, what: str, details: dict[str, Any]) -> None:
+    """Ask the user; an app's request names the app (and its developer) as every prompt does."""
+    who = await caller_details(node, ctx)
+    title = f"{who['app']} asks you to sign {what}" if who else f"Sign {what}"
+    answer = await node.prompter.ask(PromptRequest("signature", ctx, title, {**details, **who}))
     if not answer.approved:
         raise E.UserRejected("You rejected the signature request")
 
@@ -63,7 +67,7 @@ async def personal_sign(node: Any, ctx: Any, params: list[Any]) -> str:
     message, address = message_and_address(params)
     data = personal_message_bytes(message)
     ident, addr = await _own_account(node, ctx, address)
-    await _approve(node, ctx, "Sign a message", {"account": addr, "message": _shown_message(data)[:2000]})
+    await _approve(node, ctx, "a message", {"account": addr, "message": _shown_message(data)[:2000]})
     return await _sign_digest(node, ident, addr, lambda key: Account.sign_message(encode_defunct(primitive=data), key))
 
 
@@ -113,7 +117,7 @@ async def _sign_typed(node: Any, ctx: Any, params: Any, version: str) -> str:
         "type": str(typed["primaryType"]),
         "message": json.dumps(typed["message"], sort_keys=True, indent=1)[:2000],
     }
-    await _approve(node, ctx, "Sign typed data", shown)
+    await _approve(node, ctx, "typed data", shown)
     return await _sign_digest(node, ident, addr, lambda key: Account.unsafe_sign_hash(digest, key))
 
 

@@ -129,6 +129,16 @@ class InstallReviewDialog(QDialog):
                 box.setChecked(False)
                 self.optional_boxes[key] = box
                 lay.addWidget(box)
+        self.csp_risks: list[QLabel] = []
+        if m.get("cspRisks"):
+            lay.addWidget(label("Risk you accept by installing", "sectionTitle"))
+        for risk in m.get("cspRisks") or []:  # relaxations of the sandbox's code policy the app asks for
+            row = _plain("⚠  " + str(risk))
+            row.setObjectName("cspRisk")
+            row.setWordWrap(True)
+            row.setToolTip("The app's signed manifest asks to relax its Content-Security-Policy")
+            self.csp_risks.append(row)
+            lay.addWidget(row)
         if not required and not optional:
             lay.addWidget(
                 label("It asks for no new permissions." if update else "It asks for no permissions.", "caption")

@@ -1,0 +1,157 @@
+"""`eth_subscribe('newHeads' | 'logs', filter)` and `eth_unsubscribe` for apps.
+
+Notifications reach the caller as a node event (`SubscriptionPush`) that the caller's transport
+forwards: an app's session sends it to the page, where the SDK emits EIP-1193's
+`message` event `{type: 'eth_subscription', data: {subscription, result}}`. One poller per node
+watches the head while any subscription exists (the dev chain mines a block per transaction;
+real networks are polled every couple of seconds) and stops when the last one goes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from .. import errors as E
+from ..context import CallerContext
+from ..events import Event
+from ..registry import PUBLIC, method
+from .eth_logs import LogFilter, block_number, get_logs, parse_filter
+
+log = logging.getLogger("mainframe_os.eth")
+
+MAX_SUBSCRIPTIONS = 32  # per caller
+POLL_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class SubscriptionPush(Event):
+    """A subscription's notification for one caller (the transport delivers it)."""
+
+    caller: CallerContext
+    subscription: str
+    result: Any
+
+
+@dataclass(frozen=True)
+class CallerGone(Event):
+    """A caller's transport closed (an app page went away): its subscriptions end."""
+
+    caller: CallerContext
+
+
+@dataclass
+class Subscription:
+    kind: str  # "newHeads" | "logs"
+    owner: CallerContext
+    criteria: LogFilter | None = None
+
+
+class Subscriptions:
+    """The node's subscriptions and their poller (`Subscriptions.of(node)`)."""
+
+    def __init__(self, node: Any) -> None:
+        self.node = node
+        self.subs: dict[str, Subscription] = {}
+        self._task: asyncio.Task[None] | None = None
+        self._head: int | None = None
+        self._unsubscribe = node.events.subscribe(CallerGone, lambda e: self.drop(e.caller))
+
+    @classmethod
+    def of(cls, node: Any) -> Subscriptions:
+        found = node.services.get("vault:eth_subscriptions")
+        if found is None:
+            found = node.services["vault:eth_subscriptions"] = cls(node)
+        return found
+
+    async def add(self, sub: Subscription) -> str:
+        if sum(1 for s in self.subs.values() if s.owner == sub.owner) >= MAX_SUBSCRIPTIONS:
+            raise E.RpcError(f"too many subscriptions (at most {MAX_SUBSCRIPTIONS})", code=-32005)
+        if not self.subs:
+            self._head = await block_number(self.node)
+        sid = "0x" + secrets.token_hex(16)
+        self.subs[sid] = sub
+        if self._task is None or self._task.done():
+            self._task = asyncio.ensure_future(self._poll())
+        return sid
+
+    def remove(self, sid: Any, owner: CallerContext) -> bool:
+        sub = self.subs.get(sid) if isinstance(sid, str) else None
+        if sub is None or sub.owner != owner:
+            return False
+        del self.subs[sid]
+        return True
+
+    def drop(self, owner: CallerContext) -> None:
+        for sid in [k for k, s in self.subs.items() if s.owner == owner]:
+            del self.subs[sid]
+
+    async def _poll(self) -> None:
+        while self.subs:
+            await asyncio.sleep(POLL_SECONDS)
+            try:
+                await self._step()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - the network is down or switching: try again later
+                log.debug("subscription poll failed", exc_info=True)
+
+    async def _step(self) -> None:
+        head = await block_number(self.node)
+        last = self._head if self._head is not None else head
+        if head <= last:
+            self._head = head  # a reorg or a network switch: follow the new head
+            return
+        start = max(last + 1, head - 63)
+        self._head = head
+        for sid, sub in list(self.subs.items()):
+            if sub.kind == "newHeads":
+                for n in range(start, head + 1):
+                    self._push(sid, sub, await self._header(n))
+            elif sub.criteria is not None:
+                rng = LogFilter(start, head, sub.criteria.addresses, sub.criteria.topics)
+                for entry in await get_logs(self.node, rng):
+                    self._push(sid, sub, entry)
+
+    async def _header(self, n: int) -> Any:
+        return await self.node.call("eth_getBlockByNumber", [hex(n), False])
+
+    def _push(self, sid: str, sub: Subscription, result: Any) -> None:
+        if sid in self.subs:
+            self.node.events.emit(SubscriptionPush(sub.owner, sid, result))
+
+    def close(self) -> None:
+        self.subs.clear()
+        self._unsubscribe()
+        if self._task is not None:
+            self._task.cancel()
+
+
+@method("eth_subscribe", access=PUBLIC, raw_params=True)
+async def eth_subscribe(node: Any, ctx: Any, params: list[Any]) -> str:
+    """Subscribe to 'newHeads' or 'logs' (with a filter); notifications arrive as provider
+    `message` events of type 'eth_subscription'."""
+    if not isinstance(params, list) or not params or not isinstance(params[0], str):
+        raise E.InvalidParams("eth_subscribe takes a subscription name and, for 'logs', a filter")
+    kind = params[0]
+    if ctx.trusted:
+        raise E.UnsupportedMethod("subscriptions are delivered to apps; poll with eth_newFilter instead")
+    if kind == "newHeads":
+        return await Subscriptions.of(node).add(Subscription("newHeads", ctx))
+    if kind == "logs":
+        flt = parse_filter(params[1] if len(params) > 1 else {})
+        if flt.block_hash or isinstance(flt.from_block, int) or isinstance(flt.to_block, int):
+            raise E.InvalidParams("a 'logs' subscription follows new blocks: give only address and topics")
+        return await Subscriptions.of(node).add(Subscription("logs", ctx, flt))
+    raise E.UnsupportedMethod(f"eth_subscribe('{kind[:40]}') is not supported: use 'newHeads' or 'logs'")
+
+
+@method("eth_unsubscribe", access=PUBLIC, raw_params=True)
+async def eth_unsubscribe(node: Any, ctx: Any, params: list[Any]) -> bool:
+    """End a subscription; false when there was none (or not the caller's)."""
+    if not isinstance(params, list) or len(params) != 1:
+        raise E.InvalidParams("eth_unsubscribe takes one subscription id")
+    return Subscriptions.of(node).remove(params[0], ctx)

@@ -22,7 +22,7 @@ from ..apps.caller import caller_details
 from ..prompter import PromptRequest
 from ..registry import PUBLIC, method
 from ..wallet.chain import ChainService
-from ..wallet.eip712 import hash_typed_data, parse_typed_data, to_bigint
+from ..wallet.eip712 import hash_typed_data, loads_js, parse_typed_data, to_bigint
 from ..wallet.personal import message_and_address, personal_message_bytes, recover_message_bytes
 from .ethereum import SIGN, _own_account
 
@@ -131,6 +131,28 @@ async def eth_sign_typed_data_v4(node: Any, ctx: Any, params: list[Any]) -> str:
 async def eth_sign_typed_data_v3(node: Any, ctx: Any, params: list[Any]) -> str:
     """EIP-712 typed-data signature, MetaMask's v3 (no arrays)."""
     return await _sign_typed(node, ctx, params, "V3")
+
+
+@method("eth_signTypedData", access=SIGN, raw_params=True)
+async def eth_sign_typed_data_v1(node: Any, ctx: Any, params: list[Any]) -> str:
+    """MetaMask's eth_signTypedData (v1, the early draft): [typedData list, address]."""
+    from eth_account import Account
+
+    from ..wallet.typed_data_v1 import hash_typed_data_v1
+
+    if not isinstance(params, list) or len(params) < 2:
+        raise E.InvalidParams("eth_signTypedData takes [typedData, address]")
+    data = params[0]
+    if isinstance(data, str):
+        try:
+            data = loads_js(data)
+        except (ValueError, RecursionError):
+            raise E.InvalidParams("typed data is not valid JSON") from None
+    digest = hash_typed_data_v1(data)
+    ident, addr = await _own_account(node, ctx, params[1])
+    shown = {"account": addr, "message": json.dumps(data, indent=1)[:2000]}
+    await _approve(node, ctx, "typed data", shown)
+    return await _sign_digest(node, ident, addr, lambda key: Account.unsafe_sign_hash(digest, key))
 
 
 @method("eth_sign", access=PUBLIC, raw_params=True)

@@ -223,7 +223,7 @@ def test_metamask_test_dapp_signatures_nfts_and_permissions(
         await dapp.click("getPermissions")
         await dapp.wait_text("permissionsResult", "eth_accounts")
 
-        # Sign-In with Ethereum, signTypedData v3, the ERC-2612 permit: each verified by the page
+        # Sign-In with Ethereum, signTypedData v3 and v1, the ERC-2612 permit: each verified by the page
         await dapp.click("siwe")
         await dapp.signature("siweResult")
         assert "wants you to sign in" in approving.asked[-1].details["message"]
@@ -231,6 +231,10 @@ def test_metamask_test_dapp_signatures_nfts_and_permissions(
         await dapp.signature("signTypedDataV3Result")
         await dapp.click("signTypedDataV3Verify")
         await dapp.wait_text("signTypedDataV3VerifyResult", address)
+        await dapp.click("signTypedData")  # v1, MetaMask's early-draft typed data
+        await dapp.signature("signTypedDataResult")
+        await dapp.click("signTypedDataVerify")
+        await dapp.wait_text("signTypedDataVerifyResult", address)
         await dapp.click("signPermit")
         await dapp.signature("signPermitResult")
         await dapp.click("signPermitVerify")

@@ -94,7 +94,7 @@ async def wallet_send_calls(node: Any, ctx: Any, params: list[Any]) -> dict[str,
         what = describe_call(tx["data"]) or "send"
         shown[f"call {i}"] = f"{tx['to'] or '(new contract)'}: {format_amount(tx['value'], 18)} ETH, {what}"
     who = await caller_details(node, ctx)
-    title = f"{who['app']} asks to send {len(txs)} transactions" if who else "Send transactions"
+    title = f"{who['app']} asks to send {len(txs)} transactions" if who else f"Send {len(txs)} transactions"
     answer = await node.prompter.ask(PromptRequest("transaction", ctx, title, {**shown, **who}))
     if not answer.approved:
         raise E.UserRejected("You rejected the transactions")

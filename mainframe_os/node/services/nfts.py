@@ -76,13 +76,8 @@ async def watch_nft(node: Any, ctx: Any, standard: str, options: dict[str, Any])
     chain = ChainService.of(node)
     info = await chain.call(lambda c: _read_owned(c.w3, standard, address, token_id, accounts))
     chain_id = (await chain.network()).chain_id
-    details = {
-        "standard": standard,
-        "contract": address,
-        "token id": str(token_id),
-        **info,
-        **await caller_details(node, ctx),
-    }
+    details = {"standard": standard, "contract": address, "token id": str(token_id), **info}
+    details.update(await caller_details(node, ctx))
     answer = await node.prompter.ask(PromptRequest("confirm", ctx, "Add an NFT", details))
     if not answer.approved:
         raise E.UserRejected("You rejected adding the NFT")

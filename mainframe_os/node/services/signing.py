@@ -22,7 +22,7 @@ from ..apps.caller import caller_details
 from ..prompter import PromptRequest
 from ..registry import PUBLIC, method
 from ..wallet.chain import ChainService
-from ..wallet.eip712 import hash_typed_data, parse_typed_data, to_bigint
+from ..wallet.eip712 import hash_typed_data, loads_js, parse_typed_data, to_bigint
 from ..wallet.personal import message_and_address, personal_message_bytes, recover_message_bytes
 from .ethereum import SIGN, _own_account
 
@@ -47,10 +47,10 @@ async def _sign_digest(node: Any, ident: str, address: str, digest_fn: Any) -> s
     return await node.db(sign)
 
 
-async def _approve(node: Any, ctx: Any, title: str, details: dict[str, Any]) -> None:
-    who = await caller_details(node, ctx)  # an app is always named, never shown as app:<hex>
-    if who:
-        title = f"{who['app']} asks you to {title[0].lower()}{title[1:]}"
+async def _approve(node: Any, ctx: Any, what: str, details: dict[str, Any]) -> None:
+    """Ask the user; an app's request names the app (and its developer) as every prompt does."""
+    who = await caller_details(node, ctx)
+    title = f"{who['app']} asks you to sign {what}" if who else f"Sign {what}"
     answer = await node.prompter.ask(PromptRequest("signature", ctx, title, {**details, **who}))
     if not answer.approved:
         raise E.UserRejected("You rejected the signature request")
@@ -67,7 +67,7 @@ async def personal_sign(node: Any, ctx: Any, params: list[Any]) -> str:
     message, address = message_and_address(params)
     data = personal_message_bytes(message)
     ident, addr = await _own_account(node, ctx, address)
-    await _approve(node, ctx, "Sign a message", {"account": addr, "message": _shown_message(data)[:2000]})
+    await _approve(node, ctx, "a message", {"account": addr, "message": _shown_message(data)[:2000]})
     return await _sign_digest(node, ident, addr, lambda key: Account.sign_message(encode_defunct(primitive=data), key))
 
 
@@ -117,7 +117,7 @@ async def _sign_typed(node: Any, ctx: Any, params: Any, version: str) -> str:
         "type": str(typed["primaryType"]),
         "message": json.dumps(typed["message"], sort_keys=True, indent=1)[:2000],
     }
-    await _approve(node, ctx, "Sign typed data", shown)
+    await _approve(node, ctx, "typed data", shown)
     return await _sign_digest(node, ident, addr, lambda key: Account.unsafe_sign_hash(digest, key))
 
 
@@ -131,6 +131,28 @@ async def eth_sign_typed_data_v4(node: Any, ctx: Any, params: list[Any]) -> str:
 async def eth_sign_typed_data_v3(node: Any, ctx: Any, params: list[Any]) -> str:
     """EIP-712 typed-data signature, MetaMask's v3 (no arrays)."""
     return await _sign_typed(node, ctx, params, "V3")
+
+
+@method("eth_signTypedData", access=SIGN, raw_params=True)
+async def eth_sign_typed_data_v1(node: Any, ctx: Any, params: list[Any]) -> str:
+    """MetaMask's eth_signTypedData (v1, the early draft): [typedData list, address]."""
+    from eth_account import Account
+
+    from ..wallet.typed_data_v1 import hash_typed_data_v1
+
+    if not isinstance(params, list) or len(params) < 2:
+        raise E.InvalidParams("eth_signTypedData takes [typedData, address]")
+    data = params[0]
+    if isinstance(data, str):
+        try:
+            data = loads_js(data)
+        except (ValueError, RecursionError):
+            raise E.InvalidParams("typed data is not valid JSON") from None
+    digest = hash_typed_data_v1(data)
+    ident, addr = await _own_account(node, ctx, params[1])
+    shown = {"account": addr, "message": json.dumps(data, indent=1)[:2000]}
+    await _approve(node, ctx, "typed data", shown)
+    return await _sign_digest(node, ident, addr, lambda key: Account.unsafe_sign_hash(digest, key))
 
 
 @method("eth_sign", access=PUBLIC, raw_params=True)

@@ -53,7 +53,7 @@ SCHEMA = "MetaMask's own schema check (TYPED_MESSAGE_SCHEMA) refuses this before
 @dataclass
 class Case:
     name: str
-    kind: str  # "v4" | "v3" | "personal" | "personal_swapped"
+    kind: str  # "v4" | "v3" | "v1" | "personal" | "personal_swapped"
     data: Any  # typed data (sent as JSON text to both) or the personal_sign message
     stricter: str | None = None  # eth-sig-util signs it; why the node refuses
     refused: bool = False  # both refuse (MetaMask refuses too)
@@ -286,6 +286,7 @@ def handmade_cases(chain: int) -> list[Case]:
         Case("primaryType empty", "v4", {**m(chain), "primaryType": ""}, refused=True),
         Case("not JSON", "v4", "{not json", refused=True),
     ]
+    cases += v1_cases()
     cases += _real_world(chain)
     cases += personal_cases()
     return cases
@@ -407,6 +408,36 @@ def _real_world(chain: int) -> list[Case]:
         Case("Permit2 PermitSingle", "v4", permit2),
         Case("Seaport-like order", "v4", seaport),
     ]
+
+
+def v1_cases() -> list[Case]:
+    """eth_signTypedData (v1): a list of {type, name, value}."""
+    every = [
+        {"type": "string", "name": "Message", "value": "Hi, Alice! \u4e16"},
+        {"type": "uint32", "name": "A number", "value": "1337"},
+        {"type": "uint256", "name": "big", "value": "0x" + "f" * 64},
+        {"type": "int8", "name": "neg", "value": -5},
+        {"type": "int256", "name": "neg256", "value": str(-(2**255))},
+        {"type": "bool", "name": "flag", "value": True},
+        {"type": "address", "name": "who", "value": ADDR},
+        {"type": "bytes", "name": "raw", "value": "0x0102ab"},
+        {"type": "bytes", "name": "text", "value": "hello"},
+        {"type": "bytes4", "name": "sel", "value": "0xa9059cbb"},
+        {"type": "bytes32", "name": "short", "value": "0x1234"},
+    ]
+    cases = [Case("v1 every atomic type", "v1", every)]
+    cases += [Case(f"v1 {e['type']} {e['name']}", "v1", [e]) for e in every]
+    cases += [
+        Case("v1 uint negative number", "v1", [{"type": "uint8", "name": "n", "value": -3}],
+             stricter="eth-sig-util signs a negative JS number for a uint as its absolute value"),
+        Case("v1 bytes4 given 8 bytes", "v1", [{"type": "bytes4", "name": "b", "value": "0x" + "11" * 8}],
+             stricter="eth-sig-util cuts a too-long bytesN to its size"),
+        Case("v1 bool as string", "v1", [{"type": "bool", "name": "b", "value": "false"}],
+             stricter="eth-sig-util reads a bool with JavaScript truthiness"),
+        Case("v1 empty list", "v1", [], refused=True),
+        Case("v1 entry without a name", "v1", [{"type": "string", "value": "x"}], refused=True),
+    ]  # fmt: skip
+    return cases
 
 
 def personal_cases() -> list[Case]:

@@ -1,5 +1,5 @@
 // Signs a batch of cases with MetaMask's @metamask/eth-sig-util: JSON in (stdin), JSON out (stdout).
-// Input:  {"privateKey": "<hex>", "cases": [{"kind": "v4"|"v3"|"personal"|"recover", ...}]}
+// Input:  {"privateKey": "<hex>", "cases": [{"kind": "v4"|"v3"|"v1"|"personal"|"recover", ...}]}
 // Output: [{"sig": "0x..."} | {"address": "0x..."} | {"error": "..."}], one per case, in order.
 'use strict';
 const sigUtil = require('@metamask/eth-sig-util');
@@ -15,7 +15,7 @@ function normalizeMessageData(data) {
 }
 
 function run(privateKey, c) {
-  if (c.kind === 'v4' || c.kind === 'v3') {
+  if (c.kind === 'v4' || c.kind === 'v3' || c.kind === 'v1') {
     const data = JSON.parse(c.data);  // what MetaMask does with a JSON-text parameter
     return { sig: sigUtil.signTypedData({ privateKey, data, version: c.kind.toUpperCase() }) };
   }

@@ -54,6 +54,8 @@ async def node_sign(env: Env, case: Case) -> tuple[str | None, E.RpcError | None
         method, params = "personal_sign", [case.data, env.address]
     elif case.kind == "personal_swapped":
         method, params = "personal_sign", [env.address, case.data]
+    elif case.kind == "v1":
+        method, params = "eth_signTypedData", [case.text(), env.address]
     else:
         method, params = f"eth_signTypedData_{case.kind}", [env.address, case.text()]
     try:

@@ -21,6 +21,9 @@ class PromptRequest:
     title: str
     details: dict[str, Any] = field(default_factory=dict)
     choices: tuple[str, ...] = ("approve", "reject")
+    # What a transaction or typed-data signature does, decoded (wallet/describe.py): headline,
+    # rows, warnings, and `edit` when the user may lower an allowance (answered in result.data).
+    description: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,10 @@ class TerminalPrompter:
 
     async def ask(self, request: PromptRequest) -> PromptResult:
         lines = [f"\n{request.title}  (asked by {request.caller.label})"]
+        if request.description:
+            from .wallet.describe import lines as described
+
+            lines += [f"  {k}: {v}" for k, v in described(request.description).items()]
         lines += [f"  {k}: {v}" for k, v in request.details.items()]
         print("\n".join(lines), file=sys.stderr)
         if not sys.stdin.isatty():

@@ -11,7 +11,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .. import errors as E
@@ -33,6 +33,9 @@ class Connection:
     network: Network
     w3: Web3
     devchain: Any = None  # the DevChain when embedded (faucet, deployment)
+    # Facts read from this chain once per connection: token metadata by address, checked
+    # contracts. A new connection (another network, a restarted node) starts empty.
+    cache: dict[Any, Any] = field(default_factory=dict)
 
 
 class NetworkDown(E.ChainDisconnected):

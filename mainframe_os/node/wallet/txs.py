@@ -21,6 +21,7 @@ from ..events import Event, Notification
 from ..prompter import PromptRequest
 from .amounts import format_amount
 from .chain import ChainService, Connection, NetworkDown
+from .describe import apply_edit, describe_transaction
 from .store import KeyCache, WalletError, find_account
 
 log = logging.getLogger("mainframe_os.wallet")
@@ -111,8 +112,12 @@ class TxService:
         title: str,
         details: dict[str, Any],
         wait: bool = True,
+        description: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """Fill, confirm with the user, sign, record and broadcast `tx` (to, value, data, from?)."""
+        """Fill, confirm with the user, sign, record and broadcast `tx` (to, value, data, from?).
+
+        The user sees `description` (default: the transaction decoded by wallet/describe.py); when
+        they lower an allowance in it, the calldata signed is re-encoded with their amount."""
         account = await self.node.db(lambda s: find_account(s, identity_id, tx.get("from")))
         sender = account.address
         filled = await self.chain.call(lambda c: self._fill(c, dict(tx, **{"from": sender})))
@@ -124,9 +129,14 @@ class TxService:
             **details,
             "max fee": f"{format_amount(fee_max, 18, 8)} ETH",
         }
-        answer = await self.node.prompter.ask(PromptRequest("transaction", ctx, title, shown))
+        if description is None:
+            description = await self._describe(identity_id, filled)
+        answer = await self.node.prompter.ask(PromptRequest("transaction", ctx, title, shown, description=description))
         if not answer.approved:
             raise E.UserRejected("You rejected the transaction")
+        edited = apply_edit(description, str(filled.get("data") or ""), answer.data)
+        if edited is not None:
+            filled["data"], details = edited[0], {**details, "allowance": edited[1]}
 
         def sign(s: Any) -> tuple[str, bytes]:
             from eth_account import Account
@@ -163,6 +173,15 @@ class TxService:
         if status == "pending":
             self._spawn_tracker(conn.network.chain_id, tx_hash)
         return {"hash": tx_hash, "status": status, "from": sender, "nonce": filled["nonce"]}
+
+    async def _describe(self, identity_id: str, tx: dict[str, Any]) -> dict[str, Any] | None:
+        try:
+            return await describe_transaction(self.node, identity_id, tx)
+        except NetworkDown:
+            raise
+        except Exception:  # a description is help for the user, never a reason to lose a send
+            log.exception("could not describe a transaction")
+            return None
 
     def _fill(self, c: Connection, tx: dict[str, Any]) -> dict[str, Any]:
         from web3 import Web3

@@ -187,7 +187,7 @@ def _scan(c: Connection, start: int, end: int, ours: dict[str, tuple[str, str]])
                         n,
                     )
                 )
-    tokens = {t.address.lower(): t for t in known_tokens(c.network) if t.address}
+    tokens = {t.address.lower(): t for t in known_tokens(c) if t.address}
     if tokens:
         logs = w3.eth.get_logs(
             {

@@ -12,6 +12,7 @@ from typing import Any
 
 from mainframe_os.node.prompter import PromptRequest, PromptResult
 
+from .approval_view import KEPT_DETAILS, DescriptionView, raw_message
 from .dialogs import run_dialog
 from .qt import (
     QDialog,
@@ -96,12 +97,21 @@ class ApprovalDialog(QDialog):
         lay.addWidget(title)
 
         structured = request.kind in ("permission", "contacts")
+        # A decoded transaction or signature (node wallet/describe.py): shown first, and the
+        # prompt's flat details then keep only what it does not say (network, account, fee).
+        self.description_view: DescriptionView | None = None
+        if request.description and request.description.get("rows"):
+            self.setMinimumWidth(540)
+            self.description_view = DescriptionView(request.description, raw_message(request.details))
+            lay.addWidget(self.description_view)
         box = QFrame()
         box.setObjectName("card")
         form = QFormLayout(box)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         for key, value in request.details.items():
             if key in FEE_KEYS or (structured and key in HIDDEN_DETAILS):
+                continue
+            if self.description_view is not None and key not in KEPT_DETAILS:
                 continue
             val = QLabel(_format(value))
             val.setTextFormat(Qt.TextFormat.PlainText)
@@ -232,6 +242,8 @@ class ApprovalDialog(QDialog):
 
     def result_value(self) -> PromptResult:
         if self.result() == QDialog.DialogCode.Accepted and self.choice is not None:
+            if self.description_view is not None and self.description_view.edited_allowance():
+                return PromptResult(True, self.choice, {"allowance": self.description_view.edited_allowance()})
             return PromptResult(True, self.choice, self.picked() if self.picker is not None else None)
         return PromptResult(False, "never" if self.choice == "never" else None)
 

@@ -252,7 +252,7 @@ def _allowance(d: _Desc, to: str, value: int, a: dict[str, Any], token: TokenInf
         )
     else:
         d.headline = f"Allow {_who(d, spender)} to spend {more}{amount.get('formatted', raw)} {sym}"
-    if not who.trusted:
+    if not who.trusted and not amount["unlimited"]:  # the unlimited warning names the spender already
         d.warn(f"The spender is {who.phrase}: not one of your contacts or a contract the wallet knows.", "danger")
     if token is not None and raw:
         d.edit = {
@@ -260,6 +260,7 @@ def _allowance(d: _Desc, to: str, value: int, a: dict[str, Any], token: TokenInf
             "signature": _ALLOWANCE_CALLS[d.action],
             "spender": spender,
             "raw": str(raw),
+            "shown": amount["text"],
             "symbol": token.symbol,
             "decimals": token.decimals,
             "token": token.address,

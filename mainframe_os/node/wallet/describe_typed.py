@@ -154,7 +154,7 @@ def _permit(d: _Desc, spender: str, raw: int, token: TokenInfo | None, deadline:
         )
     else:
         d.headline = f"Permit {_who(d, spender)} to spend {amt['text']}"
-    if not who.trusted:
+    if not who.trusted and not amt["unlimited"]:
         d.warn(f"The spender is {who.phrase}: not one of your contacts or a contract the wallet knows.", "danger")
 
 

@@ -58,7 +58,8 @@ async def test_unlimited_approve_to_a_stranger_is_flagged_and_can_be_lowered(env
     amount = _row(desc, "Allowance")["amount"]
     assert amount["unlimited"] is True and amount["formatted"] == "Unlimited" and amount["symbol"] == "MFT"
     assert _row(desc, "Token")["party"]["kind"] == "network"  # the network's own MFT
-    assert [w["level"] for w in desc["warnings"]] == ["danger", "danger"]
+    assert [w["level"] for w in desc["warnings"]] == ["danger"]  # one banner says it all
+    assert "an address you never used before" in desc["warnings"][0]["text"]
     assert "Unlimited allowance" in desc["warnings"][0]["text"]
     assert desc["edit"]["decimals"] == 18 and desc["edit"]["spender"] == STRANGER
     mft = w3.eth.contract(address=dep.mft, abi=abi_of("MFT"))

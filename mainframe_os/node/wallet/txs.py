@@ -328,14 +328,10 @@ class TxService:
 
     @staticmethod
     def _failure_reason(c: Connection, tx_hash: str, rcpt: Any) -> str:
-        """Replay the mined transaction as a call to read its revert reason."""
-        try:
-            tx = c.w3.eth.get_transaction(tx_hash)
-            call = {"from": tx["from"], "to": tx["to"], "value": tx["value"], "data": tx["input"], "gas": tx["gas"]}
-            c.w3.eth.call(call, rcpt["blockNumber"] - 1)
-        except Exception as exc:  # noqa: BLE001
-            return revert_reason(exc)
-        return "reverted"
+        """The revert reason, read at the transaction's own position in its block (wallet/revert.py)."""
+        from .revert import failure_reason
+
+        return failure_reason(c, tx_hash, rcpt)
 
     def _spawn_tracker(self, chain_id: int, tx_hash: str) -> None:
         async def track() -> None:

@@ -14,6 +14,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from mainframe_os.node.wallet.describe import CONTEXT_DETAILS as KEPT_DETAILS
+
 from .qt import (
     QFrame,
     QGridLayout,
@@ -24,10 +26,9 @@ from .qt import (
     Qt,
     QVBoxLayout,
     QWidget,
+    Signal,
 )
-
-# Which details of the prompt still show beside a description (the rest it says better).
-KEPT_DETAILS = ("network", "from", "account", "max fee", "fee", "maxFee", "feeFormatted")
+from .widgets import set_tone
 
 ACTION_NAMES = {
     "approve": "Token approval",
@@ -77,6 +78,8 @@ def _toned(lab: QLabel, tone: str | None) -> QLabel:
 class DescriptionView(QWidget):
     """Shows one description; `edited_allowance()` is what the user typed, if they lowered it."""
 
+    validity_changed = Signal(bool)  # False while the typed allowance is not an amount
+
     def __init__(
         self, description: dict[str, Any], raw_extra: str | None = None, parent: QWidget | None = None
     ) -> None:
@@ -85,6 +88,7 @@ class DescriptionView(QWidget):
         self.description = description
         self.raw_extra = raw_extra
         self.allowance_edit: QLineEdit | None = None
+        self.valid = True
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(10)
@@ -232,10 +236,29 @@ class DescriptionView(QWidget):
         line.addWidget(field, 1)
         line.addWidget(_label(symbol, wrap=False))
         col.addLayout(line)
-        col.addWidget(
-            _label("Empty: the amount the app asked for. Only what you type is approved.", "hint", wrap=False)
-        )
+        empty_hint = "Empty: the amount the app asked for. Only what you type is approved."
+        hint = _label(empty_hint, "allowanceHint", wrap=False)
+        col.addWidget(hint)
         self.allowance_edit = field
+
+        def check(text: str) -> None:
+            # The node's own money rule, run as the user types: the dialog cannot approve an
+            # amount the node would refuse after it closed.
+            from mainframe_os.node.errors import InvalidParams
+            from mainframe_os.node.wallet.amounts import parse_amount
+
+            problem = None
+            if text.strip():
+                try:
+                    parse_amount(text, int(edit.get("decimals", 18)), "allowance")
+                except InvalidParams as exc:
+                    problem = exc.message
+            hint.setText(problem or empty_hint)
+            set_tone(hint, "error" if problem else None)
+            self.valid = problem is None
+            self.validity_changed.emit(self.valid)
+
+        field.textChanged.connect(check)
         return box
 
     @staticmethod

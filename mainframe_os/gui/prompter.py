@@ -171,6 +171,8 @@ class ApprovalDialog(QDialog):
         if self.picker is not None:
             self.picker.itemChanged.connect(lambda _i: self._picked_changed())
             self._picked_changed()
+        if self.description_view is not None:
+            self.description_view.validity_changed.connect(self._description_valid)
         self.reject_button.setFocus()
 
     # -- pickers ---------------------------------------------------------------------------------
@@ -223,6 +225,10 @@ class ApprovalDialog(QDialog):
             return [str(i.data(Qt.ItemDataRole.UserRole)) for i in self.picker.selectedItems()]
         return [str(i.data(Qt.ItemDataRole.UserRole)) for i in items if i.checkState() == Qt.CheckState.Checked]
 
+    def _description_valid(self, ok: bool) -> None:
+        for b in self._choice_buttons:
+            b.setEnabled(ok)
+
     def _picked_changed(self) -> None:
         ok = bool(self.picked())
         for b in self._choice_buttons:
@@ -232,6 +238,8 @@ class ApprovalDialog(QDialog):
 
     def _approve(self, choice: str) -> None:
         if self.picker is not None and not self.picked():
+            return
+        if self.description_view is not None and not self.description_view.valid:
             return
         self.choice = choice
         self.accept()

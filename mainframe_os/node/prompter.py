@@ -61,11 +61,14 @@ class TerminalPrompter:
 
     async def ask(self, request: PromptRequest) -> PromptResult:
         lines = [f"\n{request.title}  (asked by {request.caller.label})"]
-        if request.description:
+        details = request.details
+        if request.description and request.description.get("rows"):
+            from .wallet.describe import CONTEXT_DETAILS
             from .wallet.describe import lines as described
 
             lines += [f"  {k}: {v}" for k, v in described(request.description).items()]
-        lines += [f"  {k}: {v}" for k, v in request.details.items()]
+            details = {k: v for k, v in details.items() if k in CONTEXT_DETAILS}
+        lines += [f"  {k}: {v}" for k, v in details.items()]
         print("\n".join(lines), file=sys.stderr)
         if not sys.stdin.isatty():
             print("No terminal to confirm on: rejected (use --yes to approve).", file=sys.stderr)

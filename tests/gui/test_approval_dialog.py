@@ -67,9 +67,15 @@ def test_unlimited_approve_shows_the_spender_and_lowering_it_changes_what_is_sen
     assert "approve(address,uint256)" not in " ".join(lbl.text() for lbl in dlg.findChildren(QLabel) if lbl.isVisible())
 
     field = dlg.findChild(QLineEdit, "allowanceEdit")
+    approve = dlg.findChild(QPushButton, "approveButton")
     assert field.isVisible()
+    qtbot.keyClicks(field, "12.5.1")  # the node's money rule, checked as the user types
+    hint = dlg.findChild(QLabel, "allowanceHint")
+    assert not approve.isEnabled() and hint.property("tone") == "error" and "not a number" in hint.text()
+    field.clear()
     qtbot.keyClicks(field, "12.5")
-    click(qtbot, dlg.findChild(QPushButton, "approveButton"))
+    assert approve.isEnabled() and hint.property("tone") == ""
+    click(qtbot, approve)
     qtbot.waitUntil(fut.done, timeout=WAIT)
     fut.result()
     mft = conn.w3.eth.contract(address=token, abi=abi_of("MFT"))

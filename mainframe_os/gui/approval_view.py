@@ -93,12 +93,12 @@ class DescriptionView(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(10)
 
-        head = QHBoxLayout()
         chip_text = ACTION_NAMES.get(str(description.get("action")), "Transaction")
-        if chip_text != description.get("headline"):
+        if chip_text != description.get("headline"):  # an empty row would still take its spacing
+            head = QHBoxLayout()
             head.addWidget(_label(chip_text, "actionChip", wrap=False))
-        head.addStretch(1)
-        lay.addLayout(head)
+            head.addStretch(1)
+            lay.addLayout(head)
         headline = _label(str(description.get("headline") or ""), "headline", selectable=True)
         lay.addWidget(headline)
 
@@ -209,7 +209,7 @@ class DescriptionView(QWidget):
         tone = PARTY_TONES.get(kind) or ("error" if not p.get("seen") else None)
         badge.setObjectName("partyBadge")
         col.addWidget(_toned(badge, tone))
-        col.addWidget(_label(str(p.get("address", "")), "mono", wrap=False, selectable=True))
+        col.addWidget(_label(str(p.get("address", "")), "partyAddress", wrap=False, selectable=True))
         w.setProperty("address", p.get("address"))
         return w
 

@@ -101,7 +101,7 @@ class ApprovalDialog(QDialog):
         # prompt's flat details then keep only what it does not say (network, account, fee).
         self.description_view: DescriptionView | None = None
         if request.description and request.description.get("rows"):
-            self.setMinimumWidth(540)
+            self.setMinimumWidth(560)
             self.description_view = DescriptionView(request.description, raw_message(request.details))
             lay.addWidget(self.description_view)
         box = QFrame()

@@ -2,8 +2,9 @@
 
 An unlimited approve to an unknown spender shows the spender and 'Unlimited' in the warning
 style, and lowering the amount in the dialog changes the transaction actually sent. Screenshots
-of five kinds of request, light and dark, are saved beside this file (screenshots/approval/):
-look at them after a change to the dialog.
+of five kinds of request, light and dark, go to the test's temp folder; with MFOS_SHOTS=1 they
+replace the reference ones beside this file (screenshots/approval/, committed): look at them
+after a change to the dialog, and commit them when they look right.
 """
 
 from __future__ import annotations
@@ -152,10 +153,13 @@ def _requests(launcher: Any) -> list[tuple[str, PromptRequest]]:
     return out
 
 
-def test_approval_dialog_screenshots(qtbot: Any, launcher: Any) -> None:
+def test_approval_dialog_screenshots(qtbot: Any, launcher: Any, tmp_path: Path) -> None:
+    import os
+
     setup_via_node(qtbot, launcher)
     requests = _requests(launcher)
-    SHOTS.mkdir(parents=True, exist_ok=True)
+    folder = SHOTS if os.environ.get("MFOS_SHOTS") else tmp_path / "approval"
+    folder.mkdir(parents=True, exist_ok=True)
     saved = []
     for theme in ("light", "dark"):
         launcher.set_theme(theme)
@@ -167,7 +171,7 @@ def test_approval_dialog_screenshots(qtbot: Any, launcher: Any) -> None:
             if name == "approve-unlimited":  # as a user lowering it sees it
                 qtbot.keyClicks(dlg.findChild(QLineEdit, "allowanceEdit"), "100")
             qtbot.wait(30)
-            path = SHOTS / f"{theme}-{name}.png"
+            path = folder / f"{theme}-{name}.png"
             dlg.grab().save(str(path))
             saved.append(path)
             dlg.reject()

@@ -13,6 +13,7 @@ from typing import Any
 
 from mainframe_os.node.prompter import PromptRequest, PromptResult
 
+from .approval_view import KEPT_DETAILS, DescriptionView, raw_message
 from .dialogs import run_dialog
 from .qt import (
     QDialog,
@@ -126,12 +127,21 @@ class ApprovalDialog(QDialog):
         lay.addWidget(title)
 
         structured = request.kind in ("permission", "contacts")
+        # A decoded transaction or signature (node wallet/describe.py): shown first, and the
+        # prompt's flat details then keep only what it does not say (network, account, fee).
+        self.description_view: DescriptionView | None = None
+        if request.description and request.description.get("rows"):
+            self.setMinimumWidth(560)
+            self.description_view = DescriptionView(request.description, raw_message(request.details))
+            lay.addWidget(self.description_view)
         box = QFrame()
         box.setObjectName("card")
         form = QFormLayout(box)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         for key, value in request.details.items():
             if key in FEE_KEYS or key in CALLER_DETAILS or (structured and key in HIDDEN_DETAILS):
+                continue
+            if self.description_view is not None and key not in KEPT_DETAILS:
                 continue
             val = QLabel(_format(value))
             val.setTextFormat(Qt.TextFormat.PlainText)
@@ -215,6 +225,8 @@ class ApprovalDialog(QDialog):
         self._queue_timer.timeout.connect(self._show_waiting)
         self._queue_timer.start()
         self._show_waiting()
+        if self.description_view is not None:
+            self.description_view.validity_changed.connect(self._description_valid)
         self.reject_button.setFocus()
 
     def _show_waiting(self) -> None:
@@ -272,6 +284,10 @@ class ApprovalDialog(QDialog):
             return [str(i.data(Qt.ItemDataRole.UserRole)) for i in self.picker.selectedItems()]
         return [str(i.data(Qt.ItemDataRole.UserRole)) for i in items if i.checkState() == Qt.CheckState.Checked]
 
+    def _description_valid(self, ok: bool) -> None:
+        for b in self._choice_buttons:
+            b.setEnabled(ok)
+
     def _picked_changed(self) -> None:
         ok = bool(self.picked())
         for b in self._choice_buttons:
@@ -281,6 +297,8 @@ class ApprovalDialog(QDialog):
 
     def _approve(self, choice: str) -> None:
         if self.picker is not None and not self.picked():
+            return
+        if self.description_view is not None and not self.description_view.valid:
             return
         self.choice = choice
         self.accept()
@@ -297,6 +315,8 @@ class ApprovalDialog(QDialog):
         if self.choice == "block":
             return PromptResult(False, block=True)
         if self.result() == QDialog.DialogCode.Accepted and self.choice is not None:
+            if self.description_view is not None and self.description_view.edited_allowance():
+                return PromptResult(True, self.choice, {"allowance": self.description_view.edited_allowance()})
             return PromptResult(True, self.choice, self.picked() if self.picker is not None else None)
         return PromptResult(False, "never" if self.choice == "never" else None)
 

@@ -26,6 +26,9 @@ class PromptRequest:
     title: str
     details: dict[str, Any] = field(default_factory=dict)
     choices: tuple[str, ...] = ("approve", "reject")
+    # What a transaction or typed-data signature does, decoded (wallet/describe.py): headline,
+    # rows, warnings, and `edit` when the user may lower an allowance (answered in result.data).
+    description: dict[str, Any] | None = None
 
     def to_wire(self) -> dict[str, Any]:
         """The prompt as it travels to a socket client (JSON; the caller as its label)."""
@@ -35,6 +38,7 @@ class PromptRequest:
             "title": self.title,
             "details": json.loads(json.dumps(self.details, default=str)),
             "choices": list(self.choices),
+            "description": json.loads(json.dumps(self.description, default=str)) if self.description else None,
         }
 
 
@@ -86,6 +90,14 @@ def terminal_text(prompt: dict[str, Any]) -> str:
     """A prompt (in its wire form) as the lines a terminal shows."""
     lines = [f"\n{prompt.get('title', '')}  (asked by {prompt.get('caller', '?')})"]
     details = prompt.get("details")
+    description = prompt.get("description")
+    if isinstance(description, dict) and description.get("rows"):
+        from .wallet.describe import CONTEXT_DETAILS
+        from .wallet.describe import lines as described
+
+        lines += [f"  {k}: {v}" for k, v in described(description).items()]  # decoded: what it does
+        if isinstance(details, dict):
+            details = {k: v for k, v in details.items() if k in CONTEXT_DETAILS}
     if isinstance(details, dict):
         lines += [f"  {k}: {v}" for k, v in details.items()]
     return "\n".join(lines)

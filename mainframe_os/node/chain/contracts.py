@@ -20,6 +20,7 @@ CONTRACT_NAMES = (
     "DAI",
     "MFT",
     "NotAToken",
+    "TestUSD",
     "UniswapV2Factory",
     "UniswapV2Pair",
     "UniswapV2Router02",

@@ -151,6 +151,10 @@ _SELECTORS = {
 }
 
 
+# What history calls a dapp's transaction, from its decoded action.
+_KINDS = {"approve": "approve", "increaseAllowance": "approve", "swap": "swap", "transfer": "token"}
+
+
 def describe_call(data: str | None) -> str | None:
     """A contract call's function name, when it is one we know, else its selector."""
     if not data or data in ("0x", "0x0"):
@@ -206,14 +210,24 @@ async def eth_send_transaction(node: Any, ctx: Any, params: list[Any]) -> str:
         if tx.get(k) is not None:
             out_tx[k] = _int(tx[k], k)
     who = await caller_details(node, ctx)
+    description = await TxService.of(node)._describe(ident, out_tx) or {"action": "unknown"}
     details: dict[str, Any] = {"to": to or "(new contract)", "amount": f"{format_amount(value, 18)} ETH"}
     call = describe_call(data)
     if call:
         details["call"] = call
+    if description.get("headline"):
+        details["action"] = description["headline"]
     details.update(who)
     title = f"{who['app']} asks to send a transaction" if who else "Send a transaction"
     result = await TxService.of(node).send(
-        ctx, ident, out_tx, kind="contract" if data else "send", title=title, details=details, wait=False
+        ctx,
+        ident,
+        out_tx,
+        kind=_KINDS.get(description["action"], "contract" if data else "send"),
+        title=title,
+        details=details,
+        wait=False,
+        description=description if description.get("rows") else None,
     )
     return str(result["hash"])
 
@@ -281,7 +295,7 @@ async def wallet_add_chain(node: Any, ctx: Any, params: list[Any]) -> None:
 @method("wallet_watchAsset", Param("type"), Param("options", "object"), access=PUBLIC)
 async def wallet_watch_asset(node: Any, ctx: Any, type: str, options: dict[str, Any]) -> bool:
     """EIP-747: a dapp suggests a token; the user adds it (symbol and decimals read from the chain)."""
-    from ..wallet.tokens import read_token
+    from ..wallet.tokens import token_info
     from .wallet import wallet_add_token
 
     if type in ("ERC721", "ERC1155"):
@@ -293,7 +307,7 @@ async def wallet_watch_asset(node: Any, ctx: Any, type: str, options: dict[str, 
     address = options.get("address")
     if not isinstance(address, str):
         raise E.InvalidParams("options.address is required")
-    info = await ChainService.of(node).call(lambda c: read_token(c.w3, address))
+    info = await ChainService.of(node).call(lambda c: token_info(c, address))
     answer = await node.prompter.ask(
         PromptRequest(
             "confirm",

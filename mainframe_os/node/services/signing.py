@@ -15,6 +15,7 @@ Refused on purpose (answered with a clear 4200 rather than "method not found"):
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from .. import errors as E
@@ -25,6 +26,8 @@ from ..wallet.chain import ChainService
 from ..wallet.eip712 import hash_typed_data, loads_js, parse_typed_data, to_bigint
 from ..wallet.personal import message_and_address, personal_message_bytes, recover_message_bytes
 from .ethereum import SIGN, _own_account
+
+log = logging.getLogger("mainframe_os.wallet")
 
 
 def _shown_message(data: bytes) -> str:
@@ -47,11 +50,15 @@ async def _sign_digest(node: Any, ident: str, address: str, digest_fn: Any) -> s
     return await node.db(sign)
 
 
-async def _approve(node: Any, ctx: Any, what: str, details: dict[str, Any]) -> None:
-    """Ask the user; an app's request names the app (and its developer) as every prompt does."""
+async def _approve(
+    node: Any, ctx: Any, what: str, details: dict[str, Any], description: dict[str, Any] | None = None
+) -> None:
+    """Ask the user; an app's request names the app (and its developer) as every prompt does.
+    `description`: the request decoded for the dialog (wallet/describe_typed.py)."""
     who = await caller_details(node, ctx)
     title = f"{who['app']} asks you to sign {what}" if who else f"Sign {what}"
-    answer = await node.prompter.ask(PromptRequest("signature", ctx, title, {**details, **who}))
+    request = PromptRequest("signature", ctx, title, {**details, **who}, description=description)
+    answer = await node.prompter.ask(request)
     if not answer.approved:
         raise E.UserRejected("You rejected the signature request")
 
@@ -100,6 +107,16 @@ def _check_chain(domain: dict[str, Any], active: int) -> None:
         raise E.InvalidParams(f"The typed data is for chain {wanted}, but the wallet is on chain {active}")
 
 
+async def _describe_typed(node: Any, ident: str, typed: dict[str, Any]) -> dict[str, Any] | None:
+    from ..wallet.describe_typed import describe_typed_data
+
+    try:
+        return await describe_typed_data(node, ident, typed)
+    except Exception:  # noqa: BLE001 - a description helps the user; the raw fields are still shown
+        log.exception("could not describe typed data")
+        return None
+
+
 async def _sign_typed(node: Any, ctx: Any, params: Any, version: str) -> str:
     from eth_account import Account
 
@@ -117,7 +134,7 @@ async def _sign_typed(node: Any, ctx: Any, params: Any, version: str) -> str:
         "type": str(typed["primaryType"]),
         "message": json.dumps(typed["message"], sort_keys=True, indent=1)[:2000],
     }
-    await _approve(node, ctx, "typed data", shown)
+    await _approve(node, ctx, "typed data", shown, await _describe_typed(node, ident, typed))
     return await _sign_digest(node, ident, addr, lambda key: Account.unsafe_sign_hash(digest, key))
 
 

@@ -44,6 +44,8 @@ _HINTS = {
     "get a new quote or allow more slippage",
     "EXPIRED": "the swap was not mined before its deadline; get a new quote and try again",
     "TRANSFER_FROM_FAILED": "the router could not take your tokens (allowance or balance too low)",
+    "changed the outcome": "most likely another trade in that block moved the price; get a new quote "
+    "or allow more slippage",
 }
 
 

@@ -245,8 +245,9 @@ async def token_list(node: Any, ident: str) -> list[Any]:
     from ..wallet.tokens import ETH, TokenInfo, known_tokens
 
     m = _vault_models()
-    conn = await ChainService.of(node).connection()
-    known = known_tokens(conn.network)
+    chain = ChainService.of(node)
+    conn = await chain.connection()
+    known = await chain.call(known_tokens)
     custom = await node.db(
         lambda s: [
             TokenInfo(t.symbol, t.name, t.decimals, t.address)
@@ -262,7 +263,7 @@ async def token_list(node: Any, ident: str) -> list[Any]:
 async def resolve_token(node: Any, ident: str, token: str) -> Any:
     """'ETH', a symbol the wallet knows, or a token address."""
     for t in await token_list(node, ident):
-        if token.upper() == t.symbol.upper() or (t.address and token.lower() == t.address.lower()):
+        if t.matches(token):
             return t
     raise E.InvalidParams(f"Unknown token '{token[:42]}': add it by its address first")
 
@@ -299,12 +300,12 @@ async def wallet_add_token(node: Any, ctx: Any, address: str) -> dict[str, Any]:
 
     from sqlalchemy import select
 
-    from ..wallet.tokens import read_token
+    from ..wallet.tokens import token_info
 
     m = _vault_models()
     ident = await require_identity(node, ctx)
     chain = ChainService.of(node)
-    info = await chain.call(lambda c: read_token(c.w3, address))
+    info = await chain.call(lambda c: token_info(c, address))
     chain_id = (await chain.connection()).network.chain_id
 
     def add(s: Any) -> None:

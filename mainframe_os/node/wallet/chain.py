@@ -11,7 +11,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .. import errors as E
@@ -33,6 +33,9 @@ class Connection:
     network: Network
     w3: Web3
     devchain: Any = None  # the DevChain when embedded (faucet, deployment)
+    # Facts read from this chain once per connection: token metadata by address, checked
+    # contracts. A new connection (another network, a restarted node) starts empty.
+    cache: dict[Any, Any] = field(default_factory=dict)
 
 
 class NetworkDown(E.ChainDisconnected):
@@ -97,7 +100,9 @@ class ChainService:
         while any(d["id"] == net_id for d in custom):
             net_id += "x"
         net = Network(net_id, name, chain_id, url, _contracts(contracts), preset=False)
-        await self._probe(net)  # the chain id is checked before the network is saved
+        conn = await self._probe(net)  # the chain id is checked before the network is saved
+        if contracts:
+            await self.run(_check_contracts, conn)  # and so is every contract it names
         custom.append(net.to_json())
         await self.node.on_vault_thread(v.set_setting, CUSTOM_KEY, custom)
         self._nets = None
@@ -229,11 +234,26 @@ def _translated(fn: Callable[[Connection], T], conn: Connection) -> T:
         raise
 
 
+def _check_contracts(conn: Connection) -> None:
+    from .netcheck import check_contracts
+    from .tokens import BadNetworkContract
+
+    try:
+        check_contracts(conn)
+    except BadNetworkContract as exc:
+        raise BadNetworkContract(f"The network was not added: {exc.message[:1].lower()}{exc.message[1:]}") from None
+    except (ConnectionError, OSError, TimeoutError) as exc:
+        raise NetworkDown(f"The network '{conn.network.name}' is unreachable") from exc
+
+
 def _contracts(d: dict[str, str] | None) -> Contracts:
     if not d:
         return Contracts()
     from web3 import Web3
 
+    unknown = sorted(set(d) - {"mft", "dai", "weth", "router"})
+    if unknown:
+        raise E.InvalidParams(f"Unknown contract slot '{str(unknown[0])[:20]}': use mft, dai, weth or router")
     out = {}
     for k in ("mft", "dai", "weth", "router"):
         if d.get(k):

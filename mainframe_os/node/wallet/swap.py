@@ -113,12 +113,9 @@ def amount_out(amount_in: int, reserve_in: int, reserve_out: int) -> int:
 
 
 def _router(conn: Any) -> Any:
-    from ..chain.contracts import abi_of
+    from .netcheck import router_of
 
-    router = conn.network.contracts.router
-    if not router:
-        raise NoRoute(f"No Uniswap V2 router is configured for {conn.network.name}")
-    return conn.w3.eth.contract(address=router, abi=abi_of("UniswapV2Router02"))
+    return router_of(conn)  # checked on first use: a wrong address is a clear error, not -32603
 
 
 def _weth(conn: Any, router: Any) -> str:

@@ -62,6 +62,14 @@ class TokenInfo:
     name: str
     decimals: int
     address: str | None  # None for ETH
+    slot: str | None = None  # "MFT"/"DAI" for a network's configured token: the name users type
+
+    def matches(self, ref: str) -> bool:
+        """Whether `ref` (a symbol, the slot's name, or the address) names this token."""
+        up = ref.upper()
+        return up in (self.symbol.upper(), (self.slot or "").upper()) or (
+            self.address is not None and ref.lower() == self.address.lower()
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {"symbol": self.symbol, "name": self.name, "decimals": self.decimals, "token": self.address}
@@ -92,11 +100,58 @@ def read_token(w3: Any, address: str) -> TokenInfo:
     return TokenInfo(symbol[:16], str(name)[:64], decimals, addr)
 
 
-def known_tokens(network: Any) -> list[TokenInfo]:
-    c = network.contracts
+class BadNetworkContract(E.RpcError):
+    """A contract configured for a network (its mft/dai/weth/router slot) is not what it should be."""
+
+    code, default_message = 5011, "A contract configured for this network is wrong"
+
+
+def token_info(conn: Any, address: str) -> TokenInfo:
+    """`read_token`, cached per connection (so per chain and address): decimals never change."""
+    from web3 import Web3
+
+    key = ("token", Web3.to_checksum_address(address) if Web3.is_address(address) else address)
+    hit = conn.cache.get(key)
+    if isinstance(hit, TokenInfo):
+        return hit
+    info = read_token(conn.w3, address)
+    conn.cache[key] = info
+    return info
+
+
+def maybe_token(conn: Any, address: str) -> TokenInfo | None:
+    """The token at `address`, or None when it is not an ERC-20 (an NFT, a router, an account)."""
+    key = ("not-token", address.lower())
+    if conn.cache.get(key):
+        return None
+    try:
+        return token_info(conn, address)
+    except (NotAToken, E.InvalidParams):
+        conn.cache[key] = True
+        return None
+
+
+# The slots a network configures, with the names the user types for them (`--token DAI`).
+TOKEN_SLOTS = (("mft", "MFT"), ("dai", "DAI"))
+
+
+def known_tokens(conn: Any) -> list[TokenInfo]:
+    """The network's configured tokens, symbol and decimals read from the chain (cached).
+
+    A slot that holds no ERC-20 is an error that names the slot: amounts must never be scaled
+    by a guess (a 6-decimal token in the `dai` slot read as 18 decimals moves 10^12 times more).
+    """
     out = []
-    if c.mft:
-        out.append(TokenInfo("MFT", "Mainframe Token", 18, c.mft))
-    if c.dai:
-        out.append(TokenInfo("DAI", "Dai Stablecoin", 18, c.dai))
+    for slot, label in TOKEN_SLOTS:
+        address = getattr(conn.network.contracts, slot)
+        if not address:
+            continue
+        try:
+            info = token_info(conn, address)
+        except NotAToken:
+            raise BadNetworkContract(
+                f"The {label} token configured for {conn.network.name} ({address}) is not an ERC-20 token "
+                "on this chain: fix the network's contracts"
+            ) from None
+        out.append(TokenInfo(info.symbol, info.name, info.decimals, info.address, slot=label))
     return out

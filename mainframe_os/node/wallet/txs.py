@@ -29,6 +29,7 @@ from ..prompter import SEND_ANYWAY, PromptRequest
 from . import interrupted as I
 from .amounts import format_amount
 from .chain import ChainService, Connection, NetworkDown
+from .describe import apply_edit, describe_transaction
 from .fill import Filled, InsufficientFunds, TransactionFailed, fill, is_revert, revert_reason
 from .store import find_account, private_key
 
@@ -108,10 +109,14 @@ class TxService:
         details: dict[str, Any],
         wait: bool = True,
         approved: bool = False,
+        description: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Fill, confirm with the user, sign, record and broadcast `tx` (to, value, data, from?,
         gas?, gasPrice? or maxFeePerGas?/maxPriorityFeePerGas?). `approved`: the user already approved
-        this transaction as part of a batch (EIP-5792)."""
+        this transaction as part of a batch (EIP-5792).
+
+        The user sees `description` (default: the transaction decoded by wallet/describe.py); when
+        they lower an allowance in it, the calldata signed is re-encoded with their amount."""
         conn = await self.chain.connection()
         chain_id = conn.network.chain_id
         inflight = self._inflight  # read live on the vault thread: a concurrent send adds to it there
@@ -136,16 +141,23 @@ class TxService:
             shown["warning"] = failing_warning(filled.will_fail)
             shown["note"] = FAILING_HOW
             choices = (SEND_ANYWAY, "reject")
-        choice = None  # `approved`: the user approved it already as part of a batch (EIP-5792)
+        if description is None and not approved:
+            description = await self._describe(identity_id, filled.tx)
+        choice, answer_data = None, None  # `approved`: the user approved it already in a batch (EIP-5792)
         if not approved:
-            answer = await self.node.prompter.ask(PromptRequest("transaction", ctx, title, shown, choices))
+            answer = await self.node.prompter.ask(
+                PromptRequest("transaction", ctx, title, shown, choices, description=description)
+            )
             if not answer.approved:
                 raise E.UserRejected("You rejected the transaction")
-            choice = answer.choice
+            choice, answer_data = answer.choice, answer.data
         if filled.will_fail is not None and choice != SEND_ANYWAY:
             raise TransactionFailed(
                 f"Not sent: {failing_warning(filled.will_fail)} {FAILING_HOW}", {"reason": filled.will_fail}
             )
+        edited = apply_edit(description, str(filled.tx.get("data") or ""), answer_data)
+        if edited is not None:  # the user lowered an allowance: sign their amount, not the dapp's
+            filled.tx["data"], details = edited[0], {**details, "allowance": edited[1]}
         # Approved: from here the payment completes even if the caller goes away (a closed
         # socket, a cancelled task); only a killed process stops it, and that is settled later.
         work = asyncio.get_running_loop().create_task(
@@ -160,6 +172,15 @@ class TxService:
             self._spawn_tracker(chain_id, tx_hash)
         self._inflight.discard(tx_hash)
         return {"hash": tx_hash, "status": status, "from": sender, "nonce": nonce}
+
+    async def _describe(self, identity_id: str, tx: dict[str, Any]) -> dict[str, Any] | None:
+        try:
+            return await describe_transaction(self.node, identity_id, tx)
+        except NetworkDown:
+            raise
+        except Exception:  # a description is help for the user, never a reason to lose a send
+            log.exception("could not describe a transaction")
+            return None
 
     async def _sign_and_broadcast(
         self, identity_id: str, chain_id: int, sender: str, filled: Filled, kind: str, details: dict[str, Any]
@@ -326,14 +347,10 @@ class TxService:
 
     @staticmethod
     def _failure_reason(c: Connection, tx_hash: str, rcpt: Any) -> str:
-        """Replay the mined transaction as a call to read its revert reason."""
-        try:
-            tx = c.w3.eth.get_transaction(tx_hash)
-            call = {"from": tx["from"], "to": tx["to"], "value": tx["value"], "data": tx["input"], "gas": tx["gas"]}
-            c.w3.eth.call(call, rcpt["blockNumber"] - 1)
-        except Exception as exc:  # noqa: BLE001
-            return revert_reason(exc)
-        return "reverted"
+        """The revert reason, read at the transaction's own position in its block (wallet/revert.py)."""
+        from .revert import failure_reason
+
+        return failure_reason(c, tx_hash, rcpt)
 
     def _spawn_tracker(self, chain_id: int, tx_hash: str) -> None:
         async def track() -> None:

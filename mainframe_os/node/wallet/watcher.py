@@ -199,7 +199,7 @@ def _scan_logs(c: Connection, start: int, end: int, ours: dict[str, tuple[str, s
 
     w3 = c.w3
     out: list[Incoming] = []
-    tokens = {t.address.lower(): t for t in known_tokens(c.network) if t.address}
+    tokens = {t.address.lower(): t for t in known_tokens(c) if t.address}
     if tokens:
         logs = w3.eth.get_logs(
             {

@@ -1,0 +1,135 @@
+"""Who an address is, to the user about to approve something: one of their accounts, a contact,
+a contract the network configures (the Uniswap router, WETH, MFT), another contract, or an
+address never seen before.
+
+    parties = await identify(node, ident, ["0xabc...", "0xdef..."])
+    parties["0xAbC..."].label    # "Bob (contact)" | "Unknown contract, never used before" | ...
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["Party", "identify"]
+
+# kind: own | contact | network (a contract the network configures) | contract | account
+_NETWORK_NAMES = {"router": "Uniswap V2 router", "weth": "WETH (wrapped ETH)", "mft": "MFT token", "dai": "DAI token"}
+
+
+@dataclass(frozen=True)
+class Party:
+    address: str
+    kind: str
+    name: str | None = None
+    seen: bool = False  # this identity sent a transaction to it before
+
+    @property
+    def label(self) -> str:
+        if self.kind == "own":
+            return f"Your account “{self.name}”" if self.name else "Your account"
+        if self.kind == "contact":
+            return f"{self.name} (contact)"
+        if self.kind == "network":
+            return str(self.name)
+        what = self.name or ("Unknown contract" if self.kind == "contract" else "Address")
+        return f"{what}, used before" if self.seen else f"{what}, never used before"
+
+    @property
+    def phrase(self) -> str:
+        """Who it is, to put inside a sentence: "an unknown contract you never used before"."""
+        if self.kind == "own":
+            return f"your own account “{self.name}”" if self.name else "your own account"
+        if self.kind == "contact":
+            return f"your contact {self.name}"
+        if self.kind == "network":
+            return f"the {self.name}"
+        what = self.name or ("an unknown contract" if self.kind == "contract" else "an address")
+        if self.name:
+            what = f"the {what} contract"
+        return f"{what} you used before" if self.seen else f"{what} you never used before"
+
+    @property
+    def trusted(self) -> bool:
+        return self.kind in ("own", "contact", "network")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "address": self.address,
+            "kind": self.kind,
+            "name": self.name,
+            "seen": self.seen,
+            "label": self.label,
+        }
+
+
+async def identify(node: Any, ident: str | None, addresses: list[str]) -> dict[str, Party]:
+    """Each address (checksummed) -> Party, from the vault (accounts, contacts, history) and
+    the chain (code present, configured contracts, token symbols)."""
+    from web3 import Web3
+
+    from .chain import ChainService
+
+    wanted: list[str] = sorted(
+        {Web3.to_checksum_address(a) for a in addresses if isinstance(a, str) and Web3.is_address(a)}
+    )
+    if not wanted:
+        return {}
+    known = await node.db(lambda s: _vault_facts(s, ident, wanted)) if ident else {}
+    chain = await ChainService.of(node).call(lambda c: _chain_facts(c, wanted))
+    out: dict[str, Party] = {}
+    for a in wanted:
+        kind, name, seen = known.get(a, (None, None, False))
+        if kind is None:
+            kind, name = chain[a]
+        out[a] = Party(a, kind, name, seen)
+    return out
+
+
+def _vault_facts(s: Any, ident: str, wanted: list[str]) -> dict[str, tuple[str | None, str | None, bool]]:
+    from sqlalchemy import func, select
+
+    from vault.models import Contact, TxRecord
+
+    from .store import accounts_of
+
+    lower = {a.lower(): a for a in wanted}
+    out: dict[str, tuple[str | None, str | None, bool]] = {}
+    for t in s.scalars(
+        select(TxRecord.to_address).where(
+            TxRecord.identity_id == ident,
+            func.lower(TxRecord.to_address).in_(list(lower)),
+            TxRecord.status == "confirmed",
+        )
+    ):
+        out[lower[t.lower()]] = (None, None, True)
+    for c in s.scalars(select(Contact).where(Contact.identity_id == ident, Contact.eth_address.is_not(None))):
+        a = lower.get(str(c.eth_address).lower())
+        if a is not None:
+            out[a] = ("contact", c.display_name, True)
+    for acct in accounts_of(s, ident):
+        a = lower.get(acct.address.lower())
+        if a is not None:
+            out[a] = ("own", acct.name, True)
+    return out
+
+
+def _chain_facts(conn: Any, wanted: list[str]) -> dict[str, tuple[str, str | None]]:
+    from .tokens import maybe_token
+
+    configured = {str(v).lower(): k for k, v in vars(conn.network.contracts).items() if v}
+    out: dict[str, tuple[str, str | None]] = {}
+    for a in wanted:
+        slot = configured.get(a.lower())
+        if slot is not None:
+            out[a] = ("network", _NETWORK_NAMES.get(slot, slot))
+            continue
+        key = ("has-code", a)  # only "has code" is cached: code may yet be deployed at an address
+        if not conn.cache.get(key):
+            conn.cache[key] = bool(conn.w3.eth.get_code(a))
+        if not conn.cache[key]:
+            out[a] = ("account", None)
+            continue
+        token = maybe_token(conn, a)
+        out[a] = ("contract", f"{token.symbol} token" if token else None)
+    return out

@@ -192,7 +192,14 @@ async def eth_send_transaction(node: Any, ctx: Any, params: list[Any]) -> str:
         details["call"] = call
     title = f"{ctx.label} asks to send a transaction" if not ctx.trusted else "Send a transaction"
     result = await TxService.of(node).send(
-        ctx, ident, out_tx, kind="contract" if data else "send", title=title, details=details, wait=False
+        ctx,
+        ident,
+        out_tx,
+        kind="contract" if data else "send",
+        title=title,
+        details=details,
+        wait=False,
+        may_fail=True,  # as in MetaMask: a call that will likely fail is the user's decision, after a warning
     )
     return str(result["hash"])
 

@@ -107,9 +107,13 @@ class TxService:
         title: str,
         details: dict[str, Any],
         wait: bool = True,
+        may_fail: bool = False,
     ) -> dict[str, Any]:
         """Fill, confirm with the user, sign, record and broadcast `tx` (to, value, data, from?,
-        gas?, gasPrice? or maxFeePerGas?/maxPriorityFeePerGas?)."""
+        gas?, gasPrice? or maxFeePerGas?/maxPriorityFeePerGas?).
+
+        A call whose estimate reverts is refused with the reason, unless `may_fail` (a dapp's
+        request, as in MetaMask): then the user is warned and decides ("send anyway")."""
         conn = await self.chain.connection()
         chain_id = conn.network.chain_id
         inflight = self._inflight  # read live on the vault thread: a concurrent send adds to it there
@@ -125,6 +129,8 @@ class TxService:
             if again is not None:
                 return again
         filled = await self.chain.call(lambda c: fill(c, dict(tx, **{"from": sender})))
+        if filled.will_fail is not None and not may_fail:
+            raise TransactionFailed(f"The transaction would fail: {filled.will_fail}", {"reason": filled.will_fail})
         shown = {"network": conn.network.name, "from": f"{name} ({sender})", **details}
         shown["max fee"] = f"{format_amount(filled.max_fee, 18, 8)} ETH"
         if filled.legacy:

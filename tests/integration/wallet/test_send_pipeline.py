@@ -190,3 +190,16 @@ async def test_the_user_may_send_a_call_that_will_fail_after_the_warning(env: En
     await env.call("wallet_recheck")
     (rec,) = await env.call("wallet_history")
     assert rec["hash"] == h and rec["status"] == "failed"
+
+
+async def test_the_wallets_own_flows_still_refuse_a_call_that_would_fail_before_asking(env: Env) -> None:
+    """Sends and swaps the wallet builds itself are refused with the reason, no dialog."""
+    from mainframe_os.node.wallet.txs import TransactionFailed, TxService
+
+    tx = dict(await _reverting_call(env), value=0)
+    asked = len(env.prompter.asked)
+    with pytest.raises(TransactionFailed, match="would fail"):
+        await TxService.of(env.node).send(
+            CallerContext.launcher(), env.info["identity"], tx, kind="token", title="t", details={}
+        )
+    assert len(env.prompter.asked) == asked and await env.call("wallet_history") == []

@@ -150,16 +150,32 @@ class TxService:
         # Approved: from here the payment completes even if the caller goes away (a closed
         # socket, a cancelled task); only a killed process stops it, and that is settled later.
         work = asyncio.get_running_loop().create_task(
-            self._sign_and_broadcast(identity_id, chain_id, sender, filled, kind, {**details, I.REQUEST_KEY: request})
+            self._complete(identity_id, chain_id, sender, filled, kind, {**details, I.REQUEST_KEY: request}, wait)
         )
-        tx_hash, nonce = await asyncio.shield(work)
-        status = "pending"
-        if wait:
-            status = await self._track_once(chain_id, tx_hash)
-        if status == "pending":
-            await self._update(chain_id, tx_hash, "pending")
-            self._spawn_tracker(chain_id, tx_hash)
-        self._inflight.discard(tx_hash)
+        self._trackers.add(work)
+        work.add_done_callback(self._trackers.discard)
+        return await asyncio.shield(work)
+
+    async def _complete(
+        self,
+        identity_id: str,
+        chain_id: int,
+        sender: str,
+        filled: Filled,
+        kind: str,
+        details: dict[str, Any],
+        wait: bool,
+    ) -> dict[str, Any]:
+        tx_hash, nonce = await self._sign_and_broadcast(identity_id, chain_id, sender, filled, kind, details)
+        try:
+            status = "pending"
+            if wait:
+                status = await self._track_once(chain_id, tx_hash)
+            if status == "pending":
+                await self._update(chain_id, tx_hash, "pending")
+                self._spawn_tracker(chain_id, tx_hash)
+        finally:
+            self._inflight.discard(tx_hash)
         return {"hash": tx_hash, "status": status, "from": sender, "nonce": nonce}
 
     async def _sign_and_broadcast(

@@ -30,7 +30,7 @@ from . import interrupted as I
 from .amounts import format_amount
 from .chain import ChainService, Connection, NetworkDown
 from .fill import Filled, InsufficientFunds, TransactionFailed, fill, is_revert, revert_reason
-from .store import find_account, private_key
+from .store import SeedCache, find_account, private_key
 
 __all__ = ["InsufficientFunds", "TransactionFailed", "TransactionStatusChanged", "TxService", "revert_reason"]
 
@@ -190,11 +190,14 @@ class TxService:
             nonce = max(chain_next, self._next_nonce.get(key, 0))
             tx = dict(filled.tx, nonce=nonce)
 
+            seeds = SeedCache.of(self.node)  # taken here, on the loop: a lock meanwhile drops it
+
             def sign_and_record(s: Any) -> tuple[str, bytes]:
                 from eth_account import Account
 
                 # derived for this signature only: no private key outlives it in memory
-                signed = Account.sign_transaction(tx, private_key(s, find_account(s, identity_id, sender)))
+                acct = find_account(s, identity_id, sender)
+                signed = Account.sign_transaction(tx, private_key(s, acct, seeds))
                 tx_hash, raw = "0x" + bytes(signed.hash).hex(), bytes(signed.raw_transaction)
                 self._inflight.add(tx_hash)  # before the commit: never mistaken for an interrupted send
                 _record(s, identity_id, chain_id, tx_hash, tx, kind, details, raw)

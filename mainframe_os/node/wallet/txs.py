@@ -420,6 +420,7 @@ class TxService:
                 continue
             if outcome == "dropped":
                 await self._update(chain_id, tx_hash, "dropped", "replaced or dropped by the network")
+                self._next_nonce.pop((chain_id, sender.lower()), None)  # the chain's count is right again
             elif outcome == "rebroadcast":
                 if await self._track_once(chain_id, tx_hash) == "pending":
                     self._spawn_tracker(chain_id, tx_hash)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import signal
 import sys
@@ -55,8 +56,19 @@ async def serve(node: Any, vault: str) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     print(f"Node serving vault '{vault}' on {node.paths.socket} (Ctrl+C to stop)", file=sys.stderr, flush=True)
+    # Sends interrupted before their broadcast (a kill) are settled at start, as the launcher
+    # does; with nothing pending this reads the vault only and opens no chain connection.
+    recheck = loop.create_task(_recheck(node))
     try:
         await stop.wait()
     finally:
+        recheck.cancel()
         await server.stop()
         info.unlink(missing_ok=True)
+
+
+async def _recheck(node: Any) -> None:
+    try:
+        await node.call("wallet_recheck")
+    except Exception as exc:  # noqa: BLE001 - a node without a wallet or network still serves
+        logging.getLogger("mainframe_os.node").info("no re-check of pending transactions: %s", exc)

@@ -228,6 +228,7 @@ async def eth_send_transaction(node: Any, ctx: Any, params: list[Any]) -> str:
         details=details,
         wait=False,
         description=description if description.get("rows") else None,
+        may_fail=True,  # as in MetaMask: a call that will likely fail is the user's decision, after a warning
     )
     return str(result["hash"])
 

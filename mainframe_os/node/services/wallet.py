@@ -427,7 +427,7 @@ async def wallet_send(node: Any, ctx: Any, to: str, amount: Any, token: str, **k
 async def wallet_estimate_send(node: Any, ctx: Any, to: str, amount: Any, token: str, **kw: Any) -> dict[str, Any]:
     """The fee a send would cost (EIP-1559: gas x max fee per gas) before the user confirms."""
     from ..wallet import store
-    from ..wallet.txs import TxService
+    from ..wallet.txs import TransactionFailed, TxService
 
     ident = await require_identity(node, ctx)
     tx, details, _ = await prepare_send(node, ident, to, str(amount), token)
@@ -435,13 +435,14 @@ async def wallet_estimate_send(node: Any, ctx: Any, to: str, amount: Any, token:
     sender = await node.db(lambda s: store.find_account(s, ident, kw.get("from")).address)
     svc = TxService.of(node)
     filled = await svc.fill(dict(tx, **{"from": sender}))
+    if filled.will_fail is not None:  # wallet_send would refuse it: say so before the user tries
+        raise TransactionFailed(f"The transaction would fail: {filled.will_fail}")
     fee = filled.max_fee
     return {
         "gas": filled.tx["gas"],
         "maxFeePerGas": str(filled.tx.get("maxFeePerGas", filled.tx.get("gasPrice"))),
         "maxFee": str(fee),
         "maxFeeFormatted": format_amount(fee, 18, 8),
-        "willFail": filled.will_fail,
         **details,
     }
 

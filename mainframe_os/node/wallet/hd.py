@@ -49,6 +49,21 @@ def derive_key(phrase: str, index: int) -> tuple[str, bytes]:
     return acct.address, bytes(acct.key)
 
 
+def seed_of(phrase: str) -> bytes:
+    """The BIP-39 seed (PBKDF2, 2048 rounds) of a phrase that was checked when its wallet was made."""
+    from eth_account.hdaccount.mnemonic import Mnemonic
+
+    return bytes(Mnemonic.to_seed(phrase))
+
+
+def key_from_seed(seed: bytes, index: int) -> bytes:
+    """The private key of account `index` (m/44'/60'/0'/0/index): what a signature needs, and
+    no more (no address, no re-validation of the phrase)."""
+    from eth_account.hdaccount import key_from_seed as derive
+
+    return bytes(derive(seed, PATH.format(index=index)))
+
+
 def key_to_address(private_key: bytes) -> str:
     return str(_account_cls().from_key(private_key).address)
 

@@ -128,12 +128,36 @@ def find_account(s: Session, identity_id: str, address: str | None) -> Account:
     raise UnknownAccount()
 
 
-def private_key(s: Session, acct: Account) -> bytes:
-    """The account's key, derived for one signature: callers use it and drop it. Nothing caches
-    keys for the session; the phrase stays in the vault, which is locked with it."""
+def private_key(s: Session, acct: Account, seeds: SeedCache | None = None) -> bytes:
+    """The account's key, derived for one signature: callers use it and drop it. No private key
+    is kept for the session; at most the HD wallet's seed is (`seeds`), dropped with the vault."""
     w = s.get(Wallet, acct.wallet_id)
     assert w is not None
     if w.kind == "key":
         return bytes(w.secret)
-    _, key = hd.derive_key(w.secret.decode(), acct.idx)
-    return key
+    seed = seeds.seed(w) if seeds is not None else hd.seed_of(w.secret.decode())
+    return hd.key_from_seed(seed, acct.idx)
+
+
+class SeedCache:
+    """BIP-39 seeds of the open vault's HD wallets, so a signature skips PBKDF2's 2048 rounds.
+    A seed is no more than the phrase the unlocked vault already holds; it goes when the vault
+    locks (the node closes vault-scoped services). Used on the vault thread only."""
+
+    def __init__(self) -> None:
+        self._seeds: dict[str, bytes] = {}
+
+    @classmethod
+    def of(cls, node: Any) -> SeedCache:
+        cache = node.services.get("vault:seeds")
+        if cache is None:
+            cache = node.services["vault:seeds"] = cls()
+        return cache
+
+    def seed(self, w: Wallet) -> bytes:
+        if w.id not in self._seeds:
+            self._seeds[w.id] = hd.seed_of(w.secret.decode())
+        return self._seeds[w.id]
+
+    def close(self) -> None:
+        self._seeds.clear()

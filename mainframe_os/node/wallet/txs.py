@@ -31,7 +31,7 @@ from .amounts import format_amount
 from .chain import ChainService, Connection, NetworkDown
 from .describe import apply_edit, describe_transaction
 from .fill import Filled, InsufficientFunds, TransactionFailed, fill, is_revert, revert_reason
-from .store import find_account, private_key
+from .store import SeedCache, find_account, private_key
 
 __all__ = ["InsufficientFunds", "TransactionFailed", "TransactionStatusChanged", "TxService", "revert_reason"]
 
@@ -110,13 +110,16 @@ class TxService:
         wait: bool = True,
         approved: bool = False,
         description: dict[str, Any] | None = None,
+        may_fail: bool = False,
     ) -> dict[str, Any]:
         """Fill, confirm with the user, sign, record and broadcast `tx` (to, value, data, from?,
         gas?, gasPrice? or maxFeePerGas?/maxPriorityFeePerGas?). `approved`: the user already approved
         this transaction as part of a batch (EIP-5792).
 
         The user sees `description` (default: the transaction decoded by wallet/describe.py); when
-        they lower an allowance in it, the calldata signed is re-encoded with their amount."""
+        they lower an allowance in it, the calldata signed is re-encoded with their amount.
+        A call whose estimate reverts is refused with the reason, unless `may_fail` (a dapp's
+        request, as in MetaMask): then the user is warned and decides ("send anyway")."""
         conn = await self.chain.connection()
         chain_id = conn.network.chain_id
         inflight = self._inflight  # read live on the vault thread: a concurrent send adds to it there
@@ -132,6 +135,8 @@ class TxService:
             if again is not None:
                 return again
         filled = await self.chain.call(lambda c: fill(c, dict(tx, **{"from": sender})))
+        if filled.will_fail is not None and not may_fail:
+            raise TransactionFailed(f"The transaction would fail: {filled.will_fail}", {"reason": filled.will_fail})
         shown = {"network": conn.network.name, "from": f"{name} ({sender})", **details}
         shown["max fee"] = f"{format_amount(filled.max_fee, 18, 8)} ETH"
         if filled.legacy:
@@ -161,16 +166,32 @@ class TxService:
         # Approved: from here the payment completes even if the caller goes away (a closed
         # socket, a cancelled task); only a killed process stops it, and that is settled later.
         work = asyncio.get_running_loop().create_task(
-            self._sign_and_broadcast(identity_id, chain_id, sender, filled, kind, {**details, I.REQUEST_KEY: request})
+            self._complete(identity_id, chain_id, sender, filled, kind, {**details, I.REQUEST_KEY: request}, wait)
         )
-        tx_hash, nonce = await asyncio.shield(work)
-        status = "pending"
-        if wait:
-            status = await self._track_once(chain_id, tx_hash)
-        if status == "pending":
-            await self._update(chain_id, tx_hash, "pending")
-            self._spawn_tracker(chain_id, tx_hash)
-        self._inflight.discard(tx_hash)
+        self._trackers.add(work)
+        work.add_done_callback(self._trackers.discard)
+        return await asyncio.shield(work)
+
+    async def _complete(
+        self,
+        identity_id: str,
+        chain_id: int,
+        sender: str,
+        filled: Filled,
+        kind: str,
+        details: dict[str, Any],
+        wait: bool,
+    ) -> dict[str, Any]:
+        tx_hash, nonce = await self._sign_and_broadcast(identity_id, chain_id, sender, filled, kind, details)
+        try:
+            status = "pending"
+            if wait:
+                status = await self._track_once(chain_id, tx_hash)
+            if status == "pending":
+                await self._update(chain_id, tx_hash, "pending")
+                self._spawn_tracker(chain_id, tx_hash)
+        finally:
+            self._inflight.discard(tx_hash)
         return {"hash": tx_hash, "status": status, "from": sender, "nonce": nonce}
 
     async def _describe(self, identity_id: str, tx: dict[str, Any]) -> dict[str, Any] | None:
@@ -194,11 +215,14 @@ class TxService:
             nonce = max(chain_next, self._next_nonce.get(key, 0))
             tx = dict(filled.tx, nonce=nonce)
 
+            seeds = SeedCache.of(self.node)  # taken here, on the loop: a lock meanwhile drops it
+
             def sign_and_record(s: Any) -> tuple[str, bytes]:
                 from eth_account import Account
 
                 # derived for this signature only: no private key outlives it in memory
-                signed = Account.sign_transaction(tx, private_key(s, find_account(s, identity_id, sender)))
+                acct = find_account(s, identity_id, sender)
+                signed = Account.sign_transaction(tx, private_key(s, acct, seeds))
                 tx_hash, raw = "0x" + bytes(signed.hash).hex(), bytes(signed.raw_transaction)
                 self._inflight.add(tx_hash)  # before the commit: never mistaken for an interrupted send
                 _record(s, identity_id, chain_id, tx_hash, tx, kind, details, raw)
@@ -417,6 +441,7 @@ class TxService:
                 continue
             if outcome == "dropped":
                 await self._update(chain_id, tx_hash, "dropped", "replaced or dropped by the network")
+                self._next_nonce.pop((chain_id, sender.lower()), None)  # the chain's count is right again
             elif outcome == "rebroadcast":
                 if await self._track_once(chain_id, tx_hash) == "pending":
                     self._spawn_tracker(chain_id, tx_hash)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from eth_account import Account
@@ -46,6 +47,8 @@ def formula(amount_in: int, r_in: int, r_out: int) -> int:
 def move_price(w3: Web3, key: str | bytes, router: str, weth: str, token: str, wei: int) -> None:
     """Someone else buys the token first (the price moves against a pending ETH->token swap)."""
     r = w3.eth.contract(address=router, abi=abi_of("UniswapV2Router02"))
-    deadline = w3.eth.get_block("latest")["timestamp"] + 600
+    # The dev chain stamps the next block with the wall clock once it sat idle: a deadline from
+    # the last block's time alone is already past when the session's chain is older than 10 min.
+    deadline = max(int(w3.eth.get_block("latest")["timestamp"]), int(time.time())) + 600
     data = r.encode_abi("swapExactETHForTokens", args=[0, [weth, token], Account.from_key(key).address, deadline])
     raw_send(w3, key, {"to": router, "value": wei, "data": data, "gas": 300_000})

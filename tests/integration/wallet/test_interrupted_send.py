@@ -135,3 +135,39 @@ async def test_an_interrupted_send_whose_nonce_was_taken_is_dropped(home: Path, 
     (after,), bob = await inspect(home, recheck=True)
     assert after["status"] == "dropped" and "another transaction took its place" in after["error"]
     assert bob == ETHER // 100  # only the other device's payment
+
+
+async def test_a_headless_node_settles_it_when_it_starts(home: Path) -> None:
+    import signal
+    import time
+
+    from mainframe_os.node.paths import HomePaths
+    from mainframe_os.node.transport.local_socket import SocketClient, is_alive
+
+    killed_send(home, "0.4")
+    env = {**os.environ, "MFOS_PASSWORD": PASSWORD}
+    env.pop("MAINFRAME_OS_HOME", None)
+    env.pop(ENV, None)
+    cmd = [sys.executable, "-m", "mainframe_os.cli", "--home", str(home), "node", "--vault", "main"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    sock = HomePaths.resolve(home).socket
+    try:
+        status = None
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and proc.poll() is None:
+            if is_alive(sock):
+                with SocketClient(sock, timeout=60) as client:
+                    hist = client.call("wallet_history")["result"]
+                status = hist[0]["status"]
+                if status == "confirmed":
+                    break
+            time.sleep(0.2)
+        assert status == "confirmed", (status, proc.stderr.read() if proc.poll() is not None else "")
+        assert "after the interruption" in hist[0]["details"]["interrupted"]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+        if proc.stderr:
+            proc.stderr.close()
+    _, bob = await inspect(home)
+    assert bob == 4 * ETHER // 10  # sent once

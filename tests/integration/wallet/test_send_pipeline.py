@@ -190,3 +190,41 @@ async def test_the_user_may_send_a_call_that_will_fail_after_the_warning(env: En
     await env.call("wallet_recheck")
     (rec,) = await env.call("wallet_history")
     assert rec["hash"] == h and rec["status"] == "failed"
+
+
+async def test_the_wallets_own_flows_still_refuse_a_call_that_would_fail_before_asking(env: Env) -> None:
+    """Sends and swaps the wallet builds itself are refused with the reason, no dialog."""
+    from mainframe_os.node.wallet.txs import TransactionFailed, TxService
+
+    tx = dict(await _reverting_call(env), value=0)
+    asked = len(env.prompter.asked)
+    with pytest.raises(TransactionFailed, match="would fail"):
+        await TxService.of(env.node).send(
+            CallerContext.launcher(), env.info["identity"], tx, kind="token", title="t", details={}
+        )
+    assert len(env.prompter.asked) == asked and await env.call("wallet_history") == []
+
+
+async def test_an_approved_send_completes_when_its_caller_goes_away(env: Env) -> None:
+    """The caller (a socket client that disconnects, a closed window) is cancelled right after
+    the transaction was signed: it still goes out once, and history does not stay 'signed'."""
+    from mainframe_os.node.wallet.txs import TransactionStatusChanged
+
+    call = asyncio.get_running_loop().create_task(env.call("wallet_send", {"to": BOB, "amount": "0.2"}))
+    signed: list[str] = []
+
+    def cancel_caller(e: TransactionStatusChanged) -> None:
+        if e.status == "signed":
+            signed.append(e.hash)
+            call.cancel()
+
+    env.node.events.subscribe(TransactionStatusChanged, cancel_caller)
+    with pytest.raises(asyncio.CancelledError):
+        await call
+    for _ in range(400):  # the pipeline finishes on its own: wait for its record, bounded
+        hist = await env.call("wallet_history")
+        if hist and hist[0]["status"] == "confirmed":
+            break
+        await asyncio.sleep(0.05)
+    assert [(h["hash"], h["status"]) for h in hist] == [(signed[0], "confirmed")]
+    assert await _chain(env, lambda c: c.w3.eth.get_balance(BOB)) == 2 * ETHER // 10

@@ -211,7 +211,8 @@ def test_delete_vault_needs_typed_name(qtbot: Any, launcher: Any, tmp_path: Path
     qtbot.keyClicks(dlg.field, "n")
     assert dlg.ok.isEnabled()
     qtbot.mouseClick(dlg.ok, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: run(launcher, launcher.node.call("vault_list")) == [], timeout=WAIT)
+    give_vault_password(qtbot)  # deleting is `secret`: the vault's password again
+    qtbot.waitUntil(lambda: run(launcher, launcher.node.call("vault_list")) == [], timeout=4 * WAIT)
     qtbot.waitUntil(lambda: w.page == "onboarding", timeout=WAIT)
 
 

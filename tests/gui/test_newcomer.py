@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 
 from .conftest import PASSWORD, run
-from .helpers import WAIT, approve_next, balance, click, onboard_with_wallet
+from .helpers import WAIT, approve_next, balance, click, give_vault_password, onboard_with_wallet
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -149,8 +149,10 @@ def test_newcomer_goes_from_nothing_to_a_restored_backup(qtbot: Any, launcher: A
     dest = tmp_path / "alice.mfbackup"
     tab.path.setText(str(dest))
     qtbot.keyClicks(tab.password, PASSWORD)
+    qtbot.keyClicks(tab.password_again, PASSWORD)  # the typing confirmed; the rule is the node's
     click(qtbot, tab.backup_button)
-    qtbot.waitUntil(lambda: "Backed up" in tab.status.text(), timeout=WAIT)
+    give_vault_password(qtbot)  # the whole vault leaves: its password again
+    qtbot.waitUntil(lambda: "Backed up" in tab.status.text(), timeout=4 * WAIT)
     contacts_before = run(launcher, node.call("contacts_list"))
     launcher.close()
     assert not (node.paths.run / "node.json").exists()

@@ -5,6 +5,7 @@ headless node's refusal, which says why."""
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -104,3 +105,23 @@ async def test_a_client_that_leaves_mid_prompt_is_refused_and_the_server_goes_on
 
     assert (await loop.run_in_executor(None, status))["result"]["approved"] is True
     assert node.prompter.waiting("cli:socket-1") == 0
+
+
+async def test_a_client_that_sends_and_half_closes_still_gets_every_answer(served: tuple[Node, Path]) -> None:
+    """`printf '...' | socat - UNIX:node.sock`: the requests read before the end are all answered."""
+    _, path = served
+
+    def send_and_half_close() -> list[bytes]:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(30)
+        s.connect(str(path))
+        s.sendall(b"".join(b'{"jsonrpc":"2.0","id":%d,"method":"node_version"}\n' % i for i in range(5)))
+        s.shutdown(socket.SHUT_WR)
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+        s.close()
+        return data.splitlines()
+
+    lines = await asyncio.get_running_loop().run_in_executor(None, send_and_half_close)
+    assert [json.loads(line)["id"] for line in lines] == list(range(5))

@@ -195,9 +195,10 @@ class SocketServer:
         finally:
             self._slots.pop(writer, None)
             conn.close_prompts()
-            # The call in progress runs to its end (a send is never cut between signing and
-            # broadcast); its prompts are refused now that nobody answers. Calls not started are dropped.
-            conn.drop_waiting_requests()
+            # Calls already read run to their end, as before (a client may send and half-close;
+            # a send is never cut between signing and broadcast); their prompts are refused now
+            # that nobody can answer.
+            await conn.requests.put(None)
             await worker
             self.node.prompter.detach(conn.session)
             writer.close()
@@ -238,11 +239,6 @@ class _Connection:
                 self.writer.write(out.encode() + b"\n")
                 with contextlib.suppress(ConnectionError):
                     await self.writer.drain()
-
-    def drop_waiting_requests(self) -> None:
-        while not self.requests.empty():
-            self.requests.get_nowait()
-        self.requests.put_nowait(None)
 
     async def ask(self, request: PromptRequest) -> PromptResult:
         """The Prompter of this connection's calls: ask the client and await its answer."""

@@ -97,6 +97,7 @@ if [ -z "${SKIP_LINTIAN:-}" ]; then
     apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq lintian >/dev/null
   fi
   command -v lintian >/dev/null || { echo "build: lintian is not installed (run as root, or SKIP_LINTIAN=1)" >&2; exit 1; }
+  say "lintian starts"
   lintian --fail-on error --suppress-tags-from-file /dev/null "$debfile" || { echo "build: lintian found errors" >&2; exit 1; }
   say "lintian: no errors"
 fi

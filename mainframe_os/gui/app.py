@@ -334,6 +334,7 @@ async def _run(app: QApplication, home: Path, open_path: str | None = None, scre
     if screenshot:
         from .snapshot import save
 
+        await asyncio.sleep(0.3)  # the loop turns: layout, paint, queued calls of the first screen
         save(launcher.window, Path(screenshot))
         quit_event.set()
     await quit_event.wait()

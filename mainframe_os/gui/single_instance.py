@@ -41,6 +41,14 @@ def signal_running(home: Path, timeout_ms: int = 300, open_path: str | None = No
     return True
 
 
+def _answers(name: str) -> bool:
+    sock = QLocalSocket()
+    sock.connectToServer(name)
+    alive = sock.waitForConnected(200)
+    sock.abort()
+    return alive
+
+
 class SingleInstance(QObject):
     def __init__(self, home: Path, on_raise: Callable[[], None], on_open: Callable[[str], None] | None = None) -> None:
         super().__init__()
@@ -49,8 +57,10 @@ class SingleInstance(QObject):
         self.server = QLocalServer(self)
         self.server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
         name = server_name(home)
-        if not self.server.listen(name):
-            # A crashed launcher leaves its socket file behind; nobody answered on it.
+        # A launcher that answers keeps its name (e.g. a `--screenshot` run beside it): with socket
+        # options set, Qt's listen() would silently replace its socket file.
+        if not _answers(name):
+            # a crashed launcher leaves its socket file behind; nobody answered on it
             QLocalServer.removeServer(name)
             self.server.listen(name)
         self.server.newConnection.connect(self._connection)

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .qt import QApplication, QLabel, QWidget
+from .qt import QLabel, QWidget
 
 
 def describe(window: QWidget) -> dict[str, Any]:
@@ -26,8 +26,8 @@ def describe(window: QWidget) -> dict[str, Any]:
 
 
 def save(window: QWidget, png: Path) -> dict[str, Any]:
-    """Write `png` and `png` with a .json suffix; returns the description."""
-    QApplication.processEvents()
+    """Write `png` and `png` with a .json suffix; returns the description. (Called from the
+    running loop: let it turn once first, so the window is laid out and painted.)"""
     png.parent.mkdir(parents=True, exist_ok=True)
     if not window.grab().save(str(png)):
         raise OSError(f"could not write {png}")

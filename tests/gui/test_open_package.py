@@ -68,3 +68,40 @@ def test_only_packages_are_taken_from_the_command_line(tmp_path: Path) -> None:
     (folder / "manifest.json").write_text("{}")
     assert _is_package(str(folder)) and _is_package("game.mfapp")
     assert not _is_package("offscreen")  # e.g. the value of Qt's -platform
+
+
+def test_screenshot_option_saves_the_first_screen_and_quits(tmp_path: Path) -> None:
+    """`mainframe-os --screenshot FILE` (what the packaging tests use on installed builds)."""
+    import json
+    import subprocess
+    import sys
+
+    png = tmp_path / "first.png"
+    r = subprocess.run(
+        [sys.executable, "-m", "mainframe_os.gui.app", "--home", str(tmp_path / "h"), "--screenshot", str(png)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == 0, r.stderr
+    info = json.loads(png.with_suffix(".json").read_text())
+    assert info["page"] == "onboarding" and "createVaultButton" in info["widgets"], info
+    assert "Welcome to Mainframe OS" in info["texts"] and png.stat().st_size > 5000
+    assert "unhandled" not in (tmp_path / "h" / "logs" / "launcher.log").read_text()
+
+
+def test_a_second_instance_does_not_take_over_a_running_launcher(qtbot: Any, launcher: Any, tmp_path: Path) -> None:
+    from mainframe_os.gui.single_instance import SingleInstance
+
+    qtbot.waitUntil(lambda: launcher.start_task.done(), timeout=WAIT)
+    opened: list[str] = []
+    launcher.single.on_open = opened.append
+    other: list[str] = []
+    second = SingleInstance(launcher.home, lambda: None, other.append)  # e.g. a --screenshot run
+    try:
+        assert signal_running(launcher.home, open_path=str(tmp_path / "x.mfapp"))
+        qtbot.waitUntil(lambda: bool(opened or other), timeout=WAIT)
+        assert opened == [str(tmp_path / "x.mfapp")], (opened, other)
+        assert other == []
+    finally:
+        second.close()

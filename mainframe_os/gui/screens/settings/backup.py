@@ -114,10 +114,22 @@ class BackupTab(QWidget):
         set_tone(self.status, None)
         self.status.setText("Backing up…")
 
-        async def run() -> dict[str, Any]:
-            return await self.ctx.call("vault_backup", {"path": path, "password": pw})
+        async def run() -> dict[str, Any] | None:
+            overwrite = False
+            if Path(path).expanduser().is_file():
+                from ...dialogs import confirm
 
-        def done(r: dict[str, Any]) -> None:
+                question = f"{path} already exists. Replace it with this backup?"
+                if not await confirm(self, "Replace the file?", question, "Replace", destructive=True):
+                    return None
+                overwrite = True
+            return await self.ctx.call("vault_backup", {"path": path, "password": pw, "overwrite": overwrite})
+
+        def done(r: dict[str, Any] | None) -> None:
+            if r is None:
+                self.progress.setVisible(False)
+                self.status.setText("Not backed up: the file there was kept.")
+                return
             self.progress.setRange(0, 1)
             self.progress.setValue(1)
             self.password.clear()

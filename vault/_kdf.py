@@ -16,9 +16,12 @@ SALT_BYTES = argon2id.SALTBYTES
 ALGORITHM = "argon2id13"
 
 # Parameters read from a file are bounded so a hostile header or backup cannot make us
-# allocate unbounded memory or spin for hours before failing.
-_MAX_OPSLIMIT = 64
-_MAX_MEMLIMIT = 4 * 1024**3
+# allocate unbounded memory or spin for minutes before the password is even checked. This
+# program writes MODERATE (3 passes over 256 MiB); the margin admits up to libsodium's
+# SENSITIVE cost (4 passes over 1 GiB, a few seconds), and no more in total.
+_MAX_OPSLIMIT = 2 * argon2id.OPSLIMIT_SENSITIVE
+_MAX_MEMLIMIT = argon2id.MEMLIMIT_SENSITIVE
+_MAX_COST = argon2id.OPSLIMIT_SENSITIVE * argon2id.MEMLIMIT_SENSITIVE
 
 
 @dataclass(frozen=True)
@@ -65,8 +68,12 @@ class KdfParams:
             raise error("KDF parameters missing") from None
         if alg != ALGORITHM or type(ops) is not int or type(mem) is not int:
             raise error("unknown KDF parameters")
-        if not (argon2id.OPSLIMIT_MIN <= ops <= _MAX_OPSLIMIT) or not (argon2id.MEMLIMIT_MIN <= mem <= _MAX_MEMLIMIT):
-            raise error("KDF parameters out of range")
+        if (
+            not (argon2id.OPSLIMIT_MIN <= ops <= _MAX_OPSLIMIT)
+            or not (argon2id.MEMLIMIT_MIN <= mem <= _MAX_MEMLIMIT)
+            or ops * mem > _MAX_COST
+        ):
+            raise error("KDF parameters out of range (more than this program ever uses)")
         # Reading what is on disk is always allowed; the strength rule applies when writing.
         return cls(ops, mem, allow_weak=True)
 

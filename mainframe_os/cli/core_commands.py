@@ -16,6 +16,10 @@ from .session import CliError, CliSession, pick, resolve_path
 def _table(rows: list[dict[str, Any]], cols: list[tuple[str, str]], empty: str) -> str:
     if not rows:
         return empty
+    from ..node.text import safe_text
+
+    # whatever the cells hold (names from cards, symbols from contracts) reaches a terminal
+    rows = [{k: safe_text(str(r.get(k, ""))) for k, _ in cols} for r in rows]
     widths = [max(len(h), *(len(str(r.get(k, ""))) for r in rows)) for k, h in cols]
     lines = ["  ".join(h.ljust(w) for (_, h), w in zip(cols, widths, strict=True))]
     for r in rows:
@@ -270,8 +274,18 @@ async def contact_add(s: CliSession, a: Any) -> Any:
 
 
 def _contact_rows(r: list[dict[str, Any]]) -> str:
-    rows = [dict(x, short=x["id"][:8], key=x["signPublicKey"][:16] + "…") for x in r]
-    return _table(rows, [("short", "ID"), ("displayName", "NAME"), ("key", "KEY")], "No contacts yet.")
+    rows = [
+        dict(
+            x,
+            short=x["id"][:8],
+            key=x["signPublicKey"][:16] + "…",
+            # two names that look alike: the key tells them apart, so point at it
+            note="looks like another contact: check the key" if x.get("lookalike") else "",
+        )
+        for x in r
+    ]
+    cols = [("short", "ID"), ("displayName", "NAME"), ("key", "KEY"), ("note", "")]
+    return _table(rows, cols, "No contacts yet.")
 
 
 @command(

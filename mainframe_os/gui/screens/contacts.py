@@ -188,7 +188,8 @@ class ContactsScreen(QWidget):
         for c in contacts:
             item = QListWidgetItem(
                 QIcon(avatar_pixmap(c["displayName"], 64)),
-                f"{c['displayName']}\n{c['signPublicKey'][:16]}…",
+                f"{c['displayName']}\n{c['signPublicKey'][:16]}…"
+                + ("  ⚠ looks like another contact: check the key" if c.get("lookalike") else ""),
             )
             item.setData(Qt.ItemDataRole.UserRole, c)
             item.setToolTip(c["card"])

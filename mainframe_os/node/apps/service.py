@@ -146,7 +146,16 @@ class AppsService:
         rec = await self.install_record(identity_id, app_id)
         if rec is None:
             raise AppNotInstalled()
-        src = await self.node.on_vault_thread(self.files.load, app_id, rec.version)
+        try:
+            src = await self.node.on_vault_thread(self.files.load, app_id, rec.version)
+        except AppNotInstalled:
+            # a vault restored on another machine: its files come back from the vault itself
+            from .carried import bring_back
+
+            version = await bring_back(self, identity_id, rec)
+            if version is None:
+                raise
+            src = await self.node.on_vault_thread(self.files.load, app_id, version)
         self._sources[(identity_id, app_id)] = src
         return src
 
@@ -165,12 +174,22 @@ class AppsService:
         self, identity_id: str, manifest: Manifest, granted_optional: list[str], source: str = "package"
     ) -> dict[str, Any]:
         """Install (or update) a staged app for an identity, granting required + chosen optional."""
-        from vault.models import AppGrant, AppInstall
+        import asyncio
+
+        from vault.models import AppData, AppGrant, AppInstall
+
+        from .carried import PACKAGE_KIND, package_bytes
 
         unknown = [k for k in granted_optional if k not in manifest.optional]
         if unknown:
             raise E.InvalidParams(f"'{unknown[0][:40]}' is not an optional permission of this app")
         now = time.time()
+        # The signed package goes into the vault too, so a backup restored elsewhere has it.
+        carried = None
+        if source == "package":
+            carried = await asyncio.get_running_loop().run_in_executor(
+                None, package_bytes, self.files, manifest.id, manifest.version
+            )
 
         def write(s: Any) -> dict[str, Any]:
             rec = s.get(AppInstall, (identity_id, manifest.id))
@@ -192,6 +211,18 @@ class AppsService:
             rec.version, rec.name, rec.developer_key = manifest.version, manifest.name, manifest.developer_key
             rec.source, rec.updated_at = source, now
             s.flush()
+            if carried is not None:
+                s.merge(
+                    AppData(
+                        identity_id=identity_id,
+                        app_id=manifest.id,
+                        kind=PACKAGE_KIND,
+                        key="current",
+                        value=carried,
+                        mime="application/zip",
+                        updated_at=now,
+                    )
+                )
             for key in (*manifest.required, *granted_optional):
                 value = list(manifest.web_domains) if key == "WEB_REQUEST" else None
                 s.merge(

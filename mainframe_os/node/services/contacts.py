@@ -12,6 +12,7 @@ from ..events import ContactsChanged
 from ..params import Param
 from ..refs import match_ref
 from ..registry import method
+from ..text import lookalikes, safe_text, skeleton
 from .identities import clean_name, require_identity
 
 MAX_CONTACTS_PAGE = 100_000
@@ -54,7 +55,7 @@ def contact_json(c: Any) -> dict[str, Any]:
         "address": c.eth_address,
         "id": c.id,
         "identityId": c.identity_id,
-        "displayName": c.display_name,
+        "displayName": safe_text(c.display_name),  # stored before names were cleaned
         "signPublicKey": c.sign_public.hex(),
         "boxPublicKey": c.box_public.hex(),
         "card": card.encode(),
@@ -126,7 +127,13 @@ async def contacts_list(node: Any, ctx: Any, identityId: str | None, query: str 
         like = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         stmt = stmt.where(Contact.display_name.ilike(like, escape="\\"))
     stmt = stmt.order_by(Contact.display_name, Contact.added_at).limit(MAX_CONTACTS_PAGE)
-    return await node.db(lambda s: [contact_json(c) for c in s.scalars(stmt)])
+    rows = await node.db(lambda s: [contact_json(c) for c in s.scalars(stmt)])
+    # Names that look alike (in the whole list, not just this page) get flagged: show the key.
+    names = await node.db(lambda s: list(s.scalars(select(Contact.display_name).where(Contact.identity_id == ident))))
+    alike = {skeleton(names[i]) for i in lookalikes(names)}
+    for r in rows:
+        r["lookalike"] = skeleton(r["displayName"]) in alike
+    return rows
 
 
 async def _contact(node: Any, ctx: Any, contact_id: str) -> Any:

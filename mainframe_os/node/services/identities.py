@@ -14,6 +14,7 @@ from ..events import ActiveIdentityChanged, IdentitiesChanged
 from ..params import Param
 from ..refs import match_ref
 from ..registry import PUBLIC, method
+from ..text import safe_text
 
 ACTIVE_KEY = "active_identity"
 MAX_AVATAR_BYTES = 512 * 1024
@@ -22,7 +23,7 @@ _IMAGE_MAGIC = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"
 
 
 def clean_name(name: str, what: str = "name") -> str:
-    name = " ".join(name.split())
+    name = safe_text(name)  # no escapes, bidi overrides or invisible characters
     if not name:
         raise E.InvalidParams(f"The {what} cannot be empty")
     if len(name) > MAX_NAME:
@@ -50,7 +51,7 @@ def identity_json(i: Any, active_id: str | None = None) -> dict[str, Any]:
 
     return {
         "id": i.id,
-        "displayName": i.display_name,
+        "displayName": safe_text(i.display_name),
         "signPublicKey": SigningKey(i.sign_seed).verify_key.encode().hex(),
         "developer": bool(i.developer),
         "hasAvatar": i.avatar is not None,

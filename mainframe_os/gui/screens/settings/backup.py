@@ -137,17 +137,30 @@ class BackupTab(QWidget):
         self.status.setText("Backing up…")
         self._showing_problem = False
 
+        cancelled = {"why": ""}
+
         async def run() -> dict[str, Any] | None:
+            overwrite = False
+            if Path(path).expanduser().is_file():
+                from ...dialogs import confirm
+
+                question = f"{path} already exists. Replace it with this backup?"
+                if not await confirm(self, "Replace the file?", question, "Replace", destructive=True):
+                    cancelled["why"] = "Not backed up: the file there was kept."
+                    return None
+                overwrite = True
             # a backup lets the whole vault leave: the node wants the vault password again
             vault_pw = await ask_password(self.window(), "Vault password", "Enter this vault's password to back it up.")
             if vault_pw is None:
                 return None
-            return await self.ctx.call("vault_backup", {"path": path, "password": pw, "vaultPassword": vault_pw})
+            return await self.ctx.call(
+                "vault_backup", {"path": path, "password": pw, "vaultPassword": vault_pw, "overwrite": overwrite}
+            )
 
         def done(r: dict[str, Any] | None) -> None:
             if r is None:
                 self.progress.setVisible(False)
-                self.status.setText("")
+                self.status.setText(cancelled["why"])
                 return
             self.progress.setRange(0, 1)
             self.progress.setValue(1)

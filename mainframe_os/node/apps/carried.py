@@ -61,15 +61,16 @@ async def bring_back(svc: Any, identity_id: str, rec: Any) -> str | None:
     Bundled apps come from this program's `apps/` folder (possibly a newer version, which the
     install record then follows); signed apps from the package carried in the vault.
     """
+    from mainframe_os.datafiles import apps_dir
     from vault.models import AppData
 
-    from .service import BUNDLED_APPS, BUNDLED_DIR
+    from .service import BUNDLED_APPS
 
     loop = asyncio.get_running_loop()
     try:
         if rec.source == "bundled":
             for name in BUNDLED_APPS:
-                folder = BUNDLED_DIR / name
+                folder = apps_dir() / name
                 if not (folder / MANIFEST_NAME).is_file():
                     continue
                 m = await loop.run_in_executor(None, svc.files.install_unsigned, folder)

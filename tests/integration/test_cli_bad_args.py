@@ -105,7 +105,13 @@ def test_the_reported_bad_inputs(home: Path, tmp_path: Path) -> None:
         ("vault", "backup", "v", "--force", "/dev/null"): "not a regular file",
         ("vault", "backup", "v", str(tmp_path)): "folder",
         ("vault", "backup", "v", str(existing)): "--force",
-        ("rpc", "vault_backup", json.dumps({"path": "/etc/passwd/x", "password": PW}), "--vault", "v"): "not exist",
+        (
+            "rpc",
+            "vault_backup",
+            json.dumps({"path": "/etc/passwd/x", "password": PW, "vaultPassword": PW}),
+            "--vault",
+            "v",
+        ): "not exist",
         ("app", "install", "/etc", "--vault", "v"): "",
     }
     for argv, expected in cases.items():

@@ -141,7 +141,7 @@ async def test_restore_over_the_served_vault_keeps_the_node_serving_it(tmp_path:
         await node.call("vault_create", {"name": "main", "password": PW})
         await node.call("identity_create", {"displayName": "Alice"})
         backup = tmp_path / "b.bak"
-        await node.call("vault_backup", {"path": str(backup), "password": PW})
+        await node.call("vault_backup", {"path": str(backup), "password": PW, "vaultPassword": PW})
         await node.call("identity_create", {"displayName": "Bob"})
         out = await node.call("vault_restore", {"path": str(backup), "password": PW, "overwrite": True})
         assert out["name"] == "main" and out["open"]

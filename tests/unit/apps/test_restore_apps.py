@@ -22,7 +22,9 @@ async def test_restore_in_a_fresh_home_brings_back_working_apps(tmp_path: Path) 
         before = {a["name"] for a in await node_a.call("apps_list")}
         assert before == bundled | {"Ledger"}
         backup = tmp_path / "b.bak"
-        await node_a.call("vault_backup", {"path": str(backup), "password": "password123"})
+        await node_a.call(
+            "vault_backup", {"path": str(backup), "password": "password123", "vaultPassword": "password123"}
+        )
     finally:
         await node_a.close()
 

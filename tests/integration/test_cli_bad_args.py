@@ -113,6 +113,7 @@ def test_the_reported_bad_inputs(home: Path, tmp_path: Path) -> None:
             "v",
         ): "not exist",
         ("app", "install", "/etc", "--vault", "v"): "",
+        ("rpc", "eth_getBalance", '["0xzz", "latest"]', "--vault", "v"): "40 hex digits",
     }
     for argv, expected in cases.items():
         r = _mfos(home, *argv)

@@ -7,6 +7,7 @@ accounts. Which accounts an app may see (EIP-1102/2255) is the permission layer'
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -44,8 +45,21 @@ PASSTHROUGH = (
 )
 
 
+# Reads whose first parameter is an account address. web3 reads any other string there as an
+# ENS name (and crashes on e.g. "0xzz"), so it is checked here, with a message naming it.
+_ADDRESS_FIRST = ("eth_getBalance", "eth_getCode", "eth_getTransactionCount", "eth_getStorageAt")
+_HEX_ADDRESS = re.compile(r"0[xX][0-9a-fA-F]{40}")
+
+
+def _check_address_param(name: str, params: list[Any]) -> None:
+    if name in _ADDRESS_FIRST and params and not (isinstance(params[0], str) and _HEX_ADDRESS.fullmatch(params[0])):
+        raise E.InvalidParams(f"{name}: the address must be 0x followed by 40 hex digits, got {str(params[0])[:50]!r}")
+
+
 def _passthrough(name: str) -> None:
     async def handler(node: Any, ctx: Any, params: list[Any]) -> Any:
+        _check_address_param(name, params)
+
         def request(c: Any) -> Any:
             if c.devchain is not None:
                 return _devchain_request(c.w3, name, params)

@@ -62,6 +62,7 @@ def test_every_command_refuses_bad_arguments_in_one_line(
 ) -> None:
     monkeypatch.setenv("MAINFRAME_OS_HOME", str(home))
     monkeypatch.setenv("MFOS_PASSWORD", PW)
+    monkeypatch.chdir(home.parent)  # `app create 0xzz` and the like make folders: in the test's folder
     failures = []
     for cmd in _commands():
         argv = _argv(cmd, bad)
@@ -87,6 +88,7 @@ def _mfos(home: Path, *args: str, env: dict[str, str] | None = None) -> subproce
         text=True,
         timeout=120,
         stdin=subprocess.DEVNULL,
+        cwd=home.parent,  # bad values include relative paths: whatever they create lands in the test's folder
     )
 
 

@@ -268,6 +268,9 @@ async def resolve_token(node: Any, ident: str, token: str) -> Any:
     raise E.InvalidParams(f"Unknown token '{token[:42]}': add it by its address first")
 
 
+NO_CODE = "No token contract at this address on this network (a dev chain is each machine's own: add the token again)"
+
+
 @method("wallet_getBalances", Param("address", required=False))
 async def wallet_get_balances(node: Any, ctx: Any, address: str | None) -> list[dict[str, Any]]:
     """ETH and token balances of an account (default: the default account)."""
@@ -284,7 +287,15 @@ async def wallet_get_balances(node: Any, ctx: Any, address: str | None) -> list[
             if t.address is None:
                 bal = int(c.w3.eth.get_balance(acct))
             else:
-                bal = int(c.w3.eth.contract(address=t.address, abi=ERC20_ABI).functions.balanceOf(acct).call())
+                try:
+                    bal = int(c.w3.eth.contract(address=t.address, abi=ERC20_ABI).functions.balanceOf(acct).call())
+                except Exception:
+                    if c.w3.eth.get_code(t.address):
+                        raise
+                    # A token added on another machine's dev chain (restored from a backup), or on
+                    # another network: say so instead of failing every balance, never show a number.
+                    out.append({**t.to_json(), "address": acct, "balance": None, "formatted": "—", "missing": NO_CODE})
+                    continue
             out.append(
                 {**t.to_json(), "address": acct, "balance": str(bal), "formatted": format_amount(bal, t.decimals, 6)}
             )

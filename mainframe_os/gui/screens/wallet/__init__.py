@@ -219,7 +219,8 @@ class WalletScreen(QWidget):
             return
         self.banner.setVisible(False)
         self._show_balances(balances)
-        self.send.set_tokens([b["symbol"] for b in balances], {b["symbol"]: b for b in balances})
+        usable = [b for b in balances if not b.get("missing")]  # a token with no contract here can't be sent
+        self.send.set_tokens([b["symbol"] for b in usable], {b["symbol"]: b for b in usable})
         try:
             self.history.show_items(await self.ctx.call("wallet_history", {"address": addr}))
         except Exception:  # noqa: BLE001 - the banner above already covers a network that is down
@@ -240,7 +241,7 @@ class WalletScreen(QWidget):
             cl.addWidget(label(f"{b['symbol']} · {b.get('name', '')}".rstrip(" ·"), "caption"))
             v = label(short_amount(b["formatted"], 4), "balance")
             v.setProperty("symbol", b["symbol"])
-            v.setToolTip(f"{b['formatted']} {b['symbol']}")
+            v.setToolTip(b["missing"] if b.get("missing") else f"{b['formatted']} {b['symbol']}")
             cl.addWidget(v)
             self.balances_lay.addWidget(c)
         self.balances_lay.addStretch(1)

@@ -129,6 +129,10 @@ class Operations(QObject):
         task = asyncio.ensure_future(wrapper())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        if asyncio.iscoroutine(coro):
+            # cancelled before it started (e.g. the window closed meanwhile): close it quietly
+            # (a no-op when it ran) instead of leaving a "never awaited" coroutine behind
+            task.add_done_callback(lambda _t: coro.close())
         return task
 
     def _set_busy(self, delta: int) -> None:

@@ -42,7 +42,7 @@ def test_transaction_and_signature_prompts_name_the_app(install_app, open_app, w
     gui = GuiPrompter(node=world["node"])
     icon = page.run(gui.app_icon(tx))
     assert icon is not None and b"<svg" in icon
-    dlg = ApprovalDialog(tx, None, icon)
+    dlg = ApprovalDialog(tx, None, icon=icon)
     assert "Pay Pal Lookalike" in dlg.caller_label.text() and dlg.caller_icon.pixmap() is not None
     assert not dlg.caller_icon.pixmap().isNull()
     assert "key " in dlg.caller_label.toolTip() and page.app.ctx.app_id in dlg.caller_label.toolTip()

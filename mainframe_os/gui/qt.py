@@ -151,6 +151,12 @@ def webengine() -> object:
     ``apphost.register_schemes()`` first; it is idempotent.
     """
     global _webengine_ready
+    if not _webengine_ready:
+        # every connection the engine opens goes through the gate proxy (see netgate): read by
+        # Chromium when its first profile starts, so set here, before any QtWebEngine object
+        from . import netgate
+
+        add_chromium_flags(netgate.chromium_flags(netgate.start_proxy()))
     from PySide6 import QtWebEngineCore, QtWebEngineWidgets  # noqa: F401
 
     if not _webengine_ready:

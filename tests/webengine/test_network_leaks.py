@@ -133,17 +133,50 @@ def test_webrtc_sends_no_udp_and_leaks_no_address(install_app, open_app, udp, tc
     assert result["candidates"] == [], result
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known leak: with UDP off, Chromium still dials a page-chosen TURN server over TCP "
-    "(no QtWebEngine switch turns that off; needs a proxy-level gate)",
-)
 def test_webrtc_turn_over_tcp_dials_nothing(install_app, open_app, udp, tcp) -> None:
     page = open_app(install_app())
     page.ok(WEBRTC_ATTACK % {"udp": udp.port, "tcp": tcp.port}, timeout=20)
     wait(page, 1.0)
     page.ok("(window.__pc && window.__pc.close(), 1)")
     assert tcp.connections == 0
+    # Chromium did try, and the gate proxy (not a silent engine change) refused it
+    assert f"CONNECT 127.0.0.1:{tcp.port}" in gate().refused
+
+
+def gate():
+    from mainframe_os.gui import netgate
+
+    assert netgate._proxy is not None, "the engine started without the gate proxy"
+    return netgate._proxy
+
+
+def test_granted_requests_pass_through_the_gate(install_app, open_app, server, world) -> None:
+    """The gate lets out exactly what the app was granted; the page's other hosts stay refused."""
+    url = f"http://127.0.0.1:{server.port}"
+    app_id = install_app(
+        permissions={"required": ["STORAGE"], "optional": ["WEB_REQUEST"]}, domains=[f"127.0.0.1:{server.port}"]
+    )
+    page = open_app(app_id)
+    page.run(
+        world["node"].call(
+            "apps_setGrant",
+            {"appId": app_id, "key": "WEB_REQUEST", "decision": "always", "identityId": world["identity"]},
+        )
+    )
+    wait(page, 0.2)
+    page.reload()
+    assert page.ok(f"fetch('{url}/through-gate').then(r => r.json())") == {"hello": "world"}
+    assert server.paths == ["/through-gate"]
+    assert f"GET {url}/through-gate" in gate().passed  # it went out through the proxy, not around it
+    listener = TcpListener()
+    try:  # another port of the same host is not granted: a preconnect there reaches nothing
+        page.ok(
+            f"(document.head.insertAdjacentHTML('beforeend', '<link rel=preconnect href=\"https://127.0.0.1:{listener.port}\">'), 1)"
+        )
+        wait(page, 1.5)
+        assert listener.connections == 0
+    finally:
+        listener.close()
 
 
 PRECONNECT = """(() => {
@@ -181,10 +214,5 @@ def test_prefetch_and_preload_hints_open_no_connection(install_app, open_app) ->
     assert hints_reach(install_app, open_app)[1:] == [0, 0, 0, 0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known leak: <link rel=preconnect> opens a TCP connection (no bytes) from Chromium's network "
-    "service, past the request interceptor and CSP; needs a proxy-level gate",
-)
 def test_preconnect_opens_no_connection(install_app, open_app) -> None:
     assert hints_reach(install_app, open_app)[0] == 0

@@ -23,6 +23,7 @@ from mainframe_os.node.apps.store import AppSource, DevSource
 from mainframe_os.node.context import CallerContext
 from mainframe_os.node.prompt_queue import caller_key
 
+from .. import netgate
 from .bridge import AppBridge
 from .sandbox import AppPage, AppRequestInterceptor, AppSandboxProfile
 from .scheme import SCHEME, AppSchemeHandler, register_schemes
@@ -155,6 +156,7 @@ class AppHost(QObject):
         app = OpenApp(ctx, source, profile, page, channel, bridge, session, interceptor, handler, domains, t0, dev=dev)
         holder["app"] = app
         self.apps[(ident, app_id)] = app
+        app.extra["ungate"] = netgate.GATE.add(current_domains)  # the proxy lets its grants out too
         await session.refresh_accounts()
         app.window = AppWindow(self, app)
         page.load(app.url)
@@ -168,6 +170,7 @@ class AppHost(QObject):
         if self.apps.get(key) is not app:
             return
         del self.apps[key]
+        app.extra.pop("ungate", lambda: None)()
         app.bridge.close()
         if app.watcher is not None:
             app.watcher.deleteLater()

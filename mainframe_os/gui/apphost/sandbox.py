@@ -24,30 +24,15 @@ from PySide6.QtWebEngineCore import (
     QWebEngineUrlRequestInterceptor,
 )
 
+from .. import netgate
 from .scheme import SCHEME, AppSchemeHandler
 
 log = logging.getLogger("mainframe_os.gui.apphost")
 
-_LOOPBACK = ("localhost", "127.0.0.1")
-
 
 def domain_allows(domains: list[str], url: QUrl) -> bool:
-    """Is `url` inside a granted domain? "api.x.com", "api.x.com:8443" or "*.x.com"."""
-    scheme, host, port = url.scheme(), url.host().lower(), url.port()
-    if scheme not in ("https", "wss", "http", "ws"):
-        return False
-    if scheme in ("http", "ws") and host not in _LOOPBACK:
-        return False  # plain-text only to this machine
-    for d in domains:
-        name, _, want_port = d.lower().partition(":")
-        if want_port and (port if port != -1 else {"http": 80, "ws": 80}.get(scheme, 443)) != int(want_port):
-            continue
-        if name.startswith("*."):
-            if host.endswith(name[1:]) and host != name[2:]:
-                return True
-        elif host == name:
-            return True
-    return False
+    """Is `url` inside a granted domain? The rule lives in :mod:`..netgate` (the proxy asks it too)."""
+    return netgate.domain_allows(domains, url.scheme(), url.host(), url.port())
 
 
 class AppRequestInterceptor(QWebEngineUrlRequestInterceptor):

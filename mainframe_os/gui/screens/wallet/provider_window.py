@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ... import netgate
 from ...qt import QLabel, QUrl, QVBoxLayout, QWidget, webengine
 
 
@@ -44,6 +45,8 @@ class ProviderWindow(QWidget):
         self.view = QWebEngineView(self)
         self.view.setPage(self.page)
         lay.addWidget(self.view, 1)
+        # the gate proxy lets this window reach its provider's site (and its subdomains) while open
+        self._ungate = netgate.GATE.add(lambda: provider_domains(url))
         self.view.load(QUrl(url))
 
     @property
@@ -57,4 +60,14 @@ class ProviderWindow(QWidget):
         # The page must go before its profile, or Chromium warns about a profile still in use.
         self.view.setPage(None)  # type: ignore[arg-type]
         self.page.deleteLater()
+        self._ungate()
         super().closeEvent(event)
+
+
+def provider_domains(url: str) -> list[str]:
+    """The provider's site: "buy.transak.com" gives transak.com and *.transak.com."""
+    host = QUrl(url).host().lower()
+    if not host:
+        return []
+    site = ".".join(host.split(".")[-2:])
+    return [host, site, f"*.{site}"]

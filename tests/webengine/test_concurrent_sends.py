@@ -17,6 +17,8 @@ LAUNCHER_SENDS = 6
 
 
 def test_page_and_launcher_sends_from_one_account_each_land_once(world, install_app, open_app, run) -> None:
+    from eth_utils import to_checksum_address
+
     from mainframe_os.node.prompter import PromptResult
     from mainframe_os.node.wallet.chain import ChainService
 
@@ -25,7 +27,8 @@ def test_page_and_launcher_sends_from_one_account_each_land_once(world, install_
     chain = ChainService.of(node)
     prompter.default = PromptResult(True)
     try:
-        (me,) = page.ok("window.ethereum.request({method: 'eth_requestAccounts'})")
+        (lower,) = page.ok("window.ethereum.request({method: 'eth_requestAccounts'})")
+        me = to_checksum_address(lower)  # dapps get lowercase accounts, as from MetaMask; web3.py wants checksums
         n0 = run(chain.call(lambda c: c.w3.eth.get_transaction_count(me)))
         page_wei = [(i + 1) * 10**12 for i in range(PAGE_SENDS)]
         launcher_wei = [(i + 1) * 10**13 for i in range(LAUNCHER_SENDS)]

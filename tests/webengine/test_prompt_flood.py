@@ -27,6 +27,18 @@ async def _until(cond: Any, timeout: float = 30.0) -> None:
         await asyncio.sleep(0.02)
 
 
+def _fire_and_wait(page: Any, run: Any, code: str, cond: Any) -> None:
+    """Fire requests from the page and wait for `cond` inside one run of the loop: the bridge calls
+    never sit in Qt's queue between two runs (the harness's loop is stopped there; the launcher's never is)."""
+
+    async def go() -> None:
+        r = await page.eval_async(code)
+        assert "ok" in r, r
+        await _until(cond)
+
+    run(go(), 60)
+
+
 def test_300_concurrent_request_accounts_make_one_prompt(world, run, install_app, open_app) -> None:
     from mainframe_os.gui.prompter import GuiPrompter
     from mainframe_os.node.prompt_queue import caller_key
@@ -40,11 +52,13 @@ def test_300_concurrent_request_accounts_make_one_prompt(world, run, install_app
     gui.on_open.append(opened.append)
     node.prompter = gui  # the launcher's real dialogs for this test
     try:
-        page.ok(
+        _fire_and_wait(
+            page,
+            run,
             "(window.__flood = Promise.allSettled(Array.from({length: 300}, () =>"
-            " ethereum.request({method: 'eth_requestAccounts'}))), 1)"
+            " ethereum.request({method: 'eth_requestAccounts'}))), 1)",
+            lambda: node.prompter.requests_waiting(caller) == 300,
         )
-        run(_until(lambda: node.prompter.requests_waiting(caller) == 300))
         assert len(opened) == 1 and len(_open_dialogs()) == 1
         dlg = _open_dialogs()[0]
         assert dlg.request.kind == "permission" and "connect" in dlg.request.title
@@ -82,11 +96,13 @@ def test_block_this_app_lasts_until_it_is_reopened(world, run, install_app) -> N
     gui = GuiPrompter()
     node.prompter = gui
     try:
-        page.ok(
+        _fire_and_wait(
+            page,
+            run,
             "(window.__asks = Promise.allSettled(Array.from({length: 30}, () =>"
-            " ethereum.request({method: 'eth_requestAccounts'}))), 1)"
+            " ethereum.request({method: 'eth_requestAccounts'}))), 1)",
+            lambda: len(_open_dialogs()) == 1,
         )
-        run(_until(lambda: len(_open_dialogs()) == 1))
         _open_dialogs()[0].findChild(type(_open_dialogs()[0].reject_button), "blockButton").click()
         codes = page.ok("window.__asks.then(rs => rs.map(r => r.status === 'rejected' ? r.reason.code : 'ok'))", 30)
         assert codes == [4001] * 30
@@ -98,8 +114,12 @@ def test_block_this_app_lasts_until_it_is_reopened(world, run, install_app) -> N
         page.app.window.close()
         run(_until(lambda: not any(a.ctx.app_id == app_id for a in world["host"].apps.values())))
         page = _open(world, run, app_id)
-        page.ok("(window.__again = ethereum.request({method: 'eth_requestAccounts'}), 1)")
-        run(_until(lambda: len(_open_dialogs()) == 1))
+        _fire_and_wait(
+            page,
+            run,
+            "(window.__again = ethereum.request({method: 'eth_requestAccounts'}), 1)",
+            lambda: len(_open_dialogs()) == 1,
+        )
         _open_dialogs()[0].reject()
         assert page.err("window.__again")["code"] == 4001
     finally:

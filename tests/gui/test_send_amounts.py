@@ -57,6 +57,13 @@ def test_the_exact_full_token_balance_and_max_eth(qtbot: Any, launcher: Any, tmp
     click(qtbot, send.send_button)
     qtbot.waitUntil(lambda: "Sent" in send.why.text(), timeout=60_000)
     assert _balances(launcher)["MFT"] == 0  # all of it left, to the last unit
+    # the outcome stays through the balance refresh the payment causes, until the user edits
+    wallet.refresh()
+    qtbot.waitUntil(lambda: int(send.balances.get("MFT", {}).get("balance", -1)) == 0, timeout=WAIT)
+    assert "Sent" in send.why.text()
+    qtbot.keyClicks(send.amount, "1")
+    assert "Sent" not in send.why.text()
+    send.amount.clear()
 
     # Max for ETH: the whole balance minus the most the fee can cost
     eth = _balances(launcher)["ETH"]

@@ -108,6 +108,7 @@ class SocketServer:
         _install_log_limits()
         self.max_connections, self.idle_timeout, self.line_timeout = max_connections, idle_timeout, line_timeout
         self._slots: dict[asyncio.StreamWriter, _Slot] = {}
+        self._handlers: set[asyncio.Task[None]] = set()
 
     @property
     def open_connections(self) -> int:
@@ -173,6 +174,9 @@ class SocketServer:
             writer.close()
             return
         self.connections += 1
+        me = asyncio.current_task()
+        if me is not None:
+            self._handlers.add(me)
         slot = self._admit(writer)
         conn = _Connection(self.node, writer, f"socket-{self.connections}")
         slot.busy = conn.busy
@@ -202,11 +206,25 @@ class SocketServer:
             await worker
             self.node.prompter.detach(conn.session)
             writer.close()
+            with contextlib.suppress(ConnectionError):
+                await writer.wait_closed()
+            if me is not None:
+                self._handlers.discard(me)
 
-    async def stop(self) -> None:
+    async def stop(self, grace: float = 5.0) -> None:
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
+        # Python 3.11's wait_closed() does not wait for open connections: end them here, so no
+        # socket outlives the server (calls in flight get `grace` seconds to finish).
+        for writer in list(self._slots):
+            writer.close()
+        if self._handlers:
+            _, late = await asyncio.wait(set(self._handlers), timeout=grace)
+            for task in late:
+                task.cancel()
+            if late:
+                await asyncio.wait(late, timeout=1.0)
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
 

@@ -45,6 +45,7 @@ class SendTab(QWidget):
         self.from_address: str | None = None
         self.balances: dict[str, Any] = {}
         self.contact_ids: dict[str, str] = {}
+        self._outcome = ""  # "Sent…" / "You rejected…": stays until the user edits the form
         lay = form_page(
             self,
             "How sending works",
@@ -84,9 +85,9 @@ class SendTab(QWidget):
         self._estimate.setSingleShot(True)
         self._estimate.setInterval(400)
         self._estimate.timeout.connect(self._estimate_fee)
-        self.to.editTextChanged.connect(self.validate)
-        self.amount.textChanged.connect(self.validate)
-        self.token.currentTextChanged.connect(self.validate)
+        self.to.editTextChanged.connect(self._edited)
+        self.amount.textChanged.connect(self._edited)
+        self.token.currentTextChanged.connect(self._edited)
         self.send_button.clicked.connect(self.send)
         self.max_button.clicked.connect(self.fill_max)
         self.validate()
@@ -127,14 +128,25 @@ class SendTab(QWidget):
             set(self.contact_ids),
         )
 
+    def _edited(self) -> None:
+        self._outcome = ""
+        self.validate()
+
+    def _show_outcome(self, text: str) -> None:
+        self._outcome = text
+        self.why.setText(text)
+        set_tone(self.why, None)
+
     def validate(self) -> None:
+        """Re-check the form; also runs on balance and contact refreshes, which keep the outcome."""
         why = self.problem()
         self.send_button.setEnabled(why is None)
         self.send_button.setToolTip(why or "")
-        self.why.setText(why or "")
         # Red once the user typed something wrong; a quiet hint while the form is still empty.
         typed = bool(self.to.currentText().strip() or self.amount.text().strip())
-        set_tone(self.why, "error" if why and typed else None)
+        shown = self._outcome or why or ""
+        self.why.setText(shown)
+        set_tone(self.why, "error" if why and typed and shown == why else None)
         self.fee.setText("")
         if why is None:
             self._estimate.start()
@@ -198,12 +210,12 @@ class SendTab(QWidget):
         def done(r: dict[str, Any]) -> None:
             self.amount.clear()
             status = r.get("status", "pending")
-            self.why.setText(f"Sent — {status}. It is in the History tab.")
+            self._show_outcome(f"Sent — {status}. It is in the History tab.")
             self.sent.emit()
 
         def failed(exc: BaseException) -> bool:
             if getattr(exc, "code", None) == USER_REJECTED:
-                self.why.setText("You rejected the payment: nothing was sent.")
+                self._show_outcome("You rejected the payment: nothing was sent.")
                 return True  # the user's own decision: no error box
             return False
 

@@ -20,8 +20,8 @@ import tempfile
 import time
 
 from mainframe_os.node.context import CallerContext
+from mainframe_os.node.methods.system import node_version
 from mainframe_os.node.node import Node
-from mainframe_os.node.services.system import node_version
 from mainframe_os.node.transport.local_socket import SocketClient, SocketServer
 
 N = 20_000

@@ -29,21 +29,21 @@ _WIRE_NAME = re.compile(r"^[a-z][a-z0-9]*_[a-z][A-Za-z0-9]*$")
 
 # Service modules that declare methods; importing them fills the registry.
 SERVICE_MODULES = (
-    "mainframe_os.node.services.system",
-    "mainframe_os.node.services.vaults",
-    "mainframe_os.node.services.identities",
-    "mainframe_os.node.services.contacts",
-    "mainframe_os.node.services.wallet",
-    "mainframe_os.node.services.swap",
-    "mainframe_os.node.services.onramp",
-    "mainframe_os.node.services.network",
-    "mainframe_os.node.services.ethereum",
-    "mainframe_os.node.services.eth_logs",
-    "mainframe_os.node.services.eth_subscriptions",
-    "mainframe_os.node.services.signing",
-    "mainframe_os.node.services.batch_calls",
-    "mainframe_os.node.services.nfts",
-    "mainframe_os.node.services.apps",
+    "mainframe_os.node.methods.system",
+    "mainframe_os.node.methods.vaults",
+    "mainframe_os.node.methods.identities",
+    "mainframe_os.node.methods.contacts",
+    "mainframe_os.node.methods.wallet",
+    "mainframe_os.node.methods.swap",
+    "mainframe_os.node.methods.onramp",
+    "mainframe_os.node.methods.network",
+    "mainframe_os.node.methods.ethereum",
+    "mainframe_os.node.methods.eth_logs",
+    "mainframe_os.node.methods.eth_subscriptions",
+    "mainframe_os.node.methods.signing",
+    "mainframe_os.node.methods.batch_calls",
+    "mainframe_os.node.methods.nfts",
+    "mainframe_os.node.methods.apps",
 )
 
 

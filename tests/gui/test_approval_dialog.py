@@ -86,7 +86,7 @@ def test_unlimited_approve_shows_the_spender_and_lowering_it_changes_what_is_sen
 
 def _requests(launcher: Any) -> list[tuple[str, PromptRequest]]:
     """Five real requests, described by the node from real calldata on the dev chain."""
-    from mainframe_os.node.services.wallet import resolve_token
+    from mainframe_os.node.methods.wallet import resolve_token
     from mainframe_os.node.wallet.describe import describe_transaction
     from mainframe_os.node.wallet.describe_typed import describe_typed_data
     from mainframe_os.node.wallet.swap import quote, swap_tx

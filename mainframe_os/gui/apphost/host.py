@@ -73,7 +73,7 @@ class AppHost(QObject):
         self._unsub = node.events.subscribe(AppGrantsChanged, self._on_grants)
 
     async def _identity(self, identity_id: str | None) -> str:
-        from mainframe_os.node.services.identities import require_identity
+        from mainframe_os.node.methods.identities import require_identity
 
         return await require_identity(self.node, CallerContext.launcher(), identity_id)
 

@@ -84,7 +84,7 @@ class AppSession:
         self.closed = False
 
     def close(self) -> None:
-        from ..services.eth_subscriptions import CallerGone
+        from ..methods.eth_subscriptions import CallerGone
 
         self.closed = True
         for unsub in self._unsubscribe:
@@ -119,7 +119,7 @@ class AppSession:
             self._spawn(self.refresh_accounts())
 
     def _on_event(self, e: Event) -> None:
-        from ..services.eth_subscriptions import SubscriptionPush
+        from ..methods.eth_subscriptions import SubscriptionPush
 
         if isinstance(e, SubscriptionPush):
             if e.caller == self.ctx:  # EIP-1193 `message` {type: 'eth_subscription', data}

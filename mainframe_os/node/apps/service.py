@@ -476,7 +476,7 @@ class AppsService:
 
 async def identity_addresses(node: Node, identity_id: str) -> list[str]:
     try:
-        from ..services.wallet import identity_addresses as addresses
+        from ..methods.wallet import identity_addresses as addresses
     except ImportError:  # the wallet feature is not there: no accounts to expose
         return []
     try:

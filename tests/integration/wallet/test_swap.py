@@ -126,7 +126,7 @@ async def test_deadline_passed_reverts_expired(net: Net) -> None:
     if net.name == "devchain":
         # The dev chain follows the wall clock (its time cannot jump ahead): sign a swap whose
         # chain-time deadline is already past; the pipeline's estimate catches the revert.
-        from mainframe_os.node.services.wallet import resolve_token
+        from mainframe_os.node.methods.wallet import resolve_token
         from mainframe_os.node.wallet.swap import quote, swap_tx
         from mainframe_os.node.wallet.txs import TxService
 

@@ -6,8 +6,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from mainframe_os.node.methods.vaults import BackupProgress
 from mainframe_os.node.password_rules import password_problem
-from mainframe_os.node.services.vaults import BackupProgress
 
 from ...context import LauncherContext
 from ...dialogs import ask_password

@@ -144,7 +144,7 @@ class WalletScreen(QWidget):
 
     def _subscribe_chain_events(self) -> None:
         try:
-            from mainframe_os.node.services.network import NetworkChanged
+            from mainframe_os.node.methods.network import NetworkChanged
             from mainframe_os.node.wallet.txs import TransactionStatusChanged
         except ImportError:
             return

@@ -1,1 +1,0 @@
-"""Node services: each module declares its RPC methods in the registry."""

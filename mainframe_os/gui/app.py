@@ -231,6 +231,7 @@ class Launcher:
             self.ctx.app_host().close_all()
         await self.ctx.ops.drain()
         await self.session.close()
+        self.ctx.listening = False  # the node's last events (the vault locking) find no screen to refresh
         await self.node.close()
         self.single.close()
         self.tray.hide()

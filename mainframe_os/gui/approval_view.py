@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from mainframe_os.node.wallet.describe import CONTEXT_DETAILS as KEPT_DETAILS
+from mainframe_os.node.prompter import CONTEXT_DETAILS as KEPT_DETAILS
 
 from .qt import (
     QFrame,

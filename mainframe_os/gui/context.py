@@ -3,6 +3,7 @@ error presenter, preferences, and event subscriptions that end with the widget."
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -33,6 +34,7 @@ class LauncherContext:
     keyring_available: bool = False
     updates: Any = None  # the node's UpdateChecker for this home (tests give it their own feed and key)
     _app_host: Any = None
+    listening: bool = True  # False once the launcher shuts down: events queued then are dropped
 
     @property
     def app_host_started(self) -> bool:
@@ -70,6 +72,28 @@ class LauncherContext:
         self.methods = {m["name"] for m in await self.node.call("node_methods")}
 
     def subscribe(self, owner: QObject, event_type: type[E], fn: Callable[[E], None]) -> None:
-        """Listen to a node event for as long as `owner` lives."""
-        unsubscribe = self.node.events.subscribe(event_type, fn)  # type: ignore[arg-type]
-        owner.destroyed.connect(lambda *_: unsubscribe())
+        """Listen to a node event for as long as `owner` lives.
+
+        `fn` runs on a later turn of the loop (`call_soon`), never inside the node's `emit`: the
+        node is in the middle of a method when it emits, and a widget refreshing there (calling
+        the node back, opening a dialog) would run inside that method. The owner may be gone by
+        then: the call is dropped."""
+        alive = [True]
+
+        def deliver(event: E) -> None:
+            if alive[0] and self.listening:
+                fn(event)
+
+        def schedule(event: E) -> None:
+            try:
+                asyncio.get_running_loop().call_soon(deliver, event)
+            except RuntimeError:  # no loop runs (a test emitting by hand): nothing to be inside of
+                deliver(event)
+
+        unsubscribe = self.node.events.subscribe(event_type, schedule)  # type: ignore[arg-type]
+
+        def gone(*_: Any) -> None:
+            alive[0] = False
+            unsubscribe()
+
+        owner.destroyed.connect(gone)

@@ -7,6 +7,7 @@ Approve is never the default button: Enter does not approve a payment by acciden
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 from collections.abc import Callable
 from typing import Any
@@ -352,11 +353,9 @@ class GuiPrompter:
         ctx = request.caller
         if self.node is None or ctx.trusted or not ctx.app_id or not ctx.identity_id:
             return None
-        from mainframe_os.node.apps.service import AppsService
-
         try:
-            source = await AppsService.of(self.node).source(ctx.identity_id, ctx.app_id)
-            return source.read(source.manifest.icon) if source.manifest.icon else None
+            data = await self.node.call("apps_getIcon", {"appId": ctx.app_id, "identityId": ctx.identity_id})
+            return base64.b64decode(data) if data else None
         except Exception:  # noqa: BLE001 - no icon is better than no prompt
             return None
 

@@ -1,6 +1,10 @@
 """Typed events the node emits; screens and app bridges subscribe and decide what to refresh.
 
-The node never calls a widget: it says what changed, once, here.
+The node never calls a widget: it says what changed, once, here. Every event class lives in this
+module, so a subscriber imports what it listens to from one place and never reaches into a
+domain package for it. Subscribers are matched by type (`isinstance`), never by name.
+
+    unsubscribe = node.events.subscribe(ContactsChanged, on_contacts)
 """
 
 from __future__ import annotations
@@ -9,6 +13,8 @@ import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, TypeVar
+
+from .context import CallerContext
 
 log = logging.getLogger("mainframe_os.events")
 
@@ -21,6 +27,9 @@ class Event:
 
     def to_json(self) -> dict[str, Any]:
         return {"event": self.name, **asdict(self)}
+
+
+# -- vaults and identities -----------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -36,6 +45,13 @@ class VaultLocked(Event):
 @dataclass(frozen=True)
 class VaultsChanged(Event):
     """A vault was created, deleted or restored."""
+
+
+@dataclass(frozen=True)
+class BackupProgress(Event):
+    operation: str  # "backup" | "restore"
+    done: int
+    total: int
 
 
 @dataclass(frozen=True)
@@ -63,11 +79,94 @@ class Notification(Event):
     source: str = "node"
 
 
+# -- wallet and chain ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WalletsChanged(Event):
+    """A wallet, account, default account or token list changed."""
+
+
+@dataclass(frozen=True)
+class NetworkChanged(Event):
+    network_id: str
+    chain_id: int
+
+
+@dataclass(frozen=True)
+class PaymentReceived(Event):
+    identity_id: str
+    address: str
+    sender: str
+    amount: str  # formatted
+    symbol: str
+    hash: str
+
+
+@dataclass(frozen=True)
+class TransactionRecovered(Event):
+    """An interrupted send was settled: `outcome` is one of wallet/interrupted.py's OUTCOME_TEXT keys."""
+
+    hash: str
+    chain_id: int
+    outcome: str
+    what: str  # "0.5 ETH to Bob"
+
+
+# -- apps ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AppGrantsChanged(Event):
+    """An app's grants (or wallet connection) changed; open app windows refresh."""
+
+    identity_id: str
+    app_id: str
+
+
+@dataclass(frozen=True)
+class AppsChanged(Event):
+    """Apps were installed, updated or removed for an identity."""
+
+    identity_id: str
+
+
+@dataclass(frozen=True)
+class SubscriptionPush(Event):
+    """An eth_subscribe notification for one caller (the caller's transport delivers it)."""
+
+    caller: CallerContext
+    subscription: str
+    result: Any
+
+
+@dataclass(frozen=True)
+class CallerGone(Event):
+    """A caller's transport closed (an app page went away): its subscriptions end."""
+
+    caller: CallerContext
+
+
+def __getattr__(name: str) -> Any:
+    # TransactionStatusChanged is still declared in wallet/txs.py (issue 14 owns that module); it
+    # moves here when that branch lands. Until then this keeps `from ..events import` working.
+    if name == "TransactionStatusChanged":
+        from .wallet.txs import TransactionStatusChanged
+
+        return TransactionStatusChanged
+    raise AttributeError(name)
+
+
+# -- the bus -------------------------------------------------------------------------------------
+
 E = TypeVar("E", bound=Event)
 Listener = Callable[[Any], None]
 
 
 class EventBus:
+    """Calls each listener of an event's type (or a base type) in turn. Listeners run inside
+    `emit`, on the node's loop: GUI code defers its widget work (gui/context.py's subscribe)."""
+
     def __init__(self) -> None:
         self._listeners: dict[type[Event], list[Listener]] = {}
 
@@ -90,8 +189,3 @@ class EventBus:
                         fn(event)
                     except Exception:  # noqa: BLE001 - one broken listener must not stop the others
                         log.exception("event listener failed for %s", event.name)
-
-
-@dataclass(frozen=True)
-class WalletsChanged(Event):
-    """A wallet, account, default account or token list changed."""

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 
     import vault as vaultlib
 
+    from .apps.service import AppsService
+
 T = TypeVar("T")
 log = logging.getLogger("mainframe_os.node")
 
@@ -49,6 +51,7 @@ class Node:
         self._vault_thread = ThreadPoolExecutor(1, thread_name_prefix="mfos-vault")
         # Feature services (wallet, chain, apps) keep their per-node state here, created lazily.
         self.services: dict[str, Any] = {}
+        self._apps: AppsService | None = None
         self._warm = False
         self._closed = False
 
@@ -61,6 +64,16 @@ class Node:
     @prompter.setter
     def prompter(self, answerer: Prompter | None) -> None:
         self.prompts.launcher = answerer
+
+    @property
+    def apps(self) -> AppsService:
+        """Installed apps, their grants and what they see; made on first use (it installs the
+        grant policy, so apps get their real permissions from then on)."""
+        if self._apps is None:
+            from .apps.service import AppsService
+
+            self._apps = AppsService(self)
+        return self._apps
 
     # -- calling methods ------------------------------------------------------------------------
 

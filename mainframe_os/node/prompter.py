@@ -16,6 +16,22 @@ from typing import Any, Protocol
 from . import errors as E
 from .context import CallerContext
 
+# The prompt details a description does not replace (where, from which account, the fee):
+# front ends show these beside it and drop the rest, which the description says better.
+# "warning", "note" and "gas price" come from the send pipeline (a likely failure, a legacy fee)
+CONTEXT_DETAILS = (
+    "network",
+    "from",
+    "account",
+    "max fee",
+    "fee",
+    "maxFee",
+    "feeFormatted",
+    "warning",
+    "note",
+    "gas price",
+)
+
 SEND_ANYWAY = "send anyway"  # the choice a transaction that will most likely fail offers
 
 
@@ -92,7 +108,6 @@ def terminal_text(prompt: dict[str, Any]) -> str:
     details = prompt.get("details")
     description = prompt.get("description")
     if isinstance(description, dict) and description.get("rows"):
-        from .wallet.describe import CONTEXT_DETAILS
         from .wallet.describe import lines as described
 
         lines += [f"  {k}: {v}" for k, v in described(description).items()]  # decoded: what it does

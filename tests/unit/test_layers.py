@@ -1,30 +1,92 @@
 """DESIGN.md's layering: vault/ stands alone, Qt only under mainframe_os/gui/, the core never
-imports Qt (checked both by scanning sources and by importing the node in a clean interpreter)."""
+imports Qt or the GUI, and the GUI reaches the node only through its public modules (methods are
+called through `node.call`, events heard through `node.events`). Checked by scanning sources,
+relative imports resolved, and by importing the node in a clean interpreter."""
 
 from __future__ import annotations
 
 import ast
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
+# What the GUI may import from the node. Everything else (domain packages, method modules, the
+# dispatcher) it reaches by calling methods or through one of these.
+GUI_MAY_IMPORT = {
+    "mainframe_os.node",  # the package itself, for `from mainframe_os.node import errors`
+    "mainframe_os.node.node",  # the launcher makes its Node
+    "mainframe_os.node.events",  # typed events
+    "mainframe_os.node.errors",  # the error classes a screen catches
+    "mainframe_os.node.context",  # CallerContext, which an app page calls as
+    "mainframe_os.node.prompter",  # the Prompter interface the GUI implements, its request types
+    "mainframe_os.node.registry",  # the SDK's method list is generated from it
+    "mainframe_os.node.apps.hosting",  # the app host's narrow interface (verified files, sessions)
+    "mainframe_os.node.paths",  # where the home is, before any node exists
+    "mainframe_os.node.updates",  # the update checker the About screen shows
+    "mainframe_os.node.transport.local_socket",  # the launcher serves the CLI's socket
+    # One rule in one place: the forms check as you type with the node's own rules.
+    "mainframe_os.node.password_rules",
+    "mainframe_os.node.wallet.amounts",
+}
 
-def _imports(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    names: set[str] = set()
-    for node in ast.walk(tree):
+
+def _module_name(path: Path) -> str:
+    rel = path.relative_to(ROOT).with_suffix("")
+    parts = rel.parts[:-1] if rel.name == "__init__" else rel.parts
+    return ".".join(parts)
+
+
+def _is_module(name: str) -> bool:
+    base = ROOT.joinpath(*name.split("."))
+    return base.with_suffix(".py").is_file() or (base / "__init__.py").is_file()
+
+
+def imported_modules(source: str, module: str, is_package: bool = False) -> Iterator[str]:
+    """Every module `source` (the code of `module`) imports, absolute names, relative imports
+    resolved; `from pkg import sub` names the submodule when `sub` is one."""
+    package = module if is_package else module.rpartition(".")[0]
+    for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
-            names |= {a.name.split(".")[0] for a in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module.split(".")[0])
-    return names
+            yield from (a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - (node.level - 1)]
+                target = ".".join([*base, node.module] if node.module else base)
+            else:
+                target = node.module or ""
+            yield target
+            for a in node.names:
+                if _is_module(f"{target}.{a.name}"):
+                    yield f"{target}.{a.name}"
+
+
+def _imports_of(path: Path) -> set[str]:
+    return set(imported_modules(path.read_text(encoding="utf-8"), _module_name(path), path.name == "__init__.py"))
+
+
+def _top(names: set[str]) -> set[str]:
+    return {n.split(".")[0] for n in names}
+
+
+def _under(names: set[str], prefix: str) -> set[str]:
+    return {n for n in names if n == prefix or n.startswith(prefix + ".")}
+
+
+def test_relative_imports_are_resolved() -> None:
+    src = "from ..gui import qt\nfrom . import errors\nfrom .wallet.amounts import parse_amount\nimport PySide6.QtGui\n"
+    found = set(imported_modules(src, "mainframe_os.node.anything"))
+    assert "mainframe_os.gui" in found and "mainframe_os.gui.qt" in found
+    assert "mainframe_os.node.errors" in found and "mainframe_os.node.wallet.amounts" in found
+    assert "PySide6.QtGui" in found
 
 
 def test_vault_stands_alone() -> None:
     for f in (ROOT / "vault").rglob("*.py"):
-        bad = _imports(f) & {"mainframe_os", "PySide6", "qasync", "web3", "shiboken6"}
+        bad = _top(_imports_of(f)) & {"mainframe_os", "PySide6", "qasync", "web3", "shiboken6"}
         assert not bad, f"{f.relative_to(ROOT)} imports {bad}"
 
 
@@ -32,8 +94,24 @@ def test_qt_only_in_gui() -> None:
     for f in (ROOT / "mainframe_os").rglob("*.py"):
         if "gui" in f.relative_to(ROOT).parts:
             continue
-        bad = _imports(f) & {"PySide6", "qasync", "shiboken6"}
+        bad = _top(_imports_of(f)) & {"PySide6", "qasync", "shiboken6"}
         assert not bad, f"{f.relative_to(ROOT)} imports {bad}"
+
+
+def test_node_never_imports_gui_or_cli() -> None:
+    for f in (ROOT / "mainframe_os" / "node").rglob("*.py"):
+        names = _imports_of(f)
+        bad = _under(names, "mainframe_os.gui") | _under(names, "mainframe_os.cli")
+        assert not bad, f"{f.relative_to(ROOT)} imports {sorted(bad)}"
+
+
+def test_gui_reaches_the_node_only_through_its_public_modules() -> None:
+    offences = []
+    for f in (ROOT / "mainframe_os" / "gui").rglob("*.py"):
+        for name in sorted(_under(_imports_of(f), "mainframe_os.node")):
+            if name not in GUI_MAY_IMPORT:
+                offences.append(f"{f.relative_to(ROOT)} imports {name}")
+    assert not offences, "\n".join(offences)
 
 
 def test_node_and_cli_import_without_qt_or_web3() -> None:

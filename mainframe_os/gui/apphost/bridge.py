@@ -20,8 +20,7 @@ from typing import Any
 from PySide6.QtCore import QEvent, QObject, Signal, Slot
 
 from mainframe_os.node import errors as E
-from mainframe_os.node.apps.gateway import AppSession
-from mainframe_os.node.dispatcher import MAX_MESSAGE_BYTES, peek_id
+from mainframe_os.node.apps.hosting import MAX_MESSAGE_BYTES, AppSession, peek_id
 
 log = logging.getLogger("mainframe_os.gui.apphost")
 

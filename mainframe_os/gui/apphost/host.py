@@ -17,11 +17,9 @@ from typing import Any
 from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, QUrl, Signal
 from PySide6.QtWebChannel import QWebChannel
 
-from mainframe_os.node.apps.gateway import AppSession
-from mainframe_os.node.apps.service import AppGrantsChanged, AppsService
-from mainframe_os.node.apps.store import AppSource, DevSource
+from mainframe_os.node.apps.hosting import AppHosting, AppSession, AppSource, DevSource
 from mainframe_os.node.context import CallerContext
-from mainframe_os.node.prompt_queue import caller_key
+from mainframe_os.node.events import AppGrantsChanged
 
 from .. import netgate
 from .bridge import AppBridge
@@ -67,15 +65,14 @@ class AppHost(QObject):
 
         qt.webengine()  # registers mfapp:// the first time, before any page exists
         register_schemes()  # no-op when already done; raises if it is too late
-        self.node = node
-        self.service = AppsService.of(node)
+        self.node = node  # for node.call and node.events only: the rest goes through `hosting`
+        self.hosting = AppHosting(node)
         self.apps: dict[tuple[str, str], OpenApp] = {}
         self._unsub = node.events.subscribe(AppGrantsChanged, self._on_grants)
 
     async def _identity(self, identity_id: str | None) -> str:
-        from mainframe_os.node.methods.identities import require_identity
-
-        return await require_identity(self.node, CallerContext.launcher(), identity_id)
+        """The identity an app opens as: the given one, or the active one."""
+        return str((await self.node.call("identity_get", {"id": identity_id}))["id"])
 
     async def open(self, app_id: str, identity_id: str | None = None, *, show: bool = True) -> Any:
         """Open (or raise) an installed app's window."""
@@ -86,14 +83,13 @@ class AppHost(QObject):
                 existing.window.show()
                 existing.window.raise_()
             return existing.window
-        source = await self.service.source(ident, app_id)
+        source = await self.hosting.source(ident, app_id)
         return await self._open(ident, source, show=show)
 
     async def open_dev(self, folder: str | Path, identity_id: str | None = None, *, show: bool = True) -> Any:
         """`mfos app dev`: an unsigned folder, reloaded when its files change, dev tools on F12."""
         ident = await self._identity(identity_id)
-        source = DevSource(Path(folder).expanduser())
-        await self.service.register_dev(ident, source)
+        source = await self.hosting.dev_source(ident, folder)
         window = await self._open(ident, source, show=show, dev=True)
         app = self.apps[(ident, source.manifest.id)]
         watcher = QFileSystemWatcher(app.page)
@@ -129,8 +125,7 @@ class AppHost(QObject):
         t0 = time.perf_counter()
         app_id = source.manifest.id
         ctx = CallerContext.app(app_id, ident)
-        self.node.prompter.unblock(caller_key(ctx))  # "block for now" lasts until the app is reopened
-        domains = await self.service.web_domains(ident, app_id)
+        domains = await self.hosting.web_domains(ident, app_id)
         holder: dict[str, OpenApp] = {}
 
         def current_source() -> AppSource:
@@ -142,7 +137,7 @@ class AppHost(QObject):
         handler = AppSchemeHandler(app_id, current_source, current_domains)
         interceptor = AppRequestInterceptor(app_id, current_domains)
         profile = AppSandboxProfile(
-            self.service.files.profile_dir(ident, app_id), app_id, handler, interceptor, build_script(app_id)
+            self.hosting.profile_dir(ident, app_id), app_id, handler, interceptor, build_script(app_id)
         )
         handler.setParent(profile)
         interceptor.setParent(profile)
@@ -151,7 +146,7 @@ class AppHost(QObject):
         channel = QWebChannel(page)
         channel.registerObject("bridge", bridge)
         page.setWebChannel(channel)
-        session = AppSession(self.node, ctx, bridge.message.emit)
+        session = self.hosting.open_session(ctx, bridge.message.emit)  # lifts a "block for now"
         bridge.attach(session)
         app = OpenApp(ctx, source, profile, page, channel, bridge, session, interceptor, handler, domains, t0, dev=dev)
         holder["app"] = app
@@ -204,7 +199,7 @@ class AppHost(QObject):
 
         async def refresh() -> None:
             try:
-                app.domains = await self.service.web_domains(e.identity_id, e.app_id)
+                app.domains = await self.hosting.web_domains(e.identity_id, e.app_id)
             except Exception:  # noqa: BLE001 - uninstalled meanwhile: no domains
                 app.domains = []
             if app.window is not None:

@@ -24,8 +24,7 @@ from PySide6.QtWebEngineCore import (
 )
 
 from mainframe_os.datafiles import sdk_dir
-from mainframe_os.node.apps.errors import AppFileRefused
-from mainframe_os.node.apps.store import AppSource
+from mainframe_os.node.apps.hosting import AppFileRefused, AppSource
 
 log = logging.getLogger("mainframe_os.gui.apphost")
 

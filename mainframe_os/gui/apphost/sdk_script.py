@@ -14,7 +14,7 @@ from typing import Any
 from PySide6.QtCore import QFile, QIODevice
 
 from mainframe_os.datafiles import sdk_dir
-from mainframe_os.node.dispatcher import MAX_MESSAGE_BYTES, RateLimiter
+from mainframe_os.node.apps.hosting import MAX_MESSAGE_BYTES, RateLimiter
 from mainframe_os.node.registry import REGISTRY
 
 API_VERSION = 1

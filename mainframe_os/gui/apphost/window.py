@@ -146,16 +146,15 @@ class AppWindow(QWidget):
             self.icon.setStyleSheet("background:#2f6bff;color:white;border-radius:6px;font-weight:700;")
 
     async def refresh_bar(self) -> None:
-        node, ctx = self.host.node, self.app.ctx
+        call, ctx = self.host.node.call, self.app.ctx
+        which = {"appId": ctx.app_id, "identityId": ctx.identity_id}
         try:
-            from vault.models import Identity
-
-            name = await node.db(lambda s: s.get(Identity, ctx.identity_id).display_name)
-            self.identity_label.setText(f"as {name}")
-            accounts = await self.host.service.exposed_accounts(ctx)
+            identity = await call("identity_get", {"id": ctx.identity_id})
+            self.identity_label.setText(f"as {identity['displayName']}")
+            accounts = await call("apps_getAccounts", which)
             self.account_label.setText(f"● {short_address(accounts[0])}" if accounts else "Wallet not connected")
             self.account_label.setToolTip(accounts[0] if accounts else "This app cannot see your accounts")
-            self._perms = await self.host.service.permissions_view(ctx.identity_id or "", ctx.app_id or "")
+            self._perms = await call("apps_getPermissions", which)
         except Exception:  # noqa: BLE001 - the vault locked meanwhile: the window closes soon
             log.debug("trusted bar refresh failed", exc_info=True)
 

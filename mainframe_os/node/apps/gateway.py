@@ -18,9 +18,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .. import errors as E
-from ..events import Event
+from ..events import AppGrantsChanged, CallerGone, NetworkChanged, SubscriptionPush, WalletsChanged
 from ..prompter import PromptRequest
-from .service import ACCOUNTS_KEY, AppGrantsChanged, AppsService, identity_addresses
+from .service import ACCOUNTS_KEY, AppsService, identity_addresses
 
 if TYPE_CHECKING:
     from ..context import CallerContext
@@ -79,13 +79,13 @@ class AppSession:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._unsubscribe = [
             node.events.subscribe(AppGrantsChanged, self._on_grants),
-            node.events.subscribe(Event, self._on_event),
+            node.events.subscribe(SubscriptionPush, self._on_subscription),
+            node.events.subscribe(NetworkChanged, lambda _e: self._spawn(self.refresh_chain())),
+            node.events.subscribe(WalletsChanged, lambda _e: self._spawn(self.refresh_accounts())),
         ]
         self.closed = False
 
     def close(self) -> None:
-        from ..methods.eth_subscriptions import CallerGone
-
         self.closed = True
         for unsub in self._unsubscribe:
             unsub()
@@ -118,17 +118,9 @@ class AppSession:
         if e.identity_id == self.ctx.identity_id and e.app_id == self.ctx.app_id:
             self._spawn(self.refresh_accounts())
 
-    def _on_event(self, e: Event) -> None:
-        from ..methods.eth_subscriptions import SubscriptionPush
-
-        if isinstance(e, SubscriptionPush):
-            if e.caller == self.ctx:  # EIP-1193 `message` {type: 'eth_subscription', data}
-                self.emit("eth_subscription", {"subscription": e.subscription, "result": e.result})
-            return
-        if any(w in e.name for w in ("Chain", "Network")):
-            self._spawn(self.refresh_chain())
-        elif "Account" in e.name or "Wallet" in e.name:
-            self._spawn(self.refresh_accounts())
+    def _on_subscription(self, e: SubscriptionPush) -> None:
+        if e.caller == self.ctx:  # EIP-1193 `message` {type: 'eth_subscription', data}
+            self.emit("eth_subscription", {"subscription": e.subscription, "result": e.result})
 
     async def refresh_accounts(self) -> None:
         try:

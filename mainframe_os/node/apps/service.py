@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from mainframe_os.datafiles import apps_dir
 
 from .. import errors as E
-from ..events import Event
+from ..events import AppGrantsChanged, AppsChanged
 from .errors import AppNotInstalled, DeveloperMismatch, PackageInvalid
 from .manifest import PERMISSION_KEYS, PERMISSION_LABELS, Manifest, parse_version
 from .store import AppFiles, AppSource, InstalledSource
@@ -40,21 +40,6 @@ ACCOUNTS_KEY = "eth_accounts"  # the EIP-2255 permission that exposes accounts
 DECISIONS = ("always", "never", "session")
 BUNDLED_APPS = ("hello", "payments")
 _BUNDLED_MARK = "apps:bundled:"
-
-
-@dataclass(frozen=True)
-class AppGrantsChanged(Event):
-    """An app's grants (or wallet connection) changed; open app windows refresh."""
-
-    identity_id: str
-    app_id: str
-
-
-@dataclass(frozen=True)
-class AppsChanged(Event):
-    """Apps were installed, updated or removed for an identity."""
-
-    identity_id: str
 
 
 @dataclass(frozen=True)
@@ -81,10 +66,7 @@ class AppsService:
 
     @classmethod
     def of(cls, node: Node) -> AppsService:
-        svc = node.services.get("apps")
-        if svc is None:
-            svc = node.services["apps"] = cls(node)
-        return svc
+        return node.apps
 
     def forget(self) -> None:
         """Drop everything learned from the vault (it was locked)."""

@@ -1,12 +1,10 @@
 """apps_* (the launcher and CLI managing apps) and the methods apps call through the SDK:
-storage_*, notifications_show, contacts_select, payments_payContact, apps_getIdentity and the
+notifications_show, contacts_select, payments_payContact, apps_getIdentity and the
 EIP-2255 wallet_*Permissions. Logic lives in `mainframe_os.node.apps`; this is the wire."""
 
 from __future__ import annotations
 
 import base64
-import binascii
-import json
 import time
 from pathlib import Path
 from typing import Any
@@ -15,24 +13,20 @@ from .. import errors as E
 from ..apps.gateway import request_accounts
 from ..apps.manifest import PERMISSION_KEYS
 from ..apps.service import ACCOUNTS_KEY, AppsService
+from ..context import CallerContext
 from ..events import Notification
 from ..params import Param
 from ..prompter import PromptRequest
 from ..registry import PUBLIC, Access, method
 from .identities import require_identity
 
-MAX_KEY = 256
-MAX_VALUE_BYTES = 256 * 1024
-MAX_FILE_BYTES = 512 * 1024  # a bridge message is at most 1 MiB, and files travel base64
-MAX_APP_BYTES = 32 << 20
-STORAGE = Access.permission_key("STORAGE")
-
 
 def _svc(node: Any) -> AppsService:
     return AppsService.of(node)
 
 
-def _app(ctx: Any) -> tuple[str, str]:
+def app_caller(ctx: Any) -> tuple[str, str]:
+    """(identity id, app id) of an app's call; refused for trusted callers (nothing to act on)."""
     if not ctx.app_id or not ctx.identity_id:
         raise E.InvalidRequest("This method is for apps (it acts on the calling app's data)")
     return ctx.identity_id, ctx.app_id
@@ -137,6 +131,31 @@ async def apps_get_permissions(node: Any, ctx: Any, appId: str, identityId: str 
     return await _svc(node).permissions_view(ident, appId)
 
 
+@method("apps_getAccounts", Param("appId", max_length=40), Param("identityId", required=False))
+async def apps_get_accounts(node: Any, ctx: Any, appId: str, identityId: str | None) -> list[str]:
+    """The wallet accounts the app can see (its wallet connection); [] when it is not connected."""
+    ident = await require_identity(node, ctx, identityId)
+    return await _svc(node).exposed_accounts(CallerContext.app(appId, ident))
+
+
+@method(
+    "apps_getIcon",
+    Param("appId", max_length=40),
+    Param("version", required=False, max_length=64, description="a staged package's version (apps_install)"),
+    Param("identityId", required=False),
+)
+async def apps_get_icon(node: Any, ctx: Any, appId: str, version: str | None, identityId: str | None) -> str | None:
+    """The app's icon file as base64 (from its verified files), or null when it has none.
+    With `version`: the icon of that staged or installed package, before it is installed."""
+    if version is not None:
+        source: Any = await node.on_vault_thread(_svc(node).files.load, appId, version)
+    else:
+        source = await _svc(node).source(await require_identity(node, ctx, identityId), appId)
+    if not source.manifest.icon:
+        return None
+    return base64.b64encode(source.read(source.manifest.icon)).decode()  # small, hashed against the manifest
+
+
 @method(
     "apps_setGrant",
     Param("appId", max_length=40),
@@ -185,7 +204,7 @@ async def apps_get_identity(node: Any, ctx: Any) -> dict[str, Any]:
     """For apps (SDK identity.get): the display name and an id that only this app sees."""
     from vault.models import Identity
 
-    ident, app = _app(ctx)
+    ident, app = app_caller(ctx)
     name = await node.db(lambda s: s.get(Identity, ident).display_name)
     return {"displayName": name, "id": await _svc(node).pseudonym(ident, app, "identity:" + ident)}
 
@@ -217,7 +236,7 @@ async def eth_request_accounts(node: Any, ctx: Any, params: list[Any]) -> list[s
 @method("wallet_getPermissions", access=PUBLIC)
 async def wallet_get_permissions(node: Any, ctx: Any) -> list[dict[str, Any]]:
     """EIP-2255: the app's wallet permissions (eth_accounts with its exposed accounts)."""
-    _app(ctx)
+    app_caller(ctx)
     accounts = await _svc(node).exposed_accounts(ctx)
     return _eip2255(ctx, accounts)
 
@@ -225,7 +244,7 @@ async def wallet_get_permissions(node: Any, ctx: Any) -> list[dict[str, Any]]:
 @method("wallet_requestPermissions", Param("permissions", "object"), access=PUBLIC)
 async def wallet_request_permissions(node: Any, ctx: Any, permissions: dict[str, Any]) -> list[dict[str, Any]]:
     """EIP-2255: request eth_accounts (the same approval as eth_requestAccounts)."""
-    _app(ctx)
+    app_caller(ctx)
     unknown = [k for k in permissions if k != ACCOUNTS_KEY]
     if unknown:
         raise E.InvalidParams(f"unknown permission '{str(unknown[0])[:40]}'")
@@ -236,7 +255,7 @@ async def wallet_request_permissions(node: Any, ctx: Any, permissions: dict[str,
 @method("wallet_revokePermissions", Param("permissions", "object"), access=PUBLIC)
 async def wallet_revoke_permissions(node: Any, ctx: Any, permissions: dict[str, Any]) -> None:
     """EIP-2255 (draft revoke): disconnect the app; it sees no accounts until it asks again."""
-    ident, app = _app(ctx)
+    ident, app = app_caller(ctx)
     if ACCOUNTS_KEY in permissions:
         await _svc(node).set_grant(ident, app, ACCOUNTS_KEY, None)
     return None
@@ -264,7 +283,7 @@ def _eip2255(ctx: Any, accounts: list[str]) -> list[dict[str, Any]]:
 )
 async def notifications_show(node: Any, ctx: Any, title: str, body: str) -> bool:
     """Show a notification in the launcher, labelled with the app's name."""
-    ident, app = _app(ctx)
+    ident, app = app_caller(ctx)
     m = await _svc(node).manifest(ident, app)
     node.events.emit(Notification(title=title, body=body or "", kind="app", source=f"app:{m.name}"))
     return True
@@ -281,7 +300,7 @@ async def contacts_select(node: Any, ctx: Any, multi: bool) -> list[dict[str, An
 
     from vault.models import Contact
 
-    ident, app = _app(ctx)
+    ident, app = app_caller(ctx)
     m = await _svc(node).manifest(ident, app)
     contacts = await node.db(
         lambda s: [
@@ -317,7 +336,7 @@ async def payments_pay_contact(node: Any, ctx: Any, contact: str, currency: str,
     """Pay a contact (a per-app id from contacts.select) in ETH, MFT or DAI; the user approves it."""
     from ..registry import REGISTRY
 
-    _app(ctx)
+    app_caller(ctx)
     if currency not in ("ETH", "MFT", "DAI"):
         raise E.InvalidParams("currency must be ETH, MFT or DAI")
     if not isinstance(amount, (str, int, float)) or isinstance(amount, bool):
@@ -328,149 +347,3 @@ async def payments_pay_contact(node: Any, ctx: Any, contact: str, currency: str,
         raise E.UnsupportedMethod("The wallet is not available")
     # Called with the app's context on purpose: the wallet's approval dialog names the app.
     return dict(await send.handler(node, ctx, to=contact_id, amount=str(amount), token=currency))
-
-
-# -- storage: app-private data in the vault ----------------------------------------------------------------
-
-
-def _key(key: str) -> str:
-    if not key or len(key) > MAX_KEY:
-        raise E.InvalidParams(f"keys are 1 to {MAX_KEY} characters")
-    return key
-
-
-async def _put(node: Any, ctx: Any, kind: str, key: str, value: bytes, mime: str | None) -> None:
-    from sqlalchemy import func, select
-
-    from vault.models import AppData
-
-    ident, app = _app(ctx)
-
-    def write(s: Any) -> None:
-        used = (
-            s.scalar(
-                select(func.coalesce(func.sum(func.length(AppData.value)), 0)).where(
-                    AppData.identity_id == ident, AppData.app_id == app
-                )
-            )
-            or 0
-        )
-        old = s.get(AppData, (ident, app, kind, key))
-        if used - (len(old.value) if old else 0) + len(value) > MAX_APP_BYTES:
-            raise E.InvalidParams(f"the app's storage is full ({MAX_APP_BYTES >> 20} MiB)")
-        s.merge(
-            AppData(identity_id=ident, app_id=app, kind=kind, key=key, value=value, mime=mime, updated_at=time.time())
-        )
-
-    await node.db(write)
-
-
-async def _get(node: Any, ctx: Any, kind: str, key: str) -> Any:
-    from vault.models import AppData
-
-    ident, app = _app(ctx)
-
-    def read(s: Any) -> Any:
-        row = s.get(AppData, (ident, app, kind, key))
-        return None if row is None else (bytes(row.value), row.mime)
-
-    return await node.db(read)
-
-
-async def _delete(node: Any, ctx: Any, kind: str, key: str) -> bool:
-    from vault.models import AppData
-
-    ident, app = _app(ctx)
-
-    def delete(s: Any) -> bool:
-        row = s.get(AppData, (ident, app, kind, key))
-        if row is not None:
-            s.delete(row)
-        return row is not None
-
-    return bool(await node.db(delete))
-
-
-async def _list(node: Any, ctx: Any, kind: str, prefix: str | None) -> list[Any]:
-    from sqlalchemy import select
-
-    from vault.models import AppData
-
-    ident, app = _app(ctx)
-    stmt = select(AppData).where(AppData.identity_id == ident, AppData.app_id == app, AppData.kind == kind)
-    return await node.db(
-        lambda s: [
-            (r.key, len(r.value), r.mime, r.updated_at)
-            for r in s.scalars(stmt.order_by(AppData.key))
-            if prefix is None or r.key.startswith(prefix)
-        ]
-    )
-
-
-@method("storage_get", Param("key", max_length=MAX_KEY), access=STORAGE)
-async def storage_get(node: Any, ctx: Any, key: str) -> Any:
-    """A JSON value the app stored under `key` (null if none)."""
-    found = await _get(node, ctx, "kv", _key(key))
-    return None if found is None else json.loads(found[0])
-
-
-@method("storage_set", Param("key", max_length=MAX_KEY), Param("value", "any"), access=STORAGE)
-async def storage_set(node: Any, ctx: Any, key: str, value: Any) -> bool:
-    """Store a JSON value under `key`, encrypted in the vault, private to the app and identity."""
-    raw = json.dumps(value, separators=(",", ":")).encode()
-    if len(raw) > MAX_VALUE_BYTES:
-        raise E.InvalidParams(f"values are at most {MAX_VALUE_BYTES >> 10} KiB of JSON")
-    await _put(node, ctx, "kv", _key(key), raw, None)
-    return True
-
-
-@method("storage_delete", Param("key", max_length=MAX_KEY), access=STORAGE)
-async def storage_delete(node: Any, ctx: Any, key: str) -> bool:
-    """Delete a stored value; true if there was one."""
-    return await _delete(node, ctx, "kv", _key(key))
-
-
-@method("storage_list", Param("prefix", required=False, max_length=MAX_KEY), access=STORAGE)
-async def storage_list(node: Any, ctx: Any, prefix: str | None) -> list[str]:
-    """The app's keys (those starting with `prefix`)."""
-    return [k for k, *_ in await _list(node, ctx, "kv", prefix)]
-
-
-@method(
-    "storage_writeFile",
-    Param("name", max_length=MAX_KEY),
-    Param("data", description="base64"),
-    Param("mime", required=False, default="application/octet-stream", max_length=100),
-    access=STORAGE,
-)
-async def storage_write_file(node: Any, ctx: Any, name: str, data: str, mime: str) -> dict[str, Any]:
-    """Store a file (base64 data, up to 512 KiB), encrypted in the vault."""
-    try:
-        raw = base64.b64decode(data, validate=True)
-    except (binascii.Error, ValueError):
-        raise E.InvalidParams("data must be base64") from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise E.InvalidParams(f"files are at most {MAX_FILE_BYTES >> 10} KiB")
-    await _put(node, ctx, "file", _key(name), raw, mime)
-    return {"name": name, "size": len(raw), "mime": mime}
-
-
-@method("storage_readFile", Param("name", max_length=MAX_KEY), access=STORAGE)
-async def storage_read_file(node: Any, ctx: Any, name: str) -> dict[str, Any] | None:
-    """A stored file as {name, data (base64), mime, size}, or null."""
-    found = await _get(node, ctx, "file", _key(name))
-    if found is None:
-        return None
-    return {"name": name, "data": base64.b64encode(found[0]).decode(), "mime": found[1], "size": len(found[0])}
-
-
-@method("storage_deleteFile", Param("name", max_length=MAX_KEY), access=STORAGE)
-async def storage_delete_file(node: Any, ctx: Any, name: str) -> bool:
-    """Delete a stored file; true if there was one."""
-    return await _delete(node, ctx, "file", _key(name))
-
-
-@method("storage_listFiles", Param("prefix", required=False, max_length=MAX_KEY), access=STORAGE)
-async def storage_list_files(node: Any, ctx: Any, prefix: str | None) -> list[dict[str, Any]]:
-    """The app's files: name, size, mime, updatedAt."""
-    return [{"name": k, "size": n, "mime": m, "updatedAt": t} for k, n, m, t in await _list(node, ctx, "file", prefix)]

@@ -17,7 +17,7 @@ from typing import Any
 
 from .. import errors as E
 from ..context import CallerContext
-from ..events import Event
+from ..events import CallerGone, SubscriptionPush
 from ..registry import PUBLIC, method
 from .eth_logs import LogFilter, block_number, get_logs, parse_filter
 
@@ -25,22 +25,6 @@ log = logging.getLogger("mainframe_os.eth")
 
 MAX_SUBSCRIPTIONS = 32  # per caller
 POLL_SECONDS = 1.0
-
-
-@dataclass(frozen=True)
-class SubscriptionPush(Event):
-    """A subscription's notification for one caller (the transport delivers it)."""
-
-    caller: CallerContext
-    subscription: str
-    result: Any
-
-
-@dataclass(frozen=True)
-class CallerGone(Event):
-    """A caller's transport closed (an app page went away): its subscriptions end."""
-
-    caller: CallerContext
 
 
 @dataclass

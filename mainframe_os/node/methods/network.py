@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from ..events import Event
+from ..events import NetworkChanged
 from ..params import Param
 from ..registry import method
 from ..wallet.chain import ChainService, NetworkDown
-
-
-@dataclass(frozen=True)
-class NetworkChanged(Event):
-    network_id: str
-    chain_id: int
 
 
 @method("network_list")

@@ -7,22 +7,14 @@ runs on the node's vault thread, so the event loop and the window stay responsiv
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .. import errors as E
-from ..events import Event, VaultOpened, VaultsChanged
+from ..events import BackupProgress, VaultOpened, VaultsChanged
 from ..params import Param
 from ..password_rules import check_new_password
 from ..registry import Access, method
-
-
-@dataclass(frozen=True)
-class BackupProgress(Event):
-    operation: str  # "backup" | "restore"
-    done: int
-    total: int
 
 
 def _progress(node: Any, operation: str) -> Any:

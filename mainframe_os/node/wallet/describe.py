@@ -17,28 +17,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .. import errors as E
+from ..prompter import CONTEXT_DETAILS
 from .amounts import format_amount, parse_amount
 from .calldata import DecodedCall, decode_call, encode_call, known_signature, selector
 from .parties import Party, identify
 from .tokens import TokenInfo
 
 __all__ = ["CONTEXT_DETAILS", "apply_edit", "describe_transaction", "lines", "UNLIMITED_FROM"]
-
-# The prompt details a description does not replace (where, from which account, the fee):
-# front ends show these beside it and drop the rest, which the description says better.
-# "warning", "note" and "gas price" come from the send pipeline (a likely failure, a legacy fee)
-CONTEXT_DETAILS = (
-    "network",
-    "from",
-    "account",
-    "max fee",
-    "fee",
-    "maxFee",
-    "feeFormatted",
-    "warning",
-    "note",
-    "gas price",
-)
 
 # An allowance this large is "unlimited": no real token has 2^128 base units in circulation,
 # and dapps ask for 2^256-1, 2^255 or 2^160-1 (Permit2) when they mean "all of it, forever".

@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..events import Event
+from ..events import TransactionRecovered  # noqa: F401 - wallet/txs.py emits it as I.TransactionRecovered
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -38,16 +38,6 @@ OUTCOME_TEXT = {
     "dropped": "it was not sent: another transaction took its place",
     "failed": "it was not sent: the network refused it",
 }
-
-
-@dataclass(frozen=True)
-class TransactionRecovered(Event):
-    """An interrupted send was settled: `outcome` is one of OUTCOME_TEXT's keys."""
-
-    hash: str
-    chain_id: int
-    outcome: str
-    what: str  # "0.5 ETH to Bob"
 
 
 def request_key(sender: str, tx: dict[str, Any]) -> str:

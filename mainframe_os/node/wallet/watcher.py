@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from ..events import Event, Notification
+from ..events import Notification, PaymentReceived
 from .amounts import format_amount
 from .chain import ChainService, Connection, NetworkDown
 from .tokens import known_tokens
@@ -25,16 +25,6 @@ log = logging.getLogger("mainframe_os.watcher")
 TRANSFER_TOPIC = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
 MAX_BLOCKS_PER_SCAN = 500
 SETTING = "watch.lastBlock.{chain_id}"
-
-
-@dataclass(frozen=True)
-class PaymentReceived(Event):
-    identity_id: str
-    address: str
-    sender: str
-    amount: str  # formatted
-    symbol: str
-    hash: str
 
 
 @dataclass(frozen=True)

@@ -211,7 +211,7 @@ async def test_contacts_select_gives_per_app_ids(
     assert seen_a["id"] != seen_b["id"] != contact["id"]
     assert set(seen_a) == {"id", "displayName"}
     assert prompter.asked[-1].kind == "contacts"
-    svc = node.services["apps"]
+    svc = node.apps
     assert await svc.resolve_contact(CallerContext.app(a, ident), seen_a["id"]) == contact["id"]
     with pytest.raises(E.ContactNotFound):  # another app's id for the same contact means nothing here
         await svc.resolve_contact(CallerContext.app(a, ident), seen_b["id"])

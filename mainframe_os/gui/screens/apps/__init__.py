@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mainframe_os.node.apps.service import AppsChanged
-from mainframe_os.node.events import ActiveIdentityChanged, IdentitiesChanged, VaultOpened
+from mainframe_os.node.events import ActiveIdentityChanged, AppsChanged, IdentitiesChanged, VaultOpened
 
 from ...context import LauncherContext
 from ...dialogs import run_dialog

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from typing import Any
 
@@ -46,14 +47,11 @@ def letter_icon(name: str, size: int) -> QPixmap:
 
 async def app_icon(ctx: LauncherContext, identity_id: str, app_id: str, name: str, size: int) -> QPixmap:
     """The icon file of an installed app (served from its verified files), or a letter icon."""
-    from mainframe_os.node.apps.service import AppsService
-
     pix = QPixmap()
     try:
-        src = await AppsService.of(ctx.node).source(identity_id, app_id)
-        if src.manifest.icon:
-            data = src.read(src.manifest.icon)  # small, and hashed against the manifest
-            pix.loadFromData(data)
+        data = await ctx.call("apps_getIcon", {"appId": app_id, "identityId": identity_id})
+        if data:
+            pix.loadFromData(base64.b64decode(data))
     except Exception:  # noqa: BLE001 - a missing or refused icon shows the letter instead
         pix = QPixmap()
     if pix.isNull():

@@ -11,6 +11,7 @@ error presenter shows as is.
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 from typing import Any
 
@@ -198,17 +199,15 @@ async def review_and_install(ctx: LauncherContext, parent: QWidget | None, path:
 
 async def _staged_icon(ctx: LauncherContext, staged: dict[str, Any]) -> Any:
     """The staged package's own icon (its files are verified already), if it has one."""
-    from mainframe_os.node.apps.service import AppsService
-
     from ...qt import QPixmap
 
     m = staged["manifest"]
     try:
-        src = await ctx.node.on_vault_thread(AppsService.of(ctx.node).files.load, m["id"], m["version"])
-        if not src.manifest.icon:
+        data = await ctx.call("apps_getIcon", {"appId": m["id"], "version": m["version"]})
+        if not data:
             return None
         pix = QPixmap()
-        if pix.loadFromData(src.read(src.manifest.icon)):
+        if pix.loadFromData(base64.b64decode(data)):
             return pix.scaled(48, 48, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
     except Exception:  # noqa: BLE001 - the letter icon stays
         return None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mainframe_os.node.apps.service import AppGrantsChanged
+from mainframe_os.node.events import AppGrantsChanged
 
 from ...context import LauncherContext
 from ...dialogs import run_dialog

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mainframe_os.node.apps.service import AppsChanged
-from mainframe_os.node.events import ActiveIdentityChanged, VaultOpened
+from mainframe_os.node.events import ActiveIdentityChanged, AppsChanged, VaultOpened
 
 from ...context import LauncherContext
 from ...qt import QHBoxLayout, QListWidget, QListWidgetItem, Qt, QVBoxLayout, QWidget

@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from mainframe_os.node.methods.vaults import BackupProgress
+from mainframe_os.node.events import BackupProgress
 from mainframe_os.node.password_rules import password_problem
 
 from ...context import LauncherContext

@@ -7,7 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from mainframe_os.node.events import ActiveIdentityChanged, VaultOpened
+from mainframe_os.node.events import (
+    ActiveIdentityChanged,
+    NetworkChanged,
+    PaymentReceived,
+    TransactionStatusChanged,
+    VaultOpened,
+    WalletsChanged,
+)
 
 from ...context import LauncherContext
 from ...qt import (
@@ -135,22 +142,11 @@ class WalletScreen(QWidget):
         self.send.sent.connect(self.refresh)
         self.swap.swapped.connect(self.refresh)
         self.buy.bought.connect(self.refresh)
-        from mainframe_os.node.events import WalletsChanged
-        from mainframe_os.node.wallet.watcher import PaymentReceived
-
         for ev in (WalletsChanged, ActiveIdentityChanged, VaultOpened, PaymentReceived):
             ctx.subscribe(self, ev, lambda _e: self.refresh())
-        self._subscribe_chain_events()
-
-    def _subscribe_chain_events(self) -> None:
-        try:
-            from mainframe_os.node.methods.network import NetworkChanged
-            from mainframe_os.node.wallet.txs import TransactionStatusChanged
-        except ImportError:
-            return
         # "signed" is the moment before the broadcast: balances have not moved yet
-        self.ctx.subscribe(self, TransactionStatusChanged, lambda e: None if e.status == "signed" else self.refresh())
-        self.ctx.subscribe(self, NetworkChanged, lambda _e: self._network_changed())
+        ctx.subscribe(self, TransactionStatusChanged, lambda e: None if e.status == "signed" else self.refresh())
+        ctx.subscribe(self, NetworkChanged, lambda _e: self._network_changed())
 
     def _network_changed(self) -> None:
         self.buy.loaded = False  # the faucet exists only on the dev chain

@@ -13,7 +13,7 @@ Tests build the same launcher without running the loop::
 
 Only Qt, qasync and the node core are imported here: web3 (about 1 s) and QtWebEngine load later,
 when a screen needs them (QtWebEngine with the first app opened, which is also when the app
-host's mfapp:// scheme is registered: see `qt.webengine`), so the window appears first.
+host's mfapp:// scheme is registered: see `qt_web.start`), so the window appears first.
 """
 
 from __future__ import annotations

@@ -98,6 +98,34 @@ class ApprovalDialog(QDialog):
         self.setModal(True)
         self.setMinimumWidth(460)
         lay = QVBoxLayout(self)
+        self._add_caller(lay, icon)
+        self._add_details(lay)
+        # What the user picks, for the prompts that return data (accounts to connect, contacts).
+        self.picker: QListWidget | None = None
+        if request.kind == "contacts":
+            self._contacts_picker(lay)
+        elif request.kind == "permission" and isinstance(request.details.get("accounts"), list):
+            self._accounts_picker(lay)
+        self._add_buttons(lay)
+        if self.picker is not None:
+            self.picker.itemChanged.connect(lambda _i: self._picked_changed())
+            self._picked_changed()
+        # MetaMask's "1 of 5": the prompts queued behind this one, kept current while it is open
+        self.queue_note = _wrapped("", "caption")
+        lay.insertWidget(lay.count() - 1, self.queue_note)  # above the buttons
+        self._waiting = waiting
+        self._queue_timer = QTimer(self)
+        self._queue_timer.setInterval(300)
+        self._queue_timer.timeout.connect(self._show_waiting)
+        self._queue_timer.start()
+        self._show_waiting()
+        if self.description_view is not None:
+            self.description_view.validity_changed.connect(self._description_valid)
+        self.reject_button.setFocus()
+
+    def _add_caller(self, lay: QVBoxLayout, icon: bytes | None) -> None:
+        """Who asks (with the app's icon) and what: the lines above everything else."""
+        request = self.request
         who = QLabel(describe_caller(request))
         who.setTextFormat(Qt.TextFormat.PlainText)
         who.setObjectName("caption")
@@ -127,6 +155,9 @@ class ApprovalDialog(QDialog):
         title.setWordWrap(True)
         lay.addWidget(title)
 
+    def _add_details(self, lay: QVBoxLayout) -> None:
+        """The decoded description (if any), then the prompt's details and the fee."""
+        request = self.request
         structured = request.kind in ("permission", "contacts")
         # A decoded transaction or signature (node wallet/describe.py): shown first, and the
         # prompt's flat details then keep only what it does not say (network, account, fee).
@@ -160,13 +191,9 @@ class ApprovalDialog(QDialog):
         if structured and note:
             lay.addWidget(_wrapped(str(note), "caption"))
 
-        # What the user picks, for the prompts that return data (accounts to connect, contacts).
-        self.picker: QListWidget | None = None
-        if request.kind == "contacts":
-            self._contacts_picker(lay)
-        elif request.kind == "permission" and isinstance(request.details.get("accounts"), list):
-            self._accounts_picker(lay)
-
+    def _add_buttons(self, lay: QVBoxLayout) -> None:
+        """Reject (the default), the request's choices, and "block this app" for apps."""
+        request = self.request
         self.buttons = QDialogButtonBox()
         connect = request.kind == "permission" and "accounts" in request.details
         reject_text = "Not now" if request.kind == "permission" else "Reject"
@@ -214,21 +241,6 @@ class ApprovalDialog(QDialog):
             lay.addLayout(row)
         else:
             lay.addWidget(self.buttons)
-        if self.picker is not None:
-            self.picker.itemChanged.connect(lambda _i: self._picked_changed())
-            self._picked_changed()
-        # MetaMask's "1 of 5": the prompts queued behind this one, kept current while it is open
-        self.queue_note = _wrapped("", "caption")
-        lay.insertWidget(lay.count() - 1, self.queue_note)  # above the buttons
-        self._waiting = waiting
-        self._queue_timer = QTimer(self)
-        self._queue_timer.setInterval(300)
-        self._queue_timer.timeout.connect(self._show_waiting)
-        self._queue_timer.start()
-        self._show_waiting()
-        if self.description_view is not None:
-            self.description_view.validity_changed.connect(self._description_valid)
-        self.reject_button.setFocus()
 
     def _show_waiting(self) -> None:
         n = self._waiting()

@@ -3,83 +3,187 @@
 Other GUI modules write ``from .qt import QWidget, Signal`` (never ``from PySide6...``), so the Qt
 binding, its version check and the switches that must be set before ``QApplication`` exists live
 in one file. QtWebEngine is *not* imported here: it costs ~150 ms and the window must appear
-before it loads; the app host imports it lazily through :func:`webengine`.
+before it loads; its names come from the second doorway, gui/qt_web.py, imported when the first
+web page is about to open.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import PySide6
-from PySide6.QtCore import (
-    QByteArray,
-    QEvent,
-    QObject,
-    QPoint,
-    QSettings,
-    QSize,
-    QStandardPaths,
-    Qt,
-    QTimer,
-    QUrl,
-    Signal,
-    Slot,
-)
-from PySide6.QtGui import (
-    QAction,
-    QColor,
-    QFont,
-    QGuiApplication,
-    QIcon,
-    QKeySequence,
-    QPainter,
-    QPainterPath,
-    QPalette,
-    QPixmap,
-    QShortcut,
-)
-from PySide6.QtNetwork import QLocalServer, QLocalSocket
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QApplication,
-    QButtonGroup,
-    QCheckBox,
-    QComboBox,
-    QDialog,
-    QDialogButtonBox,
-    QFileDialog,
-    QFormLayout,
-    QFrame,
-    QGridLayout,
-    QGroupBox,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QListWidget,
-    QListWidgetItem,
-    QMainWindow,
-    QMenu,
-    QMessageBox,
-    QPlainTextEdit,
-    QProgressBar,
-    QPushButton,
-    QRadioButton,
-    QScrollArea,
-    QSizePolicy,
-    QSpinBox,
-    QStackedWidget,
-    QSystemTrayIcon,
-    QTabWidget,
-    QToolButton,
-    QVBoxLayout,
-    QWidget,
-)
 
-QT_VERSION = tuple(int(p) for p in PySide6.__version__.split(".")[:2])
+# Each name is imported from its PySide6 module on first use (module __getattr__ below), so a
+# process that needs QtCore only (the version report) does not load QtWidgets. Type checkers
+# read the same names from the imports under TYPE_CHECKING.
+_NAMES = {
+    "QtCore": (
+        "QBuffer",
+        "QByteArray",
+        "QEvent",
+        "QFile",
+        "QFileSystemWatcher",
+        "QIODevice",
+        "QObject",
+        "QPoint",
+        "QSettings",
+        "QSize",
+        "QStandardPaths",
+        "Qt",
+        "QTimer",
+        "QUrl",
+        "Signal",
+        "Slot",
+        "qVersion",
+    ),
+    "QtGui": (
+        "QAction",
+        "QCloseEvent",
+        "QColor",
+        "QFont",
+        "QGuiApplication",
+        "QIcon",
+        "QKeySequence",
+        "QPainter",
+        "QPainterPath",
+        "QPalette",
+        "QPixmap",
+        "QShortcut",
+    ),
+    "QtNetwork": (
+        "QLocalServer",
+        "QLocalSocket",
+    ),
+    "QtWidgets": (
+        "QAbstractItemView",
+        "QApplication",
+        "QButtonGroup",
+        "QCheckBox",
+        "QComboBox",
+        "QDialog",
+        "QDialogButtonBox",
+        "QFileDialog",
+        "QFormLayout",
+        "QFrame",
+        "QGridLayout",
+        "QGroupBox",
+        "QHBoxLayout",
+        "QLabel",
+        "QLineEdit",
+        "QListWidget",
+        "QListWidgetItem",
+        "QMainWindow",
+        "QMenu",
+        "QMessageBox",
+        "QPlainTextEdit",
+        "QProgressBar",
+        "QPushButton",
+        "QRadioButton",
+        "QScrollArea",
+        "QSizePolicy",
+        "QSpinBox",
+        "QStackedWidget",
+        "QSystemTrayIcon",
+        "QTabWidget",
+        "QToolButton",
+        "QVBoxLayout",
+        "QWidget",
+    ),
+}
+_MODULE_OF = {name: module for module, names in _NAMES.items() for name in names}
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import (
+        QBuffer,
+        QByteArray,
+        QEvent,
+        QFile,
+        QFileSystemWatcher,
+        QIODevice,
+        QObject,
+        QPoint,
+        QSettings,
+        QSize,
+        QStandardPaths,
+        Qt,
+        QTimer,
+        QUrl,
+        Signal,
+        Slot,
+        qVersion,
+    )
+    from PySide6.QtGui import (
+        QAction,
+        QCloseEvent,
+        QColor,
+        QFont,
+        QGuiApplication,
+        QIcon,
+        QKeySequence,
+        QPainter,
+        QPainterPath,
+        QPalette,
+        QPixmap,
+        QShortcut,
+    )
+    from PySide6.QtNetwork import (
+        QLocalServer,
+        QLocalSocket,
+    )
+    from PySide6.QtWidgets import (
+        QAbstractItemView,
+        QApplication,
+        QButtonGroup,
+        QCheckBox,
+        QComboBox,
+        QDialog,
+        QDialogButtonBox,
+        QFileDialog,
+        QFormLayout,
+        QFrame,
+        QGridLayout,
+        QGroupBox,
+        QHBoxLayout,
+        QLabel,
+        QLineEdit,
+        QListWidget,
+        QListWidgetItem,
+        QMainWindow,
+        QMenu,
+        QMessageBox,
+        QPlainTextEdit,
+        QProgressBar,
+        QPushButton,
+        QRadioButton,
+        QScrollArea,
+        QSizePolicy,
+        QSpinBox,
+        QStackedWidget,
+        QSystemTrayIcon,
+        QTabWidget,
+        QToolButton,
+        QVBoxLayout,
+        QWidget,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"PySide6.{module}"), name)
+    globals()[name] = value  # later uses are plain global lookups
+    return value
+
+
+PYSIDE_VERSION: str = PySide6.__version__
+QT_VERSION = tuple(int(p) for p in PYSIDE_VERSION.split(".")[:2])
 if QT_VERSION < (6, 5):  # QStyleHints.colorScheme (system theme) arrived in 6.5
-    raise ImportError(f"Mainframe OS needs PySide6 >= 6.5, found {PySide6.__version__}")
+    raise ImportError(f"Mainframe OS needs PySide6 >= 6.5, found {PYSIDE_VERSION}")
 
 _before_app_hooks: list[Callable[[], None]] = []
 
@@ -90,6 +194,8 @@ def add_before_app_hook(fn: Callable[[], None]) -> None:
     Hooks must be added before the QApplication is created; adding one later raises, because
     Qt silently ignores scheme registration and context-sharing flags set after that point.
     """
+    from PySide6.QtWidgets import QApplication
+
     if QApplication.instance() is not None:
         raise RuntimeError("before_app hooks must be added before the QApplication exists")
     _before_app_hooks.append(fn)
@@ -119,6 +225,10 @@ def before_app() -> None:
     - Chromium switches (:data:`CHROMIUM_FLAGS`: WebRTC sends no UDP) go into its environment.
     - Hooks from :func:`add_before_app_hook` (custom URL schemes for the app host) run last.
     """
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QApplication
+
     if QApplication.instance() is not None:
         return
     QApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts, True)
@@ -136,43 +246,15 @@ def before_app() -> None:
         hook()
 
 
-_webengine_ready = False
-
-
-def webengine() -> object:
-    """Import QtWebEngine lazily: call this before making any QtWebEngine object (the app host
-    when the first dapp opens, the buy-ETH provider window).
-
-    The first call also registers the app host's ``mfapp://`` scheme. Chromium reads custom
-    schemes once, when the first QtWebEngine object is created, not when the QApplication is:
-    registering here (rather than in a before-app hook, which would import QtWebEngineCore,
-    ~25 ms, on every start) keeps QtWebEngine out of startup and is still early enough.
-    Processes that want it before the app exists (tests, benchmarks) may call
-    ``apphost.register_schemes()`` first; it is idempotent.
-    """
-    global _webengine_ready
-    if not _webengine_ready:
-        # every connection the engine opens goes through the gate proxy (see netgate): read by
-        # Chromium when its first profile starts, so set here, before any QtWebEngine object
-        from . import netgate
-
-        add_chromium_flags(netgate.chromium_flags(netgate.start_proxy()))
-    from PySide6 import QtWebEngineCore, QtWebEngineWidgets  # noqa: F401
-
-    if not _webengine_ready:
-        from .apphost.scheme import register_schemes
-
-        register_schemes()
-        _webengine_ready = True
-    return QtWebEngineWidgets
-
-
-def webengine_ready() -> bool:
-    """Whether :func:`webengine` ran (QtWebEngine objects may exist: too late for new schemes)."""
-    return _webengine_ready
-
-
 __all__ = [
+    "QBuffer",
+    "QCloseEvent",
+    "QFile",
+    "QFileSystemWatcher",
+    "QIODevice",
+    "PYSIDE_VERSION",
+    "qVersion",
+    "add_chromium_flags",
     "QAbstractItemView",
     "QAction",
     "QApplication",
@@ -234,6 +316,4 @@ __all__ = [
     "Slot",
     "add_before_app_hook",
     "before_app",
-    "webengine",
-    "webengine_ready",
 ]

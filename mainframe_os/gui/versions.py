@@ -1,21 +1,20 @@
 """The Qt side of the version report (`mainframe_os.about`): Qt, QtWebEngine and its Chromium.
 
-Importing QtWebEngineCore only loads its library (~0.1 s); no web engine starts.
+Importing the WebEngine doorway only loads its libraries; no web engine starts.
 """
 
 from __future__ import annotations
 
 
 def qt_versions() -> dict[str, str]:
-    from PySide6 import __version__ as pyside_version
-    from PySide6.QtCore import qVersion
+    from .qt import PYSIDE_VERSION, qVersion
 
-    out = {"Qt": qVersion(), "PySide6": pyside_version}
+    out = {"Qt": qVersion(), "PySide6": PYSIDE_VERSION}
     try:
-        from PySide6.QtWebEngineCore import qWebEngineChromiumVersion, qWebEngineVersion
-
+        from .qt_web import qWebEngineChromiumVersion, qWebEngineVersion
+    except ImportError as exc:  # its system libraries can be missing where the CLI runs
+        out["QtWebEngine"] = f"unavailable ({exc})"
+    else:
         out["QtWebEngine"] = qWebEngineVersion()
         out["Chromium"] = qWebEngineChromiumVersion()
-    except ImportError as exc:
-        out["QtWebEngine"] = f"unavailable ({exc})"
     return out

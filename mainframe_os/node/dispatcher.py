@@ -229,10 +229,6 @@ def map_library_error(exc: BaseException) -> E.RpcError | None:
         log.warning("file error: %s", type(exc).__name__, exc_info=exc)
         where = f": {exc.filename}" if exc.filename else ""
         return E.FileAccessError(f"{exc.strerror or 'File error'}{where}"[:300])
-    for mapper in _extra_mappers:
-        mapped = mapper(exc)
-        if mapped is not None:
-            return mapped
     return None
 
 
@@ -246,14 +242,6 @@ def _is_database_locked(exc: BaseException) -> bool:
             return True
         seen = getattr(seen, "orig", None) or seen.__cause__
     return False
-
-
-_extra_mappers: list[Any] = []
-
-
-def add_error_mapper(fn: Any) -> None:
-    """Later services (chain, apps) map their library errors here."""
-    _extra_mappers.append(fn)
 
 
 def _refuse_constant(name: str) -> Any:

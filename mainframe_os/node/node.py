@@ -2,6 +2,13 @@
 dispatcher. Runs on asyncio without Qt; the GUI, the CLI, the socket server and tests all talk
 to it through `call`/`handle_text`.
 
+What it holds, each built here and typed:
+
+    node.store     VaultStore: the vault files of this home
+    node.vault     the open Vault, or None
+    node.session   VaultSession: what lives while that vault is open (chain, sends, watcher, ...)
+    node.apps      AppsService: installed apps and their grants (for the node's lifetime)
+
     node = Node(home)
     await node.call("vault_unlock", {"name": "main", "password": pw})
     await node.call("identity_create", {"displayName": "Alice"})
@@ -12,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -24,6 +31,7 @@ from .paths import HomePaths
 from .permissions import DenyAppsPolicy, PermissionPolicy
 from .prompt_queue import PromptQueue
 from .prompter import Prompter
+from .vault_session import VaultSession
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -49,8 +57,8 @@ class Node:
         # SQLite connections belong to the thread that opened them, and the KDF must not block
         # the loop: every vault operation runs on this one worker thread, in order.
         self._vault_thread = ThreadPoolExecutor(1, thread_name_prefix="mfos-vault")
-        # Feature services (wallet, chain, apps) keep their per-node state here, created lazily.
-        self.services: dict[str, Any] = {}
+        self.session = VaultSession(self)
+        self._store: vaultlib.VaultStore | None = None
         self._apps: AppsService | None = None
         self._warm = False
         self._closed = False
@@ -93,14 +101,21 @@ class Node:
 
     @property
     def store(self) -> vaultlib.VaultStore:
-        if "vault_store" not in self.services:
+        if self._store is None:
             from vault import VaultStore
 
-            store = self.services["vault_store"] = VaultStore(self.paths.vaults)
+            store = VaultStore(self.paths.vaults)
             # finish or roll back what a crash interrupted; wipe its leftovers
             for note in store.recover().notes:
                 log.warning("%s", note)
-        return self.services["vault_store"]
+            self._store = store
+        return self._store
+
+    @property
+    def services(self) -> MutableMapping[str, Any]:
+        """Only for wallet/txs.py's `TxService.of`, which still looks itself up by name (issue 14
+        owns that module; it becomes `node.session.txs` there). Nothing else may use it."""
+        return _TxServiceSlot(self)
 
     async def on_vault_thread(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._vault_thread, fn, *args)
@@ -133,16 +148,9 @@ class Node:
         old, self.vault = self.vault, v
         if old is not None and old is not v:
             await self.on_vault_thread(old.close)
-            await self._forget_vault_state()
+            ended, self.session = self.session, VaultSession(self)
+            await ended.close()
             self.events.emit(VaultLocked(old.name))
-
-    async def _forget_vault_state(self) -> None:
-        for key in [k for k in self.services if k.startswith("vault:")]:
-            svc = self.services.pop(key)
-            if hasattr(svc, "aclose"):  # waits for its worker without holding the loop
-                await svc.aclose()
-            elif hasattr(svc, "close"):
-                svc.close()
 
     async def lock(self) -> None:
         await self.set_open_vault(None)
@@ -154,13 +162,7 @@ class Node:
             return
         self._closed = True
         await self.lock()
-        for svc in list(self.services.values()):
-            if hasattr(svc, "close"):
-                try:
-                    svc.close()
-                except Exception:  # noqa: BLE001
-                    log.exception("closing a service failed")
-        self.services.clear()
+        await self.session.close()  # what was started with no vault open (a chain for the CLI)
         self._vault_thread.shutdown(wait=True)
 
 
@@ -169,3 +171,29 @@ def _import_libraries(registry: Any) -> None:
     import vault.models  # noqa: F401
 
     registry.load()
+
+
+class _TxServiceSlot(MutableMapping[str, Any]):
+    """`node.services` for TxService.of: its one key, "vault:txs", is the session's send pipeline."""
+
+    KEY = "vault:txs"
+
+    def __init__(self, node: Node) -> None:
+        self._session = node.session
+
+    def __getitem__(self, key: str) -> Any:
+        if key != self.KEY:
+            raise KeyError(key)
+        return self._session.txs
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        raise TypeError("vault-scoped services are built by VaultSession")
+
+    def __delitem__(self, key: str) -> None:
+        raise TypeError("vault-scoped services are closed by VaultSession")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter((self.KEY,))
+
+    def __len__(self) -> int:
+        return 1

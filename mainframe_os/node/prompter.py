@@ -102,15 +102,34 @@ class ApproveAllPrompter:
         return PromptResult(True, self.choice, self.data)
 
 
+def description_lines(description: dict[str, Any]) -> dict[str, str]:
+    """A transaction's description (wallet/describe.py) as label -> text, for a terminal or a flat list of details."""
+    out: dict[str, str] = {"action": description.get("headline") or description.get("action", "")}
+    for row in description.get("rows", []):
+        label = row["label"]
+        while label in out:
+            label += " "
+        if "party" in row:
+            p = row["party"]
+            out[label] = f"{p['label']} ({p['address']})" if p["label"] != p["address"] else p["address"]
+        elif "amount" in row:
+            out[label] = row["amount"]["text"]
+        elif "date" in row:
+            out[label] = row["date"]["text"]
+        else:
+            out[label] = str(row.get("text", ""))
+    for i, w in enumerate(description.get("warnings", [])):
+        out["WARNING" if i == 0 else f"WARNING {i + 1}"] = w["text"]
+    return out
+
+
 def terminal_text(prompt: dict[str, Any]) -> str:
     """A prompt (in its wire form) as the lines a terminal shows."""
     lines = [f"\n{prompt.get('title', '')}  (asked by {prompt.get('caller', '?')})"]
     details = prompt.get("details")
     description = prompt.get("description")
     if isinstance(description, dict) and description.get("rows"):
-        from .wallet.describe import lines as described
-
-        lines += [f"  {k}: {v}" for k, v in described(description).items()]  # decoded: what it does
+        lines += [f"  {k}: {v}" for k, v in description_lines(description).items()]  # decoded: what it does
         if isinstance(details, dict):
             details = {k: v for k, v in details.items() if k in CONTEXT_DETAILS}
     if isinstance(details, dict):

@@ -34,6 +34,7 @@ SERVICE_MODULES = (
     "mainframe_os.node.methods.identities",
     "mainframe_os.node.methods.contacts",
     "mainframe_os.node.methods.wallet",
+    "mainframe_os.node.methods.wallet_send",
     "mainframe_os.node.methods.swap",
     "mainframe_os.node.methods.onramp",
     "mainframe_os.node.methods.network",
@@ -124,7 +125,7 @@ class Registry:
 
     def load(self) -> None:
         if not self._loaded:
-            for mod in SERVICE_MODULES + tuple(_extra_modules):
+            for mod in SERVICE_MODULES:
                 importlib.import_module(mod)
             self._loaded = True  # only now: another thread may be loading it (Node.warm_up)
 
@@ -134,15 +135,6 @@ class Registry:
 
 
 REGISTRY = Registry()
-_extra_modules: list[str] = []
-
-
-def register_service_module(module: str) -> None:
-    """Later features (wallet, apps) add their method modules here, before first use."""
-    if module not in _extra_modules and module not in SERVICE_MODULES:
-        _extra_modules.append(module)
-        if REGISTRY._loaded:
-            importlib.import_module(module)
 
 
 def method(

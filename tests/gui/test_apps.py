@@ -106,7 +106,6 @@ def js_result(launcher: Any, page: Any, key: str) -> Any:
 @pytest.mark.webengine
 def test_install_open_connect_revoke_uninstall(qtbot: Any, launcher: Any, tmp_path: Path) -> None:
     from mainframe_os.gui.screens.apps import UninstallDialog
-    from mainframe_os.node.apps.service import AppsService
 
     main = setup_via_node(qtbot, launcher)
     node = launcher.node
@@ -225,7 +224,7 @@ def test_install_open_connect_revoke_uninstall(qtbot: Any, launcher: Any, tmp_pa
     launcher.set_theme("light")
 
     # -- uninstall with its data: the window closes, the tile goes, the profile folder too
-    profile = AppsService.of(node).files.profile_dir(run(launcher, node.call("node_status"))["identityId"], app_id)
+    profile = node.apps.files.profile_dir(run(launcher, node.call("node_status"))["identityId"], app_id)
     apps.uninstall(tile.app)
     qtbot.waitUntil(lambda: isinstance(getattr(apps, "current_dialog", None), UninstallDialog), timeout=WAIT)
     confirm = apps.current_dialog

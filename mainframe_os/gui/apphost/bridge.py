@@ -17,10 +17,10 @@ import json
 import logging
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Signal, Slot
-
 from mainframe_os.node import errors as E
 from mainframe_os.node.apps.hosting import MAX_MESSAGE_BYTES, AppSession, peek_id
+
+from ..qt import QEvent, QObject, Signal, Slot
 
 log = logging.getLogger("mainframe_os.gui.apphost")
 

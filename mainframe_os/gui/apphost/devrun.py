@@ -14,10 +14,9 @@ from typing import Any
 
 
 async def run_dev(node: Any, folder: Path, identity_id: str, *, until_closed: bool = True, dialogs: bool = True) -> Any:
-    from PySide6.QtWidgets import QApplication
-
     from .. import qt
     from ..prompter import GuiPrompter
+    from ..qt import QApplication
     from .host import AppHost
     from .scheme import register_schemes
 

@@ -14,17 +14,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, QUrl, Signal
-from PySide6.QtWebChannel import QWebChannel
-
 from mainframe_os.node.apps.hosting import AppHosting, AppSession, AppSource, DevSource
 from mainframe_os.node.context import CallerContext
 from mainframe_os.node.events import AppGrantsChanged
 
-from .. import netgate
+from .. import netgate, qt_web
+from ..qt import QFileSystemWatcher, QObject, QTimer, QUrl, Signal
+from ..qt_web import QWebChannel
 from .bridge import AppBridge
 from .sandbox import AppPage, AppRequestInterceptor, AppSandboxProfile
-from .scheme import SCHEME, AppSchemeHandler, register_schemes
+from .scheme import SCHEME, AppSchemeHandler
 from .sdk_script import build_script
 
 log = logging.getLogger("mainframe_os.gui.apphost")
@@ -61,10 +60,7 @@ class AppHost(QObject):
 
     def __init__(self, node: Any, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        from .. import qt
-
-        qt.webengine()  # registers mfapp:// the first time, before any page exists
-        register_schemes()  # no-op when already done; raises if it is too late
+        qt_web.start()  # the gate proxy and mfapp://, before any page exists
         self.node = node  # for node.call and node.events only: the rest goes through `hosting`
         self.hosting = AppHosting(node)
         self.apps: dict[tuple[str, str], OpenApp] = {}

@@ -14,8 +14,9 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QUrl, Signal
-from PySide6.QtWebEngineCore import (
+from .. import netgate
+from ..qt import QUrl, Signal
+from ..qt_web import (
     QWebEnginePage,
     QWebEngineProfile,
     QWebEngineScript,
@@ -23,8 +24,6 @@ from PySide6.QtWebEngineCore import (
     QWebEngineUrlRequestInfo,
     QWebEngineUrlRequestInterceptor,
 )
-
-from .. import netgate
 from .scheme import SCHEME, AppSchemeHandler
 
 log = logging.getLogger("mainframe_os.gui.apphost")

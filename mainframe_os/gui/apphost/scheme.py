@@ -1,7 +1,7 @@
 """The `mfapp://<app-id>/<path>` scheme: each app's verified files, and nothing else.
 
 `register_schemes()` must run before the first QtWebEngine object exists: the launcher does it in
-`gui.qt.webengine()`, the lazy QtWebEngine doorway; tests and benchmarks before the QApplication.
+`gui.qt_web.start()`, the lazy QtWebEngine doorway; tests and benchmarks before the QApplication.
 The handler serves only paths listed in the app's verified manifest, re-hashing each file as
 it serves it (a file changed on disk since install is refused), with a strict
 Content-Security-Policy: scripts only from the app itself (no inline, no eval), no frames, no
@@ -15,20 +15,15 @@ import mimetypes
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QUrl
-from PySide6.QtCore import QCoreApplication as QApplication
-from PySide6.QtWebEngineCore import (
-    QWebEngineUrlRequestJob,
-    QWebEngineUrlScheme,
-    QWebEngineUrlSchemeHandler,
-)
-
 from mainframe_os.datafiles import sdk_dir
 from mainframe_os.node.apps.hosting import AppFileRefused, AppSource
 
+from ..qt import QBuffer, QByteArray, QIODevice, QUrl
+from ..qt_web import APP_SCHEME, QWebEngineUrlRequestJob, QWebEngineUrlSchemeHandler, register_app_scheme
+
 log = logging.getLogger("mainframe_os.gui.apphost")
 
-SCHEME = "mfapp"
+SCHEME = APP_SCHEME
 SDK_MODULE_PATH = "_mainframe/mainframe-sdk.mjs"
 _MIME = {
     ".html": "text/html",
@@ -51,26 +46,12 @@ _MIME = {
     ".txt": "text/plain",
     ".map": "application/json",
 }
-_registered = False
 
 
 def register_schemes() -> None:
-    """Declare mfapp:// to Chromium, before any QtWebEngine object exists; idempotent."""
-    global _registered
-    if _registered:
-        return
-    from .. import qt
-
-    if qt.webengine_ready() and QApplication.instance() is not None:
-        # Chromium has read its scheme list already: a late registration is silently ignored
-        raise RuntimeError("register_schemes() must run before the first QtWebEngine object is created")
-    scheme = QWebEngineUrlScheme(SCHEME.encode())
-    scheme.setSyntax(QWebEngineUrlScheme.Syntax.Host)
-    # Secure: a secure context (crypto.subtle, no mixed-content downgrade). Not CorsEnabled and
-    # not LocalAccessAllowed: one app cannot fetch another app's files or file:// URLs.
-    scheme.setFlags(QWebEngineUrlScheme.Flag.SecureScheme | QWebEngineUrlScheme.Flag.FetchApiAllowed)
-    QWebEngineUrlScheme.registerScheme(scheme)
-    _registered = True
+    """Declare mfapp:// to Chromium, before any QtWebEngine object exists; idempotent (the Qt
+    side of it lives in the WebEngine doorway, gui/qt_web.py)."""
+    register_app_scheme()
 
 
 def content_security_policy(app_host: str, domains: list[str], relaxations: tuple[str, ...] = ()) -> str:

@@ -11,11 +11,11 @@ import uuid
 from functools import cache
 from typing import Any
 
-from PySide6.QtCore import QFile, QIODevice
-
 from mainframe_os.datafiles import sdk_dir
 from mainframe_os.node.apps.hosting import MAX_MESSAGE_BYTES, RateLimiter
 from mainframe_os.node.registry import REGISTRY
+
+from ..qt import QFile, QIODevice
 
 API_VERSION = 1
 # one id per process run: EIP-6963 wants a UUIDv4 per provider session

@@ -11,10 +11,21 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QCloseEvent, QKeySequence, QPixmap, QShortcut
-from PySide6.QtWebEngineWidgets import QWebEngineView
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QMenu, QToolButton, QVBoxLayout, QWidget
+from ..qt import (
+    QCloseEvent,
+    QFrame,
+    QHBoxLayout,
+    QKeySequence,
+    QLabel,
+    QMenu,
+    QPixmap,
+    QShortcut,
+    Qt,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+from ..qt_web import QWebEngineView
 
 if TYPE_CHECKING:
     from .host import AppHost, OpenApp

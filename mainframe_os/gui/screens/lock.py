@@ -10,7 +10,7 @@ from ..context import LauncherContext
 from ..qt import QCheckBox, QComboBox, QLabel, QLineEdit, Qt, QVBoxLayout, QWidget, Signal
 from ..style import pixmap
 from ..widgets import button, label
-from .onboarding import KEYRING_MISSING, centered
+from .vault_forms import KEYRING_MISSING, centered
 
 
 class LockScreen(QWidget):

@@ -22,10 +22,9 @@ async def caller_details(node: Any, ctx: CallerContext) -> dict[str, str]:
     """{app, appId, developer} for an app caller; {} for the launcher and the CLI."""
     if ctx.trusted or not ctx.app_id or not ctx.identity_id:
         return {}
-    from .service import AppsService
 
     try:
-        m = await AppsService.of(node).manifest(ctx.identity_id, ctx.app_id)
+        m = await node.apps.manifest(ctx.identity_id, ctx.app_id)
     except Exception:  # noqa: BLE001 - uninstalled meanwhile: still say which app id asks
         return {"app": ctx.app_id, "appId": ctx.app_id}
     dev = m.developer_name or "unknown developer"

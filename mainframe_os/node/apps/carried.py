@@ -64,7 +64,7 @@ async def bring_back(svc: Any, identity_id: str, rec: Any) -> str | None:
     from mainframe_os.datafiles import apps_dir
     from vault.models import AppData
 
-    from .service import BUNDLED_APPS
+    from .store import BUNDLED_APPS
 
     loop = asyncio.get_running_loop()
     try:

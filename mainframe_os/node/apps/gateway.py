@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 from .. import errors as E
 from ..events import AppGrantsChanged, CallerGone, NetworkChanged, SubscriptionPush, WalletsChanged
 from ..prompter import PromptRequest
-from .service import ACCOUNTS_KEY, AppsService, identity_addresses
+from .policy import identity_addresses
+from .service import ACCOUNTS_KEY
 
 if TYPE_CHECKING:
     from ..context import CallerContext
@@ -32,7 +33,7 @@ EVENT_METHOD = "mainframe_event"
 
 async def request_accounts(node: Node, ctx: CallerContext) -> list[str]:
     """EIP-1102: ask the user to connect the app; returns the exposed accounts (4001 if refused)."""
-    svc = AppsService.of(node)
+    svc = node.apps
     assert ctx.identity_id and ctx.app_id
     exposed = await svc.exposed_accounts(ctx)
     if exposed:
@@ -73,7 +74,7 @@ class AppSession:
     def __init__(self, node: Node, ctx: CallerContext, send: Callable[[str], None]) -> None:
         assert ctx.app_id and ctx.identity_id
         self.node, self.ctx, self.send = node, ctx, send
-        self.service = AppsService.of(node)
+        self.service = node.apps
         self._last_accounts: list[str] | None = None
         self._last_chain: str | None = None
         self._tasks: set[asyncio.Task[Any]] = set()

@@ -109,7 +109,15 @@ class GrantPolicy:
 
 
 async def _owned(node: Node, ctx: CallerContext) -> list[str]:
-    from .service import identity_addresses
-
     assert ctx.identity_id
     return await identity_addresses(node, ctx.identity_id)
+
+
+async def identity_addresses(node: Node, identity_id: str) -> list[str]:
+    """The identity's wallet addresses, default first; none when the vault cannot say (locked)."""
+    from ..wallet.store import identity_addresses as addresses
+
+    try:
+        return await addresses(node, identity_id)
+    except E.RpcError:
+        return []

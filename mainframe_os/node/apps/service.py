@@ -1,5 +1,5 @@
 """The apps feature's per-node state: installed packages, grants, account exposure and the
-pseudonymous ids apps see. `AppsService.of(node)` creates it once and installs the grant policy
+pseudonymous ids apps see. `node.apps` creates it once and installs the grant policy
 on the node, so apps get their real permissions from then on.
 
 Grants are per (identity, app) and permission key:
@@ -28,7 +28,8 @@ from .. import errors as E
 from ..events import AppGrantsChanged, AppsChanged
 from .errors import AppNotInstalled, DeveloperMismatch, PackageInvalid
 from .manifest import PERMISSION_KEYS, PERMISSION_LABELS, Manifest, parse_version
-from .store import AppFiles, AppSource, InstalledSource
+from .policy import identity_addresses
+from .store import BUNDLED_APPS, AppFiles, AppSource, InstalledSource
 
 if TYPE_CHECKING:
     from ..context import CallerContext
@@ -38,7 +39,6 @@ log = logging.getLogger("mainframe_os.apps")
 
 ACCOUNTS_KEY = "eth_accounts"  # the EIP-2255 permission that exposes accounts
 DECISIONS = ("always", "never", "session")
-BUNDLED_APPS = ("hello", "payments")
 _BUNDLED_MARK = "apps:bundled:"
 
 
@@ -63,10 +63,6 @@ class AppsService:
         from ..events import VaultLocked
 
         node.events.subscribe(VaultLocked, lambda _e: self.forget())
-
-    @classmethod
-    def of(cls, node: Node) -> AppsService:
-        return node.apps
 
     def forget(self) -> None:
         """Drop everything learned from the vault (it was locked)."""
@@ -454,17 +450,6 @@ class AppsService:
             ):
                 return str(cid)
         raise E.ContactNotFound()
-
-
-async def identity_addresses(node: Node, identity_id: str) -> list[str]:
-    try:
-        from ..methods.wallet import identity_addresses as addresses
-    except ImportError:  # the wallet feature is not there: no accounts to expose
-        return []
-    try:
-        return list(await addresses(node, identity_id))
-    except E.RpcError:
-        return []
 
 
 def is_installed_source(src: AppSource) -> bool:

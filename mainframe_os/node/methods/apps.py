@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import errors as E
 from ..apps.gateway import request_accounts
@@ -18,14 +18,17 @@ from ..events import Notification
 from ..params import Param
 from ..prompter import PromptRequest
 from ..registry import PUBLIC, Access, method
-from .identities import require_identity
+from .identities import identity_row, require_identity
+
+if TYPE_CHECKING:
+    from ..node import Node
 
 
-def _svc(node: Any) -> AppsService:
-    return AppsService.of(node)
+def _svc(node: Node) -> AppsService:
+    return node.apps
 
 
-def app_caller(ctx: Any) -> tuple[str, str]:
+def app_caller(ctx: CallerContext) -> tuple[str, str]:
     """(identity id, app id) of an app's call; refused for trusted callers (nothing to act on)."""
     if not ctx.app_id or not ctx.identity_id:
         raise E.InvalidRequest("This method is for apps (it acts on the calling app's data)")
@@ -36,7 +39,7 @@ def app_caller(ctx: Any) -> tuple[str, str]:
 
 
 @method("apps_install", Param("path", max_length=4096), Param("identityId", required=False))
-async def apps_install(node: Any, ctx: Any, path: str, identityId: str | None) -> dict[str, Any]:
+async def apps_install(node: Node, ctx: CallerContext, path: str, identityId: str | None) -> dict[str, Any]:
     """Verify a .mfapp file (or a signed folder) and stage it; returns what to show before approval."""
     ident = await require_identity(node, ctx, identityId)
     manifest = await _svc(node).stage(str(Path(path).expanduser()))
@@ -52,7 +55,7 @@ async def apps_install(node: Any, ctx: Any, path: str, identityId: str | None) -
     Param("identityId", required=False),
 )
 async def apps_approve_install(
-    node: Any, ctx: Any, appId: str, version: str, grant: list[str] | None, identityId: str | None
+    node: Node, ctx: CallerContext, appId: str, version: str, grant: list[str] | None, identityId: str | None
 ) -> dict[str, Any]:
     """Install a staged app for the identity, granting its required and the chosen optional permissions."""
     ident = await require_identity(node, ctx, identityId)
@@ -66,17 +69,17 @@ async def apps_approve_install(
     Param("out", required=False, max_length=4096),
     Param("identityId", required=False),
 )
-async def apps_pack(node: Any, ctx: Any, path: str, out: str | None, identityId: str | None) -> dict[str, Any]:
+async def apps_pack(
+    node: Node, ctx: CallerContext, path: str, out: str | None, identityId: str | None
+) -> dict[str, Any]:
     """Sign an app folder with a developer identity's key into a .mfapp (the key never leaves the node)."""
     import asyncio
-
-    from vault.models import Identity
 
     from ..apps.package import PACKAGE_SUFFIX, pack, read_source_manifest
 
     ident = await require_identity(node, ctx, identityId)
     row = await node.db(
-        lambda s: (lambda i: (bool(i.developer), bytes(i.sign_seed), i.display_name))(s.get(Identity, ident))
+        lambda s: (lambda i: (bool(i.developer), bytes(i.sign_seed), i.display_name))(identity_row(s, ident))
     )
     developer, seed, name = row
     if not developer:
@@ -91,7 +94,7 @@ async def apps_pack(node: Any, ctx: Any, path: str, out: str | None, identityId:
 
 
 @method("apps_list", Param("identityId", required=False))
-async def apps_list(node: Any, ctx: Any, identityId: str | None) -> list[dict[str, Any]]:
+async def apps_list(node: Node, ctx: CallerContext, identityId: str | None) -> list[dict[str, Any]]:
     """The identity's installed apps (the bundled ones are installed on first use)."""
     ident = await require_identity(node, ctx, identityId)
     await _svc(node).ensure_bundled(ident)
@@ -99,7 +102,7 @@ async def apps_list(node: Any, ctx: Any, identityId: str | None) -> list[dict[st
 
 
 @method("apps_get", Param("appId", max_length=40), Param("identityId", required=False))
-async def apps_get(node: Any, ctx: Any, appId: str, identityId: str | None) -> dict[str, Any]:
+async def apps_get(node: Node, ctx: CallerContext, appId: str, identityId: str | None) -> dict[str, Any]:
     """One installed app: its manifest summary and permissions."""
     ident = await require_identity(node, ctx, identityId)
     m = await _svc(node).manifest(ident, appId)
@@ -117,7 +120,7 @@ async def apps_get(node: Any, ctx: Any, appId: str, identityId: str | None) -> d
     Param("deleteData", "boolean", required=False, default=False),
     Param("identityId", required=False),
 )
-async def apps_uninstall(node: Any, ctx: Any, appId: str, deleteData: bool, identityId: str | None) -> bool:
+async def apps_uninstall(node: Node, ctx: CallerContext, appId: str, deleteData: bool, identityId: str | None) -> bool:
     """Remove an app for the identity; its data too with deleteData (ask the user first)."""
     ident = await require_identity(node, ctx, identityId)
     await _svc(node).uninstall(ident, appId, deleteData)
@@ -125,14 +128,16 @@ async def apps_uninstall(node: Any, ctx: Any, appId: str, deleteData: bool, iden
 
 
 @method("apps_getPermissions", Param("appId", max_length=40), Param("identityId", required=False))
-async def apps_get_permissions(node: Any, ctx: Any, appId: str, identityId: str | None) -> list[dict[str, Any]]:
+async def apps_get_permissions(
+    node: Node, ctx: CallerContext, appId: str, identityId: str | None
+) -> list[dict[str, Any]]:
     """Each permission the app declares, with the user's decision (always/never/session/none)."""
     ident = await require_identity(node, ctx, identityId)
     return await _svc(node).permissions_view(ident, appId)
 
 
 @method("apps_getAccounts", Param("appId", max_length=40), Param("identityId", required=False))
-async def apps_get_accounts(node: Any, ctx: Any, appId: str, identityId: str | None) -> list[str]:
+async def apps_get_accounts(node: Node, ctx: CallerContext, appId: str, identityId: str | None) -> list[str]:
     """The wallet accounts the app can see (its wallet connection); [] when it is not connected."""
     ident = await require_identity(node, ctx, identityId)
     return await _svc(node).exposed_accounts(CallerContext.app(appId, ident))
@@ -144,7 +149,9 @@ async def apps_get_accounts(node: Any, ctx: Any, appId: str, identityId: str | N
     Param("version", required=False, max_length=64, description="a staged package's version (apps_install)"),
     Param("identityId", required=False),
 )
-async def apps_get_icon(node: Any, ctx: Any, appId: str, version: str | None, identityId: str | None) -> str | None:
+async def apps_get_icon(
+    node: Node, ctx: CallerContext, appId: str, version: str | None, identityId: str | None
+) -> str | None:
     """The app's icon file as base64 (from its verified files), or null when it has none.
     With `version`: the icon of that staged or installed package, before it is installed."""
     if version is not None:
@@ -165,7 +172,7 @@ async def apps_get_icon(node: Any, ctx: Any, appId: str, version: str | None, id
     Param("identityId", required=False),
 )
 async def apps_set_grant(
-    node: Any, ctx: Any, appId: str, key: str, decision: str, value: Any, identityId: str | None
+    node: Node, ctx: CallerContext, appId: str, key: str, decision: str, value: Any, identityId: str | None
 ) -> bool:
     """Decide a permission for an app (ask = forget the decision: the app asks next time)."""
     ident = await require_identity(node, ctx, identityId)
@@ -187,7 +194,7 @@ async def apps_set_grant(
     Param("key", required=False, max_length=40),
     Param("identityId", required=False),
 )
-async def apps_revoke(node: Any, ctx: Any, appId: str, key: str | None, identityId: str | None) -> bool:
+async def apps_revoke(node: Node, ctx: CallerContext, appId: str, key: str | None, identityId: str | None) -> bool:
     """Revoke one permission (or all, and the wallet connection, with no key): the app asks again."""
     ident = await require_identity(node, ctx, identityId)
     keys = [key] if key else [*PERMISSION_KEYS, ACCOUNTS_KEY]
@@ -200,20 +207,18 @@ async def apps_revoke(node: Any, ctx: Any, appId: str, key: str | None, identity
 
 
 @method("apps_getIdentity", access=PUBLIC)
-async def apps_get_identity(node: Any, ctx: Any) -> dict[str, Any]:
+async def apps_get_identity(node: Node, ctx: CallerContext) -> dict[str, Any]:
     """For apps (SDK identity.get): the display name and an id that only this app sees."""
-    from vault.models import Identity
-
     ident, app = app_caller(ctx)
-    name = await node.db(lambda s: s.get(Identity, ident).display_name)
+    name = await node.db(lambda s: identity_row(s, ident).display_name)
     return {"displayName": name, "id": await _svc(node).pseudonym(ident, app, "identity:" + ident)}
 
 
 @method("eth_accounts", access=PUBLIC, raw_params=True)
-async def eth_accounts(node: Any, ctx: Any, params: list[Any]) -> list[str]:
+async def eth_accounts(node: Node, ctx: CallerContext, params: list[Any]) -> list[str]:
     """EIP-1102: an app sees only the accounts the user connected it to ([] before); trusted callers all."""
     if ctx.app_id is None:
-        from ..apps.service import identity_addresses
+        from ..apps.policy import identity_addresses
 
         return _as_metamask(await identity_addresses(node, await require_identity(node, ctx)))
     return _as_metamask(await _svc(node).exposed_accounts(ctx))
@@ -226,7 +231,7 @@ def _as_metamask(accounts: list[str]) -> list[str]:
 
 
 @method("eth_requestAccounts", access=PUBLIC, raw_params=True)
-async def eth_request_accounts(node: Any, ctx: Any, params: list[Any]) -> list[str]:
+async def eth_request_accounts(node: Node, ctx: CallerContext, params: list[Any]) -> list[str]:
     """EIP-1102: ask the user to connect the app to an account (a launcher dialog)."""
     if ctx.app_id is None:
         return await eth_accounts(node, ctx, params)
@@ -234,7 +239,7 @@ async def eth_request_accounts(node: Any, ctx: Any, params: list[Any]) -> list[s
 
 
 @method("wallet_getPermissions", access=PUBLIC)
-async def wallet_get_permissions(node: Any, ctx: Any) -> list[dict[str, Any]]:
+async def wallet_get_permissions(node: Node, ctx: CallerContext) -> list[dict[str, Any]]:
     """EIP-2255: the app's wallet permissions (eth_accounts with its exposed accounts)."""
     app_caller(ctx)
     accounts = await _svc(node).exposed_accounts(ctx)
@@ -242,7 +247,9 @@ async def wallet_get_permissions(node: Any, ctx: Any) -> list[dict[str, Any]]:
 
 
 @method("wallet_requestPermissions", Param("permissions", "object"), access=PUBLIC)
-async def wallet_request_permissions(node: Any, ctx: Any, permissions: dict[str, Any]) -> list[dict[str, Any]]:
+async def wallet_request_permissions(
+    node: Node, ctx: CallerContext, permissions: dict[str, Any]
+) -> list[dict[str, Any]]:
     """EIP-2255: request eth_accounts (the same approval as eth_requestAccounts)."""
     app_caller(ctx)
     unknown = [k for k in permissions if k != ACCOUNTS_KEY]
@@ -253,7 +260,7 @@ async def wallet_request_permissions(node: Any, ctx: Any, permissions: dict[str,
 
 
 @method("wallet_revokePermissions", Param("permissions", "object"), access=PUBLIC)
-async def wallet_revoke_permissions(node: Any, ctx: Any, permissions: dict[str, Any]) -> None:
+async def wallet_revoke_permissions(node: Node, ctx: CallerContext, permissions: dict[str, Any]) -> None:
     """EIP-2255 (draft revoke): disconnect the app; it sees no accounts until it asks again."""
     ident, app = app_caller(ctx)
     if ACCOUNTS_KEY in permissions:
@@ -261,7 +268,7 @@ async def wallet_revoke_permissions(node: Any, ctx: Any, permissions: dict[str, 
     return None
 
 
-def _eip2255(ctx: Any, accounts: list[str]) -> list[dict[str, Any]]:
+def _eip2255(ctx: CallerContext, accounts: list[str]) -> list[dict[str, Any]]:
     if not accounts:
         return []
     return [
@@ -281,7 +288,7 @@ def _eip2255(ctx: Any, accounts: list[str]) -> list[dict[str, Any]]:
     Param("body", required=False, default="", max_length=1000),
     access=Access.permission_key("NOTIFICATIONS"),
 )
-async def notifications_show(node: Any, ctx: Any, title: str, body: str) -> bool:
+async def notifications_show(node: Node, ctx: CallerContext, title: str, body: str) -> bool:
     """Show a notification in the launcher, labelled with the app's name."""
     ident, app = app_caller(ctx)
     m = await _svc(node).manifest(ident, app)
@@ -294,7 +301,7 @@ async def notifications_show(node: Any, ctx: Any, title: str, body: str) -> bool
     Param("multi", "boolean", required=False, default=False),
     access=Access.permission_key("CONTACTS_READ"),
 )
-async def contacts_select(node: Any, ctx: Any, multi: bool) -> list[dict[str, Any]]:
+async def contacts_select(node: Node, ctx: CallerContext, multi: bool) -> list[dict[str, Any]]:
     """The user picks contacts in a launcher dialog; the app gets per-app ids and names only."""
     from sqlalchemy import select
 
@@ -332,7 +339,9 @@ async def contacts_select(node: Any, ctx: Any, multi: bool) -> list[dict[str, An
     Param("amount", "any"),
     access=Access.permission_key("BLOCKCHAIN_SEND"),
 )
-async def payments_pay_contact(node: Any, ctx: Any, contact: str, currency: str, amount: Any) -> dict[str, Any]:
+async def payments_pay_contact(
+    node: Node, ctx: CallerContext, contact: str, currency: str, amount: Any
+) -> dict[str, Any]:
     """Pay a contact (a per-app id from contacts.select) in ETH, MFT or DAI; the user approves it."""
     from ..registry import REGISTRY
 

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import errors as E
 from ..apps.caller import caller_details
 from ..prompter import PromptRequest
 from ..registry import PUBLIC, method
 from ..wallet.amounts import format_amount
-from ..wallet.chain import ChainService
 from .ethereum import SEND, _int, _own_account, describe_call
+
+if TYPE_CHECKING:
+    from ..context import CallerContext
+    from ..node import Node
 
 VERSION = "2.0.0"
 MAX_CALLS = 20
@@ -35,17 +38,14 @@ class Batch:
     error: str | None = None
 
 
-def _batches(node: Any) -> dict[tuple[str, str], Batch]:
-    found: dict[tuple[str, str], Batch] | None = node.services.get("vault:eip5792")
-    if found is None:
-        found = node.services["vault:eip5792"] = {}
-    return found
+def _batches(node: Node) -> dict[tuple[str, str], Batch]:
+    return node.session.batches
 
 
 @method("wallet_getCapabilities", access=PUBLIC, raw_params=True)
-async def wallet_get_capabilities(node: Any, ctx: Any, params: list[Any]) -> dict[str, Any]:
+async def wallet_get_capabilities(node: Node, ctx: CallerContext, params: list[Any]) -> dict[str, Any]:
     """EIP-5792: what the wallet can do per chain (here: batches are sequential, not atomic)."""
-    net = await ChainService.of(node).network()
+    net = await node.session.chain.network()
     return {hex(net.chain_id): {"atomic": {"status": "unsupported"}}}
 
 
@@ -79,12 +79,11 @@ def _check_request(req: Any, chain_id: int) -> list[Any]:
 
 
 @method("wallet_sendCalls", access=SEND, raw_params=True)
-async def wallet_send_calls(node: Any, ctx: Any, params: list[Any]) -> dict[str, Any]:
+async def wallet_send_calls(node: Node, ctx: CallerContext, params: list[Any]) -> dict[str, Any]:
     """EIP-5792: send a batch of calls, one approval for all, as sequential transactions."""
-    from ..wallet.txs import TxService
 
     req = params[0] if isinstance(params, list) and params else None
-    net = await ChainService.of(node).network()
+    net = await node.session.chain.network()
     calls = _check_request(req, net.chain_id)
     assert isinstance(req, dict)
     ident, sender = await _own_account(node, ctx, req.get("from"))
@@ -104,7 +103,7 @@ async def wallet_send_calls(node: Any, ctx: Any, params: list[Any]) -> dict[str,
     if (ctx.label, batch_id) in batches:  # per caller: one app cannot probe another's ids
         raise E.RpcError("A batch with this id exists already", code=5720)
     batch = batches[(ctx.label, batch_id)] = Batch(batch_id, ctx.label, net.chain_id, calls=len(txs))
-    svc = TxService.of(node)
+    svc = node.session.txs
     for i, tx in enumerate(txs, 1):
         details = {"to": tx["to"] or "(new contract)", "amount": f"{format_amount(tx['value'], 18)} ETH",
                    "batch": f"{batch_id[:18]} call {i}/{len(txs)}"}  # fmt: skip
@@ -119,7 +118,7 @@ async def wallet_send_calls(node: Any, ctx: Any, params: list[Any]) -> dict[str,
 
 
 @method("wallet_getCallsStatus", access=PUBLIC, raw_params=True)
-async def wallet_get_calls_status(node: Any, ctx: Any, params: list[Any]) -> dict[str, Any]:
+async def wallet_get_calls_status(node: Node, ctx: CallerContext, params: list[Any]) -> dict[str, Any]:
     """EIP-5792: a batch's status and the receipts of its transactions so far."""
     from .ethereum import _devchain_request
 
@@ -133,7 +132,7 @@ async def wallet_get_calls_status(node: Any, ctx: Any, params: list[Any]) -> dic
             return [_devchain_request(c.w3, "eth_getTransactionReceipt", [h]) for h in batch.hashes]
         return [c.w3.provider.make_request("eth_getTransactionReceipt", [h]).get("result") for h in batch.hashes]
 
-    found = await ChainService.of(node).call(receipts)
+    found = await node.session.chain.call(receipts)
     mined = [r for r in found if r]
     ok = [r for r in mined if int(str(r.get("status", "0x0")), 16) == 1]
     if batch.error and not batch.hashes:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import errors as E
 from ..cards import ContactCard
@@ -14,6 +14,10 @@ from ..refs import match_ref
 from ..registry import method
 from ..text import lookalikes, safe_text, skeleton
 from .identities import clean_name, require_identity
+
+if TYPE_CHECKING:
+    from ..context import CallerContext
+    from ..node import Node
 
 MAX_CONTACTS_PAGE = 100_000
 
@@ -26,7 +30,7 @@ def _checksum(raw: bytes | None) -> str | None:
     return str(to_checksum_address(raw))
 
 
-async def contact_address(node: Any, identity_id: str, ref: str) -> tuple[str, str]:
+async def contact_address(node: Node, identity_id: str, ref: str) -> tuple[str, str]:
     """A contact (by id, id prefix or exact name) of `identity_id` -> (address, name) to pay."""
     from sqlalchemy import select
 
@@ -70,7 +74,7 @@ def contact_json(c: Any) -> dict[str, Any]:
     Param("displayName", required=False, max_length=256),
 )
 async def contacts_add(
-    node: Any, ctx: Any, card: str, identityId: str | None, displayName: str | None
+    node: Node, ctx: CallerContext, card: str, identityId: str | None, displayName: str | None
 ) -> dict[str, Any]:
     """Add a contact from their card, to the given (or active) identity."""
     from sqlalchemy import select
@@ -115,7 +119,9 @@ async def contacts_add(
     Param("identityId", required=False),
     Param("query", required=False, max_length=256),
 )
-async def contacts_list(node: Any, ctx: Any, identityId: str | None, query: str | None) -> list[dict[str, Any]]:
+async def contacts_list(
+    node: Node, ctx: CallerContext, identityId: str | None, query: str | None
+) -> list[dict[str, Any]]:
     """The identity's contacts, by name; `query` filters by a part of the name."""
     from sqlalchemy import select
 
@@ -136,7 +142,7 @@ async def contacts_list(node: Any, ctx: Any, identityId: str | None, query: str 
     return rows
 
 
-async def _contact(node: Any, ctx: Any, contact_id: str) -> Any:
+async def _contact(node: Node, ctx: CallerContext, contact_id: str) -> Any:
     from vault.models import Contact
 
     ident = await require_identity(node, ctx) if ctx.identity_id else None
@@ -154,7 +160,7 @@ async def _contact(node: Any, ctx: Any, contact_id: str) -> Any:
 
 
 @method("contacts_get", Param("id"))
-async def contacts_get(node: Any, ctx: Any, id: str) -> dict[str, Any]:
+async def contacts_get(node: Node, ctx: CallerContext, id: str) -> dict[str, Any]:
     """One contact."""
     from vault.models import Contact
 
@@ -163,7 +169,7 @@ async def contacts_get(node: Any, ctx: Any, id: str) -> dict[str, Any]:
 
 
 @method("contacts_rename", Param("id"), Param("displayName", max_length=256))
-async def contacts_rename(node: Any, ctx: Any, id: str, displayName: str) -> dict[str, Any]:
+async def contacts_rename(node: Node, ctx: CallerContext, id: str, displayName: str) -> dict[str, Any]:
     """Give a contact another name (only in your list)."""
     from vault.models import Contact
 
@@ -181,7 +187,7 @@ async def contacts_rename(node: Any, ctx: Any, id: str, displayName: str) -> dic
 
 
 @method("contacts_remove", Param("id"))
-async def contacts_remove(node: Any, ctx: Any, id: str) -> bool:
+async def contacts_remove(node: Node, ctx: CallerContext, id: str) -> bool:
     """Remove a contact from the identity's list."""
     from vault.models import Contact
 

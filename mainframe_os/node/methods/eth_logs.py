@@ -18,12 +18,14 @@ import re
 import secrets
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import errors as E
 from ..context import CallerContext
 from ..registry import PUBLIC, method
-from ..wallet.chain import ChainService
+
+if TYPE_CHECKING:
+    from ..node import Node
 
 _HEX32 = re.compile(r"^0x[0-9a-fA-F]{64}$")
 _ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
@@ -160,7 +162,7 @@ def dev_chain_logs(w3: Any, flt: LogFilter) -> list[dict[str, Any]]:
     return [log for log in logs or [] if flt.matches(log)]
 
 
-async def get_logs(node: Any, flt: LogFilter) -> list[dict[str, Any]]:
+async def get_logs(node: Node, flt: LogFilter) -> list[dict[str, Any]]:
     def request(c: Any) -> Any:
         if c.devchain is not None:
             return dev_chain_logs(c.w3, flt)
@@ -171,28 +173,28 @@ async def get_logs(node: Any, flt: LogFilter) -> list[dict[str, Any]]:
             raise _wire_error(resp["error"])
         return resp.get("result") or []
 
-    result: list[dict[str, Any]] = await ChainService.of(node).call(request)
+    result: list[dict[str, Any]] = await node.session.chain.call(request)
     return result
 
 
-async def block_number(node: Any) -> int:
+async def block_number(node: Node) -> int:
     def request(c: Any) -> int:
         return int(c.w3.eth.block_number)
 
-    result: int = await ChainService.of(node).call(request)
+    result: int = await node.session.chain.call(request)
     return result
 
 
-async def block_hashes(node: Any, start: int, end: int) -> list[str]:
+async def block_hashes(node: Node, start: int, end: int) -> list[str]:
     def request(c: Any) -> list[str]:
         return ["0x" + bytes(c.w3.eth.get_block(n)["hash"]).hex() for n in range(start, end + 1)]
 
-    result: list[str] = await ChainService.of(node).call(request)
+    result: list[str] = await node.session.chain.call(request)
     return result
 
 
 @method("eth_getLogs", access=PUBLIC, raw_params=True)
-async def eth_get_logs(node: Any, ctx: Any, params: list[Any]) -> list[dict[str, Any]]:
+async def eth_get_logs(node: Node, ctx: CallerContext, params: list[Any]) -> list[dict[str, Any]]:
     """Logs matching a filter: address (one or a list), topics (null, one, or OR-lists), a block
     range or a blockHash."""
     if not isinstance(params, list) or len(params) != 1:
@@ -213,17 +215,10 @@ class PollFilter:
 
 
 class Filters:
-    """The node's filters, per caller. One per node (`Filters.of(node)`)."""
+    """The node's filters, per caller. One per open vault (`node.session.filters`)."""
 
     def __init__(self) -> None:
         self.filters: dict[str, PollFilter] = {}
-
-    @classmethod
-    def of(cls, node: Any) -> Filters:
-        found = node.services.get("vault:eth_filters")
-        if found is None:
-            found = node.services["vault:eth_filters"] = cls()
-        return found
 
     def add(self, f: PollFilter) -> str:
         self._expire()
@@ -261,7 +256,7 @@ def _one_id(params: Any) -> Any:
 
 
 @method("eth_newFilter", access=PUBLIC, raw_params=True)
-async def eth_new_filter(node: Any, ctx: Any, params: list[Any]) -> str:
+async def eth_new_filter(node: Node, ctx: CallerContext, params: list[Any]) -> str:
     """A log filter to poll with eth_getFilterChanges (logs of blocks mined after it was made)."""
     if not isinstance(params, list) or len(params) != 1:
         raise E.InvalidParams("eth_newFilter takes one filter object")
@@ -269,19 +264,19 @@ async def eth_new_filter(node: Any, ctx: Any, params: list[Any]) -> str:
     start = await block_number(node) + 1
     if isinstance(flt.from_block, int):
         start = flt.from_block
-    return Filters.of(node).add(PollFilter("logs", ctx, start, flt))
+    return node.session.filters.add(PollFilter("logs", ctx, start, flt))
 
 
 @method("eth_newBlockFilter", access=PUBLIC, raw_params=True)
-async def eth_new_block_filter(node: Any, ctx: Any, params: list[Any]) -> str:
+async def eth_new_block_filter(node: Node, ctx: CallerContext, params: list[Any]) -> str:
     """A filter whose changes are the hashes of new blocks."""
-    return Filters.of(node).add(PollFilter("blocks", ctx, await block_number(node) + 1))
+    return node.session.filters.add(PollFilter("blocks", ctx, await block_number(node) + 1))
 
 
 @method("eth_getFilterChanges", access=PUBLIC, raw_params=True)
-async def eth_get_filter_changes(node: Any, ctx: Any, params: list[Any]) -> list[Any]:
+async def eth_get_filter_changes(node: Node, ctx: CallerContext, params: list[Any]) -> list[Any]:
     """What happened since the last poll of a filter: logs, or block hashes."""
-    f = Filters.of(node).get(_one_id(params), ctx)
+    f = node.session.filters.get(_one_id(params), ctx)
     head = await block_number(node)
     if f.next_block > head:
         return []
@@ -297,15 +292,15 @@ async def eth_get_filter_changes(node: Any, ctx: Any, params: list[Any]) -> list
 
 
 @method("eth_getFilterLogs", access=PUBLIC, raw_params=True)
-async def eth_get_filter_logs(node: Any, ctx: Any, params: list[Any]) -> list[Any]:
+async def eth_get_filter_logs(node: Node, ctx: CallerContext, params: list[Any]) -> list[Any]:
     """Every log matching a log filter's criteria."""
-    f = Filters.of(node).get(_one_id(params), ctx)
+    f = node.session.filters.get(_one_id(params), ctx)
     if f.criteria is None:
         raise E.InvalidParams("not a log filter")
     return await get_logs(node, f.criteria)
 
 
 @method("eth_uninstallFilter", access=PUBLIC, raw_params=True)
-async def eth_uninstall_filter(node: Any, ctx: Any, params: list[Any]) -> bool:
+async def eth_uninstall_filter(node: Node, ctx: CallerContext, params: list[Any]) -> bool:
     """Drop a filter; false when there was none (or not the caller's)."""
-    return Filters.of(node).remove(_one_id(params), ctx)
+    return node.session.filters.remove(_one_id(params), ctx)

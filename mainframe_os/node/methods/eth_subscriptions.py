@@ -13,13 +13,16 @@ import asyncio
 import logging
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import errors as E
 from ..context import CallerContext
 from ..events import CallerGone, SubscriptionPush
 from ..registry import PUBLIC, method
 from .eth_logs import LogFilter, block_number, get_logs, parse_filter
+
+if TYPE_CHECKING:
+    from ..node import Node
 
 log = logging.getLogger("mainframe_os.eth")
 
@@ -35,7 +38,7 @@ class Subscription:
 
 
 class Subscriptions:
-    """The node's subscriptions and their poller (`Subscriptions.of(node)`)."""
+    """The open vault's subscriptions and their poller (`node.session.subscriptions`)."""
 
     def __init__(self, node: Any) -> None:
         self.node = node
@@ -43,13 +46,6 @@ class Subscriptions:
         self._task: asyncio.Task[None] | None = None
         self._head: int | None = None
         self._unsubscribe = node.events.subscribe(CallerGone, lambda e: self.drop(e.caller))
-
-    @classmethod
-    def of(cls, node: Any) -> Subscriptions:
-        found = node.services.get("vault:eth_subscriptions")
-        if found is None:
-            found = node.services["vault:eth_subscriptions"] = cls(node)
-        return found
 
     async def add(self, sub: Subscription) -> str:
         if sum(1 for s in self.subs.values() if s.owner == sub.owner) >= MAX_SUBSCRIPTIONS:
@@ -115,7 +111,7 @@ class Subscriptions:
 
 
 @method("eth_subscribe", access=PUBLIC, raw_params=True)
-async def eth_subscribe(node: Any, ctx: Any, params: list[Any]) -> str:
+async def eth_subscribe(node: Node, ctx: CallerContext, params: list[Any]) -> str:
     """Subscribe to 'newHeads' or 'logs' (with a filter); notifications arrive as provider
     `message` events of type 'eth_subscription'."""
     if not isinstance(params, list) or not params or not isinstance(params[0], str):
@@ -124,18 +120,18 @@ async def eth_subscribe(node: Any, ctx: Any, params: list[Any]) -> str:
     if ctx.trusted:
         raise E.UnsupportedMethod("subscriptions are delivered to apps; poll with eth_newFilter instead")
     if kind == "newHeads":
-        return await Subscriptions.of(node).add(Subscription("newHeads", ctx))
+        return await node.session.subscriptions.add(Subscription("newHeads", ctx))
     if kind == "logs":
         flt = parse_filter(params[1] if len(params) > 1 else {})
         if flt.block_hash or isinstance(flt.from_block, int) or isinstance(flt.to_block, int):
             raise E.InvalidParams("a 'logs' subscription follows new blocks: give only address and topics")
-        return await Subscriptions.of(node).add(Subscription("logs", ctx, flt))
+        return await node.session.subscriptions.add(Subscription("logs", ctx, flt))
     raise E.UnsupportedMethod(f"eth_subscribe('{kind[:40]}') is not supported: use 'newHeads' or 'logs'")
 
 
 @method("eth_unsubscribe", access=PUBLIC, raw_params=True)
-async def eth_unsubscribe(node: Any, ctx: Any, params: list[Any]) -> bool:
+async def eth_unsubscribe(node: Node, ctx: CallerContext, params: list[Any]) -> bool:
     """End a subscription; false when there was none (or not the caller's)."""
     if not isinstance(params, list) or len(params) != 1:
         raise E.InvalidParams("eth_unsubscribe takes one subscription id")
-    return Subscriptions.of(node).remove(params[0], ctx)
+    return node.session.subscriptions.remove(params[0], ctx)

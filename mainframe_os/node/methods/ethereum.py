@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import errors as E
 from ..apps.caller import caller_details
@@ -17,8 +17,11 @@ from ..params import Param
 from ..prompter import PromptRequest
 from ..registry import PUBLIC, Access, method
 from ..wallet.amounts import format_amount
-from ..wallet.chain import ChainService
 from .identities import require_identity
+
+if TYPE_CHECKING:
+    from ..context import CallerContext
+    from ..node import Node
 
 SEND = Access.permission_key("BLOCKCHAIN_SEND")
 SIGN = Access.permission_key("BLOCKCHAIN_SIGN")
@@ -57,7 +60,7 @@ def _check_address_param(name: str, params: list[Any]) -> None:
 
 
 def _passthrough(name: str) -> None:
-    async def handler(node: Any, ctx: Any, params: list[Any]) -> Any:
+    async def handler(node: Node, ctx: CallerContext, params: list[Any]) -> Any:
         _check_address_param(name, params)
 
         def request(c: Any) -> Any:
@@ -68,7 +71,7 @@ def _passthrough(name: str) -> None:
                 raise _wire_error(resp["error"])
             return resp.get("result")
 
-        return await ChainService.of(node).call(request)
+        return await node.session.chain.call(request)
 
     handler.__doc__ = f"{name}, answered by the active network."
     method(name, access=PUBLIC, raw_params=True)(handler)
@@ -148,9 +151,9 @@ for _name in PASSTHROUGH:
 
 
 @method("eth_chainId", access=PUBLIC, raw_params=True)
-async def eth_chain_id(node: Any, ctx: Any, params: list[Any]) -> str:
+async def eth_chain_id(node: Node, ctx: CallerContext, params: list[Any]) -> str:
     """The active network's chain id (hex)."""
-    net = await ChainService.of(node).network()
+    net = await node.session.chain.network()
     return hex(net.chain_id)
 
 
@@ -186,7 +189,7 @@ def _int(v: Any, what: str) -> int:
         raise E.InvalidParams(f"'{what}' must be a quantity") from None
 
 
-async def _own_account(node: Any, ctx: Any, address: Any) -> tuple[str, str]:
+async def _own_account(node: Node, ctx: CallerContext, address: Any) -> tuple[str, str]:
     """(identity, checksum address): the caller's identity must own `address`."""
     from ..wallet import store
 
@@ -201,9 +204,8 @@ async def _own_account(node: Any, ctx: Any, address: Any) -> tuple[str, str]:
 
 
 @method("eth_sendTransaction", access=SEND, raw_params=True)
-async def eth_send_transaction(node: Any, ctx: Any, params: list[Any]) -> str:
+async def eth_send_transaction(node: Node, ctx: CallerContext, params: list[Any]) -> str:
     """Sign and send a transaction from one of the caller's accounts, after the user approves it."""
-    from ..wallet.txs import TxService
 
     if not params or not isinstance(params[0], dict):
         raise E.InvalidParams("eth_sendTransaction takes one transaction object")
@@ -224,7 +226,7 @@ async def eth_send_transaction(node: Any, ctx: Any, params: list[Any]) -> str:
         if tx.get(k) is not None:
             out_tx[k] = _int(tx[k], k)
     who = await caller_details(node, ctx)
-    description = await TxService.of(node)._describe(ident, out_tx) or {"action": "unknown"}
+    description = await node.session.txs._describe(ident, out_tx) or {"action": "unknown"}
     details: dict[str, Any] = {"to": to or "(new contract)", "amount": f"{format_amount(value, 18)} ETH"}
     call = describe_call(data)
     if call:
@@ -233,7 +235,7 @@ async def eth_send_transaction(node: Any, ctx: Any, params: list[Any]) -> str:
         details["action"] = description["headline"]
     details.update(who)
     title = f"{who['app']} asks to send a transaction" if who else "Send a transaction"
-    result = await TxService.of(node).send(
+    result = await node.session.txs.send(
         ctx,
         ident,
         out_tx,
@@ -251,12 +253,12 @@ async def eth_send_transaction(node: Any, ctx: Any, params: list[Any]) -> str:
 
 
 @method("wallet_switchEthereumChain", access=PUBLIC, raw_params=True)
-async def wallet_switch_chain(node: Any, ctx: Any, params: list[Any]) -> None:
+async def wallet_switch_chain(node: Node, ctx: CallerContext, params: list[Any]) -> None:
     """Switch to a known network by chain id, after the user agrees; 4902 if none is known."""
     if not params or not isinstance(params[0], dict) or "chainId" not in params[0]:
         raise E.InvalidParams("wallet_switchEthereumChain takes [{chainId}]")
     wanted = _int(params[0]["chainId"], "chainId")
-    chain = ChainService.of(node)
+    chain = node.session.chain
     current = await chain.network()
     if current.chain_id == wanted:
         return None
@@ -280,7 +282,7 @@ async def wallet_switch_chain(node: Any, ctx: Any, params: list[Any]) -> None:
 
 
 @method("wallet_addEthereumChain", access=PUBLIC, raw_params=True)
-async def wallet_add_chain(node: Any, ctx: Any, params: list[Any]) -> None:
+async def wallet_add_chain(node: Node, ctx: CallerContext, params: list[Any]) -> None:
     """Add a network a dapp proposes (the user approves; its chain id is checked on connect)."""
     if not params or not isinstance(params[0], dict):
         raise E.InvalidParams("wallet_addEthereumChain takes [{chainId, chainName, rpcUrls}]")
@@ -290,7 +292,7 @@ async def wallet_add_chain(node: Any, ctx: Any, params: list[Any]) -> None:
     if not isinstance(urls, list) or not urls or not isinstance(urls[0], str):
         raise E.InvalidParams("rpcUrls must list at least one URL")
     name = str(p.get("chainName") or f"Chain {chain_id}")[:64]
-    chain = ChainService.of(node)
+    chain = node.session.chain
     if any(n.chain_id == chain_id for n in await chain.networks()):
         return None
     answer = await node.prompter.ask(
@@ -308,7 +310,7 @@ async def wallet_add_chain(node: Any, ctx: Any, params: list[Any]) -> None:
 
 
 @method("wallet_watchAsset", Param("type"), Param("options", "object"), access=PUBLIC)
-async def wallet_watch_asset(node: Any, ctx: Any, type: str, options: dict[str, Any]) -> bool:
+async def wallet_watch_asset(node: Node, ctx: CallerContext, type: str, options: dict[str, Any]) -> bool:
     """EIP-747: a dapp suggests a token; the user adds it (symbol and decimals read from the chain)."""
     from ..wallet.tokens import token_info
     from .wallet import wallet_add_token
@@ -322,7 +324,7 @@ async def wallet_watch_asset(node: Any, ctx: Any, type: str, options: dict[str, 
     address = options.get("address")
     if not isinstance(address, str):
         raise E.InvalidParams("options.address is required")
-    info = await ChainService.of(node).call(lambda c: token_info(c, address))
+    info = await node.session.chain.call(lambda c: token_info(c, address))
     answer = await node.prompter.ask(
         PromptRequest(
             "confirm",

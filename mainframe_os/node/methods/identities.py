@@ -6,7 +6,7 @@ import base64
 import binascii
 import time
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import errors as E
 from ..cards import ContactCard
@@ -15,6 +15,14 @@ from ..params import Param
 from ..refs import match_ref
 from ..registry import PUBLIC, method
 from ..text import safe_text
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from vault.models import Identity
+
+    from ..context import CallerContext
+    from ..node import Node
 
 ACTIVE_KEY = "active_identity"
 MAX_AVATAR_BYTES = 512 * 1024
@@ -44,6 +52,16 @@ def _decode_avatar(data: str | None) -> tuple[bytes | None, str | None]:
         if raw.startswith(magic):
             return raw, mime
     raise E.InvalidParams("The avatar must be a PNG, JPEG or GIF image")
+
+
+def identity_row(s: Session, identity_id: str) -> Identity:
+    """The identity's row in the open vault (IdentityNotFound once it was deleted)."""
+    from vault.models import Identity
+
+    row = s.get(Identity, identity_id)
+    if row is None:
+        raise E.IdentityNotFound()
+    return row
 
 
 def identity_json(i: Any, active_id: str | None = None) -> dict[str, Any]:
@@ -84,7 +102,7 @@ def card_for(i: Any, session: Any = None) -> ContactCard:
     )
 
 
-async def active_identity_id(node: Any) -> str | None:
+async def active_identity_id(node: Node) -> str | None:
     """The active identity, falling back to the first one when the setting points nowhere."""
     from sqlalchemy import select
 
@@ -100,7 +118,7 @@ async def active_identity_id(node: Any) -> str | None:
     return await node.db(read)
 
 
-async def require_identity(node: Any, ctx: Any, identity_id: str | None = None) -> str:
+async def require_identity(node: Node, ctx: CallerContext, identity_id: str | None = None) -> str:
     """The identity a call acts for: an app's own, an explicit one (trusted callers), or the active one."""
     from vault.models import Identity
 
@@ -123,7 +141,9 @@ async def require_identity(node: Any, ctx: Any, identity_id: str | None = None) 
     Param("avatar", required=False, description="base64 PNG/JPEG/GIF"),
     Param("developer", "boolean", required=False, default=False),
 )
-async def identity_create(node: Any, ctx: Any, displayName: str, avatar: str | None, developer: bool) -> dict[str, Any]:
+async def identity_create(
+    node: Node, ctx: CallerContext, displayName: str, avatar: str | None, developer: bool
+) -> dict[str, Any]:
     """Create an identity with fresh Ed25519 (signing) and X25519 (encryption) keys."""
     from nacl.public import PrivateKey
     from nacl.signing import SigningKey
@@ -161,7 +181,7 @@ async def identity_create(node: Any, ctx: Any, displayName: str, avatar: str | N
 
 
 @method("identity_list")
-async def identity_list(node: Any, ctx: Any) -> list[dict[str, Any]]:
+async def identity_list(node: Node, ctx: CallerContext) -> list[dict[str, Any]]:
     """The identities in the open vault, in the order they were created."""
     from sqlalchemy import select
 
@@ -173,7 +193,7 @@ async def identity_list(node: Any, ctx: Any) -> list[dict[str, Any]]:
     )
 
 
-async def _resolve(node: Any, ref: str | None) -> str:
+async def _resolve(node: Node, ref: str | None) -> str:
     """An identity by id, id prefix or exact display name; the active one when `ref` is None."""
     from sqlalchemy import select
 
@@ -198,7 +218,7 @@ async def _resolve(node: Any, ref: str | None) -> str:
 
 
 @method("identity_get", Param("id", required=False))
-async def identity_get(node: Any, ctx: Any, id: str | None) -> dict[str, Any]:
+async def identity_get(node: Node, ctx: CallerContext, id: str | None) -> dict[str, Any]:
     """One identity, with its avatar as base64."""
     from vault.models import Identity
 
@@ -216,7 +236,7 @@ async def identity_get(node: Any, ctx: Any, id: str | None) -> dict[str, Any]:
 
 
 @method("identity_rename", Param("id"), Param("displayName", max_length=256))
-async def identity_rename(node: Any, ctx: Any, id: str, displayName: str) -> dict[str, Any]:
+async def identity_rename(node: Node, ctx: CallerContext, id: str, displayName: str) -> dict[str, Any]:
     """Change an identity's display name (cards exported later carry the new name)."""
     from vault.models import Identity
 
@@ -234,7 +254,7 @@ async def identity_rename(node: Any, ctx: Any, id: str, displayName: str) -> dic
 
 
 @method("identity_setAvatar", Param("id"), Param("avatar", required=False))
-async def identity_set_avatar(node: Any, ctx: Any, id: str, avatar: str | None) -> bool:
+async def identity_set_avatar(node: Node, ctx: CallerContext, id: str, avatar: str | None) -> bool:
     """Set (or clear, with no avatar) an identity's picture."""
     from vault.models import Identity
 
@@ -251,7 +271,7 @@ async def identity_set_avatar(node: Any, ctx: Any, id: str, avatar: str | None) 
 
 
 @method("identity_delete", Param("id"))
-async def identity_delete(node: Any, ctx: Any, id: str) -> bool:
+async def identity_delete(node: Node, ctx: CallerContext, id: str) -> bool:
     """Delete an identity with its keys, contacts and data. There is no undo but a backup."""
     from vault.models import Identity, Setting
 
@@ -270,7 +290,7 @@ async def identity_delete(node: Any, ctx: Any, id: str) -> bool:
 
 
 @method("identity_select", Param("id"))
-async def identity_select(node: Any, ctx: Any, id: str) -> dict[str, Any]:
+async def identity_select(node: Node, ctx: CallerContext, id: str) -> dict[str, Any]:
     """Make an identity the active one: wallets, contacts and apps follow it."""
     from vault.models import Setting
 
@@ -281,7 +301,7 @@ async def identity_select(node: Any, ctx: Any, id: str) -> dict[str, Any]:
 
 
 @method("identity_getCard", Param("id", required=False))
-async def identity_get_card(node: Any, ctx: Any, id: str | None) -> dict[str, Any]:
+async def identity_get_card(node: Node, ctx: CallerContext, id: str | None) -> dict[str, Any]:
     """The identity's contact card: a text to paste in a chat, with a checksum against typos."""
     from vault.models import Identity
 
@@ -290,9 +310,7 @@ async def identity_get_card(node: Any, ctx: Any, id: str | None) -> dict[str, An
 
 
 @method("identity_current", access=PUBLIC)
-async def identity_current(node: Any, ctx: Any) -> dict[str, Any]:
+async def identity_current(node: Node, ctx: CallerContext) -> dict[str, Any]:
     """The display name of the identity the caller acts as (an app's own; else the active one)."""
-    from vault.models import Identity
-
     ident_id = await require_identity(node, ctx)
-    return await node.db(lambda s: {"displayName": s.get(Identity, ident_id).display_name})
+    return await node.db(lambda s: {"displayName": identity_row(s, ident_id).display_name})

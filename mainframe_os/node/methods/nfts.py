@@ -4,14 +4,17 @@ the user, and keeps the token in the vault's list of NFTs (wallet_listNfts)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import errors as E
 from ..apps.caller import caller_details
 from ..prompter import PromptRequest
 from ..registry import method
-from ..wallet.chain import ChainService
 from .identities import require_identity
+
+if TYPE_CHECKING:
+    from ..context import CallerContext
+    from ..node import Node
 
 NFTS_KEY = "wallet.nfts"  # [{identity, chainId, standard, address, tokenId, name, symbol}]
 
@@ -60,11 +63,11 @@ def _read_owned(w3: Any, standard: str, address: str, token_id: int, accounts: l
     return info
 
 
-async def watch_nft(node: Any, ctx: Any, standard: str, options: dict[str, Any]) -> bool:
+async def watch_nft(node: Node, ctx: CallerContext, standard: str, options: dict[str, Any]) -> bool:
     """wallet_watchAsset for ERC721 / ERC1155: {address, tokenId}."""
     from web3 import Web3
 
-    from .wallet import identity_addresses
+    from ..wallet.store import identity_addresses
 
     address = options.get("address")
     if not isinstance(address, str) or not Web3.is_address(address):
@@ -73,7 +76,7 @@ async def watch_nft(node: Any, ctx: Any, standard: str, options: dict[str, Any])
     token_id = _token_id(options)
     ident = await require_identity(node, ctx)
     accounts = [a.lower() for a in await identity_addresses(node, ident)]
-    chain = ChainService.of(node)
+    chain = node.session.chain
     info = await chain.call(lambda c: _read_owned(c.w3, standard, address, token_id, accounts))
     chain_id = (await chain.network()).chain_id
     details = {"standard": standard, "contract": address, "token id": str(token_id), **info}
@@ -92,7 +95,7 @@ async def watch_nft(node: Any, ctx: Any, standard: str, options: dict[str, Any])
 
 
 @method("wallet_listNfts")
-async def wallet_list_nfts(node: Any, ctx: Any) -> list[dict[str, Any]]:
+async def wallet_list_nfts(node: Node, ctx: CallerContext) -> list[dict[str, Any]]:
     """The NFTs the active identity added (through wallet_watchAsset), on every network."""
     ident = await require_identity(node, ctx)
     v = node.require_vault()

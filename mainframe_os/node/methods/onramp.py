@@ -9,35 +9,38 @@ await node.call("onramp_start", {"provider": "moonpay", "amount": "0.2"})  # {ki
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..events import Notification, WalletsChanged
 from ..params import Param
 from ..registry import method
 from ..wallet import onramp
 from ..wallet.amounts import format_amount, parse_amount
-from ..wallet.chain import ChainService
 from .identities import require_identity
-from .wallet import resolve_recipient
+from .wallet_send import resolve_recipient
+
+if TYPE_CHECKING:
+    from ..context import CallerContext
+    from ..node import Node
 
 SETTINGS_KEY = "onramp.providers"  # {provider id: {setting: value}} in the vault
 
 
-async def _all_settings(node: Any) -> dict[str, dict[str, str]]:
+async def _all_settings(node: Node) -> dict[str, dict[str, str]]:
     v = node.require_vault()
     return dict(await node.on_vault_thread(v.get_setting, SETTINGS_KEY, {}) or {})
 
 
 @method("onramp_providers")
-async def onramp_providers(node: Any, ctx: Any) -> list[dict[str, Any]]:
+async def onramp_providers(node: Node, ctx: CallerContext) -> list[dict[str, Any]]:
     """The on-ramp providers and whether each can be used on the active network."""
-    net_id = await ChainService.of(node).active_id()
+    net_id = await node.session.chain.active_id()
     settings = await _all_settings(node)
     return [p.to_json(net_id, settings.get(p.id, {})) for p in onramp.PROVIDERS.values()]
 
 
 @method("onramp_configure", Param("provider"), Param("settings", "object"))
-async def onramp_configure(node: Any, ctx: Any, provider: str, settings: dict[str, Any]) -> dict[str, Any]:
+async def onramp_configure(node: Node, ctx: CallerContext, provider: str, settings: dict[str, Any]) -> dict[str, Any]:
     """Set a provider's API keys and signing endpoints (merged; an empty value removes a key)."""
     p = onramp.provider(provider)
     clean = onramp.check_settings(p, settings)
@@ -49,7 +52,7 @@ async def onramp_configure(node: Any, ctx: Any, provider: str, settings: dict[st
             merged.pop(k, None)
     all_settings[p.id] = merged
     await node.on_vault_thread(v.set_setting, SETTINGS_KEY, all_settings)
-    return p.to_json(await ChainService.of(node).active_id(), merged)
+    return p.to_json(await node.session.chain.active_id(), merged)
 
 
 @method(
@@ -58,7 +61,9 @@ async def onramp_configure(node: Any, ctx: Any, provider: str, settings: dict[st
     Param("amount", "any", description="ETH to buy, decimal string"),
     Param("address", required=False, description="where the ETH goes (default: the default account)"),
 )
-async def onramp_start(node: Any, ctx: Any, provider: str, amount: Any, address: str | None) -> dict[str, Any]:
+async def onramp_start(
+    node: Node, ctx: CallerContext, provider: str, amount: Any, address: str | None
+) -> dict[str, Any]:
     """Credit ETH from the dev chain's faucet, or build a provider's widget URL for the GUI to open."""
     from ..wallet import store
 
@@ -69,7 +74,7 @@ async def onramp_start(node: Any, ctx: Any, provider: str, amount: Any, address:
         to, _ = await resolve_recipient(node, ident, address)
     else:
         to = await node.db(lambda s: store.find_account(s, ident, None).address)
-    chain = ChainService.of(node)
+    chain = node.session.chain
     net_id = await chain.active_id()
     if net_id not in p.networks:
         where = "the embedded dev chain" if p.id == "faucet" else "this network"

@@ -16,16 +16,19 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import errors as E
 from ..apps.caller import caller_details
 from ..prompter import PromptRequest
 from ..registry import PUBLIC, method
-from ..wallet.chain import ChainService
 from ..wallet.eip712 import hash_typed_data, loads_js, parse_typed_data, to_bigint
 from ..wallet.personal import message_and_address, personal_message_bytes, recover_message_bytes
 from .ethereum import SIGN, _own_account
+
+if TYPE_CHECKING:
+    from ..context import CallerContext
+    from ..node import Node
 
 log = logging.getLogger("mainframe_os.wallet")
 
@@ -39,7 +42,7 @@ def _shown_message(data: bytes) -> str:
     return text if text.isprintable() or "\n" in text else "0x" + data.hex()
 
 
-async def _sign_digest(node: Any, ident: str, address: str, digest_fn: Any) -> str:
+async def _sign_digest(node: Node, ident: str, address: str, digest_fn: Any) -> str:
     """Sign what `digest_fn(eth_account)` returns, with the account's key, on the vault thread."""
     from ..wallet import store
 
@@ -51,7 +54,7 @@ async def _sign_digest(node: Any, ident: str, address: str, digest_fn: Any) -> s
 
 
 async def _approve(
-    node: Any, ctx: Any, what: str, details: dict[str, Any], description: dict[str, Any] | None = None
+    node: Node, ctx: CallerContext, what: str, details: dict[str, Any], description: dict[str, Any] | None = None
 ) -> None:
     """Ask the user; an app's request names the app (and its developer) as every prompt does.
     `description`: the request decoded for the dialog (wallet/describe_typed.py)."""
@@ -64,7 +67,7 @@ async def _approve(
 
 
 @method("personal_sign", access=SIGN, raw_params=True)
-async def personal_sign(node: Any, ctx: Any, params: list[Any]) -> str:
+async def personal_sign(node: Node, ctx: CallerContext, params: list[Any]) -> str:
     """EIP-191 signature of a message by one of the caller's accounts, after the user approves."""
     from eth_account import Account
     from eth_account.messages import encode_defunct
@@ -79,7 +82,7 @@ async def personal_sign(node: Any, ctx: Any, params: list[Any]) -> str:
 
 
 @method("personal_ecRecover", access=PUBLIC, raw_params=True)
-async def personal_ec_recover(node: Any, ctx: Any, params: list[Any]) -> str:
+async def personal_ec_recover(node: Node, ctx: CallerContext, params: list[Any]) -> str:
     """The address that made a personal_sign signature (lowercase hex, as MetaMask answers)."""
     from eth_account import Account
     from eth_account.messages import encode_defunct
@@ -107,7 +110,7 @@ def _check_chain(domain: dict[str, Any], active: int) -> None:
         raise E.InvalidParams(f"The typed data is for chain {wanted}, but the wallet is on chain {active}")
 
 
-async def _describe_typed(node: Any, ident: str, typed: dict[str, Any]) -> dict[str, Any] | None:
+async def _describe_typed(node: Node, ident: str, typed: dict[str, Any]) -> dict[str, Any] | None:
     from ..wallet.describe_typed import describe_typed_data
 
     try:
@@ -117,7 +120,7 @@ async def _describe_typed(node: Any, ident: str, typed: dict[str, Any]) -> dict[
         return None
 
 
-async def _sign_typed(node: Any, ctx: Any, params: Any, version: str) -> str:
+async def _sign_typed(node: Node, ctx: CallerContext, params: Any, version: str) -> str:
     from eth_account import Account
 
     name = f"eth_signTypedData_{version.lower()}"
@@ -126,7 +129,7 @@ async def _sign_typed(node: Any, ctx: Any, params: Any, version: str) -> str:
     typed = parse_typed_data(params[1])
     digest = hash_typed_data(typed, version)  # malformed data is refused before the user is asked
     ident, addr = await _own_account(node, ctx, params[0])
-    net = await ChainService.of(node).network()
+    net = await node.session.chain.network()
     _check_chain(typed["domain"], net.chain_id)
     shown = {
         "account": addr,
@@ -139,19 +142,19 @@ async def _sign_typed(node: Any, ctx: Any, params: Any, version: str) -> str:
 
 
 @method("eth_signTypedData_v4", access=SIGN, raw_params=True)
-async def eth_sign_typed_data_v4(node: Any, ctx: Any, params: list[Any]) -> str:
+async def eth_sign_typed_data_v4(node: Node, ctx: CallerContext, params: list[Any]) -> str:
     """EIP-712 typed-data signature (MetaMask's v4); refuses data bound to another chain."""
     return await _sign_typed(node, ctx, params, "V4")
 
 
 @method("eth_signTypedData_v3", access=SIGN, raw_params=True)
-async def eth_sign_typed_data_v3(node: Any, ctx: Any, params: list[Any]) -> str:
+async def eth_sign_typed_data_v3(node: Node, ctx: CallerContext, params: list[Any]) -> str:
     """EIP-712 typed-data signature, MetaMask's v3 (no arrays)."""
     return await _sign_typed(node, ctx, params, "V3")
 
 
 @method("eth_signTypedData", access=SIGN, raw_params=True)
-async def eth_sign_typed_data_v1(node: Any, ctx: Any, params: list[Any]) -> str:
+async def eth_sign_typed_data_v1(node: Node, ctx: CallerContext, params: list[Any]) -> str:
     """MetaMask's eth_signTypedData (v1, the early draft): [typedData list, address]."""
     from eth_account import Account
 
@@ -173,7 +176,7 @@ async def eth_sign_typed_data_v1(node: Any, ctx: Any, params: list[Any]) -> str:
 
 
 @method("eth_sign", access=PUBLIC, raw_params=True)
-async def eth_sign(node: Any, ctx: Any, params: list[Any]) -> None:
+async def eth_sign(node: Node, ctx: CallerContext, params: list[Any]) -> None:
     """Refused: eth_sign signs a raw hash the user cannot read."""
     raise E.UnsupportedMethod(
         "eth_sign is not supported: it signs a raw hash nobody can read (it could be a transaction). "
@@ -182,12 +185,12 @@ async def eth_sign(node: Any, ctx: Any, params: list[Any]) -> None:
 
 
 @method("eth_getEncryptionPublicKey", access=PUBLIC, raw_params=True)
-async def eth_get_encryption_public_key(node: Any, ctx: Any, params: list[Any]) -> None:
+async def eth_get_encryption_public_key(node: Node, ctx: CallerContext, params: list[Any]) -> None:
     """Refused: deprecated by MetaMask; apps encrypt with window.mainframe storage and comms."""
     raise E.UnsupportedMethod("eth_getEncryptionPublicKey is deprecated (as in MetaMask) and not supported")
 
 
 @method("eth_decrypt", access=PUBLIC, raw_params=True)
-async def eth_decrypt(node: Any, ctx: Any, params: list[Any]) -> None:
+async def eth_decrypt(node: Node, ctx: CallerContext, params: list[Any]) -> None:
     """Refused: deprecated by MetaMask; apps encrypt with window.mainframe storage and comms."""
     raise E.UnsupportedMethod("eth_decrypt is deprecated (as in MetaMask) and not supported")

@@ -7,12 +7,16 @@ import base64
 import binascii
 import json
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import errors as E
 from ..params import Param
 from ..registry import Access, method
 from .apps import app_caller as _app
+
+if TYPE_CHECKING:
+    from ..context import CallerContext
+    from ..node import Node
 
 MAX_KEY = 256
 MAX_VALUE_BYTES = 256 * 1024
@@ -27,7 +31,7 @@ def _key(key: str) -> str:
     return key
 
 
-async def _put(node: Any, ctx: Any, kind: str, key: str, value: bytes, mime: str | None) -> None:
+async def _put(node: Node, ctx: CallerContext, kind: str, key: str, value: bytes, mime: str | None) -> None:
     from sqlalchemy import func, select
 
     from vault.models import AppData
@@ -53,7 +57,7 @@ async def _put(node: Any, ctx: Any, kind: str, key: str, value: bytes, mime: str
     await node.db(write)
 
 
-async def _get(node: Any, ctx: Any, kind: str, key: str) -> Any:
+async def _get(node: Node, ctx: CallerContext, kind: str, key: str) -> Any:
     from vault.models import AppData
 
     ident, app = _app(ctx)
@@ -65,7 +69,7 @@ async def _get(node: Any, ctx: Any, kind: str, key: str) -> Any:
     return await node.db(read)
 
 
-async def _delete(node: Any, ctx: Any, kind: str, key: str) -> bool:
+async def _delete(node: Node, ctx: CallerContext, kind: str, key: str) -> bool:
     from vault.models import AppData
 
     ident, app = _app(ctx)
@@ -79,7 +83,7 @@ async def _delete(node: Any, ctx: Any, kind: str, key: str) -> bool:
     return bool(await node.db(delete))
 
 
-async def _list(node: Any, ctx: Any, kind: str, prefix: str | None) -> list[Any]:
+async def _list(node: Node, ctx: CallerContext, kind: str, prefix: str | None) -> list[Any]:
     from sqlalchemy import select
 
     from vault.models import AppData
@@ -96,14 +100,14 @@ async def _list(node: Any, ctx: Any, kind: str, prefix: str | None) -> list[Any]
 
 
 @method("storage_get", Param("key", max_length=MAX_KEY), access=STORAGE)
-async def storage_get(node: Any, ctx: Any, key: str) -> Any:
+async def storage_get(node: Node, ctx: CallerContext, key: str) -> Any:
     """A JSON value the app stored under `key` (null if none)."""
     found = await _get(node, ctx, "kv", _key(key))
     return None if found is None else json.loads(found[0])
 
 
 @method("storage_set", Param("key", max_length=MAX_KEY), Param("value", "any"), access=STORAGE)
-async def storage_set(node: Any, ctx: Any, key: str, value: Any) -> bool:
+async def storage_set(node: Node, ctx: CallerContext, key: str, value: Any) -> bool:
     """Store a JSON value under `key`, encrypted in the vault, private to the app and identity."""
     raw = json.dumps(value, separators=(",", ":")).encode()
     if len(raw) > MAX_VALUE_BYTES:
@@ -113,13 +117,13 @@ async def storage_set(node: Any, ctx: Any, key: str, value: Any) -> bool:
 
 
 @method("storage_delete", Param("key", max_length=MAX_KEY), access=STORAGE)
-async def storage_delete(node: Any, ctx: Any, key: str) -> bool:
+async def storage_delete(node: Node, ctx: CallerContext, key: str) -> bool:
     """Delete a stored value; true if there was one."""
     return await _delete(node, ctx, "kv", _key(key))
 
 
 @method("storage_list", Param("prefix", required=False, max_length=MAX_KEY), access=STORAGE)
-async def storage_list(node: Any, ctx: Any, prefix: str | None) -> list[str]:
+async def storage_list(node: Node, ctx: CallerContext, prefix: str | None) -> list[str]:
     """The app's keys (those starting with `prefix`)."""
     return [k for k, *_ in await _list(node, ctx, "kv", prefix)]
 
@@ -131,7 +135,7 @@ async def storage_list(node: Any, ctx: Any, prefix: str | None) -> list[str]:
     Param("mime", required=False, default="application/octet-stream", max_length=100),
     access=STORAGE,
 )
-async def storage_write_file(node: Any, ctx: Any, name: str, data: str, mime: str) -> dict[str, Any]:
+async def storage_write_file(node: Node, ctx: CallerContext, name: str, data: str, mime: str) -> dict[str, Any]:
     """Store a file (base64 data, up to 512 KiB), encrypted in the vault."""
     try:
         raw = base64.b64decode(data, validate=True)
@@ -144,7 +148,7 @@ async def storage_write_file(node: Any, ctx: Any, name: str, data: str, mime: st
 
 
 @method("storage_readFile", Param("name", max_length=MAX_KEY), access=STORAGE)
-async def storage_read_file(node: Any, ctx: Any, name: str) -> dict[str, Any] | None:
+async def storage_read_file(node: Node, ctx: CallerContext, name: str) -> dict[str, Any] | None:
     """A stored file as {name, data (base64), mime, size}, or null."""
     found = await _get(node, ctx, "file", _key(name))
     if found is None:
@@ -153,12 +157,12 @@ async def storage_read_file(node: Any, ctx: Any, name: str) -> dict[str, Any] | 
 
 
 @method("storage_deleteFile", Param("name", max_length=MAX_KEY), access=STORAGE)
-async def storage_delete_file(node: Any, ctx: Any, name: str) -> bool:
+async def storage_delete_file(node: Node, ctx: CallerContext, name: str) -> bool:
     """Delete a stored file; true if there was one."""
     return await _delete(node, ctx, "file", _key(name))
 
 
 @method("storage_listFiles", Param("prefix", required=False, max_length=MAX_KEY), access=STORAGE)
-async def storage_list_files(node: Any, ctx: Any, prefix: str | None) -> list[dict[str, Any]]:
+async def storage_list_files(node: Node, ctx: CallerContext, prefix: str | None) -> list[dict[str, Any]]:
     """The app's files: name, size, mime, updatedAt."""
     return [{"name": k, "size": n, "mime": m, "updatedAt": t} for k, n, m, t in await _list(node, ctx, "file", prefix)]

@@ -12,12 +12,11 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..params import Param
 from ..registry import method
 from ..wallet.amounts import format_amount, parse_amount
-from ..wallet.chain import ChainService
 from ..wallet.swap import (
     Quote,
     SwapFailed,
@@ -29,6 +28,10 @@ from ..wallet.swap import (
 )
 from .identities import require_identity
 from .wallet import resolve_token
+
+if TYPE_CHECKING:
+    from ..context import CallerContext
+    from ..node import Node
 
 _SWAP_PARAMS = (
     Param("from", description="ETH, or a token symbol or address"),
@@ -49,7 +52,7 @@ _HINTS = {
 }
 
 
-async def _prepare(node: Any, ctx: Any, params: dict[str, Any]) -> tuple[str, str, Quote]:
+async def _prepare(node: Node, ctx: CallerContext, params: dict[str, Any]) -> tuple[str, str, Quote]:
     from ..wallet import store
 
     ident = await require_identity(node, ctx)
@@ -58,25 +61,25 @@ async def _prepare(node: Any, ctx: Any, params: dict[str, Any]) -> tuple[str, st
     amount = parse_amount(str(params["amount"]), t_in.decimals)
     bps = parse_slippage(params.get("slippage") if params.get("slippage") is not None else "0.5")
     owner = await node.db(lambda s: store.find_account(s, ident, params.get("address")).address)
-    q = await ChainService.of(node).call(lambda c: quote(c, t_in, t_out, amount, bps, owner))
+    q = await node.session.chain.call(lambda c: quote(c, t_in, t_out, amount, bps, owner))
     return ident, owner, q
 
 
 @method("swap_quote", *_SWAP_PARAMS)
-async def swap_quote(node: Any, ctx: Any, **params: Any) -> dict[str, Any]:
+async def swap_quote(node: Node, ctx: CallerContext, **params: Any) -> dict[str, Any]:
     """What a swap would give: amount out, minimum received for the slippage, price impact, route."""
     _, _, q = await _prepare(node, ctx, params)
     return q.to_json()
 
 
 @method("swap_run", *_SWAP_PARAMS)
-async def swap_run(node: Any, ctx: Any, **params: Any) -> dict[str, Any]:
+async def swap_run(node: Node, ctx: CallerContext, **params: Any) -> dict[str, Any]:
     """Approve (if the router may not spend the token yet) and swap, each approved by the user."""
-    from ..wallet.txs import InsufficientFunds, TxService
+    from ..wallet.txs import InsufficientFunds
 
     ident, owner, q = await _prepare(node, ctx, params)
-    chain = ChainService.of(node)
-    txs = TxService.of(node)
+    chain = node.session.chain
+    txs = node.session.txs
     ti, to = q.token_in, q.token_out
     have = await chain.call(lambda c: token_balance(c, ti, owner))
     if have < q.amount_in:  # before any prompt; the fee is checked by the pipeline
@@ -166,7 +169,7 @@ async def _until_final(
     return record
 
 
-async def _expired(node: Any, txs: Any, chain_id: int, tx_hash: str, deadline: int) -> str | None:
+async def _expired(node: Node, txs: Any, chain_id: int, tx_hash: str, deadline: int) -> str | None:
     """Replaying a mined swap on its parent block runs it at the parent's time, so a passed
     deadline replays as success and the reason is lost: compare the block's time instead."""
     from sqlalchemy import select
@@ -190,7 +193,7 @@ async def _expired(node: Any, txs: Any, chain_id: int, tx_hash: str, deadline: i
     return reason
 
 
-async def _record(node: Any, chain_id: int, tx_hash: str) -> dict[str, Any]:
+async def _record(node: Node, chain_id: int, tx_hash: str) -> dict[str, Any]:
     from sqlalchemy import select
 
     from vault.models import TxRecord

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ... import __version__
 from ..registry import PUBLIC, REGISTRY, TRUSTED, method
 
+if TYPE_CHECKING:
+    from ..context import CallerContext
+    from ..node import Node
+
 
 @method("node_version", access=PUBLIC, needs_vault=False)
-async def node_version(node: Any, ctx: Any) -> dict[str, Any]:
+async def node_version(node: Node, ctx: CallerContext) -> dict[str, Any]:
     """The node's version and API version."""
     return {"version": __version__, "apiVersion": 1}
 
 
 @method("node_status", access=TRUSTED, needs_vault=False)
-async def node_status(node: Any, ctx: Any) -> dict[str, Any]:
+async def node_status(node: Node, ctx: CallerContext) -> dict[str, Any]:
     """Which vault is open and which identity is active."""
     v = node.vault
     return {
@@ -27,7 +31,7 @@ async def node_status(node: Any, ctx: Any) -> dict[str, Any]:
 
 
 @method("node_answerPrompts", access=TRUSTED, needs_vault=False)
-async def node_answer_prompts(node: Any, ctx: Any) -> bool:
+async def node_answer_prompts(node: Node, ctx: CallerContext) -> bool:
     """This socket client answers the prompts its own calls raise (its terminal, or `--yes`)."""
     from .. import errors as E
 
@@ -37,12 +41,12 @@ async def node_answer_prompts(node: Any, ctx: Any) -> bool:
 
 
 @method("node_methods", access=PUBLIC, needs_vault=False)
-async def node_methods(node: Any, ctx: Any) -> list[dict[str, Any]]:
+async def node_methods(node: Node, ctx: CallerContext) -> list[dict[str, Any]]:
     """Every method the node declares (the SDK and the CLI are generated from this list)."""
     return [m.describe() for m in REGISTRY.all()]
 
 
-async def _active_identity(node: Any) -> str | None:
+async def _active_identity(node: Node) -> str | None:
     from .identities import active_identity_id
 
     return await active_identity_id(node)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import errors as E
 from ..events import BackupProgress, VaultOpened, VaultsChanged
@@ -16,8 +16,12 @@ from ..params import Param
 from ..password_rules import check_new_password
 from ..registry import Access, method
 
+if TYPE_CHECKING:
+    from ..context import CallerContext
+    from ..node import Node
 
-def _progress(node: Any, operation: str) -> Any:
+
+def _progress(node: Node, operation: str) -> Any:
     loop = asyncio.get_running_loop()
 
     def report(done: int, total: int) -> None:
@@ -27,7 +31,7 @@ def _progress(node: Any, operation: str) -> Any:
 
 
 @method("vault_list", needs_vault=False)
-async def vault_list(node: Any, ctx: Any) -> list[dict[str, Any]]:
+async def vault_list(node: Node, ctx: CallerContext) -> list[dict[str, Any]]:
     """The vaults on this machine (names only: their content stays encrypted)."""
     infos = await node.on_vault_thread(node.store.list)
     open_name = node.vault.name if node.vault is not None else None
@@ -41,7 +45,7 @@ async def vault_list(node: Any, ctx: Any) -> list[dict[str, Any]]:
     Param("remember", "boolean", required=False, default=False),
     needs_vault=False,
 )
-async def vault_create(node: Any, ctx: Any, name: str, password: str, remember: bool) -> dict[str, Any]:
+async def vault_create(node: Node, ctx: CallerContext, name: str, password: str, remember: bool) -> dict[str, Any]:
     """Create a vault protected by `password` and open it."""
     check_new_password(password)
     v = await node.on_vault_thread(node.store.create, name, password)
@@ -60,7 +64,9 @@ async def vault_create(node: Any, ctx: Any, name: str, password: str, remember: 
     Param("remember", "boolean", required=False, default=None),
     needs_vault=False,
 )
-async def vault_unlock(node: Any, ctx: Any, name: str, password: str, remember: bool | None) -> dict[str, Any]:
+async def vault_unlock(
+    node: Node, ctx: CallerContext, name: str, password: str, remember: bool | None
+) -> dict[str, Any]:
     """Unlock a vault with its password and make it the open vault."""
     v = await node.on_vault_thread(node.store.open, name)
     await node.on_vault_thread(v.unlock, password)
@@ -83,7 +89,7 @@ def _forget_quietly(v: Any) -> None:
 
 
 @method("vault_unlockRemembered", Param("name"), needs_vault=False)
-async def vault_unlock_remembered(node: Any, ctx: Any, name: str) -> dict[str, Any]:
+async def vault_unlock_remembered(node: Node, ctx: CallerContext, name: str) -> dict[str, Any]:
     """Unlock a vault with the key remembered in the OS keyring, if there is one."""
     v = await node.on_vault_thread(node.store.unlock_remembered, name)
     if v is None:
@@ -94,20 +100,20 @@ async def vault_unlock_remembered(node: Any, ctx: Any, name: str) -> dict[str, A
 
 
 @method("vault_lock", needs_vault=False)
-async def vault_lock(node: Any, ctx: Any) -> bool:
+async def vault_lock(node: Node, ctx: CallerContext) -> bool:
     """Lock the open vault: keys leave memory until the next unlock."""
     await node.lock()
     return True
 
 
 @method("vault_keyringAvailable", needs_vault=False)
-async def vault_keyring_available(node: Any, ctx: Any) -> bool:
+async def vault_keyring_available(node: Node, ctx: CallerContext) -> bool:
     """Whether "remember on this device" can be offered."""
     return bool(await node.on_vault_thread(node.store.keyring_available))
 
 
 @method("vault_setRemember", Param("enabled", "boolean"))
-async def vault_set_remember(node: Any, ctx: Any, enabled: bool) -> bool:
+async def vault_set_remember(node: Node, ctx: CallerContext, enabled: bool) -> bool:
     """Remember (or forget) the open vault's unlock in the OS keyring."""
     v = node.require_vault()
     await node.on_vault_thread(v.remember_on_device if enabled else v.forget_on_device)
@@ -124,7 +130,7 @@ async def vault_set_remember(node: Any, ctx: Any, enabled: bool) -> bool:
     needs_vault=False,
 )
 async def vault_change_password(
-    node: Any, ctx: Any, oldPassword: str, newPassword: str, name: str | None, rekey: bool
+    node: Node, ctx: CallerContext, oldPassword: str, newPassword: str, name: str | None, rekey: bool
 ) -> bool:
     """Change a vault's password. Only its header is rewritten, unless `rekey` asks for a new
     data key too (the database is re-encrypted: "my old password leaked")."""
@@ -133,7 +139,7 @@ async def vault_change_password(
     if name is None:
         name = node.require_vault().name
     if not rekey:
-        v = node.vault if is_open else await node.on_vault_thread(node.store.open, name)
+        v = node.require_vault() if is_open else await node.on_vault_thread(node.store.open, name)
         try:
             await node.on_vault_thread(v.change_password, oldPassword, newPassword)
         finally:
@@ -156,7 +162,7 @@ async def vault_change_password(
     return True
 
 
-async def _reopen(node: Any, name: str, passwords: tuple[str | None, ...], key: bytes | None = None) -> bool:
+async def _reopen(node: Node, name: str, passwords: tuple[str | None, ...], key: bytes | None = None) -> bool:
     """Open `name` again after its folder was replaced; True if `key` or a password fits."""
     import vault
 
@@ -186,7 +192,7 @@ async def _reopen(node: Any, name: str, passwords: tuple[str | None, ...], key: 
     access=Access.secret("password", "name"),
     needs_vault=False,
 )
-async def vault_delete(node: Any, ctx: Any, name: str, password: str, confirm: str | None) -> bool:
+async def vault_delete(node: Node, ctx: CallerContext, name: str, password: str, confirm: str | None) -> bool:
     """Wipe a vault from this machine: its password again, and `confirm` repeating its name."""
     if confirm != name:
         raise E.ConfirmationRequired("To delete a vault, confirm by typing its name")
@@ -211,7 +217,7 @@ async def vault_delete(node: Any, ctx: Any, name: str, password: str, confirm: s
     access=Access.secret(),
 )
 async def vault_backup(
-    node: Any, ctx: Any, path: str, password: str, vaultPassword: str, overwrite: bool
+    node: Node, ctx: CallerContext, path: str, password: str, vaultPassword: str, overwrite: bool
 ) -> dict[str, Any]:
     """Back up the open vault to one encrypted file (the vault password or a backup password).
     An existing file is replaced only with `overwrite`; a folder, device or link never is."""
@@ -232,7 +238,7 @@ async def vault_backup(
 
 
 @method("vault_inspectBackup", Param("path"), needs_vault=False)
-async def vault_inspect_backup(node: Any, ctx: Any, path: str) -> dict[str, Any]:
+async def vault_inspect_backup(node: Node, ctx: CallerContext, path: str) -> dict[str, Any]:
     """Check that a file is a whole backup, without its password."""
     info = await node.on_vault_thread(node.store.inspect_backup, Path(path).expanduser())
     return {"formatVersion": info.format_version, "createdAt": info.created_at, "size": info.size}
@@ -247,7 +253,9 @@ async def vault_inspect_backup(node: Any, ctx: Any, path: str) -> dict[str, Any]
     Param("vaultPassword", required=False, secret=True),
     needs_vault=False,
 )
-async def vault_restore(node: Any, ctx: Any, path: str, password: str, overwrite: bool, **kw: Any) -> dict[str, Any]:
+async def vault_restore(
+    node: Node, ctx: CallerContext, path: str, password: str, overwrite: bool, **kw: Any
+) -> dict[str, Any]:
     """Restore a vault from a backup file; never replaces an existing vault unless asked."""
     as_name = kw.get("as")
     src = Path(path).expanduser()
@@ -279,7 +287,7 @@ async def vault_restore(node: Any, ctx: Any, path: str, password: str, overwrite
 
 
 @method("vault_verifyPassword", Param("password", secret=True))
-async def vault_verify_password(node: Any, ctx: Any, password: str) -> bool:
+async def vault_verify_password(node: Node, ctx: CallerContext, password: str) -> bool:
     """Check the open vault's password (before it encrypts a backup, say); WrongPassword if not."""
     v = node.require_vault()
 

@@ -20,6 +20,8 @@ from .networks import DEV, PRESETS, Contracts, Network, check_rpc_url, network_f
 if TYPE_CHECKING:
     from web3 import Web3
 
+    from ..node import Node
+
 T = TypeVar("T")
 log = logging.getLogger("mainframe_os.chain")
 
@@ -58,11 +60,10 @@ class ChainService:
         self._active: str | None = None
 
     @classmethod
-    def of(cls, node: Any) -> ChainService:
-        svc = node.services.get("vault:chain")
-        if svc is None:
-            svc = node.services["vault:chain"] = cls(node)
-        return svc
+    def of(cls, node: Node) -> ChainService:
+        """The open vault's chain service: `node.session.chain` (this spelling stays for
+        wallet/txs.py and the tests that use it)."""
+        return node.session.chain
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._thread, fn, *args)
@@ -264,8 +265,6 @@ def _contracts(d: dict[str, str] | None) -> Contracts:
 
 
 def _is_transport_error(exc: Exception) -> bool:
-    try:
-        import requests
-    except ImportError:  # pragma: no cover
-        return False
+    import requests
+
     return isinstance(exc, requests.exceptions.RequestException)

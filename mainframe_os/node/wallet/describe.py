@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .. import errors as E
-from ..prompter import CONTEXT_DETAILS
+from ..prompter import CONTEXT_DETAILS, description_lines
 from .amounts import format_amount, parse_amount
 from .calldata import DecodedCall, decode_call, encode_call, known_signature, selector
 from .parties import Party, identify
@@ -96,7 +96,6 @@ class _Desc:
 
 async def describe_transaction(node: Any, ident: str | None, tx: dict[str, Any]) -> dict[str, Any]:
     """The description of `tx` (to, value, data), with every address identified."""
-    from .chain import ChainService
     from .tokens import maybe_token
 
     to, value, data = tx.get("to"), int(tx.get("value") or 0), tx.get("data") or tx.get("input")
@@ -111,8 +110,8 @@ async def describe_transaction(node: Any, ident: str | None, tx: dict[str, Any])
         def read(c: Any) -> dict[str, TokenInfo | None]:
             return {a: maybe_token(c, a) for a in wanted}
 
-        tokens = await ChainService.of(node).call(read)
-        weth = (await ChainService.of(node).connection()).network.contracts.weth
+        tokens = await node.session.chain.call(read)
+        weth = (await node.session.chain.connection()).network.contracts.weth
         if weth and weth in tokens and call.name in _ROUTER_CALLS:
             tokens[weth] = TokenInfo("ETH", "Ether (wrapped)", 18, weth)  # routes through WETH read as ETH
     return build(to, value, data, call, parties, tokens)
@@ -454,22 +453,4 @@ def _selector_of(signature: str) -> str:
     return selector_of(signature)
 
 
-def lines(description: dict[str, Any]) -> dict[str, str]:
-    """The description as label -> text, for a terminal or a flat list of details."""
-    out: dict[str, str] = {"action": description.get("headline") or description.get("action", "")}
-    for row in description.get("rows", []):
-        label = row["label"]
-        while label in out:
-            label += " "
-        if "party" in row:
-            p = row["party"]
-            out[label] = f"{p['label']} ({p['address']})" if p["label"] != p["address"] else p["address"]
-        elif "amount" in row:
-            out[label] = row["amount"]["text"]
-        elif "date" in row:
-            out[label] = row["date"]["text"]
-        else:
-            out[label] = str(row.get("text", ""))
-    for i, w in enumerate(description.get("warnings", [])):
-        out["WARNING" if i == 0 else f"WARNING {i + 1}"] = w["text"]
-    return out
+lines = description_lines  # the description as text: it lives with the prompt (node/prompter.py)

@@ -23,7 +23,6 @@ MAX_FIELDS = 40  # a flattened message with more rows is cut (the raw JSON is st
 
 
 async def describe_typed_data(node: Any, ident: str | None, typed: dict[str, Any]) -> dict[str, Any]:
-    from .chain import ChainService
     from .tokens import maybe_token
 
     domain = typed.get("domain") or {}
@@ -39,7 +38,7 @@ async def describe_typed_data(node: Any, ident: str | None, typed: dict[str, Any
     def read(c: Any) -> dict[str, TokenInfo | None]:
         return {a.lower(): maybe_token(c, a) for a in token_addrs}
 
-    tokens = await ChainService.of(node).call(read) if token_addrs else {}
+    tokens = await node.session.chain.call(read) if token_addrs else {}
     return build_typed(typed, rows, parties, tokens)
 
 

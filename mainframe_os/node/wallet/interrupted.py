@@ -127,16 +127,18 @@ def claim(s: Session, chain_id: int, tx_hash: str) -> tuple[str, int, str | None
 
 def settle_on_chain(c: Connection, rec: Interrupted) -> tuple[str, str | None]:
     """(outcome, error) for one interrupted record: runs on the chain thread."""
+    from eth_typing import ChecksumAddress, HexAddress, HexStr
     from web3.exceptions import TransactionNotFound
 
     from .fill import revert_reason
 
     try:
-        c.w3.eth.get_transaction(rec.hash)
+        c.w3.eth.get_transaction(HexStr(rec.hash))
         return "sent before", None
     except TransactionNotFound:
         pass
-    if c.w3.eth.get_transaction_count(rec.sender, "pending") > rec.nonce or not rec.raw:
+    sender = ChecksumAddress(HexAddress(HexStr(rec.sender)))  # web3's NewTypes: no conversion
+    if c.w3.eth.get_transaction_count(sender, "pending") > rec.nonce or not rec.raw:
         return "dropped", "The app stopped before this reached the network; another transaction took its place"
     try:
         c.w3.eth.send_raw_transaction(rec.raw)

@@ -69,13 +69,11 @@ def check_contracts(conn: Any) -> None:
 
 
 def router_of(conn: Any) -> Any:
-    """The network's router as a web3 contract, checked on first use on this connection."""
+    """The network's router (configured: swap.py says when it is not) as a web3 contract,
+    checked on first use on this connection."""
     from ..chain.contracts import abi_of
-    from .swap import NoRoute
 
     address = conn.network.contracts.router
-    if not address:
-        raise NoRoute(f"No Uniswap V2 router is configured for {conn.network.name}")
     if not conn.cache.get(("router-ok", address)):
         problems = _router_problems(conn, address)
         if problems:

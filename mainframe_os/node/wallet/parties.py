@@ -68,15 +68,13 @@ async def identify(node: Any, ident: str | None, addresses: list[str]) -> dict[s
     the chain (code present, configured contracts, token symbols)."""
     from web3 import Web3
 
-    from .chain import ChainService
-
     wanted: list[str] = sorted(
         {Web3.to_checksum_address(a) for a in addresses if isinstance(a, str) and Web3.is_address(a)}
     )
     if not wanted:
         return {}
     known = await node.db(lambda s: _vault_facts(s, ident, wanted)) if ident else {}
-    chain = await ChainService.of(node).call(lambda c: _chain_facts(c, wanted))
+    chain = await node.session.chain.call(lambda c: _chain_facts(c, wanted))
     out: dict[str, Party] = {}
     for a in wanted:
         kind, name, seen = known.get(a, (None, None, False))

@@ -121,7 +121,7 @@ def _simulated(conn: Any, tx: Any, rcpt: Any) -> str | None:
 
 
 def _replayed(conn: Any, tx: Any, rcpt: Any) -> str | None:
-    from .txs import revert_reason
+    from .fill import revert_reason
 
     call = {"from": tx["from"], "to": tx["to"], "value": tx["value"], "data": tx["input"], "gas": tx["gas"]}
     try:

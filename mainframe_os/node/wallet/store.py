@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -13,6 +13,9 @@ from vault.models import Account, Wallet
 
 from .. import errors as E
 from . import hd
+
+if TYPE_CHECKING:
+    from ..node import Node
 
 
 class WalletError(E.RpcError):
@@ -148,11 +151,9 @@ class SeedCache:
         self._seeds: dict[str, bytes] = {}
 
     @classmethod
-    def of(cls, node: Any) -> SeedCache:
-        cache = node.services.get("vault:seeds")
-        if cache is None:
-            cache = node.services["vault:seeds"] = cls()
-        return cache
+    def of(cls, node: Node) -> SeedCache:
+        """`node.session.seeds` (this spelling stays for wallet/txs.py)."""
+        return node.session.seeds
 
     def seed(self, w: Wallet) -> bytes:
         if w.id not in self._seeds:
@@ -161,3 +162,8 @@ class SeedCache:
 
     def close(self) -> None:
         self._seeds.clear()
+
+
+async def identity_addresses(node: Node, identity_id: str) -> list[str]:
+    """The identity's addresses, default first (for eth_accounts and the app permission layer)."""
+    return await node.db(lambda s: [a.address for a in accounts_of(s, identity_id)])

@@ -115,6 +115,8 @@ def amount_out(amount_in: int, reserve_in: int, reserve_out: int) -> int:
 def _router(conn: Any) -> Any:
     from .netcheck import router_of
 
+    if not conn.network.contracts.router:
+        raise NoRoute(f"No Uniswap V2 router is configured for {conn.network.name}")
     return router_of(conn)  # checked on first use: a wrong address is a clear error, not -32603
 
 
@@ -132,7 +134,11 @@ def quote(
         raise E.InvalidParams("A swap goes from ETH to a token or from a token to ETH")
     router = _router(conn)
     weth = _weth(conn, router)
-    path = (weth, token_out.address) if token_in.address is None else (token_in.address, weth)
+    if token_in.address is None:
+        assert token_out.address is not None  # one side is ETH, the other a token: checked above
+        path = (weth, token_out.address)
+    else:
+        path = (token_in.address, weth)
     w3 = conn.w3
     factory = w3.eth.contract(address=router.functions.factory().call(), abi=abi_of("UniswapV2Factory"))
     pair_addr = factory.functions.getPair(path[0], path[1]).call()
@@ -147,7 +153,7 @@ def quote(
     try:
         amounts = router.functions.getAmountsOut(amount_in, list(path)).call()
     except Exception as exc:  # noqa: BLE001 - a revert: e.g. INSUFFICIENT_LIQUIDITY
-        from .txs import revert_reason
+        from .fill import revert_reason
 
         raise SwapError(f"The router cannot quote this swap: {revert_reason(exc)}") from None
     out = int(amounts[-1])

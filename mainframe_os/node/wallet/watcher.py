@@ -17,7 +17,7 @@ from typing import Any
 
 from ..events import Notification, PaymentReceived
 from .amounts import format_amount
-from .chain import ChainService, Connection, NetworkDown
+from .chain import Connection, NetworkDown
 from .tokens import known_tokens
 
 log = logging.getLogger("mainframe_os.watcher")
@@ -42,15 +42,8 @@ class Incoming:
 class PaymentWatcher:
     def __init__(self, node: Any) -> None:
         self.node = node
-        self.chain = ChainService.of(node)
+        self.chain = node.session.chain
         self._task: asyncio.Task[None] | None = None
-
-    @classmethod
-    def of(cls, node: Any) -> PaymentWatcher:
-        svc = node.services.get("vault:watcher")
-        if svc is None:
-            svc = node.services["vault:watcher"] = cls(node)
-        return svc
 
     def start(self, interval: float = 3.0) -> None:
         if self._task is None or self._task.done():

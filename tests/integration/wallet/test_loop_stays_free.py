@@ -20,7 +20,6 @@ from typing import Any
 import pytest
 
 from mainframe_os.node.wallet.chain import ChainService
-from mainframe_os.node.wallet.watcher import PaymentWatcher
 
 from .conftest import Env
 
@@ -190,7 +189,7 @@ async def test_locking_does_not_wait_for_an_http_call_in_flight(env: Env, hangin
 
 async def test_a_send_does_not_wait_for_the_watchers_block_scan(env: Env) -> None:
     chain = ChainService.of(env.node)
-    watcher = PaymentWatcher.of(env.node)
+    watcher = env.node.session.watcher
     await watcher.scan()  # the first scan only notes where the watcher starts
     await chain.call(lambda c: c.w3.provider.ethereum_tester.mine_blocks(400))  # blocks to scan
 

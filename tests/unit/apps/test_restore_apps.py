@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mainframe_os.node.apps.service import AppsService
 from mainframe_os.node.context import CallerContext
 from mainframe_os.node.node import Node
 
@@ -42,7 +41,7 @@ async def test_restore_in_a_fresh_home_brings_back_working_apps(tmp_path: Path) 
         assert perms["CONTACTS_READ"] == "always"
         # what the app host serves: the verified files, signature checked again
         for a in apps:
-            src = await AppsService.of(node_b).source(ident, a["id"])
+            src = await node_b.apps.source(ident, a["id"])
             assert src.read(src.manifest.entry).startswith(b"<")
     finally:
         await node_b.close()

@@ -55,7 +55,23 @@ class InstallReviewDialog(QDialog):
         self.setMinimumWidth(500)
         lay = QVBoxLayout(self)
         lay.setSpacing(10)
+        self._add_header(lay, m, update)
+        self._add_developer(lay, m, update)
+        self._add_permissions(lay, m, update)
+        self.buttons = QDialogButtonBox()
+        self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.install_button = self.buttons.addButton(
+            "Update" if update else "Install", QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.install_button.setObjectName("installButton")
+        self.install_button.setProperty("primary", True)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        lay.addWidget(self.buttons)
+        self.cancel_button.setFocus()
 
+    def _add_header(self, lay: QVBoxLayout, m: dict[str, Any], update: dict[str, Any] | None) -> None:
+        """Icon, name, version (or "Update from vX to vY") and the description."""
         head = QHBoxLayout()
         ic = QLabel()
         ic.setPixmap(letter_icon(m["name"], 48))
@@ -77,6 +93,8 @@ class InstallReviewDialog(QDialog):
         if m.get("description"):
             lay.addWidget(_plain(m["description"]))
 
+    def _add_developer(self, lay: QVBoxLayout, m: dict[str, Any], update: dict[str, Any] | None) -> None:
+        """Who signed the package: name and key fingerprint."""
         dev = m.get("developer") or {}
         who = QFrame()
         who.setObjectName("card")
@@ -101,6 +119,9 @@ class InstallReviewDialog(QDialog):
         )
         lay.addWidget(who)
 
+    def _add_permissions(self, lay: QVBoxLayout, m: dict[str, Any], update: dict[str, Any] | None) -> None:
+        """Required permissions (granted with the install), optional ones (unticked), CSP risks;
+        for an update, only what the new version adds."""
         perms = m.get("permissions") or {}
         required = list(perms.get("required") or [])
         optional = list(perms.get("optional") or [])
@@ -151,18 +172,6 @@ class InstallReviewDialog(QDialog):
                 wrap=True,
             )
         )
-
-        self.buttons = QDialogButtonBox()
-        self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        self.install_button = self.buttons.addButton(
-            "Update" if update else "Install", QDialogButtonBox.ButtonRole.AcceptRole
-        )
-        self.install_button.setObjectName("installButton")
-        self.install_button.setProperty("primary", True)
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        lay.addWidget(self.buttons)
-        self.cancel_button.setFocus()
 
     @staticmethod
     def _domains_note(key: str, domains: list[str]) -> str:

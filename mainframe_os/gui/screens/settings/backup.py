@@ -13,7 +13,7 @@ from ...context import LauncherContext
 from ...dialogs import ask_password
 from ...qt import QFileDialog, QHBoxLayout, QLineEdit, QProgressBar, QVBoxLayout, QWidget
 from ...widgets import button, label, set_tone
-from ..onboarding import RestoreForm
+from ..vault_forms import RestoreForm
 
 
 def default_backup_path(vault: str) -> str:

@@ -7,7 +7,7 @@ from mainframe_os.node.events import VaultOpened
 from ...context import LauncherContext
 from ...qt import QCheckBox, QSpinBox, QVBoxLayout, QWidget, Signal
 from ...widgets import form_layout, label
-from ..onboarding import KEYRING_MISSING
+from ..vault_forms import KEYRING_MISSING
 
 
 class SecurityTab(QWidget):

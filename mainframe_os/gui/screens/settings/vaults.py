@@ -22,7 +22,7 @@ from ...qt import (
     Signal,
 )
 from ...widgets import PasswordStrengthMeter, button, form_layout, label
-from ..onboarding import NewVaultForm
+from ..vault_forms import NewVaultForm
 
 
 class NewVaultDialog(QDialog):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ... import netgate
-from ...qt import QLabel, QUrl, QVBoxLayout, QWidget, webengine
+from ...qt import QLabel, Qt, QUrl, QVBoxLayout, QWidget
 
 
 class ProviderWindow(QWidget):
@@ -19,10 +19,10 @@ class ProviderWindow(QWidget):
 
     def __init__(self, name: str, url: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        webengine()
-        from PySide6.QtCore import Qt
-        from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile, QWebEngineSettings
-        from PySide6.QtWebEngineWidgets import QWebEngineView
+        from ... import qt_web  # lazy: QtWebEngine loads when the first purchase opens
+        from ...qt_web import QWebEnginePage, QWebEngineProfile, QWebEngineSettings, QWebEngineView
+
+        qt_web.start()
 
         self.setWindowFlag(Qt.WindowType.Window, True)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)

@@ -83,6 +83,10 @@ class Node:
             self._apps = AppsService(self)
         return self._apps
 
+    @property
+    def apps_started(self) -> bool:
+        return self._apps is not None
+
     # -- calling methods ------------------------------------------------------------------------
 
     async def call(self, method: str, params: Any = None, ctx: CallerContext | None = None) -> Any:

@@ -13,6 +13,8 @@ the node starts a fresh session.
     node.session.subscriptions  eth_subscribe, per caller
     node.session.batches      EIP-5792 batches, per caller
 
+and what the node-wide apps service learned from this vault (grants, "this session" decisions).
+
 Each service is built the first time it is used: most of them load web3, which a node that
 only manages vaults (the CLI's `mfos vault list`, the lock screen) never needs.
 """
@@ -115,5 +117,7 @@ class VaultSession:
                     svc.close()
                 except Exception:  # noqa: BLE001 - one failing close must not keep the rest open
                     log.exception("closing %s failed", type(svc).__name__)
+        if self._node.apps_started:
+            self._node.apps.forget()  # grants and sources it read from the vault; "session" grants
         if chain is not None:
             await chain.aclose()

@@ -28,7 +28,7 @@ from .. import errors as E
 from ..events import AppGrantsChanged, AppsChanged
 from .errors import AppNotInstalled, DeveloperMismatch, PackageInvalid
 from .manifest import PERMISSION_KEYS, PERMISSION_LABELS, Manifest, parse_version
-from .policy import identity_addresses
+from .policy import GrantPolicy, identity_addresses
 from .store import BUNDLED_APPS, AppFiles, AppSource, InstalledSource
 
 if TYPE_CHECKING:
@@ -50,8 +50,6 @@ class Grant:
 
 class AppsService:
     def __init__(self, node: Node) -> None:
-        from .policy import GrantPolicy
-
         self.node = node
         self.files = AppFiles(node.paths.apps)
         self._session: dict[tuple[str, str, str], Grant] = {}
@@ -60,12 +58,9 @@ class AppsService:
         self._dev: dict[str, AppSource] = {}  # app id -> dev folder source (mfos app dev)
         self.policy = GrantPolicy(node, self)
         node.permissions = self.policy
-        from ..events import VaultLocked
-
-        node.events.subscribe(VaultLocked, lambda _e: self.forget())
 
     def forget(self) -> None:
-        """Drop everything learned from the vault (it was locked)."""
+        """Drop everything learned from the vault (it was locked: VaultSession.close calls this)."""
         self._session.clear()
         self._grants.clear()
         self._sources.clear()

@@ -44,3 +44,23 @@ async def test_the_seed_cache_goes_with_the_vault(tmp_path: Path) -> None:
         assert seeds._seeds == {}  # not just unreachable: cleared
     finally:
         await node.close()
+
+
+async def test_this_session_grants_end_with_the_vault(tmp_path: Path) -> None:
+    from tests.unit.apps.test_grants import install
+
+    node, _ident = await open_node(tmp_path / "home", ScriptedPrompter(), wallet=False)
+    try:
+        app = await install(node, tmp_path)
+        await node.call("apps_setGrant", {"appId": app, "key": "CONTACTS_READ", "decision": "session"})
+
+        async def decision() -> str | None:
+            perms = await node.call("apps_getPermissions", {"appId": app})
+            return next(p["decision"] for p in perms if p["key"] == "CONTACTS_READ")
+
+        assert await decision() == "session"
+        await node.lock()
+        await node.call("vault_unlock", {"name": "main", "password": "password123"})
+        assert await decision() is None  # the app asks again
+    finally:
+        await node.close()

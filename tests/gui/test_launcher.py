@@ -124,7 +124,7 @@ def test_backup_and_restore_into_fresh_home(qtbot: Any, launcher: Any, tmp_path:
     tab.password.setText(PASSWORD)
     tab.password_again.setText(PASSWORD)
     seen: list[Any] = []
-    from mainframe_os.node.methods.vaults import BackupProgress
+    from mainframe_os.node.events import BackupProgress
 
     launcher.node.events.subscribe(BackupProgress, seen.append)
     qtbot.mouseClick(tab.backup_button, Qt.MouseButton.LeftButton)

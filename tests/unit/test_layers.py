@@ -211,3 +211,17 @@ def test_node_and_cli_import_without_qt_or_web3() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_every_event_class_lives_in_the_events_module() -> None:
+    """Subscribers import what they listen to from node/events.py, never from a domain package."""
+    home = ROOT / "mainframe_os" / "node" / "events.py"
+    waiting = {ROOT / "mainframe_os" / "node" / "wallet" / "txs.py"}  # TransactionStatusChanged: see WAITING_EDGES
+    strays = []
+    for f in (ROOT / "mainframe_os").rglob("*.py"):
+        if f == home or f in waiting:
+            continue
+        for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef) and any(getattr(b, "id", None) == "Event" for b in node.bases):
+                strays.append(f"{f.relative_to(ROOT)}: {node.name}")
+    assert not strays, "declare events in node/events.py:\n" + "\n".join(strays)

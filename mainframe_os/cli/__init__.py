@@ -1,4 +1,8 @@
-"""`mfos`: the command line. Every command ends in a node method call (see `mfos methods`)."""
+"""`mfos`: the command line. Every command ends in a node method call (see `mfos methods`).
+
+`mfos <namespace> <method>` is generated from the node's method registry (`from_registry.py`);
+the modules below hold only the flows with more than one step.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ import sys
 from typing import Any
 
 from . import passwords
-from .framework import arg, build_parser
+from .framework import COMMANDS, Command, arg, build_parser, check_vault
 from .session import CliError, CliSession
 
 # Modules declaring commands; later features append theirs.
@@ -18,7 +22,6 @@ COMMAND_MODULES = [
     "mainframe_os.cli.core_commands",
     "mainframe_os.cli.wallet_commands",
     "mainframe_os.cli.account_commands",
-    "mainframe_os.cli.network_commands",
     "mainframe_os.cli.app_commands",
 ]
 
@@ -37,9 +40,46 @@ GLOBAL_ARGS = [
 ]
 
 
-def _load_commands() -> None:
+_generated: list[Command] = []
+
+
+def _load_commands(generated: bool = True) -> list[Command]:
+    """The flows, and (unless `generated` is false) the commands generated from the registry.
+    Generating imports every method module: only done when the command line needs it."""
     for mod in COMMAND_MODULES:
         importlib.import_module(mod)
+    if generated and not _generated:
+        from .from_registry import generate
+
+        _generated.extend(generate(COMMANDS))
+        COMMANDS.extend(_generated)
+    return COMMANDS
+
+
+# global options that take a value: skipped when looking for the command's words
+_VALUED = {a.flags[0] for a in GLOBAL_ARGS if a.kwargs.get("action") is None} | {"--vault"}
+
+
+def _names_a_flow(argv: list[str]) -> bool:
+    """Whether argv names a hand-written flow, so the registry need not be imported to parse it
+    (a cold `mfos node` or `mfos vault backup` stays as fast as before)."""
+    words: list[str] = []
+    skip = False
+    for tok in argv:
+        if skip:
+            skip = False
+        elif tok in ("-h", "--help"):
+            return False
+        elif tok.startswith("-"):
+            skip = tok in _VALUED
+        else:
+            words.append(tok)
+    flows = {c.path: c for c in _load_commands(generated=False)}
+    if tuple(words[:2]) in flows:
+        return True
+    one = flows.get(tuple(words[:1]))
+    # `mfos rpc METHOD` is the flow; `mfos node status` is generated although `mfos node` is a flow
+    return one is not None and (len(words) == 1 or any(not a.flags[0].startswith("-") for a in one.args))
 
 
 class _NoTraceback(logging.Formatter):
@@ -53,9 +93,11 @@ class _NoTraceback(logging.Formatter):
 def main(argv: list[str] | None = None) -> int:
     if (sys.argv[1:] if argv is None else argv)[:1] == ["--version"]:
         return _print_version()  # before loading the commands: stays fast
-    _load_commands()
+    argv = sys.argv[1:] if argv is None else argv
+    _load_commands(generated=bool(_generated) or not _names_a_flow(argv))
     parser = build_parser("mfos", GLOBAL_ARGS)
     args = parser.parse_args(argv)
+    check_vault(args)
     cmd = getattr(args, "_command", None)
     if args.version:
         return _print_version()

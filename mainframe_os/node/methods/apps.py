@@ -180,7 +180,7 @@ async def apps_revoke(node: Any, ctx: Any, appId: str, key: str | None, identity
 # -- app-facing ------------------------------------------------------------------------------------------
 
 
-@method("apps_getIdentity", access=PUBLIC)
+@method("apps_getIdentity", access=PUBLIC, app_only=True)
 async def apps_get_identity(node: Any, ctx: Any) -> dict[str, Any]:
     """For apps (SDK identity.get): the display name and an id that only this app sees."""
     from vault.models import Identity
@@ -214,7 +214,7 @@ async def eth_request_accounts(node: Any, ctx: Any, params: list[Any]) -> list[s
     return _as_metamask(await request_accounts(node, ctx))
 
 
-@method("wallet_getPermissions", access=PUBLIC)
+@method("wallet_getPermissions", access=PUBLIC, app_only=True)
 async def wallet_get_permissions(node: Any, ctx: Any) -> list[dict[str, Any]]:
     """EIP-2255: the app's wallet permissions (eth_accounts with its exposed accounts)."""
     _app(ctx)
@@ -222,7 +222,7 @@ async def wallet_get_permissions(node: Any, ctx: Any) -> list[dict[str, Any]]:
     return _eip2255(ctx, accounts)
 
 
-@method("wallet_requestPermissions", Param("permissions", "object"), access=PUBLIC)
+@method("wallet_requestPermissions", Param("permissions", "object"), access=PUBLIC, app_only=True)
 async def wallet_request_permissions(node: Any, ctx: Any, permissions: dict[str, Any]) -> list[dict[str, Any]]:
     """EIP-2255: request eth_accounts (the same approval as eth_requestAccounts)."""
     _app(ctx)
@@ -233,7 +233,7 @@ async def wallet_request_permissions(node: Any, ctx: Any, permissions: dict[str,
     return _eip2255(ctx, accounts)
 
 
-@method("wallet_revokePermissions", Param("permissions", "object"), access=PUBLIC)
+@method("wallet_revokePermissions", Param("permissions", "object"), access=PUBLIC, app_only=True)
 async def wallet_revoke_permissions(node: Any, ctx: Any, permissions: dict[str, Any]) -> None:
     """EIP-2255 (draft revoke): disconnect the app; it sees no accounts until it asks again."""
     ident, app = _app(ctx)
@@ -261,6 +261,7 @@ def _eip2255(ctx: Any, accounts: list[str]) -> list[dict[str, Any]]:
     Param("title", max_length=120),
     Param("body", required=False, default="", max_length=1000),
     access=Access.permission_key("NOTIFICATIONS"),
+    app_only=True,  # acts on the calling app: no CLI command
 )
 async def notifications_show(node: Any, ctx: Any, title: str, body: str) -> bool:
     """Show a notification in the launcher, labelled with the app's name."""
@@ -274,6 +275,7 @@ async def notifications_show(node: Any, ctx: Any, title: str, body: str) -> bool
     "contacts_select",
     Param("multi", "boolean", required=False, default=False),
     access=Access.permission_key("CONTACTS_READ"),
+    app_only=True,  # acts on the calling app: no CLI command
 )
 async def contacts_select(node: Any, ctx: Any, multi: bool) -> list[dict[str, Any]]:
     """The user picks contacts in a launcher dialog; the app gets per-app ids and names only."""
@@ -312,6 +314,7 @@ async def contacts_select(node: Any, ctx: Any, multi: bool) -> list[dict[str, An
     Param("currency", max_length=16),
     Param("amount", "any"),
     access=Access.permission_key("BLOCKCHAIN_SEND"),
+    app_only=True,  # acts on the calling app: no CLI command
 )
 async def payments_pay_contact(node: Any, ctx: Any, contact: str, currency: str, amount: Any) -> dict[str, Any]:
     """Pay a contact (a per-app id from contacts.select) in ETH, MFT or DAI; the user approves it."""
@@ -407,14 +410,14 @@ async def _list(node: Any, ctx: Any, kind: str, prefix: str | None) -> list[Any]
     )
 
 
-@method("storage_get", Param("key", max_length=MAX_KEY), access=STORAGE)
+@method("storage_get", Param("key", max_length=MAX_KEY), access=STORAGE, app_only=True)
 async def storage_get(node: Any, ctx: Any, key: str) -> Any:
     """A JSON value the app stored under `key` (null if none)."""
     found = await _get(node, ctx, "kv", _key(key))
     return None if found is None else json.loads(found[0])
 
 
-@method("storage_set", Param("key", max_length=MAX_KEY), Param("value", "any"), access=STORAGE)
+@method("storage_set", Param("key", max_length=MAX_KEY), Param("value", "any"), access=STORAGE, app_only=True)
 async def storage_set(node: Any, ctx: Any, key: str, value: Any) -> bool:
     """Store a JSON value under `key`, encrypted in the vault, private to the app and identity."""
     raw = json.dumps(value, separators=(",", ":")).encode()
@@ -424,13 +427,13 @@ async def storage_set(node: Any, ctx: Any, key: str, value: Any) -> bool:
     return True
 
 
-@method("storage_delete", Param("key", max_length=MAX_KEY), access=STORAGE)
+@method("storage_delete", Param("key", max_length=MAX_KEY), access=STORAGE, app_only=True)
 async def storage_delete(node: Any, ctx: Any, key: str) -> bool:
     """Delete a stored value; true if there was one."""
     return await _delete(node, ctx, "kv", _key(key))
 
 
-@method("storage_list", Param("prefix", required=False, max_length=MAX_KEY), access=STORAGE)
+@method("storage_list", Param("prefix", required=False, max_length=MAX_KEY), access=STORAGE, app_only=True)
 async def storage_list(node: Any, ctx: Any, prefix: str | None) -> list[str]:
     """The app's keys (those starting with `prefix`)."""
     return [k for k, *_ in await _list(node, ctx, "kv", prefix)]
@@ -442,6 +445,7 @@ async def storage_list(node: Any, ctx: Any, prefix: str | None) -> list[str]:
     Param("data", description="base64"),
     Param("mime", required=False, default="application/octet-stream", max_length=100),
     access=STORAGE,
+    app_only=True,
 )
 async def storage_write_file(node: Any, ctx: Any, name: str, data: str, mime: str) -> dict[str, Any]:
     """Store a file (base64 data, up to 512 KiB), encrypted in the vault."""
@@ -455,7 +459,7 @@ async def storage_write_file(node: Any, ctx: Any, name: str, data: str, mime: st
     return {"name": name, "size": len(raw), "mime": mime}
 
 
-@method("storage_readFile", Param("name", max_length=MAX_KEY), access=STORAGE)
+@method("storage_readFile", Param("name", max_length=MAX_KEY), access=STORAGE, app_only=True)
 async def storage_read_file(node: Any, ctx: Any, name: str) -> dict[str, Any] | None:
     """A stored file as {name, data (base64), mime, size}, or null."""
     found = await _get(node, ctx, "file", _key(name))
@@ -464,13 +468,13 @@ async def storage_read_file(node: Any, ctx: Any, name: str) -> dict[str, Any] | 
     return {"name": name, "data": base64.b64encode(found[0]).decode(), "mime": found[1], "size": len(found[0])}
 
 
-@method("storage_deleteFile", Param("name", max_length=MAX_KEY), access=STORAGE)
+@method("storage_deleteFile", Param("name", max_length=MAX_KEY), access=STORAGE, app_only=True)
 async def storage_delete_file(node: Any, ctx: Any, name: str) -> bool:
     """Delete a stored file; true if there was one."""
     return await _delete(node, ctx, "file", _key(name))
 
 
-@method("storage_listFiles", Param("prefix", required=False, max_length=MAX_KEY), access=STORAGE)
+@method("storage_listFiles", Param("prefix", required=False, max_length=MAX_KEY), access=STORAGE, app_only=True)
 async def storage_list_files(node: Any, ctx: Any, prefix: str | None) -> list[dict[str, Any]]:
     """The app's files: name, size, mime, updatedAt."""
     return [{"name": k, "size": n, "mime": m, "updatedAt": t} for k, n, m, t in await _list(node, ctx, "file", prefix)]

@@ -50,7 +50,6 @@ def _confirm(s: CliSession, question: str, expected: str | None = None) -> None:
         help="also replace the key that encrypts the data (if the old password may have leaked)",
     ),
     formatter=lambda r: "Password changed." + (" The data was re-encrypted under a new key." if r else ""),
-    method="vault_changePassword",
 )
 async def vault_passwd(s: CliSession, a: Any) -> Any:
     await s.connect()

@@ -28,6 +28,11 @@ def _vault_created(r: dict[str, Any]) -> str:
     return f"Created vault '{r['name']}'."
 
 
+@formats("vault_changePassword")
+def _password_changed(r: bool) -> str:
+    return "Password changed."
+
+
 @formats("vault_list")
 def _vaults(r: list[dict[str, Any]]) -> str:
     return table(r, [("name", "NAME"), ("open", "OPEN")], "No vaults yet: mfos vault create NAME")

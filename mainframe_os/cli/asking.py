@@ -10,8 +10,8 @@ from .session import CliError
 
 if TYPE_CHECKING:
     from ..node.params import Param
-    from ..node.registry import Method
     from .from_registry import Prompt
+    from .method_specs import MethodSpec as Method
     from .session import CliSession
 
 

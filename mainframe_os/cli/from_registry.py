@@ -31,7 +31,6 @@ method's generated name and stand for it.
 from __future__ import annotations
 
 import argparse
-import inspect
 import json
 import re
 from dataclasses import dataclass, field, replace
@@ -42,7 +41,7 @@ from .framework import Arg, Command, arg
 
 if TYPE_CHECKING:
     from ..node.params import Param
-    from ..node.registry import Method
+    from .method_specs import MethodSpec as Method
     from .session import CliSession
 
 # the global options: a param flag must not shadow one of them
@@ -200,7 +199,7 @@ def command_for(m: Method, sh: Shape) -> Command:
         for prompt in sh.prompts.values():
             if prompt.file_flag:
                 args.append(arg(prompt.file_flag, dest="f_" + prompt.file_flag.lstrip("-").replace("-", "_")))
-    doc = inspect.cleandoc(m.handler.__doc__ or "")
+    doc = m.doc
     path = sh.path or default_path(m.name)
     aliases: tuple[str, ...] = ()
     if sh.path is None and path[1] != m.name.split("_", 1)[1]:
@@ -262,18 +261,17 @@ def _ask_secret(s: CliSession, m: Method, p: Param, sh: Shape, params: dict[str,
     return ask_secret(s, m, p, sh.prompts.get(p.name), params, a)
 
 
-def generate(taken: list[Command], registry: Any = None) -> list[Command]:
+def generate(taken: list[Command], methods: list[Method]) -> list[Command]:
     """One command per CLI-visible method, plus the declared aliases.
 
     A flow in `taken` (`@command(..., method=...)`) stands for its method: it gets the method's
     name as an alias (in place, in `taken`) instead of a second, plain command."""
-    from ..node.registry import REGISTRY
     from . import declarations  # noqa: F401 - fills SHAPES and FORMATTERS
 
     flows = {c.method: i for i, c in enumerate(taken) if c.method}
     held = {c.path for c in taken}
     out: list[Command] = []
-    for m in (registry or REGISTRY).all():
+    for m in methods:
         if not cli_visible(m):
             continue
         own = next((sh for sh in SHAPES.get(m.name, []) if sh.path is None), Shape(m.name))

@@ -4,6 +4,10 @@ generated command's arguments are its method's `Param`s (names, types, required-
 from __future__ import annotations
 
 import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -126,3 +130,27 @@ def test_each_command_name_is_taken_once_and_the_parser_builds() -> None:
 def test_arguments_parse_to_the_params_types(argv: list[str], expected: dict[str, Any]) -> None:
     args = build_parser("mfos", GLOBAL_ARGS, _commands()).parse_args(argv)
     assert {k: getattr(args, k) for k in expected} == expected
+
+
+def test_the_declarations_cache_matches_the_registry_and_spares_the_imports(tmp_path: Path) -> None:
+    from mainframe_os.cli import method_specs
+
+    fresh = [method_specs.spec_of(m) for m in REGISTRY.all()]
+    assert method_specs.load(tmp_path) == fresh  # built from the registry, and saved
+    cache = tmp_path / "cache" / "cli-methods.json"
+    assert method_specs.load(tmp_path) == fresh  # read back: the same declarations
+    # read from the cache, no method module is imported (what makes `mfos` to a running node fast)
+    probe = (
+        "import sys; from pathlib import Path; from mainframe_os.cli import method_specs;"
+        f"specs = method_specs.load(Path({str(tmp_path)!r}));"
+        "print(len(specs), sorted(m for m in sys.modules if m.startswith('mainframe_os.node.methods.')))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.split(" ", 1) == [str(len(fresh)), "[]\n"], out.stdout + out.stderr
+    # a cache written for other files (an edited method, another checkout) is not trusted
+    saved = json.loads(cache.read_text())
+    saved["key"]["files"][0][2] += 1
+    saved["methods"] = saved["methods"][:1]
+    cache.write_text(json.dumps(saved))
+    assert method_specs.load(tmp_path) == fresh
+    assert method_specs.load(None) == fresh  # no home: straight from the registry, nothing written

@@ -1,4 +1,8 @@
-"""`mfos`: the command line. Every command ends in a node method call (see `mfos methods`)."""
+"""`mfos`: the command line. Every command ends in a node method call (see `mfos methods`).
+
+`mfos <namespace> <method>` is generated from the node's method registry (`from_registry.py`);
+the modules below hold only the flows with more than one step.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,11 @@ import importlib
 import json
 import logging
 import sys
+from pathlib import Path
 from typing import Any
 
 from . import passwords
-from .framework import arg, build_parser
+from .framework import COMMANDS, Command, arg, build_parser, check_vault
 from .session import CliError, CliSession
 
 # Modules declaring commands; later features append theirs.
@@ -18,7 +23,6 @@ COMMAND_MODULES = [
     "mainframe_os.cli.core_commands",
     "mainframe_os.cli.wallet_commands",
     "mainframe_os.cli.account_commands",
-    "mainframe_os.cli.network_commands",
     "mainframe_os.cli.app_commands",
 ]
 
@@ -37,9 +41,77 @@ GLOBAL_ARGS = [
 ]
 
 
-def _load_commands() -> None:
+_generated: list[Command] = []
+
+
+def _load_commands(generated: bool = True, home: Path | None = None) -> list[Command]:
+    """The flows, and (unless `generated` is false) the commands generated from the method
+    declarations (read from `home`'s cache when it is current: see method_specs.py)."""
     for mod in COMMAND_MODULES:
         importlib.import_module(mod)
+    if generated and not _generated:
+        from .from_registry import generate
+        from .method_specs import load
+
+        _generated.extend(generate(COMMANDS, load(home)))
+        COMMANDS.extend(_generated)
+    return COMMANDS
+
+
+def _home(argv: list[str]) -> Path | None:
+    """The home folder argv names (or the default one), read before the parser exists."""
+    from ..node.paths import HomePaths
+
+    for i, tok in enumerate(argv):
+        if tok == "--home" and i + 1 < len(argv):
+            return HomePaths.resolve(argv[i + 1]).root
+        if tok.startswith("--home="):
+            return HomePaths.resolve(tok.split("=", 1)[1]).root
+    try:
+        return HomePaths.resolve(None).root
+    except Exception:  # noqa: BLE001 - no platform data dir: no cache, nothing else changes
+        return None
+
+
+# global options that take a value: skipped when looking for the command's words
+_VALUED = {a.flags[0] for a in GLOBAL_ARGS if a.kwargs.get("action") is None} | {"--vault"}
+
+
+def _words(argv: list[str]) -> list[str] | None:
+    """The command's words in argv (options and their values left out); None when help is asked."""
+    words: list[str] = []
+    skip = False
+    for tok in argv:
+        if skip:
+            skip = False
+        elif tok in ("-h", "--help"):
+            return None
+        elif tok.startswith("-"):
+            skip = tok in _VALUED
+        else:
+            words.append(tok)
+    return words
+
+
+def _names_a_flow(words: list[str]) -> bool:
+    """Whether the words name a hand-written flow, so no method declaration is needed to parse
+    them (a cold `mfos node` or `mfos vault backup` stays as fast as before)."""
+    flows = {c.path: c for c in _load_commands(generated=False)}
+    if tuple(words[:2]) in flows:
+        return True
+    one = flows.get(tuple(words[:1]))
+    # `mfos rpc METHOD` is the flow; `mfos node status` is generated although `mfos node` is a flow
+    return one is not None and (len(words) == 1 or any(not a.flags[0].startswith("-") for a in one.args))
+
+
+def _relevant(commands: list[Command], words: list[str] | None) -> list[Command]:
+    """The commands under the first word (argparse builds a parser per command: ~130 of them
+    cost more than the call itself); all of them when the word is unknown or help is asked."""
+    if not words:
+        return commands
+    first = words[0]
+    picked = [c for c in commands if c.path[0] == first or (len(c.path) == 1 and first in c.aliases)]
+    return picked or commands
 
 
 class _NoTraceback(logging.Formatter):
@@ -53,9 +125,13 @@ class _NoTraceback(logging.Formatter):
 def main(argv: list[str] | None = None) -> int:
     if (sys.argv[1:] if argv is None else argv)[:1] == ["--version"]:
         return _print_version()  # before loading the commands: stays fast
-    _load_commands()
-    parser = build_parser("mfos", GLOBAL_ARGS)
+    argv = sys.argv[1:] if argv is None else argv
+    words = _words(argv)
+    if words is None or not _names_a_flow(words):
+        _load_commands(home=_home(argv))
+    parser = build_parser("mfos", GLOBAL_ARGS, _relevant(COMMANDS, words))
     args = parser.parse_args(argv)
+    check_vault(args)
     cmd = getattr(args, "_command", None)
     if args.version:
         return _print_version()

@@ -1,4 +1,4 @@
-"""mfos wallet rename-account|default|remove|phrase: naming accounts, removing wallets, showing a phrase."""
+"""mfos wallet remove|phrase: removing a wallet (after a question) and showing its phrase (on stderr only)."""
 
 from __future__ import annotations
 
@@ -10,36 +10,12 @@ from .session import CliSession, pick
 
 
 @command(
-    "wallet rename-account",
-    "give an account a name",
-    arg("address"),
-    arg("name"),
-    vault="required",
-    formatter=lambda r: f"{r['address']} is now '{r['name']}'.",
-)
-async def wallet_rename_account(s: CliSession, a: Any) -> Any:
-    await s.connect(a.vault)
-    return await s.call("wallet_renameAccount", {"address": a.address, "name": a.name})
-
-
-@command(
-    "wallet default",
-    "make an account the default (sends and dapps use it unless told otherwise)",
-    arg("address"),
-    vault="required",
-    formatter=lambda r: f"Default account: {r['address']} ({r['name']}).",
-)
-async def wallet_default(s: CliSession, a: Any) -> Any:
-    await s.connect(a.vault)
-    return await s.call("wallet_setDefaultAccount", {"address": a.address})
-
-
-@command(
     "wallet remove",
     "remove a wallet and its accounts from the vault (funds stay on chain: keep the phrase)",
     arg("wallet", help="wallet id, id prefix or name"),
     vault="required",
     formatter=lambda r: "Wallet removed.",
+    method="wallet_remove",
 )
 async def wallet_remove(s: CliSession, a: Any) -> Any:
     await s.connect(a.vault)
@@ -55,6 +31,7 @@ async def wallet_remove(s: CliSession, a: Any) -> Any:
     arg("wallet", help="wallet id, id prefix or name"),
     vault="required",
     formatter=lambda r: f"Shown the recovery phrase of wallet '{r['name']}'.",
+    method="wallet_revealPhrase",
 )
 async def wallet_phrase(s: CliSession, a: Any) -> Any:
     import sys

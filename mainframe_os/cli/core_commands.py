@@ -1,4 +1,4 @@
-"""mfos vault|identity|contact|rpc|node|methods."""
+"""mfos vault|identity|contact flows with more than one step, and mfos rpc|methods|node."""
 
 from __future__ import annotations
 
@@ -11,20 +11,6 @@ from typing import Any
 
 from .framework import arg, command
 from .session import CliError, CliSession, pick, resolve_path
-
-
-def _table(rows: list[dict[str, Any]], cols: list[tuple[str, str]], empty: str) -> str:
-    if not rows:
-        return empty
-    from ..node.text import safe_text
-
-    # whatever the cells hold (names from cards, symbols from contracts) reaches a terminal
-    rows = [{k: safe_text(str(r.get(k, ""))) for k, _ in cols} for r in rows]
-    widths = [max(len(h), *(len(str(r.get(k, ""))) for r in rows)) for k, h in cols]
-    lines = ["  ".join(h.ljust(w) for (_, h), w in zip(cols, widths, strict=True))]
-    for r in rows:
-        lines.append("  ".join(str(r.get(k, "")).ljust(w) for (k, _), w in zip(cols, widths, strict=True)))
-    return "\n".join(line.rstrip() for line in lines)
 
 
 def _ask(s: CliSession, question: str, refused: str) -> None:
@@ -51,29 +37,6 @@ def _confirm(s: CliSession, question: str, expected: str | None = None) -> None:
 
 
 # -- vault -----------------------------------------------------------------------------------------
-
-
-@command(
-    "vault create",
-    "create a vault protected by a new password",
-    arg("name"),
-    arg("--remember", action="store_true", help="remember the unlock on this device (OS keyring)"),
-    formatter=lambda r: f"Created vault '{r['name']}'.",
-)
-async def vault_create(s: CliSession, a: Any) -> Any:
-    await s.connect()
-    pw = s.password(f"New password for vault '{a.name}'", confirm=True)
-    return await s.call("vault_create", {"name": a.name, "password": pw, "remember": a.remember})
-
-
-@command(
-    "vault list",
-    "list the vaults on this machine",
-    formatter=lambda r: _table(r, [("name", "NAME"), ("open", "OPEN")], "No vaults yet: mfos vault create NAME"),
-)
-async def vault_list(s: CliSession, a: Any) -> Any:
-    await s.connect()
-    return await s.call("vault_list")
 
 
 @command(
@@ -108,6 +71,7 @@ async def vault_passwd(s: CliSession, a: Any) -> Any:
     ),
     arg("--force", action="store_true", help="replace an existing file without asking"),
     formatter=lambda r: f"Backup written to {r['path']} ({r['size']:,} bytes).",
+    method="vault_backup",
 )
 async def vault_backup(s: CliSession, a: Any) -> Any:
     dest = Path(resolve_path(a.file))
@@ -136,6 +100,7 @@ async def vault_backup(s: CliSession, a: Any) -> Any:
     arg("--as", dest="as_name", help="restore under another name"),
     arg("--overwrite", action="store_true", help="replace an existing vault of that name"),
     formatter=lambda r: "\n".join([f"Restored vault '{r['name']}'.", *r.get("notes", [])]),
+    method="vault_restore",
 )
 async def vault_restore(s: CliSession, a: Any) -> Any:
     await s.connect()
@@ -154,7 +119,13 @@ def _env_backup() -> bool:
     return bool(os.environ.get("MFOS_BACKUP_PASSWORD"))
 
 
-@command("vault delete", "wipe a vault from this machine", arg("name"), formatter=lambda r: "Vault deleted.")
+@command(
+    "vault delete",
+    "wipe a vault from this machine",
+    arg("name"),
+    formatter=lambda r: "Vault deleted.",
+    method="vault_delete",
+)
 async def vault_delete(s: CliSession, a: Any) -> Any:
     await s.connect()
     _confirm(s, f"Delete vault '{a.name}' and everything in it? Only a backup can bring it back.", a.name)
@@ -177,11 +148,6 @@ async def vault_remember(s: CliSession, a: Any) -> Any:
 # -- identity --------------------------------------------------------------------------------------
 
 
-def _identity_rows(r: list[dict[str, Any]]) -> str:
-    rows = [dict(x, mark="*" if x["active"] else "", short=x["id"][:8]) for x in r]
-    return _table(rows, [("mark", " "), ("short", "ID"), ("displayName", "NAME")], "No identities yet.")
-
-
 @command(
     "identity create",
     "create an identity with its own keys",
@@ -190,6 +156,7 @@ def _identity_rows(r: list[dict[str, Any]]) -> str:
     arg("--avatar", help="a PNG/JPEG/GIF file"),
     vault="required",
     formatter=lambda r: f"Created identity '{r['displayName']}' ({r['id']}).",
+    method="identity_create",
 )
 async def identity_create(s: CliSession, a: Any) -> Any:
     await s.connect(a.vault)
@@ -199,55 +166,13 @@ async def identity_create(s: CliSession, a: Any) -> Any:
     return await s.call("identity_create", params)
 
 
-@command("identity list", "list the identities of a vault", vault="required", formatter=_identity_rows)
-async def identity_list(s: CliSession, a: Any) -> Any:
-    await s.connect(a.vault)
-    return await s.call("identity_list")
-
-
-@command(
-    "identity card",
-    "print an identity's contact card",
-    arg("identity", nargs="?"),
-    vault="required",
-    formatter=lambda r: r["card"],
-)
-async def identity_card(s: CliSession, a: Any) -> Any:
-    await s.connect(a.vault)
-    return await s.call("identity_getCard", {"id": a.identity})
-
-
-@command(
-    "identity rename",
-    "rename an identity",
-    arg("identity"),
-    arg("display_name"),
-    vault="required",
-    formatter=lambda r: f"Renamed to '{r['displayName']}'.",
-)
-async def identity_rename(s: CliSession, a: Any) -> Any:
-    await s.connect(a.vault)
-    return await s.call("identity_rename", {"id": a.identity, "displayName": a.display_name})
-
-
-@command(
-    "identity use",
-    "make an identity the active one",
-    arg("identity"),
-    vault="required",
-    formatter=lambda r: f"Active identity: {r['id']}.",
-)
-async def identity_use(s: CliSession, a: Any) -> Any:
-    await s.connect(a.vault)
-    return await s.call("identity_select", {"id": a.identity})
-
-
 @command(
     "identity delete",
     "delete an identity, its keys and contacts",
     arg("identity"),
     vault="required",
     formatter=lambda r: "Identity deleted.",
+    method="identity_delete",
 )
 async def identity_delete(s: CliSession, a: Any) -> Any:
     await s.connect(a.vault)
@@ -257,48 +182,6 @@ async def identity_delete(s: CliSession, a: Any) -> Any:
 
 
 # -- contacts --------------------------------------------------------------------------------------
-
-
-@command(
-    "contact add",
-    "add a contact from their contact card",
-    arg("card"),
-    arg("--identity", help="the identity that adds the contact (default: the active one)"),
-    arg("--name", help="your name for this contact"),
-    vault="required",
-    formatter=lambda r: f"Added contact '{r['displayName']}' ({r['id'][:8]}).",
-)
-async def contact_add(s: CliSession, a: Any) -> Any:
-    await s.connect(a.vault)
-    return await s.call("contacts_add", {"card": a.card, "identityId": a.identity, "displayName": a.name})
-
-
-def _contact_rows(r: list[dict[str, Any]]) -> str:
-    rows = [
-        dict(
-            x,
-            short=x["id"][:8],
-            key=x["signPublicKey"][:16] + "…",
-            # two names that look alike: the key tells them apart, so point at it
-            note="looks like another contact: check the key" if x.get("lookalike") else "",
-        )
-        for x in r
-    ]
-    cols = [("short", "ID"), ("displayName", "NAME"), ("key", "KEY"), ("note", "")]
-    return _table(rows, cols, "No contacts yet.")
-
-
-@command(
-    "contact list",
-    "list an identity's contacts",
-    arg("--identity"),
-    arg("--search", help="part of a name"),
-    vault="required",
-    formatter=_contact_rows,
-)
-async def contact_list(s: CliSession, a: Any) -> Any:
-    await s.connect(a.vault)
-    return await s.call("contacts_list", {"identityId": a.identity, "query": a.search})
 
 
 async def _find_contact(s: CliSession, ref: str, identity: str | None) -> dict[str, Any]:

@@ -219,9 +219,10 @@ def map_library_error(exc: BaseException) -> E.RpcError | None:
     ]
     for lib_exc, rpc_exc in table:
         if isinstance(exc, lib_exc):
-            # vault errors are written to be shown: they never carry secrets
+            # vault errors are written to be shown: they never carry secrets; their codes are the
+            # wire's (one table: docs/errors.md), so the caller gets the vault's own code
             text = str(exc)
-            return rpc_exc(text[:1].upper() + text[1:] if text else None)
+            return rpc_exc(text[:1].upper() + text[1:] if text else None, code=getattr(exc, "code", None))
     if _is_database_locked(exc):
         return E.VaultBusyError()
     if isinstance(exc, OSError) and exc.errno is not None:

@@ -206,7 +206,7 @@ async def apps_revoke(node: Node, ctx: CallerContext, appId: str, key: str | Non
 # -- app-facing ------------------------------------------------------------------------------------------
 
 
-@method("apps_getIdentity", access=PUBLIC)
+@method("apps_getIdentity", access=PUBLIC, app_only=True)
 async def apps_get_identity(node: Node, ctx: CallerContext) -> dict[str, Any]:
     """For apps (SDK identity.get): the display name and an id that only this app sees."""
     ident, app = app_caller(ctx)
@@ -238,7 +238,7 @@ async def eth_request_accounts(node: Node, ctx: CallerContext, params: list[Any]
     return _as_metamask(await request_accounts(node, ctx))
 
 
-@method("wallet_getPermissions", access=PUBLIC)
+@method("wallet_getPermissions", access=PUBLIC, app_only=True)
 async def wallet_get_permissions(node: Node, ctx: CallerContext) -> list[dict[str, Any]]:
     """EIP-2255: the app's wallet permissions (eth_accounts with its exposed accounts)."""
     app_caller(ctx)
@@ -246,7 +246,7 @@ async def wallet_get_permissions(node: Node, ctx: CallerContext) -> list[dict[st
     return _eip2255(ctx, accounts)
 
 
-@method("wallet_requestPermissions", Param("permissions", "object"), access=PUBLIC)
+@method("wallet_requestPermissions", Param("permissions", "object"), access=PUBLIC, app_only=True)
 async def wallet_request_permissions(
     node: Node, ctx: CallerContext, permissions: dict[str, Any]
 ) -> list[dict[str, Any]]:
@@ -259,7 +259,7 @@ async def wallet_request_permissions(
     return _eip2255(ctx, accounts)
 
 
-@method("wallet_revokePermissions", Param("permissions", "object"), access=PUBLIC)
+@method("wallet_revokePermissions", Param("permissions", "object"), access=PUBLIC, app_only=True)
 async def wallet_revoke_permissions(node: Node, ctx: CallerContext, permissions: dict[str, Any]) -> None:
     """EIP-2255 (draft revoke): disconnect the app; it sees no accounts until it asks again."""
     ident, app = app_caller(ctx)
@@ -287,6 +287,7 @@ def _eip2255(ctx: CallerContext, accounts: list[str]) -> list[dict[str, Any]]:
     Param("title", max_length=120),
     Param("body", required=False, default="", max_length=1000),
     access=Access.permission_key("NOTIFICATIONS"),
+    app_only=True,  # acts on the calling app: no CLI command
 )
 async def notifications_show(node: Node, ctx: CallerContext, title: str, body: str) -> bool:
     """Show a notification in the launcher, labelled with the app's name."""
@@ -300,6 +301,7 @@ async def notifications_show(node: Node, ctx: CallerContext, title: str, body: s
     "contacts_select",
     Param("multi", "boolean", required=False, default=False),
     access=Access.permission_key("CONTACTS_READ"),
+    app_only=True,  # acts on the calling app: no CLI command
 )
 async def contacts_select(node: Node, ctx: CallerContext, multi: bool) -> list[dict[str, Any]]:
     """The user picks contacts in a launcher dialog; the app gets per-app ids and names only."""
@@ -338,6 +340,7 @@ async def contacts_select(node: Node, ctx: CallerContext, multi: bool) -> list[d
     Param("currency", max_length=16),
     Param("amount", "any"),
     access=Access.permission_key("BLOCKCHAIN_SEND"),
+    app_only=True,  # acts on the calling app: no CLI command
 )
 async def payments_pay_contact(
     node: Node, ctx: CallerContext, contact: str, currency: str, amount: Any

@@ -110,7 +110,10 @@ def _devchain_request(w3: Any, name: str, params: list[Any]) -> Any:
     except Web3RPCError as exc:
         err = (exc.rpc_response or {}).get("error") if isinstance(exc.rpc_response, dict) else None
         raise _wire_error(err or {"message": str(exc)}) from None
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, AttributeError, IndexError) as exc:
+        # web3's request formatters meet the params first: a string where they expect an object
+        # (eth_call "0xzz": AttributeError) or too few params (eth_feeHistory: IndexError) fail
+        # there, a caller's mistake, not ours
         raise E.InvalidParams(str(exc)[:300]) from None
     return _creation_to_null(_jsonable(result, ints_as_hex=True))
 

@@ -300,3 +300,27 @@ async def vault_verify_password(node: Node, ctx: CallerContext, password: str) -
 
     await node.on_vault_thread(verify)
     return True
+
+
+@method("vault_info", Param("name", description="the vault's name"), needs_vault=False)
+async def vault_info(node: Any, ctx: Any, name: str) -> dict[str, Any]:
+    """Where a vault lives on this machine and how big it is (what a backup will hold).
+
+    Its name, folder, format version, creation time, size in bytes on disk and whether it is
+    the open vault; nothing from inside it (its content stays encrypted)."""
+
+    def read() -> dict[str, Any]:
+        info = next((i for i in node.store.list() if i.name == name), None)
+        if info is None:
+            raise E.VaultNotFoundError(f"No vault named '{name[:64]}'")
+        size = sum(f.stat().st_size for f in Path(info.path).rglob("*") if f.is_file())
+        return {
+            "name": info.name,
+            "path": str(info.path),
+            "formatVersion": info.format_version,
+            "createdAt": info.created_at,
+            "sizeBytes": size,
+            "open": node.vault is not None and node.vault.name == info.name,
+        }
+
+    return dict(await node.on_vault_thread(read))

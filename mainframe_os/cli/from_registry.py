@@ -1,0 +1,304 @@
+"""`mfos <namespace> <method>`: one command per node method, built from its declaration.
+
+Every method a trusted caller may use (all but those declared `app_only=True`, which act on the
+calling app's own data) gets a command named by its wire name split at the underscore, the method
+part in kebab-case (`wallet_getBalances` -> `mfos wallet get-balances`; the camelCase spelling
+`mfos wallet getBalances` works too). Its arguments come from the method's `Param`s by one rule:
+
+- a required param is a positional argument (in declaration order), an optional one a flag:
+  `address` -> `--address`, `identityId` -> `--identity` (a trailing `Id` is dropped from a
+  string naming an item: `chainId` stays `--chain-id`);
+- `integer`/`number` params are parsed as numbers, `boolean` ones are switches (`--rekey`;
+  a required or default-true one is `--enabled/--no-enabled`), `object`/`array` ones are JSON
+  (an array flag may also be repeated: `--grant A --grant B`), `any` is a JSON object/array when
+  it looks like one, otherwise the text as typed (amounts stay exact decimals);
+- `secret` params never come from argv: the vault password a `secret` method needs again is the
+  one this command unlocked with, else asked as `Password for vault 'NAME'` (or read from
+  --password-file / $MFOS_PASSWORD); other passwords are asked on the terminal, keys and phrases
+  read without echo (or one line of stdin);
+- methods that take standard Ethereum positional params (`eth_*`) take them as JSON values;
+- a method that needs an open vault takes `--vault`.
+
+`--help` prints the method's docstring and each param's description. Output goes through the
+formatter registered for the method (`cli/formats.py`), `--json` prints the raw result.
+
+Where a command had a name or flags before the registry made it (`wallet balances`,
+`contact add --name`), `declarations.py` keeps them with `shape(...)`: an alias with renamed
+flags, still built from the same `Param`s. Multi-step flows (`@command(..., method=...)`) take the
+method's generated name and stand for it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from .formats import formatter_for
+from .framework import Arg, Command, arg
+
+if TYPE_CHECKING:
+    from ..node.params import Param
+    from .method_specs import MethodSpec as Method
+    from .session import CliSession
+
+# the global options: a param flag must not shadow one of them
+RESERVED_FLAGS = {"--home", "--json", "--password-file", "--yes", "--send-failing", "--verbose", "--version", "--vault"}
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """How the CLI asks for a secret param. `text` may name the call's params: `{name}`."""
+
+    text: str
+    confirm: bool = False
+    env: str = "MFOS_PASSWORD"
+    file_flag: str | None = None  # a flag naming a file to read it from (else --password-file for $MFOS_PASSWORD)
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A param naming one item by id, id prefix or name (`refs.match_ref`), among `list_method`'s."""
+
+    list_method: str
+    what: str
+    name_key: str
+    fold_name_case: bool = False
+
+
+@dataclass(frozen=True)
+class Shape:
+    """How a method looks on the command line where the rule is not what users already type."""
+
+    method: str
+    path: tuple[str, ...] | None = None  # None: adjusts the method's own command
+    positional: tuple[str, ...] | None = None  # params given positionally (default: the required ones)
+    flags: dict[str, str] = field(default_factory=dict)  # param -> flag, e.g. {"query": "--search"}
+    prompts: dict[str, Prompt] = field(default_factory=dict)
+    refs: dict[str, Ref] = field(default_factory=dict)
+    defaults: dict[str, Any] = field(default_factory=dict)  # a flag's value when not given
+    help: str | None = None
+
+
+SHAPES: dict[str, list[Shape]] = {}
+
+
+def shape(method: str, path: str | None = None, **kw: Any) -> None:
+    """Declare an alias (`path`) or an adjustment (no `path`) of `method`'s command."""
+    SHAPES.setdefault(method, []).append(Shape(method, tuple(path.split()) if path else None, **kw))
+
+
+# -- names ---------------------------------------------------------------------------------------
+
+
+def kebab(name: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"-\1", name).replace("_", "-").lower()
+
+
+def default_path(method_name: str) -> tuple[str, str]:
+    ns, rest = method_name.split("_", 1)
+    return ns, kebab(rest)
+
+
+def flag_for(p: Param) -> str:
+    """`identityId` -> `--identity` (a string naming an item), `chainId` -> `--chain-id` (a number),
+    `rpcUrl` -> `--rpc-url`."""
+    names_an_item = p.name.endswith("Id") and len(p.name) > 2 and p.type == "string"
+    return "--" + kebab(p.name[:-2] if names_an_item else p.name)
+
+
+def dest_for(param_name: str) -> str:
+    return "p_" + param_name
+
+
+def cli_visible(m: Method) -> bool:
+    """A method a trusted caller may use from a terminal: all but those acting for a calling app."""
+    return not m.extra.get("app_only")
+
+
+# -- arguments -----------------------------------------------------------------------------------
+
+
+def _json_value(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not JSON: {text[:40]!r}") from None
+
+
+def _json_of(kind: type) -> Any:
+    def parse(text: str) -> Any:
+        value = _json_value(text)
+        if not isinstance(value, kind):
+            raise argparse.ArgumentTypeError(f"must be a JSON {'object' if kind is dict else 'array'}")
+        return value
+
+    parse.__name__ = "JSON " + ("object" if kind is dict else "array")  # argparse names it in errors
+    return parse
+
+
+def _any_value(text: str) -> Any:
+    """JSON when it looks like an object or array; otherwise the text as typed ("0.5" stays a string)."""
+    return _json_value(text) if text[:1] in ("{", "[") else text
+
+
+def _loose_json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text  # an address or a block tag typed without quotes
+
+
+_TYPES: dict[str, Any] = {"integer": int, "number": float, "object": _json_of(dict), "any": _any_value}
+
+
+def param_arg(p: Param, sh: Shape) -> Arg:
+    """The argparse argument for one (non-secret) param."""
+    help_text = p.description or (None if p.type in ("string", "boolean") else p.type)
+    positional = p.name in (sh.positional if sh.positional is not None else _required(p))
+    if p.type == "boolean":
+        flag = sh.flags.get(p.name, flag_for(p))
+        if p.required or p.default is True:
+            action: Any = argparse.BooleanOptionalAction
+            return arg(flag, dest=dest_for(p.name), action=action, required=p.required, default=None, help=help_text)
+        return arg(flag, dest=dest_for(p.name), action="store_true", default=None, help=help_text)
+    kwargs: dict[str, Any] = {"help": help_text}
+    if p.type == "array":
+        kwargs.update(type=_loose_json, nargs="*" if positional else None, action=None if positional else "append")
+    elif p.type in _TYPES:
+        kwargs["type"] = _TYPES[p.type]
+    kwargs = {k: v for k, v in kwargs.items() if v is not None}
+    if positional:
+        if not p.required and p.type != "array":
+            kwargs["nargs"] = "?"
+        return arg(dest_for(p.name), metavar=flag_for(p)[2:].upper().replace("-", "_"), **kwargs)
+    if p.name in sh.defaults:
+        kwargs["default"] = sh.defaults[p.name]
+    required = p.required and p.name not in sh.defaults
+    flag = sh.flags.get(p.name, flag_for(p))
+    metavar = flag_for(p)[2:].upper().replace("-", "_")
+    return arg(flag, dest=dest_for(p.name), metavar=metavar, required=required, **kwargs)
+
+
+def _required(p: Param) -> tuple[str, ...]:
+    return (p.name,) if p.required and not p.secret and p.type != "boolean" else ()
+
+
+# -- building ------------------------------------------------------------------------------------
+
+
+def command_for(m: Method, sh: Shape) -> Command:
+    """The command that calls `m`, shaped by `sh` (at `sh.path`, or the method's own name)."""
+    args: list[Arg] = []
+    if m.extra.get("raw_params"):
+        args.append(arg("p_params", metavar="PARAM", nargs="*", type=_loose_json, help="JSON values, in order"))
+    else:
+        args += [param_arg(p, sh) for p in m.params if not p.secret]
+        for prompt in sh.prompts.values():
+            if prompt.file_flag:
+                args.append(arg(prompt.file_flag, dest="f_" + prompt.file_flag.lstrip("-").replace("-", "_")))
+    doc = m.doc
+    path = sh.path or default_path(m.name)
+    aliases: tuple[str, ...] = ()
+    if sh.path is None and path[1] != m.name.split("_", 1)[1]:
+        aliases = (m.name.split("_", 1)[1],)  # `mfos wallet getBalances` too
+    return Command(
+        path=path,
+        help=sh.help or m.summary or m.name,
+        args=tuple(args),
+        handler=_handler(m, sh),
+        vault="required" if m.needs_vault else "none",
+        formatter=formatter_for(m.name),
+        method=m.name,
+        aliases=aliases,
+        description=_description(m, doc, sh),
+    )
+
+
+def _description(m: Method, doc: str, sh: Shape) -> str:
+    text = (sh.help + "\n\n" if sh.help else "") + (doc or m.summary)
+    secrets = [p.name for p in m.params if p.secret]
+    if secrets:
+        text += "\n\nAsked, never taken from the command line: " + ", ".join(secrets) + "."
+    return text + f"\n\nNode method: {m.name}"
+
+
+def _handler(m: Method, sh: Shape) -> Any:
+    async def run(s: CliSession, a: argparse.Namespace) -> Any:
+        vault = getattr(a, "vault", None)
+        await s.connect(vault if m.needs_vault else None)
+        if m.extra.get("raw_params"):
+            return await s.call(m.name, list(a.p_params))
+        params: dict[str, Any] = {}
+        for p in m.params:
+            if p.secret:
+                continue
+            value = getattr(a, dest_for(p.name))
+            if p.name in sh.refs and value is not None:
+                value = await _resolve(s, sh.refs[p.name], value)
+            if value is not None or p.required:
+                params[p.name] = value
+        for p in m.params:
+            if p.secret:
+                params[p.name] = _ask_secret(s, m, p, sh, params, a)
+        return await s.call(m.name, params)
+
+    return run
+
+
+async def _resolve(s: CliSession, ref: Ref, value: str) -> str:
+    from .session import pick
+
+    items = await s.call(ref.list_method)
+    return str(pick(items, value, ref.what, ref.name_key, fold_name_case=ref.fold_name_case)["id"])
+
+
+def _ask_secret(s: CliSession, m: Method, p: Param, sh: Shape, params: dict[str, Any], a: Any) -> Any:
+    from .asking import ask_secret
+
+    return ask_secret(s, m, p, sh.prompts.get(p.name), params, a)
+
+
+def generate(taken: list[Command], methods: list[Method]) -> list[Command]:
+    """One command per CLI-visible method, plus the declared aliases.
+
+    A flow in `taken` (`@command(..., method=...)`) stands for its method: it gets the method's
+    name as an alias (in place, in `taken`) instead of a second, plain command."""
+    from . import declarations  # noqa: F401 - fills SHAPES and FORMATTERS
+
+    flows = {c.method: i for i, c in enumerate(taken) if c.method}
+    held = {c.path for c in taken}
+    out: list[Command] = []
+    for m in methods:
+        if not cli_visible(m):
+            continue
+        own = next((sh for sh in SHAPES.get(m.name, []) if sh.path is None), Shape(m.name))
+        path = default_path(m.name)
+        flow = flows.get(m.name)
+        if path in held:
+            pass  # a flow (or an alias declared earlier) already answers to this name
+        elif flow is not None and taken[flow].path[:-1] == path[:-1]:
+            taken[flow] = replace(taken[flow], aliases=(*taken[flow].aliases, path[1]))
+        else:
+            out.append(command_for(m, own))
+        held.add(path)
+        for sh in SHAPES.get(m.name, []):
+            if sh.path is not None and sh.path not in held:
+                out.append(command_for(m, _merged(own, sh)))
+                held.add(sh.path)
+    return out
+
+
+def _merged(own: Shape, alias: Shape) -> Shape:
+    return Shape(
+        own.method,
+        alias.path,
+        alias.positional if alias.positional is not None else own.positional,
+        {**own.flags, **alias.flags},
+        {**own.prompts, **alias.prompts},
+        {**own.refs, **alias.refs},
+        {**own.defaults, **alias.defaults},
+        alias.help or own.help,
+    )

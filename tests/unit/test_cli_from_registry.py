@@ -1,0 +1,156 @@
+"""The CLI is the registry: every method a trusted caller may use has `mfos <ns> <method>`, and a
+generated command's arguments are its method's `Param`s (names, types, required-ness, secrets)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mainframe_os.cli import GLOBAL_ARGS, _load_commands
+from mainframe_os.cli.framework import Arg, Command, build_parser
+from mainframe_os.cli.from_registry import SHAPES, cli_visible, default_path, dest_for, flag_for
+from mainframe_os.node.params import Param
+from mainframe_os.node.registry import REGISTRY, Method
+
+
+def _commands() -> list[Command]:
+    return _load_commands()
+
+
+def _at(path: tuple[str, str], commands: list[Command]) -> Command | None:
+    for c in commands:
+        if c.path == path or (c.path[:-1] == path[:-1] and path[-1] in c.aliases):
+            return c
+    return None
+
+
+def _dest(a: Arg) -> str:
+    return str(a.kwargs.get("dest") or a.flags[0])
+
+
+def _check_arg(m: Method, p: Param, a: Arg, problems: list[str]) -> None:
+    positional = not a.flags[0].startswith("-")
+    where = f"{m.name}.{p.name}"
+    if p.type == "boolean":
+        if a.kwargs.get("action") not in ("store_true", argparse.BooleanOptionalAction):
+            problems.append(f"{where}: a boolean must be a switch")
+    elif p.type == "integer" and a.kwargs.get("type") is not int:
+        problems.append(f"{where}: an integer must parse as int")
+    elif p.type == "number" and a.kwargs.get("type") is not float:
+        problems.append(f"{where}: a number must parse as float")
+    if positional:
+        optional = a.kwargs.get("nargs") in ("?", "*")
+        if optional == p.required and p.type != "array":
+            problems.append(f"{where}: positional, but required-ness differs from the Param")
+    else:
+        if bool(a.kwargs.get("required")) != p.required and p.type != "boolean":
+            problems.append(f"{where}: flag required={a.kwargs.get('required')}, Param required={p.required}")
+        # the rule, or the name a declared shape kept from before the registry made the command
+        kept = {sh.flags.get(p.name) for sh in SHAPES.get(m.name, []) if sh.path is None}
+        if a.flags[0] != flag_for(p) and a.flags[0] not in kept:
+            problems.append(f"{where}: flag {a.flags[0]}, the rule says {flag_for(p)}")
+    if p.description and a.kwargs.get("help") != p.description:
+        problems.append(f"{where}: the help is not the Param's description")
+
+
+def test_every_method_a_trusted_caller_may_use_has_its_command_with_its_params() -> None:
+    commands = _commands()
+    problems: list[str] = []
+    visible = [m for m in REGISTRY.all() if cli_visible(m)]
+    assert len(visible) > 80  # the registry loaded: eth_*, wallet_*, vault_*, ...
+    for m in visible:
+        cmd = _at(default_path(m.name), commands)
+        if cmd is None:
+            problems.append(f"{m.name}: no `mfos {' '.join(default_path(m.name))}`")
+            continue
+        if cmd.method != m.name:
+            problems.append(f"{m.name}: `mfos {' '.join(cmd.path)}` calls {cmd.method}")
+            continue
+        if not cmd.handler.__qualname__.startswith("_handler."):
+            continue  # a multi-step flow standing for the method (wallet create, vault backup, ...)
+        assert (cmd.vault == "required") == m.needs_vault, m.name
+        args = {_dest(a): a for a in cmd.args}
+        if m.extra.get("raw_params"):
+            assert list(args) == ["p_params"], m.name
+            continue
+        for p in m.params:
+            a = args.pop(dest_for(p.name), None)
+            if p.secret:
+                if a is not None:
+                    problems.append(f"{m.name}.{p.name}: a secret must never be an argument")
+            elif a is None:
+                problems.append(f"{m.name}.{p.name}: no argument")
+            else:
+                _check_arg(m, p, a, problems)
+        if args:
+            problems.append(f"{m.name}: arguments that are no Param: {sorted(args)}")
+        if m.summary and m.summary not in (cmd.description or ""):
+            problems.append(f"{m.name}: --help does not show the method's doc")
+    assert problems == [], "\n".join(problems)
+
+
+def test_methods_for_apps_only_have_no_command() -> None:
+    commands = _commands()
+    app_only = [m for m in REGISTRY.all() if not cli_visible(m)]
+    assert {m.name for m in app_only} >= {"storage_get", "notifications_show", "payments_payContact"}
+    assert [m.name for m in app_only if any(c.method == m.name for c in commands)] == []
+
+
+def test_each_command_name_is_taken_once_and_the_parser_builds() -> None:
+    commands = _commands()
+    names: dict[tuple[str, ...], str] = {}
+    for c in commands:
+        for last in (c.path[-1], *c.aliases):
+            key = (*c.path[:-1], last)
+            assert key not in names, f"{key} is both {names[key]} and {c.method or c.path}"
+            names[key] = str(c.method or c.path)
+    parser = build_parser("mfos", GLOBAL_ARGS, commands)
+    args = parser.parse_args(["wallet", "getBalances", "--vault", "v", "--address", "0xab"])
+    assert args._command.method == "wallet_getBalances" and args.p_address == "0xab"
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["vault", "create", "main"], {"p_name": "main", "p_remember": None}),
+        (["wallet", "history", "--vault", "v", "--limit", "7"], {"p_limit": 7, "p_address": None}),
+        (["wallet", "history", "--vault", "v"], {"p_limit": 50}),  # the limit `wallet history` always had
+        (["network", "add", "x", "http://h", "--chain-id", "5", "--vault", "v"], {"p_chainId": 5}),
+        (["apps", "approve-install", "A", "1.0", "--grant", "STORAGE", "--vault", "v"], {"p_grant": ["STORAGE"]}),
+        (["eth", "get-balance", "0xab", "latest", "--vault", "v"], {"p_params": ["0xab", "latest"]}),
+        (["swap", "quote", "--from", "ETH", "--to", "MFT", "--amount", "0.1", "--vault", "v"], {"p_amount": "0.1"}),
+    ],
+)
+def test_arguments_parse_to_the_params_types(argv: list[str], expected: dict[str, Any]) -> None:
+    args = build_parser("mfos", GLOBAL_ARGS, _commands()).parse_args(argv)
+    assert {k: getattr(args, k) for k in expected} == expected
+
+
+def test_the_declarations_cache_matches_the_registry_and_spares_the_imports(tmp_path: Path) -> None:
+    from mainframe_os.cli import method_specs
+
+    fresh = [method_specs.spec_of(m) for m in REGISTRY.all()]
+    assert method_specs.load(tmp_path) == fresh  # built from the registry, and saved
+    cache = tmp_path / "cache" / "cli-methods.json"
+    assert method_specs.load(tmp_path) == fresh  # read back: the same declarations
+    # read from the cache, no method module is imported (what makes `mfos` to a running node fast)
+    probe = (
+        "import sys; from pathlib import Path; from mainframe_os.cli import method_specs;"
+        f"specs = method_specs.load(Path({str(tmp_path)!r}));"
+        "print(len(specs), sorted(m for m in sys.modules if m.startswith('mainframe_os.node.methods.')))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.split(" ", 1) == [str(len(fresh)), "[]\n"], out.stdout + out.stderr
+    # a cache written for other files (an edited method, another checkout) is not trusted
+    saved = json.loads(cache.read_text())
+    saved["key"]["files"][0][2] += 1
+    saved["methods"] = saved["methods"][:1]
+    cache.write_text(json.dumps(saved))
+    assert method_specs.load(tmp_path) == fresh
+    assert method_specs.load(None) == fresh  # no home: straight from the registry, nothing written

@@ -95,3 +95,21 @@ class EventBus:
 @dataclass(frozen=True)
 class WalletsChanged(Event):
     """A wallet, account, default account or token list changed."""
+
+
+@dataclass(frozen=True)
+class FilesChanged(Event):
+    """A file of this identity was added, moved, renamed or removed."""
+
+    identity_id: str
+
+
+@dataclass(frozen=True)
+class FileProgress(Event):
+    """Bytes done of a long file operation ("add" | "get"); `done == total` when it ends."""
+
+    operation: str
+    job: str
+    file_name: str
+    done: int
+    total: int

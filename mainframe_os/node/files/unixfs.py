@@ -54,10 +54,18 @@ class Cid:
     @classmethod
     def parse(cls, text: str) -> Cid:
         """A CID from its string form (any multibase); only v1 sha2-256 raw/dag-pb is accepted."""
+        text = text.strip()
+        if text.startswith("b") and len(text) == 59:  # base32, how we write them: no library needed
+            import base64
+
+            try:
+                return cls.from_bytes(base64.b32decode(text[1:].upper() + "=", casefold=False))
+            except ValueError:
+                pass
         from multiformats import CID
 
         try:
-            c = CID.decode(text.strip())
+            c = CID.decode(text)
         except Exception as exc:  # noqa: BLE001 - multiformats raises many kinds
             raise UnixFsError(f"not a CID: {text[:80]!r}") from exc
         return cls.from_bytes(bytes(c) if c.version == 1 else b"")

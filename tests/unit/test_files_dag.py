@@ -95,15 +95,41 @@ def test_malformed_nodes_are_refused(junk: bytes) -> None:
 
 
 def test_the_store_refuses_a_block_that_does_not_match_its_cid(tmp_path: Path) -> None:
-    store = BlockStore(tmp_path / "blocks")
-    good = Cid.of(RAW, b"good")
-    store.put(good, b"good")
-    assert store.get(good) == b"good"
-    store.path(good).write_bytes(b"evil")
+    store = BlockStore(tmp_path / "store")
+    good, other = Cid.of(RAW, b"good"), Cid.of(RAW, b"other")
+    with store.writer() as w:
+        w.put(good, b"good")
+        w.put(other, b"other")
+    assert store.get(good) == b"good" and store.get(other) == b"other"
+    path, offset, _ = store.locate(good)
+    with open(path, "r+b") as f:
+        f.seek(offset)
+        f.write(b"evil")
     with pytest.raises(BlockCorrupt, match=str(good)):
         store.get(good)
-    (store.path(good).parent / f"{good}.123.tmp").write_bytes(b"half")
-    assert store.sweep_temporary() == 1 and list(store) == [good]
+    assert store.get(other) == b"other"
+
+
+def test_a_failed_or_crashed_pack_leaves_nothing(tmp_path: Path) -> None:
+    store = BlockStore(tmp_path / "store")
+    cid = Cid.of(RAW, b"x")
+    with pytest.raises(RuntimeError), store.writer() as w:
+        w.put(cid, b"x")
+        raise RuntimeError("disk full")
+    assert not store.has(cid) and list(store.packs.iterdir()) == []
+    crashed = store.writer()  # as a kill -9 leaves it: blocks appended, never indexed
+    crashed.put(cid, b"x")
+    assert not store.has(cid)
+    assert store.sweep_temporary() == 1 and list(store.packs.iterdir()) == []
+
+
+def test_collect_deletes_whole_unneeded_packs(tmp_path: Path) -> None:
+    store = BlockStore(tmp_path / "store")
+    a, b = Cid.of(RAW, b"a"), Cid.of(RAW, b"b")
+    store.put(a, b"a")
+    store.put(b, b"b")
+    assert store.collect({a}) == (1, 1)
+    assert list(store) == [a] and len(list(store.packs.iterdir())) == 1
 
 
 def test_cids_parse_back_and_foreign_ones_are_refused() -> None:

@@ -50,7 +50,7 @@ class FilesService:
     def __init__(self, node: Any, root: Path) -> None:
         self.node = node
         self.root = root
-        self.blocks = BlockStore(root / "blocks")
+        self.blocks = BlockStore(root)
         self.journal = root / "adding"
         self.journal.mkdir(exist_ok=True, mode=0o700)
         self._jobs: dict[str, AddJob] = {}
@@ -84,7 +84,8 @@ class FilesService:
             entry = await self.node.db(lambda s: _insert_unique(s, identity_id, fields))
             crash_point("files.add.indexed")
         except BaseException as exc:
-            await asyncio.to_thread(self._forget_blocks, job.written)
+            if job.pack is not None:  # a failed add leaves no blocks (a crash: recover() does it)
+                await asyncio.to_thread(self.blocks.drop_pack, job.pack)
             if isinstance(exc, Cancelled):
                 raise FE.FileCancelled() from None
             raise
@@ -99,10 +100,6 @@ class FilesService:
         if job is not None:
             job.cancel.set()
         return job is not None
-
-    def _forget_blocks(self, written: list[Cid]) -> None:
-        for cid in written:  # a fresh key makes every block of this add unique to it
-            self.blocks.delete(cid)
 
     def _reporter(self, op: str, job_id: str, name: str, total: int) -> Callable[..., None]:
         """A progress callback for a worker thread: events reach the loop at most every 100 ms."""
@@ -163,6 +160,11 @@ class FilesService:
         self.node.events.emit(FilesChanged(identity_id))
         return {"id": f.id, "name": f.name, "removed": True}
 
+    def close(self) -> None:
+        for job in self._jobs.values():
+            job.cancel.set()
+        self.blocks.close()
+
     # -- garbage collection and recovery ---------------------------------------------------------
 
     async def gc(self) -> dict[str, Any]:
@@ -181,13 +183,7 @@ class FilesService:
             except (BlockCorrupt, BlockMissing, UnixFsError) as exc:
                 # without the whole DAG we cannot tell which blocks are its: delete nothing
                 raise FE.FileDamaged(f"Garbage collection stopped, nothing deleted: {exc}") from None
-        removed = freed = 0
-        for cid in list(self.blocks):
-            if cid not in keep:
-                path = self.blocks.path(cid)
-                freed += path.stat().st_size
-                path.unlink(missing_ok=True)
-                removed += 1
+        removed, freed = self.blocks.collect(keep)
         return {"removedBlocks": removed, "freedBytes": freed, "keptBlocks": len(keep)}
 
     async def recover(self) -> None:

@@ -222,7 +222,7 @@ def _decode_link(buf: bytes) -> tuple[Cid, int]:
 
 # -- the builder ------------------------------------------------------------------------------
 
-BlockSink = Callable[[Cid, bytes], None]
+BlockSink = Callable[[Cid, memoryview], None]  # the view is valid only during the call
 
 
 class FileDagBuilder:
@@ -251,17 +251,17 @@ class FileDagBuilder:
             view = view[take:]
             if len(self._buf) < self._chunk_size:
                 return
-            self._leaf(bytes(self._buf))
-            self._buf.clear()
+            self._leaf(memoryview(self._buf))
+            self._buf = bytearray()  # a fresh one: a view of the old may not have been released
         while len(view) >= self._chunk_size:
-            self._leaf(bytes(view[: self._chunk_size]))
+            self._leaf(view[: self._chunk_size])
             view = view[self._chunk_size :]
         self._buf += view
 
     def finish(self) -> Cid:
         if self._buf or self._made[0] == 0:  # the last partial chunk; an empty file is one empty leaf
-            self._leaf(bytes(self._buf))
-            self._buf.clear()
+            self._leaf(memoryview(self._buf))
+            self._buf = bytearray()
         level = 0
         while True:
             if self._made[level] == 1 and level == len(self._levels) - 1:
@@ -270,7 +270,7 @@ class FileDagBuilder:
                 self._reduce(level)
             level += 1
 
-    def _leaf(self, chunk: bytes) -> None:
+    def _leaf(self, chunk: memoryview) -> None:
         cid = Cid.of(RAW, chunk)
         self._sink(cid, chunk)
         self._push(0, Link(cid, len(chunk), len(chunk)))
@@ -289,7 +289,7 @@ class FileDagBuilder:
         links = [link for link in links if link.file_size > 0]  # as js does: empty leaves carry nothing
         block = encode_file_node(links)
         cid = Cid.of(DAG_PB, block)
-        self._sink(cid, block)
+        self._sink(cid, memoryview(block))
         self._push(level + 1, Link(cid, len(block) + sum(x.tsize for x in links), sum(x.file_size for x in links)))
 
 

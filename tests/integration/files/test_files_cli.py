@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -50,7 +51,12 @@ def home(tmp_path: Path) -> Path:
 
 
 def blocks(home: Path) -> set[str]:
-    return {p.name for p in home.glob("files/*/blocks/*/*")}
+    """Pack files on disk and the block CIDs indexed in them."""
+    cids: set[str] = set()
+    for db in home.glob("files/*/index.sqlite"):
+        with sqlite3.connect(db) as c:
+            cids |= {bytes(r[0]).hex() for r in c.execute("SELECT cid FROM block")}
+    return cids | {p.name for p in home.glob("files/*/packs/*")}
 
 
 def test_add_ls_get_and_cid_like_helia(home: Path, tmp_path: Path) -> None:

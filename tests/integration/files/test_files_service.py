@@ -12,6 +12,8 @@ from mainframe_os.node import errors as E
 from mainframe_os.node import events as ev
 from mainframe_os.node.files import errors as FE
 from mainframe_os.node.files.crypto import encrypted_size
+from mainframe_os.node.files.service import SERVICE_KEY
+from mainframe_os.node.files.unixfs import RAW, Cid
 from mainframe_os.node.node import Node
 
 PW = "a fine long password"
@@ -27,8 +29,21 @@ async def node(tmp_path: Path):
     await n.close()
 
 
-def blocks_of(node: Node) -> list[Path]:
-    return [p for p in (node.paths.files).rglob("blocks/*/*") if p.is_file()]
+def blocks_of(node: Node) -> list[Cid]:
+    return list(node.services[SERVICE_KEY].blocks)
+
+
+def packs_of(node: Node) -> set[str]:
+    return {p.name for p in node.paths.files.glob("*/packs/*")}
+
+
+def flip_byte(node: Node, cid: Cid, at: int) -> None:
+    path, offset, length = node.services[SERVICE_KEY].blocks.locate(cid)
+    with open(path, "r+b") as f:
+        f.seek(offset + at % length)
+        byte = f.read(1)
+        f.seek(offset + at % length)
+        f.write(bytes([byte[0] ^ 1]))
 
 
 async def test_add_list_get_round_trip_with_progress_and_nothing_readable_on_disk(node: Node, tmp_path: Path) -> None:
@@ -90,10 +105,9 @@ async def test_names_that_are_paths_or_controls_are_refused(
 ) -> None:
     src = tmp_path / "f"
     src.write_bytes(b"hello")
-    before = set(blocks_of(node))
     with pytest.raises(FE.BadFileName):
         await node.call("files_add", {"path": str(src), "name": name, "folder": folder})
-    assert set(blocks_of(node)) == before
+    assert packs_of(node) == set()
     assert (await node.call("files_list", {}))["files"] == []
 
 
@@ -130,19 +144,15 @@ async def test_a_block_that_does_not_match_its_cid_is_refused_and_nothing_is_wri
     src = tmp_path / "f"
     src.write_bytes(os.urandom(700_000))
     entry = await node.call("files_add", {"path": str(src)})
-    victim = sorted(blocks_of(node), key=lambda p: p.stat().st_size)[-1]  # a 256 KiB leaf
-    raw = bytearray(victim.read_bytes())
-    raw[100] ^= 1
-    victim.write_bytes(bytes(raw))
+    victim = next(c for c in blocks_of(node) if c.codec == RAW)
+    flip_byte(node, victim, 100)
     out = tmp_path / "out"
     with pytest.raises(FE.FileDamaged, match="damaged"):
         await node.call("files_get", {"file": entry["id"], "out": str(out)})
     assert not out.exists() and not list(tmp_path.glob(".out*"))
-    assert victim.name in caplog.text
+    assert str(victim) in caplog.text
     assert (await node.call("files_gc"))["removedBlocks"] == 0  # a damaged leaf is still the file's
-    assert victim.exists()
-    root = next(p for p in blocks_of(node) if p.name == entry["cid"])
-    root.write_bytes(root.read_bytes()[:-1])
+    flip_byte(node, Cid.parse(entry["cid"]), 10)
     with pytest.raises(FE.FileDamaged, match="nothing deleted"):  # without the root, which blocks are its?
         await node.call("files_gc")
     assert len(blocks_of(node)) == 4

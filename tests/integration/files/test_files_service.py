@@ -3,6 +3,7 @@ round trips byte for byte, nothing readable on disk, names, moves, gc, damaged b
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 
@@ -181,3 +182,23 @@ async def test_files_belong_to_one_identity(node: Node, tmp_path: Path) -> None:
     assert (await node.call("files_list", {"identityId": bob["id"]}))["files"] == []
     with pytest.raises(FE.FileNotFound):
         await node.call("files_get", {"file": entry["id"], "out": str(tmp_path / "o"), "identityId": bob["id"]})
+
+
+async def test_cancelling_an_add_leaves_nothing(node: Node, tmp_path: Path) -> None:
+    src = tmp_path / "big"
+    src.write_bytes(os.urandom(40 * MiB))
+    await node.call("files_list", {})
+    cancelled: list[str] = []
+
+    def on_progress(e: ev.FileProgress) -> None:
+        if not cancelled and e.done < e.total:
+            cancelled.append(e.job)
+            asyncio.ensure_future(node.call("files_cancel", {"job": e.job}))
+
+    node.events.subscribe(ev.FileProgress, on_progress)
+    with pytest.raises(FE.FileCancelled):
+        await node.call("files_add", {"path": str(src)})
+    assert cancelled
+    assert (await node.call("files_list", {}))["files"] == []
+    assert blocks_of(node) == [] and packs_of(node) == set()
+    assert (await node.call("files_cancel", {"job": cancelled[0]}))["cancelled"] is False

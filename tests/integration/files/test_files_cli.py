@@ -137,3 +137,25 @@ def test_bad_input_gets_one_line(home: Path, tmp_path: Path) -> None:
         assert r.returncode != 0 and words in r.stderr, (args, r.stderr)
         errors = [line for line in r.stderr.splitlines() if line.startswith("error:")]
         assert len(errors) == 1 and words in errors[0] and "Traceback" not in r.stderr
+
+
+def test_a_full_disk_mid_add_lists_nothing_and_leaves_no_pack(home: Path, tmp_path: Path) -> None:
+    """RLIMIT_FSIZE makes every write past 2 MiB fail (EFBIG; Python ignores SIGXFSZ), as a full
+    disk would: the add fails with one line, and neither a listing nor a pack is left behind."""
+    import resource
+
+    src = tmp_path / "big.bin"
+    src.write_bytes(os.urandom(6 * MiB))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MFOS_")}
+    env["MFOS_PASSWORD"] = PW
+    limit = 2 * MiB
+    r = subprocess.run(
+        [sys.executable, "-m", "mainframe_os.cli", "--home", str(home), "files", "add", "--vault", "main", str(src)],
+        capture_output=True, text=True, env=env, timeout=300,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit)),
+    )  # fmt: skip
+    assert r.returncode != 0 and "Traceback" not in r.stderr
+    errors = [line for line in r.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "too large" in errors[0].lower(), r.stderr
+    assert j(mfos(home, "--json", "files", "ls", "--vault", "main", "--all"))["files"] == []
+    assert not list(home.glob("files/*/packs/*")) and not list(home.glob("files/*/adding/*"))

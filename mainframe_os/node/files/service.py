@@ -55,7 +55,7 @@ class FilesService:
         self.journal.mkdir(exist_ok=True, mode=0o700)
         self._jobs: dict[str, AddJob] = {}
         self._gc_lock = asyncio.Lock()
-        self._recovered = False
+        self._recovery: asyncio.Task[None] | None = None
 
     # -- adding --------------------------------------------------------------------------------
 
@@ -188,10 +188,12 @@ class FilesService:
 
     async def recover(self) -> None:
         """Finish what a crash interrupted: half-written blocks go, and if an add died before
-        its file was indexed, a gc removes its blocks."""
-        if self._recovered:
-            return
-        self._recovered = True
+        its file was indexed, a gc removes its blocks. Every caller waits for the one run."""
+        if self._recovery is None:
+            self._recovery = asyncio.ensure_future(self._recover())
+        await asyncio.shield(self._recovery)
+
+    async def _recover(self) -> None:
         swept = await asyncio.to_thread(self.blocks.sweep_temporary)
         journals = list(self.journal.iterdir())
         if journals:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import queue
 import threading
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -162,7 +163,7 @@ def _read_full(f: BinaryIO, buf: bytearray) -> int:
 
 def decrypt_to(store: BlockStore, root: Cid, key: bytes, out: Path, expected: int, progress: Progress) -> int:
     """Write the plaintext of `root` to `out` atomically (a temp file renamed in place)."""
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.partial")
+    tmp = out.with_name(f".mfos-{uuid.uuid4().hex[:12]}.partial")  # short: `out` may be 255 bytes long
     dec = Decryptor(key)
     written = 0
     try:

@@ -86,7 +86,10 @@ def test_add_ls_get_and_cid_like_helia(home: Path, tmp_path: Path) -> None:
     assert ok(mfos(home, "files", "cid", str(empty))).strip() == reference[1]
     assert added["cid"] != reference[0]  # what is stored is the ciphertext's DAG, not the plain file's
 
-    ok(mfos(home, "files", "rm", "--vault", "main", "/empty"))
+    assert "Now /Old/empty.txt" in ok(
+        mfos(home, "files", "mv", "--vault", "main", "/empty", "--to", "/Old", "--name", "empty.txt")
+    )
+    ok(mfos(home, "files", "rm", "--vault", "main", "/Old/empty.txt"))
     assert "Freed" in ok(mfos(home, "files", "gc", "--vault", "main"))
     assert "empty" not in ok(mfos(home, "files", "ls", "--vault", "main", "--all"))
 

@@ -56,6 +56,9 @@ class FilesService:
         self._jobs: dict[str, AddJob] = {}
         self._gc_lock = asyncio.Lock()
         self._recovery: asyncio.Task[None] | None = None
+        from .app_files import AppFiles
+
+        self.apps = AppFiles(self)
 
     # -- adding --------------------------------------------------------------------------------
 
@@ -163,13 +166,14 @@ class FilesService:
     def close(self) -> None:
         for job in self._jobs.values():
             job.cancel.set()
+        self.apps.close_all()
         self.blocks.close()
 
     # -- garbage collection and recovery ---------------------------------------------------------
 
     async def gc(self) -> dict[str, Any]:
         """Delete every block no file of this vault needs; refuses while an add is running."""
-        if self._jobs:
+        if self._jobs or self.apps.open_count:
             raise FE.FilesBusy("A file is being added: collect garbage when it is done")
         async with self._gc_lock:
             roots = await self.node.db(index.all_roots)

@@ -7,13 +7,17 @@ absolute: the node's working directory means nothing to a caller on the socket.
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 from pathlib import Path
 from typing import Any
 
 from .. import errors as E
+from ..events import FilesChanged
+from ..files import errors as FE
 from ..files.service import files_service
 from ..params import Param
-from ..registry import method
+from ..registry import Access, method
 from .identities import require_identity
 
 
@@ -124,3 +128,102 @@ async def files_cid(node: Any, ctx: Any, path: str) -> Any:
 
     cid, size = await asyncio.to_thread(compute)
     return {"cid": cid, "size": size, "name": src.name}
+
+
+# -- an app's own files, as streams (SDK: mainframe.files) ---------------------------------------
+
+FILES = Access.permission_key("FILES")
+
+
+def _app(ctx: Any) -> tuple[str, str]:
+    if not ctx.app_id or not ctx.identity_id:
+        raise E.InvalidParams("files_app* methods are for apps: use files_add/files_get")
+    return ctx.app_id, ctx.identity_id
+
+
+def _b64(data: str) -> bytes:
+    try:
+        return base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        raise E.InvalidParams("data must be base64") from None
+
+
+@method(
+    "files_appOpenWrite", Param("name", max_length=1024), Param("mime", required=False, max_length=100), access=FILES
+)
+async def files_app_open_write(node: Any, ctx: Any, name: str, mime: str | None) -> Any:
+    """Start writing one of the app's files (replaced when closed); returns a handle."""
+    app_id, ident = _app(ctx)
+    svc = await files_service(node)
+    return {"handle": await svc.apps.open_write(ctx.label, ident, app_id, name, mime)}
+
+
+@method("files_appWrite", Param("handle", max_length=64), Param("data", max_length=2_000_000), access=FILES)
+async def files_app_write(node: Any, ctx: Any, handle: str, data: str) -> Any:
+    """Append a piece (base64, at most 1 MiB) to a file open for writing."""
+    _app(ctx)
+    raw = _b64(data)
+    if len(raw) > (1 << 20):
+        raise E.InvalidParams("pieces are at most 1 MiB")
+    return {"size": await (await files_service(node)).apps.write(ctx.label, handle, raw)}
+
+
+@method("files_appCloseWrite", Param("handle", max_length=64), access=FILES)
+async def files_app_close_write(node: Any, ctx: Any, handle: str) -> Any:
+    """Finish a file open for writing: it is stored and listed now."""
+    app_id, ident = _app(ctx)
+    entry = await (await files_service(node)).apps.close_write(ctx.label, handle, app_id)
+    node.events.emit(FilesChanged(ident))
+    return entry
+
+
+@method("files_appOpenRead", Param("name", max_length=1024), access=FILES)
+async def files_app_open_read(node: Any, ctx: Any, name: str) -> Any:
+    """Start reading one of the app's files; returns {handle, size}."""
+    app_id, ident = _app(ctx)
+    return await (await files_service(node)).apps.open_read(ctx.label, ident, app_id, name)
+
+
+@method(
+    "files_appRead",
+    Param("handle", max_length=64),
+    Param("size", "integer", required=False, default=1 << 20),
+    access=FILES,
+)
+async def files_app_read(node: Any, ctx: Any, handle: str, size: int) -> Any:
+    """The next piece (base64, at most 1 MiB) of a file open for reading; "" at the end."""
+    _app(ctx)
+    piece = await (await files_service(node)).apps.read(ctx.label, handle, size)
+    return {"data": base64.b64encode(piece).decode(), "end": not piece}
+
+
+@method("files_appClose", Param("handle", max_length=64), access=FILES)
+async def files_app_close(node: Any, ctx: Any, handle: str) -> Any:
+    """Close a handle (a file being written is dropped)."""
+    _app(ctx)
+    return await (await files_service(node)).apps.close(ctx.label, handle)
+
+
+@method("files_appList", access=FILES)
+async def files_app_list(node: Any, ctx: Any) -> Any:
+    """The app's files: name, size, mime, addedAt."""
+    from ..files import index
+    from ..files.app_files import app_folder
+
+    app_id, ident = _app(ctx)
+    listing = await node.db(lambda s: index.listing(s, ident, app_folder(app_id), None))
+    return [{k: f[k] for k in ("name", "size", "mime", "addedAt")} for f in listing["files"]]
+
+
+@method("files_appDelete", Param("name", max_length=1024), access=FILES)
+async def files_app_delete(node: Any, ctx: Any, name: str) -> Any:
+    """Delete one of the app's files; true if there was one."""
+    from ..files.app_files import app_folder
+
+    app_id, ident = _app(ctx)
+    svc = await files_service(node)
+    try:
+        await svc.remove(ident, f"{app_folder(app_id)}/{svc.apps._name(name)}")
+    except FE.FileNotFound:
+        return False
+    return True

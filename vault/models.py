@@ -196,3 +196,22 @@ class AppData(Base):
     value: Mapped[bytes] = mapped_column(LargeBinary)
     mime: Mapped[str | None] = mapped_column(String, nullable=True, default=None)
     updated_at: Mapped[float] = mapped_column(default=time.time)
+
+
+class FileEntry(Base):
+    """One encrypted file of an identity (blocks live in the home's block store, by CID)."""
+
+    __tablename__ = "file_entry"
+    __table_args__ = (UniqueConstraint("identity_id", "folder", "name"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=_new_id)
+    identity_id: Mapped[str] = mapped_column(String(32), ForeignKey("identity.id", ondelete="CASCADE"))
+    folder: Mapped[str] = mapped_column(String)  # "/" or "/a/b": validated names joined by "/"
+    name: Mapped[str] = mapped_column(String)
+    size: Mapped[int] = mapped_column()  # plaintext bytes
+    mime: Mapped[str | None] = mapped_column(String, nullable=True, default=None)
+    root_cid: Mapped[str] = mapped_column(String, index=True)  # of the ciphertext DAG
+    stored_size: Mapped[int] = mapped_column()  # ciphertext bytes
+    cipher: Mapped[str] = mapped_column(String)
+    file_key: Mapped[bytes] = mapped_column(LargeBinary)  # never leaves the vault except to open the file
+    added_at: Mapped[float] = mapped_column(default=time.time)

@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     "mainframe_os.cli.wallet_commands",
     "mainframe_os.cli.account_commands",
     "mainframe_os.cli.app_commands",
+    "mainframe_os.cli.files_commands",
 ]
 
 GLOBAL_ARGS = [

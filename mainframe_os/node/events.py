@@ -147,6 +147,27 @@ class CallerGone(Event):
     caller: CallerContext
 
 
+# -- files ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FilesChanged(Event):
+    """A file of this identity was added, moved, renamed or removed."""
+
+    identity_id: str
+
+
+@dataclass(frozen=True)
+class FileProgress(Event):
+    """Bytes done of a long file operation ("add" | "get"); `done == total` when it ends."""
+
+    operation: str
+    job: str
+    file_name: str
+    done: int
+    total: int
+
+
 def __getattr__(name: str) -> Any:
     # TransactionStatusChanged is still declared in wallet/txs.py (issue 14 owns that module); it
     # moves here when that branch lands. Until then this keeps `from ..events import` working.

@@ -48,6 +48,7 @@ SERVICE_MODULES = (
     "mainframe_os.node.methods.nfts",
     "mainframe_os.node.methods.apps",
     "mainframe_os.node.methods.storage",
+    "mainframe_os.node.methods.files",
 )
 
 

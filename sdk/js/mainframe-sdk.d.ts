@@ -120,6 +120,20 @@ export interface MainframeSDK {
       list(prefix?: string): Promise<FileInfo[]>;
     };
   };
+  /** Files of any size, encrypted in the user's file store (Files → Apps), read and written as
+   * streams of pieces. Needs FILES. */
+  readonly files: {
+    openWrite(name: string, mime?: string): Promise<{
+      write(data: string | Uint8Array | ArrayBuffer): Promise<{ size: number }>;
+      close(): Promise<{ name: string; size: number; mime: string | null }>;
+      abort(): Promise<boolean>;
+    }>;
+    openRead(name: string): Promise<{ size: number; read(size?: number): Promise<Uint8Array | null>; close(): Promise<boolean> }>;
+    write(name: string, data: string | Uint8Array | ArrayBuffer, mime?: string): Promise<{ name: string; size: number; mime: string | null }>;
+    read(name: string): Promise<Uint8Array>;
+    list(): Promise<{ name: string; size: number; mime: string | null; addedAt: number }[]>;
+    delete(name: string): Promise<boolean>;
+  };
 }
 
 declare global {
@@ -136,6 +150,7 @@ export declare const ethereum: MainframeSDK['ethereum'];
 export declare const payments: MainframeSDK['payments'];
 export declare const contacts: MainframeSDK['contacts'];
 export declare const storage: MainframeSDK['storage'];
+export declare const files: MainframeSDK['files'];
 export declare const notifications: MainframeSDK['notifications'];
 export declare const identity: MainframeSDK['identity'];
 export declare const call: MainframeSDK['call'];

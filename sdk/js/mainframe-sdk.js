@@ -9,7 +9,7 @@
  *
  * It defines, read-only and frozen:
  *   window.ethereum   an EIP-1193 provider, announced through EIP-6963
- *   window.mainframe  {apiVersion, ethereum, payments, contacts, storage, notifications, identity,
+ *   window.mainframe  {apiVersion, ethereum, payments, contacts, storage, files, notifications, identity,
  *                      call, api, methods, ProviderRpcError}
  * A page that overwrites or patches them gets errors (strict mode) or nothing: the transport
  * and the pending requests are unreachable from page scripts.
@@ -298,6 +298,7 @@
     for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
     return out;
   }
+  const FILE_PIECE = 192 * 1024;  // bytes per files_appWrite/Read call: one bridge message each
   function toBytes(data) {
     if (typeof data === 'string') return new TextEncoder().encode(data);
     if (data instanceof Uint8Array) return data;
@@ -366,6 +367,66 @@
         list(prefix) { return call('storage_listFiles', prefix === undefined ? {} : { prefix: prefix }); },
       },
     },
+    // Files of any size, encrypted in the user's file store, as streams of pieces. Needs FILES.
+    files: {
+      openWrite(name, mime) {
+        return call('files_appOpenWrite', { name: name, mime: mime || 'application/octet-stream' }).then(function (r) {
+          return freeze({
+            write(data) {
+              let b64;
+              try { b64 = bytesToBase64(toBytes(data)); } catch (e) { return PromiseCtor.reject(e); }
+              return call('files_appWrite', { handle: r.handle, data: b64 });
+            },
+            close() { return call('files_appCloseWrite', { handle: r.handle }); },
+            abort() { return call('files_appClose', { handle: r.handle }); },
+          });
+        });
+      },
+      openRead(name) {
+        return call('files_appOpenRead', { name: name }).then(function (r) {
+          return freeze({
+            size: r.size,
+            read(size) {  // the next piece, or null at the end
+              return call('files_appRead', { handle: r.handle, size: size || FILE_PIECE }).then(function (p) {
+                return p.end ? null : base64ToBytes(p.data);
+              });
+            },
+            close() { return call('files_appClose', { handle: r.handle }); },
+          });
+        });
+      },
+      write(name, data, mime) {
+        let bytes;
+        try { bytes = toBytes(data); } catch (e) { return PromiseCtor.reject(e); }
+        return mainframe.files.openWrite(name, mime).then(function (w) {
+          let at = 0;
+          function next() {
+            if (at >= bytes.length) return w.close();
+            const piece = bytes.subarray(at, at + FILE_PIECE);
+            at += piece.length;
+            return w.write(piece).then(next, function (e) { return w.abort().then(function () { throw e; }); });
+          }
+          return next();
+        });
+      },
+      read(name) {
+        return mainframe.files.openRead(name).then(function (r) {
+          const out = new Uint8Array(r.size);
+          let at = 0;
+          function next() {
+            return r.read().then(function (piece) {
+              if (piece === null) return r.close().then(function () { return out.subarray(0, at); });
+              out.set(piece, at);
+              at += piece.length;
+              return next();
+            });
+          }
+          return next();
+        });
+      },
+      list() { return call('files_appList', {}); },
+      delete(name) { return call('files_appDelete', { name: name }); },
+    },
   };
   function deepFreeze(o) {
     if (o && (typeof o === 'object' || typeof o === 'function') && !Object.isFrozen(o)) {
@@ -378,7 +439,8 @@
     return o;
   }
   deepFreeze(mainframe.identity); deepFreeze(mainframe.payments); deepFreeze(mainframe.contacts);
-  deepFreeze(mainframe.notifications); deepFreeze(mainframe.storage); freeze(api); freeze(mainframe);
+  deepFreeze(mainframe.notifications); deepFreeze(mainframe.storage); deepFreeze(mainframe.files);
+  freeze(api); freeze(mainframe);
 
   defineProperty(window, 'ethereum', { value: ethereum, writable: false, configurable: false, enumerable: true });
   defineProperty(window, 'mainframe', { value: mainframe, writable: false, configurable: false, enumerable: true });

@@ -19,6 +19,7 @@ from ..style import icon, pixmap
 from ..widgets import label
 from .apps import AppsScreen
 from .contacts import ContactsScreen
+from .files import FilesScreen
 from .identity_switcher import IdentitySwitcher
 from .notifications import NotificationsScreen
 from .settings import SettingsScreen
@@ -63,12 +64,14 @@ class MainView(QWidget):
         self.apps = AppsScreen(ctx)
         self.wallet = self._make_wallet()
         self.contacts = ContactsScreen(ctx)
+        self.files = FilesScreen(ctx)
         self.notifications = NotificationsScreen(ctx)
         self.settings = SettingsScreen(ctx)
         for key, title, icon_name, widget in (
             ("apps", "Apps", "apps", self.apps),
             ("wallet", "Wallet", "wallet", self.wallet),
             ("contacts", "Contacts", "contacts", self.contacts),
+            ("files", "Files", "files", self.files),
             ("notifications", "Notifications", "bell", self.notifications),
             ("settings", "Settings", "settings", self.settings),
         ):

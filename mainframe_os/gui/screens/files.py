@@ -1,0 +1,305 @@
+"""Files of the active identity: folders, search, add (button or drop) with a progress bar that
+shows speed and time left, save a copy out, rename, move, delete with undo.
+
+Everything goes through files_* methods; long adds and saves report FileProgress events.
+Deleting hides the row at once and calls files_remove only when the undo bar times out, so Undo
+needs nothing from the node.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from mainframe_os.node.events import ActiveIdentityChanged, FileProgress, FilesChanged, VaultOpened
+from mainframe_os.node.text import safe_text
+
+from ..context import LauncherContext
+from ..dialogs import ask_text
+from ..qt import (
+    QFileDialog,
+    QHBoxLayout,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QSize,
+    Qt,
+    QTimer,
+    QVBoxLayout,
+    QWidget,
+)
+from ..style import icon
+from ..widgets import button, label, screen_header
+
+UNDO_SECONDS = 8
+
+
+def human_size(n: int) -> str:
+    if n < 1024:
+        return f"{n} B"
+    exponent = min(4, (n.bit_length() - 1) // 10)
+    return f"{n / 1024**exponent:.1f} {('B', 'KiB', 'MiB', 'GiB', 'TiB')[exponent]}"
+
+
+def eta_text(done: int, total: int, started: float) -> str:
+    elapsed = max(time.monotonic() - started, 1e-3)
+    speed = done / elapsed
+    if speed <= 0 or done >= total:
+        return f"{human_size(int(speed))}/s"
+    return f"{human_size(int(speed))}/s, {int((total - done) / speed) + 1} s left"
+
+
+class FilesScreen(QWidget):
+    def __init__(self, ctx: LauncherContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.setObjectName("filesScreen")
+        self.setAcceptDrops(True)
+        self.folder = "/"
+        self.pending_delete: dict[str, Any] | None = None
+        self.job: str | None = None
+        self._started = 0.0
+        lay = QVBoxLayout(self)
+        lay.addWidget(screen_header("Files", "Encrypted on this machine, addressed like IPFS. Drop files here."))
+        bar = QHBoxLayout()
+        self.up_button = button("↑ Up", None, "The folder above")
+        self.where = label("/", "caption")
+        self.where.setObjectName("filesFolder")
+        self.search = QLineEdit()
+        self.search.setObjectName("filesSearch")
+        self.search.setPlaceholderText("Search by name")
+        self.search.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
+        self.search.setClearButtonEnabled(True)
+        self.add_button = button("Add files", "primary", "Encrypt files into this folder", "plus")
+        self.add_button.setIcon(icon("plus", "#ffffff"))
+        self.add_button.setObjectName("addFilesButton")
+        bar.addWidget(self.up_button)
+        bar.addWidget(self.where)
+        bar.addWidget(self.search, 1)
+        bar.addWidget(self.add_button)
+        lay.addLayout(bar)
+
+        self.list = QListWidget()
+        self.list.setObjectName("fileList")
+        self.list.setIconSize(QSize(28, 28))
+        lay.addWidget(self.list, 1)
+        self.empty = label("No files here yet. Add some, or drop them on this window.", "caption", wrap=True)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        lay.addWidget(self.empty)
+
+        progress = QHBoxLayout()
+        self.progress = QProgressBar()
+        self.progress.setObjectName("fileProgress")
+        self.progress_text = label("", "caption")
+        self.cancel_button = button("Cancel", None, "Stop adding this file")
+        progress.addWidget(self.progress, 1)
+        progress.addWidget(self.progress_text)
+        progress.addWidget(self.cancel_button)
+        lay.addLayout(progress)
+
+        self.undo_bar = QWidget()
+        ub = QHBoxLayout(self.undo_bar)
+        ub.setContentsMargins(0, 0, 0, 0)
+        self.undo_text = label("", "caption")
+        self.undo_button = button("Undo", None, "Keep the file")
+        self.undo_button.setObjectName("undoDeleteButton")
+        ub.addWidget(self.undo_text, 1)
+        ub.addWidget(self.undo_button)
+        lay.addWidget(self.undo_bar)
+        self.undo_timer = QTimer(self)
+        self.undo_timer.setSingleShot(True)
+        self.undo_timer.setInterval(UNDO_SECONDS * 1000)
+
+        actions = QHBoxLayout()
+        self.save_button = button("Save a copy…", None, "Decrypt the selected file to a folder", "download")
+        self.rename_button = button("Rename", None, "Rename the selected file", "edit")
+        self.move_button = button("Move…", None, "Move the selected file to another folder")
+        self.delete_button = button("Delete", "danger", "Delete the selected file (you can undo)", "trash")
+        for b in (self.save_button, self.rename_button, self.move_button, self.delete_button):
+            actions.addWidget(b)
+        actions.addStretch(1)
+        lay.addLayout(actions)
+
+        self.up_button.clicked.connect(lambda: self.open_folder(self.folder.rsplit("/", 1)[0] or "/"))
+        self.search.textChanged.connect(lambda _t: self.refresh())
+        self.add_button.clicked.connect(self.pick_files)
+        self.cancel_button.clicked.connect(self.cancel_job)
+        self.save_button.clicked.connect(self.save_selected)
+        self.rename_button.clicked.connect(self.rename_selected)
+        self.move_button.clicked.connect(self.move_selected)
+        self.delete_button.clicked.connect(self.delete_selected)
+        self.undo_button.clicked.connect(self.undo_delete)
+        self.undo_timer.timeout.connect(self.commit_delete)
+        self.list.itemSelectionChanged.connect(self._selection_changed)
+        self.list.itemDoubleClicked.connect(self._activated)
+        ctx.subscribe(self, FilesChanged, lambda _e: self.refresh())
+        ctx.subscribe(self, ActiveIdentityChanged, lambda _e: self.open_folder("/"))
+        ctx.subscribe(self, VaultOpened, lambda _e: self.open_folder("/"))
+        ctx.subscribe(self, FileProgress, self._progress)
+        self._set_progress_visible(False)
+        self.undo_bar.setVisible(False)
+        self._selection_changed()
+
+    # -- listing -------------------------------------------------------------------------------
+
+    def open_folder(self, folder: str) -> None:
+        self.folder = folder
+        self.refresh()
+
+    def refresh(self) -> None:
+        if self.ctx.node.vault is None:
+            return
+        query = self.search.text().strip()
+        params = {"folder": None, "query": query} if query else {"folder": self.folder}
+        self.ctx.ops.run(
+            self.ctx.call("files_list", params), on_done=self._show, quiet=True, title="Could not list files"
+        )
+
+    def _show(self, listing: dict[str, Any]) -> None:
+        self.list.clear()
+        self.where.setText(safe_text(self.folder))
+        self.up_button.setEnabled(self.folder != "/")
+        for name in listing["folders"]:
+            item = QListWidgetItem(icon("folder"), safe_text(name))
+            item.setData(Qt.ItemDataRole.UserRole, {"folder": self.folder.rstrip("/") + "/" + name})
+            self.list.addItem(item)
+        hidden = self.pending_delete["id"] if self.pending_delete else None
+        for f in listing["files"]:
+            if f["id"] == hidden:
+                continue
+            where = f"  ·  in {f['folder']}" if listing["folder"] is None else ""
+            text = f"{safe_text(f['name'])}\n{human_size(f['size'])}  ·  {f['mime'] or 'file'}{where}"
+            item = QListWidgetItem(icon("files"), text)
+            item.setData(Qt.ItemDataRole.UserRole, f)
+            item.setToolTip(f"CID of the encrypted file: {f['cid']}")
+            self.list.addItem(item)
+        self.empty.setVisible(self.list.count() == 0)
+        self._selection_changed()
+
+    def selected(self) -> dict[str, Any] | None:
+        items = self.list.selectedItems()
+        data = items[0].data(Qt.ItemDataRole.UserRole) if items else None
+        return data if data and "id" in data else None
+
+    def _selection_changed(self) -> None:
+        has = self.selected() is not None
+        for b in (self.save_button, self.rename_button, self.move_button, self.delete_button):
+            b.setEnabled(has)
+
+    def _activated(self, item: QListWidgetItem) -> None:
+        data = item.data(Qt.ItemDataRole.UserRole)
+        if data and "folder" in data and "id" not in data:
+            self.open_folder(data["folder"])
+
+    # -- adding, with progress -------------------------------------------------------------------
+
+    def pick_files(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self.window(), "Add files")
+        self.add_paths([Path(p) for p in paths])
+
+    def add_paths(self, paths: list[Path]) -> None:
+        async def run() -> None:
+            for p in paths:
+                await self.ctx.call("files_add", {"path": str(p.resolve()), "folder": self.folder})
+
+        self.ctx.ops.run(run(), busy=self.add_button, on_done=lambda _r: self._done(), title="Could not add the file")
+        self._set_progress_visible(True)
+
+    def _progress(self, e: FileProgress) -> None:
+        if e.job != self.job:
+            self.job, self._started = e.job, time.monotonic()
+        self._set_progress_visible(True)
+        self.progress.setMaximum(max(e.total, 1))
+        self.progress.setValue(min(e.done, e.total))
+        verb = "Adding" if e.operation == "add" else "Saving"
+        self.progress_text.setText(f"{verb} {safe_text(e.file_name)[:40]}: {eta_text(e.done, e.total, self._started)}")
+        self.cancel_button.setVisible(e.operation == "add")
+
+    def _done(self) -> None:
+        self._set_progress_visible(False)
+        self.job = None
+
+    def _set_progress_visible(self, on: bool) -> None:
+        for w in (self.progress, self.progress_text, self.cancel_button):
+            w.setVisible(on)
+        if not on:
+            self.progress.reset()
+
+    def cancel_job(self) -> None:
+        if self.job:
+            self.ctx.ops.run(self.ctx.call("files_cancel", {"job": self.job}), quiet=True)
+
+    def dragEnterEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        files = [p for p in paths if p.is_file()]
+        if files:
+            self.add_paths(files)
+            event.acceptProposedAction()
+
+    # -- the selected file -------------------------------------------------------------------------
+
+    def save_selected(self, folder: str | None = None) -> None:
+        f = self.selected()
+        if f is None:
+            return
+        out = folder or QFileDialog.getExistingDirectory(self.window(), "Save a copy into")
+        if out:
+            params = {"file": f["id"], "out": str(Path(out).resolve())}
+            self.ctx.ops.run(
+                self.ctx.call("files_get", params), on_done=lambda _r: self._done(), title="Could not save"
+            )
+
+    def rename_selected(self) -> None:
+        f = self.selected()
+        if f is None:
+            return
+
+        async def run() -> None:
+            name = await ask_text(self.window(), "Rename file", "New name:", f["name"])
+            if name and name != f["name"]:
+                await self.ctx.call("files_move", {"file": f["id"], "name": name})
+
+        self.ctx.ops.run(run(), title="Could not rename the file")
+
+    def move_selected(self) -> None:
+        f = self.selected()
+        if f is None:
+            return
+
+        async def run() -> None:
+            folder = await ask_text(self.window(), "Move file", "To folder (e.g. /Documents):", f["folder"])
+            if folder and folder != f["folder"]:
+                await self.ctx.call("files_move", {"file": f["id"], "folder": folder})
+
+        self.ctx.ops.run(run(), title="Could not move the file")
+
+    def delete_selected(self) -> None:
+        f = self.selected()
+        if f is None:
+            return
+        if self.pending_delete is not None:
+            self.commit_delete()
+        self.pending_delete = f
+        self.undo_text.setText(f"Deleted {safe_text(f['name'])[:60]}.")
+        self.undo_bar.setVisible(True)
+        self.undo_timer.start()
+        self.refresh()
+
+    def undo_delete(self) -> None:
+        self.undo_timer.stop()
+        self.pending_delete = None
+        self.undo_bar.setVisible(False)
+        self.refresh()
+
+    def commit_delete(self) -> None:
+        f, self.pending_delete = self.pending_delete, None
+        self.undo_timer.stop()
+        self.undo_bar.setVisible(False)
+        if f is not None:
+            self.ctx.ops.run(self.ctx.call("files_remove", {"file": f["id"]}), title="Could not delete the file")

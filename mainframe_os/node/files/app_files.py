@@ -1,0 +1,132 @@
+"""An app's own files in the identity's encrypted store, written and read as streams.
+
+An app's files live in the folder ``/Apps/<app id>`` of the identity it runs as (so the user
+sees them in Files), named by the app; the app never names a path or sees another folder. It
+reaches them through handles: open, write or read pieces, close. Handles belong to the caller
+that opened them, at most MAX_OPEN at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from . import errors as FE
+from . import index
+from .crypto import CIPHER, new_key
+from .names import BadName, clean_name
+from .streams import Download, Upload
+from .unixfs import Cid
+
+MAX_OPEN = 8
+MAX_PIECE = 1 << 20
+
+
+def app_folder(app_id: str) -> str:
+    return f"/Apps/{app_id}"
+
+
+@dataclass
+class _Handle:
+    owner: str
+    identity_id: str
+    name: str
+    mime: str | None
+    stream: Upload | Download
+    key: bytes = b""
+
+
+class AppFiles:
+    def __init__(self, service: Any) -> None:
+        self.service = service
+        self._handles: dict[str, _Handle] = {}
+
+    @property
+    def open_count(self) -> int:
+        return len(self._handles)
+
+    def _name(self, name: str) -> str:
+        try:
+            return clean_name(name)
+        except BadName as exc:
+            raise FE.BadFileName(str(exc)) from None
+
+    def _open(self, handle: _Handle) -> str:
+        if sum(1 for h in self._handles.values() if h.owner == handle.owner) >= MAX_OPEN:
+            raise FE.FilesBusy(f"At most {MAX_OPEN} files can be open at once: close one first")
+        hid = uuid.uuid4().hex
+        self._handles[hid] = handle
+        return hid
+
+    def _get(self, owner: str, hid: str) -> _Handle:
+        h = self._handles.get(hid)
+        if h is None or h.owner != owner:
+            raise FE.FileNotFound("No such open file")
+        return h
+
+    async def open_write(self, owner: str, identity_id: str, app_id: str, name: str, mime: str | None) -> str:
+        key = new_key()
+        upload = await asyncio.to_thread(Upload, self.service.blocks, key)
+        return self._open(_Handle(owner, identity_id, self._name(name), mime, upload, key))
+
+    async def write(self, owner: str, hid: str, data: bytes) -> int:
+        h = self._get(owner, hid)
+        if not isinstance(h.stream, Upload):
+            raise FE.FilesRpcError("That file is open for reading")
+        await asyncio.to_thread(h.stream.write, data)
+        return h.stream.size
+
+    async def close_write(self, owner: str, hid: str, app_id: str) -> dict[str, Any]:
+        h = self._get(owner, hid)
+        if not isinstance(h.stream, Upload):
+            raise FE.FilesRpcError("That file is open for reading")
+        del self._handles[hid]
+        upload = h.stream
+        stored = await asyncio.to_thread(upload.close)
+        fields = {
+            "folder": app_folder(app_id), "name": h.name, "size": stored.plain_size, "mime": h.mime,
+            "root_cid": str(stored.root), "stored_size": stored.stored_size, "cipher": CIPHER, "file_key": h.key,
+        }  # fmt: skip
+
+        def replace(s: Any) -> dict[str, Any]:  # a new version replaces the old in one transaction
+            for old in index.find(s, h.identity_id, f"{fields['folder']}/{h.name}"):
+                index.remove(s, old.id)
+            return index.insert(s, h.identity_id, fields)
+
+        try:
+            entry = await self.service.node.db(replace)
+        except BaseException:
+            await asyncio.to_thread(self.service.blocks.drop_pack, upload.pack)
+            raise
+        return {"name": entry["name"], "size": entry["size"], "mime": entry["mime"]}
+
+    async def open_read(self, owner: str, identity_id: str, app_id: str, name: str) -> dict[str, Any]:
+        f = await self.service.open_entry(identity_id, f"{app_folder(app_id)}/{self._name(name)}")
+        down = Download(self.service.blocks, Cid.parse(f.root_cid), f.key)
+        hid = self._open(_Handle(owner, identity_id, f.name, None, down))
+        return {"handle": hid, "size": f.size}
+
+    async def read(self, owner: str, hid: str, limit: int) -> bytes:
+        h = self._get(owner, hid)
+        if not isinstance(h.stream, Download):
+            raise FE.FilesRpcError("That file is open for writing")
+        try:
+            return await asyncio.to_thread(h.stream.read, max(1, min(limit, MAX_PIECE)))
+        except (ValueError, LookupError) as exc:
+            raise FE.FileDamaged(f"The file cannot be read: {exc}") from None
+
+    async def close(self, owner: str, hid: str) -> bool:
+        h = self._handles.pop(hid, None)
+        if h is None or h.owner != owner:
+            return False
+        if isinstance(h.stream, Upload):
+            await asyncio.to_thread(h.stream.abort)
+        return True
+
+    def close_all(self) -> None:
+        for h in self._handles.values():
+            if isinstance(h.stream, Upload):
+                h.stream.abort()
+        self._handles.clear()

@@ -1,0 +1,225 @@
+"""The files service of an open vault: add, list, get, move, remove, gc, and crash recovery.
+
+Blocks live under ``home/files/<store id>/blocks`` (one store per vault, its id a random
+setting in the vault), the index and keys inside the vault. An add writes a journal entry
+(``adding/<job>``, empty: it holds no secret) before its first block and removes it after the
+index row is committed, so a crash in between leaves a journal that the next start answers with
+a garbage collection: nothing half-added is listed, and its blocks do not linger.
+
+    files = await files_service(node)
+    entry = await files.add(identity_id, Path("photo.jpg"), "/Pictures", None)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import mimetypes
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ..events import FileProgress, FilesChanged
+from ..faults import crash_point
+from . import errors as FE
+from . import index
+from .blockstore import BlockCorrupt, BlockMissing, BlockStore
+from .crypto import CIPHER, DecryptionFailed, new_key
+from .dag import dag_cids
+from .names import BadName, clean_folder, clean_name
+from .store import AddJob, Cancelled, decrypt_to, encrypt_into
+from .unixfs import Cid, UnixFsError
+
+log = logging.getLogger("mainframe_os.files")
+SERVICE_KEY = "vault:files"  # "vault:" services are closed when the vault locks
+PROGRESS_EVERY = 0.1  # seconds between progress events of one job
+
+
+async def files_service(node: Any) -> FilesService:
+    svc = node.services.get(SERVICE_KEY)
+    if svc is None:
+        store_id = await node.db(index.store_id)
+        svc = node.services.setdefault(SERVICE_KEY, FilesService(node, node.paths.files / store_id))
+        await svc.recover()
+    return svc
+
+
+class FilesService:
+    def __init__(self, node: Any, root: Path) -> None:
+        self.node = node
+        self.root = root
+        self.blocks = BlockStore(root)
+        self.journal = root / "adding"
+        self.journal.mkdir(exist_ok=True, mode=0o700)
+        self._jobs: dict[str, AddJob] = {}
+        self._gc_lock = asyncio.Lock()
+        self._recovery: asyncio.Task[None] | None = None
+        from .app_files import AppFiles
+
+        self.apps = AppFiles(self)
+
+    # -- adding --------------------------------------------------------------------------------
+
+    async def add(self, identity_id: str, src: Path, folder: str | None, name: str | None) -> dict[str, Any]:
+        folder, name = _clean(folder, src.name if name is None else name)
+        if not src.is_file():
+            raise FE.FilesRpcError(f"Not a file: {src.name[:120]}")
+        if await self.node.db(lambda s: index.name_taken(s, identity_id, folder, name)):
+            raise FE.FileExists(f"'{name[:120]}' is already in {folder[:200]}")
+        async with self._gc_lock:  # gc must not run while blocks of an unindexed file exist
+            job_id = uuid.uuid4().hex
+            job = self._jobs[job_id] = AddJob()
+        (self.journal / job_id).touch()
+        try:
+            key = new_key()
+            total = src.stat().st_size
+            report = self._reporter("add", job_id, name, total)
+            stored = await asyncio.to_thread(encrypt_into, self.blocks, src, key, job, report)
+            report(stored.plain_size, final=True)
+            crash_point("files.add.blocks-stored")
+            fields = {
+                "folder": folder, "name": name, "size": stored.plain_size, "mime": _mime(name),
+                "root_cid": str(stored.root), "stored_size": stored.stored_size, "cipher": CIPHER,
+                "file_key": key,
+            }  # fmt: skip
+            entry = await self.node.db(lambda s: _insert_unique(s, identity_id, fields))
+            crash_point("files.add.indexed")
+        except BaseException as exc:
+            if job.pack is not None:  # a failed add leaves no blocks (a crash: recover() does it)
+                await asyncio.to_thread(self.blocks.drop_pack, job.pack)
+            if isinstance(exc, Cancelled):
+                raise FE.FileCancelled() from None
+            raise
+        finally:
+            del self._jobs[job_id]
+            (self.journal / job_id).unlink(missing_ok=True)
+        self.node.events.emit(FilesChanged(identity_id))
+        return entry | {"job": job_id}
+
+    def cancel(self, job_id: str) -> bool:
+        job = self._jobs.get(job_id)
+        if job is not None:
+            job.cancel.set()
+        return job is not None
+
+    def _reporter(self, op: str, job_id: str, name: str, total: int) -> Callable[..., None]:
+        """A progress callback for a worker thread: events reach the loop at most every 100 ms."""
+        loop = asyncio.get_running_loop()
+        last = [0.0]
+
+        def report(done: int, final: bool = False) -> None:
+            now = time.monotonic()
+            if final or now - last[0] >= PROGRESS_EVERY:
+                last[0] = now
+                event = FileProgress(op, job_id, name, done, total)
+                loop.call_soon_threadsafe(self.node.events.emit, event)
+
+        return report
+
+    # -- reading -------------------------------------------------------------------------------
+
+    async def open_entry(self, identity_id: str, ref: str) -> index.Opened:
+        hits = await self.node.db(lambda s: [index.opened(e) for e in index.find(s, identity_id, ref)])
+        if not hits:
+            raise FE.FileNotFound(f"No file matches '{ref[:120]}'")
+        if len(hits) > 1:
+            raise FE.FilesRpcError(f"'{ref[:120]}' matches several files: use the file id")
+        return hits[0]
+
+    async def get(self, identity_id: str, ref: str, out: Path, overwrite: bool) -> dict[str, Any]:
+        f = await self.open_entry(identity_id, ref)
+        if out.is_dir():
+            out = out / clean_name(f.name)
+        if out.exists() and not overwrite:
+            raise FE.FileExists(f"{out.name[:120]} already exists (overwrite it explicitly)")
+        report = self._reporter("get", f.id, f.name, f.size)
+        try:
+            size = await asyncio.to_thread(decrypt_to, self.blocks, Cid.parse(f.root_cid), f.key, out, f.size, report)
+        except (BlockCorrupt, BlockMissing, UnixFsError, DecryptionFailed, ValueError) as exc:
+            raise FE.FileDamaged(f"'{f.name[:120]}' cannot be opened: {exc}") from None
+        report(size, final=True)
+        return {"id": f.id, "name": f.name, "size": size, "path": str(out)}
+
+    # -- the tree ------------------------------------------------------------------------------
+
+    async def move(self, identity_id: str, ref: str, folder: str | None, name: str | None) -> dict[str, Any]:
+        f = await self.open_entry(identity_id, ref)
+        new_folder, new_name = _clean(f.folder if folder is None else folder, f.name if name is None else name)
+
+        def move(s: Any) -> dict[str, Any]:
+            if (new_folder, new_name) != (f.folder, f.name) and index.name_taken(s, identity_id, new_folder, new_name):
+                raise FE.FileExists(f"'{new_name[:120]}' is already in {new_folder[:200]}")
+            return index.move(s, f.id, new_folder, new_name)
+
+        moved = await self.node.db(move)
+        self.node.events.emit(FilesChanged(identity_id))
+        return moved
+
+    async def remove(self, identity_id: str, ref: str) -> dict[str, Any]:
+        f = await self.open_entry(identity_id, ref)
+        await self.node.db(lambda s: index.remove(s, f.id))
+        self.node.events.emit(FilesChanged(identity_id))
+        return {"id": f.id, "name": f.name, "removed": True}
+
+    def close(self) -> None:
+        for job in self._jobs.values():
+            job.cancel.set()
+        self.apps.close_all()
+        self.blocks.close()
+
+    # -- garbage collection and recovery ---------------------------------------------------------
+
+    async def gc(self) -> dict[str, Any]:
+        """Delete every block no file of this vault needs; refuses while an add is running."""
+        if self._jobs or self.apps.open_count:
+            raise FE.FilesBusy("A file is being added: collect garbage when it is done")
+        async with self._gc_lock:
+            roots = await self.node.db(index.all_roots)
+            return await asyncio.to_thread(self._collect, roots)
+
+    def _collect(self, roots: set[str]) -> dict[str, Any]:
+        keep: set[Cid] = set()
+        for root in roots:
+            try:
+                keep.update(dag_cids(self.blocks.get, Cid.parse(root)))
+            except (BlockCorrupt, BlockMissing, UnixFsError) as exc:
+                # without the whole DAG we cannot tell which blocks are its: delete nothing
+                raise FE.FileDamaged(f"Garbage collection stopped, nothing deleted: {exc}") from None
+        removed, freed = self.blocks.collect(keep)
+        return {"removedBlocks": removed, "freedBytes": freed, "keptBlocks": len(keep)}
+
+    async def recover(self) -> None:
+        """Finish what a crash interrupted: half-written blocks go, and if an add died before
+        its file was indexed, a gc removes its blocks. Every caller waits for the one run."""
+        if self._recovery is None:
+            self._recovery = asyncio.ensure_future(self._recover())
+        await asyncio.shield(self._recovery)
+
+    async def _recover(self) -> None:
+        swept = await asyncio.to_thread(self.blocks.sweep_temporary)
+        journals = list(self.journal.iterdir())
+        if journals:
+            log.warning("files: %d interrupted add(s) found, collecting their blocks", len(journals))
+            result = await self.gc()
+            for j in journals:
+                j.unlink(missing_ok=True)
+            log.warning("files: recovery removed %d block(s), %d temporary", result["removedBlocks"], swept)
+
+
+def _clean(folder: str | None, name: str) -> tuple[str, str]:
+    try:
+        return clean_folder(folder), clean_name(name)
+    except BadName as exc:
+        raise FE.BadFileName(str(exc)) from None
+
+
+def _mime(name: str) -> str | None:
+    return mimetypes.guess_type(name, strict=False)[0]
+
+
+def _insert_unique(s: Any, identity_id: str, fields: dict[str, Any]) -> dict[str, Any]:
+    if index.name_taken(s, identity_id, fields["folder"], fields["name"]):  # taken while we encrypted
+        raise FE.FileExists(f"'{fields['name'][:120]}' is already in {fields['folder'][:200]}")
+    return index.insert(s, identity_id, fields)

@@ -44,6 +44,8 @@ SERVICE_MODULES = (
     "mainframe_os.node.methods.batch_calls",
     "mainframe_os.node.methods.nfts",
     "mainframe_os.node.methods.apps",
+    "mainframe_os.node.methods.comms",
+    "mainframe_os.node.methods.contact_requests",
 )
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import warnings
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -68,6 +69,7 @@ class P2PHost:
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
+        await self._loop.run_in_executor(None, import_libp2p)  # a second of imports, off the loop
         ready: asyncio.Future[None] = self._loop.create_future()
         self._thread = threading.Thread(target=self._run_trio, args=(ready,), name="mfos-p2p", daemon=True)
         self._thread.start()
@@ -170,13 +172,24 @@ class P2PHost:
 
         try:
             pid = ID.from_base58(peer_id)
+            info = PeerInfo(pid, [multiaddr.Multiaddr(a) for a in addresses])
             with trio.fail_after(timeout):
                 # one dial at a time per peer: two racing dials make two connections, and the
                 # swarm forgets (without closing) the one it does not keep
                 async with self._dial_locks.setdefault(peer_id, trio.Lock()):
+                    # our outbox has its own back-off; the swarm's 60 s "recently failed" cache
+                    # would refuse a peer that just came back
+                    self._host.get_network().unblock_peer(pid)
                     if pid not in self._host.get_connected_peers():
-                        await self._host.connect(PeerInfo(pid, [multiaddr.Multiaddr(a) for a in addresses]))
-                stream = await self._host.new_stream(pid, [TProtocol(protocol)])
+                        await self._host.connect(info)
+                    try:
+                        stream = await self._host.new_stream(pid, [TProtocol(protocol)])
+                    except Exception:  # noqa: BLE001 - a connection the peer left long ago
+                        # the swarm still lists a connection whose peer went away: drop it, redial
+                        await self._host.disconnect(pid)
+                        self._host.get_network().unblock_peer(pid)
+                        await self._host.connect(info)
+                        stream = await self._host.new_stream(pid, [TProtocol(protocol)])
                 try:
                     replies = []
                     for payload in payloads:
@@ -189,7 +202,7 @@ class P2PHost:
         except trio.TooSlowError:
             raise PeerUnreachable(f"peer {peer_id[:16]}… did not answer in {timeout:g} s") from None
         except Exception as exc:  # noqa: BLE001 - dial/negotiation/stream errors of every kind
-            raise PeerUnreachable(f"peer {peer_id[:16]}… unreachable: {type(exc).__name__}") from None
+            raise PeerUnreachable(f"peer {peer_id[:16]}… unreachable: {type(exc).__name__} {exc}") from None
 
     # -- calls from trio into asyncio ----------------------------------------------------------
 
@@ -238,7 +251,8 @@ class P2PHost:
                     self.refused += 1
                     log.info("dropped a stream from %s: %s", peer[:16], exc)
             except Exception as exc:  # noqa: BLE001 - a peer vanishing mid-stream, a reset, ...
-                log.info("stream from %s ended: %s", peer[:16], type(exc).__name__)
+                if type(exc).__name__ != "StreamEOF":  # EOF between frames: the normal end
+                    log.info("stream from %s ended: %s", peer[:16], type(exc).__name__)
             finally:
                 with trio.move_on_after(2):
                     try:
@@ -250,6 +264,15 @@ class P2PHost:
             return await self._to_asyncio(handler, peer, payload)
 
         return serve
+
+
+def import_libp2p() -> None:
+    """Import py-libp2p once. Its websocket transport imports `websockets.legacy`, which warns
+    on import (DeprecationWarning): not our code's concern, and fatal where warnings are errors."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"websockets\..*")
+        import libp2p  # noqa: F401
+        import libp2p.transport.tcp.tcp  # noqa: F401
 
 
 def _new_host(seed: bytes, tcp: Any) -> Any:
@@ -269,7 +292,7 @@ def _tracked_tcp() -> Any:
     dialled so stop() can close it."""
     from libp2p.transport.tcp.tcp import TCP
 
-    class TrackedTCP(TCP):  # type: ignore[misc]
+    class TrackedTCP(TCP):
         def __init__(self) -> None:
             super().__init__()
             self.dialled: list[Any] = []

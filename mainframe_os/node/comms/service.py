@@ -17,6 +17,7 @@ import time
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
+from .. import errors as E
 from .. import events as ev
 from . import holding, inbox, outbox, store
 from .envelope import BadEnvelope, Envelope
@@ -43,7 +44,7 @@ class CommsService:
         self._wake = asyncio.Event()
         self._sync_lock = asyncio.Lock()
         self._start_lock = asyncio.Lock()
-        self._pending_emits: list[ev.Event] = []
+        self._retries: set[asyncio.Future[None]] = set()
 
     # -- lifecycle --------------------------------------------------------------------------------
 
@@ -72,6 +73,8 @@ class CommsService:
             self.node.events.emit(ev.PeerStatusChanged(True, host.peer_id))
 
     async def aclose(self) -> None:
+        for retry in list(self._retries):
+            retry.cancel()
         task, self._pump_task = self._pump_task, None
         if task is not None:
             task.cancel()
@@ -138,11 +141,13 @@ class CommsService:
 
         return await self.node.db(seal)
 
-    async def flush(self, only_peer: bytes | None = None) -> None:
-        """Try every due envelope: straight to the peer, else to one of its holders."""
+    async def flush(self, only_peer: bytes | None = None, force: bool = False) -> None:
+        """Try every due envelope (with `force`, every queued one): straight to the peer, else
+        to one of its holders."""
         if self.host is None:
             return
-        pending = await self.node.db(lambda s: outbox.due(s, time.time(), only_peer))
+        now = float("inf") if force else time.time()
+        pending = await self.node.db(lambda s: outbox.due(s, now, only_peer))
         by_peer: dict[tuple[str, tuple[str, ...]], list[outbox.Pending]] = defaultdict(list)
         for p in pending:
             by_peer[(p.peer_id, p.addresses)].append(p)
@@ -190,6 +195,8 @@ class CommsService:
         except BadEnvelope as exc:
             return _reply(False, str(exc))
         outcome = await self._accept(env, via_holder=False)
+        if outcome.status == "ok":
+            self._retry_soon(env.sender)  # they are online: what waits for them can go now
         # dropped (blocked, stranger) looks like success: the sender learns nothing
         return _reply(outcome.status != "refused", outcome.reason)
 
@@ -298,23 +305,36 @@ class CommsService:
 
     # -- the pump ---------------------------------------------------------------------------------
 
-    async def sync(self) -> dict[str, int]:
+    async def sync(self, force: bool = False) -> dict[str, int]:
         async with self._sync_lock:
-            await self.flush()
+            await self.flush(force=force)
             fetched = await self.fetch_held()
-            await self.flush()  # receipts and answers made while fetching
+            await self.flush(force=force)  # receipts and answers made while fetching
         queued = await self.node.db(_queued_count)
         return {"fetched": fetched, "queued": queued}
+
+    def _retry_soon(self, peer_sign: bytes) -> None:
+        async def retry() -> None:
+            try:
+                await self.flush(only_peer=peer_sign, force=True)
+            except Exception:  # noqa: BLE001 - the pump tries again later
+                log.info("retry after contact failed", exc_info=True)
+
+        task = asyncio.ensure_future(retry())
+        self._retries.add(task)
+        task.add_done_callback(self._retries.discard)
 
     def wake(self) -> None:
         self._wake.set()
 
     async def _pump(self) -> None:
-        while True:
+        while self.node.vault is not None:
             try:
                 await self.sync()
             except asyncio.CancelledError:
                 raise
+            except E.NoVaultOpen:
+                return  # the vault is locking: aclose() follows
             except Exception:  # noqa: BLE001 - a bad round must not stop the pump
                 log.exception("messaging sync failed")
             try:

@@ -56,18 +56,34 @@ async def wait_for(check: Callable[[], Any], timeout: float = 30.0, what: str = 
         await asyncio.sleep(0.05)
 
 
-@pytest.fixture
-async def peers(tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
-    made: list[Peer] = []
+class Net:
+    """The nodes of one test; every node it made is closed at the end."""
 
-    async def factory(name: str) -> Peer:
-        p = await make_peer(tmp_path / name, name)
-        made.append(p)
+    def __init__(self, root: Path) -> None:
+        self.root, self.nodes = root, []  # type: ignore[var-annotated]
+
+    async def __call__(self, name: str) -> Peer:
+        p = await make_peer(self.root / name, name)
+        self.nodes.append(p.node)
         return p
 
-    yield factory
-    for p in made:
+    async def reopen(self, p: Peer) -> Peer:
+        """Close the peer's node and start a new one on its home (messaging resumes at unlock)."""
         await p.node.close()
+        fresh = Peer(Node(self.root / p.name), p.name)
+        self.nodes.append(fresh.node)
+        fresh.identity_id, fresh.card = p.identity_id, p.card
+        await fresh.call("vault_unlock", {"name": "main", "password": PW})
+        await wait_for(lambda: fresh.got(ev.PeerStatusChanged, online=True), what=f"{p.name} back online")
+        return fresh
+
+
+@pytest.fixture
+async def peers(tmp_path: Path) -> AsyncIterator[Net]:
+    net = Net(tmp_path)
+    yield net
+    for node in net.nodes:
+        await node.close()
 
 
 async def befriend(a: Peer, b: Peer) -> tuple[str, str]:

@@ -215,3 +215,97 @@ class FileEntry(Base):
     cipher: Mapped[str] = mapped_column(String)
     file_key: Mapped[bytes] = mapped_column(LargeBinary)  # never leaves the vault except to open the file
     added_at: Mapped[float] = mapped_column(default=time.time)
+
+
+class CommsAccount(Base):
+    """An identity's Olm account (vodozemac pickle, encrypted under a key derived from the identity)."""
+
+    __tablename__ = "comms_account"
+
+    identity_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("identity.id", ondelete="CASCADE"), primary_key=True
+    )
+    pickle: Mapped[str] = mapped_column(String)
+    fallback_key: Mapped[bytes] = mapped_column(LargeBinary)  # published on the card, 32 bytes
+    updated_at: Mapped[float] = mapped_column(default=time.time)
+
+
+class CommsSession(Base):
+    """One Olm session with a peer (a peer may have several while two starts cross)."""
+
+    __tablename__ = "comms_session"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=_new_id)
+    identity_id: Mapped[str] = mapped_column(String(32), ForeignKey("identity.id", ondelete="CASCADE"))
+    peer_sign: Mapped[bytes] = mapped_column(LargeBinary)
+    session_id: Mapped[str] = mapped_column(String)
+    pickle: Mapped[str] = mapped_column(String)
+    updated_at: Mapped[float] = mapped_column(default=time.time)
+
+
+class CommsPeer(Base):
+    """What an identity knows of another for messaging: their latest card, the request state
+    ("contact" | "incoming" | "outgoing" | "declined" | "blocked") and the holding agreements."""
+
+    __tablename__ = "comms_peer"
+
+    identity_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("identity.id", ondelete="CASCADE"), primary_key=True
+    )
+    sign_public: Mapped[bytes] = mapped_column(LargeBinary, primary_key=True)
+    display_name: Mapped[str] = mapped_column(String)
+    card: Mapped[str] = mapped_column(String)
+    peer_id: Mapped[str | None] = mapped_column(String, nullable=True)
+    state: Mapped[str] = mapped_column(String)
+    message: Mapped[str | None] = mapped_column(String, nullable=True, default=None)
+    hold_for_them: Mapped[bool] = mapped_column(default=False)
+    holds_for_me: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[float] = mapped_column(default=time.time)
+    updated_at: Mapped[float] = mapped_column(default=time.time)
+
+
+class CommsMessage(Base):
+    """A message in a conversation. Outgoing ones keep their sealed envelope until delivered."""
+
+    __tablename__ = "comms_message"
+
+    identity_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("identity.id", ondelete="CASCADE"), primary_key=True
+    )
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    peer_sign: Mapped[bytes] = mapped_column(LargeBinary)
+    direction: Mapped[str] = mapped_column(String)  # "in" | "out"
+    kind: Mapped[str] = mapped_column(String)  # "text" | "json" | "control" (receipts, accepts)
+    body: Mapped[Any] = mapped_column(JSON, nullable=True)
+    state: Mapped[str] = mapped_column(String)  # queued | sent | delivered | read | received
+    envelope: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, default=None)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_try: Mapped[float] = mapped_column(default=0.0)
+    created_at: Mapped[float] = mapped_column(default=time.time)
+    updated_at: Mapped[float] = mapped_column(default=time.time)
+
+
+class CommsSeen(Base):
+    """An envelope id already accepted: the same envelope again is a replay."""
+
+    __tablename__ = "comms_seen"
+
+    identity_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("identity.id", ondelete="CASCADE"), primary_key=True
+    )
+    envelope_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    seen_at: Mapped[float] = mapped_column(default=time.time)
+
+
+class CommsHeld(Base):
+    """A sealed envelope this node holds for an offline contact, until fetched and acknowledged."""
+
+    __tablename__ = "comms_held"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    recipient: Mapped[bytes] = mapped_column(LargeBinary)  # the recipient identity's Ed25519 key
+    depositor: Mapped[str] = mapped_column(String)  # peer id that handed it over (for its quota)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    size: Mapped[int] = mapped_column()
+    expires_at: Mapped[float] = mapped_column()
+    created_at: Mapped[float] = mapped_column(default=time.time)

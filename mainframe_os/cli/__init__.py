@@ -25,6 +25,7 @@ COMMAND_MODULES = [
     "mainframe_os.cli.account_commands",
     "mainframe_os.cli.app_commands",
     "mainframe_os.cli.files_commands",
+    "mainframe_os.cli.comms_commands",
 ]
 
 GLOBAL_ARGS = [

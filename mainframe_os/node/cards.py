@@ -1,9 +1,16 @@
 """Contact cards: a short text anyone can paste in a chat to let others add them as a contact.
 
-    mfc1.<base32 of: version(1) | sign_pk(32) | box_pk(32) | [v2: n(1) | eth address(n)] | name(utf-8)>.<checksum>
+    mfc1.<base32 of payload>.<checksum>
+
+    v1: version(1) | sign_pk(32) | box_pk(32) | name(utf-8)
+    v2: version(1) | sign_pk(32) | box_pk(32) | n(1) | eth address(n) | name(utf-8)
+    v3: version(1) | sign_pk(32) | box_pk(32) | n(1) | eth address(n) | m(1) | name(m) | peer block
 
 Version 2 adds the identity's default Ethereum address (n = 20, or 0 when it has no wallet),
-so a contact can be paid; version 1 cards still decode.
+so a contact can be paid. Version 3 adds what messaging needs (the peer block, each field
+length-prefixed with 2 bytes): the libp2p peer id, listen multiaddrs, the Olm identity key
+(Curve25519) and fallback key, and the multiaddrs (with /p2p/) of the peers that hold messages
+for this identity while it is offline. Versions 1 and 2 still decode (no peer block).
 
 The checksum (4 bytes of BLAKE2b over the payload, base32) catches a typo or a truncated paste;
 it is not a signature: trust in the name comes from how the card reached you.
@@ -13,13 +20,42 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .errors import InvalidCard
 
 PREFIX = "mfc1"
-VERSION = 2
+VERSION = 3
 MAX_NAME_BYTES = 128
+MAX_ADDRESSES = 8
+
+
+@dataclass(frozen=True)
+class PeerBlock:
+    """How to reach an identity and start an end-to-end session with it."""
+
+    peer_id: str  # base58 libp2p peer id
+    olm_key: bytes  # Curve25519 identity key of the Olm account, 32 bytes
+    fallback_key: bytes  # Curve25519 fallback one-time key, 32 bytes
+    addresses: tuple[str, ...] = ()  # multiaddrs without /p2p/
+    holders: tuple[str, ...] = ()  # multiaddrs with /p2p/<holder peer id>
+
+    def encode(self) -> bytes:
+        fields = [self.peer_id.encode(), self.olm_key, self.fallback_key]
+        out = b"".join(_field(f) for f in fields)
+        out += bytes([len(self.addresses)]) + b"".join(_field(a.encode()) for a in self.addresses)
+        out += bytes([len(self.holders)]) + b"".join(_field(h.encode()) for h in self.holders)
+        return out
+
+    @classmethod
+    def decode(cls, data: bytes) -> PeerBlock:
+        r = _Reader(data)
+        peer_id, olm_key, fallback = r.field().decode(), r.field(), r.field()
+        addrs = tuple(r.field().decode() for _ in range(r.count()))
+        holders = tuple(r.field().decode() for _ in range(r.count()))
+        if len(olm_key) != 32 or len(fallback) != 32 or not peer_id or r.left():
+            raise ValueError("bad peer block")
+        return cls(peer_id, olm_key, fallback, addrs, holders)
 
 
 @dataclass(frozen=True)
@@ -28,11 +64,16 @@ class ContactCard:
     sign_public: bytes  # Ed25519
     box_public: bytes  # X25519
     eth_address: bytes | None = None  # 20 bytes, when the identity has a wallet
+    peer: PeerBlock | None = field(default=None)  # v3: how to message this identity
 
     def encode(self) -> str:
-        name = self.display_name.encode("utf-8")[:MAX_NAME_BYTES]
+        name = _cut_utf8(self.display_name, MAX_NAME_BYTES)
         addr = self.eth_address or b""
-        payload = bytes([VERSION]) + self.sign_public + self.box_public + bytes([len(addr)]) + addr + name
+        head = self.sign_public + self.box_public + bytes([len(addr)]) + addr
+        if self.peer is None:  # a v2 card: nothing of messaging to carry
+            payload = bytes([2]) + head + name
+        else:
+            payload = bytes([VERSION]) + head + bytes([len(name)]) + name + self.peer.encode()
         return f"{PREFIX}.{_b32(payload)}.{_b32(_checksum(payload))}"
 
     @classmethod
@@ -46,19 +87,63 @@ class ContactCard:
             raise InvalidCard("The contact card has characters that do not belong in it") from None
         if _checksum(payload) != check:
             raise InvalidCard("The contact card's checksum does not match: it was mistyped or cut short")
-        if len(payload) < 65 or payload[0] not in (1, 2):
+        if len(payload) < 65 or payload[0] not in (1, 2, 3):
             raise InvalidCard("This contact card's version is not supported")
-        rest, addr = payload[65:], None
-        if payload[0] == 2:
+        rest, addr, peer = payload[65:], None, None
+        if payload[0] >= 2:
             n = rest[0] if rest else -1
             if n not in (0, 20) or len(rest) < 1 + n:
                 raise InvalidCard("The contact card's address is damaged")
             addr, rest = (rest[1 : 1 + n] or None), rest[1 + n :]
+        if payload[0] == 3:
+            m = rest[0] if rest else -1
+            if m < 0 or len(rest) < 1 + m:
+                raise InvalidCard("The contact card's name is damaged")
+            try:
+                peer = PeerBlock.decode(rest[1 + m :])
+            except (ValueError, IndexError, UnicodeDecodeError):
+                raise InvalidCard("The contact card's messaging keys are damaged") from None
+            rest = rest[1 : 1 + m]
         try:
             name = rest.decode("utf-8")
         except UnicodeDecodeError:
             raise InvalidCard("The contact card's name is not readable text") from None
-        return cls(name.strip() or "Unnamed", payload[1:33], payload[33:65], addr)
+        return cls(name.strip() or "Unnamed", payload[1:33], payload[33:65], addr, peer)
+
+
+def _cut_utf8(text: str, limit: int) -> bytes:
+    raw = text.encode("utf-8")[:limit]
+    return raw.decode("utf-8", "ignore").encode("utf-8")  # never cut a character in half
+
+
+def _field(data: bytes) -> bytes:
+    if len(data) > 0xFFFF:
+        raise ValueError("card field too long")
+    return len(data).to_bytes(2, "big") + data
+
+
+class _Reader:
+    def __init__(self, data: bytes) -> None:
+        self.data, self.pos = data, 0
+
+    def take(self, n: int) -> bytes:
+        if self.pos + n > len(self.data):
+            raise ValueError("short")
+        out = self.data[self.pos : self.pos + n]
+        self.pos += n
+        return out
+
+    def field(self) -> bytes:
+        return self.take(int.from_bytes(self.take(2), "big"))
+
+    def count(self) -> int:
+        n = self.take(1)[0]
+        if n > MAX_ADDRESSES:
+            raise ValueError("too many addresses")
+        return n
+
+    def left(self) -> int:
+        return len(self.data) - self.pos
 
 
 def _checksum(payload: bytes) -> bytes:

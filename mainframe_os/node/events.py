@@ -168,6 +168,51 @@ class FileProgress(Event):
     total: int
 
 
+# -- peer-to-peer messaging (issue 12) ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MessageReceived(Event):
+    """A message from a contact was stored in the vault (emitted once per message)."""
+
+    identity_id: str
+    contact_id: str | None
+    message_id: str
+    kind: str  # "text" | "json"
+
+
+@dataclass(frozen=True)
+class MessageStateChanged(Event):
+    """One of our messages moved on: "sent" (a holder has it), "delivered", "read"."""
+
+    identity_id: str
+    message_id: str
+    state: str
+
+
+@dataclass(frozen=True)
+class ContactRequestsChanged(Event):
+    """A contact request arrived, or one was accepted, declined or blocked."""
+
+    identity_id: str
+
+
+@dataclass(frozen=True)
+class ContactKeysChanged(Event):
+    """A contact's end-to-end keys changed: nothing of theirs is accepted until the user looks."""
+
+    identity_id: str
+    peer: str  # hex Ed25519 key of the contact's identity
+
+
+@dataclass(frozen=True)
+class PeerStatusChanged(Event):
+    """Messaging went online or offline (the libp2p host started or stopped)."""
+
+    online: bool
+    peer_id: str
+
+
 def __getattr__(name: str) -> Any:
     # TransactionStatusChanged is still declared in wallet/txs.py (issue 14 owns that module); it
     # moves here when that branch lands. Until then this keeps `from ..events import` working.

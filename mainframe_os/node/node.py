@@ -62,6 +62,9 @@ class Node:
         self._apps: AppsService | None = None
         self._warm = False
         self._closed = False
+        from .comms import attach as attach_comms  # messaging resumes at unlock when it was on
+
+        attach_comms(self)
 
     @property
     def prompter(self) -> PromptQueue:

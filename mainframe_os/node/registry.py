@@ -49,6 +49,8 @@ SERVICE_MODULES = (
     "mainframe_os.node.methods.apps",
     "mainframe_os.node.methods.storage",
     "mainframe_os.node.methods.files",
+    "mainframe_os.node.methods.comms",
+    "mainframe_os.node.methods.contact_requests",
 )
 
 

@@ -28,14 +28,14 @@ from typing import Protocol
 from sqlalchemy import Connection
 
 from .._errors import UnsupportedFormat
-from . import m0001_initial, m0002_wallets, m0003_apps, m0004_files
+from . import m0001_initial, m0002_wallets, m0003_apps, m0004_files, m0005_comms
 
 
 class MigrationStep(Protocol):
     def upgrade(self, connection: Connection) -> None: ...
 
 
-STEPS: tuple[MigrationStep, ...] = (m0001_initial, m0002_wallets, m0003_apps, m0004_files)
+STEPS: tuple[MigrationStep, ...] = (m0001_initial, m0002_wallets, m0003_apps, m0004_files, m0005_comms)
 LATEST: int = len(STEPS)
 
 

@@ -107,6 +107,9 @@ async def contacts_add(
         )
         s.add(c)
         s.flush()
+        from ..comms.store import remember_card  # its messaging keys, for comms_send
+
+        remember_card(s, ident, parsed, card, "contact")
         return contact_json(c)
 
     out = await node.db(add)

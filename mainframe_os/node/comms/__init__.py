@@ -1,0 +1,65 @@
+"""Peer-to-peer messaging: libp2p transport, signed envelopes, vodozemac end-to-end sessions,
+contact requests, conversations and holders for offline delivery.
+
+Layers, bottom up: `frames` and `host` (libp2p in its trio thread), `envelope` (signed,
+size-limited, replay-checked), `e2e` (Olm), `store`/`inbox`/`outbox`/`holding` (vault state,
+one transaction each), `service` (the asyncio glue and events). Methods live in
+`node/methods/comms.py` and `node/methods/contact_requests.py`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..node import Node
+    from .service import CommsService
+
+SERVICE_KEY = "vault:comms"  # a "vault:" service: closed when the vault locks
+log = logging.getLogger("mainframe_os.comms")
+
+
+def get_service(node: Node) -> CommsService:
+    from .service import CommsService
+
+    node.require_vault()
+    svc = node.services.get(SERVICE_KEY)
+    if svc is None:
+        svc = node.services[SERVICE_KEY] = CommsService(node)
+    return svc
+
+
+async def online_service(node: Node) -> CommsService:
+    """The service, started (going online) if it was not."""
+    svc = get_service(node)
+    await svc.start()
+    return svc
+
+
+def attach(node: Node) -> None:
+    """Go back online at unlock when the vault was online before (so `mfos node` and the GUI
+    keep receiving without anyone calling a comms method first)."""
+    from ..events import VaultOpened
+
+    tasks: set[asyncio.Task[Any]] = set()
+
+    async def resume() -> None:
+        from . import store
+
+        try:
+            if node.vault is not None and await node.db(lambda s: store.get_setting(s, store.ONLINE_SETTING, False)):
+                await online_service(node)
+        except Exception:  # noqa: BLE001 - messaging must never break an unlock
+            log.exception("could not resume messaging")
+
+    def on_open(_: VaultOpened) -> None:
+        try:
+            task = asyncio.get_running_loop().create_task(resume())
+        except RuntimeError:
+            return  # no loop (a synchronous caller): messaging starts on first use
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+
+    node.events.subscribe(VaultOpened, on_open)

@@ -1,0 +1,74 @@
+"""Message history, read state and unread counts (the vault side of `comms_list` & co)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from vault.models import CommsMessage, Contact
+
+VISIBLE = ("text", "json")
+
+
+def message_json(m: CommsMessage, contact_id: str | None) -> dict[str, Any]:
+    body = m.body or {}
+    return {
+        "id": m.id,
+        "contactId": contact_id,
+        "peer": m.peer_sign.hex(),
+        "direction": m.direction,
+        "kind": m.kind,
+        "body": body.get("body"),
+        "state": m.state,
+        "createdAt": m.created_at,
+        "sentAt": body.get("sentAt", m.created_at),
+    }
+
+
+def history(s: Session, identity_id: str, peer: bytes | None, limit: int, before: float | None) -> list[dict[str, Any]]:
+    q = select(CommsMessage).where(CommsMessage.identity_id == identity_id, CommsMessage.kind.in_(VISIBLE))
+    if peer is not None:
+        q = q.where(CommsMessage.peer_sign == peer)
+    if before is not None:
+        q = q.where(CommsMessage.created_at < before)
+    rows = list(s.scalars(q.order_by(CommsMessage.created_at.desc()).limit(limit)))
+    ids = _contact_ids(s, identity_id)
+    return [message_json(m, ids.get(m.peer_sign)) for m in reversed(rows)]
+
+
+def mark_read(s: Session, identity_id: str, peer: bytes) -> list[str]:
+    """Mark the peer's messages read; returns their ids (for the read receipt)."""
+    q = select(CommsMessage).where(
+        CommsMessage.identity_id == identity_id,
+        CommsMessage.peer_sign == peer,
+        CommsMessage.direction == "in",
+        CommsMessage.state == "received",
+    )
+    ids = []
+    for m in s.scalars(q):
+        m.state, m.updated_at = "read", time.time()
+        ids.append(m.id)
+    return ids
+
+
+def unread(s: Session, identity_id: str) -> list[dict[str, Any]]:
+    q = (
+        select(CommsMessage.peer_sign, func.count())
+        .where(
+            CommsMessage.identity_id == identity_id,
+            CommsMessage.direction == "in",
+            CommsMessage.state == "received",
+            CommsMessage.kind.in_(VISIBLE),
+        )
+        .group_by(CommsMessage.peer_sign)
+    )
+    ids = _contact_ids(s, identity_id)
+    return [{"contactId": ids.get(peer), "peer": peer.hex(), "unread": n} for peer, n in s.execute(q)]
+
+
+def _contact_ids(s: Session, identity_id: str) -> dict[bytes, str]:
+    q = select(Contact.sign_public, Contact.id).where(Contact.identity_id == identity_id)
+    return {sign: cid for sign, cid in s.execute(q)}

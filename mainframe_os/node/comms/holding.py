@@ -1,0 +1,127 @@
+"""Holding envelopes for offline contacts (the seed's "packet holding").
+
+A holder keeps sealed envelopes for a recipient it agreed to hold for (a contact with
+`hold_for_them`), within a quota per depositing peer and per recipient, until they expire or
+the recipient fetches and acknowledges them. Fetch and acknowledge are signed by the
+recipient's identity key (with a fresh timestamp), so nobody else can read or delete its
+envelopes. The holder sees only sizes and timing: the contents are Olm ciphertext.
+
+Requests on `/mainframe/hold/1.0.0` (JSON, one per frame, one reply each):
+    {"op":"deposit","env":b64}                                   -> {"ok":true}
+    {"op":"fetch","to":hex,"ts":ms,"sig":b64}                    -> {"ok":true,"envs":[b64,...]}
+    {"op":"ack","to":hex,"ts":ms,"ids":[hex,...],"sig":b64}      -> {"ok":true,"deleted":n}
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from typing import Any
+
+from nacl.exceptions import BadSignatureError
+from nacl.signing import SigningKey, VerifyKey
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from vault.models import CommsHeld, CommsPeer
+
+from .envelope import BadEnvelope, Envelope
+
+HOLD_FOR_S = 14 * 24 * 3600
+MAX_PER_DEPOSITOR = 2000
+MAX_BYTES_PER_DEPOSITOR = 32 * 1024 * 1024
+MAX_PER_RECIPIENT = 5000
+FETCH_BATCH_BYTES = 72 * 1024  # one reply frame; a single envelope is at most 64 KiB
+SIGNED_FOR_S = 300  # a fetch or ack signature is good this long (clock skew included)
+
+
+class HoldRefused(ValueError):
+    pass
+
+
+def _signed(op: str, to: bytes, ts: int, ids: list[str]) -> bytes:
+    return b"|".join([b"mfos-hold", op.encode(), to, ts.to_bytes(8, "big"), ",".join(ids).encode()])
+
+
+def signed_request(seed: bytes, op: str, ids: list[str] | None = None) -> bytes:
+    """A fetch or ack request from the recipient (on the recipient's side)."""
+    key = SigningKey(seed)
+    to, ts = bytes(key.verify_key.encode()), int(time.time() * 1000)
+    sig = key.sign(_signed(op, to, ts, ids or [])).signature
+    doc: dict[str, Any] = {"op": op, "to": to.hex(), "ts": ts, "sig": base64.b64encode(sig).decode()}
+    if ids is not None:
+        doc["ids"] = ids
+    return json.dumps(doc).encode()
+
+
+def handle(s: Session, depositor: str, request: bytes) -> dict[str, Any]:
+    """The holder's side of one request; HoldRefused for anything not allowed."""
+    try:
+        doc = json.loads(request)
+        op = doc["op"]
+    except (ValueError, KeyError, TypeError):
+        raise HoldRefused("malformed request") from None
+    if op == "deposit":
+        return _deposit(s, depositor, doc)
+    if op in ("fetch", "ack"):
+        return _fetch_or_ack(s, op, doc)
+    raise HoldRefused("unknown operation")
+
+
+def _deposit(s: Session, depositor: str, doc: dict[str, Any]) -> dict[str, Any]:
+    try:
+        raw = base64.b64decode(doc["env"], validate=True)
+        env = Envelope.decode(raw)
+        env.check_age()
+    except (BadEnvelope, KeyError, ValueError, TypeError) as exc:
+        raise HoldRefused(f"bad envelope: {exc}") from None
+    holds = s.scalars(select(CommsPeer).where(CommsPeer.sign_public == env.recipient, CommsPeer.hold_for_them))
+    if holds.first() is None:
+        raise HoldRefused("this node does not hold messages for that recipient")
+    if s.get(CommsHeld, env.id) is not None:
+        return {"ok": True}  # the same envelope twice: keep one
+    count, size = s.execute(
+        select(func.count(), func.coalesce(func.sum(CommsHeld.size), 0)).where(CommsHeld.depositor == depositor)
+    ).one()
+    if count >= MAX_PER_DEPOSITOR or size + len(raw) > MAX_BYTES_PER_DEPOSITOR:
+        raise HoldRefused("quota for your peer is full")
+    per_recipient = s.scalar(select(func.count()).where(CommsHeld.recipient == env.recipient)) or 0
+    if per_recipient >= MAX_PER_RECIPIENT:
+        raise HoldRefused("quota for that recipient is full")
+    now = time.time()
+    s.add(
+        CommsHeld(
+            id=env.id,
+            recipient=env.recipient,
+            depositor=depositor,
+            data=raw,
+            size=len(raw),
+            expires_at=now + HOLD_FOR_S,
+            created_at=now,
+        )
+    )
+    return {"ok": True}
+
+
+def _fetch_or_ack(s: Session, op: str, doc: dict[str, Any]) -> dict[str, Any]:
+    try:
+        to, ts = bytes.fromhex(doc["to"]), int(doc["ts"])
+        ids = [str(i) for i in doc.get("ids", [])][:1000] if op == "ack" else []
+        VerifyKey(to).verify(_signed(op, to, ts, ids), base64.b64decode(doc["sig"], validate=True))
+    except (BadSignatureError, KeyError, ValueError, TypeError):
+        raise HoldRefused("the request is not signed by the recipient") from None
+    if abs(time.time() * 1000 - ts) > SIGNED_FOR_S * 1000:
+        raise HoldRefused("the request's time is too far from ours")
+    s.execute(delete(CommsHeld).where(CommsHeld.expires_at < time.time()))
+    if op == "ack":
+        result = s.execute(delete(CommsHeld).where(CommsHeld.recipient == to, CommsHeld.id.in_(ids)))
+        return {"ok": True, "deleted": int(getattr(result, "rowcount", 0) or 0)}
+    envs: list[str] = []
+    total = 0
+    for row in s.scalars(select(CommsHeld).where(CommsHeld.recipient == to).order_by(CommsHeld.created_at)):
+        if envs and total + row.size > FETCH_BATCH_BYTES:
+            break
+        envs.append(base64.b64encode(row.data).decode())
+        total += row.size
+    return {"ok": True, "envs": envs}

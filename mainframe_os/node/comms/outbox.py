@@ -1,0 +1,110 @@
+"""Envelopes going out: sealed once (the Olm ratchet advances and is saved with the message),
+kept in the vault until the recipient or a holder has them, retried with back-off."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vault.models import CommsMessage, Identity
+
+from ..cards import ContactCard
+from . import e2e, store
+from .envelope import MAX_ENVELOPE_BYTES, Envelope
+
+MAX_ATTEMPT_DELAY_S = 300.0
+
+
+class NotReachable(ValueError):
+    """The peer's card has no messaging keys (an old card): no way to start a session."""
+
+
+@dataclass(frozen=True)
+class Pending:
+    identity_id: str
+    message_id: str
+    peer_id: str
+    addresses: tuple[str, ...]
+    holders: tuple[str, ...]
+    envelope: bytes
+
+
+def seal(
+    s: Session, identity: Identity, peer_sign: bytes, inner: dict[str, Any], kind: str, own_card: ContactCard
+) -> CommsMessage:
+    """Encrypt `inner` for the peer and queue it; `kind` "text"/"json" shows in history, "control" not."""
+    peer = store.get_peer(s, identity.id, peer_sign)
+    card = store.peer_card(peer) if peer is not None else None
+    if card is None or card.peer is None:
+        raise NotReachable("This contact's card has no messaging keys: ask them for a new card")
+    account, _ = store.load_account(s, identity)
+    sessions = store.load_sessions(s, identity, peer_sign)
+    session, row = (
+        sessions[0] if sessions else (e2e.start_session(account, card.peer.olm_key, card.peer.fallback_key), None)
+    )
+    msg_id = os.urandom(16).hex()
+    olm_type, body = e2e.encrypt(session, json.dumps({**inner, "id": msg_id}).encode())
+    # the card rides along until the session is confirmed (pre-key messages), so a stranger can answer
+    env = Envelope.seal(
+        identity.sign_seed, peer_sign, olm_type, body, own_card.encode() if olm_type == 0 else None, msg_id
+    )
+    data = env.encode()
+    if len(data) > MAX_ENVELOPE_BYTES:
+        raise ValueError(f"The message is too large (at most about {MAX_ENVELOPE_BYTES // 1024} KiB)")
+    store.save_session(s, identity, peer_sign, session, row)
+    msg = CommsMessage(
+        identity_id=identity.id,
+        id=msg_id,
+        peer_sign=peer_sign,
+        direction="out",
+        kind=kind,
+        body={"body": inner.get("body")} if kind != "control" else inner,
+        state="queued",
+        envelope=data,
+        attempts=0,
+        next_try=0.0,
+    )
+    s.add(msg)
+    return msg
+
+
+def due(s: Session, now: float, only_peer: bytes | None = None) -> list[Pending]:
+    q = select(CommsMessage).where(CommsMessage.envelope.is_not(None), CommsMessage.next_try <= now)
+    if only_peer is not None:
+        q = q.where(CommsMessage.peer_sign == only_peer)
+    out = []
+    for m in s.scalars(q.order_by(CommsMessage.created_at).limit(500)):
+        peer = store.get_peer(s, m.identity_id, m.peer_sign)
+        card = store.peer_card(peer) if peer is not None else None
+        if card is None or card.peer is None or peer is None or peer.state == "blocked":
+            continue
+        assert m.envelope is not None
+        out.append(Pending(m.identity_id, m.id, card.peer.peer_id, card.peer.addresses, card.peer.holders, m.envelope))
+    return out
+
+
+def mark(s: Session, identity_id: str, message_id: str, outcome: str) -> str | None:
+    """Record what became of a sending attempt: "delivered" (the recipient has it), "held" (a
+    holder has it), or "retry". Returns the message's new visible state, if it changed."""
+    m = s.get(CommsMessage, (identity_id, message_id))
+    if m is None:
+        return None
+    if outcome == "retry":
+        m.attempts += 1
+        m.next_try = time.time() + min(MAX_ATTEMPT_DELAY_S, 2.0**m.attempts)
+        return None
+    m.envelope = None  # somebody else holds it now: nothing to resend
+    if m.kind == "control":
+        s.delete(m)
+        return None
+    new = "delivered" if outcome == "delivered" else "sent"
+    if m.state in ("queued", "sent") and m.state != new:
+        m.state, m.updated_at = new, time.time()
+        return new
+    return None

@@ -1,0 +1,382 @@
+"""The node's messaging service: the libp2p host, the outbox pump, holders, and the glue
+that turns envelopes into vault rows and typed events.
+
+One per open vault (`node.services["vault:comms"]`), started by `peer_start` or any comms
+method, and again at unlock once the vault has been online (so `mfos node` and the GUI keep
+receiving). `aclose()` stops the host; locking the vault calls it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import logging
+import os
+import time
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any
+
+from .. import errors as E
+from .. import events as ev
+from . import holding, inbox, outbox, store
+from .envelope import BadEnvelope, Envelope
+from .host import HOLD_PROTOCOL, MSG_PROTOCOL, P2PHost, PeerUnreachable
+
+if TYPE_CHECKING:
+    from ..node import Node
+
+log = logging.getLogger("mainframe_os.comms")
+
+DEFAULT_LISTEN = "/ip4/127.0.0.1/tcp/0"
+LISTEN_ENV = "MAINFRAME_OS_P2P_LISTEN"  # comma-separated multiaddrs, e.g. /ip4/0.0.0.0/tcp/4001
+PUMP_INTERVAL_S = 15.0
+DIAL_TIMEOUT_S = 5.0
+FRAMES_PER_REQUEST = 100
+
+
+class CommsService:
+    def __init__(self, node: Node) -> None:
+        self.node = node
+        self.host: P2PHost | None = None
+        self.pump_interval = PUMP_INTERVAL_S
+        self._pump_task: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
+        self._sync_lock = asyncio.Lock()
+        self._start_lock = asyncio.Lock()
+        self._retries: set[asyncio.Future[None]] = set()
+
+    # -- lifecycle --------------------------------------------------------------------------------
+
+    @property
+    def online(self) -> bool:
+        return self.host is not None and self.host.running
+
+    async def start(self) -> None:
+        async with self._start_lock:
+            if self.online:
+                return
+            seed, port, listen = await self.node.db(_host_config)
+            host = P2PHost(
+                seed, _listen_addrs(listen, port), {MSG_PROTOCOL: self._on_msg, HOLD_PROTOCOL: self._on_hold}
+            )
+            try:
+                await host.start()
+            except Exception:  # noqa: BLE001 - the saved port may be taken now: any port will do
+                host = P2PHost(
+                    seed, _listen_addrs(listen, 0), {MSG_PROTOCOL: self._on_msg, HOLD_PROTOCOL: self._on_hold}
+                )
+                await host.start()
+            self.host = host
+            await self.node.db(lambda s: _remember_online(s, host.addresses))
+            self._pump_task = asyncio.ensure_future(self._pump())
+            self.node.events.emit(ev.PeerStatusChanged(True, host.peer_id))
+
+    async def aclose(self) -> None:
+        for retry in list(self._retries):
+            retry.cancel()
+        task, self._pump_task = self._pump_task, None
+        if task is not None:
+            task.cancel()
+            try:
+                await task
+            except (asyncio.CancelledError, Exception):  # noqa: BLE001 - stopping anyway
+                pass
+        host, self.host = self.host, None
+        if host is not None:
+            await host.stop()
+            self.node.events.emit(ev.PeerStatusChanged(False, host.peer_id))
+
+    async def stop(self, remember: bool = True) -> None:
+        """Go offline; with `remember`, stay offline at the next unlock too."""
+        if remember and self.node.vault is not None:
+            await self.node.db(lambda s: store.set_setting(s, store.ONLINE_SETTING, False))
+        await self.aclose()
+
+    def require_host(self) -> P2PHost:
+        if self.host is None:
+            raise PeerUnreachable("messaging is offline")
+        return self.host
+
+    # -- what we tell others ----------------------------------------------------------------------
+
+    async def info(self) -> dict[str, Any]:
+        host = self.require_host()
+        return {
+            "online": self.online,
+            "peerId": host.peer_id,
+            "addresses": host.addresses,
+            "connected": await host.connected_peers(),
+            "refusedFrames": host.refused,
+        }
+
+    async def card(self, identity_id: str) -> str:
+        from vault.models import Identity
+
+        host = self.require_host()
+
+        def make(s: Any) -> str:
+            return store.own_card(s, s.get(Identity, identity_id), host.peer_id, host.addresses).encode()
+
+        return await self.node.db(make)
+
+    # -- sending ----------------------------------------------------------------------------------
+
+    async def send(self, identity_id: str, peer_sign: bytes, inner: dict[str, Any], kind: str) -> dict[str, Any]:
+        """Seal and queue one message, then try to deliver it at once."""
+        out = await self.queue(identity_id, peer_sign, inner, kind)
+        await self.flush(only_peer=peer_sign)
+        return out
+
+    async def queue(self, identity_id: str, peer_sign: bytes, inner: dict[str, Any], kind: str) -> dict[str, Any]:
+        from vault.models import Identity
+
+        host = self.require_host()
+
+        def seal(s: Any) -> dict[str, Any]:
+            identity = s.get(Identity, identity_id)
+            card = store.own_card(s, identity, host.peer_id, host.addresses)
+            m = outbox.seal(s, identity, peer_sign, inner, kind, card)
+            return {"id": m.id, "state": m.state}
+
+        return await self.node.db(seal)
+
+    async def flush(self, only_peer: bytes | None = None, force: bool = False) -> None:
+        """Try every due envelope (with `force`, every queued one): straight to the peer, else
+        to one of its holders."""
+        if self.host is None:
+            return
+        now = float("inf") if force else time.time()
+        pending = await self.node.db(lambda s: outbox.due(s, now, only_peer))
+        by_peer: dict[tuple[str, tuple[str, ...]], list[outbox.Pending]] = defaultdict(list)
+        for p in pending:
+            by_peer[(p.peer_id, p.addresses)].append(p)
+        for (peer_id, addrs), items in by_peer.items():
+            for i in range(0, len(items), FRAMES_PER_REQUEST):
+                await self._deliver(peer_id, addrs, items[i : i + FRAMES_PER_REQUEST])
+
+    async def _deliver(self, peer_id: str, addrs: tuple[str, ...], items: list[outbox.Pending]) -> None:
+        host = self.require_host()
+        try:
+            replies = await host.request(peer_id, addrs, MSG_PROTOCOL, [p.envelope for p in items], DIAL_TIMEOUT_S)
+        except PeerUnreachable as exc:
+            log.info("%s; trying its holders", exc)
+            for p in items:
+                await self._record(p, "held" if await self._deposit(p) else "retry")
+            return
+        for p, reply in zip(items, replies, strict=True):
+            await self._record(p, "delivered" if _ok(reply) else "retry")
+
+    async def _deposit(self, p: outbox.Pending) -> bool:
+        host = self.require_host()
+        request = json.dumps({"op": "deposit", "env": base64.b64encode(p.envelope).decode()}).encode()
+        for holder in p.holders:
+            addr, _, holder_id = holder.partition("/p2p/")
+            if not holder_id or holder_id == host.peer_id:
+                continue
+            try:
+                (reply,) = await host.request(holder_id, [addr], HOLD_PROTOCOL, [request], DIAL_TIMEOUT_S)
+            except PeerUnreachable:
+                continue
+            if _ok(reply):
+                return True
+        return False
+
+    async def _record(self, p: outbox.Pending, outcome: str) -> None:
+        state = await self.node.db(lambda s: outbox.mark(s, p.identity_id, p.message_id, outcome))
+        if state is not None:
+            self.node.events.emit(ev.MessageStateChanged(p.identity_id, p.message_id, state))
+
+    # -- receiving --------------------------------------------------------------------------------
+
+    async def _on_msg(self, peer: str, payload: bytes) -> bytes:
+        try:
+            env = Envelope.decode(payload)
+        except BadEnvelope as exc:
+            return _reply(False, str(exc))
+        outcome = await self._accept(env, via_holder=False)
+        if outcome.status == "ok":
+            self._retry_soon(env.sender)  # they are online: what waits for them can go now
+        # dropped (blocked, stranger) looks like success: the sender learns nothing
+        return _reply(outcome.status != "refused", outcome.reason)
+
+    async def _accept(self, env: Envelope, via_holder: bool) -> inbox.Outcome:
+        outcome = await self.node.db(lambda s: inbox.accept_envelope(s, env, via_holder))
+        if outcome.status == "refused":
+            log.info("refused an envelope: %s", outcome.reason)
+        await self._announce(outcome, env)
+        return outcome
+
+    async def _announce(self, outcome: inbox.Outcome, env: Envelope) -> None:
+        ident = outcome.identity_id
+        if ident is None:
+            return
+        for kind, info in outcome.events:
+            if kind == "message":
+                cid = await self.node.db(lambda s: store.contact_id(s, ident, env.sender))
+                self.node.events.emit(ev.MessageReceived(ident, cid, info["id"], info["kind"]))
+                if info["viaHolder"]:  # the sender cannot know otherwise
+                    await self._control(
+                        ident, env.sender, {"type": "receipt", "state": "delivered", "ids": [info["id"]]}
+                    )
+            elif kind == "request":
+                self.node.events.emit(ev.ContactRequestsChanged(ident))
+                self.node.events.emit(
+                    ev.Notification("Contact request", f"{info['name']} wants to add you", "request", "comms")
+                )
+            elif kind == "accepted":
+                self.node.events.emit(ev.ContactsChanged(ident))
+                self.node.events.emit(ev.ContactRequestsChanged(ident))
+                if info["reply"]:
+                    await self._control(ident, env.sender, {"type": "accept"})
+            elif kind == "state":
+                self.node.events.emit(ev.MessageStateChanged(ident, info["id"], info["state"]))
+            elif kind == "keys-changed":
+                self.node.events.emit(ev.ContactKeysChanged(ident, info["peer"]))
+                self.node.events.emit(
+                    ev.Notification(
+                        "A contact's keys changed", "Check with them before you trust new messages", "warning", "comms"
+                    )
+                )
+
+    async def _control(self, identity_id: str, peer_sign: bytes, inner: dict[str, Any]) -> None:
+        """Queue a control message (receipt, acceptance, card update); the pump sends it soon,
+        not now: this runs while the peer's stream waits for our reply."""
+        try:
+            await self.queue(identity_id, peer_sign, inner, "control")
+        except outbox.NotReachable:
+            log.info("cannot answer a peer without messaging keys")
+        self.wake()
+
+    # -- holding ----------------------------------------------------------------------------------
+
+    async def _on_hold(self, peer: str, payload: bytes) -> bytes:
+        try:
+            result = await self.node.db(lambda s: holding.handle(s, peer, payload))
+        except holding.HoldRefused as exc:
+            return _reply(False, str(exc))
+        return json.dumps(result).encode()
+
+    async def fetch_held(self) -> int:
+        """Ask each of our holders for what they keep for us; returns how many envelopes came."""
+        from sqlalchemy import select
+
+        from vault.models import CommsPeer, Identity
+
+        def plan(s: Any) -> list[tuple[bytes, str, list[str]]]:
+            out = []
+            for i in s.scalars(select(Identity)):
+                for p in s.scalars(select(CommsPeer).where(CommsPeer.identity_id == i.id, CommsPeer.holds_for_me)):
+                    card = store.peer_card(p)
+                    if card.peer is not None:
+                        out.append((i.sign_seed, card.peer.peer_id, list(card.peer.addresses)))
+            return out
+
+        got = 0
+        for seed, holder_id, addrs in await self.node.db(plan):
+            try:
+                got += await self._fetch_from(seed, holder_id, addrs)
+            except PeerUnreachable as exc:
+                log.info("holder unreachable: %s", exc)
+        return got
+
+    async def _fetch_from(self, seed: bytes, holder_id: str, addrs: list[str]) -> int:
+        host, got = self.require_host(), 0
+        for _ in range(1000):  # batches; a holder keeps a few thousand at most
+            (reply,) = await host.request(holder_id, addrs, HOLD_PROTOCOL, [holding.signed_request(seed, "fetch")])
+            doc = json.loads(reply)
+            envs = doc.get("envs") or []
+            if not doc.get("ok") or not envs:
+                return got
+            ids = []
+            for b64 in envs:
+                try:
+                    env = Envelope.decode(base64.b64decode(b64))
+                except (BadEnvelope, ValueError):
+                    continue  # tampered by the holder: dropped, and never acknowledged as ours
+                await self._accept(env, via_holder=True)
+                ids.append(env.id)
+                got += 1
+            # acknowledged only after each is committed: a crash before this re-fetches, never loses
+            await host.request(holder_id, addrs, HOLD_PROTOCOL, [holding.signed_request(seed, "ack", ids)])
+            if not ids:
+                return got
+        return got
+
+    # -- the pump ---------------------------------------------------------------------------------
+
+    async def sync(self, force: bool = False) -> dict[str, int]:
+        async with self._sync_lock:
+            await self.flush(force=force)
+            fetched = await self.fetch_held()
+            await self.flush(force=force)  # receipts and answers made while fetching
+        queued = await self.node.db(_queued_count)
+        return {"fetched": fetched, "queued": queued}
+
+    def _retry_soon(self, peer_sign: bytes) -> None:
+        async def retry() -> None:
+            try:
+                await self.flush(only_peer=peer_sign, force=True)
+            except Exception:  # noqa: BLE001 - the pump tries again later
+                log.info("retry after contact failed", exc_info=True)
+
+        task = asyncio.ensure_future(retry())
+        self._retries.add(task)
+        task.add_done_callback(self._retries.discard)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def _pump(self) -> None:
+        while self.node.vault is not None:
+            try:
+                await self.sync()
+            except asyncio.CancelledError:
+                raise
+            except E.NoVaultOpen:
+                return  # the vault is locking: aclose() follows
+            except Exception:  # noqa: BLE001 - a bad round must not stop the pump
+                log.exception("messaging sync failed")
+            try:
+                await asyncio.wait_for(self._wake.wait(), self.pump_interval)
+            except TimeoutError:
+                pass
+            self._wake.clear()
+
+
+def _ok(reply: bytes) -> bool:
+    try:
+        return bool(json.loads(reply).get("ok"))
+    except (ValueError, AttributeError):
+        return False
+
+
+def _reply(ok: bool, error: str = "") -> bytes:
+    return json.dumps({"ok": True} if ok else {"ok": False, "error": error}).encode()
+
+
+def _host_config(s: Any) -> tuple[bytes, int, list[str]]:
+    listen = os.environ.get(LISTEN_ENV)
+    addrs = [a.strip() for a in listen.split(",") if a.strip()] if listen else [DEFAULT_LISTEN]
+    return store.host_seed(s), int(store.get_setting(s, store.PORT_SETTING, 0) or 0), addrs
+
+
+def _listen_addrs(listen: list[str], port: int) -> list[str]:
+    # a port of 0 in the settings means "any"; once one was given, reuse it so cards stay right
+    return [a[: -len("/tcp/0")] + f"/tcp/{port}" if a.endswith("/tcp/0") and port else a for a in listen]
+
+
+def _remember_online(s: Any, addresses: list[str]) -> None:
+    store.set_setting(s, store.ONLINE_SETTING, True)
+    for a in addresses:
+        if "/tcp/" in a:
+            store.set_setting(s, store.PORT_SETTING, int(a.rsplit("/tcp/", 1)[1].split("/")[0]))
+            break
+
+
+def _queued_count(s: Any) -> int:
+    from sqlalchemy import func, select
+
+    from vault.models import CommsMessage
+
+    return int(s.scalar(select(func.count()).where(CommsMessage.envelope.is_not(None))) or 0)

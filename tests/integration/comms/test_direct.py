@@ -1,0 +1,35 @@
+"""Two real nodes on 127.0.0.1: a contact request, acceptance, and messages both ways."""
+
+from __future__ import annotations
+
+from mainframe_os.node import events as ev
+
+from .conftest import befriend, wait_for
+
+
+async def test_request_accept_and_talk_both_ways(peers) -> None:
+    alice, bob = await peers("Alice"), await peers("Bob")
+    bob_at_alice, alice_at_bob = await befriend(alice, bob)
+    assert bob.got(ev.ContactRequestsChanged) and alice.got(ev.ContactsChanged)
+
+    sent = await alice.call("comms_send", {"contact": bob_at_alice, "text": "hello Bob"})
+    assert sent["state"] == "delivered"
+    got = await wait_for(lambda: bob.got(ev.MessageReceived), what="Bob's message event")
+    assert got[0].contact_id == alice_at_bob and got[0].message_id == sent["id"]
+    (msg,) = await bob.call("comms_list", {"contact": alice_at_bob})
+    assert (msg["body"], msg["direction"], msg["state"]) == ("hello Bob", "in", "received")
+
+    payload = {"kind": "payment", "txHash": "0x" + "ab" * 32}
+    await bob.call("comms_send", {"contact": "Alice", "payload": payload})
+    await wait_for(lambda: alice.got(ev.MessageReceived), what="Alice's message event")
+    history = await alice.call("comms_list", {"contact": bob_at_alice})
+    assert [(m["direction"], m["body"]) for m in history] == [("out", "hello Bob"), ("in", payload)]
+    assert (await alice.call("comms_unread"))["total"] == 1
+
+    # reading tells the sender
+    assert (await alice.call("comms_markRead", {"contact": bob_at_alice}))["read"] == 1
+    assert (await alice.call("comms_unread"))["total"] == 0
+    bob_msg_id = history[1]["id"]
+    await wait_for(lambda: bob.got(ev.MessageStateChanged, message_id=bob_msg_id, state="read"), what="read receipt")
+    (mine,) = [m for m in await bob.call("comms_list") if m["direction"] == "out"]
+    assert mine["state"] == "read"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from .. import errors as E
@@ -247,14 +248,16 @@ async def token_list(node: Any, ident: str) -> list[Any]:
     m = _vault_models()
     chain = ChainService.of(node)
     conn = await chain.connection()
-    known = await chain.call(known_tokens)
-    custom = await node.db(
-        lambda s: [
-            TokenInfo(t.symbol, t.name, t.decimals, t.address)
-            for t in s.scalars(
-                select(m.Token).where(m.Token.identity_id == ident, m.Token.chain_id == conn.network.chain_id)
-            )
-        ]
+    known, custom = await asyncio.gather(  # the chain's and the vault's halves at once
+        chain.call(known_tokens),
+        node.db(
+            lambda s: [
+                TokenInfo(t.symbol, t.name, t.decimals, t.address)
+                for t in s.scalars(
+                    select(m.Token).where(m.Token.identity_id == ident, m.Token.chain_id == conn.network.chain_id)
+                )
+            ]
+        ),
     )
     seen = {t.address for t in known}
     return [ETH, *known, *[t for t in custom if t.address not in seen]]
@@ -262,6 +265,10 @@ async def token_list(node: Any, ident: str) -> list[Any]:
 
 async def resolve_token(node: Any, ident: str, token: str) -> Any:
     """'ETH', a symbol the wallet knows, or a token address."""
+    from ..wallet.tokens import ETH
+
+    if ETH.matches(token):  # first in every token list: no need to read the list
+        return ETH
     for t in await token_list(node, ident):
         if t.matches(token):
             return t
@@ -379,13 +386,11 @@ async def prepare_send(
     if t.address is None:
         return {"to": recipient, "value": wei}, details, t
 
-    def encode(c: Any) -> str:
-        from ..wallet.tokens import ERC20_ABI
+    from eth_abi import encode
 
-        contract = c.w3.eth.contract(address=t.address, abi=ERC20_ABI)
-        return contract.encode_abi("transfer", args=[recipient, wei])
+    from ..wallet.fill import TRANSFER_SELECTOR
 
-    data = await ChainService.of(node).call(encode)
+    data = TRANSFER_SELECTOR + encode(["address", "uint256"], [recipient, wei]).hex()
     details["call"] = f"{t.symbol}.transfer({recipient}, {wei})"
     return {"to": t.address, "value": 0, "data": data, "_token_amount": wei}, details, t
 
@@ -399,25 +404,26 @@ async def prepare_send(
 )
 async def wallet_send(node: Any, ctx: Any, to: str, amount: Any, token: str, **kw: Any) -> dict[str, Any]:
     """Send ETH or a token to an address or a contact, after the user approves the decoded send."""
-    from ..wallet import store
-    from ..wallet.tokens import ERC20_ABI
+    from ..wallet.fill import known_transfer_gas
+    from ..wallet.swap import token_balance
     from ..wallet.txs import InsufficientFunds, TxService
 
     ident = await require_identity(node, ctx)
     tx, details, t = await prepare_send(node, ident, to, str(amount), token)
-    sender = kw.get("from")
-    if t.address is not None:
-        acct = await node.db(lambda s: store.find_account(s, ident, sender).address)
-        wei = tx.pop("_token_amount")
-        bal = await ChainService.of(node).call(
-            lambda c: int(c.w3.eth.contract(address=t.address, abi=ERC20_ABI).functions.balanceOf(acct).call())
-        )
+    wei = tx.pop("_token_amount", 0)
+
+    def token_check(c: Any, owner: str) -> dict[str, Any]:
+        """The token balance, read with the fill; a network's own token then needs no estimate."""
+        bal = token_balance(c, t, owner)
         if bal < wei:
             raise InsufficientFunds(
                 f"Insufficient funds: the account has {format_amount(bal, t.decimals, 6)} {t.symbol}"
             )
-    if sender:
-        tx["from"] = sender
+        gas = known_transfer_gas(c, t.address) if t.slot else None
+        return {"gas": gas} if gas else {}
+
+    if kw.get("from"):
+        tx["from"] = kw["from"]
     return await TxService.of(node).send(
         ctx,
         ident,
@@ -425,6 +431,7 @@ async def wallet_send(node: Any, ctx: Any, to: str, amount: Any, token: str, **k
         kind="send" if t.address is None else "token",
         title=f"Send {details['amount']}",
         details={**details, "token": t.symbol},
+        check=token_check if t.address is not None else None,
     )
 
 

@@ -3,11 +3,17 @@
 - node ETH / node ERC-20: `wallet_send` through the node (fill, ApproveAllPrompter, sign,
   record in the vault, broadcast, receipt), one after another;
 - raw ETH / raw ERC-20 (the reference, same chain, same run): sign with eth-account and
-  `send_raw_transaction`, then read the receipt;
+  `send_raw_transaction` (an ETH transfer, an MFT transfer), then read the receipt;
 - swap end to end: `swap_run` ETH -> MFT (quote, sign, mined), and the same with MFT -> ETH
-  (approve + swap).
+  (approve + swap);
+- raw swap ETH -> MFT (the reference): what a minimal web3 script does on the same chain, in the
+  same run: the router's getAmountsOut, the latest block's time for the deadline, sign
+  swapExactETHForTokens with a fixed gas limit, send, read the receipt.
 
-Usage: .venv/bin/python benchmarks/chain.py [--n 100] [--swaps 10]
+Each figure is the median of the rounds; node_vs_raw_* and swap_vs_raw are the ratios that count
+on a shared machine (>= 0.8 for transfers, <= 1.2 for the swap).
+
+Usage: .venv/bin/python benchmarks/chain.py [--n 100] [--swaps 10] [--rounds 3]
 Last line: JSON.
 """
 
@@ -37,6 +43,7 @@ async def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=100)
     ap.add_argument("--swaps", type=int, default=10)
+    ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as home:
         node = Node(home, prompter=ApproveAllPrompter())
@@ -50,25 +57,24 @@ async def main() -> int:
             conn = await chain.connection()
             out: dict[str, float | int] = {"n": args.n}
 
+            from eth_account import Account
+
+            raw_acct = Account.create()  # the reference's own account, holding ETH and MFT like the node's
+            await chain.run(lambda: conn.devchain.fund(raw_acct.address, 100 * ETHER))
+            await node.call("wallet_send", {"to": raw_acct.address, "amount": "1000", "token": "MFT"})
+
             async def node_rate(token: str) -> float:
                 t = time.perf_counter()
                 for _ in range(args.n):
                     await node.call("wallet_send", {"to": BOB, "amount": "0.001", "token": token})
                 return args.n / (time.perf_counter() - t)
 
-            out["node_eth_tps"] = round(await node_rate("ETH"), 1)
-            out["node_erc20_tps"] = round(await node_rate("MFT"), 1)
-
             def raw_rate(token: bool) -> float:
-                from eth_account import Account
-
-                w3, dev = conn.w3, conn.devchain
-                acct = Account.create()
-                dev.fund(acct.address, 100 * ETHER)
+                w3 = conn.w3
                 mft = w3.eth.contract(address=conn.network.contracts.mft, abi=ERC20_ABI)
                 base = w3.eth.get_block("latest")["baseFeePerGas"]
-                nonce = w3.eth.get_transaction_count(acct.address)
-                data = mft.encode_abi("approve", args=[BOB, 1]) if token else None
+                nonce = w3.eth.get_transaction_count(raw_acct.address)
+                data = mft.encode_abi("transfer", args=[BOB, 10**15]) if token else None
                 t = time.perf_counter()
                 for i in range(args.n):
                     tx = {
@@ -81,27 +87,71 @@ async def main() -> int:
                         "maxFeePerGas": 2 * base + 10**9,
                         "maxPriorityFeePerGas": 10**9,
                     }
-                    if token:  # an ERC-20 call of the same shape (approve: the raw account holds no MFT)
+                    if token:
                         tx.update(to=mft.address, value=0, data=data, gas=60_000)
-                    h = w3.eth.send_raw_transaction(acct.sign_transaction(tx).raw_transaction)
+                    h = w3.eth.send_raw_transaction(raw_acct.sign_transaction(tx).raw_transaction)
                     w3.eth.get_transaction_receipt(h)
                 return args.n / (time.perf_counter() - t)
 
-            out["raw_eth_tps"] = round(await chain.run(raw_rate, False), 1)
-            out["raw_erc20_tps"] = round(await chain.run(raw_rate, True), 1)
+            # Rounds alternate node and raw, so a change of load on a shared machine hits both.
+            rates: dict[str, list[float]] = {k: [] for k in ("node_eth", "raw_eth", "node_erc20", "raw_erc20")}
+            for _ in range(args.rounds):
+                rates["node_eth"].append(await node_rate("ETH"))
+                rates["raw_eth"].append(await chain.run(raw_rate, False))
+                rates["node_erc20"].append(await node_rate("MFT"))
+                rates["raw_erc20"].append(await chain.run(raw_rate, True))
+            for k, v in rates.items():
+                out[f"{k}_tps"] = round(statistics.median(v), 1)
+            for kind in ("eth", "erc20"):
+                ratios = [n / r for n, r in zip(rates[f"node_{kind}"], rates[f"raw_{kind}"], strict=True)]
+                out[f"node_vs_raw_{kind}"] = round(statistics.median(ratios), 3)
 
-            eth_mft, mft_eth = [], []
+            def raw_swap() -> float:
+                from eth_account import Account
+
+                from mainframe_os.node.chain.contracts import abi_of
+
+                w3, dev, net = conn.w3, conn.devchain, conn.network
+                acct = Account.create()
+                dev.fund(acct.address, 10 * ETHER)
+                router = w3.eth.contract(address=net.contracts.router, abi=abi_of("UniswapV2Router02"))
+                path = [net.contracts.weth, net.contracts.mft]
+                t = time.perf_counter()
+                out_min = (
+                    router.functions.getAmountsOut(ETHER // 10, path).call({"from": acct.address})[-1] * 995 // 1000
+                )
+                block = w3.eth.get_block("latest")
+                data = router.encode_abi(
+                    "swapExactETHForTokens", args=[out_min, path, acct.address, block["timestamp"] + 1200]
+                )
+                tx = {
+                    "type": 2,
+                    "chainId": net.chain_id,
+                    "nonce": w3.eth.get_transaction_count(acct.address, "pending"),
+                    "to": router.address,
+                    "value": ETHER // 10,
+                    "data": data,
+                    "gas": 250_000,
+                    "maxFeePerGas": 2 * block["baseFeePerGas"] + 10**9,
+                    "maxPriorityFeePerGas": 10**9,
+                }
+                h = w3.eth.send_raw_transaction(acct.sign_transaction(tx).raw_transaction)
+                assert w3.eth.get_transaction_receipt(h)["status"] == 1
+                return time.perf_counter() - t
+
+            eth_mft, mft_eth, raw = [], [], []
             for _ in range(args.swaps):
                 t = time.perf_counter()
                 await node.call("swap_run", {"from": "ETH", "to": "MFT", "amount": "0.1"})
                 eth_mft.append(time.perf_counter() - t)
+                raw.append(await chain.run(raw_swap))
                 t = time.perf_counter()
                 await node.call("swap_run", {"from": "MFT", "to": "ETH", "amount": "500"})
                 mft_eth.append(time.perf_counter() - t)
             out["swap_eth_mft_ms_median"] = round(statistics.median(eth_mft) * 1000, 1)
+            out["raw_swap_eth_mft_ms_median"] = round(statistics.median(raw) * 1000, 1)
             out["swap_mft_eth_with_approve_ms_median"] = round(statistics.median(mft_eth) * 1000, 1)
-            out["node_vs_raw_eth"] = round(out["node_eth_tps"] / out["raw_eth_tps"], 3)
-            out["node_vs_raw_erc20"] = round(out["node_erc20_tps"] / out["raw_erc20_tps"], 3)
+            out["swap_vs_raw"] = round(out["swap_eth_mft_ms_median"] / out["raw_swap_eth_mft_ms_median"], 2)
         finally:
             await node.close()
     for k, val in out.items():

@@ -3,6 +3,7 @@ methods/wallet_send.py)."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any
 
 from .. import errors as E
@@ -246,14 +247,16 @@ async def token_list(node: Node, ident: str) -> list[Any]:
     m = _vault_models()
     chain = node.session.chain
     conn = await chain.connection()
-    known = await chain.call(known_tokens)
-    custom = await node.db(
-        lambda s: [
-            TokenInfo(t.symbol, t.name, t.decimals, t.address)
-            for t in s.scalars(
-                select(m.Token).where(m.Token.identity_id == ident, m.Token.chain_id == conn.network.chain_id)
-            )
-        ]
+    known, custom = await asyncio.gather(  # the chain's and the vault's halves at once
+        chain.call(known_tokens),
+        node.db(
+            lambda s: [
+                TokenInfo(t.symbol, t.name, t.decimals, t.address)
+                for t in s.scalars(
+                    select(m.Token).where(m.Token.identity_id == ident, m.Token.chain_id == conn.network.chain_id)
+                )
+            ]
+        ),
     )
     seen = {t.address for t in known}
     return [ETH, *known, *[t for t in custom if t.address not in seen]]
@@ -261,6 +264,10 @@ async def token_list(node: Node, ident: str) -> list[Any]:
 
 async def resolve_token(node: Node, ident: str, token: str) -> Any:
     """'ETH', a symbol the wallet knows, or a token address."""
+    from ..wallet.tokens import ETH
+
+    if ETH.matches(token):  # first in every token list: no need to read the list
+        return ETH
     for t in await token_list(node, ident):
         if t.matches(token):
             return t

@@ -43,13 +43,11 @@ async def prepare_send(
     if t.address is None:
         return {"to": recipient, "value": wei}, details, t
 
-    def encode(c: Any) -> str:
-        from ..wallet.tokens import ERC20_ABI
+    from eth_abi import encode
 
-        contract = c.w3.eth.contract(address=t.address, abi=ERC20_ABI)
-        return contract.encode_abi("transfer", args=[recipient, wei])
+    from ..wallet.fill import TRANSFER_SELECTOR
 
-    data = await node.session.chain.call(encode)
+    data = TRANSFER_SELECTOR + encode(["address", "uint256"], [recipient, wei]).hex()
     details["call"] = f"{t.symbol}.transfer({recipient}, {wei})"
     return {"to": t.address, "value": 0, "data": data, "_token_amount": wei}, details, t
 
@@ -63,25 +61,26 @@ async def prepare_send(
 )
 async def wallet_send(node: Node, ctx: CallerContext, to: str, amount: Any, token: str, **kw: Any) -> dict[str, Any]:
     """Send ETH or a token to an address or a contact, after the user approves the decoded send."""
-    from ..wallet import store
-    from ..wallet.tokens import ERC20_ABI
+    from ..wallet.fill import known_transfer_gas
+    from ..wallet.swap import token_balance
     from ..wallet.txs import InsufficientFunds
 
     ident = await require_identity(node, ctx)
     tx, details, t = await prepare_send(node, ident, to, str(amount), token)
-    sender = kw.get("from")
-    if t.address is not None:
-        acct = await node.db(lambda s: store.find_account(s, ident, sender).address)
-        wei = tx.pop("_token_amount")
-        bal = await node.session.chain.call(
-            lambda c: int(c.w3.eth.contract(address=t.address, abi=ERC20_ABI).functions.balanceOf(acct).call())
-        )
+    wei = tx.pop("_token_amount", 0)
+
+    def token_check(c: Any, owner: str) -> dict[str, Any]:
+        """The token balance, read with the fill; a network's own token then needs no estimate."""
+        bal = token_balance(c, t, owner)
         if bal < wei:
             raise InsufficientFunds(
                 f"Insufficient funds: the account has {format_amount(bal, t.decimals, 6)} {t.symbol}"
             )
-    if sender:
-        tx["from"] = sender
+        gas = known_transfer_gas(c, t.address) if t.slot else None
+        return {"gas": gas} if gas else {}
+
+    if kw.get("from"):
+        tx["from"] = kw["from"]
     return await node.session.txs.send(
         ctx,
         ident,
@@ -89,6 +88,7 @@ async def wallet_send(node: Node, ctx: CallerContext, to: str, amount: Any, toke
         kind="send" if t.address is None else "token",
         title=f"Send {details['amount']}",
         details={**details, "token": t.symbol},
+        check=token_check if t.address is not None else None,
     )
 
 

@@ -27,6 +27,8 @@ DEFAULT_PRIORITY_FEE = 1 * GWEI
 # The gas limit of a call whose estimate reverts (there is no estimate to add a margin to): a
 # revert refunds what it did not use, so this bounds the fee without making a success impossible.
 FAILING_CALL_GAS = 500_000
+# ERC-20 transfer(address,uint256): a network's own token moves by this call again and again
+TRANSFER_SELECTOR = "0xa9059cbb"
 
 
 class InsufficientFunds(WalletError):
@@ -99,7 +101,7 @@ def fill(c: Connection, tx: dict[str, Any]) -> Filled:
     elif "data" not in out and "to" in out and not w3.eth.get_code(out["to"]):
         out["gas"] = 21_000  # plain ETH to an account without code: no need to run the EVM
     else:
-        out["gas"], will_fail = _estimate(w3, out)
+        out["gas"], will_fail = _estimate(c, w3, out)
     balance = int(w3.eth.get_balance(sender))
     filled = Filled(out, will_fail)
     need = out["value"] + filled.max_fee
@@ -128,11 +130,12 @@ def _fees(w3: Any, tx: dict[str, Any], out: dict[str, Any]) -> None:
     out["maxFeePerGas"] = int(tx.get("maxFeePerGas") or (2 * base + out["maxPriorityFeePerGas"]))
 
 
-def _estimate(w3: Any, out: dict[str, Any]) -> tuple[int, str | None]:
+def _estimate(c: Connection, w3: Any, out: dict[str, Any]) -> tuple[int, str | None]:
     """(gas limit, None), or (a bounded limit, the revert reason) when the call would revert."""
     probe = {k: v for k, v in out.items() if k in ("from", "to", "value", "data")}
     try:
         estimate = int(w3.eth.estimate_gas(probe))
+        _remember_transfer_gas(c, out, estimate)
     except Exception as exc:
         if is_revert(exc):
             return FAILING_CALL_GAS, revert_reason(exc)
@@ -142,4 +145,25 @@ def _estimate(w3: Any, out: dict[str, Any]) -> tuple[int, str | None]:
             raise InsufficientFunds("Insufficient funds for this transaction") from None
         raise
     plain_transfer = "data" not in out and estimate == 21_000
-    return (estimate if plain_transfer else estimate * GAS_MULTIPLIER_NUM // GAS_MULTIPLIER_DEN + GAS_EXTRA), None
+    return (estimate if plain_transfer else with_margin(estimate)), None
+
+
+def with_margin(estimate: int) -> int:
+    return estimate * GAS_MULTIPLIER_NUM // GAS_MULTIPLIER_DEN + GAS_EXTRA
+
+
+def _remember_transfer_gas(c: Connection, out: dict[str, Any], estimate: int) -> None:
+    data = out.get("data")
+    if isinstance(data, str) and data.startswith(TRANSFER_SELECTOR) and "to" in out:
+        key = ("transfer-gas", out["to"].lower())
+        c.cache[key] = max(int(c.cache.get(key, 0)), estimate)
+
+
+def known_transfer_gas(c: Connection, token: str) -> int | None:
+    """The gas limit for a transfer of `token`, from the largest estimate this connection saw
+    for one, with the margin; None before the first. For a network's own tokens only, and only
+    after their balance was checked: the estimate also says whether a call would fail, and a
+    standard token's transfer fails only for want of balance. The margin (x5/4 + 20,000) covers
+    a recipient that holds none yet (a zero-to-nonzero balance slot costs ~17,000 more)."""
+    seen = c.cache.get(("transfer-gas", token.lower()))
+    return None if seen is None else with_margin(int(seen))

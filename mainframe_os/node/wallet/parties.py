@@ -94,11 +94,13 @@ def _vault_facts(s: Any, ident: str, wanted: list[str]) -> dict[str, tuple[str |
     lower = {a.lower(): a for a in wanted}
     out: dict[str, tuple[str | None, str | None, bool]] = {}
     for t in s.scalars(
-        select(TxRecord.to_address).where(
+        select(TxRecord.to_address)
+        .where(
             TxRecord.identity_id == ident,
             func.lower(TxRecord.to_address).in_(list(lower)),
             TxRecord.status == "confirmed",
         )
+        .distinct()  # each address once, however often it was paid
     ):
         out[lower[t.lower()]] = (None, None, True)
     for c in s.scalars(select(Contact).where(Contact.identity_id == ident, Contact.eth_address.is_not(None))):

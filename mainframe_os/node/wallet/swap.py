@@ -202,4 +202,6 @@ def swap_tx(conn: Any, q: Quote, owner: str, deadline: int | None = None) -> dic
 def token_balance(conn: Any, token: TokenInfo, owner: str) -> int:
     if token.address is None:
         return int(conn.w3.eth.get_balance(owner))
-    return int(conn.w3.eth.contract(address=token.address, abi=ERC20_ABI).functions.balanceOf(owner).call())
+    # "from": web3's eth-tester middleware would otherwise list the node's accounts to guess one
+    contract = conn.w3.eth.contract(address=token.address, abi=ERC20_ABI)
+    return int(contract.functions.balanceOf(owner).call({"from": owner}))

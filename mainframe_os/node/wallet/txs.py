@@ -16,14 +16,13 @@ before the broadcast leaves it "signed", settled on the next start (interrupted.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-import time
-import uuid
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 from .. import errors as E
-from ..events import Event, Notification
+from ..events import Notification
 from ..faults import crash_point
 from ..prompter import SEND_ANYWAY, PromptRequest
 from . import interrupted as I
@@ -31,38 +30,25 @@ from .amounts import format_amount
 from .chain import ChainService, Connection, NetworkDown
 from .describe import apply_edit, describe_transaction
 from .fill import Filled, InsufficientFunds, TransactionFailed, fill, is_revert, revert_reason
+from .history import TransactionStatusChanged, record_signed, set_status, summary
 from .store import SeedCache, find_account, private_key
 
-__all__ = ["InsufficientFunds", "TransactionFailed", "TransactionStatusChanged", "TxService", "revert_reason"]
+__all__ = [
+    "InsufficientFunds",
+    "TransactionFailed",
+    "TransactionStatusChanged",
+    "TxService",
+    "revert_reason",
+    "summary",
+]
 
 log = logging.getLogger("mainframe_os.wallet")
 
 _ = is_revert  # re-exported for callers that classify errors
 
-
-@dataclass(frozen=True)
-class TransactionStatusChanged(Event):
-    hash: str
-    status: str  # signed | pending | confirmed | failed | dropped
-    chain_id: int
-    error: str | None = None
-
-
-def summary(kind: str, details: dict[str, Any]) -> str | None:
-    """A transaction in words, for notifications and history: "Sent 0.5 ETH to Bob"."""
-    amount, to = details.get("amount"), details.get("to")
-    if kind in ("send", "token") and amount:
-        who = str(to).split(" (")[0] if to else None
-        return f"Sent {amount}" + (f" to {who}" if who else "")
-    if kind == "receive" and amount:
-        return f"Received {amount}" + (f" from {details.get('from')}" if details.get("from") else "")
-    if kind == "swap" and details.get("you pay"):
-        return f"Swap of {details['you pay']}"
-    if kind == "approve":
-        return "Token approval"
-    if details.get("call"):
-        return f"Contract call {details['call']}"
-    return None
+# A receipt read on the chain thread: (status, revert reason, block, fee), status "pending"
+# while the transaction is not mined yet.
+Outcome = tuple[str, "str | None", "int | None", "int | None"]
 
 
 def failing_warning(reason: str) -> str:
@@ -111,6 +97,7 @@ class TxService:
         approved: bool = False,
         description: dict[str, Any] | None = None,
         may_fail: bool = False,
+        check: Callable[[Connection, str], dict[str, Any]] | None = None,
     ) -> dict[str, Any]:
         """Fill, confirm with the user, sign, record and broadcast `tx` (to, value, data, from?,
         gas?, gasPrice? or maxFeePerGas?/maxPriorityFeePerGas?). `approved`: the user already approved
@@ -119,7 +106,9 @@ class TxService:
         The user sees `description` (default: the transaction decoded by wallet/describe.py); when
         they lower an allowance in it, the calldata signed is re-encoded with their amount.
         A call whose estimate reverts is refused with the reason, unless `may_fail` (a dapp's
-        request, as in MetaMask): then the user is warned and decides ("send anyway")."""
+        request, as in MetaMask): then the user is warned and decides ("send anyway").
+        `check(connection, sender)` runs on the chain thread just before the fill, in the same
+        call: it raises to refuse (a token balance too low) or returns fields for `tx` (a gas limit)."""
         conn = await self.chain.connection()
         chain_id = conn.network.chain_id
         inflight = self._inflight  # read live on the vault thread: a concurrent send adds to it there
@@ -129,14 +118,27 @@ class TxService:
             key = I.request_key(acct.address, tx)
             return acct.address, acct.name, key, I.find_retry(s, identity_id, chain_id, acct.address, key, inflight)
 
-        sender, name, request, retry = await self.node.db(look_up)
-        if retry is not None:
-            again = await self._answer_retry(chain_id, sender, retry)
-            if again is not None:
-                return again
-        filled = await self.chain.call(lambda c: fill(c, dict(tx, **{"from": sender})))
-        if filled.will_fail is not None and not may_fail:
-            raise TransactionFailed(f"The transaction would fail: {filled.will_fail}", {"reason": filled.will_fail})
+        # The description (vault and chain reads) is built while the sender is looked up and the
+        # chain fills fees and gas: the user sees the same thing, sooner. It describes what
+        # fill() keeps of the request.
+        describing = None
+        if description is None and not approved:
+            describing = asyncio.get_running_loop().create_task(self._describe(identity_id, _as_signed(tx)))
+        try:
+            sender, name, request, retry = await self.node.db(look_up)
+            if retry is not None:
+                again = await self._answer_retry(chain_id, sender, retry)
+                if again is not None:
+                    await _drop(describing)
+                    return again
+            filled = await self.chain.call(
+                lambda c: fill(c, {**tx, "from": sender, **(check(c, sender) if check else {})})
+            )
+            if filled.will_fail is not None and not may_fail:
+                raise TransactionFailed(f"The transaction would fail: {filled.will_fail}", {"reason": filled.will_fail})
+        except BaseException:
+            await _drop(describing)
+            raise
         shown = {"network": conn.network.name, "from": f"{name} ({sender})", **details}
         shown["max fee"] = f"{format_amount(filled.max_fee, 18, 8)} ETH"
         if filled.legacy:
@@ -146,8 +148,8 @@ class TxService:
             shown["warning"] = failing_warning(filled.will_fail)
             shown["note"] = FAILING_HOW
             choices = (SEND_ANYWAY, "reject")
-        if description is None and not approved:
-            description = await self._describe(identity_id, filled.tx)
+        if describing is not None:
+            description = await describing
         choice, answer_data = None, None  # `approved`: the user approved it already in a batch (EIP-5792)
         if not approved:
             answer = await self.node.prompter.ask(
@@ -182,11 +184,14 @@ class TxService:
         details: dict[str, Any],
         wait: bool,
     ) -> dict[str, Any]:
-        tx_hash, nonce = await self._sign_and_broadcast(identity_id, chain_id, sender, filled, kind, details)
+        tx_hash, nonce, outcome = await self._sign_and_broadcast(
+            identity_id, chain_id, sender, filled, kind, details, wait
+        )
         try:
             status = "pending"
-            if wait:
-                status = await self._track_once(chain_id, tx_hash)
+            if outcome is not None and outcome[0] != "pending":
+                status = outcome[0]
+                await self._update(chain_id, tx_hash, *outcome)
             if status == "pending":
                 await self._update(chain_id, tx_hash, "pending")
                 self._spawn_tracker(chain_id, tx_hash)
@@ -204,8 +209,17 @@ class TxService:
             return None
 
     async def _sign_and_broadcast(
-        self, identity_id: str, chain_id: int, sender: str, filled: Filled, kind: str, details: dict[str, Any]
-    ) -> tuple[str, int]:
+        self,
+        identity_id: str,
+        chain_id: int,
+        sender: str,
+        filled: Filled,
+        kind: str,
+        details: dict[str, Any],
+        wait: bool = False,
+    ) -> tuple[str, int, Outcome | None]:
+        """Sign, record as "signed", broadcast; with `wait`, the receipt is read in the same
+        chain call (a dev chain mines at once): (hash, nonce, receipt outcome or None)."""
         key = (chain_id, sender.lower())
         async with self.sender_lock(chain_id, sender):
             if key not in self._settled:
@@ -225,14 +239,14 @@ class TxService:
                 signed = Account.sign_transaction(tx, private_key(s, acct, seeds))
                 tx_hash, raw = "0x" + bytes(signed.hash).hex(), bytes(signed.raw_transaction)
                 self._inflight.add(tx_hash)  # before the commit: never mistaken for an interrupted send
-                _record(s, identity_id, chain_id, tx_hash, tx, kind, details, raw)
+                record_signed(s, identity_id, chain_id, tx_hash, tx, kind, details, raw)
                 return tx_hash, raw
 
             tx_hash, raw = await self.node.db(sign_and_record)
             self.node.events.emit(TransactionStatusChanged(tx_hash, "signed", chain_id))
             crash_point("tx-recorded")  # fault-injection tests: killed between record and broadcast
             try:
-                await self.chain.call(lambda c: _broadcast(c, raw))
+                outcome = await self.chain.call(lambda c: _broadcast(c, raw, tx_hash if wait else None))
             except NetworkDown as exc:
                 await self._update(chain_id, tx_hash, "pending")  # it may have reached the network
                 self._inflight.discard(tx_hash)
@@ -250,7 +264,7 @@ class TxService:
                 self._inflight.discard(tx_hash)
                 raise
             self._next_nonce[key] = nonce + 1
-            return tx_hash, nonce
+            return tx_hash, nonce, outcome
 
     # -- interrupted sends ----------------------------------------------------------------------
 
@@ -313,32 +327,7 @@ class TxService:
         block: int | None = None,
         fee: int | None = None,
     ) -> None:
-        from sqlalchemy import select
-
-        from vault.models import TxRecord
-
-        def update(s: Any) -> str | None:
-            """The changed record's summary ("0.5 ETH to Bob"), or None when nothing changed."""
-            recs = s.scalars(
-                select(TxRecord).where(
-                    TxRecord.chain_id == chain_id, TxRecord.hash == tx_hash, TxRecord.kind != "receive"
-                )
-            ).all()
-            changed = None
-            for rec in recs:
-                if rec.status == status:
-                    continue
-                rec.status, rec.error, rec.updated_at = status, error, time.time()
-                if block is not None:
-                    rec.block_number = block
-                if fee is not None:
-                    rec.fee = str(fee)
-                if status != "pending":
-                    rec.raw = None  # final: nothing left to re-broadcast
-                changed = summary(rec.kind, rec.details or {}) or f"Transaction {tx_hash[:10]}…"
-            return changed
-
-        what = await self.node.db(update)
+        what = await self.node.db(lambda s: set_status(s, chain_id, tx_hash, status, error, block, fee))
         if what is not None:
             self.node.events.emit(TransactionStatusChanged(tx_hash, status, chain_id, error))
             if status in ("confirmed", "failed"):
@@ -349,32 +338,13 @@ class TxService:
                 )
 
     async def _track_once(self, chain_id: int, tx_hash: str) -> str:
-        def check(c: Connection) -> tuple[str, str | None, int | None, int | None]:
-            from web3.exceptions import TransactionNotFound
-
-            try:
-                rcpt = c.w3.eth.get_transaction_receipt(tx_hash)
-            except TransactionNotFound:
-                return "pending", None, None, None
-            fee = int(rcpt["gasUsed"]) * int(rcpt.get("effectiveGasPrice") or 0)
-            if rcpt["status"] == 1:
-                return "confirmed", None, rcpt["blockNumber"], fee
-            return "failed", self._failure_reason(c, tx_hash, rcpt), rcpt["blockNumber"], fee
-
         try:
-            status, error, block, fee = await self.chain.call(check)
+            outcome = await self.chain.call(lambda c: _receipt_outcome(c, tx_hash))
         except NetworkDown:
             return "pending"
-        if status != "pending":
-            await self._update(chain_id, tx_hash, status, error, block, fee)
-        return status
-
-    @staticmethod
-    def _failure_reason(c: Connection, tx_hash: str, rcpt: Any) -> str:
-        """The revert reason, read at the transaction's own position in its block (wallet/revert.py)."""
-        from .revert import failure_reason
-
-        return failure_reason(c, tx_hash, rcpt)
+        if outcome[0] != "pending":
+            await self._update(chain_id, tx_hash, *outcome)
+        return outcome[0]
 
     def _spawn_tracker(self, chain_id: int, tx_hash: str) -> None:
         async def track() -> None:
@@ -453,51 +423,49 @@ class TxService:
             t.cancel()
 
 
-def _record(
-    s: Any, identity_id: str, chain_id: int, tx_hash: str, tx: dict[str, Any], kind: str, d: dict[str, Any], raw: bytes
-) -> None:
-    """Write the "signed" record (before the broadcast). A byte-identical transaction refused or
-    dropped before is re-used, so a retry never trips the (identity, chain, hash) uniqueness."""
-    from sqlalchemy import select
-
-    from vault.models import TxRecord
-
-    now = time.time()
-    old = s.scalars(
-        select(TxRecord).where(
-            TxRecord.identity_id == identity_id,
-            TxRecord.chain_id == chain_id,
-            TxRecord.hash == tx_hash,
-            TxRecord.kind == kind,
-        )
-    ).first()
-    if old is not None:
-        old.status, old.error, old.raw, old.details, old.updated_at = "signed", None, raw, d, now
-        return
-    s.add(
-        TxRecord(
-            id=uuid.uuid4().hex,
-            identity_id=identity_id,
-            chain_id=chain_id,
-            hash=tx_hash,
-            from_address=tx["from"],
-            to_address=tx.get("to"),
-            nonce=tx["nonce"],
-            value=str(tx.get("value", 0)),
-            kind=kind,
-            status="signed",
-            raw=raw,
-            details=d,
-            created_at=now,
-            updated_at=now,
-        )
-    )
+async def _drop(task: asyncio.Task[Any] | None) -> None:
+    """Cancel a task whose result is no longer wanted, and collect it."""
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(BaseException):
+            await task
 
 
-def _broadcast(c: Connection, raw: bytes) -> None:
+def _as_signed(tx: dict[str, Any]) -> dict[str, Any]:
+    """What fill() keeps of a request's to/value/data, for describing it to the user."""
+    data = tx.get("data")
+    return {"to": tx.get("to"), "value": int(tx.get("value") or 0), "data": data if data not in ("0x", b"") else None}
+
+
+def _receipt_outcome(c: Connection, tx_hash: str) -> Outcome:
+    """The receipt of `tx_hash` as (status, revert reason, block, fee); "pending" without one."""
+    from web3.exceptions import TransactionNotFound
+
+    try:
+        rcpt = c.w3.eth.get_transaction_receipt(tx_hash)
+    except TransactionNotFound:
+        return "pending", None, None, None
+    fee = int(rcpt["gasUsed"]) * int(rcpt.get("effectiveGasPrice") or 0)
+    if rcpt["status"] == 1:
+        return "confirmed", None, rcpt["blockNumber"], fee
+    from .revert import failure_reason  # the reason, read at the transaction's own position
+
+    return "failed", failure_reason(c, tx_hash, rcpt), rcpt["blockNumber"], fee
+
+
+def _broadcast(c: Connection, raw: bytes, receipt_of: str | None = None) -> Outcome | None:
+    """Send the signed bytes; then, with `receipt_of`, its receipt outcome (None when that read
+    fails: the broadcast happened, the tracker finds out later)."""
     try:
         c.w3.eth.send_raw_transaction(raw)
     except Exception as exc:
-        if "already known" in str(exc).lower() or "known transaction" in str(exc).lower():
-            return  # these exact bytes are in the pool already: that is a success
-        raise
+        if "already known" not in str(exc).lower() and "known transaction" not in str(exc).lower():
+            raise
+        # these exact bytes are in the pool already: that is a success
+    if receipt_of is None:
+        return None
+    try:
+        return _receipt_outcome(c, receipt_of)
+    except Exception:  # noqa: BLE001 - sent; the receipt is read again by the tracker
+        log.debug("receipt read after a broadcast failed", exc_info=True)
+        return None

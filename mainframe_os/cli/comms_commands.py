@@ -7,7 +7,7 @@ import json
 import time
 from typing import Any
 
-from .core_commands import _table
+from .formats import table as _table
 from .framework import arg, command
 from .session import CliSession
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from dataclasses import dataclass, field
+from typing import Any
 
 from .errors import InvalidCard
 
@@ -164,3 +165,27 @@ def _unb32(text: str) -> bytes:
     if _b32(data) != text:
         raise ValueError("non-canonical base32")
     return data
+
+
+def card_for(i: Any, session: Any = None) -> ContactCard:
+    """The identity's card; with a session, it carries the default wallet address too."""
+    from nacl.public import PrivateKey
+    from nacl.signing import SigningKey
+
+    address = None
+    if session is not None:
+        from sqlalchemy import select
+
+        from vault.models import Account
+
+        address = session.scalars(
+            select(Account.address)
+            .where(Account.identity_id == i.id)
+            .order_by(Account.is_default.desc(), Account.created_at)
+        ).first()
+    return ContactCard(
+        i.display_name,
+        SigningKey(i.sign_seed).verify_key.encode(),
+        PrivateKey(i.box_secret).public_key.encode(),
+        bytes.fromhex(address[2:]) if address else None,
+    )

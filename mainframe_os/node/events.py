@@ -104,6 +104,14 @@ class PaymentReceived(Event):
 
 
 @dataclass(frozen=True)
+class TransactionStatusChanged(Event):
+    hash: str
+    status: str  # signed | pending | confirmed | failed | dropped
+    chain_id: int
+    error: str | None = None
+
+
+@dataclass(frozen=True)
 class TransactionRecovered(Event):
     """An interrupted send was settled: `outcome` is one of wallet/interrupted.py's OUTCOME_TEXT keys."""
 
@@ -211,16 +219,6 @@ class PeerStatusChanged(Event):
 
     online: bool
     peer_id: str
-
-
-def __getattr__(name: str) -> Any:
-    # TransactionStatusChanged is still declared in wallet/txs.py (issue 14 owns that module); it
-    # moves here when that branch lands. Until then this keeps `from ..events import` working.
-    if name == "TransactionStatusChanged":
-        from .wallet.txs import TransactionStatusChanged
-
-        return TransactionStatusChanged
-    raise AttributeError(name)
 
 
 # -- the bus -------------------------------------------------------------------------------------

@@ -101,7 +101,7 @@ def save_session(s: Session, identity: Identity, peer: bytes, session: vz.Sessio
 
 
 def own_card(s: Session, identity: Identity, peer_id: str, addresses: list[str]) -> ContactCard:
-    from ..methods.identities import card_for  # the one place a card's v2 part is made
+    from ..cards import card_for  # the one place a card's v2 part is made
 
     account, account_row = load_account(s, identity)
     holders = []
@@ -160,7 +160,6 @@ def contact_id(s: Session, identity_id: str, sign: bytes) -> str | None:
 
 def add_contact(s: Session, identity_id: str, card: ContactCard) -> str:
     """Make the peer a contact (a request accepted, on either side); returns the contact id."""
-    from ..methods.contacts import _checksum as checksum_address
 
     existing = contact_id(s, identity_id, card.sign_public)
     if existing is not None:
@@ -176,3 +175,12 @@ def add_contact(s: Session, identity_id: str, card: ContactCard) -> str:
     s.add(c)
     s.flush()
     return c.id
+
+
+def checksum_address(raw: bytes | None) -> str | None:
+    """A card's 20-byte address in its checksummed 0x form (None when the card has none)."""
+    if raw is None:
+        return None
+    from eth_utils import to_checksum_address
+
+    return str(to_checksum_address(raw))

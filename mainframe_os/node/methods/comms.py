@@ -83,7 +83,7 @@ async def comms_send(
     ident = await require_identity(node, ctx, identityId)
     peer = await _contact_key(node, ident, contact)
     svc = await online_service(node)
-    inner = {"type": "text", "body": text} if text is not None else {"type": "json", "body": payload}
+    inner: dict[str, Any] = {"type": "text", "body": text} if text is not None else {"type": "json", "body": payload}
     try:
         sent = await svc.send(ident, peer, inner, inner["type"])
     except comms_outbox.NotReachable as exc:

@@ -9,7 +9,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from .. import errors as E
-from ..cards import ContactCard
+from ..cards import card_for
 from ..events import ActiveIdentityChanged, IdentitiesChanged
 from ..params import Param
 from ..refs import match_ref
@@ -76,30 +76,6 @@ def identity_json(i: Any, active_id: str | None = None) -> dict[str, Any]:
         "createdAt": i.created_at,
         "active": i.id == active_id,
     }
-
-
-def card_for(i: Any, session: Any = None) -> ContactCard:
-    """The identity's card; with a session, it carries the default wallet address too."""
-    from nacl.public import PrivateKey
-    from nacl.signing import SigningKey
-
-    address = None
-    if session is not None:
-        from sqlalchemy import select
-
-        from vault.models import Account
-
-        address = session.scalars(
-            select(Account.address)
-            .where(Account.identity_id == i.id)
-            .order_by(Account.is_default.desc(), Account.created_at)
-        ).first()
-    return ContactCard(
-        i.display_name,
-        SigningKey(i.sign_seed).verify_key.encode(),
-        PrivateKey(i.box_secret).public_key.encode(),
-        bytes.fromhex(address[2:]) if address else None,
-    )
 
 
 async def active_identity_id(node: Node) -> str | None:

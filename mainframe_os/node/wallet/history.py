@@ -7,20 +7,11 @@ from __future__ import annotations
 
 import time
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
-from ..events import Event
+from ..events import TransactionStatusChanged
 
 __all__ = ["TransactionStatusChanged", "record_signed", "set_status", "summary"]
-
-
-@dataclass(frozen=True)
-class TransactionStatusChanged(Event):
-    hash: str
-    status: str  # signed | pending | confirmed | failed | dropped
-    chain_id: int
-    error: str | None = None
 
 
 def summary(kind: str, details: dict[str, Any]) -> str | None:

@@ -216,7 +216,7 @@ async def test_the_wallets_own_flows_still_refuse_a_call_that_would_fail_before_
 async def test_an_approved_send_completes_when_its_caller_goes_away(env: Env) -> None:
     """The caller (a socket client that disconnects, a closed window) is cancelled right after
     the transaction was signed: it still goes out once, and history does not stay 'signed'."""
-    from mainframe_os.node.wallet.txs import TransactionStatusChanged
+    from mainframe_os.node.events import TransactionStatusChanged
 
     call = asyncio.get_running_loop().create_task(env.call("wallet_send", {"to": BOB, "amount": "0.2"}))
     signed: list[str] = []

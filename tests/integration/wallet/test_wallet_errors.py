@@ -12,8 +12,8 @@ import pytest
 from web3 import Web3
 
 from mainframe_os.node import errors as E
+from mainframe_os.node.events import TransactionStatusChanged
 from mainframe_os.node.wallet.chain import ChainService
-from mainframe_os.node.wallet.txs import TransactionStatusChanged
 
 from ..chain.realnode import (
     ANVIL_CHAIN_ID,

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Callable, Iterator, MutableMapping
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -118,12 +118,6 @@ class Node:
             self._store = store
         return self._store
 
-    @property
-    def services(self) -> MutableMapping[str, Any]:
-        """Only for wallet/txs.py's `TxService.of`, which still looks itself up by name (issue 14
-        owns that module; it becomes `node.session.txs` there). Nothing else may use it."""
-        return _TxServiceSlot(self)
-
     async def on_vault_thread(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._vault_thread, fn, *args)
 
@@ -178,29 +172,3 @@ def _import_libraries(registry: Any) -> None:
     import vault.models  # noqa: F401
 
     registry.load()
-
-
-class _TxServiceSlot(MutableMapping[str, Any]):
-    """`node.services` for TxService.of: its one key, "vault:txs", is the session's send pipeline."""
-
-    KEY = "vault:txs"
-
-    def __init__(self, node: Node) -> None:
-        self._session = node.session
-
-    def __getitem__(self, key: str) -> Any:
-        if key != self.KEY:
-            raise KeyError(key)
-        return self._session.txs
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        raise TypeError("vault-scoped services are built by VaultSession")
-
-    def __delitem__(self, key: str) -> None:
-        raise TypeError("vault-scoped services are closed by VaultSession")
-
-    def __iter__(self) -> Iterator[str]:
-        return iter((self.KEY,))
-
-    def __len__(self) -> int:
-        return 1

@@ -12,6 +12,8 @@ the node starts a fresh session.
     node.session.filters      eth_newFilter & co., per caller
     node.session.subscriptions  eth_subscribe, per caller
     node.session.batches      EIP-5792 batches, per caller
+    node.session.comms        CommsService: messaging (its libp2p host), once started
+    node.session.files        FilesService: the encrypted files' block store, once opened
 
 and what the node-wide apps service learned from this vault (grants, "this session" decisions).
 
@@ -25,6 +27,8 @@ import logging
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from .comms.service import CommsService
+    from .files.service import FilesService
     from .methods.batch_calls import Batch
     from .methods.eth_logs import Filters
     from .methods.eth_subscriptions import Subscriptions
@@ -49,6 +53,9 @@ class VaultSession:
         self._filters: Filters | None = None
         self._subscriptions: Subscriptions | None = None
         self.batches: dict[tuple[str, str], Batch] = {}
+        # built by comms.get_service / files.service.files_service (the files one needs the vault)
+        self.comms: CommsService | None = None
+        self.files: FilesService | None = None
 
     @property
     def chain(self) -> ChainService:
@@ -111,7 +118,13 @@ class VaultSession:
         self._subscriptions = self._watcher = self._txs = self._seeds = self._chain = None
         self._filters = None
         self.batches.clear()
-        for svc in (subscriptions, watcher, txs, seeds):
+        comms, files, self.comms, self.files = self.comms, self.files, None, None
+        if comms is not None:
+            try:
+                await comms.aclose()  # the libp2p host stops before anything it could call into
+            except Exception:  # noqa: BLE001 - one failing close must not keep the rest open
+                log.exception("closing messaging failed")
+        for svc in (subscriptions, watcher, txs, seeds, files):
             if svc is not None:
                 try:
                     svc.close()

@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     from ..node import Node
     from .service import CommsService
 
-SERVICE_KEY = "vault:comms"  # a "vault:" service: closed when the vault locks
 log = logging.getLogger("mainframe_os.comms")
 
 
@@ -25,10 +24,10 @@ def get_service(node: Node) -> CommsService:
     from .service import CommsService
 
     node.require_vault()
-    svc = node.services.get(SERVICE_KEY)
-    if svc is None:
-        svc = node.services[SERVICE_KEY] = CommsService(node)
-    return svc
+    session = node.session  # vault-scoped: VaultSession.close stops it when the vault locks
+    if session.comms is None:
+        session.comms = CommsService(node)
+    return session.comms
 
 
 async def online_service(node: Node) -> CommsService:

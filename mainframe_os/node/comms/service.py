@@ -1,7 +1,7 @@
 """The node's messaging service: the libp2p host, the outbox pump, holders, and the glue
 that turns envelopes into vault rows and typed events.
 
-One per open vault (`node.services["vault:comms"]`), started by `peer_start` or any comms
+One per open vault (`node.session.comms`), started by `peer_start` or any comms
 method, and again at unlock once the vault has been online (so `mfos node` and the GUI keep
 receiving). `aclose()` stops the host; locking the vault calls it.
 """

@@ -33,15 +33,17 @@ from .store import AddJob, Cancelled, decrypt_to, encrypt_into
 from .unixfs import Cid, UnixFsError
 
 log = logging.getLogger("mainframe_os.files")
-SERVICE_KEY = "vault:files"  # "vault:" services are closed when the vault locks
 PROGRESS_EVERY = 0.1  # seconds between progress events of one job
 
 
 async def files_service(node: Any) -> FilesService:
-    svc = node.services.get(SERVICE_KEY)
+    session = node.session  # vault-scoped: VaultSession.close closes it when the vault locks
+    svc = session.files
     if svc is None:
         store_id = await node.db(index.store_id)
-        svc = node.services.setdefault(SERVICE_KEY, FilesService(node, node.paths.files / store_id))
+        if session.files is None:  # another first caller may have made it meanwhile
+            session.files = FilesService(node, node.paths.files / store_id)
+        svc = session.files
         await svc.recover()
     return svc
 

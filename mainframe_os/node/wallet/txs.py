@@ -73,10 +73,8 @@ class TxService:
 
     @classmethod
     def of(cls, node: Any) -> TxService:
-        svc = node.services.get("vault:txs")
-        if svc is None:
-            svc = node.services["vault:txs"] = cls(node)
-        return svc
+        """The open vault's send pipeline: `node.session.txs`."""
+        return node.session.txs  # type: ignore[no-any-return]
 
     def sender_lock(self, chain_id: int, sender: str) -> asyncio.Lock:
         """One lock per (chain, sender), held from taking the nonce to the broadcast."""

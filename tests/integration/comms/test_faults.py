@@ -32,7 +32,7 @@ async def _attacker() -> P2PHost:
 
 async def _sealed_by(sender, recipient_sign: bytes, text: str) -> bytes:
     """A real envelope from `sender`, sealed in its vault but not sent."""
-    svc = sender.node.services["vault:comms"]
+    svc = sender.node.session.comms
 
     def seal(s) -> bytes:
         ident = s.get(Identity, sender.identity_id)
@@ -94,10 +94,10 @@ async def test_forged_replayed_misaddressed_and_garbage_envelopes(peers) -> None
         assert await _received(bob) == ["genuine"]  # nothing of that reached the inbox
 
         # an oversized frame ends the stream before Bob reads it
-        refused = bob.node.services["vault:comms"].host.refused
+        refused = bob.node.session.comms.host.refused
         with pytest.raises(PeerUnreachable):
             await send(b"x" * (MAX_FRAME_BYTES + 1))
-        assert bob.node.services["vault:comms"].host.refused == refused + 1
+        assert bob.node.session.comms.host.refused == refused + 1
 
         # Bob still serves his contacts
         sent = await alice.call("comms_send", {"contact": "Bob", "text": "still there?"})
@@ -118,7 +118,7 @@ async def test_flood_is_rate_limited_and_a_vanishing_peer_harms_nobody(peers) ->
     alice, bob = await peers("Alice"), await peers("Bob")
     await befriend(alice, bob)
     info = await bob.call("peer_info")
-    host = bob.node.services["vault:comms"].host
+    host = bob.node.session.comms.host
     host.limiter = RateLimiter(rate=5, burst=20)  # small, so the flood is cut short quickly
     mallory = await _attacker()
     try:

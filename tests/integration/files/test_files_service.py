@@ -13,7 +13,6 @@ from mainframe_os.node import errors as E
 from mainframe_os.node import events as ev
 from mainframe_os.node.files import errors as FE
 from mainframe_os.node.files.crypto import encrypted_size
-from mainframe_os.node.files.service import SERVICE_KEY
 from mainframe_os.node.files.unixfs import RAW, Cid
 from mainframe_os.node.node import Node
 
@@ -31,7 +30,7 @@ async def node(tmp_path: Path):
 
 
 def blocks_of(node: Node) -> list[Cid]:
-    return list(node.services[SERVICE_KEY].blocks)
+    return list(node.session.files.blocks)
 
 
 def packs_of(node: Node) -> set[str]:
@@ -39,7 +38,7 @@ def packs_of(node: Node) -> set[str]:
 
 
 def flip_byte(node: Node, cid: Cid, at: int) -> None:
-    path, offset, length = node.services[SERVICE_KEY].blocks.locate(cid)
+    path, offset, length = node.session.files.blocks.locate(cid)
     with open(path, "r+b") as f:
         f.seek(offset + at % length)
         byte = f.read(1)

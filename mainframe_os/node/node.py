@@ -62,7 +62,7 @@ class Node:
         self._apps: AppsService | None = None
         self._warm = False
         self._closed = False
-        from .comms import attach as attach_comms  # messaging resumes at unlock when it was on
+        from .comms.running import attach as attach_comms  # messaging resumes at unlock when it was on
 
         attach_comms(self)
 

@@ -10,10 +10,10 @@ import json
 from typing import Any
 
 from .. import errors as E
-from ..comms import get_service, online_service
 from ..comms import outbox as comms_outbox
 from ..comms.errors import CommsError, CommsOffline, MessageTooLarge
 from ..comms.host import PeerUnreachable
+from ..comms.running import get_service, online_service
 from ..events import MessageStateChanged
 from ..params import Param
 from ..registry import method

@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from .. import errors as E
-from ..comms import online_service
 from ..comms.errors import CommsError
 from ..comms.requests import RequestError
+from ..comms.running import online_service
 from ..events import ContactRequestsChanged, ContactsChanged
 from ..params import Param
 from ..registry import method

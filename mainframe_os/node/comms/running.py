@@ -1,0 +1,58 @@
+"""Messaging for the open vault: the one CommsService (built on first use, kept in the
+VaultSession) and going back online at unlock when it was online before."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..node import Node
+    from .service import CommsService
+
+log = logging.getLogger("mainframe_os.comms")
+
+
+def get_service(node: Node) -> CommsService:
+    from .service import CommsService
+
+    node.require_vault()
+    session = node.session  # vault-scoped: VaultSession.close stops it when the vault locks
+    if session.comms is None:
+        session.comms = CommsService(node)
+    return session.comms
+
+
+async def online_service(node: Node) -> CommsService:
+    """The service, started (going online) if it was not."""
+    svc = get_service(node)
+    await svc.start()
+    return svc
+
+
+def attach(node: Node) -> None:
+    """Go back online at unlock when the vault was online before (so `mfos node` and the GUI
+    keep receiving without anyone calling a comms method first)."""
+    from ..events import VaultOpened
+
+    tasks: set[asyncio.Task[Any]] = set()
+
+    async def resume() -> None:
+        from . import store
+
+        try:
+            if node.vault is not None and await node.db(lambda s: store.get_setting(s, store.ONLINE_SETTING, False)):
+                await online_service(node)
+        except Exception:  # noqa: BLE001 - messaging must never break an unlock
+            log.exception("could not resume messaging")
+
+    def on_open(_: VaultOpened) -> None:
+        try:
+            task = asyncio.get_running_loop().create_task(resume())
+        except RuntimeError:
+            return  # no loop (a synchronous caller): messaging starts on first use
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+
+    node.events.subscribe(VaultOpened, on_open)

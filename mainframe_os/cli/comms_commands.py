@@ -22,19 +22,37 @@ def _peer_info(r: dict[str, Any]) -> str:
     return "\n".join(lines + [f"  {p}" for p in r["connected"]])
 
 
-@command("peer info", "this node's peer id, addresses and connected peers", vault="required", formatter=_peer_info)
+@command(
+    "peer info",
+    "this node's peer id, addresses and connected peers",
+    vault="required",
+    formatter=_peer_info,
+    method="peer_info",
+)
 async def peer_info(s: CliSession, a: Any) -> Any:
     await s.connect(a.vault)
     return await s.call("peer_info")
 
 
-@command("peer start", "go online for messages (stays on at the next unlock)", vault="required", formatter=_peer_info)
+@command(
+    "peer start",
+    "go online for messages (stays on at the next unlock)",
+    vault="required",
+    formatter=_peer_info,
+    method="peer_start",
+)
 async def peer_start(s: CliSession, a: Any) -> Any:
     await s.connect(a.vault)
     return await s.call("peer_start")
 
 
-@command("peer stop", "go offline (stays off at the next unlock)", vault="required", formatter=lambda r: "Offline.")
+@command(
+    "peer stop",
+    "go offline (stays off at the next unlock)",
+    vault="required",
+    formatter=lambda r: "Offline.",
+    method="peer_stop",
+)
 async def peer_stop(s: CliSession, a: Any) -> Any:
     await s.connect(a.vault)
     return await s.call("peer_stop")
@@ -46,6 +64,7 @@ async def peer_stop(s: CliSession, a: Any) -> Any:
     _IDENTITY,
     vault="required",
     formatter=lambda r: r["card"],
+    method="peer_card",
 )
 async def peer_card(s: CliSession, a: Any) -> Any:
     await s.connect(a.vault)

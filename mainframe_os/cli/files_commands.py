@@ -42,6 +42,7 @@ def _listing(r: dict[str, Any]) -> str:
     _IDENTITY,
     vault="required",
     formatter=lambda r: f"Added {r['path']} ({_size(r['size'])}), id {r['id'][:8]}.",
+    method="files_add",
 )
 async def files_add(s: CliSession, a: Any) -> Any:
     await s.connect(a.vault)
@@ -74,6 +75,7 @@ async def files_ls(s: CliSession, a: Any) -> Any:
     _IDENTITY,
     vault="required",
     formatter=lambda r: f"Wrote {r['path']} ({_size(r['size'])}).",
+    method="files_get",
 )
 async def files_get(s: CliSession, a: Any) -> Any:
     await s.connect(a.vault)
@@ -114,6 +116,7 @@ async def files_mv(s: CliSession, a: Any) -> Any:
     "print a file's IPFS CID (as `ipfs add --cid-version 1 --raw-leaves` gives it), storing nothing",
     arg("path"),
     formatter=lambda r: r["cid"],
+    method="files_cid",
 )
 async def files_cid(s: CliSession, a: Any) -> Any:
     await s.connect(None)
@@ -125,6 +128,7 @@ async def files_cid(s: CliSession, a: Any) -> Any:
     "delete stored blocks that no file needs any more",
     vault="required",
     formatter=lambda r: f"Freed {_size(r['freedBytes'])} ({r['removedBlocks']} blocks); {r['keptBlocks']} kept.",
+    method="files_gc",
 )
 async def files_gc(s: CliSession, a: Any) -> Any:
     await s.connect(a.vault)

@@ -99,14 +99,14 @@ async def _list(node: Node, ctx: CallerContext, kind: str, prefix: str | None) -
     )
 
 
-@method("storage_get", Param("key", max_length=MAX_KEY), access=STORAGE)
+@method("storage_get", Param("key", max_length=MAX_KEY), access=STORAGE, app_only=True)
 async def storage_get(node: Node, ctx: CallerContext, key: str) -> Any:
     """A JSON value the app stored under `key` (null if none)."""
     found = await _get(node, ctx, "kv", _key(key))
     return None if found is None else json.loads(found[0])
 
 
-@method("storage_set", Param("key", max_length=MAX_KEY), Param("value", "any"), access=STORAGE)
+@method("storage_set", Param("key", max_length=MAX_KEY), Param("value", "any"), access=STORAGE, app_only=True)
 async def storage_set(node: Node, ctx: CallerContext, key: str, value: Any) -> bool:
     """Store a JSON value under `key`, encrypted in the vault, private to the app and identity."""
     raw = json.dumps(value, separators=(",", ":")).encode()
@@ -116,13 +116,13 @@ async def storage_set(node: Node, ctx: CallerContext, key: str, value: Any) -> b
     return True
 
 
-@method("storage_delete", Param("key", max_length=MAX_KEY), access=STORAGE)
+@method("storage_delete", Param("key", max_length=MAX_KEY), access=STORAGE, app_only=True)
 async def storage_delete(node: Node, ctx: CallerContext, key: str) -> bool:
     """Delete a stored value; true if there was one."""
     return await _delete(node, ctx, "kv", _key(key))
 
 
-@method("storage_list", Param("prefix", required=False, max_length=MAX_KEY), access=STORAGE)
+@method("storage_list", Param("prefix", required=False, max_length=MAX_KEY), access=STORAGE, app_only=True)
 async def storage_list(node: Node, ctx: CallerContext, prefix: str | None) -> list[str]:
     """The app's keys (those starting with `prefix`)."""
     return [k for k, *_ in await _list(node, ctx, "kv", prefix)]
@@ -134,6 +134,7 @@ async def storage_list(node: Node, ctx: CallerContext, prefix: str | None) -> li
     Param("data", description="base64"),
     Param("mime", required=False, default="application/octet-stream", max_length=100),
     access=STORAGE,
+    app_only=True,
 )
 async def storage_write_file(node: Node, ctx: CallerContext, name: str, data: str, mime: str) -> dict[str, Any]:
     """Store a file (base64 data, up to 512 KiB), encrypted in the vault."""
@@ -147,7 +148,7 @@ async def storage_write_file(node: Node, ctx: CallerContext, name: str, data: st
     return {"name": name, "size": len(raw), "mime": mime}
 
 
-@method("storage_readFile", Param("name", max_length=MAX_KEY), access=STORAGE)
+@method("storage_readFile", Param("name", max_length=MAX_KEY), access=STORAGE, app_only=True)
 async def storage_read_file(node: Node, ctx: CallerContext, name: str) -> dict[str, Any] | None:
     """A stored file as {name, data (base64), mime, size}, or null."""
     found = await _get(node, ctx, "file", _key(name))
@@ -156,13 +157,13 @@ async def storage_read_file(node: Node, ctx: CallerContext, name: str) -> dict[s
     return {"name": name, "data": base64.b64encode(found[0]).decode(), "mime": found[1], "size": len(found[0])}
 
 
-@method("storage_deleteFile", Param("name", max_length=MAX_KEY), access=STORAGE)
+@method("storage_deleteFile", Param("name", max_length=MAX_KEY), access=STORAGE, app_only=True)
 async def storage_delete_file(node: Node, ctx: CallerContext, name: str) -> bool:
     """Delete a stored file; true if there was one."""
     return await _delete(node, ctx, "file", _key(name))
 
 
-@method("storage_listFiles", Param("prefix", required=False, max_length=MAX_KEY), access=STORAGE)
+@method("storage_listFiles", Param("prefix", required=False, max_length=MAX_KEY), access=STORAGE, app_only=True)
 async def storage_list_files(node: Node, ctx: CallerContext, prefix: str | None) -> list[dict[str, Any]]:
     """The app's files: name, size, mime, updatedAt."""
     return [{"name": k, "size": n, "mime": m, "updatedAt": t} for k, n, m, t in await _list(node, ctx, "file", prefix)]

@@ -7,9 +7,12 @@ a name, not a signing key). The launcher's dialog shows the name and icon, the f
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..context import CallerContext
+
+if TYPE_CHECKING:
+    from ..node import Node
 
 
 def fingerprint(public_key_hex: str) -> str:
@@ -18,7 +21,7 @@ def fingerprint(public_key_hex: str) -> str:
     return " ".join(head[i : i + 4] for i in range(0, len(head), 4)) or "unsigned"
 
 
-async def caller_details(node: Any, ctx: CallerContext) -> dict[str, str]:
+async def caller_details(node: Node, ctx: CallerContext) -> dict[str, str]:
     """{app, appId, developer} for an app caller; {} for the launcher and the CLI."""
     if ctx.trusted or not ctx.app_id or not ctx.identity_id:
         return {}
@@ -31,5 +34,5 @@ async def caller_details(node: Any, ctx: CallerContext) -> dict[str, str]:
     return {"app": m.name, "appId": ctx.app_id, "developer": f"{dev} (key {fingerprint(m.developer_key)})"}
 
 
-async def caller_name(node: Any, ctx: CallerContext) -> str:
+async def caller_name(node: Node, ctx: CallerContext) -> str:
     return (await caller_details(node, ctx)).get("app") or ctx.label

@@ -40,7 +40,7 @@ class Subscription:
 class Subscriptions:
     """The open vault's subscriptions and their poller (`node.session.subscriptions`)."""
 
-    def __init__(self, node: Any) -> None:
+    def __init__(self, node: Node) -> None:
         self.node = node
         self.subs: dict[str, Subscription] = {}
         self._task: asyncio.Task[None] | None = None

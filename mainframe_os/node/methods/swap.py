@@ -144,7 +144,7 @@ async def swap_run(node: Node, ctx: CallerContext, **params: Any) -> dict[str, A
 
 
 async def _until_final(
-    node: Any, txs: Any, res: dict[str, Any], what: str, timeout: float = 180, deadline: int | None = None
+    node: Node, txs: Any, res: dict[str, Any], what: str, timeout: float = 180, deadline: int | None = None
 ) -> dict[str, Any]:
     """Wait for a sent transaction to be mined; a failure raises with the revert reason."""
     chain_id = (await txs.chain.connection()).network.chain_id

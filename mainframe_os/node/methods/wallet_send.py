@@ -33,7 +33,7 @@ async def resolve_recipient(node: Node, ident: str, to: str) -> tuple[str, str |
 
 
 async def prepare_send(
-    node: Any, ident: str, to: str, amount: str, token: str
+    node: Node, ident: str, to: str, amount: str, token: str
 ) -> tuple[dict[str, Any], dict[str, Any], Any]:
     t = await resolve_token(node, ident, token)
     recipient, label = await resolve_recipient(node, ident, to)

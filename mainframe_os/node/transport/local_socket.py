@@ -22,12 +22,15 @@ import struct
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import errors as E
 from ..context import CallerContext
 from ..dispatcher import MAX_MESSAGE_BYTES
 from ..prompter import PromptRequest, PromptResult
+
+if TYPE_CHECKING:
+    from ..node import Node
 
 log = logging.getLogger("mainframe_os.socket")
 
@@ -95,7 +98,7 @@ def peer_uid(sock: socket.socket) -> int | None:
 class SocketServer:
     def __init__(
         self,
-        node: Any,
+        node: Node,
         path: Path,
         *,
         max_connections: int = MAX_CONNECTIONS,
@@ -234,7 +237,7 @@ class _Connection:
     carried back to it as JSON-RPC requests from the server (`prompt_ask`), once the client
     called `node_answerPrompts`. The client's answer comes back as an ordinary response."""
 
-    def __init__(self, node: Any, writer: asyncio.StreamWriter, session: str) -> None:
+    def __init__(self, node: Node, writer: asyncio.StreamWriter, session: str) -> None:
         self.node, self.writer, self.session = node, writer, session
         self.ctx = CallerContext.cli(session)
         self.requests: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=64)

@@ -47,7 +47,7 @@ class NetworkDown(E.ChainDisconnected):
 class ChainService:
     """Vault-scoped: which network the vault's owner chose, and a live connection to it."""
 
-    def __init__(self, node: Any) -> None:
+    def __init__(self, node: Node) -> None:
         self.node = node
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="mfos-chain")
         # The payment watcher's lane on a remote network: its own thread and HTTP session, so a

@@ -14,7 +14,7 @@ token, unlimited), date (unix seconds), text.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import errors as E
 from ..prompter import CONTEXT_DETAILS, description_lines
@@ -22,6 +22,9 @@ from .amounts import format_amount, parse_amount
 from .calldata import DecodedCall, decode_call, encode_call, known_signature, selector
 from .parties import Party, identify
 from .tokens import TokenInfo
+
+if TYPE_CHECKING:
+    from ..node import Node
 
 __all__ = ["CONTEXT_DETAILS", "apply_edit", "describe_transaction", "lines", "UNLIMITED_FROM"]
 
@@ -94,7 +97,7 @@ class _Desc:
         }
 
 
-async def describe_transaction(node: Any, ident: str | None, tx: dict[str, Any]) -> dict[str, Any]:
+async def describe_transaction(node: Node, ident: str | None, tx: dict[str, Any]) -> dict[str, Any]:
     """The description of `tx` (to, value, data), with every address identified."""
     from .tokens import maybe_token
 

@@ -11,18 +11,21 @@ shows its fields, flattened, with addresses identified. Same JSON shape as `desc
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .describe import _Desc, _who
 from .parties import Party, identify
 from .tokens import TokenInfo
+
+if TYPE_CHECKING:
+    from ..node import Node
 
 __all__ = ["describe_typed_data"]
 
 MAX_FIELDS = 40  # a flattened message with more rows is cut (the raw JSON is still shown)
 
 
-async def describe_typed_data(node: Any, ident: str | None, typed: dict[str, Any]) -> dict[str, Any]:
+async def describe_typed_data(node: Node, ident: str | None, typed: dict[str, Any]) -> dict[str, Any]:
     from .tokens import maybe_token
 
     domain = typed.get("domain") or {}

@@ -9,7 +9,10 @@ address never seen before.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..node import Node
 
 __all__ = ["Party", "identify"]
 
@@ -63,7 +66,7 @@ class Party:
         }
 
 
-async def identify(node: Any, ident: str | None, addresses: list[str]) -> dict[str, Party]:
+async def identify(node: Node, ident: str | None, addresses: list[str]) -> dict[str, Party]:
     """Each address (checksummed) -> Party, from the vault (accounts, contacts, history) and
     the chain (code present, configured contracts, token symbols)."""
     from web3 import Web3

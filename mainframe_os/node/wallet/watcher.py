@@ -13,12 +13,15 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..events import Notification, PaymentReceived
 from .amounts import format_amount
 from .chain import Connection, NetworkDown
 from .tokens import known_tokens
+
+if TYPE_CHECKING:
+    from ..node import Node
 
 log = logging.getLogger("mainframe_os.watcher")
 
@@ -40,7 +43,7 @@ class Incoming:
 
 
 class PaymentWatcher:
-    def __init__(self, node: Any) -> None:
+    def __init__(self, node: Node) -> None:
         self.node = node
         self.chain = node.session.chain
         self._task: asyncio.Task[None] | None = None

@@ -17,7 +17,8 @@ part in kebab-case (`wallet_getBalances` -> `mfos wallet get-balances`; the came
   `Password for vault 'NAME'` (or read from --password-file / $MFOS_PASSWORD); other passwords
   are asked on the terminal, keys and phrases read without echo (or one line of stdin);
 - methods that take standard Ethereum positional params (`eth_*`) take them as JSON values;
-- a method that needs an open vault takes `--vault`.
+- a method that needs an open vault takes `--vault`;
+- an `identityId` or `walletId` may be given by id, id prefix or name (`refs.match_ref`).
 
 `--help` prints the method's docstring and each param's description. Output goes through the
 formatter registered for the method (`cli/formats.py`), `--json` prints the raw result.
@@ -83,6 +84,12 @@ class Shape:
 
 
 SHAPES: dict[str, list[Shape]] = {}
+
+# Params that name an item the same way in every method: given by id, id prefix or name.
+DEFAULT_REFS = {
+    "identityId": Ref("identity_list", "identity", "displayName"),
+    "walletId": Ref("wallet_list", "wallet", "name"),
+}
 
 
 def shape(method: str, path: str | None = None, **kw: Any) -> None:
@@ -233,12 +240,13 @@ def _handler(m: Method, sh: Shape) -> Any:
         if m.extra.get("raw_params"):
             return await s.call(m.name, list(a.p_params))
         params: dict[str, Any] = {}
+        refs = {**DEFAULT_REFS, **sh.refs}
         for p in m.params:
             if p.secret:
                 continue
             value = getattr(a, dest_for(p.name))
-            if p.name in sh.refs and value is not None:
-                value = await _resolve(s, sh.refs[p.name], value)
+            if p.name in refs and value is not None:
+                value = await _resolve(s, refs[p.name], value)
             if value is not None or p.required:
                 params[p.name] = value
         for p in m.params:

@@ -1,4 +1,5 @@
-"""mfos app create|dev|pack|install|list|permissions: building, signing and managing dapps."""
+"""mfos app create|dev|pack|install|permissions|uninstall: building, signing and managing dapps
+(`mfos app list` is generated from apps_list: see declarations.py)."""
 
 from __future__ import annotations
 
@@ -103,23 +104,6 @@ async def app_install(s: CliSession, a: Any) -> Any:
         "apps_approveInstall", {"appId": m["id"], "version": m["version"], "grant": a.grant, "identityId": ident}
     )
     return staged
-
-
-def _app_rows(rows: list[dict[str, Any]]) -> str:
-    if not rows:
-        return "No apps installed."
-    out = [f"{'ID':12}  {'NAME':20}  {'VERSION':9}  {'SOURCE':8}  DEVELOPER"]
-    for r in rows:
-        dev = (r.get("developer") or {}).get("name", "") if r.get("ok", True) else f"problem: {r.get('problem')}"
-        out.append(f"{r['id'][:12]:12}  {r.get('name', '?')[:20]:20}  {r['version'][:9]:9}  {r['source']:8}  {dev}")
-    return "\n".join(out)
-
-
-@command("app list", "list the identity's installed apps", arg("--identity"), vault="required", formatter=_app_rows)
-async def app_list(s: CliSession, a: Any) -> Any:
-    await s.connect(a.vault)
-    ident = (await s.call("identity_get", {"id": a.identity}))["id"]
-    return await s.call("apps_list", {"identityId": ident})
 
 
 async def _find_app(s: CliSession, ref: str, ident: str) -> dict[str, Any]:

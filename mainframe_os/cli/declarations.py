@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from .formats import formats, pretty_json, table
-from .from_registry import Prompt, Ref, shape
+from .from_registry import Prompt, shape
 
 # -- vault -----------------------------------------------------------------------------------------
 
@@ -145,11 +145,7 @@ def _network_status(r: dict[str, Any]) -> str:
 
 shape("wallet_list", help="list the identity's wallets")
 shape("wallet_accounts", help="list the identity's accounts (* = default)")
-shape(
-    "wallet_addAccount",
-    refs={"walletId": Ref("wallet_list", "wallet", "name")},
-    help="derive the next account of an HD wallet",
-)
+shape("wallet_addAccount", help="derive the next account of an HD wallet")
 shape("wallet_renameAccount", help="give an account a name")
 shape(
     "wallet_setDefaultAccount",
@@ -294,3 +290,19 @@ def _bought(r: dict[str, Any]) -> str:
     if r["kind"] == "credited":
         return f"Credited {r['amountFormatted']} ETH to {r['address']} (transaction {r['hash']})."
     return f"Open {r['name']} to buy ETH for {r['address']}:\n{r['url']}"
+
+
+# -- apps ------------------------------------------------------------------------------------------
+
+shape("apps_list", "app list", help="list the identity's installed apps")
+
+
+@formats("apps_list")
+def _apps(rows: list[dict[str, Any]]) -> str:
+    if not rows:
+        return "No apps installed."
+    out = [f"{'ID':12}  {'NAME':20}  {'VERSION':9}  {'SOURCE':8}  DEVELOPER"]
+    for r in rows:
+        dev = (r.get("developer") or {}).get("name", "") if r.get("ok", True) else f"problem: {r.get('problem')}"
+        out.append(f"{r['id'][:12]:12}  {r.get('name', '?')[:20]:20}  {r['version'][:9]:9}  {r['source']:8}  {dev}")
+    return "\n".join(out)

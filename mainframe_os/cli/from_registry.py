@@ -10,14 +10,15 @@ part in kebab-case (`wallet_getBalances` -> `mfos wallet get-balances`; the came
   string naming an item: `chainId` stays `--chain-id`);
 - `integer`/`number` params are parsed as numbers, `boolean` ones are switches (`--rekey`;
   a required or default-true one is `--enabled/--no-enabled`), `object`/`array` ones are JSON
-  (an array flag may also be repeated: `--grant A --grant B`), `any` is a JSON object/array when
+  (an array flag is repeated: `--grant A --grant B`), `any` is a JSON object/array when
   it looks like one, otherwise the text as typed (amounts stay exact decimals);
-- `secret` params never come from argv: the vault password a `secret` method needs again is the
-  one this command unlocked with, else asked as `Password for vault 'NAME'` (or read from
-  --password-file / $MFOS_PASSWORD); other passwords are asked on the terminal, keys and phrases
-  read without echo (or one line of stdin);
+- `secret` params never come from argv (an optional one is left out): the vault password a
+  `secret` method needs again is the one this command unlocked with, else asked as
+  `Password for vault 'NAME'` (or read from --password-file / $MFOS_PASSWORD); other passwords
+  are asked on the terminal, keys and phrases read without echo (or one line of stdin);
 - methods that take standard Ethereum positional params (`eth_*`) take them as JSON values;
-- a method that needs an open vault takes `--vault`.
+- a method that needs an open vault takes `--vault`;
+- an `identityId` or `walletId` may be given by id, id prefix or name (`refs.match_ref`).
 
 `--help` prints the method's docstring and each param's description. Output goes through the
 formatter registered for the method (`cli/formats.py`), `--json` prints the raw result.
@@ -83,6 +84,12 @@ class Shape:
 
 
 SHAPES: dict[str, list[Shape]] = {}
+
+# Params that name an item the same way in every method: given by id, id prefix or name.
+DEFAULT_REFS = {
+    "identityId": Ref("identity_list", "identity", "displayName"),
+    "walletId": Ref("wallet_list", "wallet", "name"),
+}
 
 
 def shape(method: str, path: str | None = None, **kw: Any) -> None:
@@ -166,7 +173,8 @@ def param_arg(p: Param, sh: Shape) -> Arg:
         return arg(flag, dest=dest_for(p.name), action="store_true", default=None, help=help_text)
     kwargs: dict[str, Any] = {"help": help_text}
     if p.type == "array":
-        kwargs.update(type=_loose_json, nargs="*" if positional else None, action=None if positional else "append")
+        many = ("+" if p.required else "*") if positional else None
+        kwargs.update(type=_loose_json, nargs=many, action=None if positional else "append")
     elif p.type in _TYPES:
         kwargs["type"] = _TYPES[p.type]
     kwargs = {k: v for k, v in kwargs.items() if v is not None}
@@ -232,16 +240,17 @@ def _handler(m: Method, sh: Shape) -> Any:
         if m.extra.get("raw_params"):
             return await s.call(m.name, list(a.p_params))
         params: dict[str, Any] = {}
+        refs = {**DEFAULT_REFS, **sh.refs}
         for p in m.params:
             if p.secret:
                 continue
             value = getattr(a, dest_for(p.name))
-            if p.name in sh.refs and value is not None:
-                value = await _resolve(s, sh.refs[p.name], value)
+            if p.name in refs and value is not None:
+                value = await _resolve(s, refs[p.name], value)
             if value is not None or p.required:
                 params[p.name] = value
         for p in m.params:
-            if p.secret:
+            if p.secret and (p.required or p.name in sh.prompts):  # an optional secret is not asked for
                 params[p.name] = _ask_secret(s, m, p, sh, params, a)
         return await s.call(m.name, params)
 

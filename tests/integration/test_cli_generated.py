@@ -62,6 +62,10 @@ def test_a_generated_command_works_headless(home: Path) -> None:
     ident: Any = j(mfos(home, "--json", "identity", "get", "--vault", "v", "--id", "Ann"))
     assert ident["displayName"] == "Ann"
     assert ok(mfos(home, "identity", "getCard", "--vault", "v")).startswith("mfc1.")
+    # an identityId is given by name (refs.match_ref) in every generated command
+    assert "Hello" in ok(mfos(home, "app", "list", "--vault", "v", "--identity", "Ann"))
+    r = mfos(home, "app", "list", "--vault", "v", "--identity", "Zed")
+    assert r.returncode == 1 and r.stderr.strip() == "error: No identity matches 'Zed'"
     r = mfos(home, "vault", "info", "nope")
     assert r.returncode == 1 and r.stderr.strip() == "error: No vault named 'nope'"
 

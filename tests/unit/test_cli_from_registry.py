@@ -46,7 +46,7 @@ def _check_arg(m: Method, p: Param, a: Arg, problems: list[str]) -> None:
         problems.append(f"{where}: a number must parse as float")
     if positional:
         optional = a.kwargs.get("nargs") in ("?", "*")
-        if optional == p.required and p.type != "array":
+        if optional == p.required:
             problems.append(f"{where}: positional, but required-ness differs from the Param")
     else:
         if bool(a.kwargs.get("required")) != p.required and p.type != "boolean":

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,7 +37,12 @@ class Pending:
 
 
 def seal(
-    s: Session, identity: Identity, peer_sign: bytes, inner: dict[str, Any], kind: str, own_card: ContactCard
+    s: Session,
+    identity: Identity,
+    peer_sign: bytes,
+    inner: dict[str, Any],
+    kind: str,
+    own_card: Callable[[], ContactCard],
 ) -> CommsMessage:
     """Encrypt `inner` for the peer and queue it; `kind` "text"/"json" shows in history, "control" not."""
     peer = store.get_peer(s, identity.id, peer_sign)
@@ -52,7 +58,7 @@ def seal(
     olm_type, body = e2e.encrypt(session, json.dumps({**inner, "id": msg_id}).encode())
     # the card rides along until the session is confirmed (pre-key messages), so a stranger can answer
     env = Envelope.seal(
-        identity.sign_seed, peer_sign, olm_type, body, own_card.encode() if olm_type == 0 else None, msg_id
+        identity.sign_seed, peer_sign, olm_type, body, own_card().encode() if olm_type == 0 else None, msg_id
     )
     data = env.encode()
     if len(data) > MAX_ENVELOPE_BYTES:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import errors as E
 from .. import events as ev
+from ..cards import ContactCard
 from . import holding, inbox, outbox, store
 from .envelope import BadEnvelope, Envelope
 from .host import HOLD_PROTOCOL, MSG_PROTOCOL, P2PHost, PeerUnreachable
@@ -45,6 +46,7 @@ class CommsService:
         self._sync_lock = asyncio.Lock()
         self._start_lock = asyncio.Lock()
         self._retries: set[asyncio.Future[None]] = set()
+        self._in_flight: set[tuple[str, str]] = set()
 
     # -- lifecycle --------------------------------------------------------------------------------
 
@@ -135,7 +137,10 @@ class CommsService:
 
         def seal(s: Any) -> dict[str, Any]:
             identity = s.get(Identity, identity_id)
-            card = store.own_card(s, identity, host.peer_id, host.addresses)
+
+            def card() -> ContactCard:  # only pre-key messages carry it
+                return store.own_card(s, identity, host.peer_id, host.addresses)
+
             m = outbox.seal(s, identity, peer_sign, inner, kind, card)
             return {"id": m.id, "state": m.state}
 
@@ -148,12 +153,19 @@ class CommsService:
             return
         now = float("inf") if force else time.time()
         pending = await self.node.db(lambda s: outbox.due(s, now, only_peer))
-        by_peer: dict[tuple[str, tuple[str, ...]], list[outbox.Pending]] = defaultdict(list)
-        for p in pending:
-            by_peer[(p.peer_id, p.addresses)].append(p)
-        for (peer_id, addrs), items in by_peer.items():
-            for i in range(0, len(items), FRAMES_PER_REQUEST):
-                await self._deliver(peer_id, addrs, items[i : i + FRAMES_PER_REQUEST])
+        # concurrent flushes (one per send) must not send the same envelope again
+        pending = [p for p in pending if (p.identity_id, p.message_id) not in self._in_flight]
+        keys = {(p.identity_id, p.message_id) for p in pending}
+        self._in_flight |= keys
+        try:
+            by_peer: dict[tuple[str, tuple[str, ...]], list[outbox.Pending]] = defaultdict(list)
+            for p in pending:
+                by_peer[(p.peer_id, p.addresses)].append(p)
+            for (peer_id, addrs), items in by_peer.items():
+                for i in range(0, len(items), FRAMES_PER_REQUEST):
+                    await self._deliver(peer_id, addrs, items[i : i + FRAMES_PER_REQUEST])
+        finally:
+            self._in_flight -= keys
 
     async def _deliver(self, peer_id: str, addrs: tuple[str, ...], items: list[outbox.Pending]) -> None:
         host = self.require_host()

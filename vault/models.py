@@ -241,6 +241,8 @@ class CommsPeer(Base):
     message: Mapped[str | None] = mapped_column(String, nullable=True, default=None)
     hold_for_them: Mapped[bool] = mapped_column(default=False)
     holds_for_me: Mapped[bool] = mapped_column(default=False)
+    # the Olm identity key the user confirmed by comparing SAS emoji; another key = not verified
+    verified_key: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, default=None)
     created_at: Mapped[float] = mapped_column(default=time.time)
     updated_at: Mapped[float] = mapped_column(default=time.time)
 

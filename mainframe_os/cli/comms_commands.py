@@ -182,3 +182,27 @@ async def msg_sync(s: CliSession, a: Any) -> Any:
     await s.connect(a.vault)
     await s.call("peer_start")
     return await s.call("comms_sync")
+
+
+def _verification(r: dict[str, Any]) -> str:
+    if r["state"] == "waiting":
+        return "Verification sent; run this command again once they have it open, to see the emoji."
+    if r["state"] == "compare":
+        words = ", ".join(r["words"])
+        return f"Compare with them in person:\n  {r['emoji']}\n  {words}\nThen: --confirm yes|no"
+    return "Verified." if r["state"] == "verified" else "Marked as NOT matching: do not trust this contact's keys."
+
+
+@command(
+    "contact verify",
+    "compare 7 emoji with a contact in person (SAS), then confirm",
+    arg("id"),
+    arg("--confirm", choices=["yes", "no"], help="whether the emoji you both see match"),
+    _IDENTITY,
+    vault="required",
+    formatter=_verification,
+)
+async def contact_verify(s: CliSession, a: Any) -> Any:
+    await s.connect(a.vault)
+    confirm = {"yes": True, "no": False, None: None}[a.confirm]
+    return await s.call("contacts_verify", {"id": a.id, "confirm": confirm, "identityId": a.identity})

@@ -135,6 +135,15 @@ class ContactKeysChanged(Event):
 
 
 @dataclass(frozen=True)
+class ContactVerification(Event):
+    """A verification with a contact moved on: "compare" (emoji ready), "verified", "mismatch"."""
+
+    identity_id: str
+    peer: str
+    state: str
+
+
+@dataclass(frozen=True)
 class PeerStatusChanged(Event):
     """Messaging went online or offline (the libp2p host started or stopped)."""
 

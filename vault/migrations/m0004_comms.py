@@ -38,6 +38,7 @@ _DDL = (
         message VARCHAR,
         hold_for_them BOOLEAN NOT NULL,
         holds_for_me BOOLEAN NOT NULL,
+        verified_key BLOB,
         created_at FLOAT NOT NULL,
         updated_at FLOAT NOT NULL,
         PRIMARY KEY (identity_id, sign_public)

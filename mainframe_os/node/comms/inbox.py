@@ -192,6 +192,24 @@ def _card_update(
     store.remember_card(s, identity.id, new, str(inner["card"]), "contact")
 
 
+def _sas(
+    s: Session, identity: Identity, env: Envelope, inner: dict[str, Any], card: Any, out: Outcome, _: bool
+) -> None:
+    tx, key, step = inner.get("tx"), inner.get("key"), inner.get("step")
+    ok = isinstance(tx, str) and isinstance(key, str) and len(tx) <= 64 and len(key) <= 64
+    if not ok or step not in ("start", "reply") or not store.is_contact(s, identity.id, env.sender):
+        out.status, out.reason = "dropped", "a verification nobody can answer"
+        return
+    peer = store.get_peer(s, identity.id, env.sender)
+    theirs = store.peer_card(peer).peer if peer is not None else None
+    if theirs is None:
+        out.status, out.reason = "dropped", "a verification from a contact without messaging keys"
+        return
+    account, _row = store.load_account(s, identity)
+    keys = (store.sign_public(identity), e2e.identity_key(account), env.sender, theirs.olm_key)
+    out.events.append(("sas", {"tx": tx, "key": key, "step": step, "keys": keys}))
+
+
 def _unknown(
     s: Session, identity: Identity, env: Envelope, inner: dict[str, Any], card: Any, out: Outcome, _: bool
 ) -> None:
@@ -205,4 +223,5 @@ _INNER = {
     "json": _content,
     "receipt": _receipt,
     "card": _card_update,
+    "sas": _sas,
 }

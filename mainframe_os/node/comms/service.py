@@ -23,6 +23,7 @@ from ..cards import ContactCard
 from . import holding, inbox, outbox, store
 from .envelope import BadEnvelope, Envelope
 from .host import HOLD_PROTOCOL, MSG_PROTOCOL, P2PHost, PeerUnreachable
+from .verify import Verification, new_tx
 
 if TYPE_CHECKING:
     from ..node import Node
@@ -47,6 +48,7 @@ class CommsService:
         self._start_lock = asyncio.Lock()
         self._retries: set[asyncio.Future[None]] = set()
         self._in_flight: set[tuple[str, str]] = set()
+        self.verifications: dict[tuple[str, bytes], Verification] = {}
 
     # -- lifecycle --------------------------------------------------------------------------------
 
@@ -243,6 +245,8 @@ class CommsService:
                     await self._control(ident, env.sender, {"type": "accept"})
             elif kind == "state":
                 self.node.events.emit(ev.MessageStateChanged(ident, info["id"], info["state"]))
+            elif kind == "sas":
+                await self._on_sas(ident, env.sender, info)
             elif kind == "keys-changed":
                 self.node.events.emit(ev.ContactKeysChanged(ident, info["peer"]))
                 self.node.events.emit(
@@ -250,6 +254,31 @@ class CommsService:
                         "A contact's keys changed", "Check with them before you trust new messages", "warning", "comms"
                     )
                 )
+
+    # -- verification (SAS) -----------------------------------------------------------------------
+
+    async def verify_start(self, identity_id: str, peer_sign: bytes) -> Verification:
+        v = self.verifications[(identity_id, peer_sign)] = Verification(new_tx())
+        await self.queue(
+            identity_id, peer_sign, {"type": "sas", "step": "start", "tx": v.tx, "key": v.public_key}, "control"
+        )
+        self.wake()
+        return v
+
+    async def _on_sas(self, identity_id: str, peer_sign: bytes, info: dict[str, Any]) -> None:
+        key = (identity_id, peer_sign)
+        if info["step"] == "start":
+            v = self.verifications[key] = Verification(info["tx"])
+            v.complete(info["key"], info["keys"])
+            await self._control(
+                identity_id, peer_sign, {"type": "sas", "step": "reply", "tx": v.tx, "key": v.public_key}
+            )
+        else:
+            v = self.verifications.get(key)  # type: ignore[assignment]
+            if v is None or v.tx != info["tx"] or v.emoji is not None:
+                return  # an answer to nothing we asked: ignored
+            v.complete(info["key"], info["keys"])
+        self.node.events.emit(ev.ContactVerification(identity_id, peer_sign.hex(), "compare"))
 
     async def _control(self, identity_id: str, peer_sign: bytes, inner: dict[str, Any]) -> None:
         """Queue a control message (receipt, acceptance, card update); the pump sends it soon,

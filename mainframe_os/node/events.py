@@ -108,6 +108,15 @@ class MessageReceived(Event):
     contact_id: str | None
     message_id: str
     kind: str  # "text" | "json"
+    group_id: str | None = None  # a group message
+
+
+@dataclass(frozen=True)
+class GroupsChanged(Event):
+    """A group was created, renamed, or its members changed (or we were removed)."""
+
+    identity_id: str
+    group_id: str
 
 
 @dataclass(frozen=True)

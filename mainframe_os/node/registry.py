@@ -46,6 +46,7 @@ SERVICE_MODULES = (
     "mainframe_os.node.methods.apps",
     "mainframe_os.node.methods.comms",
     "mainframe_os.node.methods.contact_requests",
+    "mainframe_os.node.methods.groups",
 )
 
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import literal_column, select
 from sqlalchemy.orm import Session
 
 from vault.models import CommsMessage, Identity
@@ -85,7 +85,8 @@ def due(s: Session, now: float, only_peer: bytes | None = None) -> list[Pending]
     if only_peer is not None:
         q = q.where(CommsMessage.peer_sign == only_peer)
     out = []
-    for m in s.scalars(q.order_by(CommsMessage.created_at).limit(500)):
+    # insertion order within a time: a group's new session key goes before the messages using it
+    for m in s.scalars(q.order_by(CommsMessage.created_at, literal_column("comms_message.rowid")).limit(500)):
         peer = store.get_peer(s, m.identity_id, m.peer_sign)
         card = store.peer_card(peer) if peer is not None else None
         if card is None or card.peer is None or peer is None or peer.state == "blocked":

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from .. import errors as E
 from .. import events as ev
 from ..cards import ContactCard
-from . import holding, inbox, outbox, store
+from . import groups, holding, inbox, outbox, store
 from .envelope import BadEnvelope, Envelope
 from .host import HOLD_PROTOCOL, MSG_PROTOCOL, P2PHost, PeerUnreachable
 from .verify import Verification, new_tx
@@ -216,8 +216,8 @@ class CommsService:
 
     async def _accept(self, env: Envelope, via_holder: bool) -> inbox.Outcome:
         outcome = await self.node.db(lambda s: inbox.accept_envelope(s, env, via_holder))
-        if outcome.status == "refused":
-            log.info("refused an envelope: %s", outcome.reason)
+        if outcome.status in ("refused", "dropped"):
+            log.info("%s an envelope: %s", outcome.status, outcome.reason)
         await self._announce(outcome, env)
         return outcome
 
@@ -228,7 +228,7 @@ class CommsService:
         for kind, info in outcome.events:
             if kind == "message":
                 cid = await self.node.db(lambda s: store.contact_id(s, ident, env.sender))
-                self.node.events.emit(ev.MessageReceived(ident, cid, info["id"], info["kind"]))
+                self.node.events.emit(ev.MessageReceived(ident, cid, info["id"], info["kind"], info.get("group")))
                 if info["viaHolder"]:  # the sender cannot know otherwise
                     await self._control(
                         ident, env.sender, {"type": "receipt", "state": "delivered", "ids": [info["id"]]}
@@ -245,6 +245,8 @@ class CommsService:
                     await self._control(ident, env.sender, {"type": "accept"})
             elif kind == "state":
                 self.node.events.emit(ev.MessageStateChanged(ident, info["id"], info["state"]))
+            elif kind == "group":
+                self.node.events.emit(ev.GroupsChanged(ident, info["id"]))
             elif kind == "sas":
                 await self._on_sas(ident, env.sender, info)
             elif kind == "keys-changed":
@@ -254,6 +256,35 @@ class CommsService:
                         "A contact's keys changed", "Check with them before you trust new messages", "warning", "comms"
                     )
                 )
+
+    # -- groups -----------------------------------------------------------------------------------
+
+    async def group_send(self, identity_id: str, group_ref: str, inner: dict[str, Any], kind: str) -> dict[str, Any]:
+        """Encrypt once for the group (sharing a new session key first if needed) and send."""
+        from vault.models import Identity
+
+        host = self.require_host()
+
+        def seal(s: Any) -> str:
+            identity = s.get(Identity, identity_id)
+            g = groups.find(s, identity_id, group_ref)
+
+            def card() -> ContactCard:
+                return store.own_card(s, identity, host.peer_id, host.addresses)
+
+            def share(member: bytes, control: dict[str, Any]) -> None:
+                outbox.seal(s, identity, member, control, "control", card)
+
+            return groups.seal(s, identity, g, inner, kind, share)
+
+        msg_id = await self.node.db(seal)
+        await self.flush()
+        return {"id": msg_id, "state": "sent"}
+
+    async def send_roster(self, identity_id: str, roster: dict[str, Any], to: list[bytes]) -> None:
+        for member in to:
+            await self.queue(identity_id, member, roster, "control")
+        await self.flush()
 
     # -- verification (SAS) -----------------------------------------------------------------------
 

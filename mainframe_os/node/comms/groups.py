@@ -200,3 +200,22 @@ def open_message(s: Session, identity: Identity, env: Envelope) -> tuple[CommsGr
         return None
     row.pickle = inbound.pickle(pkey)
     return (g, inner) if isinstance(inner, dict) else None
+
+
+def leave(s: Session, identity: Identity, ref: str) -> tuple[CommsGroup, bytes]:
+    """Leave a group (the owner is asked to drop us); returns the group and its owner."""
+    g = find(s, identity.id, ref)
+    own = store.sign_public(identity)
+    if g.owner == own:
+        raise GroupError("You created this group: remove its members instead")
+    g.state, g.outbound, g.updated_at = "left", None, time.time()
+    return g, g.owner
+
+
+def member_left(s: Session, identity: Identity, sender: bytes, inner: dict[str, Any]) -> CommsGroup | None:
+    """On the owner's side: a member asks to leave; drop them from the roster (keys rotate)."""
+    g = s.get(CommsGroup, (identity.id, str(inner.get("group"))))
+    if g is None or g.owner != store.sign_public(identity) or sender.hex() not in g.members:
+        return None
+    set_members(g, {k: v for k, v in g.members.items() if k != sender.hex()})
+    return g

@@ -249,6 +249,26 @@ def _group_key(
         out.status, out.reason = "dropped", "a group key not from a member"
 
 
+def _group_leave(
+    s: Session, identity: Identity, env: Envelope, inner: dict[str, Any], card: Any, out: Outcome, _: bool
+) -> None:
+    g = groups.member_left(s, identity, env.sender, inner)
+    if g is None:
+        out.status, out.reason = "dropped", "a leave for a group we do not own"
+        return
+    out.events.append(("group", {"id": g.id}))
+    out.events.append(
+        (
+            "roster",
+            {
+                "id": g.id,
+                "roster": groups.roster(g),
+                "to": [env.sender, *groups.others(g, store.sign_public(identity))],
+            },
+        )
+    )
+
+
 def _unknown(
     s: Session, identity: Identity, env: Envelope, inner: dict[str, Any], card: Any, out: Outcome, _: bool
 ) -> None:
@@ -265,4 +285,5 @@ _INNER = {
     "sas": _sas,
     "group": _group_roster,
     "group-key": _group_key,
+    "group-leave": _group_leave,
 }

@@ -247,6 +247,9 @@ class CommsService:
                 self.node.events.emit(ev.MessageStateChanged(ident, info["id"], info["state"]))
             elif kind == "group":
                 self.node.events.emit(ev.GroupsChanged(ident, info["id"]))
+            elif kind == "roster":  # a member left a group we own: tell everyone, later
+                for member in info["to"]:
+                    await self._control(ident, member, info["roster"])
             elif kind == "sas":
                 await self._on_sas(ident, env.sender, info)
             elif kind == "keys-changed":

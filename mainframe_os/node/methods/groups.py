@@ -177,3 +177,21 @@ async def groups_send(
         return await svc.group_send(ident, group, inner, inner["type"])
     except (G.GroupError, RequestError) as exc:
         raise CommsError(str(exc)) from None
+
+
+@method("groups_leave", Param("group", max_length=256), Param("identityId", required=False))
+async def groups_leave(node: Any, ctx: Any, group: str, identityId: str | None) -> dict[str, Any]:
+    """Leave a group: you stop receiving it, and its creator drops you from the roster."""
+    from vault.models import Identity
+
+    ident = await require_identity(node, ctx, identityId)
+    svc = await online_service(node)
+
+    def leave(s: Any) -> tuple[str, bytes]:
+        g, owner = G.leave(s, s.get(Identity, ident), group)
+        return g.id, owner
+
+    gid, owner = await _db(node, leave)
+    await svc.send(ident, owner, {"type": "group-leave", "group": gid}, "control")
+    node.events.emit(GroupsChanged(ident, gid))
+    return {"id": gid, "state": "left"}

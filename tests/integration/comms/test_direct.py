@@ -33,3 +33,19 @@ async def test_request_accept_and_talk_both_ways(peers) -> None:
     await wait_for(lambda: bob.got(ev.MessageStateChanged, message_id=bob_msg_id, state="read"), what="read receipt")
     (mine,) = [m for m in await bob.call("comms_list") if m["direction"] == "out"]
     assert mine["state"] == "read"
+
+
+async def test_blocking_a_contact_stops_both_directions(peers) -> None:
+    import pytest
+
+    from mainframe_os.node import errors as E
+
+    alice, bob = await peers("Alice"), await peers("Bob")
+    await befriend(alice, bob)
+    await alice.call("contacts_block", {"id": "Bob"})
+    with pytest.raises(E.ContactNotFound, match="not a contact"):
+        await alice.call("comms_send", {"contact": "Bob", "text": "you are blocked"})
+    sent = await bob.call("comms_send", {"contact": "Alice", "text": "let me in"})
+    assert sent["state"] == "delivered"  # Bob cannot tell he is blocked
+    assert await alice.call("comms_list") == [] and not alice.got(ev.MessageReceived)
+    assert [r["displayName"] for r in (await alice.call("contacts_requests"))["blocked"]] == ["Bob"]

@@ -59,3 +59,16 @@ async def _state(p) -> bool:
 async def _members(p, n: int) -> bool:
     (g,) = await p.call("groups_list")
     return len(g["members"]) == n
+
+
+@pytest.mark.slow
+async def test_leaving_a_group_drops_you_from_every_roster(peers) -> None:
+    alice, bob = await peers("Alice"), await peers("Bob")
+    await befriend(alice, bob)
+    gid = (await alice.call("groups_create", {"name": "Pair", "contacts": ["Bob"]}))["id"]
+    await wait_for(lambda: bob.got(ev.GroupsChanged, group_id=gid), what="Bob in the group")
+    assert (await bob.call("groups_leave", {"group": gid}))["state"] == "left"
+    await wait_for(lambda: _members(alice, 1), what="Alice's roster without Bob")
+    await alice.call("groups_send", {"group": gid, "text": "anyone?"})
+    await alice.call("comms_sync")
+    assert await _group_bodies(bob, gid) == []

@@ -34,6 +34,8 @@ class Pending:
     addresses: tuple[str, ...]
     holders: tuple[str, ...]
     envelope: bytes
+    recipient: bytes  # the recipient identity's Ed25519 key
+    recipient_box: bytes  # its X25519 key: envelopes left with a holder are sealed to it
 
 
 def seal(
@@ -92,7 +94,12 @@ def due(s: Session, now: float, only_peer: bytes | None = None) -> list[Pending]
         if card is None or card.peer is None or peer is None or peer.state == "blocked":
             continue
         assert m.envelope is not None
-        out.append(Pending(m.identity_id, m.id, card.peer.peer_id, card.peer.addresses, card.peer.holders, m.envelope))
+        out.append(
+            Pending(
+                m.identity_id, m.id, card.peer.peer_id, card.peer.addresses, card.peer.holders, m.envelope,
+                m.peer_sign, card.box_public,
+            )
+        )  # fmt: skip
     return out
 
 

@@ -183,7 +183,7 @@ class CommsService:
 
     async def _deposit(self, p: outbox.Pending) -> bool:
         host = self.require_host()
-        request = json.dumps({"op": "deposit", "env": base64.b64encode(p.envelope).decode()}).encode()
+        request = holding.deposit_request(p.recipient, p.recipient_box, Envelope.decode(p.envelope).id, p.envelope)
         for holder in p.holders:
             addr, _, holder_id = holder.partition("/p2p/")
             if not holder_id or holder_id == host.peer_id:
@@ -338,24 +338,24 @@ class CommsService:
 
         from vault.models import CommsPeer, Identity
 
-        def plan(s: Any) -> list[tuple[bytes, str, list[str]]]:
+        def plan(s: Any) -> list[tuple[bytes, bytes, str, list[str]]]:
             out = []
             for i in s.scalars(select(Identity)):
                 for p in s.scalars(select(CommsPeer).where(CommsPeer.identity_id == i.id, CommsPeer.holds_for_me)):
                     card = store.peer_card(p)
                     if card.peer is not None:
-                        out.append((i.sign_seed, card.peer.peer_id, list(card.peer.addresses)))
+                        out.append((i.sign_seed, i.box_secret, card.peer.peer_id, list(card.peer.addresses)))
             return out
 
         got = 0
-        for seed, holder_id, addrs in await self.node.db(plan):
+        for seed, box_secret, holder_id, addrs in await self.node.db(plan):
             try:
-                got += await self._fetch_from(seed, holder_id, addrs)
+                got += await self._fetch_from(seed, box_secret, holder_id, addrs)
             except PeerUnreachable as exc:
                 log.info("holder unreachable: %s", exc)
         return got
 
-    async def _fetch_from(self, seed: bytes, holder_id: str, addrs: list[str]) -> int:
+    async def _fetch_from(self, seed: bytes, box_secret: bytes, holder_id: str, addrs: list[str]) -> int:
         host, got = self.require_host(), 0
         for _ in range(1000):  # batches; a holder keeps a few thousand at most
             (reply,) = await host.request(holder_id, addrs, HOLD_PROTOCOL, [holding.signed_request(seed, "fetch")])
@@ -364,13 +364,14 @@ class CommsService:
             if not doc.get("ok") or not envs:
                 return got
             ids = []
-            for b64 in envs:
+            for item in envs:
                 try:
-                    env = Envelope.decode(base64.b64decode(b64))
-                except (BadEnvelope, ValueError):
-                    continue  # tampered by the holder: dropped, and never acknowledged as ours
+                    ids.append(str(item["id"]))
+                    env = Envelope.decode(holding.unseal(box_secret, base64.b64decode(item["sealed"])))
+                except (BadEnvelope, ValueError, KeyError, TypeError):
+                    log.info("dropped an envelope a holder changed")  # acknowledged: it is deleted
+                    continue
                 await self._accept(env, via_holder=True)
-                ids.append(env.id)
                 got += 1
             # acknowledged only after each is committed: a crash before this re-fetches, never loses
             await host.request(holder_id, addrs, HOLD_PROTOCOL, [holding.signed_request(seed, "ack", ids)])

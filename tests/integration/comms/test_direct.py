@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from mainframe_os.node import events as ev
+from mainframe_os.node.cards import ContactCard
 
 from .conftest import befriend, wait_for
 
 
 async def test_request_accept_and_talk_both_ways(peers) -> None:
     alice, bob = await peers("Alice"), await peers("Bob")
+    # online, the identity's card is the messaging card (what the launcher shows to share)
+    shown = ContactCard.decode((await alice.call("identity_getCard"))["card"])
+    assert shown.peer is not None and shown.peer.peer_id == (await alice.call("peer_info"))["peerId"]
     bob_at_alice, alice_at_bob = await befriend(alice, bob)
     assert bob.got(ev.ContactRequestsChanged) and alice.got(ev.ContactsChanged)
 

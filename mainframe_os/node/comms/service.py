@@ -35,6 +35,7 @@ LISTEN_ENV = "MAINFRAME_OS_P2P_LISTEN"  # comma-separated multiaddrs, e.g. /ip4/
 PUMP_INTERVAL_S = 15.0
 DIAL_TIMEOUT_S = 5.0
 FRAMES_PER_REQUEST = 100
+UNREACHABLE_FOR_S = 10.0  # after a failed dial, sends go straight to holders / the queue for this long
 
 
 class CommsService:
@@ -49,6 +50,7 @@ class CommsService:
         self._retries: set[asyncio.Future[None]] = set()
         self._in_flight: set[tuple[str, str]] = set()
         self.verifications: dict[tuple[str, bytes], Verification] = {}
+        self._unreachable: dict[str, float] = {}  # peer id -> until when we do not dial it again
 
     # -- lifecycle --------------------------------------------------------------------------------
 
@@ -165,15 +167,19 @@ class CommsService:
                 by_peer[(p.peer_id, p.addresses)].append(p)
             for (peer_id, addrs), items in by_peer.items():
                 for i in range(0, len(items), FRAMES_PER_REQUEST):
-                    await self._deliver(peer_id, addrs, items[i : i + FRAMES_PER_REQUEST])
+                    await self._deliver(peer_id, addrs, items[i : i + FRAMES_PER_REQUEST], force)
         finally:
             self._in_flight -= keys
 
-    async def _deliver(self, peer_id: str, addrs: tuple[str, ...], items: list[outbox.Pending]) -> None:
+    async def _deliver(self, peer_id: str, addrs: tuple[str, ...], items: list[outbox.Pending], force: bool) -> None:
         host = self.require_host()
         try:
+            if not force and self._unreachable.get(peer_id, 0.0) > time.monotonic():
+                raise PeerUnreachable("failed a moment ago")  # a send to an offline peer stays quick
             replies = await host.request(peer_id, addrs, MSG_PROTOCOL, [p.envelope for p in items], DIAL_TIMEOUT_S)
+            self._unreachable.pop(peer_id, None)
         except PeerUnreachable as exc:
+            self._unreachable[peer_id] = time.monotonic() + UNREACHABLE_FOR_S
             log.info("%s; trying its holders", exc)
             for p in items:
                 await self._record(p, "held" if await self._deposit(p) else "retry")
@@ -210,6 +216,7 @@ class CommsService:
             return _reply(False, str(exc))
         outcome = await self._accept(env, via_holder=False)
         if outcome.status == "ok":
+            self._unreachable.pop(peer, None)
             self._retry_soon(env.sender)  # they are online: what waits for them can go now
         # dropped (blocked, stranger) looks like success: the sender learns nothing
         return _reply(outcome.status != "refused", outcome.reason)

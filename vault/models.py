@@ -260,6 +260,8 @@ class CommsPeer(Base):
     message: Mapped[str | None] = mapped_column(String, nullable=True, default=None)
     hold_for_them: Mapped[bool] = mapped_column(default=False)
     holds_for_me: Mapped[bool] = mapped_column(default=False)
+    # the Olm identity key the user confirmed by comparing SAS emoji; another key = not verified
+    verified_key: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, default=None)
     created_at: Mapped[float] = mapped_column(default=time.time)
     updated_at: Mapped[float] = mapped_column(default=time.time)
 
@@ -278,6 +280,7 @@ class CommsMessage(Base):
     kind: Mapped[str] = mapped_column(String)  # "text" | "json" | "control" (receipts, accepts)
     body: Mapped[Any] = mapped_column(JSON, nullable=True)
     state: Mapped[str] = mapped_column(String)  # queued | sent | delivered | read | received
+    group_id: Mapped[str | None] = mapped_column(String(32), nullable=True, default=None)
     envelope: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, default=None)
     attempts: Mapped[int] = mapped_column(default=0)
     next_try: Mapped[float] = mapped_column(default=0.0)
@@ -309,3 +312,36 @@ class CommsHeld(Base):
     size: Mapped[int] = mapped_column()
     expires_at: Mapped[float] = mapped_column()
     created_at: Mapped[float] = mapped_column(default=time.time)
+
+
+class CommsGroup(Base):
+    """A group conversation: its roster ({hex sign key: card}), owner, and our outbound Megolm
+    session (pickled; dropped when someone is removed, so the next message starts a new one)."""
+
+    __tablename__ = "comms_group"
+
+    identity_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("identity.id", ondelete="CASCADE"), primary_key=True
+    )
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String)
+    owner: Mapped[bytes] = mapped_column(LargeBinary)
+    members: Mapped[Any] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String)  # "active" | "left" | "removed"
+    outbound: Mapped[str | None] = mapped_column(String, nullable=True, default=None)
+    created_at: Mapped[float] = mapped_column(default=time.time)
+    updated_at: Mapped[float] = mapped_column(default=time.time)
+
+
+class CommsGroupKey(Base):
+    """Another member's Megolm session for a group, received over our Olm session with them."""
+
+    __tablename__ = "comms_group_key"
+
+    identity_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("identity.id", ondelete="CASCADE"), primary_key=True
+    )
+    group_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    sender: Mapped[bytes] = mapped_column(LargeBinary, primary_key=True)
+    session_id: Mapped[str] = mapped_column(String, primary_key=True)
+    pickle: Mapped[str] = mapped_column(String)

@@ -201,3 +201,93 @@ async def msg_sync(s: CliSession, a: Any) -> Any:
     await s.connect(a.vault)
     await s.call("peer_start")
     return await s.call("comms_sync")
+
+
+def _verification(r: dict[str, Any]) -> str:
+    if r["state"] == "waiting":
+        return "Verification sent; run this command again once they have it open, to see the emoji."
+    if r["state"] == "compare":
+        words = ", ".join(r["words"])
+        return f"Compare with them in person:\n  {r['emoji']}\n  {words}\nThen: --confirm yes|no"
+    return "Verified." if r["state"] == "verified" else "Marked as NOT matching: do not trust this contact's keys."
+
+
+@command(
+    "contact verify",
+    "compare 7 emoji with a contact in person (SAS), then confirm",
+    arg("id"),
+    arg("--confirm", choices=["yes", "no"], help="whether the emoji you both see match"),
+    _IDENTITY,
+    vault="required",
+    formatter=_verification,
+)
+async def contact_verify(s: CliSession, a: Any) -> Any:
+    await s.connect(a.vault)
+    confirm = {"yes": True, "no": False, None: None}[a.confirm]
+    return await s.call("contacts_verify", {"id": a.id, "confirm": confirm, "identityId": a.identity})
+
+
+def _group(r: dict[str, Any]) -> str:
+    names = ", ".join(m["displayName"] + (" (you)" if m["you"] else "") for m in r["members"])
+    return f"Group '{r['name']}' ({r['id'][:8]}), {r['state']}: {names}"
+
+
+@command(
+    "group create",
+    "create a group with contacts",
+    arg("name"),
+    arg("contacts", nargs="+"),
+    _IDENTITY,
+    vault="required",
+    formatter=_group,
+)
+async def group_create(s: CliSession, a: Any) -> Any:
+    await s.connect(a.vault)
+    return await s.call("groups_create", {"name": a.name, "contacts": a.contacts, "identityId": a.identity})
+
+
+@command(
+    "group list",
+    "your groups",
+    _IDENTITY,
+    vault="required",
+    formatter=lambda r: "\n".join(map(_group, r)) or "No groups.",
+)
+async def group_list(s: CliSession, a: Any) -> Any:
+    await s.connect(a.vault)
+    return await s.call("groups_list", {"identityId": a.identity})
+
+
+def _group_change(name: str, method: str, summary: str, param: str | None) -> None:
+    async def run(s: CliSession, a: Any) -> Any:
+        await s.connect(a.vault)
+        params = {"group": a.group, "identityId": a.identity}
+        if param is not None:
+            params[param] = getattr(a, param)
+        return await s.call(method, params)
+
+    extra = [arg(param)] if param is not None else []
+    command(f"group {name}", summary, arg("group"), *extra, _IDENTITY, vault="required", formatter=_group_or_state)(run)
+
+
+def _group_or_state(r: dict[str, Any]) -> str:
+    return _group(r) if "members" in r else f"Group {r['id'][:8]}: {r['state']}."
+
+
+_group_change("add", "groups_add", "add a contact to a group you created", "contact")
+_group_change("remove", "groups_remove", "remove a member (the group key rotates)", "member")
+_group_change("leave", "groups_leave", "leave a group", None)
+
+
+@command(
+    "group send",
+    "send a message to a group (encrypted once for all)",
+    arg("group"),
+    arg("text"),
+    _IDENTITY,
+    vault="required",
+    formatter=lambda r: f"Message {r['id'][:8]}: {r['state']}.",
+)
+async def group_send(s: CliSession, a: Any) -> Any:
+    await s.connect(a.vault)
+    return await s.call("groups_send", {"group": a.group, "text": a.text, "identityId": a.identity})

@@ -187,6 +187,15 @@ class MessageReceived(Event):
     contact_id: str | None
     message_id: str
     kind: str  # "text" | "json"
+    group_id: str | None = None  # a group message
+
+
+@dataclass(frozen=True)
+class GroupsChanged(Event):
+    """A group was created, renamed, or its members changed (or we were removed)."""
+
+    identity_id: str
+    group_id: str
 
 
 @dataclass(frozen=True)
@@ -211,6 +220,15 @@ class ContactKeysChanged(Event):
 
     identity_id: str
     peer: str  # hex Ed25519 key of the contact's identity
+
+
+@dataclass(frozen=True)
+class ContactVerification(Event):
+    """A verification with a contact moved on: "compare" (emoji ready), "verified", "mismatch"."""
+
+    identity_id: str
+    peer: str
+    state: str
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,7 @@ SERVICE_MODULES = (
     "mainframe_os.node.methods.files",
     "mainframe_os.node.methods.comms",
     "mainframe_os.node.methods.contact_requests",
+    "mainframe_os.node.methods.groups",
 )
 
 

@@ -1,7 +1,8 @@
 """Version 5: peer-to-peer messaging. Per identity an Olm account and its sessions (pickles,
 encrypted again with a key derived from the identity), what is known of each peer (network
 address, keys, request state, holding), the message history with its outbox, the envelope ids
-already seen (replay refusal), and the envelopes this node holds for offline contacts."""
+already seen (replay refusal), the envelopes this node holds for offline contacts, and groups
+(roster, our outbound Megolm session, the inbound sessions of the other members)."""
 
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ _DDL = (
         message VARCHAR,
         hold_for_them BOOLEAN NOT NULL,
         holds_for_me BOOLEAN NOT NULL,
+        verified_key BLOB,
         created_at FLOAT NOT NULL,
         updated_at FLOAT NOT NULL,
         PRIMARY KEY (identity_id, sign_public)
@@ -52,6 +54,7 @@ _DDL = (
         kind VARCHAR NOT NULL,
         body JSON,
         state VARCHAR NOT NULL,
+        group_id VARCHAR(32),
         envelope BLOB,
         attempts INTEGER NOT NULL,
         next_try FLOAT NOT NULL,
@@ -81,6 +84,30 @@ _DDL = (
     )
     """,
     "CREATE INDEX ix_comms_held_recipient ON comms_held (recipient, created_at)",
+    """
+    CREATE TABLE comms_group (
+        identity_id VARCHAR(32) NOT NULL REFERENCES identity (id) ON DELETE CASCADE,
+        id VARCHAR(32) NOT NULL,
+        name VARCHAR NOT NULL,
+        owner BLOB NOT NULL,
+        members JSON NOT NULL,
+        state VARCHAR NOT NULL,
+        outbound VARCHAR,
+        created_at FLOAT NOT NULL,
+        updated_at FLOAT NOT NULL,
+        PRIMARY KEY (identity_id, id)
+    )
+    """,
+    """
+    CREATE TABLE comms_group_key (
+        identity_id VARCHAR(32) NOT NULL REFERENCES identity (id) ON DELETE CASCADE,
+        group_id VARCHAR(32) NOT NULL,
+        sender BLOB NOT NULL,
+        session_id VARCHAR NOT NULL,
+        pickle VARCHAR NOT NULL,
+        PRIMARY KEY (identity_id, group_id, sender, session_id)
+    )
+    """,
 )
 
 

@@ -23,6 +23,7 @@ def message_json(m: CommsMessage, contact_id: str | None) -> dict[str, Any]:
         "kind": m.kind,
         "body": body.get("body"),
         "state": m.state,
+        "groupId": m.group_id,
         "createdAt": m.created_at,
         "sentAt": body.get("sentAt", m.created_at),
     }

@@ -38,7 +38,7 @@ class Envelope:
     sender: bytes  # Ed25519 public key of the sending identity
     recipient: bytes  # Ed25519 public key of the receiving identity
     ts_ms: int
-    olm_type: int  # 0 = pre-key message (starts a session), 1 = normal
+    olm_type: int  # Olm: 0 = pre-key message (starts a session), 1 = normal; 2 = a Megolm group message
     body: bytes  # Olm ciphertext
     card: str | None  # the sender's card, so a stranger's request can be answered
     sig: bytes = b""
@@ -108,7 +108,7 @@ class Envelope:
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise BadEnvelope("malformed envelope") from exc
-        if doc.get("v") != 1 or env.olm_type not in (0, 1):
+        if doc.get("v") != 1 or env.olm_type not in (0, 1, 2):
             raise BadEnvelope("unsupported envelope version")
         env.verify()
         return env

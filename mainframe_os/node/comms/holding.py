@@ -4,11 +4,13 @@ A holder keeps sealed envelopes for a recipient it agreed to hold for (a contact
 `hold_for_them`), within a quota per depositing peer and per recipient, until they expire or
 the recipient fetches and acknowledges them. Fetch and acknowledge are signed by the
 recipient's identity key (with a fresh timestamp), so nobody else can read or delete its
-envelopes. The holder sees only sizes and timing: the contents are Olm ciphertext.
+envelopes. Each envelope is sealed to the recipient's X25519 key (vodozemac PkEncryption) before
+it is deposited, so the holder learns neither its sender nor its contents: only the recipient
+it agreed to hold for, sizes and timing.
 
 Requests on `/mainframe/hold/1.0.0` (JSON, one per frame, one reply each):
-    {"op":"deposit","env":b64}                                   -> {"ok":true}
-    {"op":"fetch","to":hex,"ts":ms,"sig":b64}                    -> {"ok":true,"envs":[b64,...]}
+    {"op":"deposit","to":hex,"id":hex16,"sealed":b64}             -> {"ok":true}
+    {"op":"fetch","to":hex,"ts":ms,"sig":b64}                    -> {"ok":true,"envs":[{"id","sealed"}...]}
     {"op":"ack","to":hex,"ts":ms,"ids":[hex,...],"sig":b64}      -> {"ok":true,"deleted":n}
 """
 
@@ -19,6 +21,7 @@ import json
 import time
 from typing import Any
 
+import vodozemac as vz
 from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
 from sqlalchemy import delete, func, select
@@ -26,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from vault.models import CommsHeld, CommsPeer
 
-from .envelope import BadEnvelope, Envelope
+from .envelope import MAX_ENVELOPE_BYTES
 
 HOLD_FOR_S = 14 * 24 * 3600
 MAX_PER_DEPOSITOR = 2000
@@ -69,38 +72,56 @@ def handle(s: Session, depositor: str, request: bytes) -> dict[str, Any]:
     raise HoldRefused("unknown operation")
 
 
+def seal_for(recipient_box: bytes, envelope: bytes) -> bytes:
+    """The envelope as only the recipient can open it: ephemeral key (32) | MAC (8) | ciphertext."""
+    m = vz.PkEncryption.from_key(vz.Curve25519PublicKey.from_bytes(recipient_box)).encrypt(envelope)
+    return bytes(m.ephemeral_key) + bytes(m.mac) + bytes(m.ciphertext)
+
+
+def unseal(box_secret: bytes, sealed: bytes) -> bytes:
+    """ValueError when it was not sealed to us or was changed on the way (a tampering holder)."""
+    if len(sealed) < 41:
+        raise ValueError("sealed envelope too short")
+    try:
+        message = vz.Message(sealed[40:], sealed[32:40], sealed[:32])
+        return bytes(vz.PkDecryption.from_key(vz.Curve25519SecretKey.from_bytes(box_secret)).decrypt(message))
+    except (vz.PkDecodeException, vz.PkInvalidKeySizeException, vz.KeyException) as exc:
+        raise ValueError("the sealed envelope does not open") from exc
+
+
+def deposit_request(recipient: bytes, recipient_box: bytes, env_id: str, envelope: bytes) -> bytes:
+    sealed = base64.b64encode(seal_for(recipient_box, envelope)).decode()
+    return json.dumps({"op": "deposit", "to": recipient.hex(), "id": env_id, "sealed": sealed}).encode()
+
+
 def _deposit(s: Session, depositor: str, doc: dict[str, Any]) -> dict[str, Any]:
     try:
-        raw = base64.b64decode(doc["env"], validate=True)
-        env = Envelope.decode(raw)
-        env.check_age()
-    except (BadEnvelope, KeyError, ValueError, TypeError) as exc:
-        raise HoldRefused(f"bad envelope: {exc}") from None
-    holds = s.scalars(select(CommsPeer).where(CommsPeer.sign_public == env.recipient, CommsPeer.hold_for_them))
+        to, env_id = bytes.fromhex(doc["to"]), bytes.fromhex(doc["id"]).hex()
+        raw = base64.b64decode(doc["sealed"], validate=True)
+    except (KeyError, ValueError, TypeError):
+        raise HoldRefused("bad deposit") from None
+    if len(to) != 32 or len(env_id) != 32 or not 41 <= len(raw) <= MAX_ENVELOPE_BYTES + 64:
+        raise HoldRefused("bad deposit")
+    holds = s.scalars(select(CommsPeer).where(CommsPeer.sign_public == to, CommsPeer.hold_for_them))
     if holds.first() is None:
         raise HoldRefused("this node does not hold messages for that recipient")
-    if s.get(CommsHeld, env.id) is not None:
+    if s.get(CommsHeld, env_id) is not None:
         return {"ok": True}  # the same envelope twice: keep one
     count, size = s.execute(
         select(func.count(), func.coalesce(func.sum(CommsHeld.size), 0)).where(CommsHeld.depositor == depositor)
     ).one()
     if count >= MAX_PER_DEPOSITOR or size + len(raw) > MAX_BYTES_PER_DEPOSITOR:
         raise HoldRefused("quota for your peer is full")
-    per_recipient = s.scalar(select(func.count()).where(CommsHeld.recipient == env.recipient)) or 0
+    per_recipient = s.scalar(select(func.count()).where(CommsHeld.recipient == to)) or 0
     if per_recipient >= MAX_PER_RECIPIENT:
         raise HoldRefused("quota for that recipient is full")
     now = time.time()
     s.add(
         CommsHeld(
-            id=env.id,
-            recipient=env.recipient,
-            depositor=depositor,
-            data=raw,
-            size=len(raw),
-            expires_at=now + HOLD_FOR_S,
+            id=env_id, recipient=to, depositor=depositor, data=raw, size=len(raw), expires_at=now + HOLD_FOR_S,
             created_at=now,
         )
-    )
+    )  # fmt: skip
     return {"ok": True}
 
 
@@ -117,11 +138,11 @@ def _fetch_or_ack(s: Session, op: str, doc: dict[str, Any]) -> dict[str, Any]:
     if op == "ack":
         result = s.execute(delete(CommsHeld).where(CommsHeld.recipient == to, CommsHeld.id.in_(ids)))
         return {"ok": True, "deleted": int(getattr(result, "rowcount", 0) or 0)}
-    envs: list[str] = []
+    envs: list[dict[str, str]] = []
     total = 0
     for row in s.scalars(select(CommsHeld).where(CommsHeld.recipient == to).order_by(CommsHeld.created_at)):
         if envs and total + row.size > FETCH_BATCH_BYTES:
             break
-        envs.append(base64.b64encode(row.data).decode())
+        envs.append({"id": row.id, "sealed": base64.b64encode(row.data).decode()})
         total += row.size
     return {"ok": True, "envs": envs}

@@ -21,7 +21,7 @@ import logging
 import threading
 import warnings
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import trio
 
@@ -283,7 +283,11 @@ def _new_host(seed: bytes, tcp: Any) -> Any:
     key_pair = create_new_key_pair(seed)
     # noise only: the default set also offers TLS, secio and plaintext
     security = {NOISE_PROTOCOL_ID: NoiseTransport(key_pair, noise_privkey=new_x25519().private_key)}
-    return new_host(key_pair=key_pair, sec_opt=security, muxer_preference="YAMUX", transports=[tcp])
+    host = new_host(key_pair=key_pair, sec_opt=security, muxer_preference="YAMUX", transports=[tcp])
+    # one dial attempt per request: the outbox retries with its own back-off, and a peer that is
+    # offline should cost a refused connect, not three with sleeps in between
+    cast(Any, host.get_network()).retry_config.max_retries = 0
+    return host
 
 
 def _tracked_tcp() -> Any:

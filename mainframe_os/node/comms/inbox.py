@@ -20,7 +20,7 @@ from vault.models import CommsMessage, CommsSeen, Identity
 from ..cards import ContactCard
 from ..errors import InvalidCard
 from ..text import safe_text
-from . import e2e, store
+from . import e2e, groups, store
 from .envelope import BadEnvelope, Envelope
 
 MAX_REQUEST_TEXT = 500
@@ -50,6 +50,8 @@ def accept_envelope(s: Session, env: Envelope, via_holder: bool = False) -> Outc
         return Outcome("dropped", "sender blocked", ident_id)  # silently: the sender learns nothing
     if s.get(CommsSeen, (ident_id, env.id)) is not None:
         return Outcome("duplicate", "already received", ident_id)
+    if env.olm_type == groups.MEGOLM:
+        return _group_message(s, identity, env, via_holder)
     their_card, keys_changed = _sender_card(peer, env)
     if keys_changed:
         # never absorbed silently: the user has to look (and re-add the contact's new card)
@@ -192,6 +194,81 @@ def _card_update(
     store.remember_card(s, identity.id, new, str(inner["card"]), "contact")
 
 
+def _sas(
+    s: Session, identity: Identity, env: Envelope, inner: dict[str, Any], card: Any, out: Outcome, _: bool
+) -> None:
+    tx, key, step = inner.get("tx"), inner.get("key"), inner.get("step")
+    ok = isinstance(tx, str) and isinstance(key, str) and len(tx) <= 64 and len(key) <= 64
+    if not ok or step not in ("start", "reply") or not store.is_contact(s, identity.id, env.sender):
+        out.status, out.reason = "dropped", "a verification nobody can answer"
+        return
+    peer = store.get_peer(s, identity.id, env.sender)
+    theirs = store.peer_card(peer).peer if peer is not None else None
+    if theirs is None:
+        out.status, out.reason = "dropped", "a verification from a contact without messaging keys"
+        return
+    account, _row = store.load_account(s, identity)
+    keys = (store.sign_public(identity), e2e.identity_key(account), env.sender, theirs.olm_key)
+    out.events.append(("sas", {"tx": tx, "key": key, "step": step, "keys": keys}))
+
+
+def _group_message(s: Session, identity: Identity, env: Envelope, held: bool) -> Outcome:
+    opened = groups.open_message(s, identity, env)
+    if opened is None:
+        return Outcome("refused", "not a group message we can open", identity.id)
+    g, inner = opened
+    s.add(CommsSeen(identity_id=identity.id, envelope_id=env.id, seen_at=time.time()))
+    kind, body = inner.get("type"), inner.get("body")
+    if kind not in ("text", "json") or (kind == "text" and (not isinstance(body, str) or len(body) > MAX_TEXT)):
+        return Outcome("refused", "bad group message", identity.id)
+    s.add(
+        CommsMessage(
+            identity_id=identity.id, id=env.id, peer_sign=env.sender, direction="in", kind=kind, group_id=g.id,
+            body={"body": body, "sentAt": env.ts_ms / 1000}, state="received", attempts=0, next_try=0.0,
+        )
+    )  # fmt: skip
+    out = Outcome("ok", identity_id=identity.id)
+    out.events.append(("message", {"id": env.id, "kind": kind, "viaHolder": held, "group": g.id}))
+    return out
+
+
+def _group_roster(
+    s: Session, identity: Identity, env: Envelope, inner: dict[str, Any], card: Any, out: Outcome, _: bool
+) -> None:
+    gid = groups.apply_roster(s, identity, env.sender, inner)
+    if gid is None:
+        out.status, out.reason = "dropped", "a group change not from its owner"
+        return
+    out.events.append(("group", {"id": gid}))
+
+
+def _group_key(
+    s: Session, identity: Identity, env: Envelope, inner: dict[str, Any], card: Any, out: Outcome, _: bool
+) -> None:
+    if not groups.accept_key(s, identity, env.sender, inner):
+        out.status, out.reason = "dropped", "a group key not from a member"
+
+
+def _group_leave(
+    s: Session, identity: Identity, env: Envelope, inner: dict[str, Any], card: Any, out: Outcome, _: bool
+) -> None:
+    g = groups.member_left(s, identity, env.sender, inner)
+    if g is None:
+        out.status, out.reason = "dropped", "a leave for a group we do not own"
+        return
+    out.events.append(("group", {"id": g.id}))
+    out.events.append(
+        (
+            "roster",
+            {
+                "id": g.id,
+                "roster": groups.roster(g),
+                "to": [env.sender, *groups.others(g, store.sign_public(identity))],
+            },
+        )
+    )
+
+
 def _unknown(
     s: Session, identity: Identity, env: Envelope, inner: dict[str, Any], card: Any, out: Outcome, _: bool
 ) -> None:
@@ -205,4 +282,8 @@ _INNER = {
     "json": _content,
     "receipt": _receipt,
     "card": _card_update,
+    "sas": _sas,
+    "group": _group_roster,
+    "group-key": _group_key,
+    "group-leave": _group_leave,
 }

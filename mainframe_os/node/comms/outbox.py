@@ -6,10 +6,11 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import literal_column, select
 from sqlalchemy.orm import Session
 
 from vault.models import CommsMessage, Identity
@@ -33,10 +34,17 @@ class Pending:
     addresses: tuple[str, ...]
     holders: tuple[str, ...]
     envelope: bytes
+    recipient: bytes  # the recipient identity's Ed25519 key
+    recipient_box: bytes  # its X25519 key: envelopes left with a holder are sealed to it
 
 
 def seal(
-    s: Session, identity: Identity, peer_sign: bytes, inner: dict[str, Any], kind: str, own_card: ContactCard
+    s: Session,
+    identity: Identity,
+    peer_sign: bytes,
+    inner: dict[str, Any],
+    kind: str,
+    own_card: Callable[[], ContactCard],
 ) -> CommsMessage:
     """Encrypt `inner` for the peer and queue it; `kind` "text"/"json" shows in history, "control" not."""
     peer = store.get_peer(s, identity.id, peer_sign)
@@ -52,7 +60,7 @@ def seal(
     olm_type, body = e2e.encrypt(session, json.dumps({**inner, "id": msg_id}).encode())
     # the card rides along until the session is confirmed (pre-key messages), so a stranger can answer
     env = Envelope.seal(
-        identity.sign_seed, peer_sign, olm_type, body, own_card.encode() if olm_type == 0 else None, msg_id
+        identity.sign_seed, peer_sign, olm_type, body, own_card().encode() if olm_type == 0 else None, msg_id
     )
     data = env.encode()
     if len(data) > MAX_ENVELOPE_BYTES:
@@ -79,13 +87,19 @@ def due(s: Session, now: float, only_peer: bytes | None = None) -> list[Pending]
     if only_peer is not None:
         q = q.where(CommsMessage.peer_sign == only_peer)
     out = []
-    for m in s.scalars(q.order_by(CommsMessage.created_at).limit(500)):
+    # insertion order within a time: a group's new session key goes before the messages using it
+    for m in s.scalars(q.order_by(CommsMessage.created_at, literal_column("comms_message.rowid")).limit(500)):
         peer = store.get_peer(s, m.identity_id, m.peer_sign)
         card = store.peer_card(peer) if peer is not None else None
         if card is None or card.peer is None or peer is None or peer.state == "blocked":
             continue
         assert m.envelope is not None
-        out.append(Pending(m.identity_id, m.id, card.peer.peer_id, card.peer.addresses, card.peer.holders, m.envelope))
+        out.append(
+            Pending(
+                m.identity_id, m.id, card.peer.peer_id, card.peer.addresses, card.peer.holders, m.envelope,
+                m.peer_sign, card.box_public,
+            )
+        )  # fmt: skip
     return out
 
 

@@ -35,8 +35,23 @@ def peer_json(p: CommsPeer) -> dict[str, Any]:
         "peerId": p.peer_id,
         "holdForThem": bool(p.hold_for_them),
         "holdsForMe": bool(p.holds_for_me),
+        "verified": is_verified(p),
         "updatedAt": p.updated_at,
     }
+
+
+def is_verified(p: CommsPeer) -> bool:
+    card = store.peer_card(p) if p.card else None
+    return bool(p.verified_key) and card is not None and card.peer is not None and card.peer.olm_key == p.verified_key
+
+
+def mark_verified(s: Session, identity_id: str, sign: bytes) -> dict[str, Any]:
+    peer = store.get_peer(s, identity_id, sign)
+    card = store.peer_card(peer) if peer is not None else None
+    if peer is None or card is None or card.peer is None:
+        raise RequestError("This contact has no messaging keys to verify")
+    peer.verified_key, peer.updated_at = card.peer.olm_key, time.time()
+    return peer_json(peer)
 
 
 def prepare_request(s: Session, identity_id: str, own_sign: bytes, card_text: str) -> tuple[bytes, bool]:

@@ -19,9 +19,11 @@ from typing import TYPE_CHECKING, Any
 
 from .. import errors as E
 from .. import events as ev
-from . import holding, inbox, outbox, store
+from ..cards import ContactCard
+from . import groups, holding, inbox, outbox, store
 from .envelope import BadEnvelope, Envelope
 from .host import HOLD_PROTOCOL, MSG_PROTOCOL, P2PHost, PeerUnreachable
+from .verify import Verification, new_tx
 
 if TYPE_CHECKING:
     from ..node import Node
@@ -33,6 +35,7 @@ LISTEN_ENV = "MAINFRAME_OS_P2P_LISTEN"  # comma-separated multiaddrs, e.g. /ip4/
 PUMP_INTERVAL_S = 15.0
 DIAL_TIMEOUT_S = 5.0
 FRAMES_PER_REQUEST = 100
+UNREACHABLE_FOR_S = 10.0  # after a failed dial, sends go straight to holders / the queue for this long
 
 
 class CommsService:
@@ -45,6 +48,9 @@ class CommsService:
         self._sync_lock = asyncio.Lock()
         self._start_lock = asyncio.Lock()
         self._retries: set[asyncio.Future[None]] = set()
+        self._in_flight: set[tuple[str, str]] = set()
+        self.verifications: dict[tuple[str, bytes], Verification] = {}
+        self._unreachable: dict[str, float] = {}  # peer id -> until when we do not dial it again
 
     # -- lifecycle --------------------------------------------------------------------------------
 
@@ -135,7 +141,10 @@ class CommsService:
 
         def seal(s: Any) -> dict[str, Any]:
             identity = s.get(Identity, identity_id)
-            card = store.own_card(s, identity, host.peer_id, host.addresses)
+
+            def card() -> ContactCard:  # only pre-key messages carry it
+                return store.own_card(s, identity, host.peer_id, host.addresses)
+
             m = outbox.seal(s, identity, peer_sign, inner, kind, card)
             return {"id": m.id, "state": m.state}
 
@@ -148,18 +157,29 @@ class CommsService:
             return
         now = float("inf") if force else time.time()
         pending = await self.node.db(lambda s: outbox.due(s, now, only_peer))
-        by_peer: dict[tuple[str, tuple[str, ...]], list[outbox.Pending]] = defaultdict(list)
-        for p in pending:
-            by_peer[(p.peer_id, p.addresses)].append(p)
-        for (peer_id, addrs), items in by_peer.items():
-            for i in range(0, len(items), FRAMES_PER_REQUEST):
-                await self._deliver(peer_id, addrs, items[i : i + FRAMES_PER_REQUEST])
+        # concurrent flushes (one per send) must not send the same envelope again
+        pending = [p for p in pending if (p.identity_id, p.message_id) not in self._in_flight]
+        keys = {(p.identity_id, p.message_id) for p in pending}
+        self._in_flight |= keys
+        try:
+            by_peer: dict[tuple[str, tuple[str, ...]], list[outbox.Pending]] = defaultdict(list)
+            for p in pending:
+                by_peer[(p.peer_id, p.addresses)].append(p)
+            for (peer_id, addrs), items in by_peer.items():
+                for i in range(0, len(items), FRAMES_PER_REQUEST):
+                    await self._deliver(peer_id, addrs, items[i : i + FRAMES_PER_REQUEST], force)
+        finally:
+            self._in_flight -= keys
 
-    async def _deliver(self, peer_id: str, addrs: tuple[str, ...], items: list[outbox.Pending]) -> None:
+    async def _deliver(self, peer_id: str, addrs: tuple[str, ...], items: list[outbox.Pending], force: bool) -> None:
         host = self.require_host()
         try:
+            if not force and self._unreachable.get(peer_id, 0.0) > time.monotonic():
+                raise PeerUnreachable("failed a moment ago")  # a send to an offline peer stays quick
             replies = await host.request(peer_id, addrs, MSG_PROTOCOL, [p.envelope for p in items], DIAL_TIMEOUT_S)
+            self._unreachable.pop(peer_id, None)
         except PeerUnreachable as exc:
+            self._unreachable[peer_id] = time.monotonic() + UNREACHABLE_FOR_S
             log.info("%s; trying its holders", exc)
             for p in items:
                 await self._record(p, "held" if await self._deposit(p) else "retry")
@@ -169,7 +189,7 @@ class CommsService:
 
     async def _deposit(self, p: outbox.Pending) -> bool:
         host = self.require_host()
-        request = json.dumps({"op": "deposit", "env": base64.b64encode(p.envelope).decode()}).encode()
+        request = holding.deposit_request(p.recipient, p.recipient_box, Envelope.decode(p.envelope).id, p.envelope)
         for holder in p.holders:
             addr, _, holder_id = holder.partition("/p2p/")
             if not holder_id or holder_id == host.peer_id:
@@ -196,14 +216,15 @@ class CommsService:
             return _reply(False, str(exc))
         outcome = await self._accept(env, via_holder=False)
         if outcome.status == "ok":
+            self._unreachable.pop(peer, None)
             self._retry_soon(env.sender)  # they are online: what waits for them can go now
         # dropped (blocked, stranger) looks like success: the sender learns nothing
         return _reply(outcome.status != "refused", outcome.reason)
 
     async def _accept(self, env: Envelope, via_holder: bool) -> inbox.Outcome:
         outcome = await self.node.db(lambda s: inbox.accept_envelope(s, env, via_holder))
-        if outcome.status == "refused":
-            log.info("refused an envelope: %s", outcome.reason)
+        if outcome.status in ("refused", "dropped"):
+            log.info("%s an envelope: %s", outcome.status, outcome.reason)
         await self._announce(outcome, env)
         return outcome
 
@@ -214,7 +235,7 @@ class CommsService:
         for kind, info in outcome.events:
             if kind == "message":
                 cid = await self.node.db(lambda s: store.contact_id(s, ident, env.sender))
-                self.node.events.emit(ev.MessageReceived(ident, cid, info["id"], info["kind"]))
+                self.node.events.emit(ev.MessageReceived(ident, cid, info["id"], info["kind"], info.get("group")))
                 if info["viaHolder"]:  # the sender cannot know otherwise
                     await self._control(
                         ident, env.sender, {"type": "receipt", "state": "delivered", "ids": [info["id"]]}
@@ -231,6 +252,13 @@ class CommsService:
                     await self._control(ident, env.sender, {"type": "accept"})
             elif kind == "state":
                 self.node.events.emit(ev.MessageStateChanged(ident, info["id"], info["state"]))
+            elif kind == "group":
+                self.node.events.emit(ev.GroupsChanged(ident, info["id"]))
+            elif kind == "roster":  # a member left a group we own: tell everyone, later
+                for member in info["to"]:
+                    await self._control(ident, member, info["roster"])
+            elif kind == "sas":
+                await self._on_sas(ident, env.sender, info)
             elif kind == "keys-changed":
                 self.node.events.emit(ev.ContactKeysChanged(ident, info["peer"]))
                 self.node.events.emit(
@@ -238,6 +266,60 @@ class CommsService:
                         "A contact's keys changed", "Check with them before you trust new messages", "warning", "comms"
                     )
                 )
+
+    # -- groups -----------------------------------------------------------------------------------
+
+    async def group_send(self, identity_id: str, group_ref: str, inner: dict[str, Any], kind: str) -> dict[str, Any]:
+        """Encrypt once for the group (sharing a new session key first if needed) and send."""
+        from vault.models import Identity
+
+        host = self.require_host()
+
+        def seal(s: Any) -> str:
+            identity = s.get(Identity, identity_id)
+            g = groups.find(s, identity_id, group_ref)
+
+            def card() -> ContactCard:
+                return store.own_card(s, identity, host.peer_id, host.addresses)
+
+            def share(member: bytes, control: dict[str, Any]) -> None:
+                outbox.seal(s, identity, member, control, "control", card)
+
+            return groups.seal(s, identity, g, inner, kind, share)
+
+        msg_id = await self.node.db(seal)
+        await self.flush()
+        return {"id": msg_id, "state": "sent"}
+
+    async def send_roster(self, identity_id: str, roster: dict[str, Any], to: list[bytes]) -> None:
+        for member in to:
+            await self.queue(identity_id, member, roster, "control")
+        await self.flush()
+
+    # -- verification (SAS) -----------------------------------------------------------------------
+
+    async def verify_start(self, identity_id: str, peer_sign: bytes) -> Verification:
+        v = self.verifications[(identity_id, peer_sign)] = Verification(new_tx())
+        await self.queue(
+            identity_id, peer_sign, {"type": "sas", "step": "start", "tx": v.tx, "key": v.public_key}, "control"
+        )
+        self.wake()
+        return v
+
+    async def _on_sas(self, identity_id: str, peer_sign: bytes, info: dict[str, Any]) -> None:
+        key = (identity_id, peer_sign)
+        if info["step"] == "start":
+            v = self.verifications[key] = Verification(info["tx"])
+            v.complete(info["key"], info["keys"])
+            await self._control(
+                identity_id, peer_sign, {"type": "sas", "step": "reply", "tx": v.tx, "key": v.public_key}
+            )
+        else:
+            v = self.verifications.get(key)  # type: ignore[assignment]
+            if v is None or v.tx != info["tx"] or v.emoji is not None:
+                return  # an answer to nothing we asked: ignored
+            v.complete(info["key"], info["keys"])
+        self.node.events.emit(ev.ContactVerification(identity_id, peer_sign.hex(), "compare"))
 
     async def _control(self, identity_id: str, peer_sign: bytes, inner: dict[str, Any]) -> None:
         """Queue a control message (receipt, acceptance, card update); the pump sends it soon,
@@ -263,24 +345,24 @@ class CommsService:
 
         from vault.models import CommsPeer, Identity
 
-        def plan(s: Any) -> list[tuple[bytes, str, list[str]]]:
+        def plan(s: Any) -> list[tuple[bytes, bytes, str, list[str]]]:
             out = []
             for i in s.scalars(select(Identity)):
                 for p in s.scalars(select(CommsPeer).where(CommsPeer.identity_id == i.id, CommsPeer.holds_for_me)):
                     card = store.peer_card(p)
                     if card.peer is not None:
-                        out.append((i.sign_seed, card.peer.peer_id, list(card.peer.addresses)))
+                        out.append((i.sign_seed, i.box_secret, card.peer.peer_id, list(card.peer.addresses)))
             return out
 
         got = 0
-        for seed, holder_id, addrs in await self.node.db(plan):
+        for seed, box_secret, holder_id, addrs in await self.node.db(plan):
             try:
-                got += await self._fetch_from(seed, holder_id, addrs)
+                got += await self._fetch_from(seed, box_secret, holder_id, addrs)
             except PeerUnreachable as exc:
                 log.info("holder unreachable: %s", exc)
         return got
 
-    async def _fetch_from(self, seed: bytes, holder_id: str, addrs: list[str]) -> int:
+    async def _fetch_from(self, seed: bytes, box_secret: bytes, holder_id: str, addrs: list[str]) -> int:
         host, got = self.require_host(), 0
         for _ in range(1000):  # batches; a holder keeps a few thousand at most
             (reply,) = await host.request(holder_id, addrs, HOLD_PROTOCOL, [holding.signed_request(seed, "fetch")])
@@ -289,13 +371,14 @@ class CommsService:
             if not doc.get("ok") or not envs:
                 return got
             ids = []
-            for b64 in envs:
+            for item in envs:
                 try:
-                    env = Envelope.decode(base64.b64decode(b64))
-                except (BadEnvelope, ValueError):
-                    continue  # tampered by the holder: dropped, and never acknowledged as ours
+                    ids.append(str(item["id"]))
+                    env = Envelope.decode(holding.unseal(box_secret, base64.b64decode(item["sealed"])))
+                except (BadEnvelope, ValueError, KeyError, TypeError):
+                    log.info("dropped an envelope a holder changed")  # acknowledged: it is deleted
+                    continue
                 await self._accept(env, via_holder=True)
-                ids.append(env.id)
                 got += 1
             # acknowledged only after each is committed: a crash before this re-fetches, never loses
             await host.request(holder_id, addrs, HOLD_PROTOCOL, [holding.signed_request(seed, "ack", ids)])

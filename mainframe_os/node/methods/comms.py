@@ -60,7 +60,7 @@ async def comms_sync(node: Any, ctx: Any) -> dict[str, int]:
     svc = get_service(node)
     if not svc.online:
         raise CommsOffline()
-    return await svc.sync()
+    return await svc.sync(force=True)
 
 
 @method(
@@ -99,10 +99,17 @@ async def comms_send(
     Param("contact", required=False, max_length=256),
     Param("limit", "integer", required=False, default=100),
     Param("before", "number", required=False),
+    Param("group", required=False, max_length=256),
     Param("identityId", required=False),
 )
 async def comms_list(
-    node: Any, ctx: Any, contact: str | None, limit: int, before: float | None, identityId: str | None
+    node: Any,
+    ctx: Any,
+    contact: str | None,
+    limit: int,
+    before: float | None,
+    group: str | None,
+    identityId: str | None,
 ) -> list[dict[str, Any]]:
     """Message history (oldest first), of one contact or all; `before` pages back in time."""
     from ..comms import conversations

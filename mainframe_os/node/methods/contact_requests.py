@@ -134,3 +134,44 @@ async def contacts_set_holding(
             await svc.queue(ident, peer, {"type": "card", "card": card}, "control")
         svc.wake()
     return out
+
+
+@method(
+    "contacts_verify",
+    _REF,
+    Param("confirm", "boolean", required=False, description="true: the emoji match; false: they do not"),
+    Param("identityId", required=False),
+)
+async def contacts_verify(node: Any, ctx: Any, id: str, confirm: bool | None, identityId: str | None) -> dict[str, Any]:
+    """Verify a contact in person: start (or show) the 7 emoji to compare, then confirm or reject."""
+    from ..comms import requests
+    from ..events import ContactVerification, Notification
+
+    ident = await require_identity(node, ctx, identityId)
+    svc = await online_service(node)
+
+    def find(s: Any) -> bytes:
+        peer = requests.find_peer(s, ident, id)
+        if peer.state != "contact":
+            raise RequestError(f"{peer.display_name} is not a contact")
+        return peer.sign_public
+
+    peer = await _in_vault(node, find)
+    pending = svc.verifications.get((ident, peer))
+    if confirm is None:
+        v = pending if pending is not None else await svc.verify_start(ident, peer)
+        return {"id": peer.hex(), **v.to_json()}
+    if pending is None or pending.emoji is None:
+        raise CommsError("There are no emoji to compare yet: start the verification first")
+    del svc.verifications[(ident, peer)]
+    if not confirm:
+        node.events.emit(ContactVerification(ident, peer.hex(), "mismatch"))
+        node.events.emit(
+            Notification(
+                "Verification failed", "The emoji did not match: someone may be in the middle", "warning", "comms"
+            )
+        )
+        return {"id": peer.hex(), "state": "mismatch"}
+    out = await _in_vault(node, lambda s: requests.mark_verified(s, ident, peer))
+    node.events.emit(ContactVerification(ident, peer.hex(), "verified"))
+    return {**out, "state": "verified"}

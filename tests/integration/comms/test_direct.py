@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from mainframe_os.node import events as ev
+from mainframe_os.node.cards import ContactCard
 
 from .conftest import befriend, wait_for
 
 
 async def test_request_accept_and_talk_both_ways(peers) -> None:
     alice, bob = await peers("Alice"), await peers("Bob")
+    # online, the identity's card is the messaging card (what the launcher shows to share)
+    shown = ContactCard.decode((await alice.call("identity_getCard"))["card"])
+    assert shown.peer is not None and shown.peer.peer_id == (await alice.call("peer_info"))["peerId"]
     bob_at_alice, alice_at_bob = await befriend(alice, bob)
     assert bob.got(ev.ContactRequestsChanged) and alice.got(ev.ContactsChanged)
 
@@ -33,3 +37,19 @@ async def test_request_accept_and_talk_both_ways(peers) -> None:
     await wait_for(lambda: bob.got(ev.MessageStateChanged, message_id=bob_msg_id, state="read"), what="read receipt")
     (mine,) = [m for m in await bob.call("comms_list") if m["direction"] == "out"]
     assert mine["state"] == "read"
+
+
+async def test_blocking_a_contact_stops_both_directions(peers) -> None:
+    import pytest
+
+    from mainframe_os.node import errors as E
+
+    alice, bob = await peers("Alice"), await peers("Bob")
+    await befriend(alice, bob)
+    await alice.call("contacts_block", {"id": "Bob"})
+    with pytest.raises(E.ContactNotFound, match="not a contact"):
+        await alice.call("comms_send", {"contact": "Bob", "text": "you are blocked"})
+    sent = await bob.call("comms_send", {"contact": "Alice", "text": "let me in"})
+    assert sent["state"] == "delivered"  # Bob cannot tell he is blocked
+    assert await alice.call("comms_list") == [] and not alice.got(ev.MessageReceived)
+    assert [r["displayName"] for r in (await alice.call("contacts_requests"))["blocked"]] == ["Bob"]

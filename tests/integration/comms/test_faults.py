@@ -36,8 +36,14 @@ async def _sealed_by(sender, recipient_sign: bytes, text: str) -> bytes:
 
     def seal(s) -> bytes:
         ident = s.get(Identity, sender.identity_id)
-        card = store.own_card(s, ident, svc.host.peer_id, svc.host.addresses)
-        m = outbox.seal(s, ident, recipient_sign, {"type": "text", "body": text}, "text", card)
+        m = outbox.seal(
+            s,
+            ident,
+            recipient_sign,
+            {"type": "text", "body": text},
+            "text",
+            lambda: store.own_card(s, ident, svc.host.peer_id, svc.host.addresses),
+        )
         env = m.envelope
         m.envelope = None  # keep it out of the outbox: the test delivers it by hand
         return env

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from nacl.public import PrivateKey
 from nacl.signing import SigningKey
 
 from mainframe_os.node.comms import holding
@@ -44,9 +45,12 @@ def _setup(v: Vault, recipient: bytes) -> None:
         )
 
 
+BOX = PrivateKey.generate()
+
+
 def _deposit(to: bytes, body: bytes = b"x") -> bytes:
     env = Envelope.seal(os.urandom(32), to, 1, body, None)
-    return json.dumps({"op": "deposit", "env": base64.b64encode(env.encode()).decode()}).encode()
+    return holding.deposit_request(to, bytes(BOX.public_key.encode()), env.id, env.encode())
 
 
 def test_holds_only_for_agreed_recipients_and_within_quota(vault: Vault, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -81,7 +85,15 @@ def test_fetch_and_ack_need_the_recipients_signature(vault: Vault) -> None:
     with vault.session() as s:
         got = holding.handle(s, "peerB", holding.signed_request(bytes(bob._seed), "fetch"))
     assert len(got["envs"]) == 1
-    env_id = Envelope.decode(base64.b64decode(got["envs"][0])).id
+    sealed = base64.b64decode(got["envs"][0]["sealed"])
+    plain = holding.unseal(bytes(BOX.encode()), sealed)
+    env = Envelope.decode(plain)
+    # what the holder kept shows neither the sender nor the envelope
+    assert env.sender.hex().encode() not in sealed and plain[:40] not in sealed
+    env_id = env.id
+    assert got["envs"][0]["id"] == env_id
+    with pytest.raises(ValueError, match="does not open"):
+        holding.unseal(bytes(BOX.encode()), sealed[:-1] + bytes([sealed[-1] ^ 1]))
     stale = json.loads(holding.signed_request(bytes(bob._seed), "ack", [env_id]))
     stale["ts"] -= 10 * 60 * 1000
     with vault.session() as s, pytest.raises(holding.HoldRefused):

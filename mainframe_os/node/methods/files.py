@@ -141,6 +141,11 @@ def _app(ctx: Any) -> tuple[str, str]:
     return ctx.app_id, ctx.identity_id
 
 
+def _owner(ctx: Any) -> str:
+    """Whose handles: one app for one identity (the same app open for two identities shares none)."""
+    return f"{ctx.label}:{ctx.identity_id}"
+
+
 def _b64(data: str) -> bytes:
     try:
         return base64.b64decode(data, validate=True)
@@ -155,7 +160,7 @@ async def files_app_open_write(node: Any, ctx: Any, name: str, mime: str | None)
     """Start writing one of the app's files (replaced when closed); returns a handle."""
     app_id, ident = _app(ctx)
     svc = await files_service(node)
-    return {"handle": await svc.apps.open_write(ctx.label, ident, app_id, name, mime)}
+    return {"handle": await svc.apps.open_write(_owner(ctx), ident, app_id, name, mime)}
 
 
 @method("files_appWrite", Param("handle", max_length=64), Param("data", max_length=2_000_000), access=FILES)
@@ -165,14 +170,14 @@ async def files_app_write(node: Any, ctx: Any, handle: str, data: str) -> Any:
     raw = _b64(data)
     if len(raw) > (1 << 20):
         raise E.InvalidParams("pieces are at most 1 MiB")
-    return {"size": await (await files_service(node)).apps.write(ctx.label, handle, raw)}
+    return {"size": await (await files_service(node)).apps.write(_owner(ctx), handle, raw)}
 
 
 @method("files_appCloseWrite", Param("handle", max_length=64), access=FILES)
 async def files_app_close_write(node: Any, ctx: Any, handle: str) -> Any:
     """Finish a file open for writing: it is stored and listed now."""
     app_id, ident = _app(ctx)
-    entry = await (await files_service(node)).apps.close_write(ctx.label, handle, app_id)
+    entry = await (await files_service(node)).apps.close_write(_owner(ctx), handle, app_id)
     node.events.emit(FilesChanged(ident))
     return entry
 
@@ -181,7 +186,7 @@ async def files_app_close_write(node: Any, ctx: Any, handle: str) -> Any:
 async def files_app_open_read(node: Any, ctx: Any, name: str) -> Any:
     """Start reading one of the app's files; returns {handle, size}."""
     app_id, ident = _app(ctx)
-    return await (await files_service(node)).apps.open_read(ctx.label, ident, app_id, name)
+    return await (await files_service(node)).apps.open_read(_owner(ctx), ident, app_id, name)
 
 
 @method(
@@ -193,7 +198,7 @@ async def files_app_open_read(node: Any, ctx: Any, name: str) -> Any:
 async def files_app_read(node: Any, ctx: Any, handle: str, size: int) -> Any:
     """The next piece (base64, at most 1 MiB) of a file open for reading; "" at the end."""
     _app(ctx)
-    piece = await (await files_service(node)).apps.read(ctx.label, handle, size)
+    piece = await (await files_service(node)).apps.read(_owner(ctx), handle, size)
     return {"data": base64.b64encode(piece).decode(), "end": not piece}
 
 
@@ -201,7 +206,7 @@ async def files_app_read(node: Any, ctx: Any, handle: str, size: int) -> Any:
 async def files_app_close(node: Any, ctx: Any, handle: str) -> Any:
     """Close a handle (a file being written is dropped)."""
     _app(ctx)
-    return await (await files_service(node)).apps.close(ctx.label, handle)
+    return await (await files_service(node)).apps.close(_owner(ctx), handle)
 
 
 @method("files_appList", access=FILES)

@@ -25,6 +25,7 @@ from ..events import FileProgress, FilesChanged
 from ..faults import crash_point
 from . import errors as FE
 from . import index
+from .app_files import AppFiles
 from .blockstore import BlockCorrupt, BlockMissing, BlockStore
 from .crypto import CIPHER, DecryptionFailed, new_key
 from .dag import dag_cids
@@ -56,8 +57,6 @@ class FilesService:
         self._jobs: dict[str, AddJob] = {}
         self._gc_lock = asyncio.Lock()
         self._recovery: asyncio.Task[None] | None = None
-        from .app_files import AppFiles
-
         self.apps = AppFiles(self)
 
     # -- adding --------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import mimetypes
+import os
 import time
 import uuid
 from collections.abc import Callable
@@ -96,6 +97,29 @@ class FilesService:
             (self.journal / job_id).unlink(missing_ok=True)
         self.node.events.emit(FilesChanged(identity_id))
         return entry | {"job": job_id}
+
+    async def add_folder(self, identity_id: str, src: Path, folder: str | None, name: str | None) -> dict[str, Any]:
+        """Add every regular file under `src` into `folder`/<its name>/..., keeping the tree.
+        Symbolic links are not followed; a file whose name cannot be kept is skipped and said."""
+        top, top_name = _clean(folder, src.name if name is None else name)
+        base = top.rstrip("/") + "/" + top_name
+        added: list[dict[str, Any]] = []
+        skipped: list[dict[str, str]] = []
+        for here, dirs, files in os.walk(src, followlinks=False):
+            dirs.sort()
+            rel = Path(here).relative_to(src).parts
+            for fname in sorted(files):
+                path = Path(here) / fname
+                shown = "/".join((*rel, fname))
+                if path.is_symlink() or not path.is_file():
+                    skipped.append({"path": shown, "reason": "not a regular file"})
+                    continue
+                try:
+                    dest = clean_folder("/".join((base, *rel)))
+                    added.append(await self.add(identity_id, path, dest, fname))
+                except (FE.BadFileName, FE.FileExists) as exc:
+                    skipped.append({"path": shown, "reason": exc.message})
+        return {"folder": base, "added": len(added), "skipped": skipped[:100], "skippedCount": len(skipped)}
 
     def cancel(self, job_id: str) -> bool:
         job = self._jobs.get(job_id)

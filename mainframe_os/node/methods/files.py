@@ -38,9 +38,13 @@ def _local_path(path: str, what: str) -> Path:
 async def files_add(
     node: Any, ctx: Any, path: str, folder: str | None, name: str | None, identityId: str | None
 ) -> Any:
-    """Encrypt a file into the block store and list it in a folder; FileProgress events follow it."""
+    """Encrypt a file (or a folder's files, keeping its tree) into a folder; FileProgress events follow."""
     ident = await require_identity(node, ctx, identityId)
-    return await (await files_service(node)).add(ident, _local_path(path, "path"), folder, name)
+    src = _local_path(path, "path")
+    svc = await files_service(node)
+    if src.is_dir():
+        return await svc.add_folder(ident, src, folder, name)
+    return await svc.add(ident, src, folder, name)
 
 
 @method(

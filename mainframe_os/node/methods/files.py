@@ -236,3 +236,57 @@ async def files_app_delete(node: Any, ctx: Any, name: str) -> Any:
     except FE.FileNotFound:
         return False
     return True
+
+
+# -- sharing with peers -------------------------------------------------------------------------
+
+
+@method(
+    "files_share", Param("file", max_length=4096), Param("peer", max_length=256), Param("identityId", required=False)
+)
+async def files_share(node: Any, ctx: Any, file: str, peer: str, identityId: str | None) -> Any:
+    """Share a file with a peer: returns the capability to send them (it opens the file)."""
+    ident = await require_identity(node, ctx, identityId)
+    return await (await files_service(node)).share(ident, file, peer)
+
+
+@method("files_revokeShare", Param("shareId", max_length=64), Param("identityId", required=False))
+async def files_revoke_share(node: Any, ctx: Any, shareId: str, identityId: str | None) -> Any:
+    """Stop serving a shared file to that peer (what they already fetched stays theirs)."""
+    ident = await require_identity(node, ctx, identityId)
+    return {"revoked": await (await files_service(node)).revoke(ident, shareId)}
+
+
+@method("files_shares", Param("identityId", required=False))
+async def files_shares(node: Any, ctx: Any, identityId: str | None) -> Any:
+    """The identity's shares: file, peer, when, revoked or not."""
+    from ..files import sharing
+
+    ident = await require_identity(node, ctx, identityId)
+    return await node.db(lambda s: sharing.shares_json(s, ident))
+
+
+@method(
+    "files_receive",
+    Param("capability", max_length=4096, secret=True),
+    Param("folder", required=False, max_length=4096),
+    Param("identityId", required=False),
+)
+async def files_receive(node: Any, ctx: Any, capability: str, folder: str | None, identityId: str | None) -> Any:
+    """List a file a peer shared (default folder "/Shared with me"); files_fetch brings its blocks."""
+    ident = await require_identity(node, ctx, identityId)
+    return await (await files_service(node)).receive(ident, capability, folder)
+
+
+@method(
+    "files_fetch",
+    Param("file", max_length=4096),
+    Param("providers", "array", description="peer ids that have the file"),
+    Param("identityId", required=False),
+)
+async def files_fetch(node: Any, ctx: Any, file: str, providers: list[Any], identityId: str | None) -> Any:
+    """Fetch a received file's blocks from its peers, verified; FileProgress events follow."""
+    ident = await require_identity(node, ctx, identityId)
+    if not providers or len(providers) > 32 or not all(isinstance(p, str) and 0 < len(p) < 256 for p in providers):
+        raise E.InvalidParams("'providers' must list 1 to 32 peer ids")
+    return await (await files_service(node)).fetch(ident, file, providers)

@@ -345,3 +345,15 @@ class CommsGroupKey(Base):
     sender: Mapped[bytes] = mapped_column(LargeBinary, primary_key=True)
     session_id: Mapped[str] = mapped_column(String, primary_key=True)
     pickle: Mapped[str] = mapped_column(String)
+
+
+class FileShare(Base):
+    """A file shared with a peer: while not revoked, that peer may fetch the file's blocks."""
+
+    __tablename__ = "file_share"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=_new_id)
+    file_id: Mapped[str] = mapped_column(String(32), ForeignKey("file_entry.id", ondelete="CASCADE"))
+    peer: Mapped[str] = mapped_column(String)
+    created_at: Mapped[float] = mapped_column(default=time.time)
+    revoked_at: Mapped[float | None] = mapped_column(nullable=True, default=None)

@@ -33,15 +33,23 @@ def _listing(r: dict[str, Any]) -> str:
     return "\n".join(rows) if rows else "No files."
 
 
+def _added(r: dict[str, Any]) -> str:
+    if "added" in r:  # a folder
+        lines = [f"Added {r['added']} file(s) into {r['folder']}."]
+        lines += [f"  skipped {s['path']}: {s['reason']}" for s in r["skipped"]]
+        return "\n".join(lines)
+    return f"Added {r['path']} ({_size(r['size'])}), id {r['id'][:8]}."
+
+
 @command(
     "files add",
-    "encrypt a file into your files (its blocks stay on this machine, its key in the vault)",
+    "encrypt a file or a folder into your files (blocks stay on this machine, keys in the vault)",
     arg("path"),
     arg("--to", dest="folder", help="folder to put it in, e.g. /Documents (default: /)"),
     arg("--name", help="name to keep it under (default: its own)"),
     _IDENTITY,
     vault="required",
-    formatter=lambda r: f"Added {r['path']} ({_size(r['size'])}), id {r['id'][:8]}.",
+    formatter=_added,
     method="files_add",
 )
 async def files_add(s: CliSession, a: Any) -> Any:

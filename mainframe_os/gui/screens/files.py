@@ -237,7 +237,7 @@ class FilesScreen(QWidget):
 
     def dropEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
         paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
-        files = [p for p in paths if p.is_file()]
+        files = [p for p in paths if p.is_file() or p.is_dir()]  # a folder keeps its tree
         if files:
             self.add_paths(files)
             event.acceptProposedAction()

@@ -115,10 +115,16 @@ class BlockExchange:
                 pass
         raise BlockUnavailable(cid, list(providers))
 
-    async def fetch_dag(self, root: Cid, providers: list[str], writer: PackWriter) -> int:
+    async def fetch_dag(
+        self, root: Cid, providers: list[str], writer: PackWriter, progress: Callable[[int], None] | None = None
+    ) -> int:
         """Fetch every block of the file DAG under `root` into `writer` (indexed when the caller
-        closes it); returns the file size the DAG holds."""
+        closes it); returns the file size the DAG holds. `progress` gets the bytes fetched."""
+        self._progress, self._fetched = progress, 0
         return await self._fetch(root, None, (), providers, writer)
+
+    _progress: Callable[[int], None] | None = None
+    _fetched = 0
 
     async def _fetch(
         self, cid: Cid, expected: int | None, ancestors: tuple[Cid, ...], providers: list[str], writer: PackWriter
@@ -129,6 +135,9 @@ class BlockExchange:
             raise UnixFsError(f"the file's DAG is deeper than {MAX_DEPTH} levels")
         block = await self.get_block(cid, providers)
         writer.put(cid, block)
+        self._fetched += len(block)
+        if self._progress is not None:
+            self._progress(self._fetched)
         if cid.codec == RAW:
             size = len(block)
         else:

@@ -15,6 +15,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import mimetypes
+import os
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -24,10 +26,12 @@ from typing import Any
 from ..events import FileProgress, FilesChanged
 from ..faults import crash_point
 from . import errors as FE
-from . import index
+from . import index, sharing
+from .app_files import AppFiles
 from .blockstore import BlockCorrupt, BlockMissing, BlockStore
-from .crypto import CIPHER, DecryptionFailed, new_key
+from .crypto import CIPHER, DecryptionFailed, encrypted_size, new_key
 from .dag import dag_cids
+from .exchange import BitswapHost, BlockExchange, BlockUnavailable
 from .names import BadName, clean_folder, clean_name
 from .store import AddJob, Cancelled, decrypt_to, encrypt_into
 from .unixfs import Cid, UnixFsError
@@ -58,9 +62,9 @@ class FilesService:
         self._jobs: dict[str, AddJob] = {}
         self._gc_lock = asyncio.Lock()
         self._recovery: asyncio.Task[None] | None = None
-        from .app_files import AppFiles
-
         self.apps = AppFiles(self)
+        self.exchange: BlockExchange | None = None
+        self._served: dict[str, frozenset[Cid]] = {}  # peer -> blocks it may fetch (its shares)
 
     # -- adding --------------------------------------------------------------------------------
 
@@ -100,6 +104,29 @@ class FilesService:
         self.node.events.emit(FilesChanged(identity_id))
         return entry | {"job": job_id}
 
+    async def add_folder(self, identity_id: str, src: Path, folder: str | None, name: str | None) -> dict[str, Any]:
+        """Add every regular file under `src` into `folder`/<its name>/..., keeping the tree.
+        Symbolic links are not followed; a file whose name cannot be kept is skipped and said."""
+        top, top_name = _clean(folder, src.name if name is None else name)
+        base = top.rstrip("/") + "/" + top_name
+        added: list[dict[str, Any]] = []
+        skipped: list[dict[str, str]] = []
+        for here, dirs, files in os.walk(src, followlinks=False):
+            dirs.sort()
+            rel = Path(here).relative_to(src).parts
+            for fname in sorted(files):
+                path = Path(here) / fname
+                shown = "/".join((*rel, fname))
+                if path.is_symlink() or not path.is_file():
+                    skipped.append({"path": shown, "reason": "not a regular file"})
+                    continue
+                try:
+                    dest = clean_folder("/".join((base, *rel)))
+                    added.append(await self.add(identity_id, path, dest, fname))
+                except (FE.BadFileName, FE.FileExists) as exc:
+                    skipped.append({"path": shown, "reason": exc.message})
+        return {"folder": base, "added": len(added), "skipped": skipped[:100], "skippedCount": len(skipped)}
+
     def cancel(self, job_id: str) -> bool:
         job = self._jobs.get(job_id)
         if job is not None:
@@ -109,6 +136,7 @@ class FilesService:
     def _reporter(self, op: str, job_id: str, name: str, total: int) -> Callable[..., None]:
         """A progress callback for a worker thread: events reach the loop at most every 100 ms."""
         loop = asyncio.get_running_loop()
+        loop_thread = threading.get_ident()
         last = [0.0]
 
         def report(done: int, final: bool = False) -> None:
@@ -116,7 +144,10 @@ class FilesService:
             if final or now - last[0] >= PROGRESS_EVERY:
                 last[0] = now
                 event = FileProgress(op, job_id, name, done, total)
-                loop.call_soon_threadsafe(self.node.events.emit, event)
+                if threading.get_ident() == loop_thread:  # in order, before the call returns
+                    self.node.events.emit(event)
+                else:
+                    loop.call_soon_threadsafe(self.node.events.emit, event)
 
         return report
 
@@ -170,6 +201,73 @@ class FilesService:
             job.cancel.set()
         self.apps.close_all()
         self.blocks.close()
+
+    # -- sharing with peers ------------------------------------------------------------------------
+
+    async def attach_host(self, host: BitswapHost) -> BlockExchange:
+        """Serve and fetch blocks through a peer-to-peer host (node/comms' libp2p host)."""
+        self.exchange = BlockExchange(self.blocks, host, may_serve=self._may_serve)
+        await self.refresh_served()
+        return self.exchange
+
+    def _may_serve(self, peer: str, cid: Cid) -> bool:
+        return cid in self._served.get(peer, frozenset())
+
+    async def refresh_served(self) -> None:
+        roots = await self.node.db(sharing.shared_roots)
+
+        def walk() -> dict[str, frozenset[Cid]]:
+            out: dict[str, frozenset[Cid]] = {}
+            for peer, peer_roots in roots.items():
+                cids: set[Cid] = set()
+                for root in peer_roots:
+                    try:
+                        cids.update(dag_cids(self.blocks.get, Cid.parse(root)))
+                    except (BlockCorrupt, BlockMissing, UnixFsError):
+                        log.warning("files: a shared file's blocks are damaged or missing; not served")
+                out[peer] = frozenset(cids)
+            return out
+
+        self._served = await asyncio.to_thread(walk)
+
+    async def share(self, identity_id: str, ref: str, peer: str) -> dict[str, Any]:
+        f = await self.open_entry(identity_id, ref)
+        share_id, capability = await self.node.db(lambda s: sharing.share(s, identity_id, f.id, peer))
+        await self.refresh_served()
+        return {"shareId": share_id, "capability": capability, "name": f.name, "size": f.size}
+
+    async def revoke(self, identity_id: str, share_id: str) -> bool:
+        done = bool(await self.node.db(lambda s: sharing.revoke(s, identity_id, share_id)))
+        await self.refresh_served()
+        return done
+
+    async def receive(self, identity_id: str, capability: str, folder: str | None) -> dict[str, Any]:
+        """List a file someone shared (its blocks come with `fetch`)."""
+        cap = sharing.Capability.decode(capability)
+        where, name = _clean(folder or "/Shared with me", cap.name)
+        fields = {
+            "folder": where, "name": name, "size": cap.size, "mime": cap.mime, "root_cid": cap.cid,
+            "stored_size": encrypted_size(cap.size), "cipher": cap.cipher, "file_key": cap.key,
+        }  # fmt: skip
+        entry = await self.node.db(lambda s: _insert_unique(s, identity_id, fields))
+        self.node.events.emit(FilesChanged(identity_id))
+        return entry
+
+    async def fetch(self, identity_id: str, ref: str, providers: list[str]) -> dict[str, Any]:
+        """Fetch a file's blocks from the peers that have it (verified, limits as from disk)."""
+        if self.exchange is None:
+            raise FE.FilesRpcError("No peer-to-peer connection yet: files cannot be fetched")
+        f = await self.open_entry(identity_id, ref)
+        report = self._reporter("fetch", f.id, f.name, encrypted_size(f.size))
+        try:
+            with self.blocks.writer() as w:
+                await self.exchange.fetch_dag(Cid.parse(f.root_cid), providers, w, report)
+        except BlockUnavailable as exc:
+            raise FE.FilesRpcError(f"No peer gave '{f.name[:120]}' ({len(exc.tried)} asked)") from None
+        except UnixFsError as exc:
+            raise FE.FileDamaged(f"'{f.name[:120]}' came malformed from its peers: {exc}") from None
+        report(encrypted_size(f.size), final=True)
+        return {"id": f.id, "name": f.name, "size": f.size}
 
     # -- garbage collection and recovery ---------------------------------------------------------
 

@@ -38,9 +38,13 @@ def _local_path(path: str, what: str) -> Path:
 async def files_add(
     node: Any, ctx: Any, path: str, folder: str | None, name: str | None, identityId: str | None
 ) -> Any:
-    """Encrypt a file into the block store and list it in a folder; FileProgress events follow it."""
+    """Encrypt a file (or a folder's files, keeping its tree) into a folder; FileProgress events follow."""
     ident = await require_identity(node, ctx, identityId)
-    return await (await files_service(node)).add(ident, _local_path(path, "path"), folder, name)
+    src = _local_path(path, "path")
+    svc = await files_service(node)
+    if src.is_dir():
+        return await svc.add_folder(ident, src, folder, name)
+    return await svc.add(ident, src, folder, name)
 
 
 @method(
@@ -141,6 +145,11 @@ def _app(ctx: Any) -> tuple[str, str]:
     return ctx.app_id, ctx.identity_id
 
 
+def _owner(ctx: Any) -> str:
+    """Whose handles: one app for one identity (the same app open for two identities shares none)."""
+    return f"{ctx.label}:{ctx.identity_id}"
+
+
 def _b64(data: str) -> bytes:
     try:
         return base64.b64decode(data, validate=True)
@@ -155,7 +164,7 @@ async def files_app_open_write(node: Any, ctx: Any, name: str, mime: str | None)
     """Start writing one of the app's files (replaced when closed); returns a handle."""
     app_id, ident = _app(ctx)
     svc = await files_service(node)
-    return {"handle": await svc.apps.open_write(ctx.label, ident, app_id, name, mime)}
+    return {"handle": await svc.apps.open_write(_owner(ctx), ident, app_id, name, mime)}
 
 
 @method("files_appWrite", Param("handle", max_length=64), Param("data", max_length=2_000_000), access=FILES)
@@ -165,14 +174,14 @@ async def files_app_write(node: Any, ctx: Any, handle: str, data: str) -> Any:
     raw = _b64(data)
     if len(raw) > (1 << 20):
         raise E.InvalidParams("pieces are at most 1 MiB")
-    return {"size": await (await files_service(node)).apps.write(ctx.label, handle, raw)}
+    return {"size": await (await files_service(node)).apps.write(_owner(ctx), handle, raw)}
 
 
 @method("files_appCloseWrite", Param("handle", max_length=64), access=FILES)
 async def files_app_close_write(node: Any, ctx: Any, handle: str) -> Any:
     """Finish a file open for writing: it is stored and listed now."""
     app_id, ident = _app(ctx)
-    entry = await (await files_service(node)).apps.close_write(ctx.label, handle, app_id)
+    entry = await (await files_service(node)).apps.close_write(_owner(ctx), handle, app_id)
     node.events.emit(FilesChanged(ident))
     return entry
 
@@ -181,7 +190,7 @@ async def files_app_close_write(node: Any, ctx: Any, handle: str) -> Any:
 async def files_app_open_read(node: Any, ctx: Any, name: str) -> Any:
     """Start reading one of the app's files; returns {handle, size}."""
     app_id, ident = _app(ctx)
-    return await (await files_service(node)).apps.open_read(ctx.label, ident, app_id, name)
+    return await (await files_service(node)).apps.open_read(_owner(ctx), ident, app_id, name)
 
 
 @method(
@@ -193,7 +202,7 @@ async def files_app_open_read(node: Any, ctx: Any, name: str) -> Any:
 async def files_app_read(node: Any, ctx: Any, handle: str, size: int) -> Any:
     """The next piece (base64, at most 1 MiB) of a file open for reading; "" at the end."""
     _app(ctx)
-    piece = await (await files_service(node)).apps.read(ctx.label, handle, size)
+    piece = await (await files_service(node)).apps.read(_owner(ctx), handle, size)
     return {"data": base64.b64encode(piece).decode(), "end": not piece}
 
 
@@ -201,7 +210,7 @@ async def files_app_read(node: Any, ctx: Any, handle: str, size: int) -> Any:
 async def files_app_close(node: Any, ctx: Any, handle: str) -> Any:
     """Close a handle (a file being written is dropped)."""
     _app(ctx)
-    return await (await files_service(node)).apps.close(ctx.label, handle)
+    return await (await files_service(node)).apps.close(_owner(ctx), handle)
 
 
 @method("files_appList", access=FILES)
@@ -227,3 +236,57 @@ async def files_app_delete(node: Any, ctx: Any, name: str) -> Any:
     except FE.FileNotFound:
         return False
     return True
+
+
+# -- sharing with peers -------------------------------------------------------------------------
+
+
+@method(
+    "files_share", Param("file", max_length=4096), Param("peer", max_length=256), Param("identityId", required=False)
+)
+async def files_share(node: Any, ctx: Any, file: str, peer: str, identityId: str | None) -> Any:
+    """Share a file with a peer: returns the capability to send them (it opens the file)."""
+    ident = await require_identity(node, ctx, identityId)
+    return await (await files_service(node)).share(ident, file, peer)
+
+
+@method("files_revokeShare", Param("shareId", max_length=64), Param("identityId", required=False))
+async def files_revoke_share(node: Any, ctx: Any, shareId: str, identityId: str | None) -> Any:
+    """Stop serving a shared file to that peer (what they already fetched stays theirs)."""
+    ident = await require_identity(node, ctx, identityId)
+    return {"revoked": await (await files_service(node)).revoke(ident, shareId)}
+
+
+@method("files_shares", Param("identityId", required=False))
+async def files_shares(node: Any, ctx: Any, identityId: str | None) -> Any:
+    """The identity's shares: file, peer, when, revoked or not."""
+    from ..files import sharing
+
+    ident = await require_identity(node, ctx, identityId)
+    return await node.db(lambda s: sharing.shares_json(s, ident))
+
+
+@method(
+    "files_receive",
+    Param("capability", max_length=4096, secret=True),
+    Param("folder", required=False, max_length=4096),
+    Param("identityId", required=False),
+)
+async def files_receive(node: Any, ctx: Any, capability: str, folder: str | None, identityId: str | None) -> Any:
+    """List a file a peer shared (default folder "/Shared with me"); files_fetch brings its blocks."""
+    ident = await require_identity(node, ctx, identityId)
+    return await (await files_service(node)).receive(ident, capability, folder)
+
+
+@method(
+    "files_fetch",
+    Param("file", max_length=4096),
+    Param("providers", "array", description="peer ids that have the file"),
+    Param("identityId", required=False),
+)
+async def files_fetch(node: Any, ctx: Any, file: str, providers: list[Any], identityId: str | None) -> Any:
+    """Fetch a received file's blocks from its peers, verified; FileProgress events follow."""
+    ident = await require_identity(node, ctx, identityId)
+    if not providers or len(providers) > 32 or not all(isinstance(p, str) and 0 < len(p) < 256 for p in providers):
+        raise E.InvalidParams("'providers' must list 1 to 32 peer ids")
+    return await (await files_service(node)).fetch(ident, file, providers)

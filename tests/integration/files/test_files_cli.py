@@ -90,6 +90,14 @@ def test_add_ls_get_and_cid_like_helia(home: Path, tmp_path: Path) -> None:
         mfos(home, "files", "mv", "--vault", "main", "/empty", "--to", "/Old", "--name", "empty.txt")
     )
     ok(mfos(home, "files", "rm", "--vault", "main", "/Old/empty.txt"))
+    tree = tmp_path / "tree"
+    (tree / "sub").mkdir(parents=True)
+    (tree / "a.txt").write_text("a")
+    (tree / "sub" / "b.txt").write_text("b")
+    assert "Added 2 file(s) into /Backup/tree." in ok(
+        mfos(home, "files", "add", "--vault", "main", str(tree), "--to", "/Backup")
+    )
+    assert "b.txt" in ok(mfos(home, "files", "ls", "--vault", "main", "/Backup/tree/sub"))
     assert "Freed" in ok(mfos(home, "files", "gc", "--vault", "main"))
     assert "empty" not in ok(mfos(home, "files", "ls", "--vault", "main", "--all"))
 

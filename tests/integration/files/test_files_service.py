@@ -202,3 +202,29 @@ async def test_cancelling_an_add_leaves_nothing(node: Node, tmp_path: Path) -> N
     assert (await node.call("files_list", {}))["files"] == []
     assert blocks_of(node) == [] and packs_of(node) == set()
     assert (await node.call("files_cancel", {"job": cancelled[0]}))["cancelled"] is False
+
+
+async def test_adding_a_folder_keeps_its_tree_and_skips_what_it_cannot_keep(node: Node, tmp_path: Path) -> None:
+    src = tmp_path / "Trip 2026"
+    (src / "photos" / "día 1").mkdir(parents=True)
+    (src / "empty dir").mkdir()
+    files = {"notes.txt": b"n", "photos/a.jpg": os.urandom(300_000), "photos/día 1/b.jpg": b"", "z\\odd": b"x"}
+    for rel, data in files.items():
+        (src / rel).write_bytes(data)
+    (src / "link").symlink_to("/etc/passwd")
+    result = await node.call("files_add", {"path": str(src), "folder": "/Backup"})
+    assert result["folder"] == "/Backup/Trip 2026" and result["added"] == 3
+    assert sorted((s["path"], s["reason"][:14]) for s in result["skipped"]) == [
+        ("link", "not a regular "),
+        ("z\\odd", "A file name ca"),
+    ]
+    everything = {f["path"]: f["size"] for f in (await node.call("files_list", {}))["files"]}
+    assert everything == {
+        "/Backup/Trip 2026/notes.txt": 1,
+        "/Backup/Trip 2026/photos/a.jpg": 300_000,
+        "/Backup/Trip 2026/photos/día 1/b.jpg": 0,
+    }
+    assert (await node.call("files_list", {"folder": "/Backup/Trip 2026"}))["folders"] == ["photos"]
+    out = tmp_path / "a.jpg"
+    await node.call("files_get", {"file": "/Backup/Trip 2026/photos/a.jpg", "out": str(out)})
+    assert out.read_bytes() == files["photos/a.jpg"]

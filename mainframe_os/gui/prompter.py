@@ -9,11 +9,10 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mainframe_os.node.prompter import PromptRequest, PromptResult
 
-from .approval_view import KEPT_DETAILS, DescriptionView, raw_message
 from .dialogs import run_dialog
 from .qt import (
     QDialog,
@@ -31,6 +30,9 @@ from .qt import (
     QVBoxLayout,
     QWidget,
 )
+
+if TYPE_CHECKING:
+    from .approval_view import DescriptionView
 
 # How the details a prompt carries are labelled; unknown keys are shown with their own name.
 DETAIL_LABELS = {
@@ -125,6 +127,9 @@ class ApprovalDialog(QDialog):
         title.setObjectName("dialogTitle")
         title.setWordWrap(True)
         lay.addWidget(title)
+
+        # loaded with the first prompt, not with the launcher: the lock screen paints sooner
+        from .approval_view import KEPT_DETAILS, DescriptionView, raw_message
 
         structured = request.kind in ("permission", "contacts")
         # A decoded transaction or signature (node wallet/describe.py): shown first, and the

@@ -16,7 +16,8 @@ This package stands alone: it imports neither ``mainframe_os`` nor Qt nor web3.
 
 from __future__ import annotations
 
-from ._backup import BackupInfo
+from typing import TYPE_CHECKING, Any
+
 from ._errors import (
     BackupCorrupt,
     BackupError,
@@ -35,9 +36,40 @@ from ._errors import (
     VaultNotFound,
     WrongPassword,
 )
+from ._header import prefetch_unlock
 from ._kdf import KdfParams
-from ._store import VaultInfo, VaultStore, validate_name
-from ._vault import Vault, VaultState
+
+if TYPE_CHECKING:
+    from ._backup import BackupInfo
+    from ._store import VaultInfo, VaultStore, validate_name
+    from ._vault import Vault, VaultState
+
+# Loaded on first use (PEP 562): these pull in SQLAlchemy and SQLCipher, while the header and
+# the KDF (vault._header, vault._kdf) need neither, so a command line can start unlocking first.
+_LAZY = {
+    "BackupInfo": "_backup",
+    "VaultInfo": "_store",
+    "VaultStore": "_store",
+    "validate_name": "_store",
+    "Vault": "_vault",
+    "VaultState": "_vault",
+}
+
+
+def __getattr__(name: str) -> Any:
+    where = _LAZY.get(name)
+    if where is None:
+        raise AttributeError(f"module 'vault' has no attribute '{name}'")
+    if where == "_backup":
+        from . import _backup as module
+    elif where == "_store":
+        from . import _store as module  # type: ignore[no-redef]
+    else:
+        from . import _vault as module  # type: ignore[no-redef]
+    value = getattr(module, name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "BackupCorrupt",
@@ -62,5 +94,6 @@ __all__ = [
     "VaultState",
     "VaultStore",
     "WrongPassword",
+    "prefetch_unlock",
     "validate_name",
 ]

@@ -21,7 +21,7 @@ import nacl.utils
 
 from ._atomic import atomic_write_bytes
 from ._errors import CorruptVault, UnsupportedFormat, WrongPassword
-from ._kdf import SALT_BYTES, KdfParams, derive_key
+from ._kdf import SALT_BYTES, KdfParams, derive_key, prefetch
 
 HEADER_FILE = "header.json"
 FORMAT_NAME = "mainframe-os-vault"
@@ -146,3 +146,15 @@ def read_header(folder: Path) -> VaultHeader:
 
 def write_header(folder: Path, header: VaultHeader) -> None:
     atomic_write_bytes(folder / HEADER_FILE, header.to_bytes())
+
+
+def prefetch_unlock(folder: Path, password: str) -> None:
+    """Start deriving the key that unlocking the vault in `folder` with `password` will need,
+    on a thread, now (see _kdf.prefetch): a launcher or a command line still loading the
+    database libraries unlocks that much sooner. Does nothing when the header does not read;
+    the unlock itself reports that, and checks the password as always."""
+    try:
+        header = read_header(folder)
+    except (CorruptVault, UnsupportedFormat, OSError):
+        return
+    prefetch(password, header.salt, header.kdf)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import threading
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
@@ -86,7 +89,69 @@ def normalize_password(password: str) -> bytes:
 
 
 def derive_key(password: str, salt: bytes, params: KdfParams) -> bytes:
-    """Argon2id(password, salt) -> 32-byte key. Always pays the full cost, right or wrong."""
+    """Argon2id(password, salt) -> 32-byte key. Always pays the full cost, right or wrong
+    (once: a derivation started ahead by :func:`prefetch` for the same inputs is taken over)."""
+    ahead = _take_prefetched(password, salt, params)
+    if ahead is not None:
+        return ahead.result()
+    return _argon2id(password, salt, params)
+
+
+def prefetch(password: str, salt: bytes, params: KdfParams) -> None:
+    """Start deriving this key on a thread now, for the :func:`derive_key` call that will ask for
+    it (a command line unlocks while it is still importing the libraries the command needs).
+    Argon2id runs in libsodium without Python's lock, so it overlaps those imports. The result
+    is handed to the first matching call only, and dropped by it."""
+    job = _Derivation()
+    with _lock:
+        _ahead[(salt, params.opslimit, params.memlimit)] = (_fingerprint(password, salt), job)
+    threading.Thread(target=job.run, args=(password, salt, params), name="vault-kdf", daemon=True).start()
+
+
+class _Derivation:
+    """One key derivation under way on its own thread."""
+
+    def __init__(self) -> None:
+        self._done = threading.Event()
+        self._key: bytes | None = None
+        self._error: BaseException | None = None
+
+    def run(self, password: str, salt: bytes, params: KdfParams) -> None:
+        try:
+            self._key = _argon2id(password, salt, params)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller of derive_key
+            self._error = exc
+        finally:
+            self._done.set()
+
+    def result(self) -> bytes:
+        self._done.wait()
+        if self._error is not None:
+            raise self._error
+        assert self._key is not None
+        key, self._key = self._key, None  # handed over once
+        return key
+
+
+# (salt, opslimit, memlimit) -> (fingerprint of the password, the derivation under way)
+_ahead: dict[tuple[bytes, int, int], tuple[bytes, _Derivation]] = {}
+_lock = threading.Lock()
+
+
+def _fingerprint(password: str, salt: bytes) -> bytes:
+    # Which password a derivation under way is for, without keeping the password itself.
+    return hmac.new(salt, normalize_password(password), hashlib.sha256).digest()
+
+
+def _take_prefetched(password: str, salt: bytes, params: KdfParams) -> _Derivation | None:
+    with _lock:
+        entry = _ahead.pop((salt, params.opslimit, params.memlimit), None)
+    if entry is None or not hmac.compare_digest(entry[0], _fingerprint(password, salt)):
+        return None
+    return entry[1]
+
+
+def _argon2id(password: str, salt: bytes, params: KdfParams) -> bytes:
     return nacl.pwhash.argon2id.kdf(
         KEY_BYTES,
         normalize_password(password),

@@ -61,9 +61,23 @@ class CliSession:
             return
         if running is not None:
             print(f"note: the running node serves another vault; opening '{vault}' here", file=sys.stderr)
+        self._head_start(vault)
         await self._in_process()
         if vault is not None:
             await self.unlock(vault)
+
+    def _head_start(self, vault: str | None) -> None:
+        """Cold start: derive the vault key while the node's libraries import (cli/startup.py)."""
+        from . import startup
+
+        try:
+            given = passwords.scripted(getattr(self.args, "password_file", None)) if vault else None
+        except passwords.PasswordUnavailable:
+            given = None  # the unlock reports it
+        if vault and given is not None:
+            startup.start_unlocking(self.paths.vaults, vault, given)
+        command = getattr(self.args, "_command", None)
+        startup.import_libraries(chain=startup.needs_chain(getattr(command, "path", None)))
 
     def _answer_prompt(self, prompt: dict[str, Any]) -> Any:
         from ..node.prompter import PromptResult, answer_on_terminal, terminal_text

@@ -57,6 +57,16 @@ def _setup_logging(home: Path) -> None:
     root.setLevel(logging.INFO)
 
 
+def _vault_folder_names(root: Path) -> list[str]:
+    """Vault folders as VaultStore.list finds them (a header file, not a dot-name), without
+    loading the vault library: a first guess the node's vault_list confirms."""
+    try:
+        entries = sorted(root.iterdir(), key=lambda p: p.name)
+    except OSError:
+        return []
+    return [e.name for e in entries if not e.name.startswith(".") and (e / "header.json").is_file()]
+
+
 def ensure_app(argv: list[str] | None = None) -> QApplication:
     app = QApplication.instance()
     if app is None:
@@ -121,6 +131,7 @@ class Launcher:
     async def start(self) -> None:
         """Decide the first screen: onboarding, an automatic (remembered) unlock, or the lock screen."""
         ctx = self.ctx
+        self._show_lock_early()
         await ctx.refresh_methods()
         ctx.keyring_available = bool(await ctx.call("vault_keyringAvailable"))
         self.window.lock_screen.set_keyring(ctx.keyring_available)
@@ -137,7 +148,24 @@ class Launcher:
                     self.started = True
                     return  # VaultOpened moves the window on
             self.window.show_lock(target)
+            # after the lock screen painted: the main view is built while the user types
+            QTimer.singleShot(0, self.window.prepare_main)
         self.started = True
+
+    def _show_lock_early(self) -> None:
+        """The lock screen from a listing of the vaults folder, before the node has loaded its
+        libraries (SQLAlchemy, the method modules: most of a second on a slow machine), so the
+        window paints at once; the node's own list replaces this one as soon as it answers. Not
+        for a vault that unlocks from the keyring: its lock screen would only flash."""
+        names = _vault_folder_names(self.node.paths.vaults)
+        if not names:
+            return
+        last = self.prefs.last_vault
+        target = last if last in names else names[0]
+        if self.prefs.remembered(target):
+            return
+        self.window.lock_screen.set_vaults(names, target)
+        self.window.show_lock(target)
 
     def show(self) -> None:
         self.window.show()

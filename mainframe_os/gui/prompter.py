@@ -10,11 +10,10 @@ import asyncio
 import base64
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mainframe_os.node.prompter import PromptRequest, PromptResult
 
-from .approval_view import KEPT_DETAILS, DescriptionView, raw_message
 from .dialogs import run_dialog
 from .qt import (
     QDialog,
@@ -32,6 +31,9 @@ from .qt import (
     QVBoxLayout,
     QWidget,
 )
+
+if TYPE_CHECKING:
+    from .approval_view import DescriptionView
 
 # How the details a prompt carries are labelled; unknown keys are shown with their own name.
 DETAIL_LABELS = {
@@ -158,6 +160,9 @@ class ApprovalDialog(QDialog):
     def _add_details(self, lay: QVBoxLayout) -> None:
         """The decoded description (if any), then the prompt's details and the fee."""
         request = self.request
+        # loaded with the first prompt, not with the launcher: the lock screen paints sooner
+        from .approval_view import KEPT_DETAILS, DescriptionView, raw_message
+
         structured = request.kind in ("permission", "contacts")
         # A decoded transaction or signature (node wallet/describe.py): shown first, and the
         # prompt's flat details then keep only what it does not say (network, account, fee).

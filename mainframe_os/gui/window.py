@@ -83,14 +83,23 @@ class LauncherWindow(QMainWindow):
         self.refresh_vaults(select)
         self.lock_screen.focus_password()
 
+    def prepare_main(self) -> None:
+        """Build the main view ahead, while the lock screen waits for the password (or Argon2id
+        runs): the unlock then only fills it with the vault's data. It holds no data until then."""
+        if self.main is None and self.page == "lock" and not self.shutting_down:
+            self._build_main()
+
+    def _build_main(self) -> None:
+        from .screens.main_view import MainView
+
+        self.main = MainView(self.ctx)
+        self.main.lock_requested.connect(self.lock)
+        self.main.settings.switch_vault.connect(self.switch_vault)
+        self.stack.addWidget(self.main)
+
     def show_main(self) -> None:
         if self.main is None:
-            from .screens.main_view import MainView
-
-            self.main = MainView(self.ctx)
-            self.main.lock_requested.connect(self.lock)
-            self.main.settings.switch_vault.connect(self.switch_vault)
-            self.stack.addWidget(self.main)
+            self._build_main()
         self.main.refresh()
         self._set_page("main", self.main)
         if self.onboarding is not None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from mainframe_os.node.errors import WrongPasswordError
+from vault import prefetch_unlock
 
 from ..context import LauncherContext
 from ..qt import QCheckBox, QComboBox, QLabel, QLineEdit, Qt, QVBoxLayout, QWidget, Signal
@@ -131,6 +133,10 @@ class LockScreen(QWidget):
         self.message.setObjectName("hint")
         self._repolish()
         self.message.setText("Unlocking…")
+        if name == Path(name).name and not name.startswith("."):
+            # Argon2id starts now on its own thread, while the node may still be loading its
+            # libraries; vault_unlock takes the key over (and checks the password as always).
+            prefetch_unlock(self.ctx.node.paths.vaults / name, pw)
 
         def done(_r: Any) -> None:
             self.ctx.prefs.last_vault = name

@@ -26,9 +26,47 @@ from .sqlitedb import SqliteDB
 __all__ = ["DevChainProvider", "PersistentPyEVMBackend", "api_endpoints", "has_genesis"]  # noqa: F822
 
 
+def _fast_gas_search(state: Any, transaction: Any) -> int:
+    """eth_estimateGas as geth does it (core/gasestimator): run the call once with the block's
+    gas limit, try what it used (x 64/63 for the gas nested calls must leave behind), then
+    narrow down to within 1.5%. py-evm's default searches the whole range to the exact unit:
+    some 25 runs of the call, most of a second for a Uniswap swap on this chain; this takes 3 to 6.
+    The result is always a limit that was run and succeeded (or the block's limit)."""
+    from eth.vm.spoof import SpoofTransaction
+
+    def run(gas: int) -> Any:
+        snapshot = state.snapshot()
+        try:
+            return state.apply_transaction(SpoofTransaction(transaction, gas=gas, gas_price=0))
+        finally:
+            state.revert(snapshot)
+
+    intrinsic = transaction.intrinsic_gas
+    if not run(intrinsic).is_error:
+        return int(intrinsic)
+    full = run(state.gas_limit)
+    if full.is_error:
+        raise full.error
+    used = state.gas_limit - full.get_gas_remaining()
+    low, high = max(intrinsic, used - 1), state.gas_limit
+    guess = min(high, used * 64 // 63 + 2300)
+    if run(guess).is_error:
+        low = guess
+    else:
+        high = guess
+    while high - low > max(1, high * 15 // 1000):
+        mid = (low + high) // 2
+        if run(mid).is_error:
+            low = mid
+        else:
+            high = mid
+    return int(high)
+
+
 def _chain_class(chain_id: int) -> type[MiningChain]:
     class DevMiningChain(MiningChain):
         vm_configuration = ((0, PragueVM),)
+        gas_estimator = staticmethod(_fast_gas_search)
 
         def create_header_from_parent(self, parent_header: Any, **header_params: Any) -> Any:
             # Keep the gas limit constant, as eth-tester does.

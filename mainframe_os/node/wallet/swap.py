@@ -128,7 +128,6 @@ def quote(
     conn: Any, token_in: TokenInfo, token_out: TokenInfo, amount_in: int, slippage_bps: int, owner: str | None
 ) -> Quote:
     """Ask the router for amounts out along ETH<->token, with reserves for the price impact."""
-    from ..chain.contracts import abi_of
 
     if (token_in.address is None) == (token_out.address is None):
         raise E.InvalidParams("A swap goes from ETH to a token or from a token to ETH")
@@ -140,18 +139,17 @@ def quote(
     else:
         path = (token_in.address, weth)
     w3 = conn.w3
-    factory = w3.eth.contract(address=router.functions.factory().call(), abi=abi_of("UniswapV2Factory"))
-    pair_addr = factory.functions.getPair(path[0], path[1]).call()
-    if int(pair_addr, 16) == 0:
+    pair, token0 = _pair(conn, router, path)
+    if pair is None:
         raise NoRoute(f"There is no {token_in.symbol}/{token_out.symbol} pool on {conn.network.name}")
-    pair = w3.eth.contract(address=pair_addr, abi=abi_of("UniswapV2Pair"))
-    r0, r1, _ = pair.functions.getReserves().call()
-    token0 = pair.functions.token0().call()
+    # a "from" spares web3's eth-tester middleware listing every account to guess one
+    frm = {"from": owner} if owner else {}
+    r0, r1, _ = pair.functions.getReserves().call(frm)
     r_in, r_out = (r0, r1) if token0.lower() == path[0].lower() else (r1, r0)
     if r_in == 0 or r_out == 0:
         raise NoRoute(f"The {token_in.symbol}/{token_out.symbol} pool is empty")
     try:
-        amounts = router.functions.getAmountsOut(amount_in, list(path)).call()
+        amounts = router.functions.getAmountsOut(amount_in, list(path)).call(frm)
     except Exception as exc:  # noqa: BLE001 - a revert: e.g. INSUFFICIENT_LIQUIDITY
         from .fill import revert_reason
 
@@ -162,7 +160,7 @@ def quote(
     needs_approval = False
     if token_in.address is not None and owner:
         erc20 = w3.eth.contract(address=token_in.address, abi=ERC20_ABI)
-        needs_approval = int(erc20.functions.allowance(owner, router.address).call()) < amount_in
+        needs_approval = int(erc20.functions.allowance(owner, router.address).call(frm)) < amount_in
     deadline = int(w3.eth.get_block("latest")["timestamp"]) + DEADLINE_SECONDS
     minimum = out * (10_000 - slippage_bps) // 10_000
     return Quote(
@@ -179,6 +177,24 @@ def quote(
         needs_approval,
         deadline,
     )
+
+
+def _pair(conn: Any, router: Any, path: tuple[str, ...]) -> tuple[Any, str]:
+    """The pool of `path` as a web3 contract and its token0, or (None, "") when there is none.
+    Read once per connection: a Uniswap V2 router's factory, a pair's address and its token
+    order never change once they exist (a missing pool is asked again: it may be created)."""
+    from ..chain.contracts import abi_of
+
+    key = ("uniswap-pair", router.address, path[0], path[1])
+    if key not in conn.cache:
+        factory = conn.w3.eth.contract(address=router.functions.factory().call(), abi=abi_of("UniswapV2Factory"))
+        pair_addr = factory.functions.getPair(path[0], path[1]).call()
+        if int(pair_addr, 16) == 0:
+            return None, ""
+        pair = conn.w3.eth.contract(address=pair_addr, abi=abi_of("UniswapV2Pair"))
+        conn.cache[key] = (pair, str(pair.functions.token0().call()))
+    cached: tuple[Any, str] = conn.cache[key]
+    return cached
 
 
 def approve_tx(conn: Any, q: Quote) -> dict[str, Any]:

@@ -1,0 +1,121 @@
+"""The command line's start: a cold `mfos` command (no node running) next to the key derivation
+alone, and the same command through a running `mfos node`, all in the same run.
+
+- kdf alone (the reference): a fresh interpreter that imports PyNaCl, reads the vault's header
+  and derives its key with the vault's own Argon2id parameters: what no unlock can avoid;
+- cold `mfos wallet balances` and `mfos swap run` (ETH -> MFT, --yes): process start to exit;
+- `mfos wallet balances` through the socket of a running `mfos node` (after its first call,
+  which opens the node's chain).
+
+Targets: cold balances <= KDF + 0.5 s, cold swap <= KDF + 1 s, through the socket <= 100 ms.
+
+    .venv/bin/python benchmarks/cli.py [--runs 3]
+
+Figures are medians of the runs; each run's overhead is taken against that run's own KDF time.
+The last line is JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PASSWORD = "benchmark password 1"
+
+SETUP = r"""
+import asyncio, sys
+from mainframe_os.node.node import Node
+async def main():
+    n = Node(sys.argv[1])
+    await n.call("vault_create", {"name": "main", "password": sys.argv[2]})
+    await n.call("identity_create", {"displayName": "Bench"})
+    await n.call("wallet_create", {"phrase": (await n.call("wallet_generatePhrase"))["phrase"]})
+    await n.close()
+asyncio.run(main())
+"""
+
+KDF_ALONE = r"""
+import base64, json, sys
+from pathlib import Path
+from nacl.pwhash import argon2id
+kdf = json.loads((Path(sys.argv[1]) / "vaults" / "main" / "header.json").read_text())["kdf"]
+salt = base64.b64decode(kdf["salt"])
+argon2id.kdf(32, sys.argv[2].encode(), salt, opslimit=kdf["opslimit"], memlimit=kdf["memlimit"])
+"""
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    env["MFOS_PASSWORD"] = PASSWORD
+    return env
+
+
+def wall(cmd: list[str]) -> float:
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True, cwd=ROOT, env=_env(), stdout=subprocess.DEVNULL)
+    return time.perf_counter() - t0
+
+
+def mfos(home: str, *args: str) -> list[str]:
+    return [sys.executable, "-m", "mainframe_os.cli", "--home", home, *args]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=3)
+    runs = ap.parse_args().runs
+    rows: dict[str, list[float]] = {k: [] for k in ("kdf", "balances", "swap", "socket")}
+    with tempfile.TemporaryDirectory() as home:
+        subprocess.run([sys.executable, "-c", SETUP, home, PASSWORD], check=True, cwd=ROOT, env=_env())
+        swap = ("swap", "run", "--vault", "main", "--from", "ETH", "--to", "MFT", "--amount", "0.01")
+        wall([*mfos(home, "--yes", *swap)])  # first start: the dev chain deploys its contracts
+        for _ in range(runs):
+            rows["kdf"].append(wall([sys.executable, "-c", KDF_ALONE, home, PASSWORD]))
+            rows["balances"].append(wall(mfos(home, "wallet", "balances", "--vault", "main")))
+            rows["swap"].append(wall(mfos(home, "--yes", *swap)))
+        node = subprocess.Popen(mfos(home, "node", "--vault", "main"), cwd=ROOT, env=_env(), stderr=subprocess.PIPE)
+        try:
+            assert node.stderr is not None
+            for line in node.stderr:  # "Node serving vault ..." once the socket listens
+                if b"serving" in line:
+                    break
+            wall(mfos(home, "wallet", "balances", "--vault", "main"))  # the node opens its chain once
+            for _ in range(runs):
+                rows["socket"].append(wall(mfos(home, "wallet", "balances", "--vault", "main")))
+        finally:
+            node.terminate()
+            node.wait(30)
+    med = statistics.median
+    result = {
+        "runs": runs,
+        "kdf_alone_s": round(med(rows["kdf"]), 3),
+        "cold_wallet_balances_s": round(med(rows["balances"]), 3),
+        "cold_swap_run_s": round(med(rows["swap"]), 3),
+        "socket_wallet_balances_s": round(med(rows["socket"]), 3),
+        "cold_balances_minus_kdf_s": round(med([b - k for b, k in zip(rows["balances"], rows["kdf"], strict=True)]), 3),
+        "cold_swap_minus_kdf_s": round(med([s - k for s, k in zip(rows["swap"], rows["kdf"], strict=True)]), 3),
+    }
+    print(f"KDF alone (fresh process, vault's Argon2id):  {result['kdf_alone_s']:.3f} s")
+    print(
+        f"mfos wallet balances, cold:                  {result['cold_wallet_balances_s']:.3f} s "
+        f"(KDF + {result['cold_balances_minus_kdf_s']:.3f} s; target KDF + 0.5 s)"
+    )
+    print(
+        f"mfos swap run, cold:                         {result['cold_swap_run_s']:.3f} s "
+        f"(KDF + {result['cold_swap_minus_kdf_s']:.3f} s; target KDF + 1 s)"
+    )
+    print(f"mfos wallet balances, through the socket:    {result['socket_wallet_balances_s']:.3f} s (target 0.1 s)")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,58 @@
+"""A cold command's head start: the vault key and the imports, at the same time.
+
+A command run without a node has three slow things to do before it can answer: derive the
+vault key (Argon2id, most of a second by design), import the node's libraries (SQLAlchemy,
+SQLCipher, the method modules) and, for a command on the chain, web3 and py-evm. Done one after
+another they add up; here the key derivation starts as soon as the password is known, on its
+own thread (libsodium runs it without Python's lock, so it truly overlaps) while this thread
+imports what the command will need. Nothing here changes what is
+checked: the unlock itself still verifies the key against the vault header, and a wrong
+password is as slow and as refused as before.
+
+A command that talks to a running node uses none of this and imports neither web3 nor
+SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from pathlib import Path
+
+log = logging.getLogger("mainframe_os.cli")
+
+# The node's libraries: what Node.warm_up and the vault unlock import.
+NODE_MODULES = ("sqlalchemy.orm", "sqlcipher3", "vault._store", "vault._vault", "vault.models")
+# What opening the embedded chain imports (wallet/chain.py, node/chain/devchain.py).
+CHAIN_MODULES = ("web3", "eth_tester", "eth_tester.backends.pyevm.main", "mainframe_os.node.chain.devchain")
+# Commands whose namespace reads or writes the chain: their cold start imports web3 early.
+CHAIN_NAMESPACES = frozenset({"wallet", "token", "swap", "buy", "onramp", "network", "eth", "nft", "nfts"})
+
+
+def needs_chain(command_path: tuple[str, ...] | None) -> bool:
+    return command_path is not None and len(command_path) > 0 and command_path[0] in CHAIN_NAMESPACES
+
+
+def import_libraries(chain: bool) -> None:
+    """Import the node's libraries (and the chain's, when `chain`) now, on this thread, while
+    the key derivation runs. On this thread and no other: two threads importing the same
+    package tree (eth_account has import cycles) can see each other's half-initialised modules."""
+    from ..node.registry import SERVICE_MODULES
+
+    for name in (*NODE_MODULES, *SERVICE_MODULES, *(CHAIN_MODULES if chain else ())):
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - the command's own import reports it properly
+            log.debug("early import of %s failed", name, exc_info=True)
+            return
+
+
+def start_unlocking(vaults: Path, name: str, password: str) -> None:
+    """Start deriving the key of vault `name` for `password` (see vault._kdf.prefetch); the
+    vault_unlock that follows takes it over. A vault that does not exist or a header that does
+    not read is left to that unlock to report."""
+    if not name or name != Path(name).name or name.startswith("."):
+        return
+    from vault import prefetch_unlock
+
+    prefetch_unlock(vaults / name, password)

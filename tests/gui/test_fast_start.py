@@ -1,0 +1,82 @@
+"""The launcher's start: the lock screen paints before the node has loaded its libraries, the
+main view is built while the lock screen waits, and the unlock fills that same view."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from mainframe_os.gui.qt import Qt
+
+from .conftest import PASSWORD
+
+ROOT = Path(__file__).resolve().parents[2]
+WAIT = 60_000
+
+FIRST_PAGE = r"""
+import sys, time
+from mainframe_os.gui.app import create_app
+from mainframe_os.node.registry import REGISTRY
+from PySide6.QtWidgets import QApplication
+lau = create_app(sys.argv[1], [])
+seen = []
+lau.window.page_changed.connect(
+    lambda page: seen.append((page, REGISTRY.loaded, lau.window.lock_screen.vaults.currentText()))
+)
+end = time.monotonic() + 60
+while not lau.started and time.monotonic() < end:
+    QApplication.processEvents(); time.sleep(0.002)
+print(repr(seen[0]) if seen else "none", lau.started, flush=True)
+import os; os._exit(0)
+"""
+
+
+def _make_vault(home: Path) -> None:
+    from mainframe_os.node.node import Node
+
+    async def make() -> None:
+        node = Node(home)
+        try:
+            await node.call("vault_create", {"name": "main", "password": PASSWORD})
+            await node.call("identity_create", {"displayName": "Alice"})
+        finally:
+            await node.close()
+
+    asyncio.run(make())
+
+
+def test_the_lock_screen_shows_before_the_node_loads_its_methods(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    _make_vault(home)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen"}
+    out = subprocess.run(
+        [sys.executable, "-c", FIRST_PAGE, str(home)], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    # the first page is the lock screen, with the vault, while the registry is still unloaded
+    assert out.stdout.split()[0:2] == ["('lock',", "False,"], out.stdout
+    assert "'main')" in out.stdout and out.stdout.strip().endswith("True")
+
+
+def test_unlock_fills_the_main_view_built_at_the_lock_screen(qtbot: Any, qapp: Any, home: Path) -> None:
+    from mainframe_os.gui.app import create_app
+
+    _make_vault(home)
+    lau = create_app(home, [])
+    try:
+        w = lau.window
+        qtbot.waitUntil(lambda: lau.started and w.page == "lock" and w.main is not None, timeout=WAIT)
+        built = w.main
+        assert lau.node.vault is None  # built without the vault: it holds no data yet
+        qtbot.keyClicks(w.lock_screen.password, PASSWORD)
+        qtbot.mouseClick(w.lock_screen.unlock_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: w.page == "main", timeout=WAIT)
+        assert w.main is built
+        qtbot.waitUntil(lambda: "Alice" in w.main.identity.text(), timeout=WAIT)
+        assert lau.ctx.errors.history == []
+    finally:
+        lau.close()

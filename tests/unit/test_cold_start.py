@@ -1,0 +1,47 @@
+"""What a command line process imports: a command served by a running node needs neither web3
+nor SQLAlchemy, and the vault's header and KDF load without SQLAlchemy, so a cold command can
+start deriving its key before the heavy imports (mainframe_os/cli/startup.py)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _loaded_after(code: str) -> set[str]:
+    probe = code + "\nimport sys\nprint(' '.join(sorted(m.split('.')[0] for m in sys.modules)))"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, env=env, cwd=ROOT)
+    return set(out.stdout.split())
+
+
+def test_the_cli_and_its_socket_client_load_neither_web3_nor_sqlalchemy() -> None:
+    loaded = _loaded_after(
+        "import mainframe_os.cli as cli\ncli._load_commands()\n"
+        "from mainframe_os.node.transport.local_socket import SocketClient"
+    )
+    assert "mainframe_os" in loaded
+    assert not loaded & {"web3", "sqlalchemy", "sqlcipher3", "eth_tester", "eth", "PySide6"}
+
+
+def test_the_vault_header_and_kdf_load_without_sqlalchemy() -> None:
+    loaded = _loaded_after("import vault._header, vault._kdf")
+    assert "nacl" in loaded
+    assert not loaded & {"sqlalchemy", "sqlcipher3"}
+
+
+def test_the_vault_package_still_offers_its_whole_api() -> None:
+    loaded = _loaded_after("from vault import Vault, VaultStore, VaultState, VaultInfo, BackupInfo, validate_name")
+    assert "sqlalchemy" in loaded  # loaded on first use, not at `import vault`
+
+
+def test_only_chain_commands_import_the_chain_early() -> None:
+    from mainframe_os.cli.startup import needs_chain
+
+    assert needs_chain(("wallet", "balances")) and needs_chain(("swap", "run"))
+    assert not needs_chain(("contact", "list")) and not needs_chain(("identity", "list"))
+    assert not needs_chain(None) and not needs_chain(())

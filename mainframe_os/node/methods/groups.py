@@ -7,9 +7,9 @@ from typing import Any
 
 from .. import errors as E
 from ..comms import groups as G
-from ..comms import online_service
 from ..comms.errors import CommsError, MessageTooLarge
 from ..comms.requests import RequestError, find_peer
+from ..comms.running import online_service
 from ..events import GroupsChanged
 from ..params import Param
 from ..registry import method
@@ -172,7 +172,7 @@ async def groups_send(
         raise MessageTooLarge()
     ident = await require_identity(node, ctx, identityId)
     svc = await online_service(node)
-    inner = {"type": "text", "body": text} if text is not None else {"type": "json", "body": payload}
+    inner: dict[str, Any] = {"type": "text", "body": text} if text is not None else {"type": "json", "body": payload}
     try:
         return await svc.group_send(ident, group, inner, inner["type"])
     except (G.GroupError, RequestError) as exc:

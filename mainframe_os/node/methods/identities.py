@@ -282,9 +282,7 @@ async def identity_get_card(node: Node, ctx: CallerContext, id: str | None) -> d
     from vault.models import Identity
 
     ident_id = await _resolve(node, id)
-    from ..comms import SERVICE_KEY
-
-    comms = node.services.get(SERVICE_KEY)
+    comms = node.session.comms
     if comms is not None and comms.online:  # online: the card also says how to message this identity
         return {"id": ident_id, "card": await comms.card(ident_id)}
     return await node.db(lambda s: {"id": ident_id, "card": card_for(s.get(Identity, ident_id), s).encode()})

@@ -74,7 +74,7 @@ class TxService:
     @classmethod
     def of(cls, node: Any) -> TxService:
         """The open vault's send pipeline: `node.session.txs`."""
-        return node.session.txs  # type: ignore[no-any-return]
+        return node.session.txs
 
     def sender_lock(self, chain_id: int, sender: str) -> asyncio.Lock:
         """One lock per (chain, sender), held from taking the nonce to the broadcast."""

@@ -63,6 +63,25 @@ class FilesScreen(QWidget):
         self._started = 0.0
         lay = QVBoxLayout(self)
         lay.addWidget(screen_header("Files", "Encrypted on this machine, addressed like IPFS. Drop files here."))
+        self._toolbar(lay)
+
+        self.list = QListWidget()
+        self.list.setObjectName("fileList")
+        self.list.setIconSize(QSize(28, 28))
+        lay.addWidget(self.list, 1)
+        self.empty = label("No files here yet. Add some, or drop them on this window.", "caption", wrap=True)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        lay.addWidget(self.empty)
+
+        self._progress_row(lay)
+        self._undo_row(lay)
+        self._action_row(lay)
+        self._connect(ctx)
+        self._set_progress_visible(False)
+        self.undo_bar.setVisible(False)
+        self._selection_changed()
+
+    def _toolbar(self, lay: QVBoxLayout) -> None:
         bar = QHBoxLayout()
         self.up_button = button("↑ Up", None, "The folder above")
         self.where = label("/", "caption")
@@ -81,14 +100,7 @@ class FilesScreen(QWidget):
         bar.addWidget(self.add_button)
         lay.addLayout(bar)
 
-        self.list = QListWidget()
-        self.list.setObjectName("fileList")
-        self.list.setIconSize(QSize(28, 28))
-        lay.addWidget(self.list, 1)
-        self.empty = label("No files here yet. Add some, or drop them on this window.", "caption", wrap=True)
-        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        lay.addWidget(self.empty)
-
+    def _progress_row(self, lay: QVBoxLayout) -> None:
         progress = QHBoxLayout()
         self.progress = QProgressBar()
         self.progress.setObjectName("fileProgress")
@@ -99,6 +111,7 @@ class FilesScreen(QWidget):
         progress.addWidget(self.cancel_button)
         lay.addLayout(progress)
 
+    def _undo_row(self, lay: QVBoxLayout) -> None:
         self.undo_bar = QWidget()
         ub = QHBoxLayout(self.undo_bar)
         ub.setContentsMargins(0, 0, 0, 0)
@@ -112,6 +125,7 @@ class FilesScreen(QWidget):
         self.undo_timer.setSingleShot(True)
         self.undo_timer.setInterval(UNDO_SECONDS * 1000)
 
+    def _action_row(self, lay: QVBoxLayout) -> None:
         actions = QHBoxLayout()
         self.save_button = button("Save a copy…", None, "Decrypt the selected file to a folder", "download")
         self.rename_button = button("Rename", None, "Rename the selected file", "edit")
@@ -122,6 +136,7 @@ class FilesScreen(QWidget):
         actions.addStretch(1)
         lay.addLayout(actions)
 
+    def _connect(self, ctx: LauncherContext) -> None:
         self.up_button.clicked.connect(lambda: self.open_folder(self.folder.rsplit("/", 1)[0] or "/"))
         self.search.textChanged.connect(lambda _t: self.refresh())
         self.add_button.clicked.connect(self.pick_files)
@@ -138,9 +153,6 @@ class FilesScreen(QWidget):
         ctx.subscribe(self, ActiveIdentityChanged, lambda _e: self.open_folder("/"))
         ctx.subscribe(self, VaultOpened, lambda _e: self.open_folder("/"))
         ctx.subscribe(self, FileProgress, self._progress)
-        self._set_progress_visible(False)
-        self.undo_bar.setVisible(False)
-        self._selection_changed()
 
     # -- listing -------------------------------------------------------------------------------
 

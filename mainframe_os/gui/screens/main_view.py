@@ -43,13 +43,7 @@ class MainView(QWidget):
         side.setFixedWidth(230)
         sl = QVBoxLayout(side)
         sl.setContentsMargins(12, 14, 12, 12)
-        brand = QHBoxLayout()
-        logo = QLabel()
-        logo.setPixmap(pixmap("logo", 26))
-        brand.addWidget(logo)
-        brand.addWidget(label("Mainframe OS", "brand"))
-        brand.addStretch(1)
-        sl.addLayout(brand)
+        sl.addLayout(self._brand())
         sl.addSpacing(10)
         self.identity = IdentitySwitcher(ctx)
         sl.addWidget(self.identity)
@@ -92,15 +86,8 @@ class MainView(QWidget):
         if self.wallet is None:
             self.nav_buttons["wallet"].setToolTip(WALLET_MISSING)
         sl.addStretch(1)
-        lock = QPushButton(icon("lock"), "  Lock")
-        lock.setObjectName("navButton")
-        lock.setProperty("iconName", "lock")
-        lock.setIconSize(QSize(20, 20))
-        lock.setToolTip("Lock the vault (Ctrl+L)")
-        lock.setShortcut("Ctrl+L")
-        lock.clicked.connect(self.lock_requested.emit)
-        self.lock_button = lock
-        sl.addWidget(lock)
+        self.lock_button = self._lock_button()
+        sl.addWidget(self.lock_button)
         root.addWidget(side)
 
         content = QWidget()
@@ -111,6 +98,26 @@ class MainView(QWidget):
         self.notifications.unread_changed.connect(self._unread)
         # Apps first: the wallet loads the chain (web3, py-evm) only when it is shown
         self.show_screen("apps")
+
+    @staticmethod
+    def _brand() -> QHBoxLayout:
+        brand = QHBoxLayout()
+        logo = QLabel()
+        logo.setPixmap(pixmap("logo", 26))
+        brand.addWidget(logo)
+        brand.addWidget(label("Mainframe OS", "brand"))
+        brand.addStretch(1)
+        return brand
+
+    def _lock_button(self) -> QPushButton:
+        lock = QPushButton(icon("lock"), "  Lock")
+        lock.setObjectName("navButton")
+        lock.setProperty("iconName", "lock")
+        lock.setIconSize(QSize(20, 20))
+        lock.setToolTip("Lock the vault (Ctrl+L)")
+        lock.setShortcut("Ctrl+L")
+        lock.clicked.connect(self.lock_requested.emit)
+        return lock
 
     def _make_wallet(self) -> QWidget | None:
         if not self.ctx.has_wallet:

@@ -117,8 +117,7 @@ class TxService:
             return acct.address, acct.name, key, I.find_retry(s, identity_id, chain_id, acct.address, key, inflight)
 
         # The description (vault and chain reads) is built while the sender is looked up and the
-        # chain fills fees and gas: the user sees the same thing, sooner. It describes what
-        # fill() keeps of the request.
+        # chain fills fees and gas: the user sees the same thing (what fill() keeps), sooner.
         describing = None
         if description is None and not approved:
             describing = asyncio.get_running_loop().create_task(self._describe(identity_id, _as_signed(tx)))
@@ -137,17 +136,8 @@ class TxService:
         except BaseException:
             await _drop(describing)
             raise
-        shown = {"network": conn.network.name, "from": f"{name} ({sender})", **details}
-        shown["max fee"] = f"{format_amount(filled.max_fee, 18, 8)} ETH"
-        if filled.legacy:
-            shown["gas price"] = f"{format_amount(int(filled.tx['gasPrice']), 9, 3)} gwei (legacy transaction)"
-        choices: tuple[str, ...] = ("approve", "reject")
-        if filled.will_fail is not None:
-            shown["warning"] = failing_warning(filled.will_fail)
-            shown["note"] = FAILING_HOW
-            choices = (SEND_ANYWAY, "reject")
-        if describing is not None:
-            description = await describing
+        shown, choices = _prompt_details(conn.network.name, f"{name} ({sender})", details, filled)
+        description = await describing if describing is not None else description
         choice, answer_data = None, None  # `approved`: the user approved it already in a batch (EIP-5792)
         if not approved:
             answer = await self.node.prompter.ask(
@@ -467,3 +457,19 @@ def _broadcast(c: Connection, raw: bytes, receipt_of: str | None = None) -> Outc
     except Exception:  # noqa: BLE001 - sent; the receipt is read again by the tracker
         log.debug("receipt read after a broadcast failed", exc_info=True)
         return None
+
+
+def _prompt_details(
+    network: str, sender: str, details: dict[str, Any], filled: Filled
+) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """What the approval shows beside the decoded transaction (network, sender, fee, a warning
+    when it would fail) and the choices it offers ("send anyway" only then)."""
+    shown = {"network": network, "from": sender, **details}
+    shown["max fee"] = f"{format_amount(filled.max_fee, 18, 8)} ETH"
+    if filled.legacy:
+        shown["gas price"] = f"{format_amount(int(filled.tx['gasPrice']), 9, 3)} gwei (legacy transaction)"
+    if filled.will_fail is None:
+        return shown, ("approve", "reject")
+    shown["warning"] = failing_warning(filled.will_fail)
+    shown["note"] = FAILING_HOW
+    return shown, (SEND_ANYWAY, "reject")

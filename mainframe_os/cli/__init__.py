@@ -131,7 +131,12 @@ def main(argv: list[str] | None = None) -> int:
     words = _words(argv)
     if words is None or not _names_a_flow(words):
         _load_commands(home=_home(argv))
-    parser = build_parser("mfos", GLOBAL_ARGS, _relevant(COMMANDS, words))
+    commands = _relevant(COMMANDS, words)
+    if _generated:
+        from .from_registry import wire_spelling
+
+        argv = wire_spelling(argv, {c.path for c in commands})
+    parser = build_parser("mfos", GLOBAL_ARGS, commands)
     args = parser.parse_args(argv)
     check_vault(args)
     cmd = getattr(args, "_command", None)

@@ -68,7 +68,7 @@ def build_parser(prog: str, global_args: list[Arg], commands: list[Command] | No
     prefixes = {c.path[:depth] for c in cmds for depth in range(1, len(c.path))}
     groups: dict[tuple[str, ...], Any] = {(): parser.add_subparsers(dest="cmd0", metavar="COMMAND")}
     parsers: dict[tuple[str, ...], argparse.ArgumentParser] = {}
-    leaves = sorted(cmds, key=lambda c: len(c.path))  # a leaf that is also a group comes first
+    leaves = sorted(cmds, key=lambda c: (len(c.path), c.path))  # a leaf that is also a group comes first
     for c in leaves:
         for depth in range(1, len(c.path)):
             prefix = c.path[:depth]

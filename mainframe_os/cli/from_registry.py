@@ -104,6 +104,17 @@ def kebab(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])([A-Z])", r"-\1", name).replace("_", "-").lower()
 
 
+def wire_spelling(argv: list[str], paths: set[tuple[str, ...]]) -> list[str]:
+    """argv with a method spelled as on the wire (`mfos wallet getBalances`) turned into its
+    command name (`get-balances`), so both work while `--help` lists each command once."""
+    words = [i for i, tok in enumerate(argv) if not tok.startswith("-")]
+    for first, second in zip(words, words[1:], strict=False):
+        kebabbed = kebab(argv[second])
+        if kebabbed != argv[second] and (argv[first], kebabbed) in paths:
+            return [*argv[:second], kebabbed, *argv[second + 1 :]]
+    return argv
+
+
 def default_path(method_name: str) -> tuple[str, str]:
     ns, rest = method_name.split("_", 1)
     return ns, kebab(rest)
@@ -209,9 +220,6 @@ def command_for(m: Method, sh: Shape) -> Command:
                 args.append(arg(prompt.file_flag, dest="f_" + prompt.file_flag.lstrip("-").replace("-", "_")))
     doc = m.doc
     path = sh.path or default_path(m.name)
-    aliases: tuple[str, ...] = ()
-    if sh.path is None and path[1] != m.name.split("_", 1)[1]:
-        aliases = (m.name.split("_", 1)[1],)  # `mfos wallet getBalances` too
     return Command(
         path=path,
         help=sh.help or m.summary or m.name,
@@ -220,7 +228,6 @@ def command_for(m: Method, sh: Shape) -> Command:
         vault="required" if m.needs_vault else "none",
         formatter=formatter_for(m.name),
         method=m.name,
-        aliases=aliases,
         description=_description(m, doc, sh),
     )
 

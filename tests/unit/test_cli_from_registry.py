@@ -14,7 +14,7 @@ import pytest
 
 from mainframe_os.cli import GLOBAL_ARGS, _load_commands
 from mainframe_os.cli.framework import Arg, Command, build_parser
-from mainframe_os.cli.from_registry import SHAPES, cli_visible, default_path, dest_for, flag_for
+from mainframe_os.cli.from_registry import SHAPES, cli_visible, default_path, dest_for, flag_for, wire_spelling
 from mainframe_os.node.params import Param
 from mainframe_os.node.registry import REGISTRY, Method
 
@@ -111,8 +111,12 @@ def test_each_command_name_is_taken_once_and_the_parser_builds() -> None:
             assert key not in names, f"{key} is both {names[key]} and {c.method or c.path}"
             names[key] = str(c.method or c.path)
     parser = build_parser("mfos", GLOBAL_ARGS, commands)
-    args = parser.parse_args(["wallet", "getBalances", "--vault", "v", "--address", "0xab"])
+    # the wire spelling works too, without a second entry in --help
+    argv = wire_spelling(["--json", "wallet", "getBalances", "--vault", "v", "--address", "0xab"], set(names))
+    assert argv[2] == "get-balances"
+    args = parser.parse_args(argv)
     assert args._command.method == "wallet_getBalances" and args.p_address == "0xab"
+    assert wire_spelling(["rpc", "wallet_getBalances"], set(names)) == ["rpc", "wallet_getBalances"]
 
 
 @pytest.mark.parametrize(

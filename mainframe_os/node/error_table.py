@@ -30,6 +30,8 @@ ERROR_MODULES = (
     "mainframe_os.node.wallet.chain",
     "mainframe_os.node.wallet.eip712",
     "mainframe_os.node.apps.errors",
+    "mainframe_os.node.comms.errors",
+    "mainframe_os.node.files.errors",
 )
 
 # Codes standards define, raised with `RpcError(..., code=N)` where a chain method answers as

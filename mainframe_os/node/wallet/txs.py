@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .. import errors as E
 from ..events import Notification
@@ -32,6 +32,9 @@ from .describe import apply_edit, describe_transaction
 from .fill import Filled, InsufficientFunds, TransactionFailed, fill, is_revert, revert_reason
 from .history import TransactionStatusChanged, record_signed, set_status, summary
 from .store import SeedCache, find_account, private_key
+
+if TYPE_CHECKING:
+    from eth_typing import ChecksumAddress, HexStr
 
 __all__ = [
     "InsufficientFunds",
@@ -212,7 +215,9 @@ class TxService:
         async with self.sender_lock(chain_id, sender):
             if key not in self._settled:
                 await self.settle_interrupted(chain_id, sender, locked=True)
-            chain_next = await self.chain.call(lambda c: int(c.w3.eth.get_transaction_count(sender, "pending")))
+            chain_next = await self.chain.call(
+                lambda c: int(c.w3.eth.get_transaction_count(cast("ChecksumAddress", sender), "pending"))
+            )
             # A node behind a load balancer may not count what we just sent: never go below it.
             nonce = max(chain_next, self._next_nonce.get(key, 0))
             tx = dict(filled.tx, nonce=nonce)
@@ -377,11 +382,11 @@ class TxService:
                 from web3.exceptions import TransactionNotFound
 
                 try:
-                    c.w3.eth.get_transaction(tx_hash)
+                    c.w3.eth.get_transaction(cast("HexStr", tx_hash))
                     return "pending"
                 except TransactionNotFound:
                     pass
-                if c.w3.eth.get_transaction_count(sender, "latest") > nonce:
+                if c.w3.eth.get_transaction_count(cast("ChecksumAddress", sender), "latest") > nonce:
                     return "dropped"  # another transaction took this nonce
                 if raw:
                     c.w3.eth.send_raw_transaction(raw)
@@ -430,7 +435,7 @@ def _receipt_outcome(c: Connection, tx_hash: str) -> Outcome:
     from web3.exceptions import TransactionNotFound
 
     try:
-        rcpt = c.w3.eth.get_transaction_receipt(tx_hash)
+        rcpt = c.w3.eth.get_transaction_receipt(cast("HexStr", tx_hash))
     except TransactionNotFound:
         return "pending", None, None, None
     fee = int(rcpt["gasUsed"]) * int(rcpt.get("effectiveGasPrice") or 0)

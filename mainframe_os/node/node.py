@@ -44,6 +44,9 @@ T = TypeVar("T")
 log = logging.getLogger("mainframe_os.node")
 
 
+RESUME_WAIT_S = 15.0  # the most close() waits for messaging that is still starting
+
+
 class Node:
     def __init__(self, home: str | os.PathLike[str] | None = None, prompter: Prompter | None = None) -> None:
         self.paths = HomePaths.resolve(home).ensure()
@@ -64,7 +67,7 @@ class Node:
         self._closed = False
         from .comms.running import attach as attach_comms  # messaging resumes at unlock when it was on
 
-        attach_comms(self)
+        self.resuming = attach_comms(self)  # close() waits for them: no host left starting
 
     @property
     def prompter(self) -> PromptQueue:
@@ -162,6 +165,8 @@ class Node:
         if self._closed:
             return
         self._closed = True
+        if self.resuming:  # a resume still starting messaging: let it finish, then it is stopped below
+            await asyncio.wait(set(self.resuming), timeout=RESUME_WAIT_S)
         await self.lock()
         await self.session.close()  # what was started with no vault open (a chain for the CLI)
         self._vault_thread.shutdown(wait=True)

@@ -98,7 +98,7 @@ class P2PHost:
             trio.run(self._main, ready)
         except BaseException as exc:  # noqa: BLE001 - reported to the starter, or logged
             log.exception("the libp2p host stopped with an error")
-            loop.call_soon_threadsafe(_settle, ready, None, exc)
+            _post(loop, _settle, ready, None, exc)
         finally:
             self._token = None
 
@@ -117,7 +117,7 @@ class P2PHost:
                 self.peer_id = host.get_id().to_base58()
                 self.addresses = [_without_p2p(str(a)) for a in host.get_addrs()]
                 assert self._loop is not None
-                self._loop.call_soon_threadsafe(_settle, ready, None, None)
+                _post(self._loop, _settle, ready, None, None)
                 await self._stop.wait()
                 nursery.cancel_scope.cancel()
         finally:
@@ -140,9 +140,9 @@ class P2PHost:
             try:
                 result = await fn(*args)
             except Exception as exc:  # noqa: BLE001 - handed to the awaiting asyncio side
-                loop.call_soon_threadsafe(_settle, fut, None, exc)
+                _post(loop, _settle, fut, None, exc)
             else:
-                loop.call_soon_threadsafe(_settle, fut, result, None)
+                _post(loop, _settle, fut, result, None)
 
         try:
             self._token.run_sync_soon(nursery.start_soon, run)
@@ -225,7 +225,7 @@ class P2PHost:
         def begin() -> None:
             asyncio.ensure_future(fn(peer, payload)).add_done_callback(finished)
 
-        loop.call_soon_threadsafe(begin)
+        _post(loop, begin)
         await done.wait()
         task = box["task"]
         if task.cancelled():
@@ -330,6 +330,15 @@ def _socket_open(conn: Any) -> bool:
 
 def _without_p2p(addr: str) -> str:
     return addr.split("/p2p/")[0]
+
+
+def _post(loop: asyncio.AbstractEventLoop, fn: Callable[..., Any], *args: Any) -> None:
+    """trio -> asyncio: run `fn` on the node's loop; nothing when that loop is gone (the node
+    closed while the host was still starting or answering: nobody waits for the result)."""
+    try:
+        loop.call_soon_threadsafe(fn, *args)
+    except RuntimeError:  # "Event loop is closed"
+        log.debug("the node's loop closed before the host's answer")
 
 
 def _settle(fut: asyncio.Future[Any], result: Any, exc: BaseException | None) -> None:

@@ -31,28 +31,33 @@ async def online_service(node: Node) -> CommsService:
     return svc
 
 
-def attach(node: Node) -> None:
+async def resume(node: Node) -> None:
+    """Go back online if this vault was online when it was last used."""
+    from . import store
+
+    try:
+        if node.vault is not None and await node.db(lambda s: store.get_setting(s, store.ONLINE_SETTING, False)):
+            await online_service(node)
+    except Exception:  # noqa: BLE001 - messaging must never break an unlock
+        log.exception("could not resume messaging")
+
+
+def attach(node: Node) -> set[asyncio.Task[Any]]:
     """Go back online at unlock when the vault was online before (so `mfos node` and the GUI
-    keep receiving without anyone calling a comms method first)."""
+    keep receiving without anyone calling a comms method first). Returns the resume tasks in
+    flight, which the node waits for before it closes (a host left half-started would outlive
+    the node's loop)."""
     from ..events import VaultOpened
 
     tasks: set[asyncio.Task[Any]] = set()
 
-    async def resume() -> None:
-        from . import store
-
-        try:
-            if node.vault is not None and await node.db(lambda s: store.get_setting(s, store.ONLINE_SETTING, False)):
-                await online_service(node)
-        except Exception:  # noqa: BLE001 - messaging must never break an unlock
-            log.exception("could not resume messaging")
-
     def on_open(_: VaultOpened) -> None:
         try:
-            task = asyncio.get_running_loop().create_task(resume())
+            task = asyncio.get_running_loop().create_task(resume(node))
         except RuntimeError:
             return  # no loop (a synchronous caller): messaging starts on first use
         tasks.add(task)
         task.add_done_callback(tasks.discard)
 
     node.events.subscribe(VaultOpened, on_open)
+    return tasks

@@ -24,15 +24,17 @@ part in kebab-case (`wallet_getBalances` -> `mfos wallet get-balances`; the came
 formatter registered for the method (`cli/formats.py`), `--json` prints the raw result.
 
 Where a command had a name or flags before the registry made it (`wallet balances`,
-`contact add --name`), `declarations.py` keeps them with `shape(...)`: an alias with renamed
-flags, still built from the same `Param`s. Multi-step flows (`@command(..., method=...)`) take the
-method's generated name and stand for it.
+`contact add --name`, `contact hold --for-me on`), `declarations.py` (and comms_/files_declarations.py)
+keep them with `shape(...)`: an alias with renamed flags or words for values, still built from the
+same `Param`s. A param naming a file on this machine is declared `local_paths`: made absolute here.
+Multi-step flows (`@command(..., method=...)`) take the method's generated name and stand for it.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -81,6 +83,11 @@ class Shape:
     refs: dict[str, Ref] = field(default_factory=dict)
     defaults: dict[str, Any] = field(default_factory=dict)  # a flag's value when not given
     help: str | None = None
+    # param -> the words typed for its values, e.g. {"confirm": {"yes": True, "no": False}}
+    words: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # params naming a file on this machine: made absolute here, since the node (perhaps a running
+    # launcher) has its own working folder
+    local_paths: tuple[str, ...] = ()
 
 
 SHAPES: dict[str, list[Shape]] = {}
@@ -176,6 +183,11 @@ def param_arg(p: Param, sh: Shape) -> Arg:
     """The argparse argument for one (non-secret) param."""
     help_text = p.description or (None if p.type in ("string", "boolean") else p.type)
     positional = p.name in (sh.positional if sh.positional is not None else _required(p))
+    if p.name in sh.words:
+        choices = list(sh.words[p.name])
+        if positional:
+            return arg(dest_for(p.name), choices=choices, help=help_text)
+        return arg(sh.flags.get(p.name, flag_for(p)), dest=dest_for(p.name), choices=choices, help=help_text)
     if p.type == "boolean":
         flag = sh.flags.get(p.name, flag_for(p))
         if p.required or p.default is True:
@@ -237,6 +249,9 @@ def _description(m: Method, doc: str, sh: Shape) -> str:
     secrets = [p.name for p in m.params if p.secret]
     if secrets:
         text += "\n\nAsked, never taken from the command line: " + ", ".join(secrets) + "."
+    if sh.local_paths:
+        names = ", ".join(flag_for(p)[2:].upper() for p in m.params if p.name in sh.local_paths)
+        text += f"\n\nA relative {names} is taken from the current folder."
     return text + f"\n\nNode method: {m.name}"
 
 
@@ -252,6 +267,10 @@ def _handler(m: Method, sh: Shape) -> Any:
             if p.secret:
                 continue
             value = getattr(a, dest_for(p.name))
+            if p.name in sh.words and value is not None:
+                value = sh.words[p.name][value]
+            if p.name in sh.local_paths and isinstance(value, str):
+                value = os.path.abspath(os.path.expanduser(value))
             if p.name in refs and value is not None:
                 value = await _resolve(s, refs[p.name], value)
             if value is not None or p.required:
@@ -282,7 +301,7 @@ def generate(taken: list[Command], methods: list[Method]) -> list[Command]:
 
     A flow in `taken` (`@command(..., method=...)`) stands for its method: it gets the method's
     name as an alias (in place, in `taken`) instead of a second, plain command."""
-    from . import declarations  # noqa: F401 - fills SHAPES and FORMATTERS
+    from . import comms_declarations, declarations, files_declarations  # noqa: F401 - fill SHAPES and FORMATTERS
 
     flows = {c.method: i for i, c in enumerate(taken) if c.method}
     held = {c.path for c in taken}
@@ -317,4 +336,6 @@ def _merged(own: Shape, alias: Shape) -> Shape:
         {**own.refs, **alias.refs},
         {**own.defaults, **alias.defaults},
         alias.help or own.help,
+        {**own.words, **alias.words},
+        alias.local_paths or own.local_paths,
     )

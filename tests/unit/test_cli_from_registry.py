@@ -158,3 +158,93 @@ def test_the_declarations_cache_matches_the_registry_and_spares_the_imports(tmp_
     cache.write_text(json.dumps(saved))
     assert method_specs.load(tmp_path) == fresh
     assert method_specs.load(None) == fresh  # no home: straight from the registry, nothing written
+
+
+class _Recorder:
+    """The session a command's handler talks to, reduced to what it sends: the call and its params."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, Any]] = []
+
+    async def connect(self, vault: str | None) -> None:
+        pass
+
+    async def call(self, method: str, params: Any = None) -> Any:
+        self.calls.append((method, params))
+        return {}
+
+
+def _sent(argv: list[str]) -> tuple[str, Any]:
+    import asyncio
+
+    args = build_parser("mfos", GLOBAL_ARGS, _commands()).parse_args(argv)
+    session = _Recorder()
+    asyncio.run(args._command.handler(session, args))
+    return session.calls[-1]
+
+
+def test_declared_words_stand_for_param_values(tmp_path: Path) -> None:
+    # `contact hold --for-them on` and `contact verify --confirm no`, as typed before the registry
+    sent = _sent(["contact", "hold", "--vault", "v", "bob", "--for-them", "on", "--for-me", "off"])
+    assert sent == ("contacts_setHolding", {"id": "bob", "holdForThem": True, "holdsForMe": False})
+    assert _sent(["contact", "verify", "--vault", "v", "bob", "--confirm", "no"])[1]["confirm"] is False
+    assert "confirm" not in _sent(["contact", "verify", "--vault", "v", "bob"])[1]  # not given: not sent
+    with pytest.raises(SystemExit):
+        build_parser("mfos", GLOBAL_ARGS, _commands()).parse_args(
+            ["contact", "hold", "--vault", "v", "b", "--for-me", "x"]
+        )
+
+
+def test_local_paths_reach_the_node_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the node (a running launcher) has its own working folder: a relative path means the terminal's
+    monkeypatch.chdir(tmp_path)
+    assert _sent(["files", "cid", "a/b.txt"]) == ("files_cid", {"path": str(tmp_path / "a" / "b.txt")})
+    method, params = _sent(["files", "get", "--vault", "v", "/Docs/x", "out.bin"])
+    assert params["out"] == str(tmp_path / "out.bin") and params["file"] == "/Docs/x"  # not a local path
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert _sent(["files", "add", "--vault", "v", "~/x", "--to", "/D"])[1] == {
+        "path": str(tmp_path / "home" / "x"),
+        "folder": "/D",
+    }
+
+
+@pytest.mark.parametrize(
+    ("argv", "method", "params"),
+    [  # messaging's and files' commands as typed before they were declared, and the call they make
+        (["peer", "card", "--vault", "v"], "peer_card", {}),
+        (
+            ["contact", "request", "--vault", "v", "CARD", "--message", "hi"],
+            "contacts_request",
+            {"card": "CARD", "message": "hi"},
+        ),
+        (["contact", "requests", "--vault", "v"], "contacts_requests", {}),
+        (["contact", "block", "--vault", "v", "ab12"], "contacts_block", {"id": "ab12"}),
+        (["msg", "send", "--vault", "v", "Bob", "hello"], "comms_send", {"contact": "Bob", "text": "hello"}),
+        (
+            ["msg", "send", "--vault", "v", "Bob", "--payload", '{"a": 1}'],
+            "comms_send",
+            {"contact": "Bob", "payload": {"a": 1}},
+        ),
+        (["msg", "list", "--vault", "v"], "comms_list", {"limit": 50}),
+        (["msg", "list", "--vault", "v", "Bob", "--limit", "3"], "comms_list", {"contact": "Bob", "limit": 3}),
+        (
+            ["group", "create", "--vault", "v", "Trip", "Bob", "Carol"],
+            "groups_create",
+            {"name": "Trip", "contacts": ["Bob", "Carol"]},
+        ),
+        (["group", "list", "--vault", "v"], "groups_list", {}),
+        (["group", "add", "--vault", "v", "Trip", "Dan"], "groups_add", {"group": "Trip", "contact": "Dan"}),
+        (["group", "remove", "--vault", "v", "Trip", "Dan"], "groups_remove", {"group": "Trip", "member": "Dan"}),
+        (["group", "leave", "--vault", "v", "Trip"], "groups_leave", {"group": "Trip"}),
+        (["group", "send", "--vault", "v", "Trip", "hi all"], "groups_send", {"group": "Trip", "text": "hi all"}),
+        (["files", "rm", "--vault", "v", "/a"], "files_remove", {"file": "/a"}),
+        (
+            ["files", "mv", "--vault", "v", "/a", "--to", "/B", "--name", "b"],
+            "files_move",
+            {"file": "/a", "folder": "/B", "name": "b"},
+        ),
+        (["files", "gc", "--vault", "v"], "files_gc", {}),
+    ],
+)
+def test_declared_commands_keep_their_names_and_flags(argv: list[str], method: str, params: dict[str, Any]) -> None:
+    assert _sent(argv) == (method, params)

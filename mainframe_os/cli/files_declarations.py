@@ -1,0 +1,83 @@
+"""The files commands (issue 13) as users type them: `mfos files add|get|rm|mv|cid|gc`, each one
+call of a `files_*` method, and what they print. Local paths are made absolute by the CLI
+(`local_paths`): the node (perhaps a running launcher) has its own working folder.
+`files ls` (its `--all` is not a param) stays a flow in files_commands.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .formats import formats
+from .from_registry import shape
+
+
+def size_text(n: int) -> str:
+    if n < 1024:
+        return f"{n} B"
+    exponent = min(3, (n.bit_length() - 1) // 10)
+    return f"{n / 1024**exponent:.1f} {('B', 'KiB', 'MiB', 'GiB')[exponent]}"
+
+
+shape(
+    "files_add",
+    flags={"folder": "--to"},
+    local_paths=("path",),
+    help="encrypt a file or a folder into your files (blocks stay on this machine, keys in the vault)",
+)
+shape(
+    "files_get",
+    local_paths=("out",),
+    help="decrypt a file (by /folder/name, id or CID) to a path or into a folder",
+)
+shape("files_remove", "files rm", help="remove a file from your files (its blocks are freed by `files gc`)")
+shape("files_move", "files mv", flags={"folder": "--to"}, help="move and/or rename a file")
+shape(
+    "files_cid",
+    local_paths=("path",),
+    help="print a file's IPFS CID (as `ipfs add --cid-version 1 --raw-leaves` gives it), storing nothing",
+)
+shape("files_gc", help="delete stored blocks that no file needs any more")
+
+
+@formats("files_add")
+def _added(r: dict[str, Any]) -> str:
+    if "added" in r:  # a folder
+        lines = [f"Added {r['added']} file(s) into {r['folder']}."]
+        lines += [f"  skipped {s['path']}: {s['reason']}" for s in r["skipped"]]
+        return "\n".join(lines)
+    return f"Added {r['path']} ({size_text(r['size'])}), id {r['id'][:8]}."
+
+
+@formats("files_get")
+def _written(r: dict[str, Any]) -> str:
+    return f"Wrote {r['path']} ({size_text(r['size'])})."
+
+
+@formats("files_remove")
+def _removed(r: dict[str, Any]) -> str:
+    return f"Removed {r['name']}."
+
+
+@formats("files_move")
+def _moved(r: dict[str, Any]) -> str:
+    return f"Now {r['path']}."
+
+
+@formats("files_cid")
+def _cid(r: dict[str, Any]) -> str:
+    return str(r["cid"])
+
+
+@formats("files_gc")
+def _collected(r: dict[str, Any]) -> str:
+    return f"Freed {size_text(r['freedBytes'])} ({r['removedBlocks']} blocks); {r['keptBlocks']} kept."
+
+
+@formats("files_list")
+def listing(r: dict[str, Any]) -> str:
+    rows = [f"{name}/" for name in r["folders"]]
+    rows += [
+        f"{f['path'] if r['folder'] is None else f['name']}  {size_text(f['size'])}  {f['id'][:8]}" for f in r["files"]
+    ]
+    return "\n".join(rows) if rows else "No files."

@@ -14,8 +14,9 @@ fi
 
 # ipfs-unixfs-importer (what @helia/unixfs uses) computes the reference UnixFS CIDs; installed
 # through the same helper the tests use, so a missing install is a test failure, never a skip.
-py=../../.venv/bin/python; [ -x "$py" ] || py=python3
-(cd ../.. && "$py" -c "from tests.support.npm_packages import npm_package; npm_package('ipfs-unixfs-importer', '17.1.1')")
+root=$(cd ../.. && pwd)
+py=$root/.venv/bin/python; [ -x "$py" ] || py=python3
+(cd "$root" && "$py" -c "from tests.support.npm_packages import npm_package; npm_package('ipfs-unixfs-importer', '17.1.1')")
 
 stamp=node_modules/.installed-$(sha1sum package-lock.json | cut -c1-12)
 if [ -f "$stamp" ] && compgen -G "node_modules/@foundry-rs/anvil-*/bin/anvil*" >/dev/null; then

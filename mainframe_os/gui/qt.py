@@ -171,13 +171,22 @@ if TYPE_CHECKING:
     )
 
 
-def __getattr__(name: str) -> Any:
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"PySide6.{module}"), name)
-    globals()[name] = value  # later uses are plain global lookups
-    return value
+def lazy_names(module_of: dict[str, str], namespace: dict[str, Any], owner: str) -> Callable[[str], Any]:
+    """A module `__getattr__` loading each PySide6 name of `module_of` on first use into
+    `namespace` (later uses are plain global lookups): how both Qt doorways stay lazy."""
+
+    def load(name: str) -> Any:
+        module = module_of.get(name)
+        if module is None:
+            raise AttributeError(f"module {owner!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(f"PySide6.{module}"), name)
+        namespace[name] = value
+        return value
+
+    return load
+
+
+__getattr__ = lazy_names(_MODULE_OF, globals(), __name__)
 
 
 PYSIDE_VERSION: str = PySide6.__version__

@@ -16,9 +16,9 @@ dev``) may call :func:`register_app_scheme` first; it is idempotent.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from .qt import add_chromium_flags
+from .qt import add_chromium_flags, lazy_names
 
 # Imported from PySide6 on first use, like gui/qt.py: the version report needs the engine's
 # version only, not its widgets.
@@ -63,13 +63,7 @@ if TYPE_CHECKING:
     )
 
 
-def __getattr__(name: str) -> Any:
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"PySide6.{module}"), name)
-    globals()[name] = value  # later uses are plain global lookups
-    return value
+__getattr__ = lazy_names(_MODULE_OF, globals(), __name__)
 
 
 APP_SCHEME = "mfapp"  # the app host serves each app's verified files as mfapp://<app-id>/...

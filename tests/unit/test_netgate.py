@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from mainframe_os.gui.netgate import GateProxy, NetGate, domain_allows, split_host_port
+from tests.support.listeners import ConnectionCounter
 
 
 def test_domain_rule() -> None:
@@ -53,31 +54,7 @@ def test_split_host_port() -> None:
     assert split_host_port(":443") is None
 
 
-class Counter:
-    """A TCP listener that counts accepted connections and answers a tiny HTTP response."""
-
-    def __init__(self) -> None:
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.connections = 0
-        self._stop = False
-        self._t = threading.Thread(target=self._run, daemon=True)
-        self._t.start()
-
-    def _run(self) -> None:
-        while not self._stop:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            self.connections += 1
-            conn.close()
-
-    def close(self) -> None:
-        self._stop = True
-        self._t.join(2)
-        self.sock.close()
+Counter = ConnectionCounter  # counts accepted connections
 
 
 @pytest.fixture

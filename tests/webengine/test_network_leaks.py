@@ -11,6 +11,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.support.listeners import ConnectionCounter
+
 pytestmark = pytest.mark.webengine
 
 
@@ -40,33 +42,7 @@ class UdpListener:
         self.sock.close()
 
 
-class TcpListener:
-    """Counts every TCP connection accepted on 127.0.0.1:<port> (even ones that send nothing)."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.connections = 0
-        self._stop = False
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            self.connections += 1
-            conn.close()
-
-    def close(self) -> None:
-        self._stop = True
-        self._thread.join(2)
-        self.sock.close()
+TcpListener = ConnectionCounter  # every TCP connection accepted on 127.0.0.1:<port>
 
 
 @pytest.fixture

@@ -90,6 +90,9 @@ def test_a_comma_amount_is_refused_in_the_form_with_the_nodes_reason(qtbot: Any,
     wallet.tabs.setCurrentWidget(wallet.send)
     send = wallet.send
     qtbot.keyClicks(send.to.lineEdit(), BOB)
+    # the whole address stays in view (the field was once so narrow that "0x" scrolled off)
+    field = send.to.lineEdit()
+    assert field.fontMetrics().horizontalAdvance(BOB) < field.width(), (field.width(), field.text())
     qtbot.keyClicks(send.amount, "0,001")
     assert not send.send_button.isEnabled()
     assert "use a point for decimals" in send.why.text()

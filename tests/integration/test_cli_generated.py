@@ -5,8 +5,6 @@ against a real home: headless (the CLI opens the vault itself) and through a run
 from __future__ import annotations
 
 import os
-import pty
-import select
 import subprocess
 import sys
 import time
@@ -15,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.support.terminal import answer_on_a_terminal
 
 from .test_cli_flow import PW, j, mfos, ok
 
@@ -84,52 +84,10 @@ def test_generated_commands_go_through_the_running_node(served: Path) -> None:
     assert made["id"] in [x["id"] for x in listed]
 
 
-def _answer_on_a_terminal(home: Path, args: list[str], answers: list[tuple[bytes, bytes]]) -> tuple[int, str]:
-    """Run `mfos` with a pty as its terminal, typing each answer when its prompt shows."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MFOS_")}
-    master, slave = pty.openpty()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "mainframe_os.cli", "--home", str(home), *args],
-        stdin=slave,
-        stdout=slave,
-        stderr=slave,
-        env=env,
-        close_fds=True,
-    )
-    os.close(slave)
-    seen, pending, pos = b"", list(answers), 0
-    deadline = time.time() + 180
-    try:
-        while time.time() < deadline:
-            ready, _, _ = select.select([master], [], [], 0.5)
-            if ready:
-                try:
-                    chunk = os.read(master, 4096)
-                except OSError:  # the child closed the terminal
-                    break
-                if not chunk:
-                    break
-                seen += chunk
-            at = seen.find(pending[0][0], pos) if pending else -1
-            if at >= 0:  # prompts in order: each answered once, after the previous one
-                prompt, answer = pending.pop(0)
-                pos = at + len(prompt)
-                os.write(master, answer)
-            if proc.poll() is not None and not ready:
-                break
-        code = proc.wait(timeout=60)
-    finally:
-        os.close(master)
-        if proc.poll() is None:
-            proc.kill()
-    assert not pending, seen.decode(errors="replace")
-    return code, seen.decode(errors="replace")
-
-
 @pytest.mark.slow
 def test_a_generated_secret_method_asks_for_the_password_on_the_terminal(home: Path) -> None:
     new = "a brand new password"
-    code, seen = _answer_on_a_terminal(
+    code, seen = answer_on_a_terminal(
         home,
         ["vault", "change-password", "--name", "v"],
         [

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import pty
-import select
 import subprocess
 import sys
 import time
@@ -22,6 +20,7 @@ from typing import Any
 import pytest
 
 from mainframe_os.node.transport.local_socket import SocketClient
+from tests.support.terminal import answer_on_a_terminal
 
 from .test_cli_flow import PW, j, mfos, ok
 
@@ -95,55 +94,15 @@ def test_no_yes_and_no_terminal_is_refused_with_a_message_that_says_so(running: 
     assert balance_of(home, BOB) == before
 
 
-def _run_on_a_terminal(home: Path, args: list[str], answer: bytes) -> tuple[int, str]:
-    """Run `mfos` with a pty as its terminal; answer the prompt when it asks."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MFOS_")}
-    master, slave = pty.openpty()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "mainframe_os.cli", "--home", str(home), *args],
-        stdin=slave,
-        stdout=slave,
-        stderr=slave,
-        env=env,
-        close_fds=True,
-    )
-    os.close(slave)
-    seen, answered = b"", False
-    deadline = time.time() + 120
-    try:
-        while time.time() < deadline:
-            ready, _, _ = select.select([master], [], [], 0.5)
-            if ready:
-                try:
-                    chunk = os.read(master, 4096)
-                except OSError:  # the child closed the terminal
-                    break
-                if not chunk:
-                    break
-                seen += chunk
-            if not answered and b"Approve? [y/N]" in seen:
-                os.write(master, answer)
-                answered = True
-            if proc.poll() is not None and not ready:
-                break
-        code = proc.wait(timeout=60)
-    finally:
-        os.close(master)
-        if proc.poll() is None:
-            proc.kill()
-    assert answered, seen.decode(errors="replace")
-    return code, seen.decode(errors="replace")
-
-
 @pytest.mark.slow
 def test_a_real_terminal_answers_its_own_prompt(running: dict[str, Any]) -> None:
     home = running["home"]
     before = balance_of(home, BOB)
     args = ["wallet", "send", "--vault", "v", "--to", BOB, "--amount", "0.125"]
-    code, out = _run_on_a_terminal(home, args, b"n\n")
+    code, out = answer_on_a_terminal(home, args, [(b"Approve? [y/N]", b"n\n")], deadline_s=120)
     assert code == 1 and "rejected" in out.lower()
     assert balance_of(home, BOB) == before
-    code, out = _run_on_a_terminal(home, args, b"y\n")
+    code, out = answer_on_a_terminal(home, args, [(b"Approve? [y/N]", b"y\n")], deadline_s=120)
     assert code == 0, out
     assert "Send 0.125 ETH" in out or "0.125" in out  # the decoded request was shown on the terminal
     assert balance_of(home, BOB) - before == 125 * 10**15

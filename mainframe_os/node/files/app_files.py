@@ -75,7 +75,13 @@ class AppFiles:
         h = self._get(owner, hid)
         if not isinstance(h.stream, Upload):
             raise FE.FilesRpcError("That file is open for reading")
-        await asyncio.to_thread(h.stream.write, data)
+        try:
+            await asyncio.to_thread(h.stream.write, data)
+        except OSError as exc:
+            if not FE.is_disk_full(exc):
+                raise
+            await self.close(owner, hid)  # deletes what was written so far
+            raise FE.DiskFull(f"Not enough disk space for '{h.name[:120]}': nothing was kept") from None
         return h.stream.size
 
     async def close_write(self, owner: str, hid: str, app_id: str) -> dict[str, Any]:
@@ -84,7 +90,13 @@ class AppFiles:
             raise FE.FilesRpcError("That file is open for reading")
         del self._handles[hid]
         upload = h.stream
-        stored = await asyncio.to_thread(upload.close)
+        try:
+            stored = await asyncio.to_thread(upload.close)
+        except BaseException as exc:
+            await asyncio.to_thread(self.service.blocks.drop_pack, upload.pack)
+            if FE.is_disk_full(exc):
+                raise FE.DiskFull(f"Not enough disk space for '{h.name[:120]}': nothing was kept") from None
+            raise
         fields = {
             "folder": app_folder(app_id), "name": h.name, "size": stored.plain_size, "mime": h.mime,
             "root_cid": str(stored.root), "stored_size": stored.stored_size, "cipher": CIPHER, "file_key": h.key,
@@ -97,8 +109,10 @@ class AppFiles:
 
         try:
             entry = await self.service.node.db(replace)
-        except BaseException:
+        except BaseException as exc:
             await asyncio.to_thread(self.service.blocks.drop_pack, upload.pack)
+            if FE.is_disk_full(exc):
+                raise FE.DiskFull(f"Not enough disk space for '{h.name[:120]}': nothing was kept") from None
             raise
         return {"name": entry["name"], "size": entry["size"], "mime": entry["mime"]}
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 from ..errors import RpcError
 
 
@@ -31,3 +33,23 @@ class FilesBusy(FilesRpcError):
 
 class FileCancelled(FilesRpcError):
     code, default_message = 8006, "Cancelled"
+
+
+class DiskFull(FilesRpcError):
+    code, default_message = 8010, "Not enough disk space: nothing was kept"
+
+
+_SQLITE_FULL = 13
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether `exc` (or what caused it) says the disk or a quota is full: a write's ENOSPC or
+    EDQUOT, or SQLite's SQLITE_FULL from the block index or the vault."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        if getattr(seen, "sqlite_errorcode", None) == _SQLITE_FULL or "database or disk is full" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__ or getattr(seen, "orig", None)
+    return False

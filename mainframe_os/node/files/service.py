@@ -77,8 +77,9 @@ class FilesService:
         async with self._gc_lock:  # gc must not run while blocks of an unindexed file exist
             job_id = uuid.uuid4().hex
             job = self._jobs[job_id] = AddJob()
-        (self.journal / job_id).touch()
+        total = 0
         try:
+            (self.journal / job_id).touch()
             key = new_key()
             total = src.stat().st_size
             report = self._reporter("add", job_id, name, total)
@@ -97,6 +98,10 @@ class FilesService:
                 await asyncio.to_thread(self.blocks.drop_pack, job.pack)
             if isinstance(exc, Cancelled):
                 raise FE.FileCancelled() from None
+            if FE.is_disk_full(exc):
+                raise FE.DiskFull(
+                    f"Not enough disk space to add '{name[:120]}' ({_mb(total)}): nothing was kept"
+                ) from None
             raise
         finally:
             del self._jobs[job_id]
@@ -172,6 +177,10 @@ class FilesService:
             size = await asyncio.to_thread(decrypt_to, self.blocks, Cid.parse(f.root_cid), f.key, out, f.size, report)
         except (BlockCorrupt, BlockMissing, UnixFsError, DecryptionFailed, ValueError) as exc:
             raise FE.FileDamaged(f"'{f.name[:120]}' cannot be opened: {exc}") from None
+        except OSError as exc:
+            if FE.is_disk_full(exc):
+                raise FE.DiskFull(f"Not enough disk space to write '{f.name[:120]}' ({_mb(f.size)}) there") from None
+            raise
         report(size, final=True)
         return {"id": f.id, "name": f.name, "size": size, "path": str(out)}
 
@@ -313,6 +322,10 @@ def _clean(folder: str | None, name: str) -> tuple[str, str]:
         return clean_folder(folder), clean_name(name)
     except BadName as exc:
         raise FE.BadFileName(str(exc)) from None
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1e6:,.1f} MB"
 
 
 def _mime(name: str) -> str | None:

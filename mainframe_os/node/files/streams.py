@@ -45,8 +45,12 @@ class Upload:
             del self._pending[:MESSAGE]
 
     def close(self) -> Stored:
-        self._builder.write(self._enc.seal(bytes(self._pending), final=True))
-        root = self._builder.finish()
+        try:
+            self._builder.write(self._enc.seal(bytes(self._pending), final=True))
+            root = self._builder.finish()
+        except BaseException:  # a disk full on the last blocks: close and delete the pack
+            self.abort()
+            raise
         self._pack.__exit__(None, None, None)  # indexes the blocks
         return Stored(root, self.size, self._builder.size)
 

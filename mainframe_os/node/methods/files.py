@@ -281,12 +281,17 @@ async def files_receive(node: Any, ctx: Any, capability: str, folder: str | None
 @method(
     "files_fetch",
     Param("file", max_length=4096),
-    Param("providers", "array", description="peer ids that have the file"),
+    Param("providers", "array", description="peer ids that have the file, or their multiaddrs ending in /p2p/<id>"),
     Param("identityId", required=False),
 )
 async def files_fetch(node: Any, ctx: Any, file: str, providers: list[Any], identityId: str | None) -> Any:
     """Fetch a received file's blocks from its peers, verified; FileProgress events follow."""
+    from ..files import p2p
+
     ident = await require_identity(node, ctx, identityId)
-    if not providers or len(providers) > 32 or not all(isinstance(p, str) and 0 < len(p) < 256 for p in providers):
-        raise E.InvalidParams("'providers' must list 1 to 32 peer ids")
-    return await (await files_service(node)).fetch(ident, file, providers)
+    if not providers or len(providers) > 32 or not all(isinstance(p, str) and 0 < len(p) < 512 for p in providers):
+        raise E.InvalidParams("'providers' must list 1 to 32 peer ids (or multiaddrs ending in /p2p/<id>)")
+    svc = await files_service(node)
+    if svc.exchange is None:
+        await p2p.connect(node)
+    return await svc.fetch(ident, file, p2p.learn_addresses(svc, providers))

@@ -10,14 +10,12 @@ and reading the next only when that is done (a fast sender waits for us, it cann
     net = BitswapNet(comms_host)            # registers the protocol on the host
     net.exchange = await files.attach_host(net)
 
-Whenever messaging goes online, `attach(node)` does this for the open vault's files.
+Whenever messaging goes online, files/online.py does this for the open vault's files.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import weakref
 from typing import TYPE_CHECKING, Any
 
 import trio
@@ -27,7 +25,6 @@ from .bitswap import MAX_MESSAGE, PROTOCOL, frame
 
 if TYPE_CHECKING:
     from ..comms.host import P2PHost
-    from ..node import Node
     from .exchange import BlockExchange
     from .service import FilesService
 
@@ -128,67 +125,3 @@ def learn_addresses(files: FilesService, providers: list[str]) -> list[str]:
         if addr and isinstance(host, BitswapNet):
             host.addresses[peer] = [addr]
     return ids
-
-
-# -- whenever messaging is online --------------------------------------------------------------
-
-
-def attach(node: Node, tasks: set[asyncio.Task[Any]]) -> None:
-    """Serve and fetch the open vault's files over messaging's host each time it comes online
-    (at unlock too, so a shared file is served without anyone opening Files first). The tasks
-    in flight go into `tasks`, which the node waits for before it closes."""
-    from ..events import PeerStatusChanged
-
-    def on_status(e: PeerStatusChanged) -> None:
-        if not e.online:
-            return
-        try:
-            task = asyncio.get_running_loop().create_task(_attach_quietly(node))
-        except RuntimeError:
-            return
-        tasks.add(task)
-        task.add_done_callback(tasks.discard)
-
-    node.events.subscribe(PeerStatusChanged, on_status)
-
-
-async def connect(node: Node) -> BitswapNet:
-    """Messaging online and the files exchange on its host; for a fetch or a share."""
-    from ..comms.running import online_service
-
-    await online_service(node)
-    net = await _attach(node)
-    if net is None:
-        raise ConnectionError("messaging is offline")
-    return net
-
-
-async def _attach_quietly(node: Node) -> None:
-    try:
-        await _attach(node)
-    except Exception:  # noqa: BLE001 - files over the network must never break going online
-        log.exception("files: could not serve over the peer-to-peer host")
-
-
-_attaching: weakref.WeakKeyDictionary[Node, asyncio.Lock] = weakref.WeakKeyDictionary()
-
-
-async def _attach(node: Node) -> BitswapNet | None:
-    async with _attaching.setdefault(node, asyncio.Lock()):  # going online and a fetch at once: one net
-        return await _attach_locked(node)
-
-
-async def _attach_locked(node: Node) -> BitswapNet | None:
-    from .service import files_service
-
-    comms = node.session.comms if node.vault is not None else None
-    host = comms.host if comms is not None else None
-    if host is None or not host.running:
-        return None
-    files = await files_service(node)
-    current = files.exchange.host if files.exchange is not None else None
-    if isinstance(current, BitswapNet) and current.host is host:
-        return current
-    net = BitswapNet(host)
-    net.exchange = await files.attach_host(net)
-    return net

@@ -68,6 +68,9 @@ class Node:
         from .comms.running import attach as attach_comms  # messaging resumes at unlock when it was on
 
         self.resuming = attach_comms(self)  # close() waits for them: no host left starting
+        from .files.online import attach as attach_files  # files are served whenever messaging is online
+
+        attach_files(self, self.resuming)
 
     @property
     def prompter(self) -> PromptQueue:

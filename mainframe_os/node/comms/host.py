@@ -64,6 +64,7 @@ class P2PHost:
         self.addresses: list[str] = []
         self.refused = 0  # frames dropped: over the rate limit, too long, not a frame
         self._dial_locks: dict[str, trio.Lock] = {}
+        self._raw_handlers: dict[str, Callable[[Any], Awaitable[None]]] = {}  # add_stream_handler
 
     # -- lifecycle (asyncio side) ---------------------------------------------------------------
 
@@ -109,6 +110,8 @@ class P2PHost:
         host = self._host = _new_host(self._seed, self._tcp)
         for protocol in self._handlers:
             host.set_stream_handler(protocol, self._make_stream_handler(protocol))
+        for protocol, serve in self._raw_handlers.items():
+            host.set_stream_handler(protocol, serve)
         self._stop = trio.Event()
         try:
             async with host.run([multiaddr.Multiaddr(a) for a in self._listen]), trio.open_nursery() as nursery:
@@ -174,22 +177,7 @@ class P2PHost:
             pid = ID.from_base58(peer_id)
             info = PeerInfo(pid, [multiaddr.Multiaddr(a) for a in addresses])
             with trio.fail_after(timeout):
-                # one dial at a time per peer: two racing dials make two connections, and the
-                # swarm forgets (without closing) the one it does not keep
-                async with self._dial_locks.setdefault(peer_id, trio.Lock()):
-                    # our outbox has its own back-off; the swarm's 60 s "recently failed" cache
-                    # would refuse a peer that just came back
-                    self._host.get_network().unblock_peer(pid)
-                    if pid not in self._host.get_connected_peers():
-                        await self._host.connect(info)
-                    try:
-                        stream = await self._host.new_stream(pid, [TProtocol(protocol)])
-                    except Exception:  # noqa: BLE001 - a connection the peer left long ago
-                        # the swarm still lists a connection whose peer went away: drop it, redial
-                        await self._host.disconnect(pid)
-                        self._host.get_network().unblock_peer(pid)
-                        await self._host.connect(info)
-                        stream = await self._host.new_stream(pid, [TProtocol(protocol)])
+                stream = await self._open(pid, info, TProtocol(protocol))
                 try:
                     replies = []
                     for payload in payloads:
@@ -203,6 +191,60 @@ class P2PHost:
             raise PeerUnreachable(f"peer {peer_id[:16]}… did not answer in {timeout:g} s") from None
         except Exception as exc:  # noqa: BLE001 - dial/negotiation/stream errors of every kind
             raise PeerUnreachable(f"peer {peer_id[:16]}… unreachable: {type(exc).__name__} {exc}") from None
+
+    async def _open(self, pid: Any, info: Any, protocol: Any) -> Any:
+        """A new stream to a peer, dialling it first when not connected (trio side)."""
+        # one dial at a time per peer: two racing dials make two connections, and the
+        # swarm forgets (without closing) the one it does not keep
+        async with self._dial_locks.setdefault(pid.to_base58(), trio.Lock()):
+            # our outbox has its own back-off; the swarm's 60 s "recently failed" cache
+            # would refuse a peer that just came back
+            self._host.get_network().unblock_peer(pid)
+            if pid not in self._host.get_connected_peers():
+                await self._host.connect(info)
+            try:
+                return await self._host.new_stream(pid, [protocol])
+            except Exception:  # noqa: BLE001 - a connection the peer left long ago
+                # the swarm still lists a connection whose peer went away: drop it, redial
+                await self._host.disconnect(pid)
+                self._host.get_network().unblock_peer(pid)
+                await self._host.connect(info)
+                return await self._host.new_stream(pid, [protocol])
+
+    # -- protocols with their own wire format (files: bitswap), for other services -------------
+
+    def add_stream_handler(self, protocol: str, serve: Callable[[Any], Awaitable[None]]) -> None:
+        """Hand every incoming stream of `protocol` to `serve` (a trio function that owns the
+        stream). Registered with the others at start, or at once when already running."""
+        self._raw_handlers[protocol] = serve
+        if self._token is not None and self._host is not None:
+            from libp2p.custom_types import TProtocol
+
+            self._token.run_sync_soon(self._host.set_stream_handler, TProtocol(protocol), serve)
+
+    def in_trio(self, fn: Callable[..., Awaitable[Any]], *args: Any) -> asyncio.Future[Any]:
+        """Run the trio function `fn(*args)` in the host's nursery; await its result (asyncio side)."""
+        return self._to_trio(fn, *args)
+
+    async def open_stream(self, peer_id: str, addresses: Sequence[str], protocol: str) -> Any:
+        """A new stream of `protocol` to a peer (trio side); addresses help only when not connected."""
+        import multiaddr
+        from libp2p.custom_types import TProtocol
+        from libp2p.peer.id import ID
+        from libp2p.peer.peerinfo import PeerInfo
+
+        pid = ID.from_base58(peer_id)
+        known = list(addresses)
+        if not known:
+            try:  # where we last met it
+                known = [str(a) for a in self._host.get_peerstore().addrs(pid)]
+            except Exception:  # noqa: BLE001 - PeerStoreError: never met
+                known = []
+        return await self._open(pid, PeerInfo(pid, [multiaddr.Multiaddr(a) for a in known]), TProtocol(protocol))
+
+    async def in_asyncio(self, fn: Handler, peer: str, payload: bytes) -> bytes:
+        """Run `fn(peer, payload)` on the node's loop and wait for it (trio side)."""
+        return await self._to_asyncio(fn, peer, payload)
 
     # -- calls from trio into asyncio ----------------------------------------------------------
 

@@ -31,6 +31,7 @@ from .app_files import AppFiles
 from .blockstore import BlockCorrupt, BlockMissing, BlockStore
 from .crypto import CIPHER, DecryptionFailed, encrypted_size, new_key
 from .dag import dag_cids
+from .downloads import Downloads
 from .exchange import BitswapHost, BlockExchange, BlockUnavailable
 from .names import BadName, clean_folder, clean_name
 from .store import AddJob, Cancelled, decrypt_to, encrypt_into
@@ -64,6 +65,7 @@ class FilesService:
         self._recovery: asyncio.Task[None] | None = None
         self.apps = AppFiles(self)
         self.exchange: BlockExchange | None = None
+        self.downloads = Downloads(self)  # shares others sent us, being fetched
         self._served: dict[str, frozenset[Cid]] = {}  # peer -> blocks it may fetch (its shares)
 
     # -- adding --------------------------------------------------------------------------------
@@ -136,7 +138,7 @@ class FilesService:
         job = self._jobs.get(job_id)
         if job is not None:
             job.cancel.set()
-        return job is not None
+        return job is not None or self.downloads.cancel(job_id)
 
     def _reporter(self, op: str, job_id: str, name: str, total: int) -> Callable[..., None]:
         """A progress callback for a worker thread: events reach the loop at most every 100 ms."""
@@ -208,6 +210,8 @@ class FilesService:
     def close(self) -> None:
         for job in self._jobs.values():
             job.cancel.set()
+        for download in self.downloads.running.values():
+            download.cancel()
         self.apps.close_all()
         self.blocks.close()
 
@@ -282,7 +286,7 @@ class FilesService:
 
     async def gc(self) -> dict[str, Any]:
         """Delete every block no file of this vault needs; refuses while an add is running."""
-        if self._jobs or self.apps.open_count:
+        if self._jobs or self.apps.open_count or self.downloads.running:
             raise FE.FilesBusy("A file is being added: collect garbage when it is done")
         async with self._gc_lock:
             roots = await self.node.db(index.all_roots)

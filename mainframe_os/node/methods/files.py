@@ -101,7 +101,7 @@ async def files_remove(node: Any, ctx: Any, file: str, identityId: str | None) -
 
 @method("files_cancel", Param("job", max_length=64))
 async def files_cancel(node: Any, ctx: Any, job: str) -> Any:
-    """Cancel an add in progress (its job id comes with its FileProgress events)."""
+    """Cancel an add or a download in progress (its job id comes with its FileProgress events)."""
     return {"cancelled": (await files_service(node)).cancel(job)}
 
 
@@ -242,17 +242,80 @@ async def files_app_delete(node: Any, ctx: Any, name: str) -> Any:
 
 
 @method(
-    "files_share", Param("file", max_length=4096), Param("peer", max_length=256), Param("identityId", required=False)
+    "files_share",
+    Param("file", max_length=4096, description="a file (id, CID or /folder/name) or a folder path"),
+    Param("contact", required=False, max_length=256, description="a contact (id or name) to send the share to"),
+    Param("group", required=False, max_length=256, description="a group to send the share to"),
+    Param("peer", required=False, max_length=256, description="a bare peer id: the capability is returned to you"),
+    Param("identityId", required=False),
 )
-async def files_share(node: Any, ctx: Any, file: str, peer: str, identityId: str | None) -> Any:
-    """Share a file with a peer: returns the capability to send them (it opens the file)."""
+async def files_share(
+    node: Any, ctx: Any, file: str, contact: str | None, group: str | None, peer: str | None, identityId: str | None
+) -> Any:
+    """Share a file or folder: with a contact or group it goes to them as a message (they see it
+    in Shared with me); with a bare peer id the capability (it opens the file) is returned."""
     ident = await require_identity(node, ctx, identityId)
-    return await (await files_service(node)).share(ident, file, peer)
+    if sum(x is not None for x in (contact, group, peer)) != 1:
+        raise E.InvalidParams("Give one of 'contact', 'group' or 'peer'")
+    svc = await files_service(node)
+    if peer is not None:
+        return await svc.share(ident, file, peer)
+    return await _share_by_message(node, svc, ident, file, contact, group)
+
+
+async def _share_by_message(
+    node: Any, svc: Any, ident: str, file: str, contact: str | None, group: str | None
+) -> dict[str, Any]:
+    from ..files import sharing
+
+    def record(s: Any) -> dict[str, Any]:
+        return sharing.share_many(s, ident, file, sharing.recipients(s, ident, contact, group))
+
+    made = await node.db(record)
+    await svc.refresh_served()  # served before the message can arrive
+    try:
+        for payload in made.pop("payloads"):
+            if contact is not None:
+                await node.call("comms_send", {"contact": contact, "payload": payload, "identityId": ident})
+            else:
+                await node.call("groups_send", {"group": group, "payload": payload, "identityId": ident})
+    except Exception:
+        await svc.revoke(ident, made["share"])  # not sent: not shared
+        raise
+    return made
+
+
+@method("files_shared", Param("identityId", required=False))
+async def files_shared(node: Any, ctx: Any, identityId: str | None) -> Any:
+    """Files and folders others shared with you (newest first): who, what, and whether downloaded."""
+    from ..files import shared_in
+
+    ident = await require_identity(node, ctx, identityId)
+
+    def read(s: Any) -> list[dict[str, Any]]:
+        incoming = shared_in.received(s, ident)
+        names, have = shared_in.sender_names(s, ident, incoming), shared_in.have_roots(s, ident)
+        return [shared_in.incoming_json(i, names.get(i.sender), have) for i in reversed(incoming)]
+
+    return await node.db(read)
+
+
+@method("files_download", Param("share", max_length=64), Param("identityId", required=False))
+async def files_download(node: Any, ctx: Any, share: str, identityId: str | None) -> Any:
+    """Download a share into /Shared with me from the sender's node; FileProgress events follow
+    (job = the share id, which files_cancel takes)."""
+    from ..files import online
+
+    ident = await require_identity(node, ctx, identityId)
+    svc = await files_service(node)
+    await online.connect(node)
+    return await svc.downloads.download(ident, share)
 
 
 @method("files_revokeShare", Param("shareId", max_length=64), Param("identityId", required=False))
 async def files_revoke_share(node: Any, ctx: Any, shareId: str, identityId: str | None) -> Any:
-    """Stop serving a shared file to that peer (what they already fetched stays theirs)."""
+    """Stop serving a share (its id) or one file of it to one peer (a row id from files_shares)
+    from this node; what they already fetched stays theirs."""
     ident = await require_identity(node, ctx, identityId)
     return {"revoked": await (await files_service(node)).revoke(ident, shareId)}
 
@@ -281,12 +344,17 @@ async def files_receive(node: Any, ctx: Any, capability: str, folder: str | None
 @method(
     "files_fetch",
     Param("file", max_length=4096),
-    Param("providers", "array", description="peer ids that have the file"),
+    Param("providers", "array", description="peer ids that have the file, or their multiaddrs ending in /p2p/<id>"),
     Param("identityId", required=False),
 )
 async def files_fetch(node: Any, ctx: Any, file: str, providers: list[Any], identityId: str | None) -> Any:
     """Fetch a received file's blocks from its peers, verified; FileProgress events follow."""
+    from ..files import online, p2p
+
     ident = await require_identity(node, ctx, identityId)
-    if not providers or len(providers) > 32 or not all(isinstance(p, str) and 0 < len(p) < 256 for p in providers):
-        raise E.InvalidParams("'providers' must list 1 to 32 peer ids")
-    return await (await files_service(node)).fetch(ident, file, providers)
+    if not providers or len(providers) > 32 or not all(isinstance(p, str) and 0 < len(p) < 512 for p in providers):
+        raise E.InvalidParams("'providers' must list 1 to 32 peer ids (or multiaddrs ending in /p2p/<id>)")
+    svc = await files_service(node)
+    if svc.exchange is None:
+        await online.connect(node)
+    return await svc.fetch(ident, file, p2p.learn_addresses(svc, providers))

@@ -22,7 +22,8 @@ from .. import events as ev
 from ..cards import ContactCard
 from . import groups, holding, inbox, outbox, store
 from .envelope import BadEnvelope, Envelope
-from .host import HOLD_PROTOCOL, MSG_PROTOCOL, P2PHost, PeerUnreachable
+from .host import HOLD_PROTOCOL, MSG_PROTOCOL, Handler, P2PHost, PeerUnreachable
+from .routing_service import DarkRouter
 from .verify import Verification, new_tx
 
 if TYPE_CHECKING:
@@ -51,6 +52,7 @@ class CommsService:
         self._in_flight: set[tuple[str, str]] = set()
         self.verifications: dict[tuple[str, bytes], Verification] = {}
         self._unreachable: dict[str, float] = {}  # peer id -> until when we do not dial it again
+        self.routing = DarkRouter(self)
 
     # -- lifecycle --------------------------------------------------------------------------------
 
@@ -63,17 +65,16 @@ class CommsService:
             if self.online:
                 return
             seed, port, listen = await self.node.db(_host_config)
-            host = P2PHost(
-                seed, _listen_addrs(listen, port), {MSG_PROTOCOL: self._on_msg, HOLD_PROTOCOL: self._on_hold}
-            )
+            overlay = await self.routing.load()
+            handlers: dict[str, Handler] = {MSG_PROTOCOL: self._on_msg, HOLD_PROTOCOL: self._on_hold}
+            host = P2PHost(seed, _listen_addrs(listen, port), handlers, overlay=overlay)
             try:
                 await host.start()
             except Exception:  # noqa: BLE001 - the saved port may be taken now: any port will do
-                host = P2PHost(
-                    seed, _listen_addrs(listen, 0), {MSG_PROTOCOL: self._on_msg, HOLD_PROTOCOL: self._on_hold}
-                )
+                host = P2PHost(seed, _listen_addrs(listen, 0), handlers, overlay=overlay)
                 await host.start()
             self.host = host
+            await self.routing.refresh()
             await self.node.db(lambda s: _remember_online(s, host.addresses))
             self._pump_task = asyncio.ensure_future(self._pump())
             self.node.events.emit(ev.PeerStatusChanged(True, host.peer_id))
@@ -114,6 +115,7 @@ class CommsService:
             "addresses": host.addresses,
             "connected": await host.connected_peers(),
             "refusedFrames": host.refused,
+            "routing": self.routing.stats(),
         }
 
     async def card(self, identity_id: str) -> str:
@@ -172,20 +174,40 @@ class CommsService:
             self._in_flight -= keys
 
     async def _deliver(self, peer_id: str, addrs: tuple[str, ...], items: list[outbox.Pending], force: bool) -> None:
+        """Straight to the peer when direct streams are allowed and it answers; else through
+        holders and the recipient's dark topic."""
         host = self.require_host()
+        direct = self.routing.settings.directStreams
         try:
+            if not direct:
+                raise PeerUnreachable("direct streams are off")
             if not force and self._unreachable.get(peer_id, 0.0) > time.monotonic():
                 raise PeerUnreachable("failed a moment ago")  # a send to an offline peer stays quick
             replies = await host.request(peer_id, addrs, MSG_PROTOCOL, [p.envelope for p in items], DIAL_TIMEOUT_S)
             self._unreachable.pop(peer_id, None)
         except PeerUnreachable as exc:
-            self._unreachable[peer_id] = time.monotonic() + UNREACHABLE_FOR_S
-            log.info("%s; trying its holders", exc)
+            if direct:
+                self._unreachable[peer_id] = time.monotonic() + UNREACHABLE_FOR_S
+            log.info("%s; trying its holders and its dark topic", exc)
             for p in items:
-                await self._record(p, "held" if await self._deposit(p) else "retry")
+                await self._record(p, await self._deliver_dark(p, direct))
             return
         for p, reply in zip(items, replies, strict=True):
             await self._record(p, "delivered" if _ok(reply) else "retry")
+
+    async def _deliver_dark(self, p: outbox.Pending, direct_failed: bool) -> str:
+        # when a direct dial just failed the recipient is likely offline: a holder first. With
+        # direct streams off, publish and also leave a copy with a holder (the sender may close
+        # before the recipient's receipt comes; the recipient drops the second copy as a replay)
+        if direct_failed:  # published too (it may hear its topic through the mesh), retried as before
+            if await self._deposit(p):
+                return "held"
+            await self.routing.publish(p)
+            return "retry"
+        published = await self.routing.publish(p)
+        if await self._deposit(p):
+            return "held"
+        return "published" if published else "retry"
 
     async def _deposit(self, p: outbox.Pending) -> bool:
         host = self.require_host()

@@ -204,12 +204,13 @@ class P2PHost:
         """Publish on a dark topic; returns how many peers we know on it (0: nobody heard it)."""
         return await self._to_trio(self._require_overlay().publish, topic, packet)
 
-    async def find_peer(self, peer_id: str, timeout: float = 10.0) -> list[str]:
-        """A peer's listen addresses through the DHT (empty when nobody knows it)."""
+    async def find_peer(self, peer_id: str, timeout: float = 10.0, fresh: bool = False) -> list[str]:
+        """A peer's listen addresses through the DHT (empty when nobody knows it); `fresh`: ask
+        the network, not what we knew (those addresses just failed)."""
 
         async def find() -> list[str]:
             with trio.move_on_after(timeout):
-                return await self._require_overlay().find_peer(peer_id)
+                return await self._require_overlay().find_peer(peer_id, fresh)
             return []
 
         return await self._to_trio(find)

@@ -133,11 +133,22 @@ class Overlay:
 
     # -- finding peers --------------------------------------------------------------------------
 
-    async def find_peer(self, peer_id: str) -> list[str]:
+    async def find_peer(self, peer_id: str, fresh: bool = False) -> list[str]:
+        """Its addresses as the DHT knows them. `fresh`: the ones we had failed, so forget them
+        and ask the network (py-libp2p answers from the routing table or peerstore first)."""
         from libp2p.peer.id import ID
 
-        info = await self.dht.find_peer(ID.from_base58(peer_id))
-        return [str(a).split("/p2p/")[0] for a in (info.addrs if info else [])]
+        pid = ID.from_base58(peer_id)
+        if not fresh:
+            info = await self.dht.find_peer(pid)
+            return [_without_p2p(a) for a in (info.addrs if info else [])]
+        self.host.get_peerstore().clear_addrs(pid)
+        self.dht.routing_table.remove_peer(pid)
+        await self.dht.peer_routing.find_closest_peers_network(pid.to_bytes())
+        try:
+            return [_without_p2p(a) for a in self.host.get_peerstore().addrs(pid)]
+        except Exception:  # noqa: BLE001 - nobody told us about it
+            return []
 
     async def dial_all(self, addresses: list[str]) -> int:
         """Connect to each bootstrap multiaddr (with /p2p/); returns how many answered."""
@@ -211,6 +222,10 @@ class _DhtFeeder:
 
     async def listen_close(self, network: Any, multiaddr: Any) -> None:
         pass
+
+
+def _without_p2p(addr: Any) -> str:
+    return str(addr).split("/p2p/")[0]
 
 
 def _has_addrs(store: Any, peer: Any) -> bool:

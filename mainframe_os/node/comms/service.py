@@ -35,6 +35,7 @@ DEFAULT_LISTEN = "/ip4/127.0.0.1/tcp/0"
 LISTEN_ENV = "MAINFRAME_OS_P2P_LISTEN"  # comma-separated multiaddrs, e.g. /ip4/0.0.0.0/tcp/4001
 PUMP_INTERVAL_S = 15.0
 DIAL_TIMEOUT_S = 5.0
+FIND_TIMEOUT_S = 3.0  # a DHT lookup when the card's addresses fail (the peer moved)
 FRAMES_PER_REQUEST = 100
 UNREACHABLE_FOR_S = 10.0  # after a failed dial, sends go straight to holders / the queue for this long
 
@@ -176,14 +177,14 @@ class CommsService:
     async def _deliver(self, peer_id: str, addrs: tuple[str, ...], items: list[outbox.Pending], force: bool) -> None:
         """Straight to the peer when direct streams are allowed and it answers; else through
         holders and the recipient's dark topic."""
-        host = self.require_host()
+        self.require_host()
         direct = self.routing.settings.directStreams
         try:
             if not direct:
                 raise PeerUnreachable("direct streams are off")
             if not force and self._unreachable.get(peer_id, 0.0) > time.monotonic():
                 raise PeerUnreachable("failed a moment ago")  # a send to an offline peer stays quick
-            replies = await host.request(peer_id, addrs, MSG_PROTOCOL, [p.envelope for p in items], DIAL_TIMEOUT_S)
+            replies = await self._request_finding(peer_id, addrs, [p.envelope for p in items])
             self._unreachable.pop(peer_id, None)
         except PeerUnreachable as exc:
             if direct:
@@ -194,6 +195,17 @@ class CommsService:
             return
         for p, reply in zip(items, replies, strict=True):
             await self._record(p, "delivered" if _ok(reply) else "retry")
+
+    async def _request_finding(self, peer_id: str, addrs: tuple[str, ...], envelopes: list[bytes]) -> list[bytes]:
+        """Through the addresses on the card; when they fail, through those the DHT knows now."""
+        host = self.require_host()
+        try:
+            return await host.request(peer_id, addrs, MSG_PROTOCOL, envelopes, DIAL_TIMEOUT_S)
+        except PeerUnreachable:
+            found = await host.find_peer(peer_id, FIND_TIMEOUT_S, fresh=True) if host.overlay is not None else []
+            if not found or set(found) <= set(addrs):
+                raise
+            return await host.request(peer_id, found, MSG_PROTOCOL, envelopes, DIAL_TIMEOUT_S)
 
     async def _deliver_dark(self, p: outbox.Pending, direct_failed: bool) -> str:
         # when a direct dial just failed the recipient is likely offline: a holder first. With

@@ -16,13 +16,16 @@ from sqlalchemy import select
 from .. import errors as E
 from . import routing
 from .envelope import BadEnvelope, Envelope
-from .host import OverlayConfig
+from .host import MSG_PROTOCOL, OverlayConfig, PeerUnreachable
 
 if TYPE_CHECKING:
     from .outbox import Pending
     from .service import CommsService
 
 log = logging.getLogger("mainframe_os.comms.routing")
+
+DIAL_TIMEOUT_S = 5.0
+FIND_TIMEOUT_S = 3.0  # a DHT lookup when the card's addresses fail (the peer moved)
 
 
 class DarkRouter:
@@ -64,6 +67,33 @@ class DarkRouter:
                 sent += 1
         self.svc.wake()
         return sent
+
+    async def request(self, peer_id: str, addrs: tuple[str, ...], envelopes: list[bytes]) -> list[bytes]:
+        """Through the addresses on the card; when they fail, through those the DHT knows now."""
+        host = self.svc.require_host()
+        try:
+            return await host.request(peer_id, addrs, MSG_PROTOCOL, envelopes, DIAL_TIMEOUT_S)
+        except PeerUnreachable:
+            found = await host.find_peer(peer_id, FIND_TIMEOUT_S, fresh=True) if host.overlay is not None else []
+            if not found or set(found) <= set(addrs):
+                raise
+            return await host.request(peer_id, found, MSG_PROTOCOL, envelopes, DIAL_TIMEOUT_S)
+
+    async def deliver_dark(self, p: Pending, direct_failed: bool) -> str:
+        """Holders and the dark topic; returns the outbox outcome."""
+        # when a direct dial just failed the recipient is likely offline: a holder first (and
+        # published too: it may hear its topic through the mesh), retried with back-off as before.
+        # With direct streams off: publish, and leave a copy with a holder if it has one (we may
+        # close before its receipt comes; it drops the second copy as a replay)
+        if direct_failed:
+            if await self.svc._deposit(p):
+                return "held"
+            await self.publish(p)
+            return "retry"
+        published = await self.publish(p)
+        if await self.svc._deposit(p):
+            return "held"
+        return "published" if published else "retry"
 
     async def publish(self, p: Pending) -> bool:
         """Publish on the recipient's topic; False when no peer of ours listens on it."""

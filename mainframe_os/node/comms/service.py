@@ -23,6 +23,7 @@ from ..cards import ContactCard
 from . import groups, holding, inbox, outbox, store
 from .envelope import BadEnvelope, Envelope
 from .host import HOLD_PROTOCOL, MSG_PROTOCOL, Handler, P2PHost, PeerUnreachable
+from .owner import OwnerLock, Watcher
 from .routing_service import DarkRouter
 from .verify import Verification, new_tx
 
@@ -35,8 +36,8 @@ DEFAULT_LISTEN = "/ip4/127.0.0.1/tcp/0"
 LISTEN_ENV = "MAINFRAME_OS_P2P_LISTEN"  # comma-separated multiaddrs, e.g. /ip4/0.0.0.0/tcp/4001
 PUMP_INTERVAL_S = 15.0
 DIAL_TIMEOUT_S = 5.0
-FIND_TIMEOUT_S = 3.0  # a DHT lookup when the card's addresses fail (the peer moved)
 FRAMES_PER_REQUEST = 100
+PEER_SETTING, ADDRESSES_SETTING = "comms.peerId", "comms.addresses"  # for a process that does not serve
 UNREACHABLE_FOR_S = 10.0  # after a failed dial, sends go straight to holders / the queue for this long
 
 
@@ -54,6 +55,8 @@ class CommsService:
         self.verifications: dict[tuple[str, bytes], Verification] = {}
         self._unreachable: dict[str, float] = {}  # peer id -> until when we do not dial it again
         self.routing = DarkRouter(self)
+        self.owner: OwnerLock | None = None  # this vault's messaging lock (one serving process)
+        self.watcher = Watcher(self)  # runs while another process serves
 
     # -- lifecycle --------------------------------------------------------------------------------
 
@@ -66,19 +69,31 @@ class CommsService:
             if self.online:
                 return
             seed, port, listen = await self.node.db(_host_config)
-            overlay = await self.routing.load()
-            handlers: dict[str, Handler] = {MSG_PROTOCOL: self._on_msg, HOLD_PROTOCOL: self._on_hold}
-            host = P2PHost(seed, _listen_addrs(listen, port), handlers, overlay=overlay)
+            self.owner = self.owner or OwnerLock(self.node.paths.run, seed)
+            if not self.owner.try_acquire():
+                self.watcher.start()  # another process serves: follow it, take over when it stops
+                return
+            await self.watcher.stop()
             try:
-                await host.start()
-            except Exception:  # noqa: BLE001 - the saved port may be taken now: any port will do
-                host = P2PHost(seed, _listen_addrs(listen, 0), handlers, overlay=overlay)
-                await host.start()
-            self.host = host
-            await self.routing.refresh()
-            await self.node.db(lambda s: _remember_online(s, host.addresses))
-            self._pump_task = asyncio.ensure_future(self._pump())
-            self.node.events.emit(ev.PeerStatusChanged(True, host.peer_id))
+                await self._start_host(seed, port, listen)
+            except BaseException:
+                self.owner.release()
+                raise
+
+    async def _start_host(self, seed: bytes, port: int, listen: list[str]) -> None:
+        overlay = await self.routing.load()
+        handlers: dict[str, Handler] = {MSG_PROTOCOL: self._on_msg, HOLD_PROTOCOL: self._on_hold}
+        host = P2PHost(seed, _listen_addrs(listen, port), handlers, overlay=overlay)
+        try:
+            await host.start()
+        except Exception:  # noqa: BLE001 - the saved port may be taken now: any port will do
+            host = P2PHost(seed, _listen_addrs(listen, 0), handlers, overlay=overlay)
+            await host.start()
+        self.host = host
+        await self.routing.refresh()
+        await self.node.db(lambda s: _remember_online(s, host.peer_id, host.addresses))
+        self._pump_task = asyncio.ensure_future(self._pump())
+        self.node.events.emit(ev.PeerStatusChanged(True, host.peer_id))
 
     async def aclose(self) -> None:
         for retry in list(self._retries):
@@ -90,10 +105,13 @@ class CommsService:
                 await task
             except (asyncio.CancelledError, Exception):  # noqa: BLE001 - stopping anyway
                 pass
+        await self.watcher.stop()
         host, self.host = self.host, None
         if host is not None:
             await host.stop()
             self.node.events.emit(ev.PeerStatusChanged(False, host.peer_id))
+        if self.owner is not None:
+            self.owner.release()
 
     async def stop(self, remember: bool = True) -> None:
         """Go offline; with `remember`, stay offline at the next unlock too."""
@@ -122,10 +140,11 @@ class CommsService:
     async def card(self, identity_id: str) -> str:
         from vault.models import Identity
 
-        host = self.require_host()
+        if self.host is None and not self.watcher.running:
+            raise PeerUnreachable("messaging is offline")
 
         def make(s: Any) -> str:
-            return store.own_card(s, s.get(Identity, identity_id), host.peer_id, host.addresses).encode()
+            return store.own_card(s, s.get(Identity, identity_id), *self._own_peer(s)).encode()
 
         return await self.node.db(make)
 
@@ -135,18 +154,27 @@ class CommsService:
         """Seal and queue one message, then try to deliver it at once."""
         out = await self.queue(identity_id, peer_sign, inner, kind)
         await self.flush(only_peer=peer_sign)
+        if self.host is None and self.owner is not None:
+            self.owner.nudge()  # the serving process sends it
         return out
+
+    def _own_peer(self, s: Any) -> tuple[str, list[str]]:
+        """Our peer id and addresses: the running host's, or those the serving process saved."""
+        if self.host is not None:
+            return self.host.peer_id, self.host.addresses
+        return str(store.get_setting(s, PEER_SETTING, "")), list(store.get_setting(s, ADDRESSES_SETTING, []))
 
     async def queue(self, identity_id: str, peer_sign: bytes, inner: dict[str, Any], kind: str) -> dict[str, Any]:
         from vault.models import Identity
 
-        host = self.require_host()
+        if self.host is None and not self.watcher.running:
+            raise PeerUnreachable("messaging is offline")
 
         def seal(s: Any) -> dict[str, Any]:
             identity = s.get(Identity, identity_id)
 
             def card() -> ContactCard:  # only pre-key messages carry it
-                return store.own_card(s, identity, host.peer_id, host.addresses)
+                return store.own_card(s, identity, *self._own_peer(s))
 
             m = outbox.seal(s, identity, peer_sign, inner, kind, card)
             return {"id": m.id, "state": m.state}
@@ -184,42 +212,17 @@ class CommsService:
                 raise PeerUnreachable("direct streams are off")
             if not force and self._unreachable.get(peer_id, 0.0) > time.monotonic():
                 raise PeerUnreachable("failed a moment ago")  # a send to an offline peer stays quick
-            replies = await self._request_finding(peer_id, addrs, [p.envelope for p in items])
+            replies = await self.routing.request(peer_id, addrs, [p.envelope for p in items])
             self._unreachable.pop(peer_id, None)
         except PeerUnreachable as exc:
             if direct:
                 self._unreachable[peer_id] = time.monotonic() + UNREACHABLE_FOR_S
             log.info("%s; trying its holders and its dark topic", exc)
             for p in items:
-                await self._record(p, await self._deliver_dark(p, direct))
+                await self._record(p, await self.routing.deliver_dark(p, direct))
             return
         for p, reply in zip(items, replies, strict=True):
             await self._record(p, "delivered" if _ok(reply) else "retry")
-
-    async def _request_finding(self, peer_id: str, addrs: tuple[str, ...], envelopes: list[bytes]) -> list[bytes]:
-        """Through the addresses on the card; when they fail, through those the DHT knows now."""
-        host = self.require_host()
-        try:
-            return await host.request(peer_id, addrs, MSG_PROTOCOL, envelopes, DIAL_TIMEOUT_S)
-        except PeerUnreachable:
-            found = await host.find_peer(peer_id, FIND_TIMEOUT_S, fresh=True) if host.overlay is not None else []
-            if not found or set(found) <= set(addrs):
-                raise
-            return await host.request(peer_id, found, MSG_PROTOCOL, envelopes, DIAL_TIMEOUT_S)
-
-    async def _deliver_dark(self, p: outbox.Pending, direct_failed: bool) -> str:
-        # when a direct dial just failed the recipient is likely offline: a holder first. With
-        # direct streams off, publish and also leave a copy with a holder (the sender may close
-        # before the recipient's receipt comes; the recipient drops the second copy as a replay)
-        if direct_failed:  # published too (it may hear its topic through the mesh), retried as before
-            if await self._deposit(p):
-                return "held"
-            await self.routing.publish(p)
-            return "retry"
-        published = await self.routing.publish(p)
-        if await self._deposit(p):
-            return "held"
-        return "published" if published else "retry"
 
     async def _deposit(self, p: outbox.Pending) -> bool:
         host = self.require_host()
@@ -454,11 +457,20 @@ class CommsService:
                 return  # the vault is locking: aclose() follows
             except Exception:  # noqa: BLE001 - a bad round must not stop the pump
                 log.exception("messaging sync failed")
-            try:
-                await asyncio.wait_for(self._wake.wait(), self.pump_interval)
-            except TimeoutError:
-                pass
+            await self._wait_for_work()
             self._wake.clear()
+
+    async def _wait_for_work(self) -> None:
+        """Until woken, nudged by a watching process that queued something, or the interval passed."""
+        owner, deadline = self.owner, time.monotonic() + self.pump_interval
+        seen = owner.nudged_at() if owner is not None else 0.0
+        while time.monotonic() < deadline:
+            try:
+                await asyncio.wait_for(self._wake.wait(), min(1.0, self.pump_interval))
+                return
+            except TimeoutError:
+                if owner is not None and owner.nudged_at() != seen:
+                    return
 
 
 def _ok(reply: bytes) -> bool:
@@ -483,8 +495,10 @@ def _listen_addrs(listen: list[str], port: int) -> list[str]:
     return [a[: -len("/tcp/0")] + f"/tcp/{port}" if a.endswith("/tcp/0") and port else a for a in listen]
 
 
-def _remember_online(s: Any, addresses: list[str]) -> None:
+def _remember_online(s: Any, peer_id: str, addresses: list[str]) -> None:
     store.set_setting(s, store.ONLINE_SETTING, True)
+    store.set_setting(s, PEER_SETTING, peer_id)
+    store.set_setting(s, ADDRESSES_SETTING, addresses)
     for a in addresses:
         if "/tcp/" in a:
             store.set_setting(s, store.PORT_SETTING, int(a.rsplit("/tcp/", 1)[1].split("/")[0]))

@@ -49,8 +49,10 @@ def seal(
     inner: dict[str, Any],
     kind: str,
     own_card: Callable[[], ContactCard],
+    one_time_key: bytes | None = None,
 ) -> CommsMessage:
-    """Encrypt `inner` for the peer and queue it; `kind` "text"/"json" shows in history, "control" not."""
+    """Encrypt `inner` for the peer and queue it; `kind` "text"/"json" shows in history, "control" not.
+    A new session starts from `one_time_key` when we claimed one, else from the card's fallback key."""
     peer = store.get_peer(s, identity.id, peer_sign)
     card = store.peer_card(peer) if peer is not None else None
     if card is None or card.peer is None:
@@ -58,7 +60,9 @@ def seal(
     account, _ = store.load_account(s, identity)
     sessions = store.load_sessions(s, identity, peer_sign)
     session, row = (
-        sessions[0] if sessions else (e2e.start_session(account, card.peer.olm_key, card.peer.fallback_key), None)
+        sessions[0]
+        if sessions
+        else (e2e.start_session(account, card.peer.olm_key, one_time_key or card.peer.fallback_key), None)
     )
     msg_id = os.urandom(16).hex()
     olm_type, body = e2e.encrypt(session, json.dumps({**inner, "id": msg_id}).encode())

@@ -9,7 +9,6 @@ receiving). `aclose()` stops the host; locking the vault calls it.
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import logging
 import os
@@ -20,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from .. import errors as E
 from .. import events as ev
 from ..cards import ContactCard
-from . import groups, holding, inbox, outbox, store
+from . import groups, holding, inbox, outbox, prekeys, store
 from .envelope import BadEnvelope, Envelope
 from .host import HOLD_PROTOCOL, MSG_PROTOCOL, Handler, P2PHost, PeerUnreachable
 from .owner import OwnerLock, Watcher
@@ -55,6 +54,7 @@ class CommsService:
         self.verifications: dict[tuple[str, bytes], Verification] = {}
         self._unreachable: dict[str, float] = {}  # peer id -> until when we do not dial it again
         self.routing = DarkRouter(self)
+        self.keys_handed_out = 0  # one-time keys claimed from us
         self.owner: OwnerLock | None = None  # this vault's messaging lock (one serving process)
         self.watcher = Watcher(self)  # runs while another process serves
 
@@ -82,7 +82,11 @@ class CommsService:
 
     async def _start_host(self, seed: bytes, port: int, listen: list[str]) -> None:
         overlay = await self.routing.load()
-        handlers: dict[str, Handler] = {MSG_PROTOCOL: self._on_msg, HOLD_PROTOCOL: self._on_hold}
+        handlers: dict[str, Handler] = {
+            MSG_PROTOCOL: self._on_msg,
+            HOLD_PROTOCOL: self._on_hold,
+            prekeys.KEYS_PROTOCOL: self._on_keys,
+        }
         host = P2PHost(seed, _listen_addrs(listen, port), handlers, overlay=overlay)
         try:
             await host.start()
@@ -169,6 +173,7 @@ class CommsService:
 
         if self.host is None and not self.watcher.running:
             raise PeerUnreachable("messaging is offline")
+        otk = await prekeys.claim(self, identity_id, peer_sign)
 
         def seal(s: Any) -> dict[str, Any]:
             identity = s.get(Identity, identity_id)
@@ -176,7 +181,7 @@ class CommsService:
             def card() -> ContactCard:  # only pre-key messages carry it
                 return store.own_card(s, identity, *self._own_peer(s))
 
-            m = outbox.seal(s, identity, peer_sign, inner, kind, card)
+            m = outbox.seal(s, identity, peer_sign, inner, kind, card, otk)
             return {"id": m.id, "state": m.state}
 
         return await self.node.db(seal)
@@ -369,6 +374,14 @@ class CommsService:
 
     # -- holding ----------------------------------------------------------------------------------
 
+    async def _on_keys(self, peer: str, payload: bytes) -> bytes:
+        try:
+            answer = await self.node.db(lambda s: prekeys.answer_claim(s, payload))
+            self.keys_handed_out += 1
+            return json.dumps(answer).encode()
+        except prekeys.ClaimRefused as exc:
+            return _reply(False, str(exc))
+
     async def _on_hold(self, peer: str, payload: bytes) -> bytes:
         try:
             result = await self.node.db(lambda s: holding.handle(s, peer, payload))
@@ -378,50 +391,9 @@ class CommsService:
 
     async def fetch_held(self) -> int:
         """Ask each of our holders for what they keep for us; returns how many envelopes came."""
-        from sqlalchemy import select
+        from .fetching import fetch_held
 
-        from vault.models import CommsPeer, Identity
-
-        def plan(s: Any) -> list[tuple[bytes, bytes, str, list[str]]]:
-            out = []
-            for i in s.scalars(select(Identity)):
-                for p in s.scalars(select(CommsPeer).where(CommsPeer.identity_id == i.id, CommsPeer.holds_for_me)):
-                    card = store.peer_card(p)
-                    if card.peer is not None:
-                        out.append((i.sign_seed, i.box_secret, card.peer.peer_id, list(card.peer.addresses)))
-            return out
-
-        got = 0
-        for seed, box_secret, holder_id, addrs in await self.node.db(plan):
-            try:
-                got += await self._fetch_from(seed, box_secret, holder_id, addrs)
-            except PeerUnreachable as exc:
-                log.info("holder unreachable: %s", exc)
-        return got
-
-    async def _fetch_from(self, seed: bytes, box_secret: bytes, holder_id: str, addrs: list[str]) -> int:
-        host, got = self.require_host(), 0
-        for _ in range(1000):  # batches; a holder keeps a few thousand at most
-            (reply,) = await host.request(holder_id, addrs, HOLD_PROTOCOL, [holding.signed_request(seed, "fetch")])
-            doc = json.loads(reply)
-            envs = doc.get("envs") or []
-            if not doc.get("ok") or not envs:
-                return got
-            ids = []
-            for item in envs:
-                try:
-                    ids.append(str(item["id"]))
-                    env = Envelope.decode(holding.unseal(box_secret, base64.b64decode(item["sealed"])))
-                except (BadEnvelope, ValueError, KeyError, TypeError):
-                    log.info("dropped an envelope a holder changed")  # acknowledged: it is deleted
-                    continue
-                await self._accept(env, via_holder=True)
-                got += 1
-            # acknowledged only after each is committed: a crash before this re-fetches, never loses
-            await host.request(holder_id, addrs, HOLD_PROTOCOL, [holding.signed_request(seed, "ack", ids)])
-            if not ids:
-                return got
-        return got
+        return await fetch_held(self)
 
     # -- the pump ---------------------------------------------------------------------------------
 

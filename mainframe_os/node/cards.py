@@ -10,7 +10,9 @@ Version 2 adds the identity's default Ethereum address (n = 20, or 0 when it has
 so a contact can be paid. Version 3 adds what messaging needs (the peer block, each field
 length-prefixed with 2 bytes): the libp2p peer id, listen multiaddrs, the Olm identity key
 (Curve25519) and fallback key, and the multiaddrs (with /p2p/) of the peers that hold messages
-for this identity while it is offline. Versions 1 and 2 still decode (no peer block).
+for this identity while it is offline. Versions 1 and 2 still decode (no peer block). The peer
+block may end with one byte: the identity's luminosity (how many bits of its address its dark
+routing topic reveals); a block without it means 0 (full darkness).
 
 The checksum (4 bytes of BLAKE2b over the payload, base32) catches a typo or a truncated paste;
 it is not a signature: trust in the name comes from how the card reached you.
@@ -29,6 +31,7 @@ PREFIX = "mfc1"
 VERSION = 3
 MAX_NAME_BYTES = 128
 MAX_ADDRESSES = 8
+MAX_LUMINOSITY = 16  # bits of an address a dark-routing topic may reveal
 
 
 @dataclass(frozen=True)
@@ -40,13 +43,15 @@ class PeerBlock:
     fallback_key: bytes  # Curve25519 fallback one-time key, 32 bytes
     addresses: tuple[str, ...] = ()  # multiaddrs without /p2p/
     holders: tuple[str, ...] = ()  # multiaddrs with /p2p/<holder peer id>
+    luminosity: int = 0  # bits of the address the dark-routing topic reveals (0 = full darkness)
 
     def encode(self) -> bytes:
         fields = [self.peer_id.encode(), self.olm_key, self.fallback_key]
         out = b"".join(_field(f) for f in fields)
         out += bytes([len(self.addresses)]) + b"".join(_field(a.encode()) for a in self.addresses)
         out += bytes([len(self.holders)]) + b"".join(_field(h.encode()) for h in self.holders)
-        return out
+        # written only when not 0, so a card at full darkness reads the same as before
+        return out + (bytes([self.luminosity]) if self.luminosity else b"")
 
     @classmethod
     def decode(cls, data: bytes) -> PeerBlock:
@@ -54,9 +59,10 @@ class PeerBlock:
         peer_id, olm_key, fallback = r.field().decode(), r.field(), r.field()
         addrs = tuple(r.field().decode() for _ in range(r.count()))
         holders = tuple(r.field().decode() for _ in range(r.count()))
-        if len(olm_key) != 32 or len(fallback) != 32 or not peer_id or r.left():
+        luminosity = r.take(1)[0] if r.left() == 1 else 0
+        if len(olm_key) != 32 or len(fallback) != 32 or not peer_id or r.left() or luminosity > MAX_LUMINOSITY:
             raise ValueError("bad peer block")
-        return cls(peer_id, olm_key, fallback, addrs, holders)
+        return cls(peer_id, olm_key, fallback, addrs, holders, luminosity)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,8 @@ import logging
 import threading
 import warnings
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 import trio
@@ -39,6 +41,16 @@ STREAM_IDLE_S = 30.0
 Handler = Callable[[str, bytes], Awaitable[bytes]]
 
 
+@dataclass
+class OverlayConfig:
+    """Dark routing and peer discovery for the host (see routing_p2p): `on_packet(topic, packet)`
+    runs on the asyncio loop for each gossipsub message on a topic we subscribed to."""
+
+    on_packet: Callable[[str, bytes], Awaitable[None]]
+    bootstrap: list[str] = field(default_factory=list)
+    mdns: bool = False
+
+
 class PeerUnreachable(Exception):
     """The peer could not be dialled, or the stream broke before every reply came back."""
 
@@ -51,8 +63,12 @@ class P2PHost:
         handlers: dict[str, Handler],
         rate: float = 50.0,
         burst: float = 200.0,
+        overlay: OverlayConfig | None = None,
     ) -> None:
         self._seed, self._listen, self._handlers = seed, list(listen), handlers
+        self._overlay_config = overlay
+        self.overlay: Any = None  # routing_p2p.Overlay once running
+        self._packet_tasks: set[asyncio.Future[None]] = set()
         self.limiter = RateLimiter(rate, burst)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._token: trio.lowlevel.TrioToken | None = None
@@ -107,7 +123,8 @@ class P2PHost:
         import multiaddr
 
         self._tcp = _tracked_tcp()
-        host = self._host = _new_host(self._seed, self._tcp)
+        config = self._overlay_config
+        host = self._host = _new_host(self._seed, self._tcp, mdns=bool(config and config.mdns))
         for protocol in self._handlers:
             host.set_stream_handler(protocol, self._make_stream_handler(protocol))
         for protocol, serve in self._raw_handlers.items():
@@ -119,15 +136,39 @@ class P2PHost:
                 self._token = trio.lowlevel.current_trio_token()
                 self.peer_id = host.get_id().to_base58()
                 self.addresses = [_without_p2p(str(a)) for a in host.get_addrs()]
-                assert self._loop is not None
-                _post(self._loop, _settle, ready, None, None)
-                await self._stop.wait()
+                async with AsyncExitStack() as services:
+                    if config is not None:
+                        await self._start_overlay(config, services, nursery)
+                    assert self._loop is not None
+                    _post(self._loop, _settle, ready, None, None)
+                    await self._stop.wait()
+                    if self.overlay is not None:
+                        await self.overlay.set_topics([])
                 nursery.cancel_scope.cancel()
         finally:
             # leaving run() alone leaks the listener and connections: close explicitly
             with trio.CancelScope(shield=True):
                 await host.close()
                 await self._tcp.close_dialled()
+
+    async def _start_overlay(self, config: OverlayConfig, services: AsyncExitStack, nursery: trio.Nursery) -> None:
+        from .routing_p2p import Overlay
+
+        loop = self._loop
+        assert loop is not None
+
+        def sink(topic: str, packet: bytes) -> None:  # trio -> asyncio, fire and forget
+            def begin() -> None:
+                task = asyncio.ensure_future(config.on_packet(topic, packet))
+                self._packet_tasks.add(task)
+                task.add_done_callback(self._packet_tasks.discard)
+
+            _post(loop, begin)
+
+        self.overlay = Overlay(self._host, self.limiter, sink, config.mdns)
+        await self.overlay.start(services, nursery)
+        if config.bootstrap:
+            nursery.start_soon(self.overlay.dial_all, list(config.bootstrap))
 
     # -- calls from asyncio into trio ----------------------------------------------------------
 
@@ -158,6 +199,38 @@ class P2PHost:
     ) -> list[bytes]:
         """Send each payload as a frame on one new stream and return the reply to each."""
         return await self._to_trio(self._request, peer_id, list(addresses), protocol, list(payloads), timeout)
+
+    async def set_topics(self, topics: Sequence[str]) -> None:
+        await self._to_trio(self._require_overlay().set_topics, list(topics))
+
+    async def publish(self, topic: str, packet: bytes) -> int:
+        """Publish on a dark topic; returns how many peers we know on it (0: nobody heard it)."""
+        return await self._to_trio(self._require_overlay().publish, topic, packet)
+
+    async def find_peer(self, peer_id: str, timeout: float = 10.0, fresh: bool = False) -> list[str]:
+        """A peer's listen addresses through the DHT (empty when nobody knows it); `fresh`: ask
+        the network, not what we knew (those addresses just failed)."""
+
+        async def find() -> list[str]:
+            with trio.move_on_after(timeout):
+                return await self._require_overlay().find_peer(peer_id, fresh)
+            return []
+
+        return await self._to_trio(find)
+
+    async def dial(self, addresses: Sequence[str]) -> int:
+        return await self._to_trio(self._require_overlay().dial_all, list(addresses))
+
+    def overlay_stats(self) -> dict[str, Any]:
+        o = self.overlay
+        if o is None:
+            return {}
+        return {"published": dict(o.published), "received": dict(o.received), "refused": o.refused}
+
+    def _require_overlay(self) -> Any:
+        if self.overlay is None:
+            raise PeerUnreachable("dark routing is off on this host")
+        return self.overlay
 
     async def connected_peers(self) -> list[str]:
         return await self._to_trio(self._connected)
@@ -317,7 +390,7 @@ def import_libp2p() -> None:
         import libp2p.transport.tcp.tcp  # noqa: F401
 
 
-def _new_host(seed: bytes, tcp: Any) -> Any:
+def _new_host(seed: bytes, tcp: Any, mdns: bool = False) -> Any:
     from libp2p import NOISE_PROTOCOL_ID, NoiseTransport, new_host
     from libp2p.crypto.ed25519 import create_new_key_pair
     from libp2p.crypto.x25519 import create_new_key_pair as new_x25519
@@ -325,7 +398,7 @@ def _new_host(seed: bytes, tcp: Any) -> Any:
     key_pair = create_new_key_pair(seed)
     # noise only: the default set also offers TLS, secio and plaintext
     security = {NOISE_PROTOCOL_ID: NoiseTransport(key_pair, noise_privkey=new_x25519().private_key)}
-    host = new_host(key_pair=key_pair, sec_opt=security, muxer_preference="YAMUX", transports=[tcp])
+    host = new_host(key_pair=key_pair, sec_opt=security, muxer_preference="YAMUX", transports=[tcp], enable_mDNS=mdns)
     # one dial attempt per request: the outbox retries with its own back-off, and a peer that is
     # offline should cost a refused connect, not three with sleeps in between
     cast(Any, host.get_network()).retry_config.max_retries = 0

@@ -169,6 +169,10 @@ def _receipt(
         # only our own messages to this very sender: a receipt cannot touch anything else
         if msg is None or msg.direction != "out" or msg.peer_sign != env.sender:
             continue
+        msg.envelope = None  # they have it: a copy published on a dark topic is not sent again
+        if msg.kind == "control":  # a group message's copy for this member: nothing more to track
+            s.delete(msg)
+            continue
         if rank.get(msg.state, 0) < rank[state]:
             msg.state, msg.updated_at = state, time.time()
             out.events.append(("state", {"id": msg.id, "state": state}))

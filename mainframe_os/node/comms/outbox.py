@@ -20,6 +20,8 @@ from . import e2e, store
 from .envelope import MAX_ENVELOPE_BYTES, Envelope
 
 MAX_ATTEMPT_DELAY_S = 300.0
+PUBLISH_RESEND_S = 10.0  # published on a dark topic: sent again if no receipt came by then
+CONTROL_PUBLISHES = 3  # control messages get no receipt: published this many times, then dropped
 
 
 class NotReachable(ValueError):
@@ -36,6 +38,8 @@ class Pending:
     envelope: bytes
     recipient: bytes  # the recipient identity's Ed25519 key
     recipient_box: bytes  # its X25519 key: envelopes left with a holder are sealed to it
+    luminosity: int = 0  # the recipient's: which dark topic it listens on
+    attempts: int = 0
 
 
 def seal(
@@ -45,8 +49,10 @@ def seal(
     inner: dict[str, Any],
     kind: str,
     own_card: Callable[[], ContactCard],
+    one_time_key: bytes | None = None,
 ) -> CommsMessage:
-    """Encrypt `inner` for the peer and queue it; `kind` "text"/"json" shows in history, "control" not."""
+    """Encrypt `inner` for the peer and queue it; `kind` "text"/"json" shows in history, "control" not.
+    A new session starts from `one_time_key` when we claimed one, else from the card's fallback key."""
     peer = store.get_peer(s, identity.id, peer_sign)
     card = store.peer_card(peer) if peer is not None else None
     if card is None or card.peer is None:
@@ -54,7 +60,9 @@ def seal(
     account, _ = store.load_account(s, identity)
     sessions = store.load_sessions(s, identity, peer_sign)
     session, row = (
-        sessions[0] if sessions else (e2e.start_session(account, card.peer.olm_key, card.peer.fallback_key), None)
+        sessions[0]
+        if sessions
+        else (e2e.start_session(account, card.peer.olm_key, one_time_key or card.peer.fallback_key), None)
     )
     msg_id = os.urandom(16).hex()
     olm_type, body = e2e.encrypt(session, json.dumps({**inner, "id": msg_id}).encode())
@@ -97,7 +105,7 @@ def due(s: Session, now: float, only_peer: bytes | None = None) -> list[Pending]
         out.append(
             Pending(
                 m.identity_id, m.id, card.peer.peer_id, card.peer.addresses, card.peer.holders, m.envelope,
-                m.peer_sign, card.box_public,
+                m.peer_sign, card.box_public, card.peer.luminosity, m.attempts,
             )
         )  # fmt: skip
     return out
@@ -105,13 +113,25 @@ def due(s: Session, now: float, only_peer: bytes | None = None) -> list[Pending]
 
 def mark(s: Session, identity_id: str, message_id: str, outcome: str) -> str | None:
     """Record what became of a sending attempt: "delivered" (the recipient has it), "held" (a
-    holder has it), or "retry". Returns the message's new visible state, if it changed."""
+    holder has it), "published" (on a dark topic: kept until the recipient's receipt comes), or
+    "retry". Returns the message's new visible state, if it changed."""
     m = s.get(CommsMessage, (identity_id, message_id))
     if m is None:
         return None
     if outcome == "retry":
         m.attempts += 1
         m.next_try = time.time() + min(MAX_ATTEMPT_DELAY_S, 2.0**m.attempts)
+        return None
+    if outcome == "published":
+        m.attempts += 1
+        m.next_try = time.time() + min(MAX_ATTEMPT_DELAY_S, PUBLISH_RESEND_S * 2.0 ** (m.attempts - 1))
+        if m.kind == "control" and "group" not in (m.body or {}):  # a group message's copy waits for its receipt
+            if m.attempts >= CONTROL_PUBLISHES:
+                s.delete(m)
+            return None
+        if m.state == "queued":
+            m.state, m.updated_at = "sent", time.time()
+            return "sent"
         return None
     m.envelope = None  # somebody else holds it now: nothing to resend
     if m.kind == "control":

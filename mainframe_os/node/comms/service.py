@@ -9,7 +9,6 @@ receiving). `aclose()` stops the host; locking the vault calls it.
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import logging
 import os
@@ -20,9 +19,11 @@ from typing import TYPE_CHECKING, Any
 from .. import errors as E
 from .. import events as ev
 from ..cards import ContactCard
-from . import groups, holding, inbox, outbox, store
+from . import groups, holding, inbox, outbox, prekeys, store
 from .envelope import BadEnvelope, Envelope
-from .host import HOLD_PROTOCOL, MSG_PROTOCOL, P2PHost, PeerUnreachable
+from .host import HOLD_PROTOCOL, MSG_PROTOCOL, Handler, P2PHost, PeerUnreachable
+from .owner import OwnerLock, Watcher
+from .routing_service import DarkRouter
 from .verify import Verification, new_tx
 
 if TYPE_CHECKING:
@@ -35,6 +36,7 @@ LISTEN_ENV = "MAINFRAME_OS_P2P_LISTEN"  # comma-separated multiaddrs, e.g. /ip4/
 PUMP_INTERVAL_S = 15.0
 DIAL_TIMEOUT_S = 5.0
 FRAMES_PER_REQUEST = 100
+PEER_SETTING, ADDRESSES_SETTING = "comms.peerId", "comms.addresses"  # for a process that does not serve
 UNREACHABLE_FOR_S = 10.0  # after a failed dial, sends go straight to holders / the queue for this long
 
 
@@ -51,6 +53,10 @@ class CommsService:
         self._in_flight: set[tuple[str, str]] = set()
         self.verifications: dict[tuple[str, bytes], Verification] = {}
         self._unreachable: dict[str, float] = {}  # peer id -> until when we do not dial it again
+        self.routing = DarkRouter(self)
+        self.keys_handed_out = 0  # one-time keys claimed from us
+        self.owner: OwnerLock | None = None  # this vault's messaging lock (one serving process)
+        self.watcher = Watcher(self)  # runs while another process serves
 
     # -- lifecycle --------------------------------------------------------------------------------
 
@@ -63,20 +69,35 @@ class CommsService:
             if self.online:
                 return
             seed, port, listen = await self.node.db(_host_config)
-            host = P2PHost(
-                seed, _listen_addrs(listen, port), {MSG_PROTOCOL: self._on_msg, HOLD_PROTOCOL: self._on_hold}
-            )
+            self.owner = self.owner or OwnerLock(self.node.paths.run, seed)
+            if not self.owner.try_acquire():
+                self.watcher.start()  # another process serves: follow it, take over when it stops
+                return
+            await self.watcher.stop()
             try:
-                await host.start()
-            except Exception:  # noqa: BLE001 - the saved port may be taken now: any port will do
-                host = P2PHost(
-                    seed, _listen_addrs(listen, 0), {MSG_PROTOCOL: self._on_msg, HOLD_PROTOCOL: self._on_hold}
-                )
-                await host.start()
-            self.host = host
-            await self.node.db(lambda s: _remember_online(s, host.addresses))
-            self._pump_task = asyncio.ensure_future(self._pump())
-            self.node.events.emit(ev.PeerStatusChanged(True, host.peer_id))
+                await self._start_host(seed, port, listen)
+            except BaseException:
+                self.owner.release()
+                raise
+
+    async def _start_host(self, seed: bytes, port: int, listen: list[str]) -> None:
+        overlay = await self.routing.load()
+        handlers: dict[str, Handler] = {
+            MSG_PROTOCOL: self._on_msg,
+            HOLD_PROTOCOL: self._on_hold,
+            prekeys.KEYS_PROTOCOL: self._on_keys,
+        }
+        host = P2PHost(seed, _listen_addrs(listen, port), handlers, overlay=overlay)
+        try:
+            await host.start()
+        except Exception:  # noqa: BLE001 - the saved port may be taken now: any port will do
+            host = P2PHost(seed, _listen_addrs(listen, 0), handlers, overlay=overlay)
+            await host.start()
+        self.host = host
+        await self.routing.refresh()
+        await self.node.db(lambda s: _remember_online(s, host.peer_id, host.addresses))
+        self._pump_task = asyncio.ensure_future(self._pump())
+        self.node.events.emit(ev.PeerStatusChanged(True, host.peer_id))
 
     async def aclose(self) -> None:
         for retry in list(self._retries):
@@ -88,10 +109,13 @@ class CommsService:
                 await task
             except (asyncio.CancelledError, Exception):  # noqa: BLE001 - stopping anyway
                 pass
+        await self.watcher.stop()
         host, self.host = self.host, None
         if host is not None:
             await host.stop()
             self.node.events.emit(ev.PeerStatusChanged(False, host.peer_id))
+        if self.owner is not None:
+            self.owner.release()
 
     async def stop(self, remember: bool = True) -> None:
         """Go offline; with `remember`, stay offline at the next unlock too."""
@@ -114,15 +138,17 @@ class CommsService:
             "addresses": host.addresses,
             "connected": await host.connected_peers(),
             "refusedFrames": host.refused,
+            "routing": self.routing.stats(),
         }
 
     async def card(self, identity_id: str) -> str:
         from vault.models import Identity
 
-        host = self.require_host()
+        if self.host is None and not self.watcher.running:
+            raise PeerUnreachable("messaging is offline")
 
         def make(s: Any) -> str:
-            return store.own_card(s, s.get(Identity, identity_id), host.peer_id, host.addresses).encode()
+            return store.own_card(s, s.get(Identity, identity_id), *self._own_peer(s)).encode()
 
         return await self.node.db(make)
 
@@ -132,20 +158,30 @@ class CommsService:
         """Seal and queue one message, then try to deliver it at once."""
         out = await self.queue(identity_id, peer_sign, inner, kind)
         await self.flush(only_peer=peer_sign)
+        if self.host is None and self.owner is not None:
+            self.owner.nudge()  # the serving process sends it
         return out
+
+    def _own_peer(self, s: Any) -> tuple[str, list[str]]:
+        """Our peer id and addresses: the running host's, or those the serving process saved."""
+        if self.host is not None:
+            return self.host.peer_id, self.host.addresses
+        return str(store.get_setting(s, PEER_SETTING, "")), list(store.get_setting(s, ADDRESSES_SETTING, []))
 
     async def queue(self, identity_id: str, peer_sign: bytes, inner: dict[str, Any], kind: str) -> dict[str, Any]:
         from vault.models import Identity
 
-        host = self.require_host()
+        if self.host is None and not self.watcher.running:
+            raise PeerUnreachable("messaging is offline")
+        otk = await prekeys.claim(self, identity_id, peer_sign)
 
         def seal(s: Any) -> dict[str, Any]:
             identity = s.get(Identity, identity_id)
 
             def card() -> ContactCard:  # only pre-key messages carry it
-                return store.own_card(s, identity, host.peer_id, host.addresses)
+                return store.own_card(s, identity, *self._own_peer(s))
 
-            m = outbox.seal(s, identity, peer_sign, inner, kind, card)
+            m = outbox.seal(s, identity, peer_sign, inner, kind, card, otk)
             return {"id": m.id, "state": m.state}
 
         return await self.node.db(seal)
@@ -172,17 +208,23 @@ class CommsService:
             self._in_flight -= keys
 
     async def _deliver(self, peer_id: str, addrs: tuple[str, ...], items: list[outbox.Pending], force: bool) -> None:
-        host = self.require_host()
+        """Straight to the peer when direct streams are allowed and it answers; else through
+        holders and the recipient's dark topic."""
+        self.require_host()
+        direct = self.routing.settings.directStreams
         try:
+            if not direct:
+                raise PeerUnreachable("direct streams are off")
             if not force and self._unreachable.get(peer_id, 0.0) > time.monotonic():
                 raise PeerUnreachable("failed a moment ago")  # a send to an offline peer stays quick
-            replies = await host.request(peer_id, addrs, MSG_PROTOCOL, [p.envelope for p in items], DIAL_TIMEOUT_S)
+            replies = await self.routing.request(peer_id, addrs, [p.envelope for p in items])
             self._unreachable.pop(peer_id, None)
         except PeerUnreachable as exc:
-            self._unreachable[peer_id] = time.monotonic() + UNREACHABLE_FOR_S
-            log.info("%s; trying its holders", exc)
+            if direct:
+                self._unreachable[peer_id] = time.monotonic() + UNREACHABLE_FOR_S
+            log.info("%s; trying its holders and its dark topic", exc)
             for p in items:
-                await self._record(p, "held" if await self._deposit(p) else "retry")
+                await self._record(p, await self.routing.deliver_dark(p, direct))
             return
         for p, reply in zip(items, replies, strict=True):
             await self._record(p, "delivered" if _ok(reply) else "retry")
@@ -332,6 +374,14 @@ class CommsService:
 
     # -- holding ----------------------------------------------------------------------------------
 
+    async def _on_keys(self, peer: str, payload: bytes) -> bytes:
+        try:
+            answer = await self.node.db(lambda s: prekeys.answer_claim(s, payload))
+            self.keys_handed_out += 1
+            return json.dumps(answer).encode()
+        except prekeys.ClaimRefused as exc:
+            return _reply(False, str(exc))
+
     async def _on_hold(self, peer: str, payload: bytes) -> bytes:
         try:
             result = await self.node.db(lambda s: holding.handle(s, peer, payload))
@@ -341,50 +391,9 @@ class CommsService:
 
     async def fetch_held(self) -> int:
         """Ask each of our holders for what they keep for us; returns how many envelopes came."""
-        from sqlalchemy import select
+        from .fetching import fetch_held
 
-        from vault.models import CommsPeer, Identity
-
-        def plan(s: Any) -> list[tuple[bytes, bytes, str, list[str]]]:
-            out = []
-            for i in s.scalars(select(Identity)):
-                for p in s.scalars(select(CommsPeer).where(CommsPeer.identity_id == i.id, CommsPeer.holds_for_me)):
-                    card = store.peer_card(p)
-                    if card.peer is not None:
-                        out.append((i.sign_seed, i.box_secret, card.peer.peer_id, list(card.peer.addresses)))
-            return out
-
-        got = 0
-        for seed, box_secret, holder_id, addrs in await self.node.db(plan):
-            try:
-                got += await self._fetch_from(seed, box_secret, holder_id, addrs)
-            except PeerUnreachable as exc:
-                log.info("holder unreachable: %s", exc)
-        return got
-
-    async def _fetch_from(self, seed: bytes, box_secret: bytes, holder_id: str, addrs: list[str]) -> int:
-        host, got = self.require_host(), 0
-        for _ in range(1000):  # batches; a holder keeps a few thousand at most
-            (reply,) = await host.request(holder_id, addrs, HOLD_PROTOCOL, [holding.signed_request(seed, "fetch")])
-            doc = json.loads(reply)
-            envs = doc.get("envs") or []
-            if not doc.get("ok") or not envs:
-                return got
-            ids = []
-            for item in envs:
-                try:
-                    ids.append(str(item["id"]))
-                    env = Envelope.decode(holding.unseal(box_secret, base64.b64decode(item["sealed"])))
-                except (BadEnvelope, ValueError, KeyError, TypeError):
-                    log.info("dropped an envelope a holder changed")  # acknowledged: it is deleted
-                    continue
-                await self._accept(env, via_holder=True)
-                got += 1
-            # acknowledged only after each is committed: a crash before this re-fetches, never loses
-            await host.request(holder_id, addrs, HOLD_PROTOCOL, [holding.signed_request(seed, "ack", ids)])
-            if not ids:
-                return got
-        return got
+        return await fetch_held(self)
 
     # -- the pump ---------------------------------------------------------------------------------
 
@@ -420,11 +429,20 @@ class CommsService:
                 return  # the vault is locking: aclose() follows
             except Exception:  # noqa: BLE001 - a bad round must not stop the pump
                 log.exception("messaging sync failed")
-            try:
-                await asyncio.wait_for(self._wake.wait(), self.pump_interval)
-            except TimeoutError:
-                pass
+            await self._wait_for_work()
             self._wake.clear()
+
+    async def _wait_for_work(self) -> None:
+        """Until woken, nudged by a watching process that queued something, or the interval passed."""
+        owner, deadline = self.owner, time.monotonic() + self.pump_interval
+        seen = owner.nudged_at() if owner is not None else 0.0
+        while time.monotonic() < deadline:
+            try:
+                await asyncio.wait_for(self._wake.wait(), min(1.0, self.pump_interval))
+                return
+            except TimeoutError:
+                if owner is not None and owner.nudged_at() != seen:
+                    return
 
 
 def _ok(reply: bytes) -> bool:
@@ -449,8 +467,10 @@ def _listen_addrs(listen: list[str], port: int) -> list[str]:
     return [a[: -len("/tcp/0")] + f"/tcp/{port}" if a.endswith("/tcp/0") and port else a for a in listen]
 
 
-def _remember_online(s: Any, addresses: list[str]) -> None:
+def _remember_online(s: Any, peer_id: str, addresses: list[str]) -> None:
     store.set_setting(s, store.ONLINE_SETTING, True)
+    store.set_setting(s, PEER_SETTING, peer_id)
+    store.set_setting(s, ADDRESSES_SETTING, addresses)
     for a in addresses:
         if "/tcp/" in a:
             store.set_setting(s, store.PORT_SETTING, int(a.rsplit("/tcp/", 1)[1].split("/")[0]))

@@ -25,6 +25,7 @@ from . import e2e
 HOST_KEY_SETTING = "comms.hostKey"
 PORT_SETTING = "comms.port"
 ONLINE_SETTING = "comms.online"
+LUMINOSITY_SETTING = "comms.luminosity"  # its rules: routing.write_settings
 MAX_SESSIONS_PER_PEER = 4  # crossing starts make a second one; older ones are dropped
 
 
@@ -109,8 +110,14 @@ def own_card(s: Session, identity: Identity, peer_id: str, addresses: list[str])
         card = ContactCard.decode(p.card)
         if card.peer is not None:
             holders += [f"{a}/p2p/{card.peer.peer_id}" for a in card.peer.addresses[:2]]
+    luminosity = int(get_setting(s, LUMINOSITY_SETTING, 0) or 0)
     block = PeerBlock(
-        peer_id, e2e.identity_key(account), account_row.fallback_key, tuple(addresses[:4]), tuple(holders[:4])
+        peer_id,
+        e2e.identity_key(account),
+        account_row.fallback_key,
+        tuple(addresses[:4]),
+        tuple(holders[:4]),
+        luminosity,
     )
     return dataclasses.replace(card_for(identity, s), peer=block)
 

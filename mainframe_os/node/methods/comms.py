@@ -42,7 +42,14 @@ async def peer_info(node: Any, ctx: Any) -> dict[str, Any]:
     """This node's peer id, listen addresses and connected peers."""
     svc = get_service(node)
     if not svc.online:
-        return {"online": False, "peerId": None, "addresses": [], "connected": []}
+        # servedElsewhere: another process (`mfos node`, the launcher) runs this vault's messaging
+        return {
+            "online": False,
+            "peerId": None,
+            "addresses": [],
+            "connected": [],
+            "servedElsewhere": svc.watcher.running,
+        }
     return await svc.info()
 
 

@@ -52,6 +52,7 @@ SERVICE_MODULES = (
     "mainframe_os.node.methods.comms",
     "mainframe_os.node.methods.contact_requests",
     "mainframe_os.node.methods.groups",
+    "mainframe_os.node.methods.app_comms",
 )
 
 

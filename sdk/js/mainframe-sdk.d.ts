@@ -63,6 +63,31 @@ export interface PickedContact {
   readonly displayName: string;
 }
 
+/** A message of this app, to or from a contact (mainframe.comms). */
+export interface AppMessage {
+  /** The same id on both sides; a channel message sent to n members has one id. */
+  readonly id: string;
+  /** This app's id for the contact (write back to it with comms.send). */
+  readonly contactId: string | null;
+  readonly displayName: string | null;
+  readonly direction: 'in' | 'out';
+  /** Set for a channel message. */
+  readonly channelId: string | null;
+  readonly body: unknown;
+  /** out: queued | sent (a holder has it) | delivered; in: received */
+  readonly state: string;
+  /** Seconds since the epoch, the sender's clock. */
+  readonly sentAt: number;
+}
+
+/** A channel of this app: members are the ones who are your contacts (`size` counts them all). */
+export interface AppChannel {
+  readonly id: string;
+  readonly name: string;
+  readonly size: number;
+  readonly members: readonly PickedContact[];
+}
+
 export interface StoredFile {
   readonly name: string;
   readonly mime: string | null;
@@ -102,6 +127,23 @@ export interface MainframeSDK {
   readonly contacts: {
     /** The user picks in a Mainframe OS dialog. Needs CONTACTS_READ. */
     select(opts?: { multi?: boolean }): Promise<PickedContact[]>;
+  };
+  /** App-scoped JSON messages with contacts the user picked for this app, and the app's own
+   * channels; end to end encrypted, delivered only to this same app on the other side.
+   * Needs COMMS_CONTACT. */
+  readonly comms: {
+    /** The user picks in a Mainframe OS dialog who this app may write to. */
+    pickContacts(opts?: { multi?: boolean }): Promise<PickedContact[]>;
+    /** At most 16,000 bytes of JSON. To a picked contact, or one who wrote to this app first. */
+    send(contactId: string, message: unknown): Promise<{ id: string; state: string }>;
+    messages(opts?: { contact?: string; channel?: string; limit?: number }): Promise<AppMessage[]>;
+    /** Incoming messages are pushed to the handler; resolves to a function that unsubscribes. */
+    subscribe(handler: (message: AppMessage) => void): Promise<() => Promise<boolean>>;
+    readonly channels: {
+      create(name: string, contactIds: string[]): Promise<AppChannel>;
+      list(): Promise<AppChannel[]>;
+      send(channelId: string, message: unknown): Promise<{ id: string; state: string; recipients: number }>;
+    };
   };
   readonly notifications: {
     show(opts: { title: string; body?: string } | string): Promise<boolean>;
@@ -149,6 +191,7 @@ export declare const apiVersion: MainframeSDK['apiVersion'];
 export declare const ethereum: MainframeSDK['ethereum'];
 export declare const payments: MainframeSDK['payments'];
 export declare const contacts: MainframeSDK['contacts'];
+export declare const comms: MainframeSDK['comms'];
 export declare const storage: MainframeSDK['storage'];
 export declare const files: MainframeSDK['files'];
 export declare const notifications: MainframeSDK['notifications'];

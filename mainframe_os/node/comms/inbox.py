@@ -20,7 +20,7 @@ from vault.models import CommsMessage, CommsSeen, Identity
 from ..cards import ContactCard
 from ..errors import InvalidCard
 from ..text import safe_text
-from . import e2e, groups, store
+from . import app_scope, e2e, groups, store
 from .envelope import BadEnvelope, Envelope
 
 MAX_REQUEST_TEXT = 500
@@ -286,4 +286,5 @@ _INNER = {
     "group": _group_roster,
     "group-key": _group_key,
     "group-leave": _group_leave,
+    "app": app_scope.accept,  # mainframe.comms: stored for the same app only
 }

@@ -9,7 +9,7 @@
  *
  * It defines, read-only and frozen:
  *   window.ethereum   an EIP-1193 provider, announced through EIP-6963
- *   window.mainframe  {apiVersion, ethereum, payments, contacts, comms, storage, files, notifications,
+ *   window.mainframe  {apiVersion, ethereum, payments, contacts, comms, messenger, storage, files, notifications,
  *                      identity, call, api, methods, ProviderRpcError}
  * A page that overwrites or patches them gets errors (strict mode) or nothing: the transport
  * and the pending requests are unreachable from page scripts.
@@ -383,6 +383,19 @@
         },
       },
     },
+    // The user's own conversations, for a messenger. Needs MESSENGER (shown at install).
+    messenger: {
+      conversations() { return call('messenger_conversations', {}); },
+      history(opts) { return call('messenger_history', opts || {}); },
+      send(opts) { return call('messenger_send', opts || {}); },
+      markRead(opts) { return call('messenger_markRead', opts || {}); },
+      createGroup(name, contactIds) { return call('messenger_groupCreate', { name: name, contacts: contactIds || [] }); },
+      subscribe(handler) { return subscribeTo('messenger_subscribe', 'messenger_unsubscribe', handler); },
+      apps() { return call('messenger_apps', {}); },
+      shareApp(contactId, appId) { return call('messenger_shareApp', { contact: contactId, appId: appId }); },
+      inspectShare(messageId) { return call('messenger_inspectShare', { message: messageId }); },
+      installShared(messageId) { return call('messenger_installShared', { message: messageId }); },
+    },
     notifications: {
       show(opts) {
         if (typeof opts === 'string') opts = { title: opts };
@@ -484,7 +497,7 @@
     }
     return o;
   }
-  deepFreeze(mainframe.identity); deepFreeze(mainframe.payments); deepFreeze(mainframe.contacts); deepFreeze(mainframe.comms);
+  deepFreeze(mainframe.identity); deepFreeze(mainframe.payments); deepFreeze(mainframe.contacts); deepFreeze(mainframe.comms); deepFreeze(mainframe.messenger);
   deepFreeze(mainframe.notifications); deepFreeze(mainframe.storage); deepFreeze(mainframe.files);
   freeze(api); freeze(mainframe);
 

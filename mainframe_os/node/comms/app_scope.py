@@ -72,7 +72,7 @@ def _install(s: Session, ident: str, app: str) -> AppInstall | None:
     return None if rec is None or rec.source == "removed" else rec
 
 
-def _key(s: Session, ident: str, app: str) -> bytes:
+def app_key(s: Session, ident: str, app: str) -> bytes:
     rec = _install(s, ident, app)
     if rec is None:
         raise ScopeError("this app is not installed for the identity")
@@ -85,7 +85,7 @@ def _contacts(s: Session, ident: str) -> list[Contact]:
 
 def resolve(s: Session, ident: str, app: str, pseudonym: str) -> Contact:
     """The contact behind an app's contact id, if the app may write to it (else NotPicked)."""
-    key = _key(s, ident, app)
+    key = app_key(s, ident, app)
     for c in _contacts(s, ident):
         if hmac.compare_digest(contact_pseudonym(key, c.id), str(pseudonym)):
             if s.get(AppData, (ident, app, PICKED, c.id)) is None:
@@ -96,7 +96,7 @@ def resolve(s: Session, ident: str, app: str, pseudonym: str) -> Contact:
 
 def pick(s: Session, ident: str, app: str, contact_ids: list[str], how: bytes = b"picked") -> list[dict[str, Any]]:
     """Remember contacts the user picked for the app; their per-app ids and names."""
-    key = _key(s, ident, app)
+    key = app_key(s, ident, app)
     out = []
     for cid in contact_ids:
         c = s.get(Contact, cid)
@@ -166,7 +166,7 @@ def channels(s: Session, ident: str, app: str) -> list[dict[str, Any]]:
 
 def channel_view(s: Session, ident: str, app: str, ch: dict[str, Any]) -> dict[str, Any]:
     """What the app sees of a channel: the per-app ids of the members who are our contacts."""
-    key = _key(s, ident, app)
+    key = app_key(s, ident, app)
     by_sign = {c.sign_public.hex(): c for c in _contacts(s, ident)}
     known = [by_sign[m] for m in ch["members"] if m in by_sign]
     return {
@@ -257,7 +257,7 @@ def message_view(s: Session, ident: str, app: str, m: CommsMessage) -> dict[str,
     body = m.body or {}
     if m.kind != APP_KIND or body.get("app") != app or body.get("invite"):
         return None
-    key = _key(s, ident, app)
+    key = app_key(s, ident, app)
     c = s.scalars(select(Contact).where(Contact.identity_id == ident, Contact.sign_public == m.peer_sign)).first()
     return {
         "id": body.get("mid") or m.id,

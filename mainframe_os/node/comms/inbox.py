@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from vault.models import CommsMessage, CommsSeen, Identity
 
+from ..apps.sharing import accept_part as accept_app_part
 from ..cards import ContactCard
 from ..errors import InvalidCard
 from ..text import safe_text
@@ -287,4 +288,5 @@ _INNER = {
     "group-key": _group_key,
     "group-leave": _group_leave,
     "app": app_scope.accept,  # mainframe.comms: stored for the same app only
+    "app-part": accept_app_part,  # a piece of a shared app's package (apps/sharing.py)
 }

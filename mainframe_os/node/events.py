@@ -239,6 +239,15 @@ class PeerStatusChanged(Event):
     peer_id: str
 
 
+@dataclass(frozen=True)
+class AppMessageReceived(Event):
+    """An app-scoped message (mainframe.comms) for one app of the identity was stored."""
+
+    identity_id: str
+    app_id: str
+    message_id: str
+
+
 # -- the bus -------------------------------------------------------------------------------------
 
 E = TypeVar("E", bound=Event)

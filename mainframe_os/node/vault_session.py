@@ -14,6 +14,7 @@ the node starts a fresh session.
     node.session.batches      EIP-5792 batches, per caller
     node.session.comms        CommsService: messaging (its libp2p host), once started
     node.session.files        FilesService: the encrypted files' block store, once opened
+    node.session.app_pushes   messages pushed to app pages (mainframe.comms), once subscribed
 
 and what the node-wide apps service learned from this vault (grants, "this session" decisions).
 
@@ -27,6 +28,7 @@ import logging
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from .comms.app_push import AppPushes
     from .comms.service import CommsService
     from .files.service import FilesService
     from .methods.batch_calls import Batch
@@ -56,6 +58,7 @@ class VaultSession:
         # built by comms.get_service / files.service.files_service (the files one needs the vault)
         self.comms: CommsService | None = None
         self.files: FilesService | None = None
+        self.app_pushes: AppPushes | None = None  # mainframe.comms pushes (comms/app_push.py)
 
     @property
     def chain(self) -> ChainService:
@@ -118,6 +121,9 @@ class VaultSession:
         self._subscriptions = self._watcher = self._txs = self._seeds = self._chain = None
         self._filters = None
         self.batches.clear()
+        pushes, self.app_pushes = self.app_pushes, None
+        if pushes is not None:
+            pushes.close()
         comms, files, self.comms, self.files = self.comms, self.files, None, None
         if comms is not None:
             try:

@@ -63,6 +63,67 @@ export interface PickedContact {
   readonly displayName: string;
 }
 
+/** A message of this app, to or from a contact (mainframe.comms). */
+export interface AppMessage {
+  /** The same id on both sides; a channel message sent to n members has one id. */
+  readonly id: string;
+  /** This app's id for the contact (write back to it with comms.send). */
+  readonly contactId: string | null;
+  readonly displayName: string | null;
+  readonly direction: 'in' | 'out';
+  /** Set for a channel message. */
+  readonly channelId: string | null;
+  readonly body: unknown;
+  /** out: queued | sent (a holder has it) | delivered; in: received */
+  readonly state: string;
+  /** Seconds since the epoch, the sender's clock. */
+  readonly sentAt: number;
+}
+
+/** A channel of this app: members are the ones who are your contacts (`size` counts them all). */
+export interface AppChannel {
+  readonly id: string;
+  readonly name: string;
+  readonly size: number;
+  readonly members: readonly PickedContact[];
+}
+
+/** A message of one of the user's conversations (mainframe.messenger). */
+export interface ConversationMessage {
+  readonly id: string;
+  /** This app's id for the contact who sent it (or to whom it went). */
+  readonly contactId: string | null;
+  readonly displayName: string | null;
+  readonly direction: 'in' | 'out';
+  readonly kind: 'text' | 'json';
+  /** A string for text; an object for JSON payloads ({kind: 'payment' | 'app-share', ...}). */
+  readonly body: unknown;
+  /** out: queued | sent | delivered | read; in: received | read */
+  readonly state: string;
+  readonly groupId: string | null;
+  readonly createdAt: number;
+  readonly sentAt: number;
+}
+
+export interface Conversation {
+  readonly type: 'contact' | 'group';
+  /** A per-app contact id (payments.payContact takes it) or a group id. */
+  readonly id: string;
+  readonly name: string;
+  readonly unread: number;
+  readonly last: ConversationMessage | null;
+  /** Groups: the other members' names. */
+  readonly members?: readonly string[];
+}
+
+/** What to write to: one of the two. */
+export type ConversationTarget = { contact: string; group?: never } | { group: string; contact?: never };
+
+export type MessengerPush =
+  | { type: 'message'; message: ConversationMessage }
+  | { type: 'state'; id: string; state: string }
+  | { type: 'conversations' };
+
 export interface StoredFile {
   readonly name: string;
   readonly mime: string | null;
@@ -102,6 +163,44 @@ export interface MainframeSDK {
   readonly contacts: {
     /** The user picks in a Mainframe OS dialog. Needs CONTACTS_READ. */
     select(opts?: { multi?: boolean }): Promise<PickedContact[]>;
+  };
+  /** App-scoped JSON messages with contacts the user picked for this app, and the app's own
+   * channels; end to end encrypted, delivered only to this same app on the other side.
+   * Needs COMMS_CONTACT. */
+  readonly comms: {
+    /** The user picks in a Mainframe OS dialog who this app may write to. */
+    pickContacts(opts?: { multi?: boolean }): Promise<PickedContact[]>;
+    /** At most 16,000 bytes of JSON. To a picked contact, or one who wrote to this app first. */
+    send(contactId: string, message: unknown): Promise<{ id: string; state: string }>;
+    messages(opts?: { contact?: string; channel?: string; limit?: number }): Promise<AppMessage[]>;
+    /** Incoming messages are pushed to the handler; resolves to a function that unsubscribes. */
+    subscribe(handler: (message: AppMessage) => void): Promise<() => Promise<boolean>>;
+    readonly channels: {
+      create(name: string, contactIds: string[]): Promise<AppChannel>;
+      list(): Promise<AppChannel[]>;
+      send(channelId: string, message: unknown): Promise<{ id: string; state: string; recipients: number }>;
+    };
+  };
+  /** The user's own conversations, for a messenger app. Needs MESSENGER (the user sees it at install). */
+  readonly messenger: {
+    conversations(): Promise<{ conversations: Conversation[]; unread: number }>;
+    history(opts: ConversationTarget & { limit?: number }): Promise<ConversationMessage[]>;
+    send(opts: ConversationTarget & ({ text: string } | { payload: object })): Promise<{ id: string; state: string }>;
+    markRead(opts: ConversationTarget): Promise<{ read: number }>;
+    createGroup(name: string, contactIds: string[]): Promise<{ id: string; name: string }>;
+    /** New messages, state changes and conversation changes are pushed; resolves to an unsubscribe function. */
+    subscribe(handler: (push: MessengerPush) => void): Promise<() => Promise<boolean>>;
+    /** Installed apps; only those installed from a signed package can be shared. */
+    apps(): Promise<{ id: string; name: string; version: string; shareable: boolean }[]>;
+    /** Sends the signed package (at most 1 MiB) and an offer message. */
+    shareApp(contactId: string, appId: string): Promise<{ id: string; state: string; parts: number; size: number }>;
+    /** The shared app in a received offer, verified like a .mfapp file. */
+    inspectShare(messageId: string): Promise<{
+      appId: string; name: string; version: string; description: string; developer: string; fingerprint: string;
+      permissions: { key: string; label: string; required: boolean }[]; installedVersion: string | null;
+    }>;
+    /** Installs after the user approves in a Mainframe OS dialog. */
+    installShared(messageId: string): Promise<{ appId: string; version: string; previousVersion: string | null }>;
   };
   readonly notifications: {
     show(opts: { title: string; body?: string } | string): Promise<boolean>;
@@ -149,6 +248,8 @@ export declare const apiVersion: MainframeSDK['apiVersion'];
 export declare const ethereum: MainframeSDK['ethereum'];
 export declare const payments: MainframeSDK['payments'];
 export declare const contacts: MainframeSDK['contacts'];
+export declare const comms: MainframeSDK['comms'];
+export declare const messenger: MainframeSDK['messenger'];
 export declare const storage: MainframeSDK['storage'];
 export declare const files: MainframeSDK['files'];
 export declare const notifications: MainframeSDK['notifications'];

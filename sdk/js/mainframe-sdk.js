@@ -9,8 +9,8 @@
  *
  * It defines, read-only and frozen:
  *   window.ethereum   an EIP-1193 provider, announced through EIP-6963
- *   window.mainframe  {apiVersion, ethereum, payments, contacts, storage, files, notifications, identity,
- *                      call, api, methods, ProviderRpcError}
+ *   window.mainframe  {apiVersion, ethereum, payments, contacts, comms, messenger, storage, files, notifications,
+ *                      identity, call, api, methods, ProviderRpcError}
  * A page that overwrites or patches them gets errors (strict mode) or nothing: the transport
  * and the pending requests are unreachable from page scripts.
  */
@@ -188,7 +188,29 @@
     if (name === 'accountsChanged') setAccounts(data);
     else if (name === 'chainChanged') setChain(data);
     else if (name === 'disconnect') { connected = false; events.emit('disconnect', new ProviderRpcError(CODES.DISCONNECTED, 'Disconnected')); }
+    else if (name === 'eth_subscription' && data && pushHandlers.has(data.subscription)) {
+      // a mainframe.comms subscription: its own handler, never the provider's `message` event
+      const fn = pushHandlers.get(data.subscription);
+      try { fn(data.result); } catch (e) { setTimeout(function () { throw e; }); }
+    }
     else events.emit('message', freeze({ type: String(name), data: data }));
+  }
+
+  // Node pushes (comms messages) travel like eth_subscribe notifications: `subscribe` asks the
+  // node for a subscription id and routes what arrives for it to the handler. Resolves to an
+  // unsubscribe function.
+  const pushHandlers = new MapCtor();
+  function subscribeTo(method, unsubscribeMethod, handler) {
+    if (typeof handler !== 'function') {
+      return PromiseCtor.reject(new ProviderRpcError(CODES.INVALID_PARAMS, 'subscribe takes a function'));
+    }
+    return call(method, {}).then(function (sid) {
+      pushHandlers.set(sid, handler);
+      return function unsubscribe() {
+        pushHandlers.delete(sid);
+        return call(unsubscribeMethod, { subscription: sid });
+      };
+    });
   }
 
   // -- window.ethereum (EIP-1193) ----------------------------------------------------------------
@@ -337,6 +359,43 @@
     contacts: {
       select(opts) { return call('contacts_select', { multi: !!(opts && opts.multi) }); },
     },
+    // App-scoped messages to contacts the user picked for this app, and the app's channels.
+    // Needs COMMS_CONTACT. Contact ids are this app's own (another app's ids mean nothing here).
+    comms: {
+      pickContacts(opts) { return call('comms_pickContacts', { multi: !!(opts && opts.multi) }); },
+      send(contactId, message) {
+        return call('comms_appSend', { contact: contactId, message: message === undefined ? null : message });
+      },
+      messages(opts) {
+        opts = opts || {};
+        const p = {};
+        if (opts.contact !== undefined) p.contact = opts.contact;
+        if (opts.channel !== undefined) p.channel = opts.channel;
+        if (opts.limit !== undefined) p.limit = opts.limit;
+        return call('comms_appMessages', p);
+      },
+      subscribe(handler) { return subscribeTo('comms_appSubscribe', 'comms_appUnsubscribe', handler); },
+      channels: {
+        create(name, contactIds) { return call('comms_channelCreate', { name: name, contacts: contactIds || [] }); },
+        list() { return call('comms_channelList', {}); },
+        send(channelId, message) {
+          return call('comms_channelSend', { channel: channelId, message: message === undefined ? null : message });
+        },
+      },
+    },
+    // The user's own conversations, for a messenger. Needs MESSENGER (shown at install).
+    messenger: {
+      conversations() { return call('messenger_conversations', {}); },
+      history(opts) { return call('messenger_history', opts || {}); },
+      send(opts) { return call('messenger_send', opts || {}); },
+      markRead(opts) { return call('messenger_markRead', opts || {}); },
+      createGroup(name, contactIds) { return call('messenger_groupCreate', { name: name, contacts: contactIds || [] }); },
+      subscribe(handler) { return subscribeTo('messenger_subscribe', 'messenger_unsubscribe', handler); },
+      apps() { return call('messenger_apps', {}); },
+      shareApp(contactId, appId) { return call('messenger_shareApp', { contact: contactId, appId: appId }); },
+      inspectShare(messageId) { return call('messenger_inspectShare', { message: messageId }); },
+      installShared(messageId) { return call('messenger_installShared', { message: messageId }); },
+    },
     notifications: {
       show(opts) {
         if (typeof opts === 'string') opts = { title: opts };
@@ -438,7 +497,7 @@
     }
     return o;
   }
-  deepFreeze(mainframe.identity); deepFreeze(mainframe.payments); deepFreeze(mainframe.contacts);
+  deepFreeze(mainframe.identity); deepFreeze(mainframe.payments); deepFreeze(mainframe.contacts); deepFreeze(mainframe.comms); deepFreeze(mainframe.messenger);
   deepFreeze(mainframe.notifications); deepFreeze(mainframe.storage); deepFreeze(mainframe.files);
   freeze(api); freeze(mainframe);
 

@@ -12,6 +12,6 @@ if (!mf) {
 }
 export default mf;
 export const {
-  apiVersion, ethereum, payments, contacts, storage, files, notifications, identity, call, api, methods,
+  apiVersion, ethereum, payments, contacts, comms, messenger, storage, files, notifications, identity, call, api, methods,
   ProviderRpcError, errorCodes, ready,
 } = mf;

@@ -6,7 +6,8 @@ AppError                   6000
 ├── DeveloperMismatch      6003  an update signed by another developer key
 ├── AppNotInstalled        6010  no such app for this identity
 ├── AppFileRefused         6011  a served file is not listed or changed on disk
-└── PermissionNotDeclared  6020  an app asked for a permission its manifest does not list
+├── PermissionNotDeclared  6020  an app asked for a permission its manifest does not list
+└── AppShareError          6030  an app cannot be shared, or a shared one is not (yet) complete
 """
 
 from __future__ import annotations
@@ -40,3 +41,7 @@ class AppFileRefused(AppError):
 
 class PermissionNotDeclared(AppError):
     code, default_message = 6020, "The app's manifest does not ask for this permission"
+
+
+class AppShareError(AppError):
+    code, default_message = 6030, "This app cannot be shared"

@@ -17,10 +17,11 @@ from sqlalchemy.orm import Session
 
 from vault.models import CommsMessage, CommsSeen, Identity
 
+from ..apps.sharing import accept_part as accept_app_part
 from ..cards import ContactCard
 from ..errors import InvalidCard
 from ..text import safe_text
-from . import e2e, groups, store
+from . import app_scope, e2e, groups, store
 from .envelope import BadEnvelope, Envelope
 
 MAX_REQUEST_TEXT = 500
@@ -290,4 +291,6 @@ _INNER = {
     "group": _group_roster,
     "group-key": _group_key,
     "group-leave": _group_leave,
+    "app": app_scope.accept,  # mainframe.comms: stored for the same app only
+    "app-part": accept_app_part,  # a piece of a shared app's package (apps/sharing.py)
 }

@@ -80,7 +80,7 @@ def seal(
         peer_sign=peer_sign,
         direction="out",
         kind=kind,
-        body={"body": inner.get("body")} if kind != "control" else inner,
+        body={"body": inner.get("body")} if kind not in ("control", "app") else inner,  # app: its scope too
         state="queued",
         envelope=data,
         attempts=0,

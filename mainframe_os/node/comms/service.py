@@ -296,6 +296,8 @@ class CommsService:
                 self.node.events.emit(ev.MessageStateChanged(ident, info["id"], info["state"]))
             elif kind == "group":
                 self.node.events.emit(ev.GroupsChanged(ident, info["id"]))
+            elif kind == "app":
+                self.node.events.emit(ev.AppMessageReceived(ident, info["app"], info["id"]))
             elif kind == "roster":  # a member left a group we own: tell everyone, later
                 for member in info["to"]:
                     await self._control(ident, member, info["roster"])

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 
 from .conftest import PASSWORD, run
 from .helpers import WAIT, click
@@ -72,6 +72,7 @@ def _shot(widget: Any, folder: Path, name: str) -> Path:
 
 def test_request_accept_chat_unread_badge_and_read_mark(qtbot: Any, launcher: Any, second: Any, tmp_path: Path) -> None:
     from mainframe_os.gui.screens.contacts_cards import MyCardDialog
+    from mainframe_os.gui.screens.contacts_groups import NewGroupDialog
     from mainframe_os.gui.screens.contacts_requests import SendRequestDialog
 
     folder = SHOTS if os.environ.get("MFOS_SHOTS") else tmp_path / "comms"
@@ -177,6 +178,29 @@ def test_request_accept_chat_unread_badge_and_read_mark(qtbot: Any, launcher: An
     # Esc leaves the conversation, back to the list.
     qtbot.keyClick(conv_a.composer, Qt.Key.Key_Escape)
     assert not conv_a.isVisible() and a.contacts.list.isVisible()
+
+    # A group: Alice makes it with Bob and writes; Bob sees it in his list with its own count.
+    click(qtbot, a.contacts.group_button)
+    qtbot.waitUntil(lambda: _visible(NewGroupDialog) is not None, timeout=WAIT)
+    gdlg = _visible(NewGroupDialog)
+    qtbot.keyClicks(gdlg.name, "Climbing")
+    assert not gdlg.create.isEnabled()  # nobody in it yet
+    gdlg.members.item(0).setCheckState(Qt.CheckState.Checked)
+    click(qtbot, gdlg.create)
+    qtbot.waitUntil(lambda: conv_a.isVisible() and conv_a.peer is not None and bool(conv_a.peer.group), timeout=NET)
+    qtbot.keyClicks(conv_a.composer, "Group hello")
+    qtbot.keyClick(conv_a.composer, Qt.Key.Key_Return)
+    qtbot.keyClick(conv_b.composer, Qt.Key.Key_Escape)  # Bob is back on his list
+    qtbot.waitUntil(lambda: b.contacts.unread.total == 1 and len(b.contacts.unread.groups) == 1, timeout=NET)
+    rows = [b.contacts.list.item(i).text() for i in range(b.contacts.list.count())]
+    assert any(r.startswith("Climbing") and "1 new" in r for r in rows), rows
+    b.contacts.list.setCurrentRow(next(i for i, r in enumerate(rows) if r.startswith("Climbing")))
+    qtbot.keyClick(b.contacts.list, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: [x.msg["body"] for x in conv_b.bubbles.values()] == ["Group hello"], timeout=NET)
+    assert conv_b.findChild(QLabel, "bubbleSender").text() == "Alice"
+    assert not conv_b.verify_button.isVisible()  # groups are not verified, their members are
+    qtbot.waitUntil(lambda: b.contacts.unread.total == 0, timeout=NET)
+    shots.append(_shot(second.window, folder, "group"))
     assert all(p.stat().st_size > 5000 for p in shots)
 
 
@@ -237,3 +261,60 @@ def _forget_messaging_keys(s: Any) -> None:
 
     s.execute(delete(CommsSession))
     s.execute(delete(CommsAccount))
+
+
+def test_bad_cards_say_why_and_blocking_asks_first(qtbot: Any, launcher: Any, tmp_path: Path) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from mainframe_os.gui.screens.contacts_requests import SendRequestDialog
+    from mainframe_os.node.node import Node
+
+    b = _setup(qtbot, launcher, "Bob")
+    bob_card = run(launcher, launcher.node.call("peer_card"))["card"]
+    mallory = Node(tmp_path / "mallory")  # a headless node: the stranger asking
+    try:
+        run(launcher, mallory.call("vault_create", {"name": "main", "password": PASSWORD}))
+        ident = run(launcher, mallory.call("identity_create", {"displayName": "Mallory"}))
+        old_card = run(launcher, mallory.call("identity_getCard", {"id": ident["id"]}))["card"]
+        new_card = run(launcher, mallory.call("peer_card"))["card"]
+
+        # Cards that cannot carry a request: each says why in one line, and the text stays.
+        b.contacts.open_requests()
+        click(qtbot, b.contacts.requests.send_button)
+        qtbot.waitUntil(lambda: _visible(SendRequestDialog) is not None, timeout=WAIT)
+        dlg = _visible(SendRequestDialog)
+        for bad, why in ((old_card, "no messaging keys"), (new_card[:-6], "card")):
+            dlg.card.setPlainText(bad)
+            click(qtbot, dlg.send)
+            qtbot.waitUntil(lambda: dlg.error.text() != "", timeout=WAIT)
+            assert why in dlg.error.text() and "\n" not in dlg.error.text(), dlg.error.text()
+            assert dlg.isVisible() and dlg.card.toPlainText() == bad
+        dlg.close()
+
+        run(launcher, mallory.call("contacts_request", {"card": bob_card, "message": "let me in"}), timeout=60)
+        reqs = b.contacts.requests
+        qtbot.waitUntil(lambda: len(reqs.rows) == 1, timeout=NET)
+
+        def confirm_box() -> Any:
+            return next(
+                (w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()), None
+            )
+
+        def answer(text: str) -> None:
+            qtbot.waitUntil(lambda: confirm_box() is not None, timeout=WAIT)
+            box = confirm_box()
+            assert "Block Mallory?" in box.text()
+            click(qtbot, next(btn for btn in box.buttons() if btn.text() == text))
+            qtbot.waitUntil(lambda: confirm_box() is None, timeout=WAIT)
+
+        click(qtbot, reqs.rows[0].block_button)
+        answer("Cancel")
+        assert len(reqs.rows) == 1 and reqs.blocked == []
+        click(qtbot, reqs.rows[0].block_button)
+        answer("Block")
+        qtbot.waitUntil(
+            lambda: reqs.rows == [] and [p["displayName"] for p in reqs.blocked] == ["Mallory"], timeout=WAIT
+        )
+        assert b.contacts.tabs.tabText(1) == "Requests" and b.nav_buttons["contacts"].text().strip() == "Contacts"
+    finally:
+        run(launcher, mallory.close(), timeout=60)

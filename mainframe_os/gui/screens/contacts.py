@@ -37,6 +37,7 @@ from ..widgets import avatar_pixmap, button, label, screen_header
 from .apps.common import fingerprint
 from .contacts_cards import AddContactDialog, MyCardDialog
 from .contacts_conversation import ConversationView, Peer
+from .contacts_groups import NewGroupDialog
 from .contacts_requests import RequestsView
 from .contacts_unread import UnreadCounts
 from .contacts_verify import VerifyDialog
@@ -77,6 +78,7 @@ class ContactsScreen(QWidget):
         self.search.textChanged.connect(lambda _t: self._fill())
         self.add_button.clicked.connect(self.add_contact)
         self.my_card_button.clicked.connect(self.show_my_card)
+        self.group_button.clicked.connect(self.new_group)
         self.message_button.clicked.connect(self.open_selected)
         self.verify_button.clicked.connect(lambda: self.verify((self.selected() or {}).get("id", "")))
         self.rename_button.clicked.connect(self.rename_selected)
@@ -109,7 +111,10 @@ class ContactsScreen(QWidget):
         self.add_button.setProperty("iconName", None)  # white on the accent colour in both themes
         self.add_button.setObjectName("addContactButton")
         self.my_card_button = button("My card", None, "Show the card others use to add you", "qr")
+        self.group_button = button("New group", None, "A group conversation with some of your contacts", "contacts")
+        self.group_button.setObjectName("newGroupButton")
         bar.addWidget(self.add_button)
+        bar.addWidget(self.group_button)
         bar.addWidget(self.my_card_button)
         lay.addLayout(bar)
         self.list = QListWidget()
@@ -203,6 +208,7 @@ class ContactsScreen(QWidget):
         sel = self.selected()
         contact = sel is not None and "signPublicKey" in sel
         self.message_button.setEnabled(sel is not None)
+        self.group_button.setEnabled(bool(self.contacts))
         for b in (self.verify_button, self.rename_button, self.remove_button):
             b.setEnabled(contact)
 
@@ -237,6 +243,18 @@ class ContactsScreen(QWidget):
             peer = Peer(g["name"], group=g["id"], members=members)
         self.pages.setCurrentWidget(self.conversation)
         self.conversation.open(peer, keys_changed=peer.key in self.keys_changed)
+
+    def new_group(self) -> None:
+        dlg = NewGroupDialog(self.ctx, self.contacts, self.window())
+
+        def made(_code: int) -> None:
+            if dlg.created is not None:  # straight into it, once the list knows it
+                self.groups = [*self.groups, dlg.created]
+                self.open_conversation(group_id=dlg.created["id"])
+
+        dlg.finished.connect(made)
+        self.group_dialog = dlg
+        dlg.open()
 
     def close_conversation(self) -> None:
         self.pages.setCurrentWidget(self.tabs)

@@ -138,6 +138,11 @@ class ConversationView(QWidget):
         row.addWidget(self.composer, 1)
         row.addWidget(self.send_button)
         lay.addLayout(row)
+        # A burst of messages (or a flood from one peer) reloads the history once, not per message.
+        self._reload_soon = QTimer(self)
+        self._reload_soon.setSingleShot(True)
+        self._reload_soon.setInterval(120)
+        self._reload_soon.timeout.connect(self.reload)
         self.composer.returnPressed.connect(self.send)
         self.send_button.clicked.connect(self.send)
         ctx.subscribe(self, MessageReceived, self._received)
@@ -193,8 +198,9 @@ class ConversationView(QWidget):
 
     def set_trust(self, verified: bool, keys_changed: bool) -> None:
         """The verified mark, or the warning that the contact's keys changed (which wins)."""
-        if self.peer is None or self.peer.group is not None:
-            self.verified.setText("")
+        if self.peer is None or self.peer.group is not None:  # a group: who is in it
+            self.verified.setText(", ".join(sorted(self.peer.members.values())) if self.peer else "")
+            set_tone(self.verified, None)
             self.banner.setVisible(False)
             return
         self.peer.verified, self.keys_changed = verified, keys_changed
@@ -266,7 +272,8 @@ class ConversationView(QWidget):
         if p is None or not self.isVisible():
             return
         if (p.group and e.group_id == p.group) or (p.contact and not e.group_id and e.contact_id == p.contact):
-            self.reload()  # shows it and, being shown, marks it read
+            if not self._reload_soon.isActive():  # not restarted: a steady stream still shows
+                self._reload_soon.start()  # shows it and, being shown, marks it read
 
     def _state_changed(self, e: MessageStateChanged) -> None:
         b = self.bubbles.get(e.message_id)

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
 
 from mainframe_os.node.events import MessageReceived, Notification
 
 from ..context import LauncherContext
-from ..qt import QListWidget, QListWidgetItem, Qt, QVBoxLayout, QWidget, Signal
+from ..qt import QListWidget, QListWidgetItem, Qt, QTimer, QVBoxLayout, QWidget, Signal
 from ..widgets import button, label, screen_header
 
 PREVIEW = 80  # characters of a message shown in its notification
@@ -42,6 +41,11 @@ class NotificationsScreen(QWidget):
         clear = button("Clear all")
         clear.clicked.connect(self.clear)
         lay.addWidget(clear, 0, Qt.AlignmentFlag.AlignRight)
+        self._pending: dict[tuple[str, str], list[str]] = {}  # messages not yet in the list, per conversation
+        self._flush_soon = QTimer(self)
+        self._flush_soon.setSingleShot(True)
+        self._flush_soon.setInterval(150)
+        self._flush_soon.timeout.connect(self._flush)
         self.list.itemClicked.connect(self._clicked)
         self.list.itemActivated.connect(self._clicked)
         ctx.subscribe(self, Notification, self.add)
@@ -72,25 +76,34 @@ class NotificationsScreen(QWidget):
     def _message(self, e: MessageReceived) -> None:
         if self.conversation_shown(e.contact_id, e.group_id):
             return  # read as it arrives
+        target = ("group", e.group_id) if e.group_id else ("contact", e.contact_id or "")
+        self._pending.setdefault(target, []).append(e.message_id)
+        if not self._flush_soon.isActive():  # a burst becomes one entry per conversation
+            self._flush_soon.start()
 
-        async def describe() -> None:
-            params: dict[str, Any] = {"limit": 20}
-            params.update({"group": e.group_id} if e.group_id else {"contact": e.contact_id})
-            history = await self.ctx.call("comms_list", params)
-            msg = next((m for m in reversed(history) if m["id"] == e.message_id), None)
-            if msg is None:
-                return
-            sender = await self._name(e.contact_id)
-            text = msg["body"] if isinstance(msg["body"], str) else "A message for an app"
-            text = text if len(text) <= PREVIEW else text[: PREVIEW - 1] + "…"
-            if e.group_id:
-                group = next((g for g in await self.ctx.call("groups_list") if g["id"] == e.group_id), None)
-                title = f"{sender} in {group['name'] if group else 'a group'}"
-                self._entry(title, text, None, "comms", ("group", e.group_id))
-            else:
-                self._entry(f"Message from {sender}", text, None, "comms", ("contact", e.contact_id or ""))
+    def _flush(self) -> None:
+        pending, self._pending = self._pending, {}
+        for target, ids in pending.items():
+            self.ctx.ops.run(self._describe(target, ids), quiet=True, title="Could not show a message notification")
 
-        self.ctx.ops.run(describe(), quiet=True, title="Could not show a message notification")
+    async def _describe(self, target: tuple[str, str], ids: list[str]) -> None:
+        kind, ref = target
+        history = await self.ctx.call("comms_list", {"limit": 50, kind: ref})
+        mine = [m for m in history if m["id"] in ids]
+        if not mine:
+            return
+        last = mine[-1]
+        text = last["body"] if isinstance(last["body"], str) else "A message for an app"
+        text = text if len(text) <= PREVIEW else text[: PREVIEW - 1] + "…"
+        if kind == "group":  # the sender may be a member we have no contact for: the roster names them
+            group = next((g for g in await self.ctx.call("groups_list") if g["id"] == ref), None)
+            members = {m["id"]: m["displayName"] for m in group["members"]} if group else {}
+            title = f"{members.get(last['peer'], 'Someone')} in {group['name'] if group else 'a group'}"
+        else:
+            title = f"Message from {await self._name(last['contactId'])}"
+        if len(mine) > 1:
+            title += f" ({len(mine)} new)"
+        self._entry(title, text, None, "comms", target)
 
     async def _name(self, contact_id: str | None) -> str:
         contacts = await self.ctx.call("contacts_list")

@@ -253,6 +253,14 @@ def test_verify_both_sides_see_the_emoji_and_a_changed_key_warns(
     qtbot.keyClick(conv.composer, Qt.Key.Key_Escape)
     assert "keys changed" in a.contacts.list.item(0).text()
 
+    # Locking forgets the open conversation: nothing of it waits behind the lock screen.
+    a.contacts.open_conversation(contact_id=a.contacts.contacts[0]["id"])
+    qtbot.keyClicks(conv.composer, "half-written")
+    run(launcher, launcher.node.call("vault_lock"))
+    qtbot.waitUntil(lambda: launcher.window.page == "lock", timeout=WAIT)
+    qtbot.waitUntil(lambda: conv.peer is None, timeout=WAIT)
+    assert conv.bubbles == {} and conv.composer.text() == "" and not conv.banner.isVisible()
+
 
 def _forget_messaging_keys(s: Any) -> None:
     from sqlalchemy import delete

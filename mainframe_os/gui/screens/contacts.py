@@ -13,6 +13,7 @@ from mainframe_os.node.events import (
     ContactsChanged,
     ContactVerification,
     GroupsChanged,
+    VaultLocked,
     VaultOpened,
 )
 
@@ -68,6 +69,7 @@ class ContactsScreen(QWidget):
         self.tabs = QTabWidget()
         self.tabs.setObjectName("contactTabs")
         self.tabs.setDocumentMode(True)
+        self.tabs.tabBar().setDrawBase(False)  # the theme underlines the current tab; no light line across
         self.tabs.addTab(self._people_page(), "Contacts")
         self.requests = RequestsView(ctx)
         self.tabs.addTab(self.requests, "Requests")
@@ -91,6 +93,9 @@ class ContactsScreen(QWidget):
         self.unread.changed.connect(lambda _n: self._fill())
         for etype in (ContactsChanged, ActiveIdentityChanged, VaultOpened, GroupsChanged):
             ctx.subscribe(self, etype, lambda _e: self.refresh())
+        # Another identity or a locked vault: no conversation of the previous one stays on screen.
+        ctx.subscribe(self, ActiveIdentityChanged, lambda _e: self.forget_conversation())
+        ctx.subscribe(self, VaultLocked, lambda _e: self.forget_conversation())
         ctx.subscribe(self, ContactKeysChanged, self._keys_changed)
         ctx.subscribe(self, ContactVerification, self._verification)
         self._selection_changed()
@@ -255,6 +260,13 @@ class ContactsScreen(QWidget):
         dlg.finished.connect(made)
         self.group_dialog = dlg
         dlg.open()
+
+    def forget_conversation(self) -> None:
+        for dlg in list(self.verify_dialogs.values()):
+            dlg.reject()
+        self.conversation.close_peer()
+        self.keys_changed.clear()
+        self.close_conversation()
 
     def close_conversation(self) -> None:
         self.pages.setCurrentWidget(self.tabs)

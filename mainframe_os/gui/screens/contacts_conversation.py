@@ -215,6 +215,13 @@ class ConversationView(QWidget):
         )
         self.banner.setVisible(keys_changed)
 
+    def close_peer(self) -> None:
+        """Forget the conversation (the vault locked, the identity changed): nothing of it stays."""
+        self.peer = None
+        self.composer.clear()
+        self.banner.setVisible(False)
+        self._clear()
+
     def reload(self) -> None:
         peer = self.peer
         if peer is None:

@@ -205,6 +205,8 @@ class Launcher:
             main.settings.theme_changed.connect(self.set_theme)
             main.settings.autolock_changed.connect(self._autolock_changed)
             main.notifications.arrived.connect(self.tray.message)
+            main.contacts.unread.changed.connect(self.tray.set_unread)
+            self.tray.on_messages = lambda: (self.window.bring_forward(), main.show_screen("contacts"))
             main.settings.about.offer_found.connect(
                 lambda v: self.tray.message("Mainframe OS", f"Version {v} is available (Settings → About).")
             )

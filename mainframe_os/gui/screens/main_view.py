@@ -96,6 +96,10 @@ class MainView(QWidget):
         cl.addWidget(self.stack)
         root.addWidget(content, 1)
         self.notifications.unread_changed.connect(self._unread)
+        self.notifications.open_requested.connect(self.open_place)
+        self.notifications.conversation_shown = self.contacts.is_showing
+        self.contacts.unread.changed.connect(lambda _n: self._contacts_badge())
+        self.contacts.requests_count.connect(lambda _n: self._contacts_badge())
         # Apps first: the wallet loads the chain (web3, py-evm) only when it is shown
         self.show_screen("apps")
 
@@ -146,6 +150,28 @@ class MainView(QWidget):
 
     def _unread(self, n: int) -> None:
         self.nav_buttons["notifications"].setText("  Notifications" + (f"  ({n})" if n else ""))
+
+    def _contacts_badge(self) -> None:
+        """Unread messages and waiting requests on the Contacts button (the tray shows the messages)."""
+        messages, requests = self.contacts.unread.total, self.contacts.requests.incoming
+        n = messages + len(requests)
+        b = self.nav_buttons["contacts"]
+        b.setText("  Contacts" + (f"  ({n})" if n else ""))
+        parts = [f"{messages} unread message{'s' if messages != 1 else ''}"] if messages else []
+        parts += [f"{len(requests)} contact request{'s' if len(requests) != 1 else ''}"] if requests else []
+        b.setToolTip(", ".join(parts))
+
+    def open_place(self, place: str, ref: str) -> None:
+        """Where a notification leads: a conversation, the requests, the contacts."""
+        self.show_screen("contacts")
+        if place == "requests":
+            self.contacts.open_requests()
+        elif place == "contact":
+            self.contacts.open_conversation(contact_id=ref)
+        elif place == "group":
+            self.contacts.open_conversation(group_id=ref)
+        else:
+            self.contacts.close_conversation()
 
     def refresh(self) -> None:
         self.identity.refresh()

@@ -29,10 +29,16 @@ def message_json(m: CommsMessage, contact_id: str | None) -> dict[str, Any]:
     }
 
 
-def history(s: Session, identity_id: str, peer: bytes | None, limit: int, before: float | None) -> list[dict[str, Any]]:
+def history(
+    s: Session, identity_id: str, peer: bytes | None, limit: int, before: float | None, group_id: str | None = None
+) -> list[dict[str, Any]]:
+    """Oldest first. A group's messages, or a contact's 1:1 messages (not what they said in
+    groups: that belongs to the group's conversation), or everything."""
     q = select(CommsMessage).where(CommsMessage.identity_id == identity_id, CommsMessage.kind.in_(VISIBLE))
-    if peer is not None:
-        q = q.where(CommsMessage.peer_sign == peer)
+    if group_id is not None:
+        q = q.where(CommsMessage.group_id == group_id)
+    elif peer is not None:
+        q = q.where(CommsMessage.peer_sign == peer, CommsMessage.group_id.is_(None))
     if before is not None:
         q = q.where(CommsMessage.created_at < before)
     rows = list(s.scalars(q.order_by(CommsMessage.created_at.desc()).limit(limit)))
@@ -40,14 +46,17 @@ def history(s: Session, identity_id: str, peer: bytes | None, limit: int, before
     return [message_json(m, ids.get(m.peer_sign)) for m in reversed(rows)]
 
 
-def mark_read(s: Session, identity_id: str, peer: bytes) -> list[str]:
-    """Mark the peer's messages read; returns their ids (for the read receipt)."""
+def mark_read(s: Session, identity_id: str, peer: bytes | None, group_id: str | None = None) -> list[str]:
+    """Mark the peer's 1:1 messages (or a group's messages) read; returns their ids (for the read receipt)."""
     q = select(CommsMessage).where(
         CommsMessage.identity_id == identity_id,
-        CommsMessage.peer_sign == peer,
         CommsMessage.direction == "in",
         CommsMessage.state == "received",
     )
+    if group_id is not None:
+        q = q.where(CommsMessage.group_id == group_id)
+    else:
+        q = q.where(CommsMessage.peer_sign == peer, CommsMessage.group_id.is_(None))
     ids = []
     for m in s.scalars(q):
         m.state, m.updated_at = "read", time.time()
@@ -56,18 +65,33 @@ def mark_read(s: Session, identity_id: str, peer: bytes) -> list[str]:
 
 
 def unread(s: Session, identity_id: str) -> list[dict[str, Any]]:
+    """Unread counts of 1:1 conversations, per contact."""
     q = (
         select(CommsMessage.peer_sign, func.count())
-        .where(
-            CommsMessage.identity_id == identity_id,
-            CommsMessage.direction == "in",
-            CommsMessage.state == "received",
-            CommsMessage.kind.in_(VISIBLE),
-        )
+        .where(*_unread_where(identity_id), CommsMessage.group_id.is_(None))
         .group_by(CommsMessage.peer_sign)
     )
     ids = _contact_ids(s, identity_id)
     return [{"contactId": ids.get(peer), "peer": peer.hex(), "unread": n} for peer, n in s.execute(q)]
+
+
+def unread_groups(s: Session, identity_id: str) -> list[dict[str, Any]]:
+    """Unread counts of group conversations, per group."""
+    q = (
+        select(CommsMessage.group_id, func.count())
+        .where(*_unread_where(identity_id), CommsMessage.group_id.is_not(None))
+        .group_by(CommsMessage.group_id)
+    )
+    return [{"groupId": gid, "unread": n} for gid, n in s.execute(q)]
+
+
+def _unread_where(identity_id: str) -> tuple[Any, ...]:
+    return (
+        CommsMessage.identity_id == identity_id,
+        CommsMessage.direction == "in",
+        CommsMessage.state == "received",
+        CommsMessage.kind.in_(VISIBLE),
+    )
 
 
 def _contact_ids(s: Session, identity_id: str) -> dict[bytes, str]:

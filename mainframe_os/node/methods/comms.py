@@ -118,13 +118,14 @@ async def comms_list(
     group: str | None,
     identityId: str | None,
 ) -> list[dict[str, Any]]:
-    """Message history (oldest first), of one contact or all; `before` pages back in time."""
+    """Message history (oldest first): of one contact (1:1), of one group, or all; `before` pages back in time."""
     from ..comms import conversations
 
     ident = await require_identity(node, ctx, identityId)
     peer = await _contact_key(node, ident, contact) if contact else None
+    gid = await _group_id(node, ident, group) if group else None
     limit = max(1, min(int(limit or 100), 1000))
-    return await node.db(lambda s: conversations.history(s, ident, peer, limit, before))
+    return await node.db(lambda s: conversations.history(s, ident, peer, limit, before, gid))
 
 
 @method("comms_markRead", Param("contact", max_length=256), Param("identityId", required=False))
@@ -151,8 +152,17 @@ async def comms_unread(node: Any, ctx: Any, identityId: str | None) -> dict[str,
     from ..comms import conversations
 
     ident = await require_identity(node, ctx, identityId)
-    per = await node.db(lambda s: conversations.unread(s, ident))
-    return {"total": sum(x["unread"] for x in per), "contacts": per}
+    per, groups = await node.db(lambda s: (conversations.unread(s, ident), conversations.unread_groups(s, ident)))
+    return {"total": sum(x["unread"] for x in per + groups), "contacts": per, "groups": groups}
+
+
+async def _group_id(node: Any, ident: str, ref: str) -> str:
+    from ..comms import groups
+
+    try:
+        return await node.db(lambda s: groups.find(s, ident, ref).id)
+    except groups.GroupError as exc:
+        raise CommsError(str(exc)) from None
 
 
 async def _contact_key(node: Any, ident: str, ref: str) -> bytes:

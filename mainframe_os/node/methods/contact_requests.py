@@ -68,6 +68,15 @@ async def contacts_requests(node: Any, ctx: Any, identityId: str | None) -> dict
     return await node.db(read)
 
 
+@method("contacts_peers", Param("identityId", required=False))
+async def contacts_peers(node: Any, ctx: Any, identityId: str | None) -> list[dict[str, Any]]:
+    """Contacts as messaging knows them: key, peer id, verified or not (for the verified mark)."""
+    from ..comms import requests
+
+    ident = await require_identity(node, ctx, identityId)
+    return await node.db(lambda s: requests.listing(s, ident, ("contact",)))
+
+
 @method("contacts_accept", _REF, Param("identityId", required=False))
 async def contacts_accept(node: Any, ctx: Any, id: str, identityId: str | None) -> dict[str, Any]:
     """Accept a contact request: they become a contact and are told so."""
@@ -160,7 +169,8 @@ async def contacts_verify(node: Any, ctx: Any, id: str, confirm: bool | None, id
     pending = svc.verifications.get((ident, peer))
     if confirm is None:
         v = pending if pending is not None else await svc.verify_start(ident, peer)
-        return {"id": peer.hex(), **v.to_json()}
+        # the emoji one by one with their names (some are two code points: the joined string cannot be split)
+        return {"id": peer.hex(), **v.to_json(), "pairs": [list(e) for e in v.emoji or ()]}
     if pending is None or pending.emoji is None:
         raise CommsError("There are no emoji to compare yet: start the verification first")
     del svc.verifications[(ident, peer)]

@@ -195,3 +195,17 @@ async def groups_leave(node: Any, ctx: Any, group: str, identityId: str | None) 
     await svc.send(ident, owner, {"type": "group-leave", "group": gid}, "control")
     node.events.emit(GroupsChanged(ident, gid))
     return {"id": gid, "state": "left"}
+
+
+@method("groups_markRead", Param("group", max_length=256), Param("identityId", required=False))
+async def groups_mark_read(node: Any, ctx: Any, group: str, identityId: str | None) -> dict[str, int]:
+    """Mark a group conversation read (on this device: groups send no read receipts)."""
+    from ..comms import conversations
+    from ..events import MessageStateChanged
+
+    ident = await require_identity(node, ctx, identityId)
+    gid = await _db(node, lambda s: G.find(s, ident, group).id)
+    ids = await node.db(lambda s: conversations.mark_read(s, ident, None, gid))
+    for mid in ids:
+        node.events.emit(MessageStateChanged(ident, mid, "read"))
+    return {"read": len(ids)}

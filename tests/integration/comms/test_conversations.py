@@ -1,0 +1,37 @@
+"""What the launcher's conversation views read: a contact's 1:1 history apart from what they
+said in groups, a group's own history, unread counts per conversation, and the verified flag."""
+
+from __future__ import annotations
+
+from mainframe_os.node import events as ev
+
+from .conftest import befriend, wait_for
+
+
+async def test_group_and_direct_messages_are_separate_conversations(peers) -> None:
+    alice, bob = await peers("Alice"), await peers("Bob")
+    bob_at_alice, _ = await befriend(alice, bob)
+    gid = (await alice.call("groups_create", {"name": "Climbing", "contacts": ["Bob"]}))["id"]
+    await wait_for(lambda: bob.got(ev.GroupsChanged, group_id=gid), what="Bob in the group")
+    await bob.call("groups_send", {"group": gid, "text": "to the group"})
+    await bob.call("comms_send", {"contact": "Alice", "text": "just to you"})
+    await wait_for(lambda: len(alice.got(ev.MessageReceived)) == 2, what="both messages at Alice")
+
+    direct = await alice.call("comms_list", {"contact": bob_at_alice})
+    group = await alice.call("comms_list", {"group": gid})
+    assert [m["body"] for m in direct] == ["just to you"]
+    assert [(m["body"], m["groupId"]) for m in group] == [("to the group", gid)]
+    assert len(await alice.call("comms_list")) == 2  # everything, for the CLI's `msg list`
+
+    unread = await alice.call("comms_unread")
+    assert unread["total"] == 2
+    assert [c["unread"] for c in unread["contacts"]] == [1] and unread["groups"] == [{"groupId": gid, "unread": 1}]
+
+    assert (await alice.call("groups_markRead", {"group": gid}))["read"] == 1
+    after = await alice.call("comms_unread")
+    assert after["total"] == 1 and after["groups"] == [] and after["contacts"][0]["unread"] == 1
+    assert (await alice.call("comms_markRead", {"contact": bob_at_alice}))["read"] == 1
+    assert (await alice.call("comms_unread"))["total"] == 0
+
+    (peer,) = await alice.call("contacts_peers")
+    assert peer["displayName"] == "Bob" and peer["state"] == "contact" and peer["verified"] is False

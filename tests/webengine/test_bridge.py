@@ -175,3 +175,38 @@ def test_one_app_floods_the_bridge_another_keeps_working(install_app, open_app) 
     assert result["ok"] + result["limited"] == 1500 and result["limited"] > 0, result
     assert result["sent"] + result["refused"] == 30 and result["refused"] > 0  # the byte budget cut in
     assert lag.busy < 0.1, str(lag)
+
+
+BURST_WITH_RAW_BATCH = """(async () => {
+  const t = window.qt.webChannelTransport;
+  // a batch of the page's own, sent raw beside the SDK's calls: its answers come back in order
+  const batch = JSON.stringify([{jsonrpc: '2.0', id: 'b1', method: 'node_version'},
+                                {jsonrpc: '2.0', id: 'b2', method: 'no_suchMethod'}]);
+  t.send(JSON.stringify({type: 6, object: 'bridge', method: 'send', args: [batch], id: 79}));
+  const rs = await Promise.all(Array.from({length: 120}, (_, i) =>
+    i % 2 ? mainframe.call('node_version').then(v => v.apiVersion) : ethereum.request({method: 'eth_chainId'})));
+  return rs;
+})()"""
+
+
+def test_responses_ready_together_go_as_one_batch(install_app, open_app) -> None:
+    page = open_app(install_app())
+    out: list[str] = []
+    page.app.bridge.message.connect(out.append)
+    chain_id = page.ok("ethereum.request({method: 'eth_chainId'})")
+    out.clear()
+    rs = page.ok(BURST_WITH_RAW_BATCH)
+    page.run(asyncio.sleep(0.2))
+    # every call got its own answer ...
+    assert rs == [chain_id if i % 2 == 0 else 1 for i in range(120)]
+    msgs = []
+    for text in out:
+        msg = json.loads(text)
+        msgs.extend(msg if isinstance(msg, list) else [msg])
+    answers = [m for m in msgs if m.get("id") not in ("b1", "b2")]
+    assert len(answers) == 120
+    # ... the page's own batch was answered item by item, flattened into the bridge's batches
+    raw = {m["id"]: m for m in msgs if m.get("id") in ("b1", "b2")}
+    assert raw["b1"]["result"]["apiVersion"] == 1 and raw["b2"]["error"]["code"] == -32601
+    # ... in far fewer emissions than answers (one per turn of the loop, not one per call)
+    assert len(out) <= 122 // 4, f"{len(out)} emissions for 122 answers"

@@ -12,6 +12,16 @@ import pytest
 pytestmark = pytest.mark.webengine
 
 
+def unbatched(texts: list[str]) -> list[dict]:
+    """The messages the bridge sent, one per response or event: it batches what is ready in the
+    same turn of the loop into one JSON array."""
+    out: list[dict] = []
+    for text in texts:
+        msg = json.loads(text)
+        out.extend(msg if isinstance(msg, list) else [msg])
+    return out
+
+
 def settle(page, seconds: float = 0.6) -> None:
     page.run(asyncio.sleep(seconds))
 
@@ -138,7 +148,7 @@ def test_launcher_only_methods_refused(install_app, open_app) -> None:
     for i, method in enumerate(["vault_list", "wallet_exportKeystore", "identity_list", "apps_list"]):
         bridge.send(json.dumps({"jsonrpc": "2.0", "id": i, "method": method, "params": {}}))
     settle(page, 0.3)
-    codes = {json.loads(m)["id"]: json.loads(m)["error"]["code"] for m in out}
+    codes = {m["id"]: m["error"]["code"] for m in unbatched(out)}
     assert codes == {0: 4100, 1: 4100, 2: 4100, 3: 4100}
 
 
@@ -160,7 +170,7 @@ def test_forged_app_id_is_ignored(install_app, open_app, world) -> None:
     }
     page.app.bridge.send(json.dumps(forged))
     settle(page, 0.3)
-    assert [json.loads(m)["result"] for m in out if '"forged-1"' in m] == [True]
+    assert [m["result"] for m in unbatched(out) if m.get("id") == "forged-1"] == [True]
     node = world["node"]
     assert page.run(node.call("storage_get", {"key": "pwned"}, CallerContext.app(victim, world["identity"]))) is None
     assert page.ok("mainframe.storage.get('pwned')") == 1  # it went to the caller's own storage
@@ -183,7 +193,8 @@ def test_malformed_messages_get_errors(install_app, open_app) -> None:
     ]:
         page.app.bridge.send(text)
     settle(page, 0.5)
-    assert len(out) == 7 and all("error" in json.loads(m) for m in out)
+    got = unbatched(out)
+    assert len(got) == 7 and all("error" in m for m in got)
     assert page.err("ethereum.request(null)")["code"] == -32602
     assert page.err("ethereum.request({method: 'eth_chainId', params: 5})")["code"] == -32602
     assert page.err("ethereum.request({method: 'no_suchMethod'})")["code"] == 4200

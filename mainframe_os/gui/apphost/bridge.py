@@ -3,6 +3,12 @@
     page JS  --bridge.send(text)-->  AppBridge  --await session.handle_text-->  node
     page JS  <--bridge.message(text)--  responses and events, whenever they are ready
 
+What goes back to the page is posted to an outbox and sent once per turn of the loop: one message
+alone as it is, several as one JSON-RPC batch (a JSON array, joined from the texts the node
+already encoded, never parsed again). Each emission costs Qt a JSON round of its own on the UI
+thread, so a page with 200 calls in flight gets a few emissions instead of 200; the order of
+responses and events is kept, and nothing waits longer than the current turn.
+
 Each message is handled in its own asyncio task (qasync runs asyncio on the Qt thread), so a
 call waiting for the user (a transaction dialog) never blocks the page or other calls. The
 caller is the AppSession's context, fixed when the window opened: nothing in a message can
@@ -30,6 +36,8 @@ MAX_IN_FLIGHT = 1024
 # Messages started per turn of the loop: a page's burst (hundreds of calls delivered by Qt in one
 # go) is spread over several turns, so the launcher's own work and other apps get in between.
 START_PER_TURN = 16
+# An outbox above this many characters is sent at once: a batch stays a modest message for Qt.
+OUTBOX_CHARS = 256 * 1024
 
 
 class AppBridge(QObject):
@@ -46,6 +54,9 @@ class AppBridge(QObject):
         self._tasks: set[asyncio.Task[Any]] = set()
         self._queue: collections.deque[str] = collections.deque()
         self._pump: asyncio.Task[None] | None = None
+        self._outbox: list[str] = []
+        self._outbox_chars = 0
+        self._flush_scheduled = False
         self.received = 0
         self._closing = False
         self.setObjectName("bridge")
@@ -103,14 +114,40 @@ class AppBridge(QObject):
             log.exception("bridge message failed")
             out = json.dumps({"jsonrpc": "2.0", "id": peek_id(text), "error": E.InternalError().to_json()})
         if out is not None and not session.closed:
-            self.message.emit(out)
+            self.post(out)
 
     def _reply(self, req_id: int | str | None, err: E.RpcError) -> None:
-        self.message.emit(json.dumps({"jsonrpc": "2.0", "id": req_id, "error": err.to_json()}))
+        self.post(json.dumps({"jsonrpc": "2.0", "id": req_id, "error": err.to_json()}))
+
+    def post(self, text: str) -> None:
+        """Send one JSON-RPC message (a response or an event) to the page, in order, batched with
+        whatever else is posted in this turn of the loop."""
+        if self._closing:
+            return
+        self._outbox.append(text)
+        self._outbox_chars += len(text)
+        if self._outbox_chars >= OUTBOX_CHARS:
+            self._flush()
+        elif not self._flush_scheduled:
+            self._flush_scheduled = True
+            asyncio.get_running_loop().call_soon(self._flush)
+
+    def _flush(self) -> None:
+        self._flush_scheduled = False
+        out, self._outbox, self._outbox_chars = self._outbox, [], 0
+        if not out or self._closing:
+            return
+        if len(out) == 1:
+            self.message.emit(out[0])
+            return
+        # Each text is one JSON value from the node's encoder (or _reply): an object, or the array
+        # answering a page's own batch, whose items join this batch (the SDK reads one level).
+        self.message.emit("[" + ",".join(t[1:-1] if t.startswith("[") else t for t in out) + "]")
 
     def close(self) -> None:
         self._closing = True
         self._queue.clear()
+        self._outbox.clear()
         if self._pump is not None:
             self._pump.cancel()
         if self.session is not None:

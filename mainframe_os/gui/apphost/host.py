@@ -142,7 +142,7 @@ class AppHost(QObject):
         channel = QWebChannel(page)
         channel.registerObject("bridge", bridge)
         page.setWebChannel(channel)
-        session = self.hosting.open_session(ctx, bridge.message.emit)  # lifts a "block for now"
+        session = self.hosting.open_session(ctx, bridge.post)  # lifts a "block for now"
         bridge.attach(session)
         app = OpenApp(ctx, source, profile, page, channel, bridge, session, interceptor, handler, domains, t0, dev=dev)
         holder["app"] = app

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from mainframe_os.node.prompter import PromptRequest, PromptResult
 
 from .dialogs import run_dialog
+from .file_pick import FilePickDialog
 from .qt import (
     QDialog,
     QDialogButtonBox,
@@ -357,8 +358,8 @@ class GuiPrompter:
     def __init__(self, parent: Callable[[], QWidget | None] = lambda: None, node: Any = None) -> None:
         self._parent = parent
         self.node = node  # set once the node exists: app icons come from its installed files
-        self.current: ApprovalDialog | None = None
-        self.on_open: list[Callable[[ApprovalDialog], None]] = []
+        self.current: ApprovalDialog | FilePickDialog | None = None
+        self.on_open: list[Callable[[ApprovalDialog | FilePickDialog], None]] = []
         self._one_at_a_time = asyncio.Lock()
         self.queue: Any = None  # the node's PromptQueue, to show how many prompts wait behind this one
 
@@ -378,7 +379,11 @@ class GuiPrompter:
 
     async def ask(self, request: PromptRequest) -> PromptResult:
         async with self._one_at_a_time:
-            dlg = ApprovalDialog(request, self._parent(), self.waiting_behind, await self.app_icon(request))
+            dlg: ApprovalDialog | FilePickDialog
+            if request.kind == "file":  # an app's mainframe.files.pick(): the launcher's file dialog
+                dlg = FilePickDialog(request, self._parent())
+            else:
+                dlg = ApprovalDialog(request, self._parent(), self.waiting_behind, await self.app_icon(request))
             self.current = dlg
             for fn in self.on_open:
                 fn(dlg)

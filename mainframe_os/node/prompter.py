@@ -37,7 +37,7 @@ SEND_ANYWAY = "send anyway"  # the choice a transaction that will most likely fa
 
 @dataclass(frozen=True)
 class PromptRequest:
-    kind: str  # "transaction" | "signature" | "permission" | "confirm" | "contacts"
+    kind: str  # "transaction" | "signature" | "permission" | "confirm" | "contacts" | "file" (data: a path)
     caller: CallerContext
     title: str
     details: dict[str, Any] = field(default_factory=dict)

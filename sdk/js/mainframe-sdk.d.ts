@@ -232,6 +232,9 @@ export interface MainframeSDK {
     read(name: string): Promise<Uint8Array>;
     list(): Promise<{ name: string; size: number; mime: string | null; addedAt: number }[]>;
     delete(name: string): Promise<boolean>;
+    /** The user picks a file in a launcher dialog; it is added to the app's files. The app gets
+     * its name (maybe "name (2).ext"), size and type, never its path; null if cancelled. */
+    pick(): Promise<{ name: string; size: number; mime: string | null } | null>;
   };
 }
 

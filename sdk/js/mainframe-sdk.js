@@ -485,6 +485,9 @@
       },
       list() { return call('files_appList', {}); },
       delete(name) { return call('files_appDelete', { name: name }); },
+      // The user picks a file in a launcher dialog; it becomes one of the app's files and the
+      // app gets {name, size, mime} (never where it was), or null if the user cancels.
+      pick() { return call('files_appPick', {}); },
     },
   };
   function deepFreeze(o) {

@@ -1,5 +1,7 @@
 """Files of the active identity: folders, search, add (button or drop) with a progress bar that
-shows speed and time left, save a copy out, rename, move, delete with undo.
+shows speed and time left, save a copy out, rename, move, delete with undo; a list or a grid,
+sorted by name, size, date or type; a preview of images and text; drag a file out (a decrypted
+copy, see files_copies.py).
 
 Everything goes through files_* methods; long adds and saves report FileProgress events.
 Deleting hides the row at once and calls files_remove only when the undo bar times out, so Undo
@@ -12,35 +14,34 @@ import time
 from pathlib import Path
 from typing import Any
 
-from mainframe_os.node.events import ActiveIdentityChanged, FileProgress, FilesChanged, VaultOpened
+from mainframe_os.node.events import ActiveIdentityChanged, FileProgress, FilesChanged, VaultLocked, VaultOpened
 from mainframe_os.node.text import safe_text
 
 from ..context import LauncherContext
 from ..dialogs import ask_text
 from ..qt import (
+    QButtonGroup,
+    QComboBox,
     QFileDialog,
+    QGuiApplication,
     QHBoxLayout,
     QLineEdit,
-    QListWidget,
     QListWidgetItem,
     QProgressBar,
-    QSize,
     Qt,
     QTimer,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 from ..style import icon
 from ..widgets import button, label, screen_header
+from .files_copies import PlainCopies
+from .files_preview import PreviewPane, previewable
+from .files_view import SORTS, FileListView, human_size
 
 UNDO_SECONDS = 8
-
-
-def human_size(n: int) -> str:
-    if n < 1024:
-        return f"{n} B"
-    exponent = min(4, (n.bit_length() - 1) // 10)
-    return f"{n / 1024**exponent:.1f} {('B', 'KiB', 'MiB', 'GiB', 'TiB')[exponent]}"
+__all__ = ["FilesScreen", "eta_text", "human_size"]
 
 
 def eta_text(done: int, total: int, started: float) -> str:
@@ -64,11 +65,21 @@ class FilesScreen(QWidget):
         lay = QVBoxLayout(self)
         lay.addWidget(screen_header("Files", "Encrypted on this machine, addressed like IPFS. Drop files here."))
         self._toolbar(lay)
+        self._view_bar(lay)
 
-        self.list = QListWidget()
-        self.list.setObjectName("fileList")
-        self.list.setIconSize(QSize(28, 28))
-        lay.addWidget(self.list, 1)
+        self.copies = PlainCopies()
+        self.destroyed.connect(self.copies.close)
+        self._preparing: dict[str, list[Any]] = {}  # file id -> what to do with its copy
+        self._copied: set[str] = set()  # file ids whose copy is made (their get events are over)
+        self.list = FileListView()
+        self.preview = PreviewPane()
+        body = QHBoxLayout()
+        body.addWidget(self.list, 3)
+        body.addWidget(self.preview, 2)
+        lay.addLayout(body, 1)
+        self.note = label("", "caption")
+        self.note.setObjectName("filesNote")
+        lay.addWidget(self.note)
         self.empty = label("No files here yet. Add some, or drop them on this window.", "caption", wrap=True)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         lay.addWidget(self.empty)
@@ -98,6 +109,34 @@ class FilesScreen(QWidget):
         bar.addWidget(self.where)
         bar.addWidget(self.search, 1)
         bar.addWidget(self.add_button)
+        lay.addLayout(bar)
+
+    def _view_bar(self, lay: QVBoxLayout) -> None:
+        """Sort by, its direction, and list or grid."""
+        bar = QHBoxLayout()
+        self.sort_box = QComboBox()
+        self.sort_box.setObjectName("filesSort")
+        self.sort_box.addItems(list(SORTS))
+        self.sort_box.setToolTip("Sort files by")
+        self.order_button = QToolButton()
+        self.order_button.setObjectName("filesOrder")
+        self.order_button.setCheckable(True)
+        self.order_button.setText("↑")
+        self.order_button.setToolTip("Ascending (click for descending)")
+        self.list_button, self.grid_button = QToolButton(), QToolButton()
+        self.view_group = QButtonGroup(self)
+        for b, text, name in ((self.list_button, "List", "filesListView"), (self.grid_button, "Grid", "filesGridView")):
+            b.setText(text)
+            b.setObjectName(name)
+            b.setCheckable(True)
+            self.view_group.addButton(b)
+        self.list_button.setChecked(True)
+        bar.addWidget(label("Sort by", "caption"))
+        bar.addWidget(self.sort_box)
+        bar.addWidget(self.order_button)
+        bar.addStretch(1)
+        bar.addWidget(self.list_button)
+        bar.addWidget(self.grid_button)
         lay.addLayout(bar)
 
     def _progress_row(self, lay: QVBoxLayout) -> None:
@@ -149,9 +188,14 @@ class FilesScreen(QWidget):
         self.undo_timer.timeout.connect(self.commit_delete)
         self.list.itemSelectionChanged.connect(self._selection_changed)
         self.list.itemDoubleClicked.connect(self._activated)
+        self.list.drag_requested.connect(self.drag_file)
+        self.sort_box.currentTextChanged.connect(lambda _t: self._sort_changed())
+        self.order_button.toggled.connect(lambda _on: self._sort_changed())
+        self.grid_button.toggled.connect(self.list.set_grid)
         ctx.subscribe(self, FilesChanged, lambda _e: self.refresh())
-        ctx.subscribe(self, ActiveIdentityChanged, lambda _e: self.open_folder("/"))
+        ctx.subscribe(self, ActiveIdentityChanged, lambda _e: (self.copies.clear(), self.open_folder("/")))
         ctx.subscribe(self, VaultOpened, lambda _e: self.open_folder("/"))
+        ctx.subscribe(self, VaultLocked, lambda _e: self.copies.clear())  # no plaintext outlives the unlock
         ctx.subscribe(self, FileProgress, self._progress)
 
     # -- listing -------------------------------------------------------------------------------
@@ -170,35 +214,80 @@ class FilesScreen(QWidget):
         )
 
     def _show(self, listing: dict[str, Any]) -> None:
-        self.list.clear()
         self.where.setText(safe_text(self.folder))
         self.up_button.setEnabled(self.folder != "/")
-        for name in listing["folders"]:
-            item = QListWidgetItem(icon("folder"), safe_text(name))
-            item.setData(Qt.ItemDataRole.UserRole, {"folder": self.folder.rstrip("/") + "/" + name})
-            self.list.addItem(item)
-        hidden = self.pending_delete["id"] if self.pending_delete else None
-        for f in listing["files"]:
-            if f["id"] == hidden:
-                continue
-            where = f"  ·  in {f['folder']}" if listing["folder"] is None else ""
-            text = f"{safe_text(f['name'])}\n{human_size(f['size'])}  ·  {f['mime'] or 'file'}{where}"
-            item = QListWidgetItem(icon("files"), text)
-            item.setData(Qt.ItemDataRole.UserRole, f)
-            item.setToolTip(f"CID of the encrypted file: {f['cid']}")
-            self.list.addItem(item)
+        self.list.show_listing(listing, self.pending_delete["id"] if self.pending_delete else None)
         self.empty.setVisible(self.list.count() == 0)
         self._selection_changed()
 
+    def _sort_changed(self) -> None:
+        descending = self.order_button.isChecked()
+        self.order_button.setText("↓" if descending else "↑")
+        self.order_button.setToolTip(
+            "Descending (click for ascending)" if descending else "Ascending (click for descending)"
+        )
+        self.list.set_sort(self.sort_box.currentText(), descending)
+
     def selected(self) -> dict[str, Any] | None:
-        items = self.list.selectedItems()
-        data = items[0].data(Qt.ItemDataRole.UserRole) if items else None
-        return data if data and "id" in data else None
+        return self.list.selected_file()
 
     def _selection_changed(self) -> None:
-        has = self.selected() is not None
+        f = self.selected()
         for b in (self.save_button, self.rename_button, self.move_button, self.delete_button):
-            b.setEnabled(has)
+            b.setEnabled(f is not None)
+        if f is None or self.preview.file is None or self.preview.file["id"] != f["id"]:
+            self.preview.show_file(f)
+            if f is not None and previewable(f):
+                self.with_copy(f, lambda path: self.preview.show_plain(f, path))
+
+    # -- decrypted copies: preview and drag out ------------------------------------------------------
+
+    def with_copy(self, f: dict[str, Any], then: Any) -> None:
+        """Call `then(path)` with a decrypted copy of `f`, made first if there is none."""
+        path = self.copies.ready(f)
+        if path is not None:
+            then(path)
+            return
+        waiting = self._preparing.setdefault(f["id"], [])
+        waiting.append(then)
+        if len(waiting) > 1:
+            return  # already being decrypted
+        out = self.copies.path_for(f)
+        self._copied.discard(f["id"])
+
+        def done(_r: Any) -> None:
+            self._copied.add(f["id"])
+            self._done()
+            for fn in self._preparing.pop(f["id"], []):
+                fn(out)
+
+        def failed(_exc: BaseException) -> bool:
+            self._copied.add(f["id"])
+            self._done()
+            self._preparing.pop(f["id"], None)
+            return False  # the error is shown as any other
+
+        params = {"file": f["id"], "out": str(out), "overwrite": True}
+        self.ctx.ops.run(
+            self.ctx.call("files_get", params), on_done=done, on_error=failed, title="Could not decrypt the file"
+        )
+
+    def drag_file(self, f: dict[str, Any]) -> None:
+        """A file dragged out of the list: drag its decrypted copy; when that has to be made first,
+        the drag starts once it is ready if the button is still held, else the next drag is instant."""
+        if (path := self.copies.ready(f)) is not None:
+            self.list.drag_out(f, path)
+            return
+        self.note.setText(f"Decrypting {safe_text(f['name'])[:60]} to drag it out…")
+
+        def ready(path: Any) -> None:
+            if QGuiApplication.mouseButtons() & Qt.MouseButton.LeftButton:
+                self.note.setText("")
+                self.list.drag_out(f, path)
+            else:
+                self.note.setText(f"{safe_text(f['name'])[:60]} is ready: drag it out again.")
+
+        self.with_copy(f, ready)
 
     def _activated(self, item: QListWidgetItem) -> None:
         data = item.data(Qt.ItemDataRole.UserRole)
@@ -220,6 +309,8 @@ class FilesScreen(QWidget):
         self._set_progress_visible(True)
 
     def _progress(self, e: FileProgress) -> None:
+        if e.operation == "get" and e.job in self._copied:
+            return  # a late event of a copy already made: the bar is done with it
         if e.job != self.job:
             self.job, self._started = e.job, time.monotonic()
         self._set_progress_visible(True)
@@ -244,10 +335,12 @@ class FilesScreen(QWidget):
             self.ctx.ops.run(self.ctx.call("files_cancel", {"job": self.job}), quiet=True)
 
     def dragEnterEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
-        if event.mimeData().hasUrls():
+        if event.mimeData().hasUrls() and event.source() is None:  # not our own drag out
             event.acceptProposedAction()
 
     def dropEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        if event.source() is not None:
+            return  # our own drag out, let go over the window: the file is already here
         paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
         files = [p for p in paths if p.is_file() or p.is_dir()]  # a folder keeps its tree
         if files:

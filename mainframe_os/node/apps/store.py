@@ -27,7 +27,7 @@ from .manifest import MANIFEST_NAME, SIGNATURE_NAME, Manifest, check_path, parse
 from .package import DEFAULT_LIMITS, Limits, _check_manifest_signature, build_manifest, verify_into
 
 BUNDLED_DEVELOPER = "Mainframe OS"
-BUNDLED_APPS = ("hello", "payments", "messenger")  # folders of apps/ every identity gets on first use
+BUNDLED_APPS = ("hello", "payments", "messenger", "files")  # folders of apps/ every identity gets on first use
 
 
 class AppSource(Protocol):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from . import errors as FE
@@ -116,6 +117,20 @@ class AppFiles:
             raise
         return {"name": entry["name"], "size": entry["size"], "mime": entry["mime"]}
 
+    async def import_picked(self, identity_id: str, app_id: str, src: Path) -> dict[str, Any]:
+        """Add a file the user picked for the app into the app's folder, under its own name or,
+        when the app already has one by that name, "name (2).ext" and so on. What the app gets
+        back is that name, its size and type: never where the file was."""
+        folder = app_folder(app_id)
+        for _ in range(3):  # another file may take the free name while this one is encrypted
+            name = await self.service.node.db(lambda s: _free_name(s, identity_id, folder, self._name(src.name)))
+            try:
+                entry = await self.service.add(identity_id, src, folder, name)
+            except FE.FileExists:
+                continue
+            return {"name": entry["name"], "size": entry["size"], "mime": entry["mime"]}
+        raise FE.FilesBusy("Could not find a free name for the picked file: try again")
+
     async def open_read(self, owner: str, identity_id: str, app_id: str, name: str) -> dict[str, Any]:
         f = await self.service.open_entry(identity_id, f"{app_folder(app_id)}/{self._name(name)}")
         down = Download(self.service.blocks, Cid.parse(f.root_cid), f.key)
@@ -144,3 +159,12 @@ class AppFiles:
             if isinstance(h.stream, Upload):
                 h.stream.abort()
         self._handles.clear()
+
+
+def _free_name(s: Any, identity_id: str, folder: str, name: str) -> str:
+    stem, dot, ext = name.rpartition(".") if "." in name.lstrip(".") else (name, "", "")
+    candidate, n = name, 1
+    while index.name_taken(s, identity_id, folder, candidate):
+        n += 1
+        candidate = f"{stem} ({n}){dot}{ext}"
+    return candidate

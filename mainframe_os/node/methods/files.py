@@ -213,6 +213,28 @@ async def files_app_close(node: Any, ctx: Any, handle: str) -> Any:
     return await (await files_service(node)).apps.close(_owner(ctx), handle)
 
 
+@method("files_appPick", access=FILES, app_only=True)
+async def files_app_pick(node: Any, ctx: Any) -> Any:
+    """The user picks a file in a launcher dialog; it is added to the app's files and the app gets
+    its {name, size, mime} (never its path), or null if the user cancels."""
+    from ..apps.caller import caller_details
+    from ..prompter import PromptRequest
+
+    app_id, ident = _app(ctx)
+    who = await caller_details(node, ctx)
+    answer = await node.prompter.ask(
+        PromptRequest("file", ctx, f"{who.get('app', app_id)} asks you to pick a file", who, ("approve", "reject"))
+    )
+    if not answer.approved or not isinstance(answer.data, str):
+        return None
+    src = _local_path(answer.data, "file")
+    if not src.is_file():
+        raise FE.FilesRpcError(f"Not a file: {src.name[:120]}")
+    picked = await (await files_service(node)).apps.import_picked(ident, app_id, src)
+    node.events.emit(FilesChanged(ident))
+    return picked
+
+
 @method("files_appList", access=FILES)
 async def files_app_list(node: Any, ctx: Any) -> Any:
     """The app's files: name, size, mime, addedAt."""

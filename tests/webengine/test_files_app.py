@@ -1,0 +1,96 @@
+"""The bundled Files app (apps/files, public SDK only) in a real window: a file added through the
+launcher's picker shows in its list, opens (text shown, image drawn, its SHA-256 matching the
+original) and is deleted on a second click; what it holds is what the node lists."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from .test_apps import settled, shoot
+
+pytestmark = pytest.mark.webengine
+
+ROWS = "Array.from(document.querySelectorAll('#files tr')).map(r => r.dataset.name)"
+
+
+def _png(path: Path) -> bytes:
+    from mainframe_os.gui.qt import QColor, QPixmap
+
+    img = QPixmap(64, 40)
+    img.fill(QColor("#2f6fdf"))
+    assert img.save(str(path), "PNG")
+    return path.read_bytes()
+
+
+def test_files_app_adds_opens_and_deletes(world, run, open_app, tmp_path: Path) -> None:
+    from mainframe_os.gui.file_pick import FilePickDialog
+    from mainframe_os.gui.prompter import GuiPrompter
+    from mainframe_os.gui.qt import QDialogButtonBox, QLineEdit
+
+    node = world["node"]
+    apps = {a["name"]: a for a in run(node.call("apps_list", {"identityId": world["identity"]}))}
+    page = open_app(apps["Files"]["id"])
+    assert settled(page, "document.getElementById('empty').hidden", "v => v === false") is False
+    text = "Shopping list ✓\n- bread\n- <b>not markup</b>\n"
+    notes = tmp_path / "notes ✓.txt"
+    notes.write_text(text, encoding="utf-8")
+    image = tmp_path / "blue.png"
+    png = _png(image)
+
+    gui = GuiPrompter(node=node)
+    opened: list = []
+    gui.on_open.append(opened.append)
+
+    async def add(path: Path, rows: int) -> list[str]:
+        before = len(opened)
+        await page.eval_async("document.getElementById('add').click(), 1")
+        for _ in range(200):
+            if len(opened) > before:
+                break
+            await asyncio.sleep(0.05)
+        dlg = opened[-1]
+        assert isinstance(dlg, FilePickDialog) and dlg.windowTitle() == "Files asks you to pick a file"
+        dlg.findChild(QLineEdit, "fileNameEdit").setText(str(path))
+        dlg.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Open).click()
+        for _ in range(400):  # the node finishes the pick while this loop runs
+            listed = (await page.eval_async(ROWS))["ok"]
+            if len(listed) == rows:
+                break
+            await asyncio.sleep(0.05)
+        return listed
+
+    node.prompter = gui  # the launcher's real dialog, driven as a user would
+    try:
+        assert run(add(notes, 1), 60) == ["notes ✓.txt"]
+        assert run(add(image, 2), 60) == ["blue.png", "notes ✓.txt"]
+    finally:
+        node.prompter = world["prompter"]
+
+    # open the text file: shown as text, never as markup, with the digest of the original bytes
+    page.ok("document.querySelector('tr[data-name=\"notes ✓.txt\"] button.open').click(), 1")
+    shown = settled(page, "document.getElementById('preview-text').textContent", "v => v.includes('bread')")
+    assert shown == text
+    assert page.ok("document.querySelectorAll('#preview-text b').length") == 0
+    meta = page.ok("document.getElementById('preview-meta').textContent")
+    assert hashlib.sha256(text.encode()).hexdigest() in meta
+    # the image is drawn from its decrypted bytes
+    page.ok("document.querySelector('tr[data-name=\"blue.png\"] button.open').click(), 1")
+    width = settled(page, "document.getElementById('preview-image').naturalWidth", "v => v > 0")
+    assert width == 64
+    assert hashlib.sha256(png).hexdigest() in page.ok("document.getElementById('preview-meta').textContent")
+    page.app.window.resize(900, 720)
+    run(asyncio.sleep(0.3))
+    assert shoot(page.app.window, "files").stat().st_size > 5_000
+
+    # delete takes a second click
+    delete = "document.querySelector('tr[data-name=\"notes ✓.txt\"] button.delete').click(), 1"
+    page.ok(delete)
+    assert page.ok(ROWS) == ["blue.png", "notes ✓.txt"]
+    page.ok(delete)
+    assert settled(page, ROWS, "v => v.length === 1") == ["blue.png"]
+    listed = run(node.call("files_list", {"folder": f"/Apps/{apps['Files']['id']}", "identityId": world["identity"]}))
+    assert [f["name"] for f in listed["files"]] == ["blue.png"]

@@ -32,6 +32,7 @@ from ..qt import (
 )
 from ..style import icon
 from ..widgets import button, label, screen_header
+from .files_shared import SharedWithMe
 
 UNDO_SECONDS = 8
 
@@ -76,6 +77,8 @@ class FilesScreen(QWidget):
         self._progress_row(lay)
         self._undo_row(lay)
         self._action_row(lay)
+        self.shared = SharedWithMe(ctx, self._selected_row)  # Files → Shared with me, and Share…
+        lay.addWidget(self.shared)
         self._connect(ctx)
         self._set_progress_visible(False)
         self.undo_bar.setVisible(False)
@@ -195,6 +198,11 @@ class FilesScreen(QWidget):
         data = items[0].data(Qt.ItemDataRole.UserRole) if items else None
         return data if data and "id" in data else None
 
+    def _selected_row(self) -> dict[str, Any] | None:
+        """The selected file or folder (what Share… sends)."""
+        items = self.list.selectedItems()
+        return items[0].data(Qt.ItemDataRole.UserRole) if items else None
+
     def _selection_changed(self) -> None:
         has = self.selected() is not None
         for b in (self.save_button, self.rename_button, self.move_button, self.delete_button):
@@ -220,6 +228,8 @@ class FilesScreen(QWidget):
         self._set_progress_visible(True)
 
     def _progress(self, e: FileProgress) -> None:
+        if e.operation == "download":
+            return  # the Shared with me section shows its own
         if e.job != self.job:
             self.job, self._started = e.job, time.monotonic()
         self._set_progress_visible(True)

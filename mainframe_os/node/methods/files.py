@@ -72,9 +72,21 @@ async def files_list(node: Any, ctx: Any, folder: str | None, query: str | None,
     Param("identityId", required=False),
 )
 async def files_get(node: Any, ctx: Any, file: str, out: str, overwrite: bool, identityId: str | None) -> Any:
-    """Decrypt a file to a path on this machine, verifying every block."""
+    """Decrypt a file to a path on this machine, verifying every block; given the id of a share
+    from Shared with me, download it first (a folder goes to out/<its name>/...)."""
+    from ..files import online, shared_in
+
     ident = await require_identity(node, ctx, identityId)
-    return await (await files_service(node)).get(ident, file, _local_path(out, "out"), overwrite)
+    svc, target = await files_service(node), _local_path(out, "out")
+    try:
+        return await svc.get(ident, file, target, overwrite)
+    except FE.FileNotFound:
+        try:
+            await node.db(lambda s: shared_in.find(s, ident, file))
+        except FE.FileNotFound:
+            raise FE.FileNotFound(f"No file or share matches '{file[:120]}'") from None
+    await online.connect(node)
+    return await svc.downloads.save(ident, file, target, overwrite)
 
 
 @method(

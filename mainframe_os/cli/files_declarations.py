@@ -47,6 +47,14 @@ shape("files_shared", help="what others shared with you: `files get SHARE_ID OUT
 shape("files_shares", help="what you shared, with whom, and whether revoked")
 shape("files_revokeShare", "files revoke", help="stop serving a share (its id from `files shares`)")
 shape("files_download", help="download a share into your files (/Shared with me)")
+shape("files_blocksSize", "files blocks-size", help="how much a blocks backup (vault backup --with-blocks) writes")
+shape("files_exportBlocks", "files export-blocks", local_paths=("path",), help="write every file block to a CAR file")
+shape(
+    "files_importBlocks",
+    "files import-blocks",
+    local_paths=("path",),
+    help="store the blocks of a CAR file (after `vault restore`, the FILE.blocks.car written beside the backup)",
+)
 
 
 @formats("files_add")
@@ -126,3 +134,13 @@ def _my_shares(r: list[dict[str, Any]]) -> str:
 @formats("files_download")
 def _downloaded(r: dict[str, Any]) -> str:
     return f"Downloaded {r['name']} into {r['path']} ({r['fetched']} of {r['files']} file(s) fetched)."
+
+
+@formats("files_importBlocks")
+def _imported(r: dict[str, Any]) -> str:
+    return f"Imported {r['blocks']} block(s) ({size_text(r['bytes'])})."
+
+
+@formats("files_blocksSize")
+def _blocks_size(r: dict[str, Any]) -> str:
+    return f"{size_text(r['bytes'])} in {r['blocks']} blocks."

@@ -370,3 +370,35 @@ async def files_fetch(node: Any, ctx: Any, file: str, providers: list[Any], iden
     if svc.exchange is None:
         await online.connect(node)
     return await svc.fetch(ident, file, p2p.learn_addresses(svc, providers))
+
+
+# -- the blocks, backed up beside the vault backup ----------------------------------------------
+
+
+@method("files_blocksSize")
+async def files_blocks_size(node: Any, ctx: Any) -> Any:
+    """How many blocks (and bytes) a blocks backup of this vault's files would write."""
+    from ..files import block_backup
+
+    return await block_backup.size(await files_service(node))
+
+
+@method(
+    "files_exportBlocks",
+    Param("path", max_length=4096, description="absolute path of the CAR file to write"),
+    Param("overwrite", "boolean", required=False, default=False),
+)
+async def files_export_blocks(node: Any, ctx: Any, path: str, overwrite: bool) -> Any:
+    """Write every block this vault's files need to one CAR file (ciphertext: the keys stay in
+    the vault and its backup); FileProgress events ("backup") follow."""
+    from ..files import block_backup
+
+    return await block_backup.export(await files_service(node), _local_path(path, "path"), overwrite)
+
+
+@method("files_importBlocks", Param("path", max_length=4096, description="absolute path of a CAR file"))
+async def files_import_blocks(node: Any, ctx: Any, path: str) -> Any:
+    """Store the blocks of a CAR file (a blocks backup), each checked against its CID."""
+    from ..files import block_backup
+
+    return await block_backup.import_car(await files_service(node), _local_path(path, "path"))

@@ -70,7 +70,12 @@ async def vault_passwd(s: CliSession, a: Any) -> Any:
         help="encrypt with a separate backup password (asked, or $MFOS_BACKUP_PASSWORD) instead of the vault's",
     ),
     arg("--force", action="store_true", help="replace an existing file without asking"),
-    formatter=lambda r: f"Backup written to {r['path']} ({r['size']:,} bytes).",
+    arg(
+        "--with-blocks",
+        action="store_true",
+        help="also write the file blocks to FILE.blocks.car (its size is shown before it starts)",
+    ),
+    formatter=lambda r: _backup_written(r),
     method="vault_backup",
 )
 async def vault_backup(s: CliSession, a: Any) -> Any:
@@ -88,9 +93,23 @@ async def vault_backup(s: CliSession, a: Any) -> Any:
         if a.backup_password
         else vault_pw
     )
-    return await s.call(
+    if a.with_blocks:
+        need = await s.call("files_blocksSize")
+        print(f"File blocks to back up: {need['bytes']:,} bytes in {need['blocks']:,} blocks.", file=sys.stderr)
+    done = await s.call(
         "vault_backup", {"path": str(dest), "password": pw, "vaultPassword": vault_pw, "overwrite": overwrite}
     )
+    if a.with_blocks:  # beside the backup; replaced along with it
+        blocks = await s.call("files_exportBlocks", {"path": f"{dest}.blocks.car", "overwrite": overwrite})
+        done |= {"blocksPath": blocks["path"], "blocksSize": blocks["size"]}
+    return done
+
+
+def _backup_written(r: dict[str, Any]) -> str:
+    text = f"Backup written to {r['path']} ({r['size']:,} bytes)."
+    if "blocksPath" in r:
+        text += f"\nFile blocks written to {r['blocksPath']} ({r['blocksSize']:,} bytes)."
+    return text
 
 
 @command(

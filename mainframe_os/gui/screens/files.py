@@ -38,6 +38,7 @@ from ..style import icon
 from ..widgets import button, label, screen_header
 from .files_copies import PlainCopies
 from .files_preview import PreviewPane, previewable
+from .files_shared import SharedWithMe
 from .files_view import SORTS, FileListView, human_size
 
 UNDO_SECONDS = 8
@@ -87,6 +88,8 @@ class FilesScreen(QWidget):
         self._progress_row(lay)
         self._undo_row(lay)
         self._action_row(lay)
+        self.shared = SharedWithMe(ctx, self._selected_row)  # Files → Shared with me, and Share…
+        lay.addWidget(self.shared)
         self._connect(ctx)
         self._set_progress_visible(False)
         self.undo_bar.setVisible(False)
@@ -231,6 +234,11 @@ class FilesScreen(QWidget):
     def selected(self) -> dict[str, Any] | None:
         return self.list.selected_file()
 
+    def _selected_row(self) -> dict[str, Any] | None:
+        """The selected file or folder (what Share… sends)."""
+        items = self.list.selectedItems()
+        return items[0].data(Qt.ItemDataRole.UserRole) if items else None
+
     def _selection_changed(self) -> None:
         f = self.selected()
         for b in (self.save_button, self.rename_button, self.move_button, self.delete_button):
@@ -311,6 +319,8 @@ class FilesScreen(QWidget):
     def _progress(self, e: FileProgress) -> None:
         if e.operation == "get" and e.job in self._copied:
             return  # a late event of a copy already made: the bar is done with it
+        if e.operation == "download":
+            return  # the Shared with me section shows its own
         if e.job != self.job:
             self.job, self._started = e.job, time.monotonic()
         self._set_progress_visible(True)

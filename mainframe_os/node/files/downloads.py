@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..events import FilesChanged
@@ -68,6 +69,24 @@ class Downloads:
             raise
         finally:
             del self.running[inc.share]
+
+    async def save(self, identity_id: str, share_ref: str, out: Path, overwrite: bool) -> dict[str, Any]:
+        """Download a share if it is not yet, then decrypt it to `out`: a file to that path (or
+        into it, a folder), a folder's files under `out/<share name>/...` (names checked on
+        arrival, so nothing lands outside `out`)."""
+        await self.download(identity_id, share_ref)
+        inc = await self.files.node.db(lambda s: find(s, identity_id, share_ref))
+        written = []
+        for item in inc.items:
+            if inc.kind == "file":
+                target = out
+            else:
+                target = out.joinpath(*item.path)
+                target.parent.mkdir(parents=True, exist_ok=True)
+            written.append(await self.files.get(identity_id, item.cap.cid, target, overwrite))
+        top = out if inc.kind == "file" and not out.is_dir() else out / inc.name
+        return {"share": inc.share, "name": inc.name, "files": len(written), "size": inc.size,
+                "path": written[0]["path"] if inc.kind == "file" else str(top)}  # fmt: skip
 
     async def _run(self, identity_id: str, inc: Incoming, peer: str) -> dict[str, Any]:
         node, files = self.files.node, self.files

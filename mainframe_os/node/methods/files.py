@@ -72,9 +72,21 @@ async def files_list(node: Any, ctx: Any, folder: str | None, query: str | None,
     Param("identityId", required=False),
 )
 async def files_get(node: Any, ctx: Any, file: str, out: str, overwrite: bool, identityId: str | None) -> Any:
-    """Decrypt a file to a path on this machine, verifying every block."""
+    """Decrypt a file to a path on this machine, verifying every block; given the id of a share
+    from Shared with me, download it first (a folder goes to out/<its name>/...)."""
+    from ..files import online, shared_in
+
     ident = await require_identity(node, ctx, identityId)
-    return await (await files_service(node)).get(ident, file, _local_path(out, "out"), overwrite)
+    svc, target = await files_service(node), _local_path(out, "out")
+    try:
+        return await svc.get(ident, file, target, overwrite)
+    except FE.FileNotFound:
+        try:
+            await node.db(lambda s: shared_in.find(s, ident, file))
+        except FE.FileNotFound:
+            raise FE.FileNotFound(f"No file or share matches '{file[:120]}'") from None
+    await online.connect(node)
+    return await svc.downloads.save(ident, file, target, overwrite)
 
 
 @method(
@@ -380,3 +392,35 @@ async def files_fetch(node: Any, ctx: Any, file: str, providers: list[Any], iden
     if svc.exchange is None:
         await online.connect(node)
     return await svc.fetch(ident, file, p2p.learn_addresses(svc, providers))
+
+
+# -- the blocks, backed up beside the vault backup ----------------------------------------------
+
+
+@method("files_blocksSize")
+async def files_blocks_size(node: Any, ctx: Any) -> Any:
+    """How many blocks (and bytes) a blocks backup of this vault's files would write."""
+    from ..files import block_backup
+
+    return await block_backup.size(await files_service(node))
+
+
+@method(
+    "files_exportBlocks",
+    Param("path", max_length=4096, description="absolute path of the CAR file to write"),
+    Param("overwrite", "boolean", required=False, default=False),
+)
+async def files_export_blocks(node: Any, ctx: Any, path: str, overwrite: bool) -> Any:
+    """Write every block this vault's files need to one CAR file (ciphertext: the keys stay in
+    the vault and its backup); FileProgress events ("backup") follow."""
+    from ..files import block_backup
+
+    return await block_backup.export(await files_service(node), _local_path(path, "path"), overwrite)
+
+
+@method("files_importBlocks", Param("path", max_length=4096, description="absolute path of a CAR file"))
+async def files_import_blocks(node: Any, ctx: Any, path: str) -> Any:
+    """Store the blocks of a CAR file (a blocks backup), each checked against its CID."""
+    from ..files import block_backup
+
+    return await block_backup.import_car(await files_service(node), _local_path(path, "path"))

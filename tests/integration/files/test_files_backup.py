@@ -48,3 +48,47 @@ async def test_backup_and_restore_keep_the_index_and_keys(tmp_path: Path) -> Non
         assert out.read_bytes() == data
     finally:
         await b.close()
+
+
+async def test_a_blocks_backup_restores_on_a_fresh_home_and_refuses_tampering(tmp_path: Path) -> None:
+    data = os.urandom(900_000)
+    src = tmp_path / "scan.tiff"
+    src.write_bytes(data)
+    backup, car = tmp_path / "main.bak", tmp_path / "main.bak.blocks.car"
+    a = Node(tmp_path / "a")
+    try:
+        await a.call("vault_create", {"name": "main", "password": PW})
+        await a.call("identity_create", {"displayName": "Alice"})
+        await a.call("files_add", {"path": str(src), "folder": "/Scans"})
+        need = await a.call("files_blocksSize")
+        assert need["blocks"] == 5 and need["bytes"] > len(data)  # 4 leaves and their node, ciphertext
+        await a.call("vault_backup", {"path": str(backup), "password": "backup pw 123", "vaultPassword": PW})
+        written = await a.call("files_exportBlocks", {"path": str(car)})
+        assert written["blocks"] == need["blocks"] and written["size"] > need["bytes"]
+        with pytest.raises(FE.FileExists):
+            await a.call("files_exportBlocks", {"path": str(car)})
+    finally:
+        await a.close()
+    assert data[:4096] not in car.read_bytes()  # ciphertext only: the keys are in the vault backup
+
+    tampered = tmp_path / "tampered.car"
+    raw = bytearray(car.read_bytes())
+    raw[-100] ^= 1
+    tampered.write_bytes(raw)
+    b = Node(tmp_path / "b")
+    try:
+        await b.call("vault_restore", {"path": str(backup), "password": "backup pw 123"})
+        await b.call("vault_unlock", {"name": "main", "password": PW})
+        with pytest.raises(FE.FilesRpcError, match="does not match its CID"):
+            await b.call("files_importBlocks", {"path": str(tampered)})
+        with pytest.raises(FE.FilesRpcError, match="cut short"):
+            tampered.write_bytes(car.read_bytes()[:-10])
+            await b.call("files_importBlocks", {"path": str(tampered)})
+        out = tmp_path / "out.tiff"
+        with pytest.raises(FE.FileDamaged):  # all or nothing: no block of the bad archives stayed
+            await b.call("files_get", {"file": "/Scans/scan.tiff", "out": str(out)})
+        assert (await b.call("files_importBlocks", {"path": str(car)}))["blocks"] == 5
+        await b.call("files_get", {"file": "/Scans/scan.tiff", "out": str(out)})
+        assert out.read_bytes() == data
+    finally:
+        await b.close()

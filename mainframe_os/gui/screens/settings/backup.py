@@ -11,7 +11,7 @@ from mainframe_os.node.password_rules import password_problem
 
 from ...context import LauncherContext
 from ...dialogs import ask_password
-from ...qt import QFileDialog, QHBoxLayout, QLineEdit, QProgressBar, QVBoxLayout, QWidget
+from ...qt import QCheckBox, QFileDialog, QHBoxLayout, QLineEdit, QProgressBar, QVBoxLayout, QWidget
 from ...widgets import button, label, set_tone
 from ..vault_forms import RestoreForm
 
@@ -56,6 +56,10 @@ class BackupTab(QWidget):
         self.password_again.setEchoMode(QLineEdit.EchoMode.Password)
         self.password_again.setPlaceholderText("The same password again")
         lay.addWidget(self.password_again)
+        # the files' blocks (ciphertext; their keys are in the vault) go beside the backup, by choice
+        self.with_blocks = QCheckBox("Also back up the files' blocks")
+        self.with_blocks.setObjectName("backupWithBlocks")
+        lay.addWidget(self.with_blocks)
         self.progress = QProgressBar()
         self.progress.setObjectName("backupProgress")
         self.progress.setVisible(False)
@@ -93,6 +97,14 @@ class BackupTab(QWidget):
         super().showEvent(e)
         if not self.path.text() and self.ctx.node.vault is not None:
             self.path.setText(default_backup_path(self.ctx.node.vault.name))
+        if self.ctx.node.vault is not None and self.ctx.has("files_blocksSize"):
+            self.ctx.ops.run(self.ctx.call("files_blocksSize"), on_done=self._blocks_size, quiet=True)
+
+    def _blocks_size(self, need: dict[str, Any]) -> None:
+        """The size, shown before anything starts: blocks can be far larger than the vault."""
+        mib = need["bytes"] / (1024 * 1024)
+        self.with_blocks.setText(f"Also back up the files' blocks ({mib:,.1f} MiB, to a .blocks.car file beside it)")
+        self.with_blocks.setEnabled(need["blocks"] > 0)
 
     @property
     def running(self) -> bool:
@@ -153,9 +165,13 @@ class BackupTab(QWidget):
             vault_pw = await ask_password(self.window(), "Vault password", "Enter this vault's password to back it up.")
             if vault_pw is None:
                 return None
-            return await self.ctx.call(
+            done = await self.ctx.call(
                 "vault_backup", {"path": path, "password": pw, "vaultPassword": vault_pw, "overwrite": overwrite}
             )
+            if self.with_blocks.isChecked() and self.with_blocks.isEnabled():
+                car = {"path": f"{done['path']}.blocks.car", "overwrite": overwrite}
+                done["blocks"] = await self.ctx.call("files_exportBlocks", car)
+            return done  # type: ignore[no-any-return]
 
         def done(r: dict[str, Any] | None) -> None:
             if r is None:
@@ -167,7 +183,10 @@ class BackupTab(QWidget):
             self.password.clear()
             self.password_again.clear()
             set_tone(self.status, "ok")
-            self.status.setText(f"Backed up to {r['path']} ({r['size'] // 1024 + 1} KiB).")
+            text = f"Backed up to {r['path']} ({r['size'] // 1024 + 1} KiB)."
+            if "blocks" in r:
+                text += f" File blocks: {r['blocks']['path']} ({r['blocks']['size'] // 1024 + 1} KiB)."
+            self.status.setText(text)
 
         def failed(_e: BaseException) -> bool:
             self.progress.setVisible(False)

@@ -1,0 +1,87 @@
+"""Files → Shared with me on a real launcher, with a second real node (a contact) on 127.0.0.1:
+what the contact shares appears, Download fills a progress bar and lists the files; Share…
+sends the selected file to the contact, who sees it in their Shared with me."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from mainframe_os.gui.qt import QApplication
+from mainframe_os.gui.screens.files_shared import ShareDialog
+from tests.integration.comms.conftest import Peer, befriend, make_peer
+
+from .conftest import run, shot
+from .helpers import WAIT
+from .test_bad_input import setup_via_node
+
+
+def test_download_a_share_and_share_back(qtbot: Any, launcher: Any, tmp_path: Path) -> None:
+    main = setup_via_node(qtbot, launcher, wallet=False)
+    node = launcher.node
+    me = Peer(node, "Alice")
+    me.card = run(launcher, node.call("peer_card"))["card"]
+    sam = run(launcher, make_peer(tmp_path / "sam", "Sam"), timeout=60)
+    try:
+        sam_at_me, me_at_sam = run(launcher, befriend(me, sam), timeout=90)
+        report = tmp_path / "Report"
+        report.mkdir()
+        (report / "summary.txt").write_text("numbers")
+        (report / "data.bin").write_bytes(os.urandom(3 * 1024 * 1024))
+        run(launcher, sam.call("files_add", {"path": str(report)}), timeout=60)
+        run(launcher, sam.call("files_share", {"file": "/Report", "contact": me_at_sam}), timeout=60)
+
+        main.show_screen("files")
+        panel = main.files.shared
+        qtbot.waitUntil(lambda: panel.list.count() == 1, timeout=60_000)
+        assert "Report" in panel.list.item(0).text() and "from Sam" in panel.list.item(0).text()
+        assert panel.list.item(0).text().endswith("ready to download")
+        panel.list.item(0).setSelected(True)
+        assert panel.download_button.isEnabled()
+        seen: list[int] = []
+        panel.progress.valueChanged.connect(seen.append)
+        panel.progress.valueChanged.connect(
+            lambda v: shot(launcher.window, tmp_path, "files-shared-progress") if len(seen) == 2 else None
+        )
+        panel.download_selected()
+        qtbot.waitUntil(lambda: panel.list.item(0).text().endswith("·  downloaded"), timeout=90_000)
+        assert seen and max(seen) > 3 * 1024 * 1024
+        assert not panel.progress.isVisible()
+        listed = run(launcher, node.call("files_list", {"folder": "/Shared with me/Report"}))
+        assert sorted(f["name"] for f in listed["files"]) == ["data.bin", "summary.txt"]
+        shot(launcher.window, tmp_path, "files-shared")
+
+        # Share… the selected file back to Sam
+        note = tmp_path / "reply.txt"
+        note.write_text("thanks")
+        run(launcher, node.call("files_add", {"path": str(note)}))
+        main.files.open_folder("/")
+        qtbot.waitUntil(lambda: _row(main.files, "reply.txt") is not None, timeout=WAIT)
+        _row(main.files, "reply.txt").setSelected(True)
+        panel.share_selected()
+        qtbot.waitUntil(lambda: _dialog() is not None, timeout=WAIT)
+        dialog = _dialog()
+        assert dialog.who.currentText() == "Sam"
+        shot(dialog, tmp_path, "files-share-dialog")
+        dialog.accept()
+        qtbot.waitUntil(lambda: "Shared reply.txt" in panel.note.text(), timeout=60_000)
+
+        def sam_sees() -> bool:
+            return [s["name"] for s in run(launcher, sam.call("files_shared"))] == ["reply.txt"]
+
+        qtbot.waitUntil(sam_sees, timeout=60_000)
+    finally:
+        run(launcher, sam.node.close(), timeout=60)
+
+
+def _row(screen: Any, name: str) -> Any:
+    for i in range(screen.list.count()):
+        if screen.list.item(i).text().split("\n")[0] == name:
+            return screen.list.item(i)
+    return None
+
+
+def _dialog() -> ShareDialog | None:
+    found = [w for w in QApplication.topLevelWidgets() if isinstance(w, ShareDialog) and w.isVisible()]
+    return found[0] if found else None

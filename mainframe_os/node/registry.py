@@ -53,6 +53,7 @@ SERVICE_MODULES = (
     "mainframe_os.node.methods.contact_requests",
     "mainframe_os.node.methods.groups",
     "mainframe_os.node.methods.peer_routing",
+    "mainframe_os.node.methods.comms_follow",
 )
 
 

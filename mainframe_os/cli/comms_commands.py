@@ -43,7 +43,8 @@ async def msg_list(s: CliSession, a: Any) -> Any:
     if a.follow:
         await s.call("peer_start")  # receiving needs the peer online (a serving node already is)
         cursor = (await s.call("comms_follow", {**scope, "wait": 0}))["cursor"]  # before the history: none missed
-    rows = await s.call("comms_list", {**scope, "limit": a.limit, "before": a.before, "group": a.group})
+    given = {"limit": a.limit, "before": a.before, "group": a.group}
+    rows = await s.call("comms_list", {**scope, **{k: v for k, v in given.items() if v is not None}})
     if not a.follow:
         return rows
     _emit(rows, a.json, table=True)

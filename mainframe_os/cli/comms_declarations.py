@@ -126,18 +126,24 @@ def _sent(r: dict[str, Any]) -> str:
 
 
 @formats("comms_list")
-def _messages(rows: list[dict[str, Any]]) -> str:
-    shown = [
-        dict(
-            m,
-            when=time.strftime("%Y-%m-%d %H:%M", time.localtime(m["createdAt"])),
-            arrow="->" if m["direction"] == "out" else "<-",
-            text=m["body"] if isinstance(m["body"], str) else json.dumps(m["body"]),
-        )
-        for m in rows
-    ]
+def messages_table(rows: list[dict[str, Any]]) -> str:
     cols = [("when", "WHEN"), ("arrow", " "), ("text", "MESSAGE"), ("state", "STATE")]
-    return table(shown, cols, "No messages.")
+    return table([_shown(m) for m in rows], cols, "No messages.")
+
+
+def message_line(m: dict[str, Any]) -> str:
+    """One message as `mfos msg list --follow` prints it when it arrives."""
+    shown = _shown(m)
+    return f"{shown['when']}  {shown['arrow']} {shown['text']}"
+
+
+def _shown(m: dict[str, Any]) -> dict[str, Any]:
+    return dict(
+        m,
+        when=time.strftime("%Y-%m-%d %H:%M", time.localtime(m["createdAt"])),
+        arrow="->" if m["direction"] == "out" else "<-",
+        text=m["body"] if isinstance(m["body"], str) else json.dumps(m["body"]),
+    )
 
 
 @formats("comms_sync")

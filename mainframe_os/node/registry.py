@@ -55,6 +55,7 @@ SERVICE_MODULES = (
     "mainframe_os.node.methods.peer_routing",
     "mainframe_os.node.methods.app_comms",
     "mainframe_os.node.methods.messenger",
+    "mainframe_os.node.methods.comms_follow",
 )
 
 

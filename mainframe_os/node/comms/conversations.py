@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from vault.models import CommsMessage, Contact
 
 VISIBLE = ("text", "json")
+FOLLOW_BATCH = 500
 
 
 def message_json(m: CommsMessage, contact_id: str | None) -> dict[str, Any]:
@@ -97,3 +98,26 @@ def _unread_where(identity_id: str) -> tuple[Any, ...]:
 def _contact_ids(s: Session, identity_id: str) -> dict[bytes, str]:
     q = select(Contact.sign_public, Contact.id).where(Contact.identity_id == identity_id)
     return {sign: cid for sign, cid in s.execute(q)}
+
+
+def _rowid() -> Any:
+    from sqlalchemy import literal_column
+
+    return literal_column("comms_message.rowid")
+
+
+def newer(s: Session, identity_id: str, peer: bytes | None, cursor: int | None) -> tuple[list[dict[str, Any]], int]:
+    """Messages stored after `cursor` (a position from an earlier call; None: from now on), oldest
+    first, and the position to ask from next time. Rowids only grow: nothing is missed or repeated."""
+    last = int(s.scalar(select(func.max(_rowid())).select_from(CommsMessage)) or 0)
+    if cursor is None or cursor >= last:
+        return [], last if cursor is None else cursor
+    q = select(CommsMessage, _rowid()).where(_rowid() > cursor, _rowid() <= last)
+    q = q.where(CommsMessage.identity_id == identity_id, CommsMessage.kind.in_(VISIBLE))
+    if peer is not None:
+        q = q.where(CommsMessage.peer_sign == peer)
+    ids, out = _contact_ids(s, identity_id), []
+    for m, rowid in s.execute(q.order_by(_rowid()).limit(FOLLOW_BATCH)):
+        out.append(message_json(m, ids.get(m.peer_sign)))
+        cursor = int(rowid)
+    return out, (cursor if len(out) == FOLLOW_BATCH else last)

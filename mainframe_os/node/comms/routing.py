@@ -65,7 +65,7 @@ def write_settings(s: Session, changes: dict[str, Any]) -> RoutingSettings:
     for key, value in changes.items():
         if key == "luminosity":
             if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_LUMINOSITY:
-                raise BadSetting(f"luminosity must be a whole number from 0 to {MAX_LUMINOSITY}")
+                raise BadSetting(f"Luminosity must be a whole number from 0 to {MAX_LUMINOSITY}")
             checked[LUMINOSITY_SETTING] = value
         elif key in ("directStreams", "mdns"):
             if not isinstance(value, bool):
@@ -74,7 +74,7 @@ def write_settings(s: Session, changes: dict[str, Any]) -> RoutingSettings:
         elif key == "bootstrap":
             checked[BOOTSTRAP_SETTING] = check_bootstrap(value)
         else:
-            raise BadSetting(f"unknown messaging setting {key!r}")
+            raise BadSetting(f"Unknown messaging setting {key!r}")
     for key, value in checked.items():
         store.set_setting(s, key, value)
     return read_settings(s)
@@ -85,7 +85,7 @@ def check_bootstrap(value: Any) -> list[str]:
     import multiaddr
 
     if not isinstance(value, list) or len(value) > MAX_BOOTSTRAP:
-        raise BadSetting(f"bootstrap must be a list of at most {MAX_BOOTSTRAP} multiaddrs")
+        raise BadSetting(f"Bootstrap peers must be a list of at most {MAX_BOOTSTRAP} multiaddrs")
     out: list[str] = []
     for item in value:
         text = str(item).strip() if isinstance(item, str) else ""
@@ -95,7 +95,7 @@ def check_bootstrap(value: Any) -> list[str]:
         except Exception:  # noqa: BLE001 - the multiaddr library raises several kinds
             ok = False
         if not ok:
-            raise BadSetting(f"not a bootstrap multiaddr (like /ip4/1.2.3.4/tcp/4001/p2p/12D3Koo…): {text[:80]!r}")
+            raise BadSetting(f"Not a bootstrap multiaddr (like /ip4/1.2.3.4/tcp/4001/p2p/12D3Koo…): {text[:80]!r}")
         if text not in out:
             out.append(text)
     return out
@@ -143,3 +143,19 @@ class TrialDoor:
                 return sign, envelope
         self.not_ours += 1
         return None
+
+
+def luminosity_tradeoff(k: int) -> str:
+    """The trade-off of a luminosity, in plain words (the settings page and the CLI show it)."""
+    if k <= 0:
+        return (
+            "Full darkness. Messages for you travel on one topic shared by everyone in darkness: "
+            "nobody watching can tell which are yours, but your node receives and tries every "
+            "message on it (the most traffic)."
+        )
+    share = 2**k
+    return (
+        f"Reveals {k} bit{'s' if k > 1 else ''} of your address. Your node receives about 1 in "
+        f"{share:,} of the dark traffic (less data), and messages for you hide among about 1 in "
+        f"{share:,} people instead of everyone (less privacy)."
+    )

@@ -1,4 +1,5 @@
-"""Settings: vaults, identities, app permissions, backup & restore, security, appearance, networks, about."""
+"""Settings: vaults, identities, app permissions, backup & restore, security, appearance, messaging,
+networks, about."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from .appearance import AppearanceTab
 from .apps import AppsTab
 from .backup import BackupTab
 from .identities import IdentitiesTab
+from .messaging import MessagingTab
 from .networks import NetworksTab
 from .security import SecurityTab
 from .vaults import VaultsTab
@@ -38,6 +40,8 @@ class SettingsScreen(QWidget):
         self.tabs.addTab(self.backup, "Backup")
         self.tabs.addTab(self.security, "Security")
         self.tabs.addTab(self.appearance, "Appearance")
+        self.messaging = MessagingTab(ctx)
+        self.tabs.addTab(self.messaging, "Messaging")
         self.networks: NetworksTab | None = None
         if ctx.has_networks:
             self.networks = NetworksTab(ctx)

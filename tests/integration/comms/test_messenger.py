@@ -119,3 +119,27 @@ async def test_a_tampered_part_is_not_installed(peers, tmp_path: Path) -> None:
 async def _last(p: Peer, app: CallerContext) -> Any:
     c = (await p.node.call("messenger_conversations", {}, app))["conversations"]
     return c and c[0]["last"]
+
+
+async def test_group_chat_through_the_messenger(peers) -> None:
+    alice, bob = await peers("Alice"), await peers("Bob")
+    await befriend(alice, bob)
+    ma, mb = await messenger(alice), await messenger(bob)
+    (chat,) = (await alice.node.call("messenger_conversations", {}, ma))["conversations"]
+    group = await alice.node.call("messenger_groupCreate", {"name": "Lunch", "contacts": [chat["id"]]}, ma)
+    await alice.node.call("messenger_send", {"group": group["id"], "text": "noon?"}, ma)
+
+    async def bobs_group() -> Any:
+        c = (await bob.node.call("messenger_conversations", {}, mb))["conversations"]
+        return [x for x in c if x["type"] == "group" and x["unread"] == 1]
+
+    (g,) = await wait_for(bobs_group, what="the group at Bob")
+    assert g["name"] == "Lunch" and g["members"] == ["Alice"] and g["last"]["body"] == "noon?"
+    # a group message is not part of the 1:1 conversation with its sender
+    (alice_chat,) = [
+        x for x in (await bob.node.call("messenger_conversations", {}, mb))["conversations"] if x["type"] == "contact"
+    ]
+    assert alice_chat["unread"] == 0 and alice_chat["last"] is None
+    (m,) = await bob.node.call("messenger_history", {"group": g["id"]}, mb)
+    assert m["displayName"] == "Alice" and m["groupId"] == g["id"]
+    assert (await bob.node.call("messenger_markRead", {"group": g["id"]}, mb))["read"] == 1

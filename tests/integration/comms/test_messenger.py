@@ -94,6 +94,28 @@ async def _no(request: Any) -> Any:
     return PromptResult(False)
 
 
+async def test_a_package_in_several_full_parts_arrives_whole(peers, tmp_path: Path) -> None:
+    import os
+
+    from mainframe_os.node.apps import sharing
+    from mainframe_os.node.apps.package import pack
+    from tests.unit.apps.test_package import SEED, make_app
+
+    alice, bob = await peers("Alice"), await peers("Bob")
+    await befriend(alice, bob)
+    ma, mb = await messenger(alice), await messenger(bob)
+    src = make_app(tmp_path / "src-big", name="Big", permissions={"required": ["STORAGE"], "optional": ["CONTACTS_READ"]})
+    (src / "blob.bin").write_bytes(os.urandom(70_000))  # incompressible: every part is a full one
+    pack(src, SEED, "Ada", tmp_path / "big.mfapp")
+    big = await install(alice, tmp_path / "big.mfapp")
+    (chat,) = (await alice.node.call("messenger_conversations", {}, ma))["conversations"]
+    shared = await alice.node.call("messenger_shareApp", {"contact": chat["id"], "appId": big.app_id}, ma)
+    assert shared["parts"] == -(-shared["size"] // sharing.PART_BYTES) >= 3
+    got = await wait_for(lambda: _last(bob, mb), what="the offer at Bob")
+    bob.node.prompter = ApproveAllPrompter()
+    assert (await bob.node.call("messenger_installShared", {"message": got["id"]}, mb))["appId"] == big.app_id
+
+
 async def test_a_tampered_part_is_not_installed(peers, tmp_path: Path) -> None:
     from sqlalchemy import select
 

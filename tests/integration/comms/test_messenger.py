@@ -104,7 +104,8 @@ async def test_a_package_in_several_full_parts_arrives_whole(peers, tmp_path: Pa
     alice, bob = await peers("Alice"), await peers("Bob")
     await befriend(alice, bob)
     ma, mb = await messenger(alice), await messenger(bob)
-    src = make_app(tmp_path / "src-big", name="Big", permissions={"required": ["STORAGE"], "optional": ["CONTACTS_READ"]})
+    perms = {"required": ["STORAGE"], "optional": ["CONTACTS_READ"]}
+    src = make_app(tmp_path / "src-big", name="Big", permissions=perms)
     (src / "blob.bin").write_bytes(os.urandom(70_000))  # incompressible: every part is a full one
     pack(src, SEED, "Ada", tmp_path / "big.mfapp")
     big = await install(alice, tmp_path / "big.mfapp")

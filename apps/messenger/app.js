@@ -247,6 +247,39 @@ async function watch(hash) {
   await renderMessages();
 }
 
+// -- a new group ---------------------------------------------------------------------------------
+$('groupOpen').addEventListener('click', () => {
+  const form = $('groupForm');
+  form.hidden = !form.hidden;
+  const pick = $('groupPick');
+  pick.textContent = '';
+  for (const c of chats.filter((x) => x.type === 'contact')) {
+    const label = el('label');
+    const box = el('input');
+    box.type = 'checkbox';
+    box.value = c.id;
+    label.appendChild(box);
+    label.appendChild(el('span', '', c.name));
+    pick.appendChild(label);
+  }
+});
+
+$('groupForm').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  const ids = Array.from(document.querySelectorAll('#groupPick input:checked')).map((b) => b.value);
+  const name = $('groupName').value.trim();
+  if (!name || !ids.length) return;
+  try {
+    const g = await mf.messenger.createGroup(name, ids);
+    $('groupForm').hidden = true;
+    $('groupName').value = '';
+    await loadChats();
+    await open(chats.find((c) => c.id === g.id) || { type: 'group', id: g.id, name: g.name, members: [], unread: 0 });
+  } catch (e) {
+    status(`No group: ${e.message}`, true);
+  }
+});
+
 // -- pushed by Mainframe OS ----------------------------------------------------------------------
 async function onPush(ev) {
   if (ev.type === 'message') {

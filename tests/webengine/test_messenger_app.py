@@ -41,7 +41,8 @@ async def share_an_app(bob: Peer, tmp: Path) -> str:
     await bob.call("apps_approveInstall", {"appId": app_id, "version": "1.0.0"})
     apps = await bob.call("apps_list")
     messenger = CallerContext.app(next(a["id"] for a in apps if a["name"] == "Messenger"), bob.identity_id)
-    (alice,) = (await bob.node.call("messenger_conversations", {}, messenger))["conversations"]
+    chats = (await bob.node.call("messenger_conversations", {}, messenger))["conversations"]
+    (alice,) = [c for c in chats if c["type"] == "contact"]
     await bob.node.call("messenger_shareApp", {"contact": alice["id"], "appId": app_id}, messenger)
     return str(app_id)
 
@@ -82,6 +83,25 @@ def test_messenger_chat_and_pay(world, run, open_app, tmp_path: Path) -> None:
 
         (got,) = run(wait_for(bob_got, what="Alice's answer at Bob"))
         assert got["direction"] == "in"
+
+        # a group with Bob, made in the Messenger: Bob's node gets the group and its message
+        page.ok("document.getElementById('groupOpen').click(), 1")
+        page.ok("[...document.querySelectorAll('#groupPick label')].find(l => l.textContent === 'Bob')"
+                ".querySelector('input').click(), document.getElementById('groupName').value = 'Lunch', "
+                "document.getElementById('groupForm').requestSubmit(), 1")  # fmt: skip
+        assert settled(page, "document.getElementById('title').textContent", "v => v === 'Lunch'") == "Lunch"
+        page.ok("document.getElementById('text').value = 'Noon at the usual place', "
+                "document.getElementById('composer').requestSubmit(), 1")  # fmt: skip
+
+        async def bob_group() -> Any:
+            return [m for m in await bob.call("comms_list") if m["groupId"] and m["body"] == "Noon at the usual place"]
+
+        run(wait_for(bob_group, what="the group message at Bob"))
+        assert "Noon at the usual place" in settled(page, "document.getElementById('messages').textContent", "v => v")
+        shoot(page.app.window, "messenger-group")
+        page.ok("[...document.querySelectorAll('#list li')].find(l => l.querySelector('.name').textContent === 'Bob')"
+                ".click(), 1")  # fmt: skip
+        assert settled(page, "document.getElementById('title').textContent", "v => v === 'Bob'") == "Bob"
 
         # a payment inside the chat: pending while the user approves, confirmed once mined
         prompter.will(True)

@@ -94,7 +94,7 @@ async function bubble(m) {
     if (m.direction === 'out' && p.status === 'pending') watch(p.txHash);
     return paymentBubble(p, m.direction, m);
   }
-  if (b && b.kind === 'app-share') return shareBubble(b, m);
+  if (b && b.kind === 'app-share') return shareBubble(b, m, await mf.storage.get(`share:${m.id}`));
   const d = el('div', `msg ${m.direction}`);
   d.dataset.id = m.id;
   if (current.type === 'group' && m.direction === 'in') d.appendChild(el('div', 'from', m.displayName || 'Someone'));
@@ -112,12 +112,16 @@ function paymentBubble(p, direction, m) {
   const s = el('span', `status ${p.status}`, p.status);
   s.dataset.status = p.status;
   d.appendChild(s);
-  if (p.txHash) d.appendChild(el('div', 'hash', p.txHash));
+  if (p.txHash) {
+    const h = el('div', 'hash', `tx ${p.txHash.slice(0, 10)}…${p.txHash.slice(-8)}`);
+    h.title = p.txHash;
+    d.appendChild(h);
+  }
   if (p.error) d.appendChild(el('div', 'muted', p.error));
   return d;
 }
 
-function shareBubble(b, m) {
+function shareBubble(b, m, done) {
   const d = el('div', `msg ${m.direction} share`);
   d.dataset.kind = 'app-share';
   d.appendChild(el('div', 'muted', m.direction === 'out' ? 'You shared an app' : `${m.displayName || 'A contact'} shared an app`));
@@ -125,7 +129,8 @@ function shareBubble(b, m) {
   d.appendChild(el('div', 'fp', `Developer ${b.developer || 'unknown'} · key ${b.fingerprint}`));
   d.appendChild(el('div', 'perm', `Asks to: ${(b.permissions || []).join(', ') || 'nothing'}`));
   if (m.direction === 'in') {
-    const btn = el('button', '', 'Check and install');
+    const btn = el('button', '', done ? 'Installed' : 'Check and install');
+    btn.disabled = !!done;
     btn.addEventListener('click', () => install(m, d, btn));
     d.appendChild(btn);
   }
@@ -140,8 +145,9 @@ async function install(m, d, btn) {
     perms.textContent = `Verified. Asks to: ${info.permissions.map((p) => p.label.toLowerCase()).join('; ')}`;
     status('Approve the install in Mainframe OS…');
     await mf.messenger.installShared(m.id);
-    btn.textContent = 'Installed';
+    await mf.storage.set(`share:${m.id}`, 'installed');
     status(`${info.name} is installed: open it from Apps.`);
+    await renderMessages();
   } catch (e) {
     btn.disabled = false;
     status(e.code === 4001 ? 'Not installed.' : `Could not install: ${e.message}`, e.code !== 4001);
@@ -240,6 +246,39 @@ async function watch(hash) {
   watching.delete(hash);
   await renderMessages();
 }
+
+// -- a new group ---------------------------------------------------------------------------------
+$('groupOpen').addEventListener('click', () => {
+  const form = $('groupForm');
+  form.hidden = !form.hidden;
+  const pick = $('groupPick');
+  pick.textContent = '';
+  for (const c of chats.filter((x) => x.type === 'contact')) {
+    const label = el('label');
+    const box = el('input');
+    box.type = 'checkbox';
+    box.value = c.id;
+    label.appendChild(box);
+    label.appendChild(el('span', '', c.name));
+    pick.appendChild(label);
+  }
+});
+
+$('groupForm').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  const ids = Array.from(document.querySelectorAll('#groupPick input:checked')).map((b) => b.value);
+  const name = $('groupName').value.trim();
+  if (!name || !ids.length) return;
+  try {
+    const g = await mf.messenger.createGroup(name, ids);
+    $('groupForm').hidden = true;
+    $('groupName').value = '';
+    await loadChats();
+    await open(chats.find((c) => c.id === g.id) || { type: 'group', id: g.id, name: g.name, members: [], unread: 0 });
+  } catch (e) {
+    status(`No group: ${e.message}`, true);
+  }
+});
 
 // -- pushed by Mainframe OS ----------------------------------------------------------------------
 async function onPush(ev) {

@@ -28,7 +28,7 @@ def test_a_page_gets_pushed_messages_and_answers(install_app, open_app, world, r
     other = open_app(install_app("Other Push", permissions=COMMS))
     assert page.ok(COLLECT) is True and other.ok(COLLECT) is True
 
-    bob = run(make_peer(tmp_path / "bob", "Bob"), 60)
+    bob = run(make_peer(tmp_path / "carol", "Carol"), 60)  # another name than other tests' contacts
     try:
         alice = Peer(node, "Alice")
         alice.identity_id = world["identity"]
@@ -43,7 +43,7 @@ def test_a_page_gets_pushed_messages_and_answers(install_app, open_app, world, r
 
         got = run(wait_for(lambda: _page_got(page), what="the pushed message in the page"))
         (msg,) = got
-        assert (msg["body"], msg["displayName"], msg["direction"]) == ({"move": "e4"}, "Bob", "in")
+        assert (msg["body"], msg["displayName"], msg["direction"]) == ({"move": "e4"}, "Carol", "in")
         sent = page.ok(f"mainframe.comms.send({json.dumps(msg['contactId'])}, {{move: 'e5'}})", timeout=30)
         assert sent["state"] == "delivered"
         answers = run(wait_for(lambda: bob.node.call("comms_appMessages", {}, chess_b), what="the answer at Bob"))

@@ -39,7 +39,8 @@ log = logging.getLogger("mainframe_os.apps")
 
 ACCOUNTS_KEY = "eth_accounts"  # the EIP-2255 permission that exposes accounts
 DECISIONS = ("always", "never", "session")
-_BUNDLED_MARK = "apps:bundled:"
+_BUNDLED_MARK = "apps:bundled:"  # + identity id -> the bundled app folders already offered to it
+_FIRST_BUNDLED = ("hello", "payments")
 
 
 @dataclass(frozen=True)
@@ -231,16 +232,24 @@ class AppsService:
         return {"fromVersion": rec.version, "newPermissions": [p for p in manifest.permissions if p not in old_perms]}
 
     async def ensure_bundled(self, identity_id: str) -> None:
-        """Install the bundled apps once per identity (an uninstall is respected afterwards)."""
+        """Install each bundled app once per identity (an uninstall is respected afterwards); an
+        app bundled by a newer version (the Messenger) still reaches identities made before it."""
         from vault.models import Setting
 
         mark = _BUNDLED_MARK + identity_id
-        done = await self.node.db(lambda s: s.get(Setting, mark) is not None)
-        if done:
+
+        def offered(s: Any) -> list[str] | None:
+            row = s.get(Setting, mark)
+            # `True`: the mark of versions that bundled only these two
+            return None if row is None else (list(row.value) if isinstance(row.value, list) else list(_FIRST_BUNDLED))
+
+        done = await self.node.db(offered) or []
+        todo = [name for name in BUNDLED_APPS if name not in done]
+        if not todo:
             return
         import asyncio
 
-        for name in BUNDLED_APPS:
+        for name in todo:
             folder = apps_dir() / name
             if not (folder / "manifest.json").is_file():
                 continue
@@ -249,7 +258,7 @@ class AppsService:
                 await self.approve(identity_id, manifest, list(manifest.optional), source="bundled")
             except E.RpcError:
                 log.exception("bundled app %s could not be installed", name)
-        await self.node.db(lambda s: s.merge(Setting(key=mark, value=True)))
+        await self.node.db(lambda s: s.merge(Setting(key=mark, value=sorted({*done, *todo}))))
 
     async def uninstall(self, identity_id: str, app_id: str, delete_data: bool) -> None:
         from sqlalchemy import delete, select

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import errors as E
 from ..apps import sharing
+from ..apps.caller import caller_details
 from ..apps.carried import install_bytes, package_bytes
 from ..comms import messenger_view as view
 from ..comms.app_push import pushes, register_source
@@ -226,10 +227,11 @@ async def messenger_install_shared(node: Node, ctx: CallerContext, message: str)
             ctx,
             f"Install {m.name} {m.version}, shared with you?",
             {
-                "app": m.name,
-                "developer": f"{m.developer_name or 'unknown developer'} (key {info['fingerprint']})",
-                "permissions": [p["label"] for p in info["permissions"]],
-                "note": "Verified like a .mfapp file: signed by this developer key, every file checked.",
+                **await caller_details(node, ctx),  # who asks: the Messenger, as every prompt names it
+                "installing": f"{m.name} {m.version}",
+                "signed by": f"{m.developer_name or 'unknown developer'} (key {info['fingerprint']})",
+                "it may": "\n".join(p["label"] for p in info["permissions"]) or "nothing special",
+                "verified": "like a .mfapp file: the developer's signature and every file checked",
             },
             ("approve", "reject"),
         )

@@ -116,9 +116,23 @@ async def test_scope_an_app_cannot_leave(peers, tmp_path: Path) -> None:
     alice.node.prompter = _Refuse()
     with pytest.raises(E.UserRejected):
         await alice.node.call("comms_pickContacts", {}, chess)
+    # Bob does not have Other: its message is dropped there (the sender cannot tell), nothing kept
+    alice.node.prompter = ApproveAllPrompter(data=[bob_at_alice])
+    (bob_for_other,) = await alice.node.call("comms_pickContacts", {}, other)
+    await alice.node.call("comms_appSend", {"contact": bob_for_other["id"], "message": "x"}, other)
+    assert await wait_for(lambda: _app_rows(bob), what="Chess's message at Bob") == [chess.app_id]
     # too big is a clear error
     with pytest.raises(E.InvalidParams, match="at most 16000"):
         await alice.node.call("comms_appSend", {"contact": bob_id, "message": "x" * 20_000}, chess)
+
+
+async def _app_rows(p: Peer) -> list[str]:
+    from sqlalchemy import select
+
+    from vault.models import CommsMessage
+
+    rows = await p.node.db(lambda s: list(s.scalars(select(CommsMessage).where(CommsMessage.kind == "app"))))
+    return [r.body["app"] for r in rows]
 
 
 class _Refuse:

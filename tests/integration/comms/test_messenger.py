@@ -94,6 +94,29 @@ async def _no(request: Any) -> Any:
     return PromptResult(False)
 
 
+async def test_a_package_in_several_full_parts_arrives_whole(peers, tmp_path: Path) -> None:
+    import os
+
+    from mainframe_os.node.apps import sharing
+    from mainframe_os.node.apps.package import pack
+    from tests.unit.apps.test_package import SEED, make_app
+
+    alice, bob = await peers("Alice"), await peers("Bob")
+    await befriend(alice, bob)
+    ma, mb = await messenger(alice), await messenger(bob)
+    perms = {"required": ["STORAGE"], "optional": ["CONTACTS_READ"]}
+    src = make_app(tmp_path / "src-big", name="Big", permissions=perms)
+    (src / "blob.bin").write_bytes(os.urandom(70_000))  # incompressible: every part is a full one
+    pack(src, SEED, "Ada", tmp_path / "big.mfapp")
+    big = await install(alice, tmp_path / "big.mfapp")
+    (chat,) = (await alice.node.call("messenger_conversations", {}, ma))["conversations"]
+    shared = await alice.node.call("messenger_shareApp", {"contact": chat["id"], "appId": big.app_id}, ma)
+    assert shared["parts"] == -(-shared["size"] // sharing.PART_BYTES) >= 3
+    got = await wait_for(lambda: _last(bob, mb), what="the offer at Bob")
+    bob.node.prompter = ApproveAllPrompter()
+    assert (await bob.node.call("messenger_installShared", {"message": got["id"]}, mb))["appId"] == big.app_id
+
+
 async def test_a_tampered_part_is_not_installed(peers, tmp_path: Path) -> None:
     from sqlalchemy import select
 
@@ -119,3 +142,27 @@ async def test_a_tampered_part_is_not_installed(peers, tmp_path: Path) -> None:
 async def _last(p: Peer, app: CallerContext) -> Any:
     c = (await p.node.call("messenger_conversations", {}, app))["conversations"]
     return c and c[0]["last"]
+
+
+async def test_group_chat_through_the_messenger(peers) -> None:
+    alice, bob = await peers("Alice"), await peers("Bob")
+    await befriend(alice, bob)
+    ma, mb = await messenger(alice), await messenger(bob)
+    (chat,) = (await alice.node.call("messenger_conversations", {}, ma))["conversations"]
+    group = await alice.node.call("messenger_groupCreate", {"name": "Lunch", "contacts": [chat["id"]]}, ma)
+    await alice.node.call("messenger_send", {"group": group["id"], "text": "noon?"}, ma)
+
+    async def bobs_group() -> Any:
+        c = (await bob.node.call("messenger_conversations", {}, mb))["conversations"]
+        return [x for x in c if x["type"] == "group" and x["unread"] == 1]
+
+    (g,) = await wait_for(bobs_group, what="the group at Bob")
+    assert g["name"] == "Lunch" and g["members"] == ["Alice"] and g["last"]["body"] == "noon?"
+    # a group message is not part of the 1:1 conversation with its sender
+    (alice_chat,) = [
+        x for x in (await bob.node.call("messenger_conversations", {}, mb))["conversations"] if x["type"] == "contact"
+    ]
+    assert alice_chat["unread"] == 0 and alice_chat["last"] is None
+    (m,) = await bob.node.call("messenger_history", {"group": g["id"]}, mb)
+    assert m["displayName"] == "Alice" and m["groupId"] == g["id"]
+    assert (await bob.node.call("messenger_markRead", {"group": g["id"]}, mb))["read"] == 1

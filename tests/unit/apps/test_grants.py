@@ -261,3 +261,21 @@ def test_manifest_summary_is_json(tmp_path: Path) -> None:
 
     m = build_manifest(make_app(tmp_path / "x", permissions=PERMS), b"", "dev")
     json.dumps(m.summary())
+
+
+async def test_an_app_bundled_later_reaches_an_older_identity_once(opened: tuple[Node, str]) -> None:
+    from vault.models import Setting
+
+    node, ident = opened
+    apps = {a["name"]: a["id"] for a in await node.call("apps_list")}
+    assert {"Hello", "Payments", "Messenger"} <= set(apps)
+    # as an identity made by a version that bundled only Hello and Payments (the old mark: True),
+    # which had uninstalled Hello since
+    for name in ("Hello", "Messenger"):
+        await node.call("apps_uninstall", {"appId": apps[name], "deleteData": True})
+    await node.db(lambda s: s.merge(Setting(key="apps:bundled:" + ident, value=True)))
+    names = {a["name"] for a in await node.call("apps_list")}
+    assert "Messenger" in names and "Hello" not in names
+    # offered once: uninstalled again, it stays away
+    await node.call("apps_uninstall", {"appId": apps["Messenger"], "deleteData": True})
+    assert "Messenger" not in {a["name"] for a in await node.call("apps_list")}

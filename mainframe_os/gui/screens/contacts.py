@@ -159,6 +159,8 @@ class ContactsScreen(QWidget):
                 peers, groups = [], []
             self.contacts, self.groups = contacts, [g for g in groups if g["state"] == "active"]
             self.verified = {p["id"] for p in peers if p["verified"]}
+            # the node remembers changed keys across restarts, until the contact's card is replaced
+            self.keys_changed = {p["id"] for p in peers if p.get("keysChanged")}
             self._fill()
             if self.conversation.peer is not None and self.conversation.peer.contact:
                 key = self.conversation.peer.key
@@ -288,6 +290,7 @@ class ContactsScreen(QWidget):
 
     def _keys_changed(self, e: ContactKeysChanged) -> None:
         self.keys_changed.add(e.peer)
+        self.verified.discard(e.peer)
         self._fill()
         p = self.conversation.peer
         if p is not None and p.key == e.peer:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from .. import errors as E
 from .. import events as ev
 from ..cards import ContactCard
-from . import groups, holding, inbox, outbox, store
+from . import groups, holding, inbox, outbox, requests, store
 from .envelope import BadEnvelope, Envelope
 from .host import HOLD_PROTOCOL, MSG_PROTOCOL, P2PHost, PeerUnreachable
 from .verify import Verification, new_tx
@@ -260,6 +260,7 @@ class CommsService:
             elif kind == "sas":
                 await self._on_sas(ident, env.sender, info)
             elif kind == "keys-changed":
+                await self.node.db(lambda s: requests.note_keys_changed(s, ident, env.sender))
                 self.node.events.emit(ev.ContactKeysChanged(ident, info["peer"]))
                 self.node.events.emit(
                     ev.Notification(

@@ -247,6 +247,7 @@ def test_verify_both_sides_see_the_emoji_and_a_changed_key_warns(
     run(second, second.node.call("comms_send", {"contact": "Alice", "text": "it's me, honest"}), timeout=60)
     qtbot.waitUntil(lambda: conv.banner.isVisible(), timeout=NET)
     assert "keys changed" in conv.banner_text.text() and conv.verified.text() == "Not verified"
+    assert not conv.verify_button.isEnabled()
     assert [x.msg["body"] for x in conv.bubbles.values()] == []
     assert run(launcher, launcher.node.call("comms_unread"))["total"] == 0
     _shot(launcher.window, folder, "keys-changed")

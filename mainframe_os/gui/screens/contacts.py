@@ -159,6 +159,8 @@ class ContactsScreen(QWidget):
                 peers, groups = [], []
             self.contacts, self.groups = contacts, [g for g in groups if g["state"] == "active"]
             self.verified = {p["id"] for p in peers if p["verified"]}
+            # the node remembers changed keys across restarts, until the contact's card is replaced
+            self.keys_changed = {p["id"] for p in peers if p.get("keysChanged")}
             self._fill()
             if self.conversation.peer is not None and self.conversation.peer.contact:
                 key = self.conversation.peer.key
@@ -214,8 +216,10 @@ class ContactsScreen(QWidget):
         contact = sel is not None and "signPublicKey" in sel
         self.message_button.setEnabled(sel is not None)
         self.group_button.setEnabled(bool(self.contacts))
-        for b in (self.verify_button, self.rename_button, self.remove_button):
+        for b in (self.rename_button, self.remove_button):
             b.setEnabled(contact)
+        # after a key change the emoji could never match: the card must be replaced first
+        self.verify_button.setEnabled(contact and sel is not None and sel["signPublicKey"] not in self.keys_changed)
 
     def _requests_counted(self, n: int) -> None:
         self.tabs.setTabText(1, f"Requests ({n})" if n else "Requests")
@@ -246,8 +250,8 @@ class ContactsScreen(QWidget):
                 return
             members = {m["id"]: m["displayName"] for m in g["members"]}
             peer = Peer(g["name"], group=g["id"], members=members)
-        self.pages.setCurrentWidget(self.conversation)
         self.conversation.open(peer, keys_changed=peer.key in self.keys_changed)
+        self.pages.setCurrentWidget(self.conversation)
 
     def new_group(self) -> None:
         dlg = NewGroupDialog(self.ctx, self.contacts, self.window())
@@ -288,6 +292,7 @@ class ContactsScreen(QWidget):
 
     def _keys_changed(self, e: ContactKeysChanged) -> None:
         self.keys_changed.add(e.peer)
+        self.verified.discard(e.peer)
         self._fill()
         p = self.conversation.peer
         if p is not None and p.key == e.peer:

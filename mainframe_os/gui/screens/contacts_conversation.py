@@ -106,6 +106,7 @@ class ConversationView(QWidget):
         self.peer: Peer | None = None
         self.bubbles: dict[str, Bubble] = {}
         self.keys_changed = False
+        self._shown_once = False  # open() loads the history; showing it again reloads
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addLayout(self._header())
@@ -187,6 +188,7 @@ class ConversationView(QWidget):
 
     def open(self, peer: Peer, keys_changed: bool = False) -> None:
         self.peer = peer
+        self._shown_once = self.isVisible()
         self.avatar.setPixmap(avatar_pixmap(peer.name, 32))
         self.title.setText(peer.name)
         self.set_trust(peer.verified, keys_changed)
@@ -206,7 +208,8 @@ class ConversationView(QWidget):
         self.peer.verified, self.keys_changed = verified, keys_changed
         self.verified.setText("✔ Verified" if verified and not keys_changed else "Not verified")
         set_tone(self.verified, "ok" if verified and not keys_changed else None)
-        self.verify_button.setText("Verify again" if verified else "Verify")
+        self.verify_button.setText("Verify again" if verified and not keys_changed else "Verify")
+        self.verify_button.setEnabled(not keys_changed)  # nothing signed by the new keys gets through
         name = self.peer.name
         self.banner_text.setText(
             f"<b>{_esc(name)}’s keys changed.</b> Messages sent with the new keys are refused, not shown. "
@@ -298,8 +301,9 @@ class ConversationView(QWidget):
 
     def showEvent(self, e: Any) -> None:  # noqa: N802
         super().showEvent(e)
-        if self.peer is not None:
+        if self.peer is not None and self._shown_once:  # back on screen: what came meanwhile, read now
             self.reload()
+        self._shown_once = True
 
     def keyPressEvent(self, e: Any) -> None:  # noqa: N802
         if e.key() == Qt.Key.Key_Escape:

@@ -45,6 +45,33 @@ def is_verified(p: CommsPeer) -> bool:
     return bool(p.verified_key) and card is not None and card.peer is not None and card.peer.olm_key == p.verified_key
 
 
+KEYS_CHANGED_SETTING = "comms.keysChanged"
+
+
+def note_keys_changed(s: Session, identity_id: str, sign: bytes) -> None:
+    """Remember that this contact's keys changed, against the card we hold: the warning lasts
+    across restarts until that card is replaced (removed and added again with their new card)."""
+    peer = store.get_peer(s, identity_id, sign)
+    card = store.peer_card(peer) if peer is not None and peer.card else None
+    if card is None or card.peer is None:
+        return
+    seen = dict(store.get_setting(s, KEYS_CHANGED_SETTING, {}) or {})
+    seen[f"{identity_id}:{sign.hex()}"] = card.peer.olm_key.hex()
+    store.set_setting(s, KEYS_CHANGED_SETTING, seen)
+
+
+def with_key_warnings(s: Session, identity_id: str, peers: list[CommsPeer]) -> list[dict[str, Any]]:
+    """`peer_json` of each, with `keysChanged`: their keys changed since we took the card we hold."""
+    seen = store.get_setting(s, KEYS_CHANGED_SETTING, {}) or {}
+    out = []
+    for p in peers:
+        card = store.peer_card(p) if p.card else None
+        held = card.peer.olm_key.hex() if card is not None and card.peer is not None else None
+        changed = held is not None and seen.get(f"{identity_id}:{p.sign_public.hex()}") == held
+        out.append({**peer_json(p), "keysChanged": changed, "verified": is_verified(p) and not changed})
+    return out
+
+
 def mark_verified(s: Session, identity_id: str, sign: bytes) -> dict[str, Any]:
     peer = store.get_peer(s, identity_id, sign)
     card = store.peer_card(peer) if peer is not None else None

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from .. import errors as E
 from .. import events as ev
 from ..cards import ContactCard
-from . import groups, holding, inbox, outbox, prekeys, store
+from . import groups, holding, inbox, outbox, prekeys, requests, store
 from .envelope import BadEnvelope, Envelope
 from .host import HOLD_PROTOCOL, MSG_PROTOCOL, Handler, P2PHost, PeerUnreachable
 from .owner import OwnerLock, Watcher
@@ -304,6 +304,7 @@ class CommsService:
             elif kind == "sas":
                 await self._on_sas(ident, env.sender, info)
             elif kind == "keys-changed":
+                await self.node.db(lambda s: requests.note_keys_changed(s, ident, env.sender))
                 self.node.events.emit(ev.ContactKeysChanged(ident, info["peer"]))
                 self.node.events.emit(
                     ev.Notification(

@@ -70,11 +70,20 @@ async def contacts_requests(node: Any, ctx: Any, identityId: str | None) -> dict
 
 @method("contacts_peers", Param("identityId", required=False))
 async def contacts_peers(node: Any, ctx: Any, identityId: str | None) -> list[dict[str, Any]]:
-    """Contacts as messaging knows them: key, peer id, verified or not (for the verified mark)."""
+    """Contacts as messaging knows them: key, peer id, verified or not, keys changed or not."""
+    from sqlalchemy import select
+
+    from vault.models import CommsPeer
+
     from ..comms import requests
 
     ident = await require_identity(node, ctx, identityId)
-    return await node.db(lambda s: requests.listing(s, ident, ("contact",)))
+
+    def read(s: Any) -> list[dict[str, Any]]:
+        q = select(CommsPeer).where(CommsPeer.identity_id == ident, CommsPeer.state == "contact")
+        return requests.with_key_warnings(s, ident, list(s.scalars(q.order_by(CommsPeer.updated_at.desc()))))
+
+    return await node.db(read)
 
 
 @method("contacts_accept", _REF, Param("identityId", required=False))

@@ -3,6 +3,8 @@ said in groups, a group's own history, unread counts per conversation, and the v
 
 from __future__ import annotations
 
+import pytest
+
 from mainframe_os.node import events as ev
 
 from .conftest import befriend, wait_for
@@ -35,3 +37,40 @@ async def test_group_and_direct_messages_are_separate_conversations(peers) -> No
 
     (peer,) = await alice.call("contacts_peers")
     assert peer["displayName"] == "Bob" and peer["state"] == "contact" and peer["verified"] is False
+
+
+@pytest.mark.slow
+async def test_a_changed_key_stays_flagged_across_restarts_until_the_card_is_replaced(peers) -> None:
+    alice, bob = await peers("Alice"), await peers("Bob")
+    await befriend(alice, bob)
+    await bob.node.db(_forget_messaging_keys)  # Bob "reinstalled": new end-to-end keys, same identity
+    await bob.call("comms_send", {"contact": "Alice", "text": "it's me, new keys"})
+    await wait_for(lambda: alice.got(ev.ContactKeysChanged), what="the changed keys at Alice")
+    assert await alice.call("comms_list") == []  # not silently accepted
+    (peer,) = await alice.call("contacts_peers")
+    assert peer["keysChanged"] is True and peer["verified"] is False
+
+    alice = await peers.reopen(alice)
+    (peer,) = await alice.call("contacts_peers")
+    assert peer["keysChanged"] is True  # the warning outlives the launcher
+
+    # Alice checked with Bob: she replaces his card with the new one, and the warning goes.
+    (bob_at_alice,) = await alice.call("contacts_list")
+    await alice.call("contacts_remove", {"id": bob_at_alice["id"]})
+    await alice.call("contacts_add", {"card": (await bob.call("peer_card"))["card"]})
+    (peer,) = await alice.call("contacts_peers")
+    assert peer["keysChanged"] is False
+    changed = len(alice.got(ev.ContactKeysChanged))
+    await bob.call("comms_send", {"contact": "Alice", "text": "new keys, checked"})
+    await wait_for(lambda: alice.got(ev.MessageReceived), what="Bob's message under his new keys")
+    assert [m["body"] for m in await alice.call("comms_list")] == ["new keys, checked"]
+    assert len(alice.got(ev.ContactKeysChanged)) == changed
+
+
+def _forget_messaging_keys(s) -> None:
+    from sqlalchemy import delete
+
+    from vault.models import CommsAccount, CommsSession
+
+    s.execute(delete(CommsSession))
+    s.execute(delete(CommsAccount))

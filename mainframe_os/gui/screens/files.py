@@ -39,18 +39,10 @@ from ..widgets import button, label, screen_header
 from .files_copies import PlainCopies
 from .files_preview import PreviewPane, previewable
 from .files_shared import SharedWithMe
-from .files_view import SORTS, FileListView, human_size
+from .files_view import SORTS, FileListView, eta_text, human_size
 
 UNDO_SECONDS = 8
 __all__ = ["FilesScreen", "eta_text", "human_size"]
-
-
-def eta_text(done: int, total: int, started: float) -> str:
-    elapsed = max(time.monotonic() - started, 1e-3)
-    speed = done / elapsed
-    if speed <= 0 or done >= total:
-        return f"{human_size(int(speed))}/s"
-    return f"{human_size(int(speed))}/s, {int((total - done) / speed) + 1} s left"
 
 
 class FilesScreen(QWidget):

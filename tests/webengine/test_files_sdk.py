@@ -74,14 +74,14 @@ def test_an_app_picks_a_file_through_the_launchers_dialog(install_app, open_app,
     async def pick(answer) -> object:
         before = len(opened)
         await page.eval_async("(window.__pick = mainframe.files.pick(), 1)")
-        for _ in range(200):
+        for _ in range(1200):  # a loaded machine may take a while to show it
             if len(opened) > before:
                 break
             await asyncio.sleep(0.05)
         dlg = opened[-1]
         assert isinstance(dlg, FilePickDialog) and dlg.isVisible()
         answer(dlg)
-        return (await page.eval_async("window.__pick"))["ok"]
+        return (await page.eval_async("window.__pick", 60))["ok"]
 
     def choose(dlg) -> None:
         assert dlg.windowTitle() == "Photo Box asks you to pick a file"
@@ -92,8 +92,8 @@ def test_an_app_picks_a_file_through_the_launchers_dialog(install_app, open_app,
 
     node.prompter = gui  # the launcher's real dialogs for this test
     try:
-        first = run(pick(choose), 60)
-        second = run(pick(choose), 60)
+        first = run(pick(choose), 120)
+        second = run(pick(choose), 120)
         cancelled = run(
             pick(lambda dlg: dlg.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Cancel).click()), 60
         )

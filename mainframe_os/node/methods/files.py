@@ -402,3 +402,40 @@ async def files_import_blocks(node: Any, ctx: Any, path: str) -> Any:
     from ..files import block_backup
 
     return await block_backup.import_car(await files_service(node), _local_path(path, "path"))
+
+
+# -- public files: a plain copy, for a link to share outside Mainframe ---------------------------
+
+
+@method(
+    "files_publish",
+    Param("file", max_length=4096),
+    Param("acknowledge", "boolean", required=False, default=False, description="the user read the warning"),
+    Param("identityId", required=False),
+)
+async def files_publish(node: Any, ctx: Any, file: str, acknowledge: bool, identityId: str | None) -> Any:
+    """Make a file public: an unencrypted copy, served to anyone, with a plain IPFS gateway link.
+    Refused (with the warning) unless `acknowledge` says the user accepted it."""
+    from ..files import public
+
+    ident = await require_identity(node, ctx, identityId)
+    return await public.publish(await files_service(node), ident, file, acknowledge)
+
+
+@method("files_unpublish", Param("file", max_length=4096), Param("identityId", required=False))
+async def files_unpublish(node: Any, ctx: Any, file: str, identityId: str | None) -> Any:
+    """Stop serving a file's public copy (its plain blocks go at the next gc; copies others
+    made are theirs)."""
+    from ..files import public
+
+    ident = await require_identity(node, ctx, identityId)
+    return await public.unpublish(await files_service(node), ident, file)
+
+
+@method("files_public", Param("identityId", required=False))
+async def files_public(node: Any, ctx: Any, identityId: str | None) -> Any:
+    """The identity's public files, with their links."""
+    from ..files import public
+
+    ident = await require_identity(node, ctx, identityId)
+    return await node.db(lambda s: public.listing(s, ident))

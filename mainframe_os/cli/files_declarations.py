@@ -47,6 +47,12 @@ shape("files_shared", help="what others shared with you: `files get SHARE_ID OUT
 shape("files_shares", help="what you shared, with whom, and whether revoked")
 shape("files_revokeShare", "files revoke", help="stop serving a share (its id from `files shares`)")
 shape("files_download", help="download a share into your files (/Shared with me)")
+shape(
+    "files_publish",
+    help="make a file public (an UNENCRYPTED copy anyone can fetch) and print its IPFS gateway link",
+)
+shape("files_unpublish", help="stop serving a file's public copy")
+shape("files_public", help="your public files and their links")
 shape("files_blocksSize", "files blocks-size", help="how much a blocks backup (vault backup --with-blocks) writes")
 shape("files_exportBlocks", "files export-blocks", local_paths=("path",), help="write every file block to a CAR file")
 shape(
@@ -144,3 +150,13 @@ def _imported(r: dict[str, Any]) -> str:
 @formats("files_blocksSize")
 def _blocks_size(r: dict[str, Any]) -> str:
     return f"{size_text(r['bytes'])} in {r['blocks']} blocks."
+
+
+@formats("files_publish")
+def _published(r: dict[str, Any]) -> str:
+    return f"Warning: {r['warning']}\nPublic: {r['link']}\n        {r['ipfsUrl']}"
+
+
+@formats("files_public")
+def _public(r: list[dict[str, Any]]) -> str:
+    return "\n".join(f"{p['path']}  {p['link']}" for p in r) if r else "No public files."

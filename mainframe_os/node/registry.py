@@ -49,6 +49,7 @@ SERVICE_MODULES = (
     "mainframe_os.node.methods.apps",
     "mainframe_os.node.methods.storage",
     "mainframe_os.node.methods.files",
+    "mainframe_os.node.methods.files_sharing",
     "mainframe_os.node.methods.comms",
     "mainframe_os.node.methods.contact_requests",
     "mainframe_os.node.methods.groups",

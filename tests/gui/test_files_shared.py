@@ -67,6 +67,18 @@ def test_download_a_share_and_share_back(qtbot: Any, launcher: Any, tmp_path: Pa
         dialog.accept()
         qtbot.waitUntil(lambda: "Shared reply.txt" in panel.note.text(), timeout=60_000)
 
+        # Public link… : only after the warning is accepted; the link is copied
+        _row(main.files, "reply.txt").setSelected(True)
+        panel.publish_selected()
+        qtbot.waitUntil(lambda: _confirm_box() is not None, timeout=WAIT)
+        box = _confirm_box()
+        assert "unencrypted" in box.text()
+        shot(box, tmp_path, "files-public-warning")
+        next(b for b in box.buttons() if b.text() == "Make public").click()
+        qtbot.waitUntil(lambda: "Public link copied" in panel.note.text(), timeout=60_000)
+        (public,) = run(launcher, node.call("files_public"))
+        assert public["name"] == "reply.txt" and QApplication.clipboard().text() == public["link"]
+
         def sam_sees() -> bool:
             return [s["name"] for s in run(launcher, sam.call("files_shared"))] == ["reply.txt"]
 
@@ -84,4 +96,9 @@ def _row(screen: Any, name: str) -> Any:
 
 def _dialog() -> ShareDialog | None:
     found = [w for w in QApplication.topLevelWidgets() if isinstance(w, ShareDialog) and w.isVisible()]
+    return found[0] if found else None
+
+
+def _confirm_box() -> Any:
+    found = [w for w in QApplication.topLevelWidgets() if w.objectName() == "confirmBox" and w.isVisible()]
     return found[0] if found else None

@@ -28,10 +28,11 @@ def require_tool(name: str) -> str:
     return path
 
 
-def npm_package(name: str, version: str) -> Path:
-    """The installed package folder (…/node_modules/<name>), installing it first if needed."""
+def npm_package(name: str, version: str, extra: tuple[str, ...] = ()) -> Path:
+    """The installed package folder (…/node_modules/<name>), installing it first if needed;
+    `extra` ("pkg@version", ...) are installed beside it, into the same node_modules."""
     npm = require_tool("npm")
-    folder = cache_root() / f"{name.replace('/', '+')}@{version}"
+    folder = cache_root() / "+".join([f"{name.replace('/', '+')}@{version}", *(e.replace("/", "+") for e in extra)])
     installed = folder / "node_modules" / name
     stamp = folder / ".installed"
     folder.mkdir(parents=True, exist_ok=True)
@@ -41,7 +42,7 @@ def npm_package(name: str, version: str) -> Path:
             (folder / "package.json").write_text('{"name": "mfos-test-npm", "private": true}\n')
             done = subprocess.run(
                 [npm, "install", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error",
-                 "--prefix", str(folder), f"{name}@{version}"],
+                 "--prefix", str(folder), f"{name}@{version}", *extra],
                 capture_output=True, text=True, timeout=600,
             )  # fmt: skip
             if done.returncode != 0 or not installed.is_dir():

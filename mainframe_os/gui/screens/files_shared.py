@@ -18,6 +18,7 @@ from mainframe_os.node.text import safe_text
 from ..context import LauncherContext
 from ..dialogs import run_dialog
 from ..qt import (
+    QApplication,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -64,7 +65,10 @@ class SharedWithMe(QWidget):
         self.note = label("", "caption")
         self.note.setObjectName("shareNote")
         head.addWidget(self.title)
+        self.public_button = button("Public link…", None, "Make the selected file public, unencrypted")
+        self.public_button.setObjectName("publicLinkButton")
         head.addWidget(self.note, 1)
+        head.addWidget(self.public_button)
         head.addWidget(self.share_button)
         lay.addLayout(head)
         self.list = QListWidget()
@@ -99,6 +103,7 @@ class SharedWithMe(QWidget):
         self.download_button.clicked.connect(self.download_selected)
         self.cancel_button.clicked.connect(self.cancel)
         self.share_button.clicked.connect(self.share_selected)
+        self.public_button.clicked.connect(self.publish_selected)
         ctx.subscribe(self, MessageReceived, lambda e: self.refresh() if e.kind == "json" else None)
         ctx.subscribe(self, FilesChanged, lambda _e: self.refresh())
         ctx.subscribe(self, VaultOpened, lambda _e: self.refresh())
@@ -181,7 +186,7 @@ class SharedWithMe(QWidget):
     def share_selected(self) -> None:
         target = self.selected_in_files()
         if target is None:
-            self.ctx.ops.run(_nothing_selected(), title="Share")
+            self.ctx.errors.show_message("Share", "Select a file or folder in the list first.")
             return
 
         async def run() -> None:
@@ -199,9 +204,28 @@ class SharedWithMe(QWidget):
 
         self.ctx.ops.run(run(), busy=self.share_button, title="Could not share")
 
+    def publish_selected(self) -> None:
+        """A plain IPFS link, only after the user accepts that the copy is unencrypted."""
+        target = self.selected_in_files()
+        if target is None or "id" not in target:
+            self.ctx.errors.show_message("Public link", "Select a file in the list first.")
+            return
 
-async def _nothing_selected() -> None:
-    raise ValueError("Select a file or folder in the list first")
+        async def run() -> None:
+            from ..dialogs import confirm
+
+            warning = (
+                f"Make {safe_text(target['name'])[:60]} public?\n\nAn unencrypted copy is kept and served to anyone "
+                "who asks: whoever has the link can read the file, and copies cannot be taken back."
+            )
+            if not await confirm(self.window(), "Public link", warning, "Make public", destructive=True):
+                return
+            made = await self.ctx.call("files_publish", {"file": target["id"], "acknowledge": True})
+            QApplication.clipboard().setText(made["link"])
+            self.note.setText(f"Public link copied: {made['link']}")
+            self.note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.ctx.ops.run(run(), busy=self.public_button, title="Could not make it public")
 
 
 class ShareDialog(QDialog):

@@ -39,6 +39,7 @@ from .unixfs import Cid, UnixFsError
 
 log = logging.getLogger("mainframe_os.files")
 PROGRESS_EVERY = 0.1  # seconds between progress events of one job
+ANYONE = "*"  # in the served map: blocks of public files, served to every peer
 
 
 async def files_service(node: Any) -> FilesService:
@@ -224,10 +225,13 @@ class FilesService:
         return self.exchange
 
     def _may_serve(self, peer: str, cid: Cid) -> bool:
-        return cid in self._served.get(peer, frozenset())
+        return cid in self._served.get(peer, frozenset()) or cid in self._served.get(ANYONE, frozenset())
 
     async def refresh_served(self) -> None:
+        from .public import public_roots
+
         roots = await self.node.db(sharing.shared_roots)
+        roots[ANYONE] = set((await self.node.db(public_roots)).values())  # files the user made public
 
         def walk() -> dict[str, frozenset[Cid]]:
             out: dict[str, frozenset[Cid]] = {}
@@ -288,8 +292,10 @@ class FilesService:
         """Delete every block no file of this vault needs; refuses while an add is running."""
         if self._jobs or self.apps.open_count or self.downloads.running:
             raise FE.FilesBusy("A file is being added: collect garbage when it is done")
+        from .public import public_roots
+
         async with self._gc_lock:
-            roots = await self.node.db(index.all_roots)
+            roots = await self.node.db(index.all_roots) | set((await self.node.db(public_roots)).values())
             return await asyncio.to_thread(self._collect, roots)
 
     def _collect(self, roots: set[str]) -> dict[str, Any]:

@@ -152,3 +152,45 @@ async def test_the_wire_is_length_prefixed_protobuf(peers: Net, tmp_path: Path) 
         assert Message.decode(reply).presences == [(wanted, DONT_HAVE)]
     finally:
         await probe.stop()
+
+
+async def test_a_public_file_has_a_gateway_link_and_is_served_to_anyone(peers: Net, tmp_path: Path) -> None:
+    from mainframe_os.node.files.dag import iter_file
+    from mainframe_os.node.files.exchange import BlockUnavailable
+    from mainframe_os.node.files.unixfs import Cid
+
+    a, b = await peers("alice"), await peers("bob")
+    data = os.urandom(700_000)
+    src = tmp_path / "poster.png"
+    src.write_bytes(data)
+    await a.call("files_add", {"path": str(src)})
+    with pytest.raises(FE.FilesRpcError, match="unencrypted") as refused:
+        await a.call("files_publish", {"file": "/poster.png"})
+    assert "Not published" in refused.value.message and await a.call("files_public") == []
+
+    made = await a.call("files_publish", {"file": "/poster.png", "acknowledge": True})
+    assert made["cid"] == (await a.call("files_cid", {"path": str(src)}))["cid"]  # the plain IPFS CID
+    assert made["link"] == f"https://ipfs.io/ipfs/{made['cid']}?filename=poster.png" and made["warning"]
+    assert [p["cid"] for p in await a.call("files_public")] == [made["cid"]]
+
+    # bob has no share, yet gets the public copy: plain bytes, verified block by block
+    bx = await exchange_of(b)
+    svc_b = await files_service(b.node)
+    root = Cid.parse(made["cid"])
+    a_info = await a.call("peer_info")
+    bx.host.addresses[a_info["peerId"]] = a_info["addresses"]
+    with svc_b.blocks.writer() as w:
+        await bx.fetch_dag(root, [a_info["peerId"]], w)
+    assert b"".join(iter_file(svc_b.blocks.get, root)) == data
+
+    await a.call("files_unpublish", {"file": "/poster.png"})
+    assert await a.call("files_public") == []
+    freed = await a.call("files_gc")
+    assert freed["removedBlocks"] == 4  # the plain copy: 3 leaves and their node
+    await b.call("files_gc")  # bob kept nothing of it either (it was never in his files)
+    bx.timeout = 60.0
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    with pytest.raises(BlockUnavailable), svc_b.blocks.writer() as w:
+        await bx.fetch_dag(root, [a_info["peerId"]], w)
+    assert loop.time() - started < 30  # DONT_HAVE at once, not a timeout

@@ -55,6 +55,7 @@ class CommsService:
         self._unreachable: dict[str, float] = {}  # peer id -> until when we do not dial it again
         self.routing = DarkRouter(self)
         self.keys_handed_out = 0  # one-time keys claimed from us
+        self.have_session: set[tuple[str, bytes]] = set()  # no one-time key to claim for these
         self.owner: OwnerLock | None = None  # this vault's messaging lock (one serving process)
         self.watcher = Watcher(self)  # runs while another process serves
 

@@ -21,9 +21,10 @@ from typing import TYPE_CHECKING, Any
 
 from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from vault.models import Identity
+from vault.models import CommsSession, Identity
 
 from . import e2e, store
 
@@ -96,13 +97,18 @@ async def claim(svc: CommsService, identity_id: str, peer_sign: bytes) -> bytes 
     def plan(s: Session) -> tuple[bytes, Any] | None:
         peer = store.get_peer(s, identity_id, peer_sign)
         identity = s.get(Identity, identity_id)
-        if peer is None or identity is None or peer.state != "contact" or store.load_sessions(s, identity, peer_sign):
+        if peer is None or identity is None or peer.state != "contact":
+            return None
+        if s.scalars(select(CommsSession.session_id).where(
+            CommsSession.identity_id == identity_id, CommsSession.peer_sign == peer_sign
+        ).limit(1)).first() is not None:  # fmt: skip
+            svc.have_session.add((identity_id, peer_sign))
             return None
         card = store.peer_card(peer)
         return (identity.sign_seed, card.peer) if card.peer is not None else None
 
     host = svc.host
-    if host is None or not svc.routing.settings.directStreams:
+    if host is None or not svc.routing.settings.directStreams or (identity_id, peer_sign) in svc.have_session:
         return None  # a claim is a direct stream: not when the user keeps to dark routing
     found = await svc.node.db(plan)
     if found is None:

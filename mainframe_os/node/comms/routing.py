@@ -130,6 +130,10 @@ class TrialDoor:
         self.opened = 0
         self.not_ours = 0
 
+    @property
+    def identities(self) -> int:
+        return len(self._keys)
+
     def open(self, packet: bytes) -> tuple[bytes, bytes] | None:
         """(recipient identity's Ed25519 key, envelope bytes), or None when not for us."""
         if 41 <= len(packet) <= MAX_PACKET_BYTES:

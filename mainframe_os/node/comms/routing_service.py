@@ -8,7 +8,9 @@ on its recipient's topic, and trial-opening what arrives there.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -40,6 +42,16 @@ class DarkRouter:
         """Read the settings (before the host starts) and say how the host should run."""
         self.settings = await self.svc.node.db(routing.read_settings)
         return OverlayConfig(self.on_packet, list(self.settings.bootstrap), self.settings.mdns)
+
+    def follow_identities(self) -> Callable[[], None]:
+        """A new identity listens on its topic at once (returns the unsubscribe)."""
+        from ..events import IdentitiesChanged
+
+        def changed(_: IdentitiesChanged) -> None:
+            if self.svc.online:
+                asyncio.ensure_future(self.refresh()).add_done_callback(_log_failure)
+
+        return self.svc.node.events.subscribe(IdentitiesChanged, changed)
 
     async def refresh(self) -> None:
         """Listen on the topic of each identity of this vault, at this vault's luminosity."""
@@ -131,9 +143,15 @@ class DarkRouter:
             **self.settings.to_json(),
             "topics": self.topics,
             **(host.overlay_stats() if host is not None else {}),
+            "identities": self.door.identities,  # whose packets we can open
             "opened": self.door.opened,
             "notOurs": self.door.not_ours,
         }
+
+
+def _log_failure(task: asyncio.Future[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("could not listen on a new identity's topic: %s", task.exception())
 
 
 def _settings_and_keys(s: Any) -> tuple[routing.RoutingSettings, list[tuple[bytes, bytes]]]:

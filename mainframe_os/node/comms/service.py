@@ -14,6 +14,7 @@ import logging
 import os
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .. import errors as E
@@ -55,8 +56,10 @@ class CommsService:
         self._unreachable: dict[str, float] = {}  # peer id -> until when we do not dial it again
         self.routing = DarkRouter(self)
         self.keys_handed_out = 0  # one-time keys claimed from us
+        self.have_session: set[tuple[str, bytes]] = set()  # no one-time key to claim for these
         self.owner: OwnerLock | None = None  # this vault's messaging lock (one serving process)
         self.watcher = Watcher(self)  # runs while another process serves
+        self._unfollow: Callable[[], None] = lambda: None
 
     # -- lifecycle --------------------------------------------------------------------------------
 
@@ -95,6 +98,7 @@ class CommsService:
             await host.start()
         self.host = host
         await self.routing.refresh()
+        self._unfollow = self.routing.follow_identities()
         await self.node.db(lambda s: _remember_online(s, host.peer_id, host.addresses))
         self._pump_task = asyncio.ensure_future(self._pump())
         self.node.events.emit(ev.PeerStatusChanged(True, host.peer_id))
@@ -110,6 +114,7 @@ class CommsService:
             except (asyncio.CancelledError, Exception):  # noqa: BLE001 - stopping anyway
                 pass
         await self.watcher.stop()
+        self._unfollow()
         host, self.host = self.host, None
         if host is not None:
             await host.stop()

@@ -87,6 +87,15 @@ async def test_dark_routing_delivers_through_the_topic_and_hides_it_from_others(
     assert c_end["opened"] == 0 and not c.got(ev.MessageReceived)
     assert c_mid["topics"] == c_end["topics"] == [dark0]
 
+    # a new identity at C listens (and trial-decrypts) at once
+    assert c_end["identities"] == 1
+    await c.call("identity_create", {"displayName": "C2"})
+    await wait_for(lambda: _identities(c, 2), what="C's new identity on its topic")
+
+
+async def _identities(p: Peer, n: int) -> bool:
+    return (await _routing(p))["identities"] == n
+
 
 async def _has(p: Peer, text: str) -> bool:
     return text in await _history(p, "A")

@@ -73,3 +73,16 @@ async def test_a_message_finds_a_contact_that_moved_through_the_dht(peers) -> No
 
 async def _has(p: Peer, peer_id: str) -> bool:
     return peer_id in await _connected(p)
+
+
+@pytest.mark.slow
+async def test_mdns_finds_a_node_on_the_local_network_when_turned_on(peers) -> None:
+    a, b = await peers("A"), await peers("B")
+    assert (await a.call("peer_getSettings"))["mdns"] is False  # off by default
+    for p in (a, b):
+        changed = await p.call("peer_setSettings", {"mdns": True})
+        assert changed["restartForMdns"] is True
+        await p.call("peer_stop")
+        await p.call("peer_start")
+    b_id = _host(b).peer_id
+    await wait_for(lambda: _has(a, b_id), timeout=60, what="A to find B by mDNS")

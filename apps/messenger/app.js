@@ -76,13 +76,21 @@ async function open(c) {
   if (c.unread) { await mf.messenger.markRead(target()); await loadChats(); }
 }
 
+// Pushes and clicks may ask for a render while one is building: the chat is built aside and put
+// in place only by the latest render, whole.
+let renders = 0;
 async function renderMessages() {
   if (!current) return;
-  const box = $('messages');
+  const mine = ++renders;
   const rows = await mf.messenger.history({ ...target(), limit: 200 });
-  box.textContent = '';
-  for (const m of rows) box.appendChild(await bubble(m));
-  for (const p of local) box.appendChild(paymentBubble(p, 'out'));
+  const built = document.createDocumentFragment();
+  for (const m of rows) {
+    try { built.appendChild(await bubble(m)); } catch (e) { built.appendChild(el('div', 'msg muted', 'A message could not be shown')); }
+  }
+  for (const p of local) built.appendChild(paymentBubble(p, 'out'));
+  if (mine !== renders) return;
+  const box = $('messages');
+  box.replaceChildren(built);
   box.scrollTop = box.scrollHeight;
 }
 
@@ -107,7 +115,8 @@ function paymentBubble(p, direction, m) {
   const d = el('div', `msg ${direction} payment`);
   d.dataset.kind = 'payment';
   if (p.txHash) d.dataset.tx = p.txHash;
-  d.appendChild(el('div', 'muted', direction === 'out' ? 'You paid' : `${(m && m.displayName) || 'They'} paid you`));
+  const mine = p.txHash ? 'You paid' : p.status === 'pending' ? 'Paying…' : 'Not paid';
+  d.appendChild(el('div', 'muted', direction === 'out' ? mine : `${(m && m.displayName) || 'They'} paid you`));
   d.appendChild(el('div', 'amount', `${p.amount} ${p.currency}`));
   const s = el('span', `status ${p.status}`, p.status);
   s.dataset.status = p.status;
@@ -211,7 +220,7 @@ $('pay').addEventListener('click', async () => {
   const p = { kind: 'payment', amount, currency, status: 'pending' };
   local.push(p);
   $('payBar').hidden = true;
-  await renderMessages();
+  await refresh();  // a failed render must not stop the payment
   status('Approve the payment in Mainframe OS…');
   try {
     const tx = await mf.payments.payContact({ contact, currency, amount });
@@ -227,9 +236,13 @@ $('pay').addEventListener('click', async () => {
     p.error = e.code === 4001 ? 'You did not approve it' : e.message;
     status('');
   }
-  if (current && current.id === contact) await renderMessages();
-  await loadChats();
+  if (current && current.id === contact) await refresh();
+  await loadChats().catch(() => {});
 });
+
+async function refresh() {
+  try { await renderMessages(); } catch (e) { status(`Could not show the chat: ${e.message}`, true); }
+}
 
 // A payment still pending: follow its receipt until it is mined (or failed).
 async function watch(hash) {

@@ -110,7 +110,7 @@ def test_messenger_chat_and_pay(world, run, open_app, tmp_path: Path) -> None:
         status = settled(
             page, "document.querySelector('.payment .status')?.dataset.status", "v => v && v !== 'pending'", 60_000
         )
-        assert status == "confirmed"
+        assert status == "confirmed", page.page.console[-10:]
         tx_hash = page.ok("document.querySelector('.payment').dataset.tx")
         receipt = run(node.call("eth_getTransactionReceipt", [tx_hash]))
         assert receipt is not None and int(receipt["status"], 16) == 1
@@ -121,6 +121,13 @@ def test_messenger_chat_and_pay(world, run, open_app, tmp_path: Path) -> None:
         (n,) = run(wait_for(notice, what="the payment notice at Bob"))
         assert n["body"]["kind"] == "payment" and n["body"]["txHash"] == tx_hash and n["body"]["amount"] == "0.01"
 
+        # more than the wallet holds: a failed bubble with the reason, nothing sent
+        prompter.will(True)
+        page.ok("document.getElementById('payOpen').click(), document.getElementById('amount').value = '123456789', "
+                "document.getElementById('pay').click(), 1")  # fmt: skip
+        assert settled(page, "document.querySelector('.payment .status.failed')?.dataset.status", "v => v") == "failed"
+        prompter.answers.clear()  # whether the wallet asked first or not, nothing is left for later tests
+        page.ok("document.getElementById('amount').value = '0.01', 1")
         # refused in the launcher: a cancelled bubble, nothing sent
         prompter.will(False)
         page.ok("document.getElementById('payOpen').click(), document.getElementById('pay').click(), 1")

@@ -192,9 +192,12 @@ def test_request_accept_chat_unread_badge_and_read_mark(qtbot: Any, launcher: An
     qtbot.keyClick(conv_a.composer, Qt.Key.Key_Return)
     qtbot.keyClick(conv_b.composer, Qt.Key.Key_Escape)  # Bob is back on his list
     qtbot.waitUntil(lambda: b.contacts.unread.total == 1 and len(b.contacts.unread.groups) == 1, timeout=NET)
-    rows = [b.contacts.list.item(i).text() for i in range(b.contacts.list.count())]
-    assert any(r.startswith("Climbing") and "1 new" in r for r in rows), rows
-    b.contacts.list.setCurrentRow(next(i for i, r in enumerate(rows) if r.startswith("Climbing")))
+
+    def rows() -> list[str]:
+        return [b.contacts.list.item(i).text() for i in range(b.contacts.list.count())]
+
+    qtbot.waitUntil(lambda: any(r.startswith("Climbing") and "1 new" in r for r in rows()), timeout=NET)
+    b.contacts.list.setCurrentRow(next(i for i, r in enumerate(rows()) if r.startswith("Climbing")))
     qtbot.keyClick(b.contacts.list, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: [x.msg["body"] for x in conv_b.bubbles.values()] == ["Group hello"], timeout=NET)
     assert conv_b.findChild(QLabel, "bubbleSender").text() == "Alice"

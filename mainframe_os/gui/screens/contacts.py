@@ -60,6 +60,7 @@ class ContactsScreen(QWidget):
         self.verified: set[str] = set()  # keys (hex) of verified contacts
         self.keys_changed: set[str] = set()  # keys whose owner's keys changed since the launcher started
         self.verify_dialogs: dict[str, VerifyDialog] = {}
+        self._loads = 0  # refreshes started: only the latest one's answer is shown
         self.unread = UnreadCounts(ctx)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -149,6 +150,8 @@ class ContactsScreen(QWidget):
             return
         self.requests.refresh()
         self.unread.refresh()
+        self._loads += 1
+        generation = self._loads
 
         async def load() -> None:
             contacts = await self.ctx.call("contacts_list")
@@ -157,6 +160,8 @@ class ContactsScreen(QWidget):
                 groups = await self.ctx.call("groups_list")
             except RpcError:
                 peers, groups = [], []
+            if generation != self._loads:
+                return  # a later refresh started (events come in bursts): its answer is the newer one
             self.contacts, self.groups = contacts, [g for g in groups if g["state"] == "active"]
             self.verified = {p["id"] for p in peers if p["verified"]}
             # the node remembers changed keys across restarts, until the contact's card is replaced

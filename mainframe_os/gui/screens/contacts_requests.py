@@ -151,6 +151,7 @@ class RequestsView(QWidget):
         self.outgoing: list[dict[str, Any]] = []
         self.blocked: list[dict[str, Any]] = []
         self.rows: list[RequestRow] = []
+        self._loads = 0
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 8, 0, 0)
         bar = QHBoxLayout()
@@ -182,9 +183,14 @@ class RequestsView(QWidget):
     def refresh(self) -> None:
         if self.ctx.node.vault is None:
             return
-        self.ctx.ops.run(
-            self.ctx.call("contacts_requests"), on_done=self._show, quiet=True, title="Could not list requests"
-        )
+        self._loads += 1
+        generation = self._loads
+
+        def show(out: dict[str, Any]) -> None:
+            if generation == self._loads:  # an older answer finishing late shows nothing stale
+                self._show(out)
+
+        self.ctx.ops.run(self.ctx.call("contacts_requests"), on_done=show, quiet=True, title="Could not list requests")
 
     def _show(self, out: dict[str, Any]) -> None:
         self.incoming, self.outgoing, self.blocked = out["incoming"], out["outgoing"], out["blocked"]

@@ -45,7 +45,7 @@ def test_a_page_gets_pushed_messages_and_answers(install_app, open_app, world, r
         (msg,) = got
         assert (msg["body"], msg["displayName"], msg["direction"]) == ({"move": "e4"}, "Carol", "in")
         sent = page.ok(f"mainframe.comms.send({json.dumps(msg['contactId'])}, {{move: 'e5'}})", timeout=30)
-        assert sent["state"] == "delivered"
+        assert sent["id"]  # delivered or queued for a retry: what counts is Bob receiving it
         answers = run(wait_for(lambda: bob.node.call("comms_appMessages", {}, chess_b), what="the answer at Bob"))
         assert [m["body"] for m in answers if m["direction"] == "in"] == [{"move": "e5"}]
         # the other app's page got nothing, and its calls cannot reach Chess's contact

@@ -142,9 +142,8 @@ def test_messenger_chat_and_pay(world, run, open_app, tmp_path: Path) -> None:
         assert "key " in text_of(page, ".share .fp") and "COMMS_CONTACT" in text_of(page, ".share .perm")
         prompter.will(True)
         page.ok("document.querySelector('.share button').click(), 1")
-        assert settled(page, "document.querySelector('.share button').textContent", "v => v === 'Installed'") == (
-            "Installed"
-        )
+        done = settled(page, "document.querySelector('.share button').textContent", "v => v === 'Installed'", 40_000)
+        assert done == "Installed", text_of(page, "#status")  # verifying and installing is slow on a busy box
         assert prompter.asked[-1].kind == "confirm" and "Chess" in prompter.asked[-1].title
         installed = run(node.call("apps_list", {"identityId": world["identity"]}))
         assert chess in {a["id"] for a in installed}

@@ -19,6 +19,7 @@ import functools
 import hashlib
 import logging
 import os
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -133,6 +134,20 @@ class Watcher:
                 return
             except Exception:  # noqa: BLE001 - a bad round must not stop the watching
                 log.exception("watching the serving process failed")
+
+
+async def wait_for_work(owner: OwnerLock | None, wake: asyncio.Event, interval: float) -> None:
+    """The serving process's pump: until woken, nudged by a following process that queued
+    something to send, or `interval` passed."""
+    deadline = time.monotonic() + interval
+    seen = owner.nudged_at() if owner is not None else 0.0
+    while time.monotonic() < deadline:
+        try:
+            await asyncio.wait_for(wake.wait(), min(1.0, interval))
+            return
+        except TimeoutError:
+            if owner is not None and owner.nudged_at() != seen:
+                return
 
 
 def _stays_online(s: Any) -> bool:

@@ -50,7 +50,8 @@ async def _fetch_from(svc: CommsService, seed: bytes, box_secret: bytes, holder_
         envs = doc.get("envs") or []
         if not doc.get("ok") or not envs:
             return got
-        ids = []
+        ids: list[str] = []
+        receipts: dict[tuple[str, bytes], list[str]] = {}
         for item in envs:
             try:
                 ids.append(str(item["id"]))
@@ -58,8 +59,9 @@ async def _fetch_from(svc: CommsService, seed: bytes, box_secret: bytes, holder_
             except (BadEnvelope, ValueError, KeyError, TypeError):
                 log.info("dropped an envelope a holder changed")  # acknowledged: it is deleted
                 continue
-            await svc._accept(env, via_holder=True)
+            await svc._accept(env, via_holder=True, receipts=receipts)
             got += 1
+        await svc.send_receipts(receipts)  # one receipt per sender and batch, not one per message
         # acknowledged only after each is committed: a crash before this re-fetches, never loses
         await host.request(holder_id, addrs, HOLD_PROTOCOL, [holding.signed_request(seed, "ack", ids)])
         if not ids:

@@ -19,6 +19,7 @@ import functools
 import hashlib
 import logging
 import os
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -94,6 +95,7 @@ class Watcher:
     def __init__(self, svc: CommsService) -> None:
         self.svc = svc
         self.task: asyncio.Task[None] | None = None
+        self.rounds = 0  # looks taken (tests wait on it)
 
     @property
     def running(self) -> bool:
@@ -115,12 +117,16 @@ class Watcher:
         last = await node.db(_last_inbound)
         while node.vault is not None:
             await asyncio.sleep(WATCH_S)
+            self.rounds += 1
             try:
                 rows, last = await node.db(functools.partial(_inbound_after, last=last))
                 for ident, cid, mid, kind, group in rows:
                     node.events.emit(ev.MessageReceived(ident, cid, mid, kind, group))
                 owner = self.svc.owner
-                if owner is not None and owner.try_acquire():
+                if owner is not None and owner.try_acquire() and not await node.db(_stays_online):
+                    owner.release()  # the serving process went offline on purpose: so do we
+                    continue
+                if owner is not None and owner.held:
                     self.task = None  # start() must not wait for the task it runs in
                     await self.svc.start()
                     return
@@ -128,6 +134,26 @@ class Watcher:
                 return
             except Exception:  # noqa: BLE001 - a bad round must not stop the watching
                 log.exception("watching the serving process failed")
+
+
+async def wait_for_work(owner: OwnerLock | None, wake: asyncio.Event, interval: float) -> None:
+    """The serving process's pump: until woken, nudged by a following process that queued
+    something to send, or `interval` passed."""
+    deadline = time.monotonic() + interval
+    seen = owner.nudged_at() if owner is not None else 0.0
+    while time.monotonic() < deadline:
+        try:
+            await asyncio.wait_for(wake.wait(), min(1.0, interval))
+            return
+        except TimeoutError:
+            if owner is not None and owner.nudged_at() != seen:
+                return
+
+
+def _stays_online(s: Any) -> bool:
+    from .store import ONLINE_SETTING, get_setting
+
+    return bool(get_setting(s, ONLINE_SETTING, False))
 
 
 def _rowid() -> Any:

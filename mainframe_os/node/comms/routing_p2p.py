@@ -63,6 +63,10 @@ class Overlay:
 
         # read by Pubsub.subscribe when it opens a subscription's channel; ours is the only pubsub here
         pubsub_module.SUBSCRIPTION_CHANNEL_SIZE = SUBSCRIPTION_QUEUE
+        # peers coming and going (a DHT stream closed mid-read, a GRAFT during back-off) are the
+        # normal life of a network, logged by py-libp2p as warnings: not for a user's terminal
+        for name in ("libp2p.kad_dht.kad_dht", "libp2p.pubsub.gossipsub"):
+            logging.getLogger(name).setLevel(logging.ERROR)
         self._nursery = nursery
         router = GossipSub(
             [PROTOCOL_ID_V12, PROTOCOL_ID_V11],

@@ -23,7 +23,7 @@ from ..cards import ContactCard
 from . import groups, holding, inbox, outbox, prekeys, requests, store
 from .envelope import BadEnvelope, Envelope
 from .host import HOLD_PROTOCOL, MSG_PROTOCOL, Handler, P2PHost, PeerUnreachable
-from .owner import OwnerLock, Watcher
+from .owner import OwnerLock, Watcher, wait_for_work
 from .routing_service import DarkRouter
 from .verify import Verification, new_tx
 
@@ -38,6 +38,7 @@ PUMP_INTERVAL_S = 15.0
 DIAL_TIMEOUT_S = 5.0
 FRAMES_PER_REQUEST = 100
 PEER_SETTING, ADDRESSES_SETTING = "comms.peerId", "comms.addresses"  # for a process that does not serve
+Owed = dict[tuple[str, bytes], list[str]]  # delivery receipts owed: (identity, sender) -> message ids
 UNREACHABLE_FOR_S = 10.0  # after a failed dial, sends go straight to holders / the queue for this long
 
 
@@ -268,14 +269,22 @@ class CommsService:
         # dropped (blocked, stranger) looks like success: the sender learns nothing
         return _reply(outcome.status != "refused", outcome.reason)
 
-    async def _accept(self, env: Envelope, via_holder: bool) -> inbox.Outcome:
+    async def _accept(self, env: Envelope, via_holder: bool, receipts: Owed | None = None) -> inbox.Outcome:
+        """Store one envelope and announce it. `receipts`: collect the delivery receipts owed
+        (per identity and sender) for the caller to send in one message, instead of one each."""
         outcome = await self.node.db(lambda s: inbox.accept_envelope(s, env, via_holder))
         if outcome.status in ("refused", "dropped"):
             log.info("%s an envelope: %s", outcome.status, outcome.reason)
-        await self._announce(outcome, env)
+        await self._announce(outcome, env, receipts)
         return outcome
 
-    async def _announce(self, outcome: inbox.Outcome, env: Envelope) -> None:
+    async def send_receipts(self, receipts: Owed) -> None:
+        for (ident, sender), ids in receipts.items():
+            for i in range(0, len(ids), 500):  # the receiving inbox reads at most 1000 ids per receipt
+                await self._control(ident, sender, {"type": "receipt", "state": "delivered", "ids": ids[i : i + 500]})
+        receipts.clear()
+
+    async def _announce(self, outcome: inbox.Outcome, env: Envelope, receipts: Owed | None = None) -> None:
         ident = outcome.identity_id
         if ident is None:
             return
@@ -284,9 +293,10 @@ class CommsService:
                 cid = await self.node.db(lambda s: store.contact_id(s, ident, env.sender))
                 self.node.events.emit(ev.MessageReceived(ident, cid, info["id"], info["kind"], info.get("group")))
                 if info["viaHolder"]:  # the sender cannot know otherwise
-                    await self._control(
-                        ident, env.sender, {"type": "receipt", "state": "delivered", "ids": [info["id"]]}
-                    )
+                    owed = {} if receipts is None else receipts
+                    owed.setdefault((ident, env.sender), []).append(info["id"])
+                    if receipts is None:
+                        await self.send_receipts(owed)
             elif kind == "request":
                 self.node.events.emit(ev.ContactRequestsChanged(ident))
                 self.node.events.emit(
@@ -437,20 +447,8 @@ class CommsService:
                 return  # the vault is locking: aclose() follows
             except Exception:  # noqa: BLE001 - a bad round must not stop the pump
                 log.exception("messaging sync failed")
-            await self._wait_for_work()
+            await wait_for_work(self.owner, self._wake, self.pump_interval)
             self._wake.clear()
-
-    async def _wait_for_work(self) -> None:
-        """Until woken, nudged by a watching process that queued something, or the interval passed."""
-        owner, deadline = self.owner, time.monotonic() + self.pump_interval
-        seen = owner.nudged_at() if owner is not None else 0.0
-        while time.monotonic() < deadline:
-            try:
-                await asyncio.wait_for(self._wake.wait(), min(1.0, self.pump_interval))
-                return
-            except TimeoutError:
-                if owner is not None and owner.nudged_at() != seen:
-                    return
 
 
 def _ok(reply: bytes) -> bool:

@@ -21,7 +21,7 @@ from ..registry import method
 async def peer_get_settings(node: Any, ctx: Any) -> dict[str, Any]:
     """Messaging network settings: luminosity, direct streams, bootstrap peers, mDNS."""
     settings = await node.db(routing.read_settings)
-    return {**settings.to_json(), "maxLuminosity": routing.MAX_LUMINOSITY}
+    return _described(settings)
 
 
 @method(
@@ -54,7 +54,13 @@ async def peer_set_settings(
         if bootstrap:
             await svc.require_host().dial(settings.bootstrap)
     # mDNS is part of how the host is built: it applies the next time messaging starts
-    return {**settings.to_json(), "maxLuminosity": routing.MAX_LUMINOSITY, "restartForMdns": "mdns" in changes}
+    return {**_described(settings), "restartForMdns": "mdns" in changes}
+
+
+def _described(settings: routing.RoutingSettings) -> dict[str, Any]:
+    # what each luminosity means, in plain words, for a settings page to show as a slider moves
+    tradeoffs = [routing.luminosity_tradeoff(k) for k in range(routing.MAX_LUMINOSITY + 1)]
+    return {**settings.to_json(), "maxLuminosity": routing.MAX_LUMINOSITY, "tradeoffs": tradeoffs}
 
 
 @method("peer_connect", Param("address", max_length=512, description="multiaddr ending in /p2p/<peer id>"))

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from mainframe_os.node.comms.routing import MAX_LUMINOSITY, luminosity_tradeoff
 from mainframe_os.node.events import VaultOpened
 
 from ...context import LauncherContext
@@ -28,7 +27,7 @@ class MessagingTab(QWidget):
         row.addWidget(QLabel("Luminosity"))
         self.luminosity = QSlider(Qt.Orientation.Horizontal)
         self.luminosity.setObjectName("luminositySlider")
-        self.luminosity.setRange(0, MAX_LUMINOSITY)
+        self.luminosity.setRange(0, 16)  # the node says how far (maxLuminosity)
         self.luminosity.setPageStep(1)
         self.luminosity.setTickPosition(QSlider.TickPosition.TicksBelow)
         self.luminosity.setToolTip("How many bits of your address your messages' topic reveals")
@@ -37,7 +36,8 @@ class MessagingTab(QWidget):
         self.value.setMinimumWidth(56)
         row.addWidget(self.value)
         lay.addLayout(row)
-        self.tradeoff = label(luminosity_tradeoff(0), "hint", wrap=True)
+        self.tradeoffs: list[str] = []  # the node's words for each luminosity
+        self.tradeoff = label("", "hint", wrap=True)
         self.tradeoff.setObjectName("luminosityTradeoff")
         lay.addWidget(self.tradeoff)
         self.direct = QCheckBox("Connect straight to contacts who are online")
@@ -93,6 +93,8 @@ class MessagingTab(QWidget):
     def _show(self, settings: dict[str, Any]) -> None:
         self._loading = True
         try:
+            self.tradeoffs = list(settings["tradeoffs"])
+            self.luminosity.setMaximum(int(settings["maxLuminosity"]))
             if not self._apply_timer.isActive():  # else the user is moving it: theirs wins
                 self.luminosity.setValue(int(settings["luminosity"]))
                 self._describe(int(settings["luminosity"]))
@@ -105,7 +107,7 @@ class MessagingTab(QWidget):
 
     def _describe(self, k: int) -> None:
         self.value.setText(f"{k} bit{'' if k == 1 else 's'}")
-        self.tradeoff.setText(luminosity_tradeoff(k))
+        self.tradeoff.setText(self.tradeoffs[k] if k < len(self.tradeoffs) else "")
 
     def _luminosity_moved(self, k: int) -> None:
         self._describe(k)

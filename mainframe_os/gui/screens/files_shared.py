@@ -32,14 +32,9 @@ from ..qt import (
 )
 from ..style import icon
 from ..widgets import button, label
+from .files_format import eta_text, human_size
 
 STATE_TEXT = {"new": "ready to download", "downloaded": "downloaded", "partial": "still arriving", "refused": "refused"}
-
-
-def _human(n: int) -> str:
-    from .files import human_size  # the Files screen's own rule, one place
-
-    return human_size(n)
 
 
 def share_line(s: dict[str, Any]) -> str:
@@ -48,7 +43,7 @@ def share_line(s: dict[str, Any]) -> str:
     state = STATE_TEXT.get(s["state"], s["state"])
     if s["state"] == "refused" and s.get("refused"):
         state += f": {safe_text(s['refused'])[:80]}"
-    return f"{safe_text(s['name'])}\n{_human(s['size'])}  ·  {what}  ·  from {who}  ·  {state}"
+    return f"{safe_text(s['name'])}\n{human_size(s['size'])}  ·  {what}  ·  from {who}  ·  {state}"
 
 
 class SharedWithMe(QWidget):
@@ -165,8 +160,6 @@ class SharedWithMe(QWidget):
             return
         self.progress.setMaximum(max(e.total, 1))
         self.progress.setValue(min(e.done, e.total))
-        from .files import eta_text
-
         self.progress_text.setText(f"{safe_text(e.file_name)[:30]}: {eta_text(e.done, e.total, self._started)}")
 
     def cancel(self) -> None:

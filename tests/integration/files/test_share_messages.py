@@ -1,7 +1,8 @@
 """Sharing through messaging, two real nodes on 127.0.0.1 that are contacts: A shares a folder
 with B, B sees it in "Shared with me" and downloads it with progress, byte for byte; a share
 whose paths climb out of its folder is refused; a revoked share downloads nothing more; a
-download can be cancelled and leaves nothing listed."""
+download can be cancelled and leaves nothing listed; a share of a file the sender deleted
+downloads nothing."""
 
 from __future__ import annotations
 
@@ -130,3 +131,9 @@ async def test_a_download_can_be_cancelled_and_lists_nothing(peers: Net, tmp_pat
         await task
     assert (await b.call("files_list", {}))["files"] == []
     assert (await b.call("files_shared"))[0]["state"] == "new"
+
+    # the sender deleted the file: the share's capability opens nothing more (blocks not served)
+    await a.call("files_remove", {"file": "/big.bin"})
+    with pytest.raises(FE.FilesRpcError, match="did not give"):
+        await b.call("files_download", {"share": incoming["id"]})
+    assert (await b.call("files_list", {}))["files"] == []

@@ -70,6 +70,7 @@ class FilesService:
         self._served: dict[str, frozenset[Cid]] = {}  # peer -> blocks it may fetch (its shares)
         self._unwatch: Callable[[], None] | None = None
         self._refreshing: asyncio.Future[None] | None = None
+        self._refresh_again = False
 
     # -- adding --------------------------------------------------------------------------------
 
@@ -224,8 +225,23 @@ class FilesService:
         return self.exchange
 
     def _refresh_soon(self) -> None:
-        if self._refreshing is None or self._refreshing.done():
-            self._refreshing = asyncio.ensure_future(self.refresh_served())
+        """One refresh at a time; changes made while one runs get one more after it (a folder
+        of 10,000 files added costs a few refreshes, not 10,000)."""
+        if self._refreshing is not None and not self._refreshing.done():
+            self._refresh_again = True
+            return
+
+        async def run() -> None:
+            self._refresh_again = True
+            while self._refresh_again:
+                self._refresh_again = False
+                try:
+                    await self.refresh_served()
+                except Exception:  # noqa: BLE001 - the vault locking meanwhile: nothing to serve
+                    log.info("files: could not refresh what is shared", exc_info=True)
+                    return
+
+        self._refreshing = asyncio.ensure_future(run())
 
     def _may_serve(self, peer: str, cid: Cid) -> bool:
         return cid in self._served.get(peer, frozenset()) or cid in self._served.get(ANYONE, frozenset())

@@ -137,3 +137,25 @@ async def test_a_download_can_be_cancelled_and_lists_nothing(peers: Net, tmp_pat
     with pytest.raises(FE.FilesRpcError, match="did not give"):
         await b.call("files_download", {"share": incoming["id"]})
     assert (await b.call("files_list", {}))["files"] == []
+
+
+@pytest.mark.slow
+async def test_a_file_shared_with_a_group_reaches_every_member(peers: Net, tmp_path: Path) -> None:
+    a, b, c = await peers("alice"), await peers("bob"), await peers("carol")
+    await befriend(a, b)
+    await befriend(a, c)
+    made = await a.call("groups_create", {"name": "Band", "contacts": ["bob", "carol"]})
+    for p in (b, c):
+        await wait_for(lambda p=p: p.got(ev.GroupsChanged, group_id=made["id"]), what=f"{p.name} in the group")
+    src = tmp_path / "song.flac"
+    src.write_bytes(os.urandom(500_000))
+    await a.call("files_add", {"path": str(src)})
+    shared = await a.call("files_share", {"file": "/song.flac", "group": made["id"]})
+    assert len(shared["shareIds"]) == 2  # one row per member: each may fetch, each revocable
+    for p in (b, c):
+        (incoming,) = await shared_with(p)
+        assert incoming["groupId"] == made["id"] and incoming["from"] == "alice"
+        await p.call("files_download", {"share": incoming["id"]})
+        out = tmp_path / f"{p.name}.flac"
+        await p.call("files_get", {"file": "/Shared with me/song.flac", "out": str(out)})
+        assert out.read_bytes() == src.read_bytes()

@@ -167,7 +167,8 @@ class FilesChanged(Event):
 
 @dataclass(frozen=True)
 class FileProgress(Event):
-    """Bytes done of a long file operation ("add" | "get"); `done == total` when it ends."""
+    """Bytes done of a long file operation ("add" | "get" | "fetch" | "download" | "backup");
+    `done == total` when it ends. A download's job is its share's id (files_cancel takes it)."""
 
     operation: str
     job: str

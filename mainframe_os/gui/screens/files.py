@@ -37,9 +37,10 @@ from ..qt import (
 from ..style import icon
 from ..widgets import button, label, screen_header
 from .files_copies import PlainCopies
+from .files_format import eta_text, human_size
 from .files_preview import PreviewPane, previewable
 from .files_shared import SharedWithMe
-from .files_view import SORTS, FileListView, eta_text, human_size
+from .files_view import SORTS, FileListView
 
 UNDO_SECONDS = 8
 __all__ = ["FilesScreen", "eta_text", "human_size"]

@@ -32,7 +32,7 @@ from ..qt import (
 )
 from ..style import icon
 from ..widgets import button, label
-from .files_view import eta_text, human_size
+from .files_format import eta_text, human_size
 
 STATE_TEXT = {"new": "ready to download", "downloaded": "downloaded", "partial": "still arriving", "refused": "refused"}
 

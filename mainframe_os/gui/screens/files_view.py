@@ -3,7 +3,6 @@ type (folders first), and files dragged out as decrypted copies (files_copies.py
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ from mainframe_os.node.text import safe_text
 
 from ..qt import QAbstractItemView, QDrag, QListWidget, QListWidgetItem, QMimeData, QSize, Qt, QUrl, Signal
 from ..style import icon
+from .files_format import human_size
 
 SORTS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "Name": lambda f: (f["name"].casefold(), f["name"]),
@@ -19,21 +19,6 @@ SORTS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "Date added": lambda f: (f.get("addedAt") or 0, f["name"].casefold()),
     "Type": lambda f: ((f.get("mime") or "~").casefold(), f["name"].casefold()),
 }
-
-
-def human_size(n: int) -> str:
-    if n < 1024:
-        return f"{n} B"
-    exponent = min(4, (n.bit_length() - 1) // 10)
-    return f"{n / 1024**exponent:.1f} {('B', 'KiB', 'MiB', 'GiB', 'TiB')[exponent]}"
-
-
-def eta_text(done: int, total: int, started: float) -> str:
-    elapsed = max(time.monotonic() - started, 1e-3)
-    speed = done / elapsed
-    if speed <= 0 or done >= total:
-        return f"{human_size(int(speed))}/s"
-    return f"{human_size(int(speed))}/s, {int((total - done) / speed) + 1} s left"
 
 
 class FileListView(QListWidget):

@@ -1,17 +1,18 @@
 """Moving blocks between peers with bitswap, behind a small host interface.
 
-The libp2p host that messaging runs (node/comms) plugs in through `BitswapHost`: it sends a
-message to a peer on ``/ipfs/bitswap/1.2.0`` and hands every message it receives to
-`BlockExchange.receive`. Nothing here knows about streams, so the exchange is tested with any
-host, and the same code serves and fetches.
+The libp2p host that messaging runs (node/comms) plugs in through `BitswapHost` (p2p.py's
+`BitswapNet`): it sends a message to a peer on ``/ipfs/bitswap/1.2.0`` and hands every message
+it receives to `BlockExchange.receive`. Nothing here knows about streams, so the exchange is
+tested with any host (a loopback one too), and the same code serves and fetches.
 
     exchange = BlockExchange(store, host, may_serve=lambda peer, cid: ...)
     await exchange.fetch_dag(root, providers=["12D3Koo..."], writer=store.writer())
 
 Serving answers wants for blocks we hold (when `may_serve` allows: a revoked share stops
-here); fetching asks providers one after another, refuses blocks nobody asked for, moves on from
-a peer that says DONT_HAVE or stays silent past the timeout, and walks the DAG under the same
-limits as reading one from disk (depth, width, loops, sizes).
+here); fetching asks providers one after another, refuses blocks nobody asked for (and never
+asks their sender again), moves on from a peer that says DONT_HAVE or stays silent past the
+timeout (it goes to the back of the line), wants up to WINDOW blocks at once, and walks the DAG
+under the same limits as reading one from disk (depth, width, loops, sizes).
 """
 
 from __future__ import annotations

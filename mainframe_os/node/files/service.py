@@ -68,6 +68,9 @@ class FilesService:
         self.exchange: BlockExchange | None = None
         self.downloads = Downloads(self)  # shares others sent us, being fetched
         self._served: dict[str, frozenset[Cid]] = {}  # peer -> blocks it may fetch (its shares)
+        self._unwatch: Callable[[], None] | None = None
+        self._refreshing: asyncio.Future[None] | None = None
+        self._refresh_again = False
 
     # -- adding --------------------------------------------------------------------------------
 
@@ -213,6 +216,10 @@ class FilesService:
             job.cancel.set()
         for download in self.downloads.running.values():
             download.cancel()
+        if self._unwatch is not None:
+            self._unwatch()
+        if self._refreshing is not None:
+            self._refreshing.cancel()
         self.apps.close_all()
         self.blocks.close()
 
@@ -221,8 +228,29 @@ class FilesService:
     async def attach_host(self, host: BitswapHost) -> BlockExchange:
         """Serve and fetch blocks through a peer-to-peer host (node/comms' libp2p host)."""
         self.exchange = BlockExchange(self.blocks, host, may_serve=self._may_serve)
+        if self._unwatch is None:  # a removed file stops being served at once, not at the next share
+            self._unwatch = self.node.events.subscribe(FilesChanged, lambda _e: self._refresh_soon())
         await self.refresh_served()
         return self.exchange
+
+    def _refresh_soon(self) -> None:
+        """One refresh at a time; changes made while one runs get one more after it (a folder
+        of 10,000 files added costs a few refreshes, not 10,000)."""
+        if self._refreshing is not None and not self._refreshing.done():
+            self._refresh_again = True
+            return
+
+        async def run() -> None:
+            self._refresh_again = True
+            while self._refresh_again:
+                self._refresh_again = False
+                try:
+                    await self.refresh_served()
+                except Exception:  # noqa: BLE001 - the vault locking meanwhile: nothing to serve
+                    log.info("files: could not refresh what is shared", exc_info=True)
+                    return
+
+        self._refreshing = asyncio.ensure_future(run())
 
     def _may_serve(self, peer: str, cid: Cid) -> bool:
         return cid in self._served.get(peer, frozenset()) or cid in self._served.get(ANYONE, frozenset())

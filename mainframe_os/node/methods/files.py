@@ -80,11 +80,11 @@ async def files_get(node: Any, ctx: Any, file: str, out: str, overwrite: bool, i
     svc, target = await files_service(node), _local_path(out, "out")
     try:
         return await svc.get(ident, file, target, overwrite)
-    except FE.FileNotFound:
+    except FE.FileNotFound as not_a_file:
         try:
             await node.db(lambda s: shared_in.find(s, ident, file))
         except FE.FileNotFound:
-            raise FE.FileNotFound(f"No file or share matches '{file[:120]}'") from None
+            raise not_a_file from None
     await online.connect(node)
     return await svc.downloads.save(ident, file, target, overwrite)
 

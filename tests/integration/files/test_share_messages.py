@@ -1,7 +1,8 @@
 """Sharing through messaging, two real nodes on 127.0.0.1 that are contacts: A shares a folder
 with B, B sees it in "Shared with me" and downloads it with progress, byte for byte; a share
 whose paths climb out of its folder is refused; a revoked share downloads nothing more; a
-download can be cancelled and leaves nothing listed."""
+download can be cancelled and leaves nothing listed; a share of a file the sender deleted
+downloads nothing."""
 
 from __future__ import annotations
 
@@ -130,3 +131,31 @@ async def test_a_download_can_be_cancelled_and_lists_nothing(peers: Net, tmp_pat
         await task
     assert (await b.call("files_list", {}))["files"] == []
     assert (await b.call("files_shared"))[0]["state"] == "new"
+
+    # the sender deleted the file: the share's capability opens nothing more (blocks not served)
+    await a.call("files_remove", {"file": "/big.bin"})
+    with pytest.raises(FE.FilesRpcError, match="did not give"):
+        await b.call("files_download", {"share": incoming["id"]})
+    assert (await b.call("files_list", {}))["files"] == []
+
+
+@pytest.mark.slow
+async def test_a_file_shared_with_a_group_reaches_every_member(peers: Net, tmp_path: Path) -> None:
+    a, b, c = await peers("alice"), await peers("bob"), await peers("carol")
+    await befriend(a, b)
+    await befriend(a, c)
+    made = await a.call("groups_create", {"name": "Band", "contacts": ["bob", "carol"]})
+    for p in (b, c):
+        await wait_for(lambda p=p: p.got(ev.GroupsChanged, group_id=made["id"]), what=f"{p.name} in the group")
+    src = tmp_path / "song.flac"
+    src.write_bytes(os.urandom(500_000))
+    await a.call("files_add", {"path": str(src)})
+    shared = await a.call("files_share", {"file": "/song.flac", "group": made["id"]})
+    assert len(shared["shareIds"]) == 2  # one row per member: each may fetch, each revocable
+    for p in (b, c):
+        (incoming,) = await shared_with(p)
+        assert incoming["groupId"] == made["id"] and incoming["from"] == "alice"
+        await p.call("files_download", {"share": incoming["id"]})
+        out = tmp_path / f"{p.name}.flac"
+        await p.call("files_get", {"file": "/Shared with me/song.flac", "out": str(out)})
+        assert out.read_bytes() == src.read_bytes()

@@ -16,6 +16,7 @@ a launcher that crashed leaves one behind, which the next start removes.
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import tempfile
@@ -47,6 +48,7 @@ class PlainCopies:
         base = base or _base()
         _sweep(base)
         self.root = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-", dir=base))  # mode 0700
+        atexit.register(self.close)  # the screen may never be destroyed before the process ends
 
     def path_for(self, f: dict[str, Any]) -> Path:
         """Where the copy of `f` goes: under its own name (the drop target keeps it), in a folder

@@ -81,5 +81,9 @@ def _sweep(base: Path) -> None:
         return
     for folder in folders:
         pid = folder.name[len(PREFIX) :].split("-", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)) and folder.owner() == Path.home().owner():
+        try:
+            ours = folder.stat().st_uid == os.getuid()
+        except OSError:
+            continue
+        if ours and pid.isdigit() and not _alive(int(pid)):
             shutil.rmtree(folder, ignore_errors=True)

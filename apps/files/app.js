@@ -4,6 +4,7 @@
 const mf = window.mainframe;
 const $ = (id) => document.getElementById(id);
 const TEXT_PREVIEW = 64 * 1024;  // characters shown of a text file
+const READ_WHOLE = 32 * 1024 * 1024;  // bigger files: only their first piece is read
 let previewUrl = null;
 
 function status(text, error) {
@@ -84,14 +85,22 @@ function closePreview() {
   previewUrl = null;
 }
 
+async function head(name) {  // the first piece only: a big file is not read whole into the page
+  const r = await mf.files.openRead(name);
+  try { return (await r.read()) || new Uint8Array(0); } finally { await r.close(); }
+}
+
 async function open(f) {
   status(`Opening ${f.name}…`);
-  const bytes = await mf.files.read(f.name);
+  const whole = f.size <= READ_WHOLE;
+  const bytes = whole ? await mf.files.read(f.name) : await head(f.name);
   closePreview();
   $('preview-name').textContent = f.name;
-  $('preview-meta').textContent = `${size(bytes.length)} · ${f.mime || 'unknown type'} · SHA-256 ${await digest(bytes)}`;
+  $('preview-meta').textContent = whole
+    ? `${size(bytes.length)} · ${f.mime || 'unknown type'} · SHA-256 ${await digest(bytes)}`
+    : `${size(f.size)} · ${f.mime || 'unknown type'} · too big to open here whole: its first ${size(bytes.length)} shown`;
   const mime = f.mime || '';
-  if (mime.startsWith('image/')) {
+  if (mime.startsWith('image/') && whole) {
     previewUrl = URL.createObjectURL(new Blob([bytes], { type: mime }));
     $('preview-image').src = previewUrl;
     $('preview-image').hidden = false;

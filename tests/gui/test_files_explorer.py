@@ -123,3 +123,22 @@ def test_grid_sort_preview_and_drag_out(qtbot: Any, launcher: Any, tmp_path: Pat
     run(launcher, node.call("vault_lock", {}))
     qtbot.waitUntil(lambda: not out.exists(), timeout=WAIT)
     assert list(screen.copies.root.iterdir()) == []
+
+
+def test_copies_a_crashed_launcher_left_are_removed_at_start(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from mainframe_os.gui.screens.files_copies import PREFIX, PlainCopies
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = tmp_path / f"{PREFIX}{int(gone.stdout)}-x1"  # that process has ended
+    alive = tmp_path / f"{PREFIX}{os.getpid()}-x2"  # a launcher still running
+    for d in (dead, alive):
+        d.mkdir()
+        (d / "plain.txt").write_text("decrypted")
+    copies = PlainCopies(tmp_path)
+    assert not dead.exists() and alive.exists()
+    assert stat.S_IMODE(copies.root.stat().st_mode) == 0o700
+    copies.close()
+    assert not copies.root.exists()

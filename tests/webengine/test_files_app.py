@@ -10,11 +10,32 @@ from pathlib import Path
 
 import pytest
 
-from .test_apps import settled, shoot
+from .test_apps import shoot
 
 pytestmark = pytest.mark.webengine
 
 ROWS = "Array.from(document.querySelectorAll('#files tr')).map(r => r.dataset.name)"
+
+
+def settled(page, expr: str, until: str, first: str | None = None, timeout: float = 30.0):  # type: ignore[no-untyped-def]
+    """The value of `expr` once `until(value)` holds, after running `first` (a click) on the same
+    turn of the loop: the page's calls to the node are answered only while the loop runs."""
+
+    async def poll():  # type: ignore[no-untyped-def]
+        if first is not None:
+            await page.eval_async(first)
+        end = asyncio.get_running_loop().time() + timeout
+        while True:
+            got = (await page.eval_async(f"[({expr})].map(v => [v, ({until})(v)])[0]"))["ok"]
+            if got[1] or asyncio.get_running_loop().time() > end:
+                return got[0]
+            await asyncio.sleep(0.05)
+
+    return page.run(poll(), timeout + 10)
+
+
+def opener(name: str) -> str:
+    return f"document.querySelector('tr[data-name=\"{name}\"] button.open').click()"
 
 
 def _png(path: Path) -> bytes:
@@ -40,6 +61,9 @@ def test_files_app_adds_opens_and_deletes(world, run, open_app, tmp_path: Path) 
     notes.write_text(text, encoding="utf-8")
     image = tmp_path / "blue.png"
     png = _png(image)
+    big = tmp_path / "big.txt"  # more than the app reads whole (32 MiB)
+    line = b"a line of a long log file\n"
+    big.write_bytes(line * (40 * 1024 * 1024 // len(line)))
 
     gui = GuiPrompter(node=node)
     opened: list = []
@@ -67,21 +91,39 @@ def test_files_app_adds_opens_and_deletes(world, run, open_app, tmp_path: Path) 
     try:
         assert run(add(notes, 1), 120) == ["notes ✓.txt"]
         assert run(add(image, 2), 120) == ["blue.png", "notes ✓.txt"]
+        assert run(add(big, 3), 120) == ["big.txt", "blue.png", "notes ✓.txt"]
     finally:
         node.prompter = world["prompter"]
 
     # open the text file: shown as text, never as markup, with the digest of the original bytes
-    page.ok("document.querySelector('tr[data-name=\"notes ✓.txt\"] button.open').click(), 1")
-    shown = settled(page, "document.getElementById('preview-text').textContent", "v => v.includes('bread')")
+    page.app.window.raise_()  # in front again after the launcher's dialogs
+    page.app.window.activateWindow()
+    shown = settled(
+        page,
+        "document.getElementById('preview-text').textContent",
+        "v => v.includes('bread')",
+        first=opener("notes ✓.txt"),
+    )
     assert shown == text
     assert page.ok("document.querySelectorAll('#preview-text b').length") == 0
     meta = page.ok("document.getElementById('preview-meta').textContent")
     assert hashlib.sha256(text.encode()).hexdigest() in meta
     # the image is drawn from its decrypted bytes
-    page.ok("document.querySelector('tr[data-name=\"blue.png\"] button.open').click(), 1")
-    width = settled(page, "document.getElementById('preview-image').naturalWidth", "v => v > 0")
+    width = settled(
+        page, "document.getElementById('preview-image').naturalWidth", "v => v > 0", first=opener("blue.png")
+    )
     assert width == 64
     assert hashlib.sha256(png).hexdigest() in page.ok("document.getElementById('preview-meta').textContent")
+    # a file too big to read whole: only its first piece is read and shown
+    shown = settled(
+        page,
+        "document.getElementById('preview-text').textContent",
+        "v => v.startsWith('a line')",
+        first=opener("big.txt"),
+    )
+    assert shown.startswith(line.decode()) and len(shown) < 1024 * 1024
+    assert "too big to open here whole" in page.ok("document.getElementById('preview-meta').textContent")
+    settled(page, "document.getElementById('preview-image').naturalWidth", "v => v > 0", first=opener("blue.png"))
     page.app.window.resize(900, 720)
     run(asyncio.sleep(0.3))
     assert shoot(page.app.window, "files").stat().st_size > 5_000
@@ -89,8 +131,7 @@ def test_files_app_adds_opens_and_deletes(world, run, open_app, tmp_path: Path) 
     # delete takes a second click
     delete = "document.querySelector('tr[data-name=\"notes ✓.txt\"] button.delete').click(), 1"
     page.ok(delete)
-    assert page.ok(ROWS) == ["blue.png", "notes ✓.txt"]
-    page.ok(delete)
-    assert settled(page, ROWS, "v => v.length === 1") == ["blue.png"]
+    assert page.ok(ROWS) == ["big.txt", "blue.png", "notes ✓.txt"]
+    assert settled(page, ROWS, "v => v.length === 2", first=delete) == ["big.txt", "blue.png"]
     listed = run(node.call("files_list", {"folder": f"/Apps/{apps['Files']['id']}", "identityId": world["identity"]}))
-    assert [f["name"] for f in listed["files"]] == ["blue.png"]
+    assert [f["name"] for f in listed["files"]] == ["big.txt", "blue.png"]

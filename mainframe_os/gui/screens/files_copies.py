@@ -16,6 +16,7 @@ a launcher that crashed leaves one behind, which the next start removes.
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import tempfile
@@ -47,6 +48,7 @@ class PlainCopies:
         base = base or _base()
         _sweep(base)
         self.root = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-", dir=base))  # mode 0700
+        atexit.register(self.close)  # the screen may never be destroyed before the process ends
 
     def path_for(self, f: dict[str, Any]) -> Path:
         """Where the copy of `f` goes: under its own name (the drop target keeps it), in a folder
@@ -79,5 +81,9 @@ def _sweep(base: Path) -> None:
         return
     for folder in folders:
         pid = folder.name[len(PREFIX) :].split("-", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)) and folder.owner() == Path.home().owner():
+        try:
+            ours = folder.stat().st_uid == os.getuid()
+        except OSError:
+            continue
+        if ours and pid.isdigit() and not _alive(int(pid)):
             shutil.rmtree(folder, ignore_errors=True)

@@ -242,9 +242,7 @@ async def files_app_pick(node: Any, ctx: Any) -> Any:
     src = _local_path(answer.data, "file")
     if not src.is_file():
         raise FE.FilesRpcError(f"Not a file: {src.name[:120]}")
-    picked = await (await files_service(node)).apps.import_picked(ident, app_id, src)
-    node.events.emit(FilesChanged(ident))
-    return picked
+    return await (await files_service(node)).apps.import_picked(ident, app_id, src)  # add() says FilesChanged
 
 
 @method("files_appList", access=FILES)

@@ -60,8 +60,12 @@ async def _prepare(node: Node, ctx: CallerContext, params: dict[str, Any]) -> tu
     t_out = await resolve_token(node, ident, str(params["to"]))
     amount = parse_amount(str(params["amount"]), t_in.decimals)
     bps = parse_slippage(params.get("slippage") if params.get("slippage") is not None else "0.5")
-    owner = await node.db(lambda s: store.find_account(s, ident, params.get("address")).address)
-    q = await node.session.chain.call(lambda c: quote(c, t_in, t_out, amount, bps, owner))
+
+    def owner_and_quote(c: Any, s: Any) -> tuple[str, Quote]:
+        owner = store.find_account(s, ident, params.get("address")).address
+        return owner, quote(c, t_in, t_out, amount, bps, owner)
+
+    owner, q = await node.session.chain.call_with_vault(owner_and_quote)
     return ident, owner, q
 
 
@@ -81,7 +85,14 @@ async def swap_run(node: Node, ctx: CallerContext, **params: Any) -> dict[str, A
     chain = node.session.chain
     txs = node.session.txs
     ti, to = q.token_in, q.token_out
-    have = await chain.call(lambda c: token_balance(c, ti, owner))
+
+    def first_reads(c: Any) -> tuple[int, int, dict[str, Any] | None]:
+        """The balances and, with no approval first, the swap's call: one call on the chain thread."""
+        if q.needs_approval:
+            return token_balance(c, ti, owner), 0, None
+        return token_balance(c, ti, owner), token_balance(c, to, owner), swap_tx(c, q, owner)
+
+    have, before, tx = await chain.call(first_reads)
     if have < q.amount_in:  # before any prompt; the fee is checked by the pipeline
         raise InsufficientFunds(
             f"Insufficient funds: the account has {format_amount(have, ti.decimals, 6)} {ti.symbol}"
@@ -108,8 +119,8 @@ async def swap_run(node: Node, ctx: CallerContext, **params: Any) -> dict[str, A
         # Prices may have moved while the approval was mined: quote again for the swap itself.
         _, _, q = await _prepare(node, ctx, params)
 
-    before = await chain.call(lambda c: token_balance(c, to, owner))
-    tx = await chain.call(lambda c: swap_tx(c, q, owner))
+    if tx is None:  # after the approval (it paid gas in ETH), on the new quote
+        before, tx = await chain.call(lambda c: (token_balance(c, to, owner), swap_tx(c, q, owner)))
     when = datetime.fromtimestamp(q.deadline, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     details = {
         "you pay": f"{format_amount(q.amount_in, ti.decimals)} {ti.symbol}",
@@ -120,6 +131,7 @@ async def swap_run(node: Node, ctx: CallerContext, **params: Any) -> dict[str, A
         "router": f"Uniswap V2 ({q.router})",
         "deadline": f"{when} (chain time)",
     }
+    assert tx is not None
     res = await txs.send(
         ctx,
         ident,
@@ -128,8 +140,7 @@ async def swap_run(node: Node, ctx: CallerContext, **params: Any) -> dict[str, A
         title=f"Swap {details['you pay']} for {to.symbol}",
         details=details,
     )
-    record = await _until_final(node, txs, res, "The swap", deadline=q.deadline)
-    after = await chain.call(lambda c: token_balance(c, to, owner))
+    record, after = await _until_final(node, txs, res, "The swap", deadline=q.deadline, balance_of=(to, owner))
     received = after - before
     if to.address is None and record.get("fee"):
         received += int(record["fee"])  # the ETH balance also paid the gas
@@ -144,16 +155,23 @@ async def swap_run(node: Node, ctx: CallerContext, **params: Any) -> dict[str, A
 
 
 async def _until_final(
-    node: Node, txs: Any, res: dict[str, Any], what: str, timeout: float = 180, deadline: int | None = None
-) -> dict[str, Any]:
-    """Wait for a sent transaction to be mined; a failure raises with the revert reason."""
+    node: Node,
+    txs: Any,
+    res: dict[str, Any],
+    what: str,
+    timeout: float = 180,
+    deadline: int | None = None,
+    balance_of: tuple[Any, str] | None = None,
+) -> tuple[dict[str, Any], int]:
+    """Wait for a sent transaction to be mined; a failure raises with the revert reason. Its
+    record, and the balance `balance_of` (token, owner) read in the same call once it is final."""
     chain_id = (await txs.chain.connection()).network.chain_id
     status, delay, started = res["status"], 0.2, time.monotonic()
     while status == "pending" and time.monotonic() - started < timeout:
         await asyncio.sleep(delay)
         status = await txs._track_once(chain_id, res["hash"])
         delay = min(delay * 1.5, 3.0)
-    record = await _record(node, chain_id, res["hash"])
+    record, balance = await _record(node, chain_id, res["hash"], balance_of)
     if status == "pending":
         raise SwapFailed(
             f"{what} is still pending after {int(timeout)} s: check its status in history", {"hash": res["hash"]}
@@ -166,7 +184,7 @@ async def _until_final(
         raise SwapFailed(
             f"{what} failed: {reason}" + (f" ({hint})" if hint else ""), {"hash": res["hash"], "reason": reason}
         )
-    return record
+    return record, balance
 
 
 async def _expired(node: Node, txs: Any, chain_id: int, tx_hash: str, deadline: int) -> str | None:
@@ -193,13 +211,16 @@ async def _expired(node: Node, txs: Any, chain_id: int, tx_hash: str, deadline: 
     return reason
 
 
-async def _record(node: Node, chain_id: int, tx_hash: str) -> dict[str, Any]:
+async def _record(
+    node: Node, chain_id: int, tx_hash: str, balance_of: tuple[Any, str] | None
+) -> tuple[dict[str, Any], int]:
     from sqlalchemy import select
 
     from vault.models import TxRecord
 
-    def read(s: Any) -> dict[str, Any]:
+    def read(c: Any, s: Any) -> tuple[dict[str, Any], int]:
         r = s.scalars(select(TxRecord).where(TxRecord.chain_id == chain_id, TxRecord.hash == tx_hash)).first()
-        return {} if r is None else {"status": r.status, "error": r.error, "fee": r.fee}
+        record = {} if r is None else {"status": r.status, "error": r.error, "fee": r.fee}
+        return record, (token_balance(c, *balance_of) if balance_of else 0)
 
-    return await node.db(read)
+    return await node.session.chain.call_with_vault(read)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from . import rpc
 from .amounts import format_amount
 from .store import WalletError
 
@@ -94,15 +95,15 @@ def fill(c: Connection, tx: dict[str, Any]) -> Filled:
         out["to"] = Web3.to_checksum_address(tx["to"])
     if tx.get("data") and tx["data"] not in ("0x", b""):
         out["data"] = tx["data"]
-    _fees(w3, tx, out)
+    _fees(c, tx, out)
     will_fail = None
     if tx.get("gas"):
         out["gas"] = int(tx["gas"])
-    elif "data" not in out and "to" in out and not w3.eth.get_code(out["to"]):
+    elif "data" not in out and "to" in out and not rpc.has_code(c, out["to"]):
         out["gas"] = 21_000  # plain ETH to an account without code: no need to run the EVM
     else:
         out["gas"], will_fail = _estimate(c, w3, out)
-    balance = int(w3.eth.get_balance(sender))
+    balance = rpc.balance(c, sender)
     filled = Filled(out, will_fail)
     need = out["value"] + filled.max_fee
     if balance < need:
@@ -113,12 +114,12 @@ def fill(c: Connection, tx: dict[str, Any]) -> Filled:
     return filled
 
 
-def _fees(w3: Any, tx: dict[str, Any], out: dict[str, Any]) -> None:
+def _fees(c: Connection, tx: dict[str, Any], out: dict[str, Any]) -> None:
+    w3 = c.w3
     if wants_legacy(tx):
         out["gasPrice"] = int(tx["gasPrice"]) if tx.get("gasPrice") is not None else int(w3.eth.gas_price)
         return
-    latest = w3.eth.get_block("latest")
-    base = int(latest.get("baseFeePerGas") or GWEI)
+    base = rpc.base_fee(c) or GWEI
     tip = tx.get("maxPriorityFeePerGas")
     if tip is None:
         try:

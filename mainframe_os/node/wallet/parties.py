@@ -76,8 +76,17 @@ async def identify(node: Node, ident: str | None, addresses: list[str]) -> dict[
     )
     if not wanted:
         return {}
-    known = await node.db(lambda s: _vault_facts(s, ident, wanted)) if ident else {}
-    chain = await node.session.chain.call(lambda c: _chain_facts(c, wanted))
+    vault = node.require_vault() if ident else None
+
+    def facts(c: Any) -> tuple[dict[str, tuple[str | None, str | None, bool]], dict[str, tuple[str, str | None]]]:
+        # one call on the chain thread (the vault's connections serve any thread): a hop less
+        known: dict[str, tuple[str | None, str | None, bool]] = {}
+        if vault is not None and ident:
+            with vault.session() as s:
+                known = _vault_facts(s, ident, wanted)
+        return known, _chain_facts(c, wanted)
+
+    known, chain = await node.session.chain.call(facts)
     out: dict[str, Party] = {}
     for a in wanted:
         kind, name, seen = known.get(a, (None, None, False))
@@ -118,6 +127,7 @@ def _vault_facts(s: Any, ident: str, wanted: list[str]) -> dict[str, tuple[str |
 
 
 def _chain_facts(conn: Any, wanted: list[str]) -> dict[str, tuple[str, str | None]]:
+    from . import rpc
     from .tokens import maybe_token
 
     configured = {str(v).lower(): k for k, v in vars(conn.network.contracts).items() if v}
@@ -129,7 +139,7 @@ def _chain_facts(conn: Any, wanted: list[str]) -> dict[str, tuple[str, str | Non
             continue
         key = ("has-code", a)  # only "has code" is cached: code may yet be deployed at an address
         if not conn.cache.get(key):
-            conn.cache[key] = bool(conn.w3.eth.get_code(a))
+            conn.cache[key] = rpc.has_code(conn, a)
         if not conn.cache[key]:
             out[a] = ("account", None)
             continue

@@ -145,7 +145,8 @@ def private_key(s: Session, acct: Account, seeds: SeedCache | None = None) -> by
 class SeedCache:
     """BIP-39 seeds of the open vault's HD wallets, so a signature skips PBKDF2's 2048 rounds.
     A seed is no more than the phrase the unlocked vault already holds; it goes when the vault
-    locks (the node closes vault-scoped services). Used on the vault thread only."""
+    locks (the node closes vault-scoped services). Used on the node's worker threads (a send signs
+    on the chain thread): two threads at once at worst derive the same seed twice."""
 
     def __init__(self) -> None:
         self._seeds: dict[str, bytes] = {}

@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from .. import errors as E
@@ -26,11 +27,13 @@ from ..events import Notification
 from ..faults import crash_point
 from ..prompter import SEND_ANYWAY, PromptRequest
 from . import interrupted as I
+from . import rpc
 from .amounts import format_amount
-from .chain import ChainService, Connection, NetworkDown
+from .chain import ChainService, Connection, NetworkDown, _translated
 from .describe import apply_edit, describe_transaction
 from .fill import Filled, InsufficientFunds, TransactionFailed, fill, is_revert, revert_reason
 from .history import TransactionStatusChanged, record_signed, set_status, summary
+from .outcome import broadcast, receipt_outcome
 from .store import SeedCache, find_account, private_key
 
 if TYPE_CHECKING:
@@ -46,12 +49,23 @@ __all__ = [
 ]
 
 log = logging.getLogger("mainframe_os.wallet")
+# runs on the chain thread just before a fill: raises to refuse, or returns fields for the tx
+Check = Callable[["Connection", str], dict[str, Any]]
 
 _ = is_revert  # re-exported for callers that classify errors
 
-# A receipt read on the chain thread: (status, revert reason, block, fee), status "pending"
-# while the transaction is not mined yet.
-Outcome = tuple[str, "str | None", "int | None", "int | None"]
+
+@dataclass
+class _Sent:
+    """What one send's call on the chain thread did, for the loop to announce and answer."""
+
+    hash: str
+    nonce: int  # 0 until known to the loop
+    status: str  # after the broadcast: "pending", "confirmed" or "failed"
+    error: str | None = None
+    refused: bool = False  # the network refused the signed bytes (status "failed")
+    down: str | None = None  # the network dropped mid-broadcast: why (status "pending")
+    what: str | None = None  # the record's summary when the status write changed it
 
 
 def failing_warning(reason: str) -> str:
@@ -98,7 +112,7 @@ class TxService:
         approved: bool = False,
         description: dict[str, Any] | None = None,
         may_fail: bool = False,
-        check: Callable[[Connection, str], dict[str, Any]] | None = None,
+        check: Check | None = None,
     ) -> dict[str, Any]:
         """Fill, confirm with the user, sign, record and broadcast `tx` (to, value, data, from?,
         gas?, gasPrice? or maxFeePerGas?/maxPriorityFeePerGas?). `approved`: the user already approved
@@ -112,28 +126,20 @@ class TxService:
         call: it raises to refuse (a token balance too low) or returns fields for `tx` (a gas limit)."""
         conn = await self.chain.connection()
         chain_id = conn.network.chain_id
-        inflight = self._inflight  # read live on the vault thread: a concurrent send adds to it there
-
-        def look_up(s: Any) -> tuple[str, str, str, I.Retry | None]:
-            acct = find_account(s, identity_id, tx.get("from"))
-            key = I.request_key(acct.address, tx)
-            return acct.address, acct.name, key, I.find_retry(s, identity_id, chain_id, acct.address, key, inflight)
-
         # The description (vault and chain reads) is built while the sender is looked up and the
         # chain fills fees and gas: the user sees the same thing (what fill() keeps), sooner.
         describing = None
         if description is None and not approved:
             describing = asyncio.get_running_loop().create_task(self._describe(identity_id, _as_signed(tx)))
         try:
-            sender, name, request, retry = await self.node.db(look_up)
+            sender, name, request, retry, filled = await self._sender_and_fill(identity_id, chain_id, tx, check)
             if retry is not None:
                 again = await self._answer_retry(chain_id, sender, retry)
                 if again is not None:
                     await _drop(describing)
                     return again
-            filled = await self.chain.call(
-                lambda c: fill(c, {**tx, "from": sender, **(check(c, sender) if check else {})})
-            )
+            if filled is None:  # a retry of a send that never went out: this request is the payment
+                filled = await self.chain.call(lambda c: _fill_checked(c, tx, sender, check))
             if filled.will_fail is not None and not may_fail:
                 raise TransactionFailed(f"The transaction would fail: {filled.will_fail}", {"reason": filled.will_fail})
         except BaseException:
@@ -165,6 +171,27 @@ class TxService:
         work.add_done_callback(self._trackers.discard)
         return await asyncio.shield(work)
 
+    async def _sender_and_fill(
+        self, identity_id: str, chain_id: int, tx: dict[str, Any], check: Check | None
+    ) -> tuple[str, str, str, I.Retry | None, Filled | None]:
+        """The sender (from the vault), the request's key, an interrupted send it repeats if any,
+        and the fill (none when it repeats one): one call on the chain thread, as the vault's
+        connections serve any thread, without a hop back to the loop between look-up and fill."""
+        vault = self.node.require_vault()
+        inflight = self._inflight  # read live on the chain thread: a concurrent send adds to it there
+
+        def run(c: Connection) -> tuple[str, str, str, I.Retry | None, Filled | None]:
+            with vault.session() as s:
+                acct = find_account(s, identity_id, tx.get("from"))
+                sender, name = acct.address, acct.name
+                key = I.request_key(sender, tx)
+                retry = I.find_retry(s, identity_id, chain_id, sender, key, inflight)
+            if retry is not None:
+                return sender, name, key, retry, None
+            return sender, name, key, None, _fill_checked(c, tx, sender, check)
+
+        return await self.chain.call(run)
+
     async def _complete(
         self,
         identity_id: str,
@@ -175,20 +202,13 @@ class TxService:
         details: dict[str, Any],
         wait: bool,
     ) -> dict[str, Any]:
-        tx_hash, nonce, outcome = await self._sign_and_broadcast(
-            identity_id, chain_id, sender, filled, kind, details, wait
-        )
+        sent = await self._sign_and_broadcast(identity_id, chain_id, sender, filled, kind, details, wait)
         try:
-            status = "pending"
-            if outcome is not None and outcome[0] != "pending":
-                status = outcome[0]
-                await self._update(chain_id, tx_hash, *outcome)
-            if status == "pending":
-                await self._update(chain_id, tx_hash, "pending")
-                self._spawn_tracker(chain_id, tx_hash)
+            if sent.status == "pending":
+                self._spawn_tracker(chain_id, sent.hash)
         finally:
-            self._inflight.discard(tx_hash)
-        return {"hash": tx_hash, "status": status, "from": sender, "nonce": nonce}
+            self._inflight.discard(sent.hash)
+        return {"hash": sent.hash, "status": sent.status, "from": sender, "nonce": sent.nonce}
 
     async def _describe(self, identity_id: str, tx: dict[str, Any]) -> dict[str, Any] | None:
         try:
@@ -208,56 +228,55 @@ class TxService:
         kind: str,
         details: dict[str, Any],
         wait: bool = False,
-    ) -> tuple[str, int, Outcome | None]:
-        """Sign, record as "signed", broadcast; with `wait`, the receipt is read in the same
-        chain call (a dev chain mines at once): (hash, nonce, receipt outcome or None)."""
+    ) -> _Sent:
+        """Take the nonce, sign and record as "signed" (committed) in one call on the chain
+        thread; announce it; then broadcast, read the receipt with `wait` (a dev chain mines at
+        once) and record the status the broadcast left in a second call. The vault's connections
+        serve any thread, and each hop between the loop and a worker thread costs more than the
+        step itself on a busy machine: two hops, where each step was one."""
         key = (chain_id, sender.lower())
         async with self.sender_lock(chain_id, sender):
             if key not in self._settled:
                 await self.settle_interrupted(chain_id, sender, locked=True)
-            chain_next = await self.chain.call(
-                lambda c: int(c.w3.eth.get_transaction_count(cast("ChecksumAddress", sender), "pending"))
-            )
-            # A node behind a load balancer may not count what we just sent: never go below it.
-            nonce = max(chain_next, self._next_nonce.get(key, 0))
-            tx = dict(filled.tx, nonce=nonce)
-
+            vault = self.node.require_vault()
             seeds = SeedCache.of(self.node)  # taken here, on the loop: a lock meanwhile drops it
+            known_next = self._next_nonce.get(key, 0)
 
-            def sign_and_record(s: Any) -> tuple[str, bytes]:
+            def sign(c: Connection) -> tuple[str, int, bytes]:
                 from eth_account import Account
 
-                # derived for this signature only: no private key outlives it in memory
-                acct = find_account(s, identity_id, sender)
-                signed = Account.sign_transaction(tx, private_key(s, acct, seeds))
-                tx_hash, raw = "0x" + bytes(signed.hash).hex(), bytes(signed.raw_transaction)
-                self._inflight.add(tx_hash)  # before the commit: never mistaken for an interrupted send
-                record_signed(s, identity_id, chain_id, tx_hash, tx, kind, details, raw)
-                return tx_hash, raw
+                # A node behind a load balancer may not count what we just sent: never go below it.
+                tx = dict(filled.tx, nonce=max(rpc.pending_nonce(c, sender), known_next))
+                with vault.session() as s:
+                    # derived for this signature only: no private key outlives it in memory
+                    acct = find_account(s, identity_id, sender)
+                    signed = Account.sign_transaction(tx, private_key(s, acct, seeds))
+                    tx_hash, raw = "0x" + bytes(signed.hash).hex(), bytes(signed.raw_transaction)
+                    self._inflight.add(tx_hash)  # before the commit: never mistaken for an interrupted send
+                    record_signed(s, identity_id, chain_id, tx_hash, tx, kind, details, raw)
+                return tx_hash, int(tx["nonce"]), raw
 
-            tx_hash, raw = await self.node.db(sign_and_record)
+            tx_hash, nonce, raw = await self.chain.call(sign)
             self.node.events.emit(TransactionStatusChanged(tx_hash, "signed", chain_id))
             crash_point("tx-recorded")  # fault-injection tests: killed between record and broadcast
             try:
-                outcome = await self.chain.call(lambda c: _broadcast(c, raw, tx_hash if wait else None))
-            except NetworkDown as exc:
-                await self._update(chain_id, tx_hash, "pending")  # it may have reached the network
-                self._inflight.discard(tx_hash)
-                raise NetworkDown(
-                    f"{exc.message}. The signed transaction is kept in history as pending and will be re-checked.",
-                    {"hash": tx_hash},
-                ) from None
-            except Exception as exc:  # noqa: BLE001 - a refusal by the node: record it as failed
-                reason = revert_reason(exc)
-                await self._update(chain_id, tx_hash, "failed", reason)
-                self._inflight.discard(tx_hash)
-                raise TransactionFailed(f"The network refused the transaction: {reason}", {"hash": tx_hash}) from None
+                sent = await self.chain.call(lambda c: _broadcast_and_record(c, vault, chain_id, tx_hash, raw, wait))
             except BaseException:
                 self._settled.discard(key)  # unknown whether it went out: the next send checks
                 self._inflight.discard(tx_hash)
                 raise
+            self._announce(chain_id, tx_hash, sent.status, sent.error, sent.what)
+            if sent.down is not None:
+                self._inflight.discard(tx_hash)
+                raise NetworkDown(
+                    f"{sent.down}. The signed transaction is kept in history as pending and will be re-checked.",
+                    {"hash": tx_hash},
+                )
+            if sent.refused:
+                self._inflight.discard(tx_hash)
+                raise TransactionFailed(f"The network refused the transaction: {sent.error}", {"hash": tx_hash})
             self._next_nonce[key] = nonce + 1
-            return tx_hash, nonce, outcome
+            return _Sent(tx_hash, nonce, sent.status)
 
     # -- interrupted sends ----------------------------------------------------------------------
 
@@ -321,18 +340,22 @@ class TxService:
         fee: int | None = None,
     ) -> None:
         what = await self.node.db(lambda s: set_status(s, chain_id, tx_hash, status, error, block, fee))
-        if what is not None:
-            self.node.events.emit(TransactionStatusChanged(tx_hash, status, chain_id, error))
-            if status in ("confirmed", "failed"):
-                title = "Transaction confirmed" if status == "confirmed" else "Transaction failed"
-                body = what + (f": {error}" if error else "")
-                self.node.events.emit(
-                    Notification(title, body, "success" if status == "confirmed" else "error", "wallet")
-                )
+        self._announce(chain_id, tx_hash, status, error, what)
+
+    def _announce(self, chain_id: int, tx_hash: str, status: str, error: str | None, what: str | None) -> None:
+        """The events of a status change `set_status` made (`what`: the record's summary; None
+        when the record already had that status)."""
+        if what is None:
+            return
+        self.node.events.emit(TransactionStatusChanged(tx_hash, status, chain_id, error))
+        if status in ("confirmed", "failed"):
+            title = "Transaction confirmed" if status == "confirmed" else "Transaction failed"
+            body = what + (f": {error}" if error else "")
+            self.node.events.emit(Notification(title, body, "success" if status == "confirmed" else "error", "wallet"))
 
     async def _track_once(self, chain_id: int, tx_hash: str) -> str:
         try:
-            outcome = await self.chain.call(lambda c: _receipt_outcome(c, tx_hash))
+            outcome = await self.chain.call(lambda c: receipt_outcome(c, tx_hash))
         except NetworkDown:
             return "pending"
         if outcome[0] != "pending":
@@ -424,44 +447,33 @@ async def _drop(task: asyncio.Task[Any] | None) -> None:
             await task
 
 
+def _broadcast_and_record(c: Connection, vault: Any, chain_id: int, tx_hash: str, raw: bytes, wait: bool) -> _Sent:
+    """On the chain thread: broadcast the recorded bytes (and read the receipt with `wait`), then
+    write the status that left in the vault; the loop announces it."""
+    sent = _Sent(tx_hash, 0, "pending")
+    block = fee = None
+    try:
+        outcome = _translated(lambda c: broadcast(c, raw, tx_hash if wait else None), c)
+    except NetworkDown as exc:  # it may have reached the network: pending, re-checked later
+        sent.down = exc.message
+    except Exception as exc:  # noqa: BLE001 - a refusal by the node: record it as failed
+        sent.status, sent.error, sent.refused = "failed", revert_reason(exc), True
+    else:
+        if outcome is not None and outcome[0] != "pending":
+            sent.status, sent.error, block, fee = outcome
+    with vault.session() as s:
+        sent.what = set_status(s, chain_id, tx_hash, sent.status, sent.error, block, fee)
+    return sent
+
+
+def _fill_checked(c: Connection, tx: dict[str, Any], sender: str, check: Check | None) -> Filled:
+    return fill(c, {**tx, "from": sender, **(check(c, sender) if check else {})})
+
+
 def _as_signed(tx: dict[str, Any]) -> dict[str, Any]:
     """What fill() keeps of a request's to/value/data, for describing it to the user."""
     data = tx.get("data")
     return {"to": tx.get("to"), "value": int(tx.get("value") or 0), "data": data if data not in ("0x", b"") else None}
-
-
-def _receipt_outcome(c: Connection, tx_hash: str) -> Outcome:
-    """The receipt of `tx_hash` as (status, revert reason, block, fee); "pending" without one."""
-    from web3.exceptions import TransactionNotFound
-
-    try:
-        rcpt = c.w3.eth.get_transaction_receipt(cast("HexStr", tx_hash))
-    except TransactionNotFound:
-        return "pending", None, None, None
-    fee = int(rcpt["gasUsed"]) * int(rcpt.get("effectiveGasPrice") or 0)
-    if rcpt["status"] == 1:
-        return "confirmed", None, rcpt["blockNumber"], fee
-    from .revert import failure_reason  # the reason, read at the transaction's own position
-
-    return "failed", failure_reason(c, tx_hash, rcpt), rcpt["blockNumber"], fee
-
-
-def _broadcast(c: Connection, raw: bytes, receipt_of: str | None = None) -> Outcome | None:
-    """Send the signed bytes; then, with `receipt_of`, its receipt outcome (None when that read
-    fails: the broadcast happened, the tracker finds out later)."""
-    try:
-        c.w3.eth.send_raw_transaction(raw)
-    except Exception as exc:
-        if "already known" not in str(exc).lower() and "known transaction" not in str(exc).lower():
-            raise
-        # these exact bytes are in the pool already: that is a success
-    if receipt_of is None:
-        return None
-    try:
-        return _receipt_outcome(c, receipt_of)
-    except Exception:  # noqa: BLE001 - sent; the receipt is read again by the tracker
-        log.debug("receipt read after a broadcast failed", exc_info=True)
-        return None
 
 
 def _prompt_details(

@@ -1,0 +1,69 @@
+"""Plain JSON-RPC reads and the broadcast for the send path, without web3's per-method layers.
+
+`w3.eth.get_balance` and friends validate and re-format every argument and result (checksums,
+ABI-typed maps, AttributeDicts) in Python: on the embedded chain that cost more than the chain's
+own work, three to four times a send. These helpers call the same JSON-RPC methods through
+`w3.manager.request_blocking` (the provider and its middleware, errors raised as web3 raises
+them) and read the few fields a send needs. Providers differ in what they hand back (an HTTP
+node: hex strings; eth-tester: some ints already), so every value is normalised here.
+
+All of them run on the chain thread (ChainService.call).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .chain import Connection
+
+
+def _request(c: Connection, method: str, params: list[Any]) -> Any:
+    return c.w3.manager.request_blocking(method, params)  # type: ignore[arg-type]
+
+
+def as_int(value: Any) -> int:
+    """A JSON-RPC quantity ("0x1a" or an int) as an int."""
+    if isinstance(value, int):
+        return value
+    return int(str(value), 16)
+
+
+def base_fee(c: Connection) -> int | None:
+    """The latest block's base fee per gas; None on a chain without EIP-1559."""
+    block = _request(c, "eth_getBlockByNumber", ["latest", False])
+    fee = block.get("baseFeePerGas") if block is not None else None
+    return None if fee is None else as_int(fee)
+
+
+def balance(c: Connection, address: str) -> int:
+    return as_int(_request(c, "eth_getBalance", [address, "latest"]))
+
+
+def has_code(c: Connection, address: str) -> bool:
+    code = _request(c, "eth_getCode", [address, "latest"])
+    if isinstance(code, (bytes, bytearray)):
+        return len(code) > 0
+    return str(code) not in ("", "0x", "0x0")
+
+
+def pending_nonce(c: Connection, address: str) -> int:
+    """The next nonce of `address`, counting transactions in the node's pool."""
+    return as_int(_request(c, "eth_getTransactionCount", [address, "pending"]))
+
+
+def send_raw(c: Connection, raw: bytes) -> None:
+    _request(c, "eth_sendRawTransaction", ["0x" + raw.hex()])
+
+
+def receipt(c: Connection, tx_hash: str) -> dict[str, Any] | None:
+    """The receipt's status, block, gasUsed and effectiveGasPrice as ints; None while not mined."""
+    rcpt = _request(c, "eth_getTransactionReceipt", [tx_hash])
+    if rcpt is None:
+        return None
+    return {
+        "status": as_int(rcpt.get("status", 0)),
+        "blockNumber": as_int(rcpt["blockNumber"]),
+        "gasUsed": as_int(rcpt.get("gasUsed", 0)),
+        "effectiveGasPrice": as_int(rcpt.get("effectiveGasPrice") or 0),
+    }

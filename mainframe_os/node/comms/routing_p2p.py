@@ -109,6 +109,8 @@ class Overlay:
         # runs before a message is delivered or forwarded: a flooding neighbour's surplus goes nowhere
         from .routing import MAX_PACKET_BYTES
 
+        if forwarder == self.pubsub.my_id:
+            return True  # our own packet (the rate limit is for what peers send us)
         if len(msg.data) > MAX_PACKET_BYTES or not self.limiter.allow(forwarder.to_base58()):
             self.refused += 1
             return False

@@ -99,3 +99,27 @@ async def _identities(p: Peer, n: int) -> bool:
 
 async def _has(p: Peer, text: str) -> bool:
     return text in await _history(p, "A")
+
+
+@pytest.mark.slow
+async def test_a_flood_on_a_dark_topic_is_cut_at_the_peer_rate_limit(peers) -> None:
+    b, c = await peers("B"), await peers("C")
+    await c.call("peer_connect", {"address": _addr(b)})
+    dark0 = f"{routing.TOPIC_ROOT}/0"
+    await wait_for(lambda: _host(c).overlay.topic_peers(dark0) >= 1, what="C to see B on the dark topic")
+    limiter = _host(b).limiter  # the same per-peer bucket as for direct streams, made small here
+    limiter.rate, limiter.burst = 2.0, 50.0
+    flood = 400
+    for i in range(flood):
+        await _host(c).publish(dark0, i.to_bytes(4, "big") * 20)
+
+    async def cut() -> bool:
+        return (await _routing(b))["refused"] >= flood // 2
+
+    await wait_for(cut, what="B to refuse the flood")
+    stats = await _routing(b)
+    # what got through: the burst, and what the rate refilled meanwhile; the rest was neither
+    # handed to trial decryption nor forwarded
+    assert stats["received"][dark0] <= flood - stats["refused"]
+    assert stats["received"][dark0] < flood // 2
+    assert stats["opened"] == 0 and not b.got(ev.MessageReceived)

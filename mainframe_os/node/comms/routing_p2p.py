@@ -32,6 +32,7 @@ log = logging.getLogger("mainframe_os.comms.routing")
 
 HEARTBEAT_S = 1
 SUBSCRIPTION_QUEUE = 4096  # py-libp2p's 32 drops a burst before our reader gets to it
+OUTBOUND_QUEUE = 4096  # per peer, what we send: py-libp2p's 32 dropped 230 of a burst of 500 here
 MESH_DEGREE, MESH_LOW, MESH_HIGH = 6, 4, 12
 IDENTIFY_WAIT_S = 3.0
 BOOTSTRAP_DIAL_S = 5.0
@@ -63,6 +64,8 @@ class Overlay:
 
         # read by Pubsub.subscribe when it opens a subscription's channel; ours is the only pubsub here
         pubsub_module.SUBSCRIPTION_CHANNEL_SIZE = SUBSCRIPTION_QUEUE
+        # what Pubsub makes per peer for what it sends (a class swapped for a roomier subclass)
+        pubsub_module.RpcQueue = _roomy_queue()  # type: ignore[misc]
         # peers coming and going (a DHT stream closed mid-read, a GRAFT during back-off) are the
         # normal life of a network, logged by py-libp2p as warnings: not for a user's terminal
         for name in ("libp2p.kad_dht.kad_dht", "libp2p.pubsub.gossipsub"):
@@ -109,6 +112,8 @@ class Overlay:
         # runs before a message is delivered or forwarded: a flooding neighbour's surplus goes nowhere
         from .routing import MAX_PACKET_BYTES
 
+        if forwarder == self.pubsub.my_id:
+            return True  # our own packet (the rate limit is for what peers send us)
         if len(msg.data) > MAX_PACKET_BYTES or not self.limiter.allow(forwarder.to_base58()):
             self.refused += 1
             return False
@@ -226,6 +231,16 @@ class _DhtFeeder:
 
     async def listen_close(self, network: Any, multiaddr: Any) -> None:
         pass
+
+
+def _roomy_queue() -> Any:
+    from libp2p.pubsub.rpc_queue import RpcQueue
+
+    class RoomyQueue(RpcQueue):
+        def __init__(self, max_size: int = OUTBOUND_QUEUE, **kw: Any) -> None:
+            super().__init__(max_size, **kw)
+
+    return RoomyQueue
 
 
 def _without_p2p(addr: Any) -> str:

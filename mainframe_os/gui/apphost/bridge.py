@@ -128,9 +128,16 @@ class AppBridge(QObject):
         self._outbox_chars += len(text)
         if self._outbox_chars >= OUTBOX_CHARS:
             self._flush()
-        elif not self._flush_scheduled:
-            self._flush_scheduled = True
-            asyncio.get_running_loop().call_soon(self._flush)
+            return
+        if self._flush_scheduled:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # Qt delivered the page's message outside the loop's turn: send now
+            self._flush()
+            return
+        self._flush_scheduled = True
+        loop.call_soon(self._flush)
 
     def _flush(self) -> None:
         self._flush_scheduled = False

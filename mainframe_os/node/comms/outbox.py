@@ -32,6 +32,10 @@ class NotReachable(ValueError):
     """The peer's card has no messaging keys (an old card): no way to start a session."""
 
 
+class PeerBlocked(NotReachable):
+    """The user blocked this person: nothing of theirs comes in, nothing of ours is written to them."""
+
+
 @dataclass(frozen=True)
 class Pending:
     identity_id: str
@@ -59,6 +63,9 @@ def seal(
     """Encrypt `inner` for the peer and queue it; `kind` "text"/"json" shows in history, "control" not.
     A new session starts from `one_time_key` when we claimed one, else from the card's fallback key."""
     peer = store.get_peer(s, identity.id, peer_sign)
+    if peer is not None and peer.state == "blocked" and kind != "control":
+        # every path that writes to a person comes here (the user's messages, an app's): one rule
+        raise PeerBlocked(f"You blocked {peer.display_name[:64]}: unblock them to write to them")
     card = store.peer_card(peer) if peer is not None else None
     if card is None or card.peer is None:
         raise NotReachable("This contact's card has no messaging keys: ask them for a new card")

@@ -46,7 +46,8 @@ async def _fetch_from(svc: CommsService, seed: bytes, box_secret: bytes, holder_
     host, got = svc.require_host(), 0
     answered: set[str] = set()  # ids this holder already gave us in this round
     for _ in range(1000):  # batches; a holder keeps a few thousand at most
-        (reply,) = await host.request(holder_id, addrs, HOLD_PROTOCOL, [holding.signed_request(seed, "fetch")])
+        fetch = holding.signed_request(seed, "fetch", now=svc.clock())
+        (reply,) = await host.request(holder_id, addrs, HOLD_PROTOCOL, [fetch])
         envs = _envelopes(reply)
         if not envs:
             return got
@@ -61,7 +62,7 @@ async def _fetch_from(svc: CommsService, seed: bytes, box_secret: bytes, holder_
             await svc._accept(env, via_holder=True)
             got += 1
         # acknowledged only after each is committed: a crash before this re-fetches, never loses
-        await host.request(holder_id, addrs, HOLD_PROTOCOL, [holding.signed_request(seed, "ack", ids)])
+        await host.request(holder_id, addrs, HOLD_PROTOCOL, [holding.signed_request(seed, "ack", ids, svc.clock())])
         if answered.issuperset(ids):
             # nothing new: a holder that ignores our acknowledgements must not keep us here
             log.info("a holder answers the same envelopes again; trying it next round")

@@ -393,7 +393,7 @@ class CommsService:
 
     async def _on_hold(self, peer: str, payload: bytes) -> bytes:
         try:
-            result = await self.node.db(lambda s: holding.handle(s, peer, payload))
+            result = await self.node.db(lambda s: holding.handle(s, peer, payload, self.clock()))
         except holding.HoldRefused as exc:
             return replies.reply(False, str(exc))
         return json.dumps(result).encode()

@@ -27,6 +27,7 @@ def message_json(m: CommsMessage, contact_id: str | None) -> dict[str, Any]:
         "groupId": m.group_id,
         "createdAt": m.created_at,
         "sentAt": body.get("sentAt", m.created_at),
+        **({"error": body["error"]} if body.get("error") else {}),  # why a message failed
     }
 
 

@@ -26,6 +26,9 @@ MAX_ENVELOPE_BYTES = 64 * 1024  # a clear limit: bigger things travel as files, 
 MAX_AGE_S = 30 * 24 * 3600  # older envelopes are refused (and seen ids are kept this long)
 MAX_SKEW_S = 10 * 60  # a sender's clock may run this far ahead of ours
 _DOMAIN = b"mfos-envelope-v1"
+DATED_AHEAD = "envelope dated in the future (sender's clock is off)"
+TOO_OLD = "envelope too old"
+CLOCK_REASONS = (DATED_AHEAD, TOO_OLD)  # refusals that sending the same envelope again cannot fix
 
 
 class BadEnvelope(ValueError):
@@ -45,14 +48,22 @@ class Envelope:
 
     @classmethod
     def seal(
-        cls, seed: bytes, recipient: bytes, olm_type: int, body: bytes, card: str | None, env_id: str | None = None
+        cls,
+        seed: bytes,
+        recipient: bytes,
+        olm_type: int,
+        body: bytes,
+        card: str | None,
+        env_id: str | None = None,
+        now: float | None = None,
     ) -> Envelope:
+        """`now`: the sending node's clock (seconds), when it is not this process's `time.time()`."""
         key = SigningKey(seed)
         unsigned = cls(
             env_id or os.urandom(16).hex(),
             key.verify_key.encode(),
             recipient,
-            int(time.time() * 1000),
+            int((time.time() if now is None else now) * 1000),
             olm_type,
             body,
             card,
@@ -122,9 +133,9 @@ class Envelope:
     def check_age(self, now: float | None = None) -> None:
         now_ms = int((time.time() if now is None else now) * 1000)
         if self.ts_ms > now_ms + MAX_SKEW_S * 1000:
-            raise BadEnvelope("envelope dated in the future (sender's clock is off)")
+            raise BadEnvelope(DATED_AHEAD)
         if self.ts_ms < now_ms - MAX_AGE_S * 1000:
-            raise BadEnvelope("envelope too old")
+            raise BadEnvelope(TOO_OLD)
 
 
 def _hex(value: Any, n: int) -> bytes:

@@ -44,11 +44,12 @@ async def fetch_held(svc: CommsService) -> int:
 
 async def _fetch_from(svc: CommsService, seed: bytes, box_secret: bytes, holder_id: str, addrs: list[str]) -> int:
     host, got = svc.require_host(), 0
+    answered: set[str] = set()  # ids this holder already gave us in this round
     for _ in range(1000):  # batches; a holder keeps a few thousand at most
-        (reply,) = await host.request(holder_id, addrs, HOLD_PROTOCOL, [holding.signed_request(seed, "fetch")])
-        doc = json.loads(reply)
-        envs = doc.get("envs") or []
-        if not doc.get("ok") or not envs:
+        fetch = holding.signed_request(seed, "fetch", now=svc.clock())
+        (reply,) = await host.request(holder_id, addrs, HOLD_PROTOCOL, [fetch])
+        envs = _envelopes(reply)
+        if not envs:
             return got
         ids: list[str] = []
         receipts: dict[tuple[str, bytes], list[str]] = {}
@@ -63,7 +64,22 @@ async def _fetch_from(svc: CommsService, seed: bytes, box_secret: bytes, holder_
             got += 1
         await svc.send_receipts(receipts)  # one receipt per sender and batch, not one per message
         # acknowledged only after each is committed: a crash before this re-fetches, never loses
-        await host.request(holder_id, addrs, HOLD_PROTOCOL, [holding.signed_request(seed, "ack", ids)])
-        if not ids:
+        await host.request(holder_id, addrs, HOLD_PROTOCOL, [holding.signed_request(seed, "ack", ids, svc.clock())])
+        if answered.issuperset(ids):
+            # nothing new: a holder that ignores our acknowledgements must not keep us here
+            log.info("a holder answers the same envelopes again; trying it next round")
             return got
+        answered.update(ids)
     return got
+
+
+def _envelopes(reply: bytes) -> list[Any]:
+    """The envelopes in a holder's answer; none when the answer is not one (a broken holder)."""
+    try:
+        doc = json.loads(reply)
+    except ValueError:
+        doc = None
+    envs = doc.get("envs") if isinstance(doc, dict) and doc.get("ok") else None
+    if not isinstance(envs, list):
+        return []
+    return envs

@@ -146,6 +146,7 @@ def seal(
     inner: dict[str, Any],
     kind: str,
     share: Callable[[bytes, dict[str, Any]], None],
+    now: float | None = None,
 ) -> str:
     """Encrypt once for the group and queue one envelope per member; `share(member, inner)`
     queues an Olm control message (the session key, when a new session starts)."""
@@ -164,7 +165,7 @@ def seal(
     g.outbound = session.pickle(pkey)
     body = json.dumps({"g": g.id, "s": session.session_id, "m": base64.b64encode(cipher).decode()}).encode()
     for member in others(g, own):
-        env = Envelope.seal(identity.sign_seed, member, MEGOLM, body, None)
+        env = Envelope.seal(identity.sign_seed, member, MEGOLM, body, None, now=now)
         s.add(
             CommsMessage(
                 identity_id=identity.id, id=env.id, peer_sign=member, direction="out", kind="control",

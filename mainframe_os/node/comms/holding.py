@@ -29,14 +29,14 @@ from sqlalchemy.orm import Session
 
 from vault.models import CommsHeld, CommsPeer
 
-from .envelope import MAX_ENVELOPE_BYTES
+from .envelope import MAX_ENVELOPE_BYTES, MAX_SKEW_S
 
 HOLD_FOR_S = 14 * 24 * 3600
 MAX_PER_DEPOSITOR = 2000
 MAX_BYTES_PER_DEPOSITOR = 32 * 1024 * 1024
 MAX_PER_RECIPIENT = 5000
 FETCH_BATCH_BYTES = 72 * 1024  # one reply frame; a single envelope is at most 64 KiB
-SIGNED_FOR_S = 300  # a fetch or ack signature is good this long (clock skew included)
+SIGNED_FOR_S = MAX_SKEW_S  # a fetch or ack signature is good this long: the clock skew messages allow
 
 
 class HoldRefused(ValueError):
@@ -47,10 +47,10 @@ def _signed(op: str, to: bytes, ts: int, ids: list[str]) -> bytes:
     return b"|".join([b"mfos-hold", op.encode(), to, ts.to_bytes(8, "big"), ",".join(ids).encode()])
 
 
-def signed_request(seed: bytes, op: str, ids: list[str] | None = None) -> bytes:
-    """A fetch or ack request from the recipient (on the recipient's side)."""
+def signed_request(seed: bytes, op: str, ids: list[str] | None = None, now: float | None = None) -> bytes:
+    """A fetch or ack request from the recipient (on the recipient's side); `now`: its clock."""
     key = SigningKey(seed)
-    to, ts = bytes(key.verify_key.encode()), int(time.time() * 1000)
+    to, ts = bytes(key.verify_key.encode()), int((time.time() if now is None else now) * 1000)
     sig = key.sign(_signed(op, to, ts, ids or [])).signature
     doc: dict[str, Any] = {"op": op, "to": to.hex(), "ts": ts, "sig": base64.b64encode(sig).decode()}
     if ids is not None:
@@ -58,8 +58,8 @@ def signed_request(seed: bytes, op: str, ids: list[str] | None = None) -> bytes:
     return json.dumps(doc).encode()
 
 
-def handle(s: Session, depositor: str, request: bytes) -> dict[str, Any]:
-    """The holder's side of one request; HoldRefused for anything not allowed."""
+def handle(s: Session, depositor: str, request: bytes, now: float | None = None) -> dict[str, Any]:
+    """The holder's side of one request (`now`: the holder's clock); HoldRefused for anything not allowed."""
     try:
         doc = json.loads(request)
         op = doc["op"]
@@ -68,7 +68,7 @@ def handle(s: Session, depositor: str, request: bytes) -> dict[str, Any]:
     if op == "deposit":
         return _deposit(s, depositor, doc)
     if op in ("fetch", "ack"):
-        return _fetch_or_ack(s, op, doc)
+        return _fetch_or_ack(s, op, doc, time.time() if now is None else now)
     raise HoldRefused("unknown operation")
 
 
@@ -125,14 +125,14 @@ def _deposit(s: Session, depositor: str, doc: dict[str, Any]) -> dict[str, Any]:
     return {"ok": True}
 
 
-def _fetch_or_ack(s: Session, op: str, doc: dict[str, Any]) -> dict[str, Any]:
+def _fetch_or_ack(s: Session, op: str, doc: dict[str, Any], now: float) -> dict[str, Any]:
     try:
         to, ts = bytes.fromhex(doc["to"]), int(doc["ts"])
         ids = [str(i) for i in doc.get("ids", [])][:1000] if op == "ack" else []
         VerifyKey(to).verify(_signed(op, to, ts, ids), base64.b64decode(doc["sig"], validate=True))
     except (BadSignatureError, KeyError, ValueError, TypeError):
         raise HoldRefused("the request is not signed by the recipient") from None
-    if abs(time.time() * 1000 - ts) > SIGNED_FOR_S * 1000:
+    if abs(now * 1000 - ts) > SIGNED_FOR_S * 1000:
         raise HoldRefused("the request's time is too far from ours")
     s.execute(delete(CommsHeld).where(CommsHeld.expires_at < time.time()))
     if op == "ack":

@@ -36,14 +36,14 @@ class Outcome:
     events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (kind, details)
 
 
-def accept_envelope(s: Session, env: Envelope, via_holder: bool = False) -> Outcome:
+def accept_envelope(s: Session, env: Envelope, via_holder: bool = False, now: float | None = None) -> Outcome:
     ident_id = store.identities_by_key(s).get(env.recipient)
     if ident_id is None:
         return Outcome("refused", "not addressed to an identity of this node")
     identity = s.get(Identity, ident_id)
     assert identity is not None
     try:
-        env.check_age()
+        env.check_age(now)
     except BadEnvelope as exc:
         return Outcome("refused", str(exc), ident_id)
     peer = store.get_peer(s, ident_id, env.sender)

@@ -20,12 +20,20 @@ from . import e2e, store
 from .envelope import MAX_ENVELOPE_BYTES, Envelope
 
 MAX_ATTEMPT_DELAY_S = 300.0
+CLOCK_ERROR = (
+    "Not delivered: your clock and the recipient's differ by more than 10 minutes. "
+    "Set the right time, then send it again."
+)
 PUBLISH_RESEND_S = 10.0  # published on a dark topic: sent again if no receipt came by then
 CONTROL_PUBLISHES = 3  # control messages get no receipt: published this many times, then dropped
 
 
 class NotReachable(ValueError):
     """The peer's card has no messaging keys (an old card): no way to start a session."""
+
+
+class PeerBlocked(NotReachable):
+    """The user blocked this person: nothing of theirs comes in, nothing of ours is written to them."""
 
 
 @dataclass(frozen=True)
@@ -50,10 +58,14 @@ def seal(
     kind: str,
     own_card: Callable[[], ContactCard],
     one_time_key: bytes | None = None,
+    now: float | None = None,
 ) -> CommsMessage:
     """Encrypt `inner` for the peer and queue it; `kind` "text"/"json" shows in history, "control" not.
     A new session starts from `one_time_key` when we claimed one, else from the card's fallback key."""
     peer = store.get_peer(s, identity.id, peer_sign)
+    if peer is not None and peer.state == "blocked" and kind != "control":
+        # every path that writes to a person comes here (the user's messages, an app's): one rule
+        raise PeerBlocked(f"You blocked {peer.display_name[:64]}: unblock them to write to them")
     card = store.peer_card(peer) if peer is not None else None
     if card is None or card.peer is None:
         raise NotReachable("This contact's card has no messaging keys: ask them for a new card")
@@ -68,7 +80,7 @@ def seal(
     olm_type, body = e2e.encrypt(session, json.dumps({**inner, "id": msg_id}).encode())
     # the card rides along until the session is confirmed (pre-key messages), so a stranger can answer
     env = Envelope.seal(
-        identity.sign_seed, peer_sign, olm_type, body, own_card().encode() if olm_type == 0 else None, msg_id
+        identity.sign_seed, peer_sign, olm_type, body, own_card().encode() if olm_type == 0 else None, msg_id, now
     )
     data = env.encode()
     if len(data) > MAX_ENVELOPE_BYTES:
@@ -114,10 +126,18 @@ def due(s: Session, now: float, only_peer: bytes | None = None) -> list[Pending]
 def mark(s: Session, identity_id: str, message_id: str, outcome: str) -> str | None:
     """Record what became of a sending attempt: "delivered" (the recipient has it), "held" (a
     holder has it), "published" (on a dark topic: kept until the recipient's receipt comes), or
-    "retry". Returns the message's new visible state, if it changed."""
+    "retry", or "clock": the recipient refused it for its date, and the same signed envelope never
+    passes, so it fails with that reason. Returns the message's new visible state, if it changed."""
     m = s.get(CommsMessage, (identity_id, message_id))
     if m is None:
         return None
+    if outcome == "clock":
+        m.envelope = None
+        if m.kind == "control":
+            s.delete(m)
+            return None
+        m.state, m.updated_at, m.body = "failed", time.time(), {**(m.body or {}), "error": CLOCK_ERROR}
+        return "failed"
     if outcome == "retry":
         m.attempts += 1
         m.next_try = time.time() + min(MAX_ATTEMPT_DELAY_S, 2.0**m.attempts)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from .. import errors as E
 from .. import events as ev
 from ..cards import ContactCard
-from . import groups, holding, inbox, outbox, prekeys, requests, store
+from . import groups, holding, inbox, outbox, prekeys, replies, requests, store
 from .envelope import BadEnvelope, Envelope
 from .host import HOLD_PROTOCOL, MSG_PROTOCOL, Handler, P2PHost, PeerUnreachable
 from .owner import OwnerLock, Watcher, wait_for_work
@@ -61,6 +61,7 @@ class CommsService:
         self.owner: OwnerLock | None = None  # this vault's messaging lock (one serving process)
         self.watcher = Watcher(self)  # runs while another process serves
         self._unfollow: Callable[[], None] = lambda: None
+        self.clock: Callable[[], float] = time.time  # dates envelopes and checks theirs (tests skew it)
 
     # -- lifecycle --------------------------------------------------------------------------------
 
@@ -187,7 +188,7 @@ class CommsService:
             def card() -> ContactCard:  # only pre-key messages carry it
                 return store.own_card(s, identity, *self._own_peer(s))
 
-            m = outbox.seal(s, identity, peer_sign, inner, kind, card, otk)
+            m = outbox.seal(s, identity, peer_sign, inner, kind, card, otk, self.clock())
             return {"id": m.id, "state": m.state}
 
         return await self.node.db(seal)
@@ -223,7 +224,7 @@ class CommsService:
                 raise PeerUnreachable("direct streams are off")
             if not force and self._unreachable.get(peer_id, 0.0) > time.monotonic():
                 raise PeerUnreachable("failed a moment ago")  # a send to an offline peer stays quick
-            replies = await self.routing.request(peer_id, addrs, [p.envelope for p in items])
+            answers = await self.routing.request(peer_id, addrs, [p.envelope for p in items])
             self._unreachable.pop(peer_id, None)
         except PeerUnreachable as exc:
             if direct:
@@ -232,8 +233,8 @@ class CommsService:
             for p in items:
                 await self._record(p, await self.routing.deliver_dark(p, direct))
             return
-        for p, reply in zip(items, replies, strict=True):
-            await self._record(p, "delivered" if _ok(reply) else "retry")
+        for p, reply in zip(items, answers, strict=True):
+            await self._record(p, replies.outcome(reply))
 
     async def _deposit(self, p: outbox.Pending) -> bool:
         host = self.require_host()
@@ -246,7 +247,7 @@ class CommsService:
                 (reply,) = await host.request(holder_id, [addr], HOLD_PROTOCOL, [request], DIAL_TIMEOUT_S)
             except PeerUnreachable:
                 continue
-            if _ok(reply):
+            if replies.ok(reply):
                 return True
         return False
 
@@ -261,18 +262,18 @@ class CommsService:
         try:
             env = Envelope.decode(payload)
         except BadEnvelope as exc:
-            return _reply(False, str(exc))
+            return replies.reply(False, str(exc))
         outcome = await self._accept(env, via_holder=False)
         if outcome.status == "ok":
             self._unreachable.pop(peer, None)
             self._retry_soon(env.sender)  # they are online: what waits for them can go now
         # dropped (blocked, stranger) looks like success: the sender learns nothing
-        return _reply(outcome.status != "refused", outcome.reason)
+        return replies.reply(outcome.status != "refused", outcome.reason)
 
     async def _accept(self, env: Envelope, via_holder: bool, receipts: Owed | None = None) -> inbox.Outcome:
         """Store one envelope and announce it. `receipts`: collect the delivery receipts owed
         (per identity and sender) for the caller to send in one message, instead of one each."""
-        outcome = await self.node.db(lambda s: inbox.accept_envelope(s, env, via_holder))
+        outcome = await self.node.db(lambda s: inbox.accept_envelope(s, env, via_holder, self.clock()))
         if outcome.status in ("refused", "dropped"):
             log.info("%s an envelope: %s", outcome.status, outcome.reason)
         await self._announce(outcome, env, receipts)
@@ -343,9 +344,9 @@ class CommsService:
                 return store.own_card(s, identity, host.peer_id, host.addresses)
 
             def share(member: bytes, control: dict[str, Any]) -> None:
-                outbox.seal(s, identity, member, control, "control", card)
+                outbox.seal(s, identity, member, control, "control", card, now=self.clock())
 
-            return groups.seal(s, identity, g, inner, kind, share)
+            return groups.seal(s, identity, g, inner, kind, share, self.clock())
 
         msg_id = await self.node.db(seal)
         await self.flush()
@@ -398,13 +399,13 @@ class CommsService:
             self.keys_handed_out += 1
             return json.dumps(answer).encode()
         except prekeys.ClaimRefused as exc:
-            return _reply(False, str(exc))
+            return replies.reply(False, str(exc))
 
     async def _on_hold(self, peer: str, payload: bytes) -> bytes:
         try:
-            result = await self.node.db(lambda s: holding.handle(s, peer, payload))
+            result = await self.node.db(lambda s: holding.handle(s, peer, payload, self.clock()))
         except holding.HoldRefused as exc:
-            return _reply(False, str(exc))
+            return replies.reply(False, str(exc))
         return json.dumps(result).encode()
 
     async def fetch_held(self) -> int:
@@ -449,17 +450,6 @@ class CommsService:
                 log.exception("messaging sync failed")
             await wait_for_work(self.owner, self._wake, self.pump_interval)
             self._wake.clear()
-
-
-def _ok(reply: bytes) -> bool:
-    try:
-        return bool(json.loads(reply).get("ok"))
-    except (ValueError, AttributeError):
-        return False
-
-
-def _reply(ok: bool, error: str = "") -> bytes:
-    return json.dumps({"ok": True} if ok else {"ok": False, "error": error}).encode()
 
 
 def _host_config(s: Any) -> tuple[bytes, int, list[str]]:

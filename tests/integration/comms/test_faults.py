@@ -178,3 +178,25 @@ async def test_strangers_never_reach_the_inbox_and_blocked_peers_are_dropped(pee
 async def _incoming(p):
     reqs = (await p.call("contacts_requests"))["incoming"]
     return reqs[0] if reqs else None
+
+
+async def test_writing_to_a_blocked_peer_is_refused_and_nothing_is_queued(peers, tmp_path) -> None:
+    """The user's own send is refused before anything is sealed (test_direct); an app the user
+    once let write to that person is refused the same way, with a clear reason."""
+    from mainframe_os.node import errors as E
+
+    from .test_app_comms import install, package, pick
+
+    alice, bob = await peers("Alice"), await peers("Bob")
+    bob_at_alice, _ = await befriend(alice, bob)
+    chess = await install(alice, package(tmp_path, "Chess"))
+    bob_for_chess = await pick(alice, chess, bob_at_alice)
+    await alice.call("contacts_block", {"id": "Bob"})
+
+    with pytest.raises(E.ContactNotFound, match="blocked"):
+        await alice.call("comms_send", {"contact": "Bob", "text": "hi"})
+    with pytest.raises(E.RpcError, match="You blocked Bob"):
+        await alice.node.call("comms_appSend", {"contact": bob_for_chess, "message": {"move": "e4"}}, chess)
+    assert (await alice.call("comms_sync"))["queued"] == 0
+    assert await alice.call("comms_list") == [] and await alice.node.call("comms_appMessages", {}, chess) == []
+    assert await bob.call("comms_list") == [] and not bob.got(ev.AppMessageReceived)

@@ -114,3 +114,22 @@ def test_expired_envelopes_are_dropped(vault: Vault) -> None:
     with vault.session() as s:
         assert holding.handle(s, "peerB", holding.signed_request(bytes(bob._seed), "fetch"))["envs"] == []
         assert s.query(CommsHeld).count() == 0
+
+
+def test_fetch_allows_the_same_clock_skew_as_messages(vault: Vault) -> None:
+    """A recipient whose clock is minutes off (within the window envelopes allow) can still fetch
+    what its holder keeps; beyond that window the signed request is refused as stale."""
+    from mainframe_os.node.comms.envelope import MAX_SKEW_S
+
+    bob = SigningKey.generate()
+    to = bytes(bob.verify_key.encode())
+    _setup(vault, to)
+    seed, now = bytes(bob._seed), time.time()
+    with vault.session() as s:
+        holding.handle(s, "peerA", _deposit(to))
+    for skew in (-(MAX_SKEW_S - 60), MAX_SKEW_S - 60):  # 9 minutes either way
+        with vault.session() as s:
+            fetch = holding.signed_request(seed, "fetch", now=now + skew)
+            assert len(holding.handle(s, "peerB", fetch, now)["envs"]) == 1
+    with vault.session() as s, pytest.raises(holding.HoldRefused, match="too far"):
+        holding.handle(s, "peerB", holding.signed_request(seed, "fetch", now=now + MAX_SKEW_S + 60), now)

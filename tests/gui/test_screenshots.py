@@ -150,6 +150,6 @@ def test_screenshots_of_every_screen(qtbot: Any, launcher: Any, tmp_path: Path) 
         run(launcher, launcher.node.call("vault_unlock", {"name": "main", "password": PASSWORD}))
         qtbot.waitUntil(lambda: w.page == "main", timeout=WAIT)
 
-    assert len(taken) == 2 * 27  # the settings tabs include Apps and About
+    assert len(taken) == 2 * 28  # the settings tabs include Apps, Messaging and About
     assert all(p.stat().st_size > 5000 for p in taken)
     assert launcher.ctx.errors.history == []

@@ -49,7 +49,8 @@ case "${1:-run}" in
     shift || true
     if [ -x packaging/test-deps.sh ]; then packaging/test-deps.sh; fi
     export QT_QPA_PLATFORM=offscreen
-    exec .venv/bin/python -m pytest "$@"
+    # the whole suite: the default one (pyproject: not slow) plus the tests marked slow
+    exec .venv/bin/python -m pytest -m "slow or not slow" "$@"
     ;;
   *)
     echo "usage: packaging/dev.sh [run|test] [args...]" >&2; exit 2;;

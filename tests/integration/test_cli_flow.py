@@ -41,6 +41,7 @@ def j(r: subprocess.CompletedProcess[str]) -> object:
     return json.loads(ok(r))
 
 
+@pytest.mark.slow  # ~1 min of CLI processes: the default suite stays short, CI runs it
 def test_newcomer_session(tmp_path: Path) -> None:
     home, other = tmp_path / "home", tmp_path / "fresh"
     out = ok(mfos(home, "vault", "create", "personal"))
@@ -204,6 +205,7 @@ def test_headless_node_serves_the_socket(tmp_path: Path) -> None:
     assert not sock.exists()
 
 
+@pytest.mark.slow
 def test_wallet_accounts_from_the_cli(tmp_path: Path) -> None:
     home = tmp_path / "h"
     ok(mfos(home, "vault", "create", "v"))

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -22,14 +21,6 @@ from mainframe_os.node.files.service import files_service
 from tests.integration.comms.conftest import Net, Peer, wait_for
 
 MiB = 1024 * 1024
-
-
-@pytest.fixture
-async def peers(tmp_path: Path) -> AsyncIterator[Net]:
-    net = Net(tmp_path)
-    yield net
-    for node in net.nodes:
-        await node.close()
 
 
 class Liar:

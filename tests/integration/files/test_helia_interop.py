@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -22,14 +21,6 @@ from tests.support.npm_packages import npm_package, require_tool
 
 HELIA = ("helia", "7.1.15", ("@helia/unixfs@8.0.5",))
 SCRIPT = Path(__file__).parents[2] / "support" / "helia_fetch.mjs"
-
-
-@pytest.fixture
-async def peers(tmp_path: Path) -> AsyncIterator[Net]:
-    net = Net(tmp_path)
-    yield net
-    for node in net.nodes:
-        await node.close()
 
 
 @pytest.mark.slow

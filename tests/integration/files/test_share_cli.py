@@ -19,14 +19,6 @@ from tests.integration.comms.conftest import Net, wait_for
 PW = "correct horse battery"
 
 
-@pytest.fixture
-async def peers(tmp_path: Path) -> AsyncIterator[Net]:
-    net = Net(tmp_path)
-    yield net
-    for node in net.nodes:
-        await node.close()
-
-
 def env() -> dict[str, str]:
     e = {k: v for k, v in os.environ.items() if not k.startswith("MFOS_")}
     e["MFOS_PASSWORD"] = PW

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -17,14 +16,6 @@ from mainframe_os.node import events as ev
 from mainframe_os.node.files import errors as FE
 from mainframe_os.node.files.sharing import SHARE_KIND, Capability
 from tests.integration.comms.conftest import Net, Peer, befriend, wait_for
-
-
-@pytest.fixture
-async def peers(tmp_path: Path) -> AsyncIterator[Net]:
-    net = Net(tmp_path)
-    yield net
-    for node in net.nodes:
-        await node.close()
 
 
 def make_folder(root: Path) -> dict[str, bytes]:

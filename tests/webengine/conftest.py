@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import pytestqt.plugin as pytestqt_plugin
 
 from mainframe_os.gui import qt
 from mainframe_os.gui.apphost import register_schemes
@@ -29,13 +30,33 @@ pytestmark = pytest.mark.webengine
 _counter = itertools.count()
 
 
+_LOOPS: list[asyncio.AbstractEventLoop] = []
+
+
+def _process_events_in_loop() -> None:
+    """pytest-qt processes Qt events around every test phase. With our loop stopped there, a
+    page's bridge call (or a node timer) would run outside asyncio: "no running event loop". The
+    launcher's loop is never stopped, so process those events with the loop running, as it does."""
+    lp = _LOOPS[0] if _LOOPS else None
+    if lp is not None and not lp.is_closed() and not lp.is_running():
+        Runner(lp)(asyncio.sleep(0.01))
+    else:
+        _plain_process_events()
+
+
+_plain_process_events = pytestqt_plugin._process_events
+pytestqt_plugin._process_events = _process_events_in_loop
+
+
 @pytest.fixture(scope="session")
 def loop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
     import qasync
 
     lp = qasync.QEventLoop(qapp, already_running=False)
     asyncio.set_event_loop(lp)
+    _LOOPS.append(lp)
     yield lp
+    _LOOPS.clear()
     lp.close()  # joins qasync's executor threads (no "QThread destroyed while running" at exit)
     asyncio.set_event_loop(None)
 
@@ -45,7 +66,13 @@ class Runner:
         self.loop = loop
 
     def __call__(self, coro: Any, timeout: float = 30.0) -> Any:
-        return self.loop.run_until_complete(asyncio.wait_for(coro, timeout))
+        # Not qasync's run_until_complete: after stopping, it processes Qt's pending events once
+        # more with no loop running, and a bridge call or timer landing there fails with "no
+        # running event loop". Pending events wait for the next run instead.
+        future = asyncio.ensure_future(asyncio.wait_for(coro, timeout), loop=self.loop)
+        future.add_done_callback(lambda _f: self.loop.stop())
+        self.loop.run_forever()
+        return future.result()
 
 
 @pytest.fixture(scope="session")

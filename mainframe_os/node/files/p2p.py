@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("mainframe_os.files")
 SEND_TIMEOUT = 20.0  # seconds to open a stream and write one message (a stalled peer's window)
 IDLE_TIMEOUT = 300.0  # an incoming stream with nothing for this long is closed
+# An outgoing stream idle this long is replaced, not reused: Helia aborts an incoming bitswap
+# stream after 10 s without a message, and a write racing that reset is lost without an error.
+REUSE_WINDOW = 5.0
 
 
 class BitswapNet:
@@ -42,7 +45,7 @@ class BitswapNet:
         self.exchange: BlockExchange | None = None
         self.addresses: dict[str, list[str]] = {}
         self.refused = 0  # incoming streams dropped for breaking the framing
-        self._out: dict[str, Any] = {}  # peer -> its outgoing stream (trio side only)
+        self._out: dict[str, tuple[Any, float]] = {}  # peer -> (its outgoing stream, last write) (trio side)
         self._locks: dict[str, trio.Lock] = {}
         host.add_stream_handler(PROTOCOL, self._serve)
 
@@ -57,16 +60,19 @@ class BitswapNet:
     async def _send(self, peer: str, data: bytes) -> None:
         async with self._locks.setdefault(peer, trio.Lock()):
             with trio.fail_after(SEND_TIMEOUT):
-                stream = self._out.get(peer)
-                if stream is not None:
+                stream, last = self._out.pop(peer, (None, 0.0))
+                if stream is not None and trio.current_time() - last < REUSE_WINDOW:
                     try:
                         await stream.write(data)
+                        self._out[peer] = (stream, trio.current_time())
                         return
                     except Exception:  # noqa: BLE001 - the peer closed it or went away: open another
-                        self._out.pop(peer, None)
+                        stream = None
+                if stream is not None:  # idle too long: the peer may be resetting it right now
+                    trio.lowlevel.spawn_system_task(_close_quietly, stream)
                 stream = await self.host.open_stream(peer, self.addresses.get(peer, []), PROTOCOL)
-                self._out[peer] = stream
                 await stream.write(data)
+                self._out[peer] = (stream, trio.current_time())
 
     async def _serve(self, stream: Any) -> None:
         peer = stream.muxed_conn.peer_id.to_base58()
@@ -125,3 +131,11 @@ def learn_addresses(files: FilesService, providers: list[str]) -> list[str]:
         if addr and isinstance(host, BitswapNet):
             host.addresses[peer] = [addr]
     return ids
+
+
+async def _close_quietly(stream: Any) -> None:
+    with trio.move_on_after(2):
+        try:
+            await stream.close()
+        except Exception:  # noqa: BLE001 - already reset by the peer
+            pass

@@ -15,14 +15,17 @@ def test_wrong_password_costs_kdf_time_and_changes_nothing(existing_vault, templ
     assert not header.kdf.is_weak  # this path uses real moderate params
     before = {p.name: p.read_bytes() for p in vault.path.iterdir()}
 
-    t0 = time.perf_counter()
-    nacl.pwhash.argon2id.kdf(32, b"x", header.salt, opslimit=header.kdf.opslimit, memlimit=header.kdf.memlimit)
-    bare = time.perf_counter() - t0
-
-    t0 = time.perf_counter()
-    with pytest.raises(WrongPassword) as info:
-        vault.unlock("not the password")
-    wrong = time.perf_counter() - t0
+    # Best of three each: load on the machine only slows a run down, so the minimums compare
+    # the work itself (a wrong password must cost the full KDF, no shortcut).
+    bare = wrong = float("inf")
+    for _ in range(3):
+        t0 = time.perf_counter()
+        nacl.pwhash.argon2id.kdf(32, b"x", header.salt, opslimit=header.kdf.opslimit, memlimit=header.kdf.memlimit)
+        bare = min(bare, time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        with pytest.raises(WrongPassword) as info:
+            vault.unlock("not the password")
+        wrong = min(wrong, time.perf_counter() - t0)
     assert wrong >= 0.8 * bare
     assert "not the password" not in str(info.value)
     assert vault.state is VaultState.LOCKED

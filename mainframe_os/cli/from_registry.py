@@ -139,7 +139,10 @@ def dest_for(param_name: str) -> str:
 
 
 def cli_visible(m: Method) -> bool:
-    """A method a trusted caller may use from a terminal: all but those acting for a calling app."""
+    """A method a trusted caller may use from a terminal: all but those acting for a calling app.
+
+    The same flag the dispatcher refuses trusted callers by (`Method.app_only`), so a command can
+    only exist for a method the CLI is allowed to call."""
     return not m.extra.get("app_only")
 
 

@@ -163,6 +163,8 @@ class Dispatcher:
         return await m.handler(self.node, ctx, **kwargs)
 
     async def check_access(self, m: Method, ctx: CallerContext, params: Any) -> None:
+        if ctx.trusted and m.app_only:
+            raise E.InvalidRequest(f"{m.name} acts for the calling app: only apps call it")
         if ctx.trusted or m.access.kind == "public":
             return
         if not m.access.apps_may_call:

@@ -104,6 +104,13 @@ class Method:
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def app_only(self) -> bool:
+        """Declared `app_only=True`: it acts on the calling app's own data (its storage, files,
+        picked contacts, channels), so only apps call it. The dispatcher refuses it to the launcher
+        and the CLI, and the CLI makes no command of it: both read this one flag."""
+        return bool(self.extra.get("app_only"))
+
+    @property
     def namespace(self) -> str:
         return self.name.split("_", 1)[0]
 

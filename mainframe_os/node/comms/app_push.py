@@ -5,6 +5,7 @@ something for it happens, the node emits a `SubscriptionPush` for that caller, w
 session (apps/gateway.py) sends to the page as an `eth_subscription` notification, and the SDK
 hands it to the handler registered for that id. Pushed, never polled. A page that goes away
 (`CallerGone`) loses its subscriptions; a locked vault drops them all (VaultSession.close).
+Ids and owners are kept as node/owned_registry.py keeps them, the same as `eth_subscribe`'s.
 
 Each kind of subscription names the events it listens to and how to turn one into what the
 app sees for its caller (None: nothing for this caller):
@@ -16,14 +17,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .. import errors as E
 from ..context import CallerContext
-from ..events import CallerGone, Event, SubscriptionPush
+from ..events import Event, SubscriptionPush
+from ..owned_registry import OwnedRegistry
 
 if TYPE_CHECKING:
     from ..node import Node
@@ -46,36 +47,22 @@ class AppSubscription:
     owner: CallerContext
 
 
-class AppPushes:
-    """The open vault's app subscriptions (`pushes(node)`)."""
+class AppPushes(OwnedRegistry[AppSubscription]):
+    """The open vault's app subscriptions (`pushes(node)`); ids and owners as OwnedRegistry keeps them."""
 
     def __init__(self, node: Node) -> None:
+        super().__init__(node.events, MAX_PER_CALLER)
         self.node = node
-        self.subs: dict[str, AppSubscription] = {}
         self._tasks: set[asyncio.Task[None]] = set()
-        self._unsubscribe = [node.events.subscribe(CallerGone, lambda e: self.drop(e.caller))]
-        for event_type in {et for sources in _SOURCES.values() for et, _ in sources}:
-            self._unsubscribe.append(node.events.subscribe(event_type, self._on_event))
+        self._unsubscribe = [
+            node.events.subscribe(event_type, self._on_event)
+            for event_type in {et for sources in _SOURCES.values() for et, _ in sources}
+        ]
 
     def add(self, owner: CallerContext, kind: str) -> str:
         if kind not in _SOURCES:
             raise E.InvalidParams(f"nothing to subscribe to as '{kind}'")
-        if sum(1 for s in self.subs.values() if s.owner == owner) >= MAX_PER_CALLER:
-            raise E.RpcError(f"too many subscriptions (at most {MAX_PER_CALLER})", code=-32005)
-        sid = "0x" + secrets.token_hex(16)
-        self.subs[sid] = AppSubscription(kind, owner)
-        return sid
-
-    def remove(self, sid: Any, owner: CallerContext) -> bool:
-        sub = self.subs.get(sid) if isinstance(sid, str) else None
-        if sub is None or sub.owner != owner:
-            return False
-        del self.subs[sid]
-        return True
-
-    def drop(self, owner: CallerContext) -> None:
-        for sid in [k for k, s in self.subs.items() if s.owner == owner]:
-            del self.subs[sid]
+        return self.hold(AppSubscription(kind, owner))
 
     def _on_event(self, event: Event) -> None:
         for sid, sub in list(self.subs.items()):
@@ -102,7 +89,7 @@ class AppPushes:
         task.add_done_callback(self._tasks.discard)
 
     def close(self) -> None:
-        self.subs.clear()
+        super().close()
         for unsub in self._unsubscribe:
             unsub()
         for t in list(self._tasks):

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .. import errors as E
 from ..context import CallerContext
-from ..events import CallerGone, SubscriptionPush
+from ..events import SubscriptionPush
+from ..owned_registry import OwnedRegistry
 from ..registry import PUBLIC, method
 from .eth_logs import LogFilter, block_number, get_logs, parse_filter
 
@@ -37,37 +37,23 @@ class Subscription:
     criteria: LogFilter | None = None
 
 
-class Subscriptions:
-    """The open vault's subscriptions and their poller (`node.session.subscriptions`)."""
+class Subscriptions(OwnedRegistry[Subscription]):
+    """The open vault's subscriptions and their poller (`node.session.subscriptions`); ids and
+    owners as OwnedRegistry keeps them."""
 
     def __init__(self, node: Node) -> None:
+        super().__init__(node.events, MAX_SUBSCRIPTIONS)
         self.node = node
-        self.subs: dict[str, Subscription] = {}
         self._task: asyncio.Task[None] | None = None
         self._head: int | None = None
-        self._unsubscribe = node.events.subscribe(CallerGone, lambda e: self.drop(e.caller))
 
     async def add(self, sub: Subscription) -> str:
-        if sum(1 for s in self.subs.values() if s.owner == sub.owner) >= MAX_SUBSCRIPTIONS:
-            raise E.RpcError(f"too many subscriptions (at most {MAX_SUBSCRIPTIONS})", code=-32005)
         if not self.subs:
             self._head = await block_number(self.node)
-        sid = "0x" + secrets.token_hex(16)
-        self.subs[sid] = sub
+        sid = self.hold(sub)
         if self._task is None or self._task.done():
             self._task = asyncio.ensure_future(self._poll())
         return sid
-
-    def remove(self, sid: Any, owner: CallerContext) -> bool:
-        sub = self.subs.get(sid) if isinstance(sid, str) else None
-        if sub is None or sub.owner != owner:
-            return False
-        del self.subs[sid]
-        return True
-
-    def drop(self, owner: CallerContext) -> None:
-        for sid in [k for k, s in self.subs.items() if s.owner == owner]:
-            del self.subs[sid]
 
     async def _poll(self) -> None:
         while self.subs:
@@ -104,8 +90,7 @@ class Subscriptions:
             self.node.events.emit(SubscriptionPush(sub.owner, sid, result))
 
     def close(self) -> None:
-        self.subs.clear()
-        self._unsubscribe()
+        super().close()
         if self._task is not None:
             self._task.cancel()
 

@@ -18,6 +18,7 @@ from ..files import errors as FE
 from ..files.service import files_service
 from ..params import Param
 from ..registry import Access, method
+from .apps import app_caller
 from .identities import require_identity
 
 
@@ -151,12 +152,6 @@ async def files_cid(node: Any, ctx: Any, path: str) -> Any:
 FILES = Access.permission_key("FILES")
 
 
-def _app(ctx: Any) -> tuple[str, str]:
-    if not ctx.app_id or not ctx.identity_id:
-        raise E.InvalidParams("files_app* methods are for apps: use files_add/files_get")
-    return ctx.app_id, ctx.identity_id
-
-
 def _owner(ctx: Any) -> str:
     """Whose handles: one app for one identity (the same app open for two identities shares none)."""
     return f"{ctx.label}:{ctx.identity_id}"
@@ -170,38 +165,44 @@ def _b64(data: str) -> bytes:
 
 
 @method(
-    "files_appOpenWrite", Param("name", max_length=1024), Param("mime", required=False, max_length=100), access=FILES
+    "files_appOpenWrite",
+    Param("name", max_length=1024),
+    Param("mime", required=False, max_length=100),
+    access=FILES,
+    app_only=True,
 )
 async def files_app_open_write(node: Any, ctx: Any, name: str, mime: str | None) -> Any:
     """Start writing one of the app's files (replaced when closed); returns a handle."""
-    app_id, ident = _app(ctx)
+    ident, app_id = app_caller(ctx)
     svc = await files_service(node)
     return {"handle": await svc.apps.open_write(_owner(ctx), ident, app_id, name, mime)}
 
 
-@method("files_appWrite", Param("handle", max_length=64), Param("data", max_length=2_000_000), access=FILES)
+@method(
+    "files_appWrite", Param("handle", max_length=64), Param("data", max_length=2_000_000), access=FILES, app_only=True
+)
 async def files_app_write(node: Any, ctx: Any, handle: str, data: str) -> Any:
     """Append a piece (base64, at most 1 MiB) to a file open for writing."""
-    _app(ctx)
+    app_caller(ctx)
     raw = _b64(data)
     if len(raw) > (1 << 20):
         raise E.InvalidParams("pieces are at most 1 MiB")
     return {"size": await (await files_service(node)).apps.write(_owner(ctx), handle, raw)}
 
 
-@method("files_appCloseWrite", Param("handle", max_length=64), access=FILES)
+@method("files_appCloseWrite", Param("handle", max_length=64), access=FILES, app_only=True)
 async def files_app_close_write(node: Any, ctx: Any, handle: str) -> Any:
     """Finish a file open for writing: it is stored and listed now."""
-    app_id, ident = _app(ctx)
+    ident, app_id = app_caller(ctx)
     entry = await (await files_service(node)).apps.close_write(_owner(ctx), handle, app_id)
     node.events.emit(FilesChanged(ident))
     return entry
 
 
-@method("files_appOpenRead", Param("name", max_length=1024), access=FILES)
+@method("files_appOpenRead", Param("name", max_length=1024), access=FILES, app_only=True)
 async def files_app_open_read(node: Any, ctx: Any, name: str) -> Any:
     """Start reading one of the app's files; returns {handle, size}."""
-    app_id, ident = _app(ctx)
+    ident, app_id = app_caller(ctx)
     return await (await files_service(node)).apps.open_read(_owner(ctx), ident, app_id, name)
 
 
@@ -210,18 +211,19 @@ async def files_app_open_read(node: Any, ctx: Any, name: str) -> Any:
     Param("handle", max_length=64),
     Param("size", "integer", required=False, default=1 << 20),
     access=FILES,
+    app_only=True,
 )
 async def files_app_read(node: Any, ctx: Any, handle: str, size: int) -> Any:
     """The next piece (base64, at most 1 MiB) of a file open for reading; "" at the end."""
-    _app(ctx)
+    app_caller(ctx)
     piece = await (await files_service(node)).apps.read(_owner(ctx), handle, size)
     return {"data": base64.b64encode(piece).decode(), "end": not piece}
 
 
-@method("files_appClose", Param("handle", max_length=64), access=FILES)
+@method("files_appClose", Param("handle", max_length=64), access=FILES, app_only=True)
 async def files_app_close(node: Any, ctx: Any, handle: str) -> Any:
     """Close a handle (a file being written is dropped)."""
-    _app(ctx)
+    app_caller(ctx)
     return await (await files_service(node)).apps.close(_owner(ctx), handle)
 
 
@@ -232,7 +234,7 @@ async def files_app_pick(node: Any, ctx: Any) -> Any:
     from ..apps.caller import caller_details
     from ..prompter import PromptRequest
 
-    app_id, ident = _app(ctx)
+    ident, app_id = app_caller(ctx)
     who = await caller_details(node, ctx)
     answer = await node.prompter.ask(
         PromptRequest("file", ctx, f"{who.get('app', app_id)} asks you to pick a file", who, ("approve", "reject"))
@@ -245,23 +247,23 @@ async def files_app_pick(node: Any, ctx: Any) -> Any:
     return await (await files_service(node)).apps.import_picked(ident, app_id, src)  # add() says FilesChanged
 
 
-@method("files_appList", access=FILES)
+@method("files_appList", access=FILES, app_only=True)
 async def files_app_list(node: Any, ctx: Any) -> Any:
     """The app's files: name, size, mime, addedAt."""
     from ..files import index
     from ..files.app_files import app_folder
 
-    app_id, ident = _app(ctx)
+    ident, app_id = app_caller(ctx)
     listing = await node.db(lambda s: index.listing(s, ident, app_folder(app_id), None))
     return [{k: f[k] for k in ("name", "size", "mime", "addedAt")} for f in listing["files"]]
 
 
-@method("files_appDelete", Param("name", max_length=1024), access=FILES)
+@method("files_appDelete", Param("name", max_length=1024), access=FILES, app_only=True)
 async def files_app_delete(node: Any, ctx: Any, name: str) -> Any:
     """Delete one of the app's files; true if there was one."""
     from ..files.app_files import app_folder
 
-    app_id, ident = _app(ctx)
+    ident, app_id = app_caller(ctx)
     svc = await files_service(node)
     try:
         await svc.remove(ident, f"{app_folder(app_id)}/{svc.apps._name(name)}")

@@ -26,7 +26,7 @@ from mainframe_os.datafiles import apps_dir
 
 from .. import errors as E
 from ..events import AppGrantsChanged, AppsChanged
-from .errors import AppNotInstalled, DeveloperMismatch, PackageInvalid
+from .errors import AppError, AppNotInstalled, DeveloperMismatch, PackageInvalid
 from .manifest import PERMISSION_KEYS, PERMISSION_LABELS, Manifest, parse_version
 from .policy import GrantPolicy, identity_addresses
 from .store import BUNDLED_APPS, AppFiles, AppSource, InstalledSource
@@ -437,23 +437,35 @@ class AppsService:
             raise AppNotInstalled()
         return bytes(rec.pseudonym_key)
 
-    async def resolve_contact(self, ctx: CallerContext, pseudonym: str) -> str:
-        """The real contact id behind a per-app contact id, or ContactNotFound."""
-        from sqlalchemy import select
-
-        from vault.models import Contact
+    async def resolve_contact(self, ctx: CallerContext, pseudonym: str, *, every_contact: bool = False) -> str:
+        """The real contact id behind a per-app contact id the app may pay: one the user picked for
+        it (contacts.select or comms.pickContacts), or any when `every_contact` (MESSENGER's
+        methods, or an app holding it). ContactNotFound for an id matching no contact here (another
+        app's, a guess), Unauthorized for a contact never picked for this app: before any prompt."""
+        from ..comms import app_scope
 
         assert ctx.identity_id and ctx.app_id
-        key = await self._pseudonym_key(ctx.identity_id, ctx.app_id)
-        ids = await self.node.db(
-            lambda s: list(s.scalars(select(Contact.id).where(Contact.identity_id == ctx.identity_id)))
-        )
-        for cid in ids:
-            if hmac.compare_digest(
-                hmac.new(key, ("contact:" + cid).encode(), hashlib.sha256).hexdigest()[:32], pseudonym
-            ):
-                return str(cid)
-        raise E.ContactNotFound()
+        ident, app = ctx.identity_id, ctx.app_id
+        if not every_contact:
+            every_contact = await self.holds(ident, app, "MESSENGER")
+        picks = None if every_contact else app_scope.PAYING
+        try:
+            return str((await self.node.db(lambda s: app_scope.resolve(s, ident, app, pseudonym, picks))).id)
+        except app_scope.UnknownContact:
+            raise E.ContactNotFound("No contact with that id for this app") from None
+        except app_scope.NotPicked as exc:
+            raise E.Unauthorized(str(exc)) from None
+        except app_scope.ScopeError:
+            raise AppNotInstalled() from None
+
+    async def holds(self, identity_id: str, app_id: str, key: str) -> bool:
+        """Whether the app has a standing grant of `key` (declared, and allowed for the session or always)."""
+        try:
+            declared = key in (await self.manifest(identity_id, app_id)).permissions
+        except AppError:
+            return False
+        grant = (await self.grants(identity_id, app_id)).get(key)
+        return declared and grant is not None and grant.decision in ("always", "session")
 
 
 def is_installed_source(src: AppSource) -> bool:

@@ -42,6 +42,12 @@ from . import store
 
 APP_KIND = "app"  # CommsMessage.kind of app-scoped messages (never in the user's history)
 PICKED = "comms.contact"  # AppData kind: key = real contact id, value b"picked" | b"wrote"
+SELECTED = "contacts.selected"  # AppData kind: key = real contact id the user picked in contacts.select
+# Which picks let an app address a contact, by purpose: messages need a messaging pick (or the
+# contact wrote first through the app); a payment takes either (the user picked them for this app
+# and approves each payment anyway). None: every contact (an app holding MESSENGER).
+MESSAGING = (PICKED,)
+PAYING = (SELECTED, PICKED)
 CHANNEL = "comms.channel"  # AppData kind: key = channel id, value = JSON
 MAX_APP_JSON = 16_000  # bytes of JSON per app message (the envelope limit is 64 KiB)
 MAX_CHANNEL_MEMBERS = 32
@@ -83,15 +89,40 @@ def _contacts(s: Session, ident: str) -> list[Contact]:
     return list(s.scalars(select(Contact).where(Contact.identity_id == ident)))
 
 
-def resolve(s: Session, ident: str, app: str, pseudonym: str) -> Contact:
-    """The contact behind an app's contact id, if the app may write to it (else NotPicked)."""
+class UnknownContact(NotPicked):
+    """No contact of the identity has that id for this app (another app's id, a guess, a deleted one)."""
+
+
+def resolve(s: Session, ident: str, app: str, pseudonym: str, picks: tuple[str, ...] | None = MESSAGING) -> Contact:
+    """The contact behind an app's contact id, if the user picked it for this app in one of the
+    ways `picks` names (NotPicked otherwise; UnknownContact when no contact has that id here).
+
+    The one rule for every app method taking a contact id: ids are HMACs under the install's own
+    random key, so another app's id (or the same app's under another identity) matches nothing,
+    and an id the app saw without a pick (a channel member's) addresses nobody."""
     key = app_key(s, ident, app)
     for c in _contacts(s, ident):
         if hmac.compare_digest(contact_pseudonym(key, c.id), str(pseudonym)):
-            if s.get(AppData, (ident, app, PICKED, c.id)) is None:
-                raise NotPicked("The user has not picked this contact for this app: call comms.pickContacts first")
+            if picks is not None and not any(s.get(AppData, (ident, app, kind, c.id)) for kind in picks):
+                raise NotPicked(
+                    "The user has not picked this contact for this app (comms.pickContacts, contacts.select)"
+                )
             return c
-    raise NotPicked("No contact with that id for this app")
+    raise UnknownContact("No contact with that id for this app")
+
+
+def select_picked(s: Session, ident: str, app: str, contact_ids: list[str]) -> list[dict[str, Any]]:
+    """Remember contacts the user picked in contacts.select for the app; their per-app ids and names."""
+    key = app_key(s, ident, app)
+    out = []
+    for cid in contact_ids:
+        c = s.get(Contact, cid)
+        if c is None or c.identity_id != ident:
+            continue
+        s.merge(AppData(identity_id=ident, app_id=app, kind=SELECTED, key=cid, value=b"selected",
+                        updated_at=time.time()))  # fmt: skip
+        out.append({"id": contact_pseudonym(key, cid), "displayName": safe_text(c.display_name)})
+    return out
 
 
 def pick(s: Session, ident: str, app: str, contact_ids: list[str], how: bytes = b"picked") -> list[dict[str, Any]]:

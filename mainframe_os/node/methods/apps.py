@@ -304,10 +304,13 @@ async def notifications_show(node: Node, ctx: CallerContext, title: str, body: s
     app_only=True,  # acts on the calling app: no CLI command
 )
 async def contacts_select(node: Node, ctx: CallerContext, multi: bool) -> list[dict[str, Any]]:
-    """The user picks contacts in a launcher dialog; the app gets per-app ids and names only."""
+    """The user picks contacts in a launcher dialog; the app gets per-app ids and names only, and
+    may pay those contacts from now on (payments.payContact), no others."""
     from sqlalchemy import select
 
     from vault.models import Contact
+
+    from ..comms import app_scope
 
     ident, app = app_caller(ctx)
     m = await _svc(node).manifest(ident, app)
@@ -331,7 +334,7 @@ async def contacts_select(node: Node, ctx: CallerContext, multi: bool) -> list[d
     picked = answer.data if isinstance(answer.data, list) else []
     names = dict(contacts)
     chosen = [c for c in picked if c in names][: None if multi else 1]
-    return [{"id": await _svc(node).pseudonym(ident, app, "contact:" + c), "displayName": names[c]} for c in chosen]
+    return list(await node.db(lambda s: app_scope.select_picked(s, ident, app, chosen)))
 
 
 @method(
@@ -345,7 +348,10 @@ async def contacts_select(node: Node, ctx: CallerContext, multi: bool) -> list[d
 async def payments_pay_contact(
     node: Node, ctx: CallerContext, contact: str, currency: str, amount: Any
 ) -> dict[str, Any]:
-    """Pay a contact (a per-app id from contacts.select) in ETH, MFT or DAI; the user approves it."""
+    """Pay a contact (a per-app id from contacts.select) in ETH, MFT or DAI; the user approves it.
+
+    Only a contact the user picked for this app (or, for an app holding MESSENGER, any of theirs):
+    another app's id, a guessed one or a contact never picked is refused before anything is shown."""
     from ..registry import REGISTRY
 
     app_caller(ctx)

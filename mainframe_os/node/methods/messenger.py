@@ -39,7 +39,8 @@ MESSENGER = Access.permission_key("MESSENGER")
 
 
 async def _contact(node: Node, ctx: CallerContext, pseudonym: str) -> str:
-    return await node.apps.resolve_contact(ctx, pseudonym)
+    """MESSENGER is the user's every conversation: any contact's id for this app, none of another's."""
+    return await node.apps.resolve_contact(ctx, pseudonym, every_contact=True)
 
 
 async def _sign(node: Node, contact_id: str) -> bytes:

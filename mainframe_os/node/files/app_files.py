@@ -147,9 +147,10 @@ class AppFiles:
             raise FE.FileDamaged(f"The file cannot be read: {exc}") from None
 
     async def close(self, owner: str, hid: str) -> bool:
-        h = self._handles.pop(hid, None)
+        h = self._handles.get(hid)
         if h is None or h.owner != owner:
-            return False
+            return False  # another page's handle stays open: only its owner closes it
+        del self._handles[hid]
         if isinstance(h.stream, Upload):
             await asyncio.to_thread(h.stream.abort)
         return True

@@ -152,6 +152,33 @@ def test_launcher_only_methods_refused(install_app, open_app) -> None:
     assert codes == {0: 4100, 1: 4100, 2: 4100, 3: 4100}
 
 
+def test_every_method_the_app_may_not_call_is_refused_through_the_bridge(install_app, open_app, world) -> None:
+    """The whole registry, sent raw over the page's channel by an app holding only STORAGE: every
+    launcher-only method and every method needing another permission (comms, files, messenger,
+    payments, ...) answers 4100, none -32603, and no dialog opens."""
+    from mainframe_os.node.registry import REGISTRY
+
+    page = open_app(install_app())
+    denied = [m for m in REGISTRY.all() if m.access.kind != "public" and m.access.permission != "STORAGE"]
+    assert {"files_appList", "comms_appSend", "messenger_send", "payments_payContact", "vault_delete"} <= {
+        m.name for m in denied
+    }
+    bridge = page.app.bridge
+    out: list[str] = []
+    bridge.message.connect(out.append)
+    asked = len(world["prompter"].asked)
+    for i, m in enumerate(denied):
+        params = [] if m.extra.get("raw_params") else {p.name: "x" for p in m.params if p.required}
+        bridge.send(json.dumps({"jsonrpc": "2.0", "id": i, "method": m.name, "params": params}))
+    deadline = time.monotonic() + 60
+    while len([r for r in unbatched(out) if "id" in r]) < len(denied) and time.monotonic() < deadline:
+        settle(page, 0.2)
+    codes = {denied[r["id"]].name: r["error"]["code"] for r in unbatched(out) if "id" in r}
+    assert len(codes) == len(denied)
+    assert {name: code for name, code in codes.items() if code != 4100} == {}
+    assert len(world["prompter"].asked) == asked  # refused without a dialog
+
+
 def test_forged_app_id_is_ignored(install_app, open_app, world) -> None:
     from mainframe_os.node.context import CallerContext
 

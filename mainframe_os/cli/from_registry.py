@@ -39,6 +39,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from ..node.registry import app_only
 from .formats import formatter_for
 from .framework import Arg, Command, arg
 
@@ -141,9 +142,9 @@ def dest_for(param_name: str) -> str:
 def cli_visible(m: Method) -> bool:
     """A method a trusted caller may use from a terminal: all but those acting for a calling app.
 
-    The same flag the dispatcher refuses trusted callers by (`Method.app_only`), so a command can
+    The rule the dispatcher refuses trusted callers by (`registry.app_only`), so a command can
     only exist for a method the CLI is allowed to call."""
-    return not m.extra.get("app_only")
+    return not app_only(m.extra)
 
 
 # -- arguments -----------------------------------------------------------------------------------

@@ -106,9 +106,8 @@ class Method:
     @property
     def app_only(self) -> bool:
         """Declared `app_only=True`: it acts on the calling app's own data (its storage, files,
-        picked contacts, channels), so only apps call it. The dispatcher refuses it to the launcher
-        and the CLI, and the CLI makes no command of it: both read this one flag."""
-        return bool(self.extra.get("app_only"))
+        picked contacts, channels), so only apps call it (see `app_only`)."""
+        return app_only(self.extra)
 
     @property
     def namespace(self) -> str:
@@ -153,6 +152,12 @@ class Registry:
 
 
 REGISTRY = Registry()
+
+
+def app_only(extra: dict[str, Any]) -> bool:
+    """Whether a method (its declaration's `extra`) is for apps only: the one rule by which the
+    dispatcher refuses it to the launcher and the CLI, and the CLI makes no command of it."""
+    return bool(extra.get("app_only"))
 
 
 def method(

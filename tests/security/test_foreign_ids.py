@@ -18,6 +18,7 @@ from mainframe_os.node import errors as E
 from mainframe_os.node.comms import app_scope
 from mainframe_os.node.comms.app_push import pushes
 from mainframe_os.node.context import CallerContext
+from mainframe_os.node.events import Event
 from mainframe_os.node.node import Node
 from mainframe_os.node.registry import REGISTRY
 from tests.unit.apps.conftest import ScriptedPrompter
@@ -154,6 +155,8 @@ async def test_app_b_using_app_as_ids_is_refused_and_changes_nothing(
     b = CallerContext.app(await install(node, tmp_path, "Beta", permissions=EVERYTHING), ident)
     held = await _hold(node, prompter, a, b, bob)
     before, asked = await _state(node, a), len(prompter.asked)
+    events: list[Event] = []
+    node.events.subscribe(Event, events.append)
 
     outcomes = []
     for name, attacks in ATTACKS.items():
@@ -167,6 +170,7 @@ async def test_app_b_using_app_as_ids_is_refused_and_changes_nothing(
             else:
                 assert expected is NOTHING and result in NOTHING, f"{name} gave B {result!r}"
     assert len(prompter.asked) == asked  # no dialog was shown for any of them
+    assert events == []  # nothing announced: no message, no payment, no file change
     assert await _state(node, a) == before  # nothing stored, sent, deleted or unsubscribed
     # A's handles survived B's attempts: A finishes its draft and reads its file
     await node.call("files_appWrite", {"handle": held.writing, "data": base64.b64encode(b"ok").decode()}, a)

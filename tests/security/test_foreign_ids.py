@@ -48,6 +48,7 @@ class Held:
     subscription: str
     messenger_subscription: str
     app_message: str  # the id of a message of A's (app-scoped)
+    group: str  # a group of the user's
 
 
 # method -> params built from what A holds (B calls with them), and what B must get:
@@ -58,13 +59,19 @@ ATTACKS: dict[str, list[tuple[Any, Any]]] = {
         (lambda h: {"contact": h.bob, "message": "x"}, 4100),
         (lambda h: {"contact": h.bob_at_b, "message": "x"}, 4100),  # B's own id, never picked for messages
     ],
-    "comms_appMessages": [(lambda h: {"contact": h.bob}, 4100), (lambda h: {"channel": h.channel}, NOTHING)],
+    "comms_appMessages": [(lambda h: {"contact": h.bob}, 4100), (lambda h: {"channel": h.channel}, 4100)],
     "comms_channelCreate": [(lambda h: {"name": "x", "contacts": [h.bob]}, 4100)],
     "comms_channelSend": [(lambda h: {"channel": h.channel, "message": "x"}, 4100)],
     "comms_appUnsubscribe": [(lambda h: {"subscription": h.subscription}, NOTHING)],
-    "messenger_history": [(lambda h: {"contact": h.bob}, 4012), (lambda h: {"group": h.channel}, NOTHING)],
-    "messenger_send": [(lambda h: {"contact": h.bob, "text": "x"}, 4012)],
-    "messenger_markRead": [(lambda h: {"contact": h.bob}, 4012)],
+    # a group is the user's own (every MESSENGER app sees them all): A's channel id, or a prefix or a
+    # name of a group, names none; refused before anything goes online
+    "messenger_history": [(lambda h: {"contact": h.bob}, 4012), (lambda h: {"group": h.channel}, 4020)],
+    "messenger_send": [
+        (lambda h: {"contact": h.bob, "text": "x"}, 4012),
+        (lambda h: {"group": h.channel, "text": "x"}, 4020),
+        (lambda h: {"group": h.group[:4], "text": "x"}, 4020),
+    ],
+    "messenger_markRead": [(lambda h: {"contact": h.bob}, 4012), (lambda h: {"group": h.group[:4]}, 4020)],
     "messenger_groupCreate": [(lambda h: {"name": "x", "contacts": [h.bob]}, 4012)],
     "messenger_shareApp": [(lambda h: {"contact": h.bob, "appId": "0" * 40}, 4012)],
     "messenger_unsubscribe": [(lambda h: {"subscription": h.messenger_subscription}, NOTHING)],
@@ -94,7 +101,7 @@ def test_every_app_method_taking_an_id_is_attacked() -> None:
 
 
 async def _hold(node: Node, prompter: ScriptedPrompter, a: CallerContext, b: CallerContext, bob: str) -> Held:
-    from vault.models import CommsMessage, Identity
+    from vault.models import CommsGroup, CommsMessage, Identity
 
     prompter.will(True, data=[bob])
     (bob_a,) = await node.call("comms_pickContacts", {}, a)
@@ -109,8 +116,10 @@ async def _hold(node: Node, prompter: ScriptedPrompter, a: CallerContext, b: Cal
         body = {"app": a.app_id, "body": {"secret": 1}}
         s.add(CommsMessage(identity_id=ident, id=os.urandom(16).hex(), peer_sign=b"\0" * 32, direction="in",
                            kind=app_scope.APP_KIND, state="received", body=body))  # fmt: skip
+        s.add(CommsGroup(identity_id=ident, id=group, name="Trip", owner=b"\0" * 32, members={}, state="active"))
         return str(ch["id"])
 
+    group = os.urandom(16).hex()
     channel = await node.db(channel_and_message)
     await node.call("storage_set", {"key": "k", "value": "mine"}, a)
     await node.call("storage_writeFile", {"name": "f", "data": base64.b64encode(b"mine").decode()}, a)
@@ -132,6 +141,7 @@ async def _hold(node: Node, prompter: ScriptedPrompter, a: CallerContext, b: Cal
         subscription=await node.call("comms_appSubscribe", {}, a),
         messenger_subscription=await node.call("messenger_subscribe", {}, a),
         app_message=message,
+        group=group,
     )
 
 

@@ -317,6 +317,8 @@ def messages(
 ) -> list[dict[str, Any]]:
     """The app's messages (oldest first); a channel message sent to n members shows once."""
     q = select(CommsMessage).where(CommsMessage.identity_id == ident, CommsMessage.kind == APP_KIND)
+    if channel is not None and get_channel(s, ident, app, channel) is None:
+        raise NotPicked("No channel with that id for this app")
     if contact is not None:
         q = q.where(CommsMessage.peer_sign == resolve(s, ident, app, contact).sign_public)
     rows = s.scalars(q.order_by(CommsMessage.created_at.desc()).limit(limit * 8))

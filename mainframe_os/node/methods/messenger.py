@@ -23,6 +23,7 @@ from ..apps.caller import caller_details
 from ..apps.carried import install_bytes, package_bytes
 from ..comms import messenger_view as view
 from ..comms.app_push import pushes, register_source
+from ..comms.errors import CommsError
 from ..comms.running import get_service, online_service
 from ..events import ContactsChanged, GroupsChanged, MessageReceived, MessageStateChanged
 from ..params import Param
@@ -55,6 +56,16 @@ async def _sign(node: Node, contact_id: str) -> bytes:
     return await node.db(read)
 
 
+async def _group(node: Node, ident: str, group: str) -> str:
+    """One of the identity's groups, by its exact id (an app is never matched by a prefix or a
+    name), checked before anything goes online."""
+    from vault.models import CommsGroup
+
+    if not await node.db(lambda s: s.get(CommsGroup, (ident, group)) is not None):
+        raise CommsError("No group with that id")
+    return group
+
+
 def _one_target(contact: str | None, group: str | None) -> None:
     if (contact is None) == (group is None):
         raise E.InvalidParams("Give either 'contact' or 'group'")
@@ -85,6 +96,8 @@ async def messenger_history(
     if contact is not None:
         cid = await _contact(node, ctx, contact)
         peer = await _sign(node, cid)
+    if group is not None:
+        group = await _group(node, ident, group)
     n = max(1, min(int(limit or 100), 500))
     return await node.db(lambda s: view.history(s, ident, app, peer, group, n))
 
@@ -107,7 +120,8 @@ async def messenger_send(
         cid = await _contact(node, ctx, contact)
         return await comms.comms_send(node, ctx, cid, text, payload, None)
     assert group is not None
-    return await groups.groups_send(node, ctx, group, text, payload, None)
+    ident, _app = app_caller(ctx)
+    return await groups.groups_send(node, ctx, await _group(node, ident, group), text, payload, None)
 
 
 @method(
@@ -123,7 +137,8 @@ async def messenger_mark_read(node: Node, ctx: CallerContext, contact: str | Non
     if contact is not None:
         return await comms.comms_mark_read(node, ctx, await _contact(node, ctx, contact), None)
     ident, _app = app_caller(ctx)
-    ids = await node.db(lambda s: view.mark_group_read(s, ident, str(group)))
+    gid = await _group(node, ident, str(group))
+    ids = await node.db(lambda s: view.mark_group_read(s, ident, gid))
     for mid in ids:
         node.events.emit(MessageStateChanged(ident, mid, "read"))
     return {"read": len(ids)}

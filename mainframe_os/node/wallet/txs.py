@@ -461,7 +461,10 @@ def _broadcast_and_record(c: Connection, vault: Any, chain_id: int, tx_hash: str
     else:
         if outcome is not None and outcome[0] != "pending":
             sent.status, sent.error, block, fee = outcome
-    with vault.session() as s:
+    # Not fsynced (one fsync per send, the "signed" record's): this write only says what the
+    # chain says. Lost to a power cut, the record is still "signed", and the next start settles
+    # it from the chain (interrupted.py: sent or not, mined or not); a killed process loses nothing.
+    with vault.session(durable=False) as s:
         sent.what = set_status(s, chain_id, tx_hash, sent.status, sent.error, block, fee)
     return sent
 

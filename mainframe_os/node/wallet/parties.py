@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ..node import Node
 
-__all__ = ["Party", "identify"]
+__all__ = ["Known", "Party", "identify", "parties_from", "vault_facts", "wanted_addresses"]
+
+Known = tuple["str | None", "str | None", bool]  # what the vault says of an address: (kind, name, seen)
 
 # kind: own | contact | network (a contract the network configures) | contract | account
 _NETWORK_NAMES = {"router": "Uniswap V2 router", "weth": "WETH (wrapped ETH)", "mft": "MFT token", "dai": "DAI token"}
@@ -69,24 +71,34 @@ class Party:
 async def identify(node: Node, ident: str | None, addresses: list[str]) -> dict[str, Party]:
     """Each address (checksummed) -> Party, from the vault (accounts, contacts, history) and
     the chain (code present, configured contracts, token symbols)."""
-    from web3 import Web3
-
-    wanted: list[str] = sorted(
-        {Web3.to_checksum_address(a) for a in addresses if isinstance(a, str) and Web3.is_address(a)}
-    )
+    wanted = wanted_addresses(addresses)
     if not wanted:
         return {}
     vault = node.require_vault() if ident else None
 
-    def facts(c: Any) -> tuple[dict[str, tuple[str | None, str | None, bool]], dict[str, tuple[str, str | None]]]:
+    def facts(c: Any) -> dict[str, Party]:
         # one call on the chain thread (the vault's connections serve any thread): a hop less
-        known: dict[str, tuple[str | None, str | None, bool]] = {}
+        known: dict[str, Known] = {}
         if vault is not None and ident:
             with vault.session() as s:
-                known = _vault_facts(s, ident, wanted)
-        return known, _chain_facts(c, wanted)
+                known = vault_facts(s, ident, wanted)
+        return parties_from(c, wanted, known)
 
-    known, chain = await node.session.chain.call(facts)
+    return await node.session.chain.call(facts)
+
+
+def wanted_addresses(addresses: list[Any]) -> list[str]:
+    """The valid addresses among `addresses`, checksummed, each once, sorted."""
+    from web3 import Web3
+
+    return sorted({Web3.to_checksum_address(a) for a in addresses if isinstance(a, str) and Web3.is_address(a)})
+
+
+def parties_from(c: Any, wanted: list[str], known: dict[str, Known]) -> dict[str, Party]:
+    """The parties of `wanted` (from wanted_addresses), given what the vault knows of them
+    (vault_facts, read first: the vault's write lock is not held during chain reads).
+    On the chain thread."""
+    chain = _chain_facts(c, wanted)
     out: dict[str, Party] = {}
     for a in wanted:
         kind, name, seen = known.get(a, (None, None, False))
@@ -96,7 +108,8 @@ async def identify(node: Node, ident: str | None, addresses: list[str]) -> dict[
     return out
 
 
-def _vault_facts(s: Any, ident: str, wanted: list[str]) -> dict[str, tuple[str | None, str | None, bool]]:
+def vault_facts(s: Any, ident: str, wanted: list[str]) -> dict[str, Known]:
+    """What the vault knows of each wanted address: (kind "own"/"contact" or None, name, seen)."""
     from sqlalchemy import func, select
 
     from vault.models import Contact, TxRecord
@@ -104,7 +117,7 @@ def _vault_facts(s: Any, ident: str, wanted: list[str]) -> dict[str, tuple[str |
     from .store import accounts_of
 
     lower = {a.lower(): a for a in wanted}
-    out: dict[str, tuple[str | None, str | None, bool]] = {}
+    out: dict[str, Known] = {}
     for t in s.scalars(
         select(TxRecord.to_address)
         .where(

@@ -87,3 +87,46 @@ def receipt(c: Connection, tx_hash: str) -> dict[str, Any] | None:
         "gasUsed": as_int(rcpt.get("gasUsed", 0)),
         "effectiveGasPrice": as_int(rcpt.get("effectiveGasPrice") or 0),
     }
+
+
+def call(c: Connection, tx: dict[str, Any], gas: int | None = None) -> bytes:
+    """eth_call of `tx` (from?, to, value?, data) at the latest block: the output bytes. A revert
+    raises as web3 raises it (ContractLogicError)."""
+    params: dict[str, Any] = {"to": tx["to"], "data": tx.get("data") or "0x"}
+    if tx.get("from"):  # without one, web3's eth-tester middleware lists the node's accounts to pick one
+        params["from"] = tx["from"]
+    if tx.get("value"):
+        params["value"] = hex(int(tx["value"]))
+    if gas is not None:
+        params["gas"] = hex(gas)
+    out = _request(c, "eth_call", [params, "latest"])
+    if isinstance(out, (bytes, bytearray)):
+        return bytes(out)
+    return bytes.fromhex(str(out).removeprefix("0x"))
+
+
+def call_succeeds(c: Connection, tx: dict[str, Any], gas: int) -> bool:
+    """Whether `tx` runs to the end with a gas limit of `gas` at the latest block (any failure
+    to say so, a revert, running out of gas or a transport error, is False: callers then ask
+    eth_estimateGas, which reports why)."""
+    try:
+        call(c, tx, gas)
+    except Exception:  # noqa: BLE001 - see the docstring: the estimate explains the failure
+        return False
+    return True
+
+
+def call_uint(c: Connection, tx: dict[str, Any]) -> int:
+    """eth_call of a function returning one uint (balanceOf, allowance): its value."""
+    out = call(c, tx)
+    if len(out) < 32:
+        raise ValueError(f"{tx['to']} answered {len(out)} bytes where a uint256 was expected")
+    return int.from_bytes(out[:32], "big")
+
+
+def latest_timestamp(c: Connection) -> int:
+    """The latest block's time (chain time, for deadlines)."""
+    if c.devchain is not None:
+        return int(c.devchain.head.timestamp)
+    block = _request(c, "eth_getBlockByNumber", ["latest", False])
+    return as_int(block["timestamp"])

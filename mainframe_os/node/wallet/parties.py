@@ -108,8 +108,13 @@ def parties_from(c: Any, wanted: list[str], known: dict[str, Known]) -> dict[str
     return out
 
 
-def vault_facts(s: Any, ident: str, wanted: list[str]) -> dict[str, Known]:
-    """What the vault knows of each wanted address: (kind "own"/"contact" or None, name, seen)."""
+def vault_facts(s: Any, ident: str, wanted: list[str], seen: set[str] | None = None) -> dict[str, Known]:
+    """What the vault knows of each wanted address: (kind "own"/"contact" or None, name, seen).
+
+    `seen`: addresses (lowercase) this identity is known to have paid, kept by the caller across
+    calls; found ones are added. Only "paid before" is remembered: it never becomes false again
+    (history rows go only with their identity), whereas a contact or an account may be renamed
+    or removed at any time, so those are read every time."""
     from sqlalchemy import func, select
 
     from vault.models import Contact, TxRecord
@@ -118,24 +123,28 @@ def vault_facts(s: Any, ident: str, wanted: list[str]) -> dict[str, Known]:
 
     lower = {a.lower(): a for a in wanted}
     out: dict[str, Known] = {}
-    for t in s.scalars(
-        select(TxRecord.to_address)
-        .where(
-            TxRecord.identity_id == ident,
-            func.lower(TxRecord.to_address).in_(list(lower)),
-            TxRecord.status == "confirmed",
+    for low, a in lower.items():
+        if seen is not None and low in seen:
+            out[a] = (None, None, True)
+            continue
+        # one row is enough to know it was paid before: a DISTINCT over the whole history grew
+        # with every send to it
+        paid = select(TxRecord.id).where(
+            TxRecord.identity_id == ident, func.lower(TxRecord.to_address) == low, TxRecord.status == "confirmed"
         )
-        .distinct()  # each address once, however often it was paid
-    ):
-        out[lower[t.lower()]] = (None, None, True)
-    for c in s.scalars(select(Contact).where(Contact.identity_id == ident, Contact.eth_address.is_not(None))):
-        a = lower.get(str(c.eth_address).lower())
-        if a is not None:
-            out[a] = ("contact", c.display_name, True)
+        if s.scalar(paid.limit(1)) is not None:
+            out[a] = (None, None, True)
+            if seen is not None:
+                seen.add(low)
+    contacts = select(Contact.eth_address, Contact.display_name).where(
+        Contact.identity_id == ident, func.lower(Contact.eth_address).in_(list(lower))
+    )
+    for address, name in s.execute(contacts):
+        out[lower[str(address).lower()]] = ("contact", name, True)
     for acct in accounts_of(s, ident):
-        a = lower.get(acct.address.lower())
-        if a is not None:
-            out[a] = ("own", acct.name, True)
+        own = lower.get(acct.address.lower())
+        if own is not None:
+            out[own] = ("own", acct.name, True)
     return out
 
 

@@ -87,6 +87,7 @@ class TxService:
         self._next_nonce: dict[tuple[int, str], int] = {}  # after this process's own broadcasts
         self._settled: set[tuple[int, str]] = set()  # senders whose interrupted sends were settled
         self._inflight: set[str] = set()  # hashes recorded as "signed" by a send still running
+        self._paid: dict[str, set[str]] = {}  # per identity: addresses it paid before (parties.vault_facts)
 
     @classmethod
     def of(cls, node: Any) -> TxService:
@@ -184,7 +185,7 @@ class TxService:
                 sender, name = acct.address, acct.name
                 key = I.request_key(sender, tx)
                 retry = I.find_retry(s, identity_id, chain_id, sender, key, inflight)
-                known = vault_facts(s, identity_id, wanted) if wanted else {}
+                known = vault_facts(s, identity_id, wanted, self._paid.setdefault(identity_id, set())) if wanted else {}
             filled = None if retry is not None else _fill_checked(c, tx, sender, check)
             return sender, name, key, retry, filled, _describe(c, shown, known) if describe else None
 

@@ -130,3 +130,17 @@ def latest_timestamp(c: Connection) -> int:
         return int(c.devchain.head.timestamp)
     block = _request(c, "eth_getBlockByNumber", ["latest", False])
     return as_int(block["timestamp"])
+
+
+def _hex(value: Any) -> str:
+    if isinstance(value, (bytes, bytearray)):
+        return "0x" + bytes(value).hex()
+    return str(value).lower()
+
+
+def receipt_logs(c: Connection, tx_hash: str) -> list[tuple[str, list[str], str]] | None:
+    """The logs of a mined transaction as (address, topics, data), lowercase hex; None while not mined."""
+    rcpt = _request(c, "eth_getTransactionReceipt", [tx_hash])
+    if rcpt is None:
+        return None
+    return [(_hex(g["address"]), [_hex(t) for t in g["topics"]], _hex(g["data"])) for g in rcpt.get("logs") or []]

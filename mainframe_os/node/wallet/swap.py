@@ -248,3 +248,24 @@ def _token_uint(conn: Any, token: TokenInfo, tx: dict[str, Any]) -> int:
         raise NotAToken(
             f"{token.symbol} ({token.address}) does not answer as an ERC-20 token on {conn.network.name}"
         ) from None
+
+
+TRANSFER_TOPIC = (
+    "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"  # Transfer(address,address,uint256)
+)
+
+
+def received_in(conn: Any, tx_hash: str, token: TokenInfo, owner: str) -> int | None:
+    """What `owner` received of `token` in that transaction, from its Transfer logs (the token's
+    own account of the move: unlike a difference of two balance reads, no other transfer in the
+    same block counts). None while it is not mined."""
+    assert token.address is not None
+    logs = rpc.receipt_logs(conn, tx_hash)
+    if logs is None:
+        return None
+    me, address = "0x" + _word(owner), token.address.lower()
+    return sum(
+        int(data, 16)
+        for addr, topics, data in logs
+        if addr == address and len(topics) == 3 and topics[0] == TRANSFER_TOPIC and topics[2] == me and data != "0x"
+    )

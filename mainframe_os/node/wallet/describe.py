@@ -13,6 +13,7 @@ token, unlimited), date (unix seconds), text.
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -26,15 +27,9 @@ from .tokens import TokenInfo
 if TYPE_CHECKING:
     from ..node import Node
 
-__all__ = [
-    "CONTEXT_DETAILS",
-    "UNLIMITED_FROM",
-    "addresses_of",
-    "apply_edit",
-    "describe_read",
-    "describe_transaction",
-    "lines",
-]
+__all__ = ["CONTEXT_DETAILS", "UNLIMITED_FROM", "addresses_of", "apply_edit", "describe_transaction", "lines"]
+
+log = logging.getLogger("mainframe_os.wallet")
 
 # An allowance this large is "unlimited": no real token has 2^128 base units in circulation,
 # and dapps ask for 2^256-1, 2^255 or 2^160-1 (Permit2) when they mean "all of it, forever".
@@ -118,6 +113,20 @@ async def describe_transaction(node: Node, ident: str | None, tx: dict[str, Any]
         return describe_read(c, tx, known)
 
     return await node.session.chain.call(run)
+
+
+def describe_or_none(c: Any, tx: dict[str, Any], known: dict[str, Known]) -> dict[str, Any] | None:
+    """describe_read, or None when the description cannot be built: it is help for the user,
+    never a reason to lose a send. A network that is down still stops the send."""
+    from .chain import NetworkDown, _translated
+
+    try:
+        return _translated(lambda c: describe_read(c, tx, known), c)
+    except NetworkDown:
+        raise
+    except Exception:
+        log.exception("could not describe a transaction")
+        return None
 
 
 def addresses_of(tx: dict[str, Any]) -> list[str]:

@@ -29,7 +29,7 @@ from . import interrupted as I
 from . import rpc
 from .amounts import format_amount
 from .chain import ChainService, Connection, NetworkDown, _translated
-from .describe import addresses_of, apply_edit, describe_read
+from .describe import addresses_of, apply_edit, describe_or_none
 from .fill import Filled, InsufficientFunds, TransactionFailed, fill, is_revert, revert_reason
 from .history import TransactionStatusChanged, record_signed, set_status, summary
 from .outcome import broadcast, receipt_outcome
@@ -187,7 +187,7 @@ class TxService:
                 retry = I.find_retry(s, identity_id, chain_id, sender, key, inflight)
                 known = vault_facts(s, identity_id, wanted, self._paid.setdefault(identity_id, set())) if wanted else {}
             filled = None if retry is not None else _fill_checked(c, tx, sender, check)
-            return sender, name, key, retry, filled, _describe(c, shown, known) if describe else None
+            return sender, name, key, retry, filled, describe_or_none(c, shown, known) if describe else None
 
         return await self.chain.call(run)
 
@@ -218,7 +218,7 @@ class TxService:
         def run(c: Connection) -> dict[str, Any] | None:
             with vault.session() as s:
                 known = vault_facts(s, identity_id, wanted) if wanted else {}
-            return _describe(c, shown, known)
+            return describe_or_none(c, shown, known)
 
         return await self.chain.call(run)
 
@@ -462,18 +462,6 @@ def _broadcast_and_record(c: Connection, vault: Any, chain_id: int, tx_hash: str
     with vault.session(durable=False) as s:
         sent.what = set_status(s, chain_id, tx_hash, sent.status, sent.error, block, fee)
     return sent
-
-
-def _describe(c: Connection, tx: dict[str, Any], known: dict[str, Any]) -> dict[str, Any] | None:
-    """The description of `tx` (describe.py); None when it cannot be built: a description is
-    help for the user, never a reason to lose a send. A network that is down still stops it."""
-    try:
-        return _translated(lambda c: describe_read(c, tx, known), c)
-    except NetworkDown:
-        raise
-    except Exception:
-        log.exception("could not describe a transaction")
-        return None
 
 
 def _fill_checked(c: Connection, tx: dict[str, Any], sender: str, check: Check | None) -> Filled:

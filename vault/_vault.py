@@ -225,9 +225,8 @@ class Vault:
             finally:
                 try:
                     raw.execute("PRAGMA synchronous = FULL")  # the connection goes back to the pool
-                except Exception:
+                except Exception:  # noqa: BLE001 - e.g. still in a failed transaction: the error that got us here counts
                     conn.invalidate()  # never hand a non-durable connection to the next session
-                    raise
 
     def get_setting(self, key: str, default: Any = None) -> Any:
         with self.session() as s:

@@ -193,17 +193,40 @@ class Vault:
             return self._engine
 
     @contextlib.contextmanager
-    def session(self) -> Iterator[Session]:
-        """A SQLAlchemy session: committed when the block succeeds, rolled back otherwise."""
+    def session(self, *, durable: bool = True) -> Iterator[Session]:
+        """A SQLAlchemy session: committed when the block succeeds, rolled back otherwise.
+
+        The commit is on disk when it returns (synchronous=FULL: an fsync of the log). With
+        ``durable=False`` it is not flushed (synchronous=NORMAL for this one transaction): still
+        atomic, and it survives the process being killed (the log is in the OS's cache), but a
+        power cut or an OS crash may lose it. Only for a write that can be redone from what is on
+        disk already, e.g. a status the next start reads back from the chain."""
         with self._lock:
             self._check_unlocked()
-            assert self._sessionmaker is not None
-            factory = self._sessionmaker
-        with factory() as s:
-            with s.begin():
-                yield s
-                crash_point("db.before-commit")
-            crash_point("db.committed")
+            assert self._sessionmaker is not None and self._engine is not None
+            factory, engine = self._sessionmaker, self._engine
+        if durable:
+            with factory() as s:
+                with s.begin():
+                    yield s
+                    crash_point("db.before-commit")
+                crash_point("db.committed")
+            return
+        with engine.connect() as conn:
+            raw = conn.connection.dbapi_connection
+            assert raw is not None
+            raw.execute("PRAGMA synchronous = NORMAL")  # SQLite refuses it inside a transaction
+            try:
+                with factory(bind=conn) as s:
+                    with s.begin():
+                        yield s
+                        crash_point("db.before-commit")
+                    crash_point("db.committed")
+            finally:
+                try:
+                    raw.execute("PRAGMA synchronous = FULL")  # the connection goes back to the pool
+                except Exception:  # noqa: BLE001 - e.g. still in a failed transaction: the error that got us here counts
+                    conn.invalidate()  # never hand a non-durable connection to the next session
 
     def get_setting(self, key: str, default: Any = None) -> Any:
         with self.session() as s:

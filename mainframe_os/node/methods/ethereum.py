@@ -229,7 +229,7 @@ async def eth_send_transaction(node: Node, ctx: CallerContext, params: list[Any]
         if tx.get(k) is not None:
             out_tx[k] = _int(tx[k], k)
     who = await caller_details(node, ctx)
-    description = await node.session.txs._describe(ident, out_tx) or {"action": "unknown"}
+    description = await node.session.txs.describe(ident, out_tx) or {"action": "unknown"}
     details: dict[str, Any] = {"to": to or "(new contract)", "amount": f"{format_amount(value, 18)} ETH"}
     call = describe_call(data)
     if call:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +25,7 @@ from ..wallet.swap import (
     approve_tx,
     parse_slippage,
     quote,
+    received_in,
     swap_tx,
     token_balance,
 )
@@ -52,7 +55,11 @@ _HINTS = {
 }
 
 
-async def _prepare(node: Node, ctx: CallerContext, params: dict[str, Any]) -> tuple[str, str, Quote]:
+async def _prepare(
+    node: Node, ctx: CallerContext, params: dict[str, Any], then: Callable[[Any, str, Quote], Any] | None = None
+) -> tuple[str, str, Quote, Any]:
+    """The identity, the paying account and the quote; with `then(connection, owner, quote)`,
+    its result too, read in the same call on the chain thread (a hop less)."""
     from ..wallet import store
 
     ident = await require_identity(node, ctx)
@@ -61,18 +68,19 @@ async def _prepare(node: Node, ctx: CallerContext, params: dict[str, Any]) -> tu
     amount = parse_amount(str(params["amount"]), t_in.decimals)
     bps = parse_slippage(params.get("slippage") if params.get("slippage") is not None else "0.5")
 
-    def owner_and_quote(c: Any, s: Any) -> tuple[str, Quote]:
+    def owner_and_quote(c: Any, s: Any) -> tuple[str, Quote, Any]:
         owner = store.find_account(s, ident, params.get("address")).address
-        return owner, quote(c, t_in, t_out, amount, bps, owner)
+        q = quote(c, t_in, t_out, amount, bps, owner)
+        return owner, q, then(c, owner, q) if then is not None else None
 
-    owner, q = await node.session.chain.call_with_vault(owner_and_quote)
-    return ident, owner, q
+    owner, q, extra = await node.session.chain.call_with_vault(owner_and_quote)
+    return ident, owner, q, extra
 
 
 @method("swap_quote", *_SWAP_PARAMS)
 async def swap_quote(node: Node, ctx: CallerContext, **params: Any) -> dict[str, Any]:
     """What a swap would give: amount out, minimum received for the slippage, price impact, route."""
-    _, _, q = await _prepare(node, ctx, params)
+    _, _, q, _ = await _prepare(node, ctx, params)
     return q.to_json()
 
 
@@ -81,18 +89,17 @@ async def swap_run(node: Node, ctx: CallerContext, **params: Any) -> dict[str, A
     """Approve (if the router may not spend the token yet) and swap, each approved by the user."""
     from ..wallet.txs import InsufficientFunds
 
-    ident, owner, q = await _prepare(node, ctx, params)
+    def first_reads(c: Any, owner: str, q: Quote) -> tuple[int, int, dict[str, Any] | None]:
+        """The input's balance, the ETH balance when ETH comes out (what the swap adds to it is
+        the difference) and, with no approval first, the swap's call."""
+        have = token_balance(c, q.token_in, owner)
+        before = token_balance(c, q.token_out, owner) if q.token_out.address is None else 0
+        return have, before, None if q.needs_approval else swap_tx(c, q, owner)
+
+    ident, owner, q, (have, before, tx) = await _prepare(node, ctx, params, first_reads)
     chain = node.session.chain
     txs = node.session.txs
     ti, to = q.token_in, q.token_out
-
-    def first_reads(c: Any) -> tuple[int, int, dict[str, Any] | None]:
-        """The balances and, with no approval first, the swap's call: one call on the chain thread."""
-        if q.needs_approval:
-            return token_balance(c, ti, owner), 0, None
-        return token_balance(c, ti, owner), token_balance(c, to, owner), swap_tx(c, q, owner)
-
-    have, before, tx = await chain.call(first_reads)
     if have < q.amount_in:  # before any prompt; the fee is checked by the pipeline
         raise InsufficientFunds(
             f"Insufficient funds: the account has {format_amount(have, ti.decimals, 6)} {ti.symbol}"
@@ -117,10 +124,10 @@ async def swap_run(node: Node, ctx: CallerContext, **params: Any) -> dict[str, A
         approval_hash = res["hash"]
         await _until_final(node, txs, res, "The approval")
         # Prices may have moved while the approval was mined: quote again for the swap itself.
-        _, _, q = await _prepare(node, ctx, params)
+        _, _, q, (_, before, tx) = await _prepare(
+            node, ctx, params, lambda c, o, q: first_reads(c, o, replace(q, needs_approval=False))
+        )
 
-    if tx is None:  # after the approval (it paid gas in ETH), on the new quote
-        before, tx = await chain.call(lambda c: (token_balance(c, to, owner), swap_tx(c, q, owner)))
     when = datetime.fromtimestamp(q.deadline, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     details = {
         "you pay": f"{format_amount(q.amount_in, ti.decimals)} {ti.symbol}",
@@ -140,8 +147,13 @@ async def swap_run(node: Node, ctx: CallerContext, **params: Any) -> dict[str, A
         title=f"Swap {details['you pay']} for {to.symbol}",
         details=details,
     )
-    record, after = await _until_final(node, txs, res, "The swap", deadline=q.deadline, balance_of=(to, owner))
-    received = after - before
+
+    def got(c: Any) -> int:
+        if to.address is None:
+            return token_balance(c, to, owner) - before  # the fee is added back below
+        return received_in(c, res["hash"], to, owner) or 0
+
+    record, received = await _until_final(node, txs, res, "The swap", deadline=q.deadline, received=got)
     if to.address is None and record.get("fee"):
         received += int(record["fee"])  # the ETH balance also paid the gas
     return {
@@ -161,17 +173,17 @@ async def _until_final(
     what: str,
     timeout: float = 180,
     deadline: int | None = None,
-    balance_of: tuple[Any, str] | None = None,
+    received: Callable[[Any], int] | None = None,
 ) -> tuple[dict[str, Any], int]:
     """Wait for a sent transaction to be mined; a failure raises with the revert reason. Its
-    record, and the balance `balance_of` (token, owner) read in the same call once it is final."""
+    record, and `received(connection)` read in the same call once it is final."""
     chain_id = (await txs.chain.connection()).network.chain_id
     status, delay, started = res["status"], 0.2, time.monotonic()
     while status == "pending" and time.monotonic() - started < timeout:
         await asyncio.sleep(delay)
         status = await txs._track_once(chain_id, res["hash"])
         delay = min(delay * 1.5, 3.0)
-    record, balance = await _record(node, chain_id, res["hash"], balance_of)
+    record, balance = await _record(node, chain_id, res["hash"], received)
     if status == "pending":
         raise SwapFailed(
             f"{what} is still pending after {int(timeout)} s: check its status in history", {"hash": res["hash"]}
@@ -212,7 +224,7 @@ async def _expired(node: Node, txs: Any, chain_id: int, tx_hash: str, deadline: 
 
 
 async def _record(
-    node: Node, chain_id: int, tx_hash: str, balance_of: tuple[Any, str] | None
+    node: Node, chain_id: int, tx_hash: str, received: Callable[[Any], int] | None
 ) -> tuple[dict[str, Any], int]:
     from sqlalchemy import select
 
@@ -221,6 +233,6 @@ async def _record(
     def read(c: Any, s: Any) -> tuple[dict[str, Any], int]:
         r = s.scalars(select(TxRecord).where(TxRecord.chain_id == chain_id, TxRecord.hash == tx_hash)).first()
         record = {} if r is None else {"status": r.status, "error": r.error, "fee": r.fee}
-        return record, (token_balance(c, *balance_of) if balance_of else 0)
+        return record, (received(c) if received is not None and record.get("status") == "confirmed" else 0)
 
     return await node.session.chain.call_with_vault(read)

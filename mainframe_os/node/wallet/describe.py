@@ -13,6 +13,7 @@ token, unlimited), date (unix seconds), text.
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -20,13 +21,15 @@ from .. import errors as E
 from ..prompter import CONTEXT_DETAILS, description_lines
 from .amounts import format_amount, parse_amount
 from .calldata import DecodedCall, decode_call, encode_call, known_signature, selector
-from .parties import Party, identify
+from .parties import Known, Party, parties_from, vault_facts, wanted_addresses
 from .tokens import TokenInfo
 
 if TYPE_CHECKING:
     from ..node import Node
 
-__all__ = ["CONTEXT_DETAILS", "apply_edit", "describe_transaction", "lines", "UNLIMITED_FROM"]
+__all__ = ["CONTEXT_DETAILS", "UNLIMITED_FROM", "addresses_of", "apply_edit", "describe_transaction", "lines"]
+
+log = logging.getLogger("mainframe_os.wallet")
 
 # An allowance this large is "unlimited": no real token has 2^128 base units in circulation,
 # and dapps ask for 2^256-1, 2^255 or 2^160-1 (Permit2) when they mean "all of it, forever".
@@ -99,22 +102,53 @@ class _Desc:
 
 async def describe_transaction(node: Node, ident: str | None, tx: dict[str, Any]) -> dict[str, Any]:
     """The description of `tx` (to, value, data), with every address identified."""
+    wanted = wanted_addresses(addresses_of(tx))
+    vault = node.require_vault() if ident and wanted else None
+
+    def run(c: Any) -> dict[str, Any]:  # one call on the chain thread: the vault's connections serve any thread
+        known: dict[str, Known] = {}
+        if vault is not None and ident:
+            with vault.session() as s:
+                known = vault_facts(s, ident, wanted)
+        return describe_read(c, tx, known)
+
+    return await node.session.chain.call(run)
+
+
+def describe_or_none(c: Any, tx: dict[str, Any], known: dict[str, Known]) -> dict[str, Any] | None:
+    """describe_read, or None when the description cannot be built: it is help for the user,
+    never a reason to lose a send. A network that is down still stops the send."""
+    from .chain import NetworkDown, _translated
+
+    try:
+        return _translated(lambda c: describe_read(c, tx, known), c)
+    except NetworkDown:
+        raise
+    except Exception:
+        log.exception("could not describe a transaction")
+        return None
+
+
+def addresses_of(tx: dict[str, Any]) -> list[str]:
+    """The addresses a description names: the recipient and those among the decoded arguments."""
+    to, data = tx.get("to"), tx.get("data") or tx.get("input")
+    call = decode_call(data) if to else None
+    return [a for a in [to] + (_addresses(call.args) if call else []) if a]
+
+
+def describe_read(c: Any, tx: dict[str, Any], known: dict[str, Known]) -> dict[str, Any]:
+    """The description of `tx`, given what the vault knows of its addresses (parties.vault_facts
+    of wanted_addresses(addresses_of(tx))): chain reads and the build, on the chain thread."""
     from .tokens import maybe_token
 
     to, value, data = tx.get("to"), int(tx.get("value") or 0), tx.get("data") or tx.get("input")
     call = decode_call(data) if to else None
-    addresses = [to] + (_addresses(call.args) if call else [])
-    parties = await identify(node, ident, [a for a in addresses if a])
+    parties = parties_from(c, wanted_addresses(addresses_of(tx)), known)
     to = next((p.address for p in parties.values() if to and p.address.lower() == to.lower()), to)
     tokens: dict[str, TokenInfo | None] = {}
     if call is not None:
-        wanted = _token_addresses(call, to)
-
-        def read(c: Any) -> dict[str, TokenInfo | None]:
-            return {a: maybe_token(c, a) for a in wanted}
-
-        tokens = await node.session.chain.call(read)
-        weth = (await node.session.chain.connection()).network.contracts.weth
+        tokens = {a: maybe_token(c, a) for a in _token_addresses(call, to)}
+        weth = c.network.contracts.weth
         if weth and weth in tokens and call.name in _ROUTER_CALLS:
             tokens[weth] = TokenInfo("ETH", "Ether (wrapped)", 18, weth)  # routes through WETH read as ETH
     return build(to, value, data, call, parties, tokens)

@@ -80,8 +80,9 @@ def router_of(conn: Any) -> Any:
             raise BadNetworkContract(
                 _sentence(problems) + " Fix the network's contracts (mfos network add --contracts)."
             )
-        conn.cache[("router-ok", address)] = True
-    return conn.w3.eth.contract(address=address, abi=abi_of("UniswapV2Router02"))
+        # the contract object too: web3 builds its ABI tables anew for each one (~2 ms)
+        conn.cache[("router-ok", address)] = conn.w3.eth.contract(address=address, abi=abi_of("UniswapV2Router02"))
+    return conn.cache[("router-ok", address)]
 
 
 def _sentence(problems: list[str]) -> str:

@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ..node import Node
 
-__all__ = ["Party", "identify"]
+__all__ = ["Known", "Party", "identify", "parties_from", "vault_facts", "wanted_addresses"]
+
+Known = tuple["str | None", "str | None", bool]  # what the vault says of an address: (kind, name, seen)
 
 # kind: own | contact | network (a contract the network configures) | contract | account
 _NETWORK_NAMES = {"router": "Uniswap V2 router", "weth": "WETH (wrapped ETH)", "mft": "MFT token", "dai": "DAI token"}
@@ -69,24 +71,34 @@ class Party:
 async def identify(node: Node, ident: str | None, addresses: list[str]) -> dict[str, Party]:
     """Each address (checksummed) -> Party, from the vault (accounts, contacts, history) and
     the chain (code present, configured contracts, token symbols)."""
-    from web3 import Web3
-
-    wanted: list[str] = sorted(
-        {Web3.to_checksum_address(a) for a in addresses if isinstance(a, str) and Web3.is_address(a)}
-    )
+    wanted = wanted_addresses(addresses)
     if not wanted:
         return {}
     vault = node.require_vault() if ident else None
 
-    def facts(c: Any) -> tuple[dict[str, tuple[str | None, str | None, bool]], dict[str, tuple[str, str | None]]]:
+    def facts(c: Any) -> dict[str, Party]:
         # one call on the chain thread (the vault's connections serve any thread): a hop less
-        known: dict[str, tuple[str | None, str | None, bool]] = {}
+        known: dict[str, Known] = {}
         if vault is not None and ident:
             with vault.session() as s:
-                known = _vault_facts(s, ident, wanted)
-        return known, _chain_facts(c, wanted)
+                known = vault_facts(s, ident, wanted)
+        return parties_from(c, wanted, known)
 
-    known, chain = await node.session.chain.call(facts)
+    return await node.session.chain.call(facts)
+
+
+def wanted_addresses(addresses: list[Any]) -> list[str]:
+    """The valid addresses among `addresses`, checksummed, each once, sorted."""
+    from web3 import Web3
+
+    return sorted({Web3.to_checksum_address(a) for a in addresses if isinstance(a, str) and Web3.is_address(a)})
+
+
+def parties_from(c: Any, wanted: list[str], known: dict[str, Known]) -> dict[str, Party]:
+    """The parties of `wanted` (from wanted_addresses), given what the vault knows of them
+    (vault_facts, read first: the vault's write lock is not held during chain reads).
+    On the chain thread."""
+    chain = _chain_facts(c, wanted)
     out: dict[str, Party] = {}
     for a in wanted:
         kind, name, seen = known.get(a, (None, None, False))
@@ -96,7 +108,13 @@ async def identify(node: Node, ident: str | None, addresses: list[str]) -> dict[
     return out
 
 
-def _vault_facts(s: Any, ident: str, wanted: list[str]) -> dict[str, tuple[str | None, str | None, bool]]:
+def vault_facts(s: Any, ident: str, wanted: list[str], seen: set[str] | None = None) -> dict[str, Known]:
+    """What the vault knows of each wanted address: (kind "own"/"contact" or None, name, seen).
+
+    `seen`: addresses (lowercase) this identity is known to have paid, kept by the caller across
+    calls; found ones are added. Only "paid before" is remembered: it never becomes false again
+    (history rows go only with their identity), whereas a contact or an account may be renamed
+    or removed at any time, so those are read every time."""
     from sqlalchemy import func, select
 
     from vault.models import Contact, TxRecord
@@ -104,25 +122,29 @@ def _vault_facts(s: Any, ident: str, wanted: list[str]) -> dict[str, tuple[str |
     from .store import accounts_of
 
     lower = {a.lower(): a for a in wanted}
-    out: dict[str, tuple[str | None, str | None, bool]] = {}
-    for t in s.scalars(
-        select(TxRecord.to_address)
-        .where(
-            TxRecord.identity_id == ident,
-            func.lower(TxRecord.to_address).in_(list(lower)),
-            TxRecord.status == "confirmed",
+    out: dict[str, Known] = {}
+    for low, a in lower.items():
+        if seen is not None and low in seen:
+            out[a] = (None, None, True)
+            continue
+        # one row is enough to know it was paid before: a DISTINCT over the whole history grew
+        # with every send to it
+        paid = select(TxRecord.id).where(
+            TxRecord.identity_id == ident, func.lower(TxRecord.to_address) == low, TxRecord.status == "confirmed"
         )
-        .distinct()  # each address once, however often it was paid
-    ):
-        out[lower[t.lower()]] = (None, None, True)
-    for c in s.scalars(select(Contact).where(Contact.identity_id == ident, Contact.eth_address.is_not(None))):
-        a = lower.get(str(c.eth_address).lower())
-        if a is not None:
-            out[a] = ("contact", c.display_name, True)
+        if s.scalar(paid.limit(1)) is not None:
+            out[a] = (None, None, True)
+            if seen is not None:
+                seen.add(low)
+    contacts = select(Contact.eth_address, Contact.display_name).where(
+        Contact.identity_id == ident, func.lower(Contact.eth_address).in_(list(lower))
+    )
+    for address, name in s.execute(contacts):
+        out[lower[str(address).lower()]] = ("contact", name, True)
     for acct in accounts_of(s, ident):
-        a = lower.get(acct.address.lower())
-        if a is not None:
-            out[a] = ("own", acct.name, True)
+        own = lower.get(acct.address.lower())
+        if own is not None:
+            out[own] = ("own", acct.name, True)
     return out
 
 

@@ -17,9 +17,10 @@ from decimal import Decimal
 from typing import Any
 
 from .. import errors as E
+from . import rpc
 from .amounts import format_amount
 from .store import WalletError
-from .tokens import ERC20_ABI, TokenInfo
+from .tokens import ERC20_ABI, NotAToken, TokenInfo
 
 DEADLINE_SECONDS = 20 * 60  # added to the latest block's timestamp: chain time, not wall clock
 MAX_SLIPPAGE_BPS = 5000  # 50%: anything above is almost surely a typo
@@ -124,10 +125,14 @@ def _weth(conn: Any, router: Any) -> str:
     return str(conn.network.contracts.weth or router.functions.WETH().call())
 
 
+GET_RESERVES, GET_AMOUNTS_OUT = "0x0902f1ac", "0xd06ca61f"  # getReserves(), getAmountsOut(uint256,address[])
+
+
 def quote(
     conn: Any, token_in: TokenInfo, token_out: TokenInfo, amount_in: int, slippage_bps: int, owner: str | None
 ) -> Quote:
     """Ask the router for amounts out along ETH<->token, with reserves for the price impact."""
+    from eth_abi import decode, encode
 
     if (token_in.address is None) == (token_out.address is None):
         raise E.InvalidParams("A swap goes from ETH to a token or from a token to ETH")
@@ -138,18 +143,19 @@ def quote(
         path = (weth, token_out.address)
     else:
         path = (token_in.address, weth)
-    w3 = conn.w3
     pair, token0 = _pair(conn, router, path)
     if pair is None:
         raise NoRoute(f"There is no {token_in.symbol}/{token_out.symbol} pool on {conn.network.name}")
-    # a "from" spares web3's eth-tester middleware listing every account to guess one
-    frm = {"from": owner} if owner else {}
-    r0, r1, _ = pair.functions.getReserves().call(frm)
+    # Plain eth_calls with the words decoded here: web3's contract layer cost more than the calls.
+    r0, r1, _ = decode(
+        ["uint112", "uint112", "uint32"], rpc.call(conn, {"from": owner, "to": pair.address, "data": GET_RESERVES})
+    )
     r_in, r_out = (r0, r1) if token0.lower() == path[0].lower() else (r1, r0)
     if r_in == 0 or r_out == 0:
         raise NoRoute(f"The {token_in.symbol}/{token_out.symbol} pool is empty")
+    data = GET_AMOUNTS_OUT + encode(["uint256", "address[]"], [amount_in, list(path)]).hex()
     try:
-        amounts = router.functions.getAmountsOut(amount_in, list(path)).call(frm)
+        (amounts,) = decode(["uint256[]"], rpc.call(conn, {"from": owner, "to": router.address, "data": data}))
     except Exception as exc:  # noqa: BLE001 - a revert: e.g. INSUFFICIENT_LIQUIDITY
         from .fill import revert_reason
 
@@ -159,9 +165,8 @@ def quote(
         raise SwapError("This amount is too small to swap")
     needs_approval = False
     if token_in.address is not None and owner:
-        erc20 = w3.eth.contract(address=token_in.address, abi=ERC20_ABI)
-        needs_approval = int(erc20.functions.allowance(owner, router.address).call(frm)) < amount_in
-    deadline = int(w3.eth.get_block("latest")["timestamp"]) + DEADLINE_SECONDS
+        needs_approval = token_allowance(conn, token_in, owner, router.address) < amount_in
+    deadline = rpc.latest_timestamp(conn) + DEADLINE_SECONDS
     minimum = out * (10_000 - slippage_bps) // 10_000
     return Quote(
         token_in,
@@ -215,9 +220,52 @@ def swap_tx(conn: Any, q: Quote, owner: str, deadline: int | None = None) -> dic
     return {"to": router.address, "value": 0, "data": data}
 
 
+BALANCE_OF, ALLOWANCE = "0x70a08231", "0xdd62ed3e"  # balanceOf(address), allowance(address,address)
+
+
+def _word(address: str) -> str:
+    return address.lower().removeprefix("0x").rjust(64, "0")
+
+
 def token_balance(conn: Any, token: TokenInfo, owner: str) -> int:
+    """`owner`'s balance of `token` (ETH or an ERC-20). The call goes out as plain eth_call: web3's
+    contract layer (ABI look-ups, argument checks, result formatting) cost more than the call."""
     if token.address is None:
-        return int(conn.w3.eth.get_balance(owner))
-    # "from": web3's eth-tester middleware would otherwise list the node's accounts to guess one
-    contract = conn.w3.eth.contract(address=token.address, abi=ERC20_ABI)
-    return int(contract.functions.balanceOf(owner).call({"from": owner}))
+        return rpc.balance(conn, owner)
+    return _token_uint(conn, token, {"from": owner, "to": token.address, "data": BALANCE_OF + _word(owner)})
+
+
+def token_allowance(conn: Any, token: TokenInfo, owner: str, spender: str) -> int:
+    assert token.address is not None
+    data = ALLOWANCE + _word(owner) + _word(spender)
+    return _token_uint(conn, token, {"from": owner, "to": token.address, "data": data})
+
+
+def _token_uint(conn: Any, token: TokenInfo, tx: dict[str, Any]) -> int:
+    try:
+        return rpc.call_uint(conn, tx)
+    except ValueError:  # no code there (b""), or not an ERC-20's answer
+        raise NotAToken(
+            f"{token.symbol} ({token.address}) does not answer as an ERC-20 token on {conn.network.name}"
+        ) from None
+
+
+TRANSFER_TOPIC = (
+    "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"  # Transfer(address,address,uint256)
+)
+
+
+def received_in(conn: Any, tx_hash: str, token: TokenInfo, owner: str) -> int | None:
+    """What `owner` received of `token` in that transaction, from its Transfer logs (the token's
+    own account of the move: unlike a difference of two balance reads, no other transfer in the
+    same block counts). None while it is not mined."""
+    assert token.address is not None
+    logs = rpc.receipt_logs(conn, tx_hash)
+    if logs is None:
+        return None
+    me, address = "0x" + _word(owner), token.address.lower()
+    return sum(
+        int(data, 16)
+        for addr, topics, data in logs
+        if addr == address and len(topics) == 3 and topics[0] == TRANSFER_TOPIC and topics[2] == me and data != "0x"
+    )

@@ -16,7 +16,6 @@ before the broadcast leaves it "signed", settled on the next start (interrupted.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,10 +29,11 @@ from . import interrupted as I
 from . import rpc
 from .amounts import format_amount
 from .chain import ChainService, Connection, NetworkDown, _translated
-from .describe import apply_edit, describe_transaction
+from .describe import addresses_of, apply_edit, describe_or_none
 from .fill import Filled, InsufficientFunds, TransactionFailed, fill, is_revert, revert_reason
 from .history import TransactionStatusChanged, record_signed, set_status, summary
 from .outcome import broadcast, receipt_outcome
+from .parties import vault_facts, wanted_addresses
 from .store import SeedCache, find_account, private_key
 
 if TYPE_CHECKING:
@@ -87,6 +87,7 @@ class TxService:
         self._next_nonce: dict[tuple[int, str], int] = {}  # after this process's own broadcasts
         self._settled: set[tuple[int, str]] = set()  # senders whose interrupted sends were settled
         self._inflight: set[str] = set()  # hashes recorded as "signed" by a send still running
+        self._paid: dict[str, set[str]] = {}  # per identity: addresses it paid before (parties.vault_facts)
 
     @classmethod
     def of(cls, node: Any) -> TxService:
@@ -126,27 +127,22 @@ class TxService:
         call: it raises to refuse (a token balance too low) or returns fields for `tx` (a gas limit)."""
         conn = await self.chain.connection()
         chain_id = conn.network.chain_id
-        # The description (vault and chain reads) is built while the sender is looked up and the
-        # chain fills fees and gas: the user sees the same thing (what fill() keeps), sooner.
-        describing = None
-        if description is None and not approved:
-            describing = asyncio.get_running_loop().create_task(self._describe(identity_id, _as_signed(tx)))
-        try:
-            sender, name, request, retry, filled = await self._sender_and_fill(identity_id, chain_id, tx, check)
-            if retry is not None:
-                again = await self._answer_retry(chain_id, sender, retry)
-                if again is not None:
-                    await _drop(describing)
-                    return again
-            if filled is None:  # a retry of a send that never went out: this request is the payment
-                filled = await self.chain.call(lambda c: _fill_checked(c, tx, sender, check))
-            if filled.will_fail is not None and not may_fail:
-                raise TransactionFailed(f"The transaction would fail: {filled.will_fail}", {"reason": filled.will_fail})
-        except BaseException:
-            await _drop(describing)
-            raise
+        # The description (vault and chain reads) is built in the same call on the chain thread
+        # as the sender's look-up and the fill: one hop and one vault session for all three.
+        describe = description is None and not approved
+        sender, name, request, retry, filled, described = await self._sender_and_fill(
+            identity_id, chain_id, tx, check, describe
+        )
+        if retry is not None:
+            again = await self._answer_retry(chain_id, sender, retry)
+            if again is not None:
+                return again
+        if filled is None:  # a retry of a send that never went out: this request is the payment
+            filled = await self.chain.call(lambda c: _fill_checked(c, tx, sender, check))
+        if filled.will_fail is not None and not may_fail:
+            raise TransactionFailed(f"The transaction would fail: {filled.will_fail}", {"reason": filled.will_fail})
         shown, choices = _prompt_details(conn.network.name, f"{name} ({sender})", details, filled)
-        description = await describing if describing is not None else description
+        description = described if describe else description
         choice, answer_data = None, None  # `approved`: the user approved it already in a batch (EIP-5792)
         if not approved:
             answer = await self.node.prompter.ask(
@@ -172,23 +168,26 @@ class TxService:
         return await asyncio.shield(work)
 
     async def _sender_and_fill(
-        self, identity_id: str, chain_id: int, tx: dict[str, Any], check: Check | None
-    ) -> tuple[str, str, str, I.Retry | None, Filled | None]:
+        self, identity_id: str, chain_id: int, tx: dict[str, Any], check: Check | None, describe: bool
+    ) -> tuple[str, str, str, I.Retry | None, Filled | None, dict[str, Any] | None]:
         """The sender (from the vault), the request's key, an interrupted send it repeats if any,
-        and the fill (none when it repeats one): one call on the chain thread, as the vault's
-        connections serve any thread, without a hop back to the loop between look-up and fill."""
+        the fill (none when it repeats one) and, with `describe`, the description the user will
+        see: one call on the chain thread, as the vault's connections serve any thread, without a
+        hop back to the loop between the look-up, the fill and the description."""
         vault = self.node.require_vault()
         inflight = self._inflight  # read live on the chain thread: a concurrent send adds to it there
+        shown = _as_signed(tx)
+        wanted = wanted_addresses(addresses_of(shown)) if describe else []
 
-        def run(c: Connection) -> tuple[str, str, str, I.Retry | None, Filled | None]:
+        def run(c: Connection) -> tuple[str, str, str, I.Retry | None, Filled | None, dict[str, Any] | None]:
             with vault.session() as s:
                 acct = find_account(s, identity_id, tx.get("from"))
                 sender, name = acct.address, acct.name
                 key = I.request_key(sender, tx)
                 retry = I.find_retry(s, identity_id, chain_id, sender, key, inflight)
-            if retry is not None:
-                return sender, name, key, retry, None
-            return sender, name, key, None, _fill_checked(c, tx, sender, check)
+                known = vault_facts(s, identity_id, wanted, self._paid.setdefault(identity_id, set())) if wanted else {}
+            filled = None if retry is not None else _fill_checked(c, tx, sender, check)
+            return sender, name, key, retry, filled, describe_or_none(c, shown, known) if describe else None
 
         return await self.chain.call(run)
 
@@ -210,14 +209,18 @@ class TxService:
             self._inflight.discard(sent.hash)
         return {"hash": sent.hash, "status": sent.status, "from": sender, "nonce": sent.nonce}
 
-    async def _describe(self, identity_id: str, tx: dict[str, Any]) -> dict[str, Any] | None:
-        try:
-            return await describe_transaction(self.node, identity_id, tx)
-        except NetworkDown:
-            raise
-        except Exception:  # a description is help for the user, never a reason to lose a send
-            log.exception("could not describe a transaction")
-            return None
+    async def describe(self, identity_id: str, tx: dict[str, Any]) -> dict[str, Any] | None:
+        """What the user will be shown for `tx` (describe.py), or None when it cannot be built."""
+        shown = _as_signed(tx)
+        wanted = wanted_addresses(addresses_of(shown))
+        vault = self.node.require_vault()
+
+        def run(c: Connection) -> dict[str, Any] | None:
+            with vault.session() as s:
+                known = vault_facts(s, identity_id, wanted) if wanted else {}
+            return describe_or_none(c, shown, known)
+
+        return await self.chain.call(run)
 
     async def _sign_and_broadcast(
         self,
@@ -439,14 +442,6 @@ class TxService:
             t.cancel()
 
 
-async def _drop(task: asyncio.Task[Any] | None) -> None:
-    """Cancel a task whose result is no longer wanted, and collect it."""
-    if task is not None:
-        task.cancel()
-        with contextlib.suppress(BaseException):
-            await task
-
-
 def _broadcast_and_record(c: Connection, vault: Any, chain_id: int, tx_hash: str, raw: bytes, wait: bool) -> _Sent:
     """On the chain thread: broadcast the recorded bytes (and read the receipt with `wait`), then
     write the status that left in the vault; the loop announces it."""
@@ -461,7 +456,10 @@ def _broadcast_and_record(c: Connection, vault: Any, chain_id: int, tx_hash: str
     else:
         if outcome is not None and outcome[0] != "pending":
             sent.status, sent.error, block, fee = outcome
-    with vault.session() as s:
+    # Not fsynced (one fsync per send, the "signed" record's): this write only says what the
+    # chain says. Lost to a power cut, the record is still "signed", and the next start settles
+    # it from the chain (interrupted.py: sent or not, mined or not); a killed process loses nothing.
+    with vault.session(durable=False) as s:
         sent.what = set_status(s, chain_id, tx_hash, sent.status, sent.error, block, fee)
     return sent
 

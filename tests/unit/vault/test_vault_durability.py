@@ -74,3 +74,35 @@ def test_sigkill_keeps_every_reported_commit(  # type: ignore[no-untyped-def]
     assert set(printed) <= found
     with existing_vault.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+
+
+def test_a_non_durable_session_commits_and_leaves_every_connection_durable(  # type: ignore[no-untyped-def]
+    existing_vault, template_vault
+) -> None:
+    """session(durable=False) (the wallet's post-broadcast status write) commits like any session
+    and rolls back on error; the connection it used goes back to the pool with synchronous=FULL,
+    so the next session's commit is fsynced again."""
+    from vault.models import Identity
+
+    vault = existing_vault
+    vault.unlock_with_key(template_vault.data_key)
+    with vault.session() as s:
+        identity_id = s.query(Identity.id).scalar()
+    with vault.session(durable=False) as s:
+        assert s.connection().exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL, this once
+        s.add(Contact(identity_id=identity_id, display_name="relaxed", sign_public=b"s" * 32, box_public=b"b" * 32))
+    with pytest.raises(RuntimeError), vault.session(durable=False) as s:
+        s.add(Contact(identity_id=identity_id, display_name="rolled back", sign_public=b"t" * 32, box_public=b"c" * 32))
+        s.flush()
+        raise RuntimeError("boom")
+    with vault.session() as s:
+        names = {c.display_name for c in s.query(Contact)}
+    assert "relaxed" in names and "rolled back" not in names
+    # every connection the pool holds (several, checked out at once, no transaction) is FULL (2) again
+    conns = [vault.engine.connect() for _ in range(4)]
+    try:
+        levels = {c.connection.dbapi_connection.execute("PRAGMA synchronous").fetchone()[0] for c in conns}
+    finally:
+        for c in conns:
+            c.close()
+    assert levels == {2}

@@ -3,7 +3,6 @@ error presenter, preferences, and event subscriptions that end with the widget."
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -25,16 +24,23 @@ NETWORK_METHODS = ("network_list", "network_use")
 
 @dataclass
 class LauncherContext:
-    node: Node
+    """Made before the node, so the lock screen paints without it: `attach` hands the node and
+    the prompter over right after that first paint (every call and subscription comes later)."""
+
     ops: Operations
     errors: ErrorPresenter
     prefs: Preferences
-    prompter: GuiPrompter
+    node: Node = field(init=False)
+    prompter: GuiPrompter = field(init=False)
     methods: set[str] = field(default_factory=set)
     keyring_available: bool = False
     updates: Any = None  # the node's UpdateChecker for this home (tests give it their own feed and key)
     _app_host: Any = None
     listening: bool = True  # False once the launcher shuts down: events queued then are dropped
+
+    def attach(self, node: Node, prompter: GuiPrompter) -> None:
+        self.node = node
+        self.prompter = prompter
 
     @property
     def app_host_started(self) -> bool:
@@ -85,6 +91,8 @@ class LauncherContext:
                 fn(event)
 
         def schedule(event: E) -> None:
+            import asyncio
+
             try:
                 asyncio.get_running_loop().call_soon(deliver, event)
             except RuntimeError:  # no loop runs (a test emitting by hand): nothing to be inside of

@@ -95,6 +95,25 @@ def card(parent: QWidget | None = None) -> QFrame:
     return f
 
 
+def centered(inner: QWidget, width: int = 460) -> QWidget:
+    """`inner` as a card in the middle of the page."""
+    outer = QWidget()
+    lay = QVBoxLayout(outer)
+    lay.addStretch(1)
+    row = QHBoxLayout()
+    row.addStretch(1)
+    box = card()
+    box.setFixedWidth(width)
+    inner_lay = QVBoxLayout(box)
+    inner_lay.setContentsMargins(28, 24, 28, 24)
+    inner_lay.addWidget(inner)
+    row.addWidget(box)
+    row.addStretch(1)
+    lay.addLayout(row)
+    lay.addStretch(2)
+    return outer
+
+
 def screen_header(title: str, subtitle: str | None = None) -> QWidget:
     w = QWidget()
     lay = QVBoxLayout(w)

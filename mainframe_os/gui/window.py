@@ -1,18 +1,24 @@
-"""The launcher window: onboarding, lock screen or the main view, following the node's events."""
+"""The launcher window: onboarding, lock screen or the main view, following the node's events.
+
+It is made before the node (see `Launcher`): the lock screen paints first, then `attach_node`
+subscribes to the node's events. Onboarding, the main view and dialogs load when first shown."""
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mainframe_os.datafiles import icon_file
-from mainframe_os.node.events import VaultLocked, VaultOpened, VaultsChanged
 
 from .context import LauncherContext
-from .dialogs import confirm
 from .qt import QIcon, QMainWindow, QProgressBar, QStackedWidget, QVBoxLayout, QWidget, Signal
 from .screens.lock import LockScreen
-from .screens.onboarding import Onboarding
+
+if TYPE_CHECKING:
+    import asyncio
+
+    from mainframe_os.node.events import VaultLocked, VaultOpened
+
+    from .screens.onboarding import Onboarding
 
 
 class LauncherWindow(QMainWindow):
@@ -55,9 +61,14 @@ class LauncherWindow(QMainWindow):
         # The busy bar appears only for operations that take a moment, so quick calls don't flicker.
         self._busy_handle: asyncio.TimerHandle | None = None
         ctx.ops.busyChanged.connect(self._busy)
-        ctx.subscribe(self, VaultOpened, self._vault_opened)
-        ctx.subscribe(self, VaultLocked, self._vault_locked)
-        ctx.subscribe(self, VaultsChanged, lambda _e: self.refresh_vaults())
+
+    def attach_node(self) -> None:
+        """Follow the node's vault events (the context holds the node now)."""
+        from mainframe_os.node.events import VaultLocked, VaultOpened, VaultsChanged
+
+        self.ctx.subscribe(self, VaultOpened, self._vault_opened)
+        self.ctx.subscribe(self, VaultLocked, self._vault_locked)
+        self.ctx.subscribe(self, VaultsChanged, lambda _e: self.refresh_vaults())
 
     # -- pages ----------------------------------------------------------------------------------
 
@@ -70,6 +81,8 @@ class LauncherWindow(QMainWindow):
         if self.onboarding is not None:
             self.stack.removeWidget(self.onboarding)
             self.onboarding.deleteLater()
+        from .screens.onboarding import Onboarding
+
         ob = Onboarding(self.ctx, start, can_cancel=can_cancel)
         ob.finished.connect(self.show_main)
         ob.restored.connect(self._restored)
@@ -78,9 +91,11 @@ class LauncherWindow(QMainWindow):
         self.stack.addWidget(ob)
         self._set_page("onboarding", ob)
 
-    def show_lock(self, select: str | None = None) -> None:
+    def show_lock(self, select: str | None = None, refresh: bool = True) -> None:
+        """The lock screen; `refresh`: replace its vault list with the node's."""
         self._set_page("lock", self.lock_screen)
-        self.refresh_vaults(select)
+        if refresh:
+            self.refresh_vaults(select)
         self.lock_screen.focus_password()
 
     def prepare_main(self) -> None:
@@ -150,6 +165,8 @@ class LauncherWindow(QMainWindow):
         self.ctx.ops.run(run())
 
     def _busy(self, busy: bool) -> None:
+        import asyncio
+
         loop = asyncio.get_event_loop()
         if self._busy_handle is not None:
             self._busy_handle.cancel()
@@ -173,6 +190,7 @@ class LauncherWindow(QMainWindow):
             event.accept()
             return
         event.ignore()
+        from .dialogs import confirm
 
         async def ask() -> None:
             if await confirm(

@@ -24,6 +24,7 @@ _NAMES = {
     "QtCore": (
         "QBuffer",
         "QByteArray",
+        "QDir",
         "QEvent",
         "QEventLoop",
         "QFile",
@@ -104,6 +105,7 @@ if TYPE_CHECKING:
     from PySide6.QtCore import (
         QBuffer,
         QByteArray,
+        QDir,
         QEvent,
         QEventLoop,
         QFile,
@@ -281,6 +283,7 @@ __all__ = [
     "QColor",
     "QComboBox",
     "QDialog",
+    "QDir",
     "QDialogButtonBox",
     "QDrag",
     "QEvent",

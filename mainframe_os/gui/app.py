@@ -307,6 +307,7 @@ class Launcher:
             return
         self._closed = True
         self.window.shutting_down = True
+        self.ctx.drop_held_events()  # an unlock's screen refreshes (and socket start) never run now
         if self.ctx.app_host_started:
             self.ctx.app_host().close_all()
         await self.ctx.ops.drain()

@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from .screens.onboarding import Onboarding
 
 
+RELEASE_EVENTS_MS = 500
+
+
 class LauncherWindow(QMainWindow):
     page_changed = Signal(str)  # "onboarding" | "lock" | "main" | "loading"
 
@@ -66,9 +69,9 @@ class LauncherWindow(QMainWindow):
         """Follow the node's vault events (the context holds the node now)."""
         from mainframe_os.node.events import VaultLocked, VaultOpened, VaultsChanged
 
-        self.ctx.subscribe(self, VaultOpened, self._vault_opened)
-        self.ctx.subscribe(self, VaultLocked, self._vault_locked)
-        self.ctx.subscribe(self, VaultsChanged, lambda _e: self.refresh_vaults())
+        self.ctx.subscribe(self, VaultOpened, self._vault_opened, holdable=False)
+        self.ctx.subscribe(self, VaultLocked, self._vault_locked, holdable=False)
+        self.ctx.subscribe(self, VaultsChanged, lambda _e: self.refresh_vaults(), holdable=False)
 
     # -- pages ----------------------------------------------------------------------------------
 
@@ -136,13 +139,38 @@ class LauncherWindow(QMainWindow):
     def _vault_opened(self, e: VaultOpened) -> None:
         if self.page == "onboarding":
             return  # the wizard continues with the identity step itself
+        self.ctx.hold_events()  # the other screens refresh once the main window has painted
         self.ctx.ops.run(self._enter(), title="Could not open the vault")
 
     async def _enter(self) -> None:
-        if not await self.ctx.call("identity_list"):
-            self.show_onboarding("identity")
-        else:
-            self.show_main()
+        try:
+            if not await self.ctx.call("identity_list"):
+                self.show_onboarding("identity")
+            else:
+                self.show_main()
+        finally:
+            self._release_events_after_paint()
+
+    def _release_events_after_paint(self) -> None:
+        """Hand the held node events to the screens after the main view's first paint (or after
+        RELEASE_EVENTS_MS, if the window is hidden and does not paint)."""
+        if self.page != "main" or self.main is None:
+            self.ctx.release_events()
+            return
+        from .qt import QEvent, QObject, QTimer
+
+        ctx = self.ctx
+
+        class Painted(QObject):
+            def eventFilter(self, obj: Any, event: Any) -> bool:  # noqa: N802 - Qt's name
+                if event.type() == QEvent.Type.Paint:
+                    obj.removeEventFilter(self)
+                    QTimer.singleShot(0, ctx.release_events)
+                return False
+
+        self._painted_watch = Painted(self)
+        self.main.installEventFilter(self._painted_watch)
+        QTimer.singleShot(RELEASE_EVENTS_MS, ctx.release_events)
 
     def _vault_locked(self, e: VaultLocked) -> None:
         if self.page == "onboarding" or self.shutting_down:

@@ -86,11 +86,24 @@ def test_unlock_fills_the_main_view_built_at_the_lock_screen(qtbot: Any, qapp: A
         qtbot.waitUntil(lambda: lau.started and w.page == "lock" and w.main is not None, timeout=WAIT)
         built = w.main
         assert lau.node.vault is None  # built without the vault: it holds no data yet
+        calls: list[tuple[str, str]] = []  # (method, page) as each node call starts
+        node_call = lau.node.call
+
+        async def recorded(method: str, params: Any = None) -> Any:
+            calls.append((method, w.page))
+            return await node_call(method, params)
+
+        lau.node.call = recorded
         qtbot.keyClicks(w.lock_screen.password, PASSWORD)
         qtbot.mouseClick(w.lock_screen.unlock_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: w.page == "main", timeout=WAIT)
         assert w.main is built
         qtbot.waitUntil(lambda: "Alice" in w.main.identity.text(), timeout=WAIT)
+        # Between the unlock and the main window only the window's own question reaches the
+        # vault's thread; the screens' VaultOpened refreshes come after the main view painted.
+        before_main = [m for m, page in calls if page != "main"]
+        assert before_main == ["vault_unlock", "identity_list"], calls
+        assert len([m for m, page in calls if page == "main"]) > 3, calls
         assert lau.ctx.errors.history == []
     finally:
         lau.close()

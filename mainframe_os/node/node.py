@@ -176,9 +176,10 @@ class Node:
 
 
 def _import_libraries(registry: Any) -> None:
+    from sqlalchemy.orm import configure_mappers
+
     import vault  # noqa: F401 - imported for its side effect: the modules are loaded
     import vault.models  # noqa: F401
-    from sqlalchemy.orm import configure_mappers
 
     # SQLAlchemy configures the models' mappers at the first query otherwise: ~25 ms that the
     # first query after an unlock (the launcher's identity list) would wait for.

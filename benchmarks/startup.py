@@ -6,8 +6,10 @@ starts from a settled lock screen (the node answered, 0.5 s idle), as after typi
 
     .venv/bin/python benchmarks/startup.py [--runs 3]
 
-Each figure comes from a fresh process (the parent times from spawn to the child's report).
-Runs offscreen unless a display is set. The last line is JSON.
+Each figure comes from a fresh process (the parent times from spawn to the child's report; the
+launcher's child reports how long ago its lock screen painted, since that happens inside
+create_app, seen by a filter on the password field installed as the field is made). Runs
+offscreen unless a display is set. The last line is JSON.
 """
 
 from __future__ import annotations

@@ -14,9 +14,6 @@ where developers expect them); the wheel build follows the links and stores real
 
 from __future__ import annotations
 
-import atexit
-from contextlib import ExitStack
-from importlib.resources import as_file, files
 from pathlib import Path
 
 __all__ = [
@@ -29,19 +26,35 @@ __all__ = [
     "sdk_dir",
 ]
 
-_extracted = ExitStack()  # only used if the package is ever imported from a zip
-atexit.register(_extracted.close)
+_PACKAGE = Path(__file__).parent
 _cache: dict[str, Path] = {}
 
 
 def _package_path(relative: str) -> Path:
-    """A real filesystem path for a folder inside the package (extracted once if it is zipped)."""
+    """A real filesystem path for a folder inside the package (extracted once if it is zipped).
+
+    The package folder itself when it is one (checkout, wheel, editable install, PyInstaller):
+    importlib.resources, which also reads zips, costs ~10 ms to import before the first window."""
     path = _cache.get(relative)
     if path is None:
-        node = files("mainframe_os").joinpath(*relative.split("/"))
-        path = node if isinstance(node, Path) else _extracted.enter_context(as_file(node))
+        path = _PACKAGE.joinpath(*relative.split("/"))
+        if not path.exists():
+            path = _from_importlib(relative)
         _cache[relative] = path
     return path
+
+
+def _from_importlib(relative: str) -> Path:
+    import atexit
+    from contextlib import ExitStack
+    from importlib.resources import as_file, files
+
+    node = files("mainframe_os").joinpath(*relative.split("/"))
+    if isinstance(node, Path):
+        return node
+    extracted = ExitStack()  # the package is zipped: extract the folder once, remove it at exit
+    atexit.register(extracted.close)
+    return extracted.enter_context(as_file(node))
 
 
 def resources_dir() -> Path:

@@ -18,18 +18,19 @@ host's mfapp:// scheme is registered: see `qt_web.start`), so the window appears
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import logging
-import logging.handlers
 import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import qt
 from .qt import QApplication, QTimer
+
+if TYPE_CHECKING:
+    # asyncio (and qasync) load after the lock screen painted: see `create_app`
+    import asyncio
 
 log = logging.getLogger("mainframe_os.gui")
 STARTED_AT = time.perf_counter()
@@ -43,6 +44,8 @@ def _loop_exception_handler(loop: asyncio.AbstractEventLoop, context: dict[str, 
 
 
 def _setup_logging(home: Path) -> None:
+    import logging.handlers
+
     logs = home / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     root = logging.getLogger("mainframe_os")
@@ -81,20 +84,19 @@ def ensure_app(argv: list[str] | None = None) -> QApplication:
 
 
 class Launcher:
-    """The running launcher: app, node, window, tray, idle lock, single-instance server."""
+    """The running launcher: app, node, window, tray, idle lock, single-instance server.
 
-    def __init__(self, app: QApplication, home: Path) -> None:
-        from mainframe_os.node.node import Node
+    Made in two steps so the lock screen paints first. `Launcher(app, home, attach=False)` builds
+    only the window, from the preferences and a listing of the vaults folder (Qt alone: no node,
+    no asyncio work); `paint_first` shows it and lets Qt paint it; `attach` then loads the node
+    and the rest (prompter, tray, idle lock, single-instance server, update checker, the window's
+    event subscriptions). `Launcher(app, home)` does both steps at once."""
 
+    def __init__(self, app: QApplication, home: Path, attach: bool = True) -> None:
         from .context import LauncherContext
-        from .idle import IdleLock
         from .operations import ErrorPresenter, Operations
         from .preferences import Preferences
-        from .prompter import GuiPrompter
-        from .session import VaultSession
-        from .single_instance import SingleInstance
         from .style import apply_theme
-        from .tray import Tray
         from .window import LauncherWindow
 
         self.app = app
@@ -103,35 +105,81 @@ class Launcher:
         apply_theme(app, self.prefs.theme)
         self.window: LauncherWindow | None = None
         errors = ErrorPresenter(lambda: self.window)
-        self.prompter = GuiPrompter(lambda: self.window)
-        self.node = Node(home, prompter=self.prompter)
-        self.prompter.node = self.node
-        self.prompter.queue = self.node.prompter
-        self.ctx = LauncherContext(self.node, Operations(errors), errors, self.prefs, self.prompter)
+        self.ctx = LauncherContext(Operations(errors), errors, self.prefs)
+        self.window = LauncherWindow(self.ctx)
+        self.pending_install: str | None = None
+        self.started = False
+        self.attached = False
+        self._closed = False
+        self._show_lock_early()
+        if attach:
+            self.attach()
+
+    def attach(self) -> None:
+        """Everything the first paint does not need: the node (its event bus, dispatcher, vault
+        store), the prompter, tray, idle lock, single-instance server and update checker."""
+        if self.attached:
+            return
+        from mainframe_os.node.events import VaultLocked
+        from mainframe_os.node.node import Node
         from mainframe_os.node.updates import UpdateChecker
 
-        self.ctx.updates = UpdateChecker(home)
-        self.window = LauncherWindow(self.ctx)
+        from .idle import IdleLock
+        from .prompter import GuiPrompter
+        from .session import VaultSession
+        from .single_instance import SingleInstance
+        from .tray import Tray
+
+        self.attached = True
+        self.prompter = GuiPrompter(lambda: self.window)
+        self.node = Node(self.home, prompter=self.prompter)
+        self.prompter.node = self.node
+        self.prompter.queue = self.node.prompter
+        self.ctx.attach(self.node, self.prompter)
+        self.ctx.updates = UpdateChecker(self.home)
+        self.window.attach_node()
         self.session = VaultSession(self.ctx)
         self.idle = IdleLock(self._idle_lock, self.prefs.autolock_minutes)
-        self.idle.watch(app)
+        self.idle.watch(self.app)
         self.tray = Tray(self.window.bring_forward, self.window.lock, self.quit)
-        self.single = SingleInstance(home, self.window.bring_forward, self.open_package)
-        self.pending_install: str | None = None
+        self.single = SingleInstance(self.home, self.window.bring_forward, self.open_package)
         self.window.page_changed.connect(self._page_changed)
-        from mainframe_os.node.events import VaultLocked
-
         # An open app is a window onto the vault: it closes with the vault.
         self.ctx.subscribe(self.window, VaultLocked, lambda _e: self.ctx.close_apps())
-        self.started = False
-        self._closed = False
+        if self.window.page != "loading":
+            self._page_changed(self.window.page)  # the page shown before the tray and idle lock existed
+
+    def paint_first(self, timeout_s: float = 1.0) -> None:
+        """Show the window and let Qt paint it now, before `attach` loads the node: a local event
+        loop runs until the window's first paint, at most `timeout_s` (a window the desktop does
+        not expose in that time paints later, as any window does)."""
+        from .qt import QEvent, QEventLoop, QObject
+
+        window = self.window
+        wait = QEventLoop()
+        painted = [False]
+
+        class FirstPaint(QObject):
+            def eventFilter(self, obj: Any, event: Any) -> bool:  # noqa: N802 - Qt's name
+                if event.type() == QEvent.Type.Paint and not painted[0]:
+                    painted[0] = True
+                    wait.quit()  # after this paint: Qt paints the whole window in this one event
+                return False
+
+        watcher = FirstPaint()
+        window.installEventFilter(watcher)
+        window.show()
+        if not painted[0]:
+            QTimer.singleShot(int(timeout_s * 1000), wait.quit)
+            wait.exec()
+        window.removeEventFilter(watcher)
 
     # -- lifecycle ------------------------------------------------------------------------------
 
     async def start(self) -> None:
         """Decide the first screen: onboarding, an automatic (remembered) unlock, or the lock screen."""
+        self.attach()  # a no-op when made by create_app, which attaches right after the first paint
         ctx = self.ctx
-        self._show_lock_early()
         await ctx.refresh_methods()
         ctx.keyring_available = bool(await ctx.call("vault_keyringAvailable"))
         self.window.lock_screen.set_keyring(ctx.keyring_available)
@@ -153,11 +201,13 @@ class Launcher:
         self.started = True
 
     def _show_lock_early(self) -> None:
-        """The lock screen from a listing of the vaults folder, before the node has loaded its
-        libraries (SQLAlchemy, the method modules: most of a second on a slow machine), so the
-        window paints at once; the node's own list replaces this one as soon as it answers. Not
-        for a vault that unlocks from the keyring: its lock screen would only flash."""
-        names = _vault_folder_names(self.node.paths.vaults)
+        """The lock screen from a listing of the vaults folder, before the node exists (it loads
+        its event types, dispatcher and vault store, and later SQLAlchemy and the method modules),
+        so the window paints at once; the node's own list replaces this one as soon as it
+        answers. Not for a vault that unlocks from the keyring: its lock screen would only flash."""
+        from mainframe_os.node.paths import HomePaths
+
+        names = _vault_folder_names(HomePaths(self.home).vaults)
         if not names:
             return
         last = self.prefs.last_vault
@@ -165,7 +215,7 @@ class Launcher:
         if self.prefs.remembered(target):
             return
         self.window.lock_screen.set_vaults(names, target)
-        self.window.show_lock(target)
+        self.window.show_lock(target, refresh=False)  # `start` asks the node for its list
 
     def show(self) -> None:
         self.window.show()
@@ -257,6 +307,7 @@ class Launcher:
             return
         self._closed = True
         self.window.shutting_down = True
+        self.ctx.drop_held_events()  # an unlock's screen refreshes (and socket start) never run now
         if self.ctx.app_host_started:
             self.ctx.app_host().close_all()
         await self.ctx.ops.drain()
@@ -272,6 +323,8 @@ class Launcher:
         if getattr(self, "_detached", False):
             return
         self._detached = True
+        import asyncio
+
         loop = asyncio.get_event_loop()
         fut = asyncio.ensure_future(self.shutdown())
         app = self.app
@@ -288,6 +341,7 @@ class Launcher:
 
 
 def _detach_loop(loop: asyncio.AbstractEventLoop) -> None:
+    import asyncio
     import asyncio.events as ev
 
     if ev._get_running_loop() is loop:
@@ -325,30 +379,35 @@ def create_app(
         log.info("another launcher owns %s: handed over to it", paths.root)
         return 0 if exec else None
     paths.ensure()
+    launcher = Launcher(app, paths.root, attach=False)
+    launcher.paint_first()
     _setup_logging(paths.root)
+    import asyncio
+
     if exec:
         import qasync
 
         with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
-            return runner.run(_run(app, paths.root, open_path, screenshot))
+            return runner.run(_run(launcher, open_path, screenshot))
     import qasync
 
     loop = qasync.QEventLoop(app, already_running=True)
     asyncio.set_event_loop(loop)
     loop.set_exception_handler(_loop_exception_handler)
-    launcher = Launcher(app, paths.root)
-    launcher.show()
+    launcher.attach()
     launcher.start_task = asyncio.ensure_future(launcher.start())
     if open_path:
         launcher.open_package(open_path)
     return launcher
 
 
-async def _run(app: QApplication, home: Path, open_path: str | None = None, screenshot: str | None = None) -> int:
+async def _run(launcher: Launcher, open_path: str | None = None, screenshot: str | None = None) -> int:
+    import asyncio
+
     loop = asyncio.get_running_loop()
     loop.set_exception_handler(_loop_exception_handler)
-    launcher = Launcher(app, home)
-    launcher.show()
+    app = launcher.app
+    launcher.attach()
     quit_event = asyncio.Event()
     # Qt must not leave its loop on its own: the node still has to close (lock the vault, stop
     # threads) on this loop. Closing the window ends the coroutine; the runner then stops Qt.
@@ -379,6 +438,8 @@ def _is_package(arg: str) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import argparse
+
     parser = argparse.ArgumentParser(prog="mainframe-os", description="Mainframe OS launcher")
     parser.add_argument("--home", help="home folder (default: $MAINFRAME_OS_HOME or the user data dir)")
     parser.add_argument("--version", action="store_true", help="show the version and the component versions")

@@ -3,7 +3,6 @@ error presenter, preferences, and event subscriptions that end with the widget."
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -25,16 +24,40 @@ NETWORK_METHODS = ("network_list", "network_use")
 
 @dataclass
 class LauncherContext:
-    node: Node
+    """Made before the node, so the lock screen paints without it: `attach` hands the node and
+    the prompter over right after that first paint (every call and subscription comes later)."""
+
     ops: Operations
     errors: ErrorPresenter
     prefs: Preferences
-    prompter: GuiPrompter
+    node: Node = field(init=False)
+    prompter: GuiPrompter = field(init=False)
     methods: set[str] = field(default_factory=set)
     keyring_available: bool = False
     updates: Any = None  # the node's UpdateChecker for this home (tests give it their own feed and key)
     _app_host: Any = None
     listening: bool = True  # False once the launcher shuts down: events queued then are dropped
+    _held: list[Callable[[], None]] | None = None  # events kept back while the main window comes up
+
+    def attach(self, node: Node, prompter: GuiPrompter) -> None:
+        self.node = node
+        self.prompter = prompter
+
+    def hold_events(self) -> None:
+        """Keep node events back from the screens until :meth:`release_events`, in order. The
+        unlock does this: a dozen screens refreshing on VaultOpened would queue their queries on
+        the vault's thread ahead of the main window; they refresh once it has painted."""
+        if self._held is None:
+            self._held = []
+
+    def release_events(self) -> None:
+        held, self._held = self._held, None
+        for deliver in held or []:
+            deliver()
+
+    def drop_held_events(self) -> None:
+        """The vault locked (or the launcher closes) before the screens had them: they are moot."""
+        self._held = None
 
     @property
     def app_host_started(self) -> bool:
@@ -71,20 +94,31 @@ class LauncherContext:
     async def refresh_methods(self) -> None:
         self.methods = {m["name"] for m in await self.node.call("node_methods")}
 
-    def subscribe(self, owner: QObject, event_type: type[E], fn: Callable[[E], None]) -> None:
-        """Listen to a node event for as long as `owner` lives.
+    def subscribe(self, owner: QObject, event_type: type[E], fn: Callable[[E], None], holdable: bool = True) -> None:
+        """Listen to a node event for as long as `owner` lives (`holdable=False`: also while
+        :meth:`hold_events` holds the others back: the window, which holds and releases them).
 
         `fn` runs on a later turn of the loop (`call_soon`), never inside the node's `emit`: the
         node is in the middle of a method when it emits, and a widget refreshing there (calling
         the node back, opening a dialog) would run inside that method. The owner may be gone by
         then: the call is dropped."""
+        from mainframe_os.node.events import VaultLocked
+
         alive = [True]
+        locked = event_type is VaultLocked  # a lock reaches every screen at once, never held
 
         def deliver(event: E) -> None:
+            if self._held is not None and holdable and not locked:
+                self._held.append(lambda: deliver(event))
+                return
+            if locked:
+                self.drop_held_events()
             if alive[0] and self.listening:
                 fn(event)
 
         def schedule(event: E) -> None:
+            import asyncio
+
             try:
                 asyncio.get_running_loop().call_soon(deliver, event)
             except RuntimeError:  # no loop runs (a test emitting by hand): nothing to be inside of

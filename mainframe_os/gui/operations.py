@@ -10,14 +10,18 @@ the RpcError's message, the log gets the traceback of anything unexpected.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mainframe_os.node.errors import RpcError
 
-from .qt import QMessageBox, QObject, QWidget, Signal
+from .qt import QObject, QWidget, Signal
+
+if TYPE_CHECKING:
+    import asyncio
+
+    from .qt import QMessageBox
 
 log = logging.getLogger("mainframe_os.gui")
 
@@ -50,6 +54,8 @@ class ErrorPresenter(QObject):
 
     def show_message(self, title: str, message: str) -> None:
         self.history.append((title, message))
+        from .qt import QMessageBox  # its Qt type loads with the first error, not at startup
+
         box = QMessageBox(
             QMessageBox.Icon.Warning,
             title,
@@ -90,6 +96,8 @@ class Operations(QObject):
         quiet: bool = False,
     ) -> asyncio.Task[Any]:
         """Run `coro`; `on_error` returning True means the caller showed the error itself."""
+        import asyncio  # here, not at the top: the lock screen paints before asyncio loads
+
         widgets = [] if busy is None else busy if isinstance(busy, list) else [busy]
 
         def restore() -> None:
@@ -143,6 +151,8 @@ class Operations(QObject):
 
     async def drain(self) -> None:
         """Cancel what is still running and wait for it to finish (shutdown)."""
+        import asyncio
+
         tasks = [t for t in self._tasks if not t.done()]
         for t in tasks:
             t.cancel()

@@ -5,6 +5,9 @@ the first launcher opens its install review. One line per message: `raise` or `o
 
 A QLocalServer named after a hash of the home path (names are global per user; paths can be
 long or hold characters a socket name cannot).
+
+The check runs before the first window, so it loads Qt's network module only when a launcher may
+be there: on Unix the server is a socket file, and without that file nobody listens.
 """
 
 from __future__ import annotations
@@ -13,8 +16,12 @@ import hashlib
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .qt import QLocalServer, QLocalSocket, QObject
+from .qt import QDir, QObject
+
+if TYPE_CHECKING:
+    from .qt import QLocalSocket
 
 RAISE = b"raise\n"
 OPEN = b"open "
@@ -30,8 +37,13 @@ def server_name(home: Path) -> str:
 def signal_running(home: Path, timeout_ms: int = 300, open_path: str | None = None) -> bool:
     """True if another launcher owns `home` (and it was told to come forward, or to open
     `open_path` for install)."""
+    name = server_name(home)
+    if os.name == "posix" and not os.path.exists(os.path.join(QDir.tempPath(), name)):
+        return False  # where QLocalServer.listen(name) puts its socket: no file, no launcher
+    from .qt import QLocalSocket
+
     sock = QLocalSocket()
-    sock.connectToServer(server_name(home))
+    sock.connectToServer(name)
     if not sock.waitForConnected(timeout_ms):
         return False
     sock.write(OPEN + os.fsencode(open_path) + b"\n" if open_path else RAISE)
@@ -42,6 +54,8 @@ def signal_running(home: Path, timeout_ms: int = 300, open_path: str | None = No
 
 
 def _answers(name: str) -> bool:
+    from .qt import QLocalSocket
+
     sock = QLocalSocket()
     sock.connectToServer(name)
     alive = sock.waitForConnected(200)
@@ -51,6 +65,8 @@ def _answers(name: str) -> bool:
 
 class SingleInstance(QObject):
     def __init__(self, home: Path, on_raise: Callable[[], None], on_open: Callable[[str], None] | None = None) -> None:
+        from .qt import QLocalServer
+
         super().__init__()
         self.on_raise = on_raise
         self.on_open = on_open

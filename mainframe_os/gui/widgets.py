@@ -5,28 +5,30 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+from typing import TYPE_CHECKING
 
 from .qt import (
     QApplication,
     QColor,
-    QFormLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPainter,
-    QPainterPath,
     QPixmap,
     QProgressBar,
     QPushButton,
     QSize,
     Qt,
     QTimer,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 from .style import icon
+
+if TYPE_CHECKING:
+    # Loaded where they are used: the lock screen, painted first, needs none of them (each Qt
+    # type PySide makes costs its enums).
+    from .qt import QFormLayout, QToolButton
 
 AVATAR_COLORS = [
     "#4c6ef5",
@@ -67,6 +69,8 @@ def button(text: str, name: str | None = None, tooltip: str | None = None, icon_
 
 def icon_button(icon_name: str, tooltip: str, name: str | None = None) -> QToolButton:
     """An icon-only button; always with a tooltip (and an accessible name) saying what it does."""
+    from .qt import QToolButton
+
     b = QToolButton()
     b.setIcon(icon(icon_name))
     b.setProperty("iconName", icon_name)
@@ -81,6 +85,8 @@ def icon_button(icon_name: str, tooltip: str, name: str | None = None) -> QToolB
 
 def form_layout() -> QFormLayout:
     """A form whose labels sit level with their fields (Fusion puts them at the top)."""
+    from .qt import QFormLayout
+
     form = QFormLayout()
     form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
     form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -93,6 +99,25 @@ def card(parent: QWidget | None = None) -> QFrame:
     f = QFrame(parent)
     f.setObjectName("card")
     return f
+
+
+def centered(inner: QWidget, width: int = 460) -> QWidget:
+    """`inner` as a card in the middle of the page."""
+    outer = QWidget()
+    lay = QVBoxLayout(outer)
+    lay.addStretch(1)
+    row = QHBoxLayout()
+    row.addStretch(1)
+    box = card()
+    box.setFixedWidth(width)
+    inner_lay = QVBoxLayout(box)
+    inner_lay.setContentsMargins(28, 24, 28, 24)
+    inner_lay.addWidget(inner)
+    row.addWidget(box)
+    row.addStretch(1)
+    lay.addLayout(row)
+    lay.addStretch(2)
+    return outer
 
 
 def screen_header(title: str, subtitle: str | None = None) -> QWidget:
@@ -108,6 +133,8 @@ def screen_header(title: str, subtitle: str | None = None) -> QWidget:
 
 def avatar_pixmap(name: str, size: int, image_b64: str | None = None) -> QPixmap:
     """A round avatar: the identity's picture, or its initials on a colour derived from its name."""
+    from .qt import QPainter, QPainterPath
+
     pm = QPixmap(size, size)
     pm.fill(Qt.GlobalColor.transparent)
     p = QPainter(pm)

@@ -1,18 +1,27 @@
-"""The launcher window: onboarding, lock screen or the main view, following the node's events."""
+"""The launcher window: onboarding, lock screen or the main view, following the node's events.
+
+It is made before the node (see `Launcher`): the lock screen paints first, then `attach_node`
+subscribes to the node's events. Onboarding, the main view and dialogs load when first shown."""
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mainframe_os.datafiles import icon_file
-from mainframe_os.node.events import VaultLocked, VaultOpened, VaultsChanged
 
 from .context import LauncherContext
-from .dialogs import confirm
 from .qt import QIcon, QMainWindow, QProgressBar, QStackedWidget, QVBoxLayout, QWidget, Signal
 from .screens.lock import LockScreen
-from .screens.onboarding import Onboarding
+
+if TYPE_CHECKING:
+    import asyncio
+
+    from mainframe_os.node.events import VaultLocked, VaultOpened
+
+    from .screens.onboarding import Onboarding
+
+
+RELEASE_EVENTS_MS = 500
 
 
 class LauncherWindow(QMainWindow):
@@ -55,9 +64,14 @@ class LauncherWindow(QMainWindow):
         # The busy bar appears only for operations that take a moment, so quick calls don't flicker.
         self._busy_handle: asyncio.TimerHandle | None = None
         ctx.ops.busyChanged.connect(self._busy)
-        ctx.subscribe(self, VaultOpened, self._vault_opened)
-        ctx.subscribe(self, VaultLocked, self._vault_locked)
-        ctx.subscribe(self, VaultsChanged, lambda _e: self.refresh_vaults())
+
+    def attach_node(self) -> None:
+        """Follow the node's vault events (the context holds the node now)."""
+        from mainframe_os.node.events import VaultLocked, VaultOpened, VaultsChanged
+
+        self.ctx.subscribe(self, VaultOpened, self._vault_opened, holdable=False)
+        self.ctx.subscribe(self, VaultLocked, self._vault_locked, holdable=False)
+        self.ctx.subscribe(self, VaultsChanged, lambda _e: self.refresh_vaults(), holdable=False)
 
     # -- pages ----------------------------------------------------------------------------------
 
@@ -70,6 +84,8 @@ class LauncherWindow(QMainWindow):
         if self.onboarding is not None:
             self.stack.removeWidget(self.onboarding)
             self.onboarding.deleteLater()
+        from .screens.onboarding import Onboarding
+
         ob = Onboarding(self.ctx, start, can_cancel=can_cancel)
         ob.finished.connect(self.show_main)
         ob.restored.connect(self._restored)
@@ -78,9 +94,11 @@ class LauncherWindow(QMainWindow):
         self.stack.addWidget(ob)
         self._set_page("onboarding", ob)
 
-    def show_lock(self, select: str | None = None) -> None:
+    def show_lock(self, select: str | None = None, refresh: bool = True) -> None:
+        """The lock screen; `refresh`: replace its vault list with the node's."""
         self._set_page("lock", self.lock_screen)
-        self.refresh_vaults(select)
+        if refresh:
+            self.refresh_vaults(select)
         self.lock_screen.focus_password()
 
     def prepare_main(self) -> None:
@@ -121,13 +139,38 @@ class LauncherWindow(QMainWindow):
     def _vault_opened(self, e: VaultOpened) -> None:
         if self.page == "onboarding":
             return  # the wizard continues with the identity step itself
+        self.ctx.hold_events()  # the other screens refresh once the main window has painted
         self.ctx.ops.run(self._enter(), title="Could not open the vault")
 
     async def _enter(self) -> None:
-        if not await self.ctx.call("identity_list"):
-            self.show_onboarding("identity")
-        else:
-            self.show_main()
+        try:
+            if not await self.ctx.call("identity_list"):
+                self.show_onboarding("identity")
+            else:
+                self.show_main()
+        finally:
+            self._release_events_after_paint()
+
+    def _release_events_after_paint(self) -> None:
+        """Hand the held node events to the screens after the main view's first paint (or after
+        RELEASE_EVENTS_MS, if the window is hidden and does not paint)."""
+        if self.page != "main" or self.main is None:
+            self.ctx.release_events()
+            return
+        from .qt import QEvent, QObject, QTimer
+
+        ctx = self.ctx
+
+        class Painted(QObject):
+            def eventFilter(self, obj: Any, event: Any) -> bool:  # noqa: N802 - Qt's name
+                if event.type() == QEvent.Type.Paint:
+                    obj.removeEventFilter(self)
+                    QTimer.singleShot(0, ctx.release_events)
+                return False
+
+        self._painted_watch = Painted(self)
+        self.main.installEventFilter(self._painted_watch)
+        QTimer.singleShot(RELEASE_EVENTS_MS, ctx.release_events)
 
     def _vault_locked(self, e: VaultLocked) -> None:
         if self.page == "onboarding" or self.shutting_down:
@@ -150,6 +193,8 @@ class LauncherWindow(QMainWindow):
         self.ctx.ops.run(run())
 
     def _busy(self, busy: bool) -> None:
+        import asyncio
+
         loop = asyncio.get_event_loop()
         if self._busy_handle is not None:
             self._busy_handle.cancel()
@@ -173,6 +218,7 @@ class LauncherWindow(QMainWindow):
             event.accept()
             return
         event.ignore()
+        from .dialogs import confirm
 
         async def ask() -> None:
             if await confirm(

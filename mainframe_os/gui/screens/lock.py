@@ -5,14 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from mainframe_os.node.errors import WrongPasswordError
-from vault import prefetch_unlock
-
 from ..context import LauncherContext
 from ..qt import QCheckBox, QComboBox, QLabel, QLineEdit, Qt, QVBoxLayout, QWidget, Signal
 from ..style import pixmap
-from ..widgets import button, label
-from .vault_forms import KEYRING_MISSING, centered
+from ..widgets import button, centered, label
 
 
 class LockScreen(QWidget):
@@ -85,9 +81,12 @@ class LockScreen(QWidget):
         self.password.textChanged.connect(self._validate)
         self.vaults.currentTextChanged.connect(self._vault_changed)
         self._validate()
-        self.set_keyring(ctx.keyring_available)
+        # Unknown until the node answers (`Launcher.start` calls set_keyring): off meanwhile.
+        self.remember.setEnabled(ctx.keyring_available)
 
     def set_keyring(self, available: bool) -> None:
+        from .vault_forms import KEYRING_MISSING
+
         self.remember.setEnabled(available)
         self.remember.setToolTip(
             "Unlock this vault automatically with the OS keyring" if available else KEYRING_MISSING
@@ -133,6 +132,9 @@ class LockScreen(QWidget):
         self.message.setObjectName("hint")
         self._repolish()
         self.message.setText("Unlocking…")
+        from mainframe_os.node.errors import WrongPasswordError
+        from vault import prefetch_unlock  # after the first paint: the vault library is not cheap
+
         if name == Path(name).name and not name.startswith("."):
             # Argon2id starts now on its own thread, while the node may still be loading its
             # libraries; vault_unlock takes the key over (and checks the password as always).

@@ -22,8 +22,8 @@ from ..qt import (
     Signal,
 )
 from ..style import pixmap
-from ..widgets import button, label
-from .vault_forms import NewVaultForm, PhraseGrid, RestoreForm, centered, step_title
+from ..widgets import button, centered, label
+from .vault_forms import NewVaultForm, PhraseGrid, RestoreForm, step_title
 
 
 class Onboarding(QWidget):

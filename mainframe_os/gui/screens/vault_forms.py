@@ -19,28 +19,9 @@ from ..qt import (
     QWidget,
     Signal,
 )
-from ..widgets import PasswordStrengthMeter, button, card, form_layout, label
+from ..widgets import PasswordStrengthMeter, button, form_layout, label
 
 KEYRING_MISSING = "No keyring (secret service) is available on this device, so the password cannot be remembered."
-
-
-def centered(inner: QWidget, width: int = 460) -> QWidget:
-    """`inner` as a card in the middle of the page."""
-    outer = QWidget()
-    lay = QVBoxLayout(outer)
-    lay.addStretch(1)
-    row = QHBoxLayout()
-    row.addStretch(1)
-    box = card()
-    box.setFixedWidth(width)
-    inner_lay = QVBoxLayout(box)
-    inner_lay.setContentsMargins(28, 24, 28, 24)
-    inner_lay.addWidget(inner)
-    row.addWidget(box)
-    row.addStretch(1)
-    lay.addLayout(row)
-    lay.addStretch(2)
-    return outer
 
 
 def step_title(text: str, sub: str | None = None) -> QWidget:

@@ -59,7 +59,6 @@ class OpenSslPush:
 
     def __init__(self, state: Any) -> None:
         self._state = state
-        self._load_state()
         self._lib = _libcrypto()
         self._cipher = self._lib.EVP_chacha20_poly1305()
         self._ctx = self._lib.EVP_CIPHER_CTX_new()
@@ -67,8 +66,8 @@ class OpenSslPush:
             raise MemoryError("OpenSSL could not make a cipher context")
         self._tag_block = ctypes.create_string_buffer(64)
         self._scratch = ctypes.create_string_buffer(64)
-        self._mac = ctypes.create_string_buffer(16)
-        self._outl = ctypes.c_int()
+        self._outl = ctypes.byref(ctypes.c_int())
+        self._load_state()
 
     def __del__(self) -> None:
         ctx, self._ctx = getattr(self, "_ctx", None), None
@@ -80,35 +79,37 @@ class OpenSslPush:
         size = len(message)
         if len(out) < size + 17:
             raise ValueError("output buffer too small")
-        if size % 16 not in (0, 8) or tag & _REKEY or self._nonce[:4] == b"\xff\xff\xff\xff":
+        if size % 16 not in (0, 8) or tag & _REKEY or self._counter == 0xFFFFFFFF:
             return self._push_libsodium(message, out, tag)  # libsodium's padding, or a rekey after it
-        lib, ctx, outl = self._lib, self._ctx, ctypes.byref(self._outl)
-        ok = lib.EVP_EncryptInit_ex(ctx, self._cipher, None, self._key, bytes(self._nonce))
+        lib, ctx, outl = self._lib, self._ctx, self._outl
+        nonce = self._counter.to_bytes(4, "little") + self._inonce.to_bytes(8, "little")
+        ok = lib.EVP_EncryptInit_ex(ctx, None, None, None, nonce)  # the key stays; a new nonce
         self._tag_block[0] = bytes((tag,))
         ok &= lib.EVP_EncryptUpdate(ctx, self._scratch, outl, self._tag_block, 64)
-        dest = (ctypes.c_char * (size + 17)).from_buffer(out)
+        dest = _address(out, writable=True)
         if size:
-            src = _address(message)
-            ok &= lib.EVP_EncryptUpdate(ctx, ctypes.byref(dest, 1), outl, src, size)
+            ok &= lib.EVP_EncryptUpdate(ctx, dest + 1, outl, _address(message), size)
         ok &= lib.EVP_EncryptFinal_ex(ctx, self._scratch, outl)
-        ok &= lib.EVP_CIPHER_CTX_ctrl(ctx, _GET_TAG, 16, self._mac)
+        ok &= lib.EVP_CIPHER_CTX_ctrl(ctx, _GET_TAG, 16, dest + 1 + size)
         if ok != 1:
             raise RuntimeError("OpenSSL could not seal a message")
-        dest[0] = self._scratch.raw[0:1]
-        mac = self._mac.raw
-        ctypes.memmove(ctypes.byref(dest, 1 + size), mac, 16)
-        del dest  # release `out` before the caller resizes or reuses it
-        self._advance(mac)
+        ctypes.memmove(dest, self._scratch, 1)  # the encrypted tag byte
+        self._inonce ^= int.from_bytes(out[1 + size : 9 + size], "little")  # the MAC's first 8 bytes
+        self._counter += 1  # < 2**32: see above
         return size + 17
 
     def _load_state(self) -> None:
         raw = bytes(ffi.buffer(self._state.statebuf, 44))
-        self._key = raw[_STATE_KEY]
-        self._nonce = bytearray(raw[_STATE_NONCE])
+        nonce = raw[_STATE_NONCE]
+        self._counter = int.from_bytes(nonce[:4], "little")
+        self._inonce = int.from_bytes(nonce[4:], "little")
+        if self._lib.EVP_EncryptInit_ex(self._ctx, self._cipher, None, raw[_STATE_KEY], nonce) != 1:
+            raise RuntimeError("OpenSSL could not take the stream's key")
 
     def _push_libsodium(self, message: memoryview, out: memoryview, tag: int) -> int:
         """libsodium's own push on the state as we advanced it (a message of another length)."""
-        ffi.memmove(self._state.statebuf + 32, bytes(self._nonce), 12)
+        nonce = self._counter.to_bytes(4, "little") + self._inonce.to_bytes(8, "little")
+        ffi.memmove(self._state.statebuf + 32, nonce, 12)
         rc = lib.crypto_secretstream_xchacha20poly1305_push(
             self._state.statebuf, ffi.from_buffer(out, require_writable=True), ffi.NULL,
             ffi.from_buffer(message), len(message), ffi.NULL, 0, tag,
@@ -118,16 +119,10 @@ class OpenSslPush:
         self._load_state()  # libsodium may have rekeyed
         return len(message) + 17
 
-    def _advance(self, mac: bytes) -> None:
-        nonce = self._nonce
-        for i in range(8):
-            nonce[4 + i] ^= mac[i]
-        nonce[:4] = (int.from_bytes(nonce[:4], "little") + 1).to_bytes(4, "little")  # < 2**32: see push_into
 
-
-def _address(view: memoryview) -> int:
-    """The address of a buffer's first byte (read-only buffers too), valid while `view` lives."""
-    return int(ffi.cast("uintptr_t", ffi.from_buffer(view)))
+def _address(view: memoryview, writable: bool = False) -> int:
+    """The address of a buffer's first byte, valid while `view` lives (it pins the buffer)."""
+    return int(ffi.cast("uintptr_t", ffi.from_buffer(view, require_writable=writable)))
 
 
 @functools.cache

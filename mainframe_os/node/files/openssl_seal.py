@@ -21,7 +21,6 @@ around each call, so sealing overlaps the hashing and writing threads as libsodi
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import functools
 import os
 from typing import Any
@@ -35,10 +34,22 @@ _STATE_NONCE = slice(32, 44)
 _REKEY = sodium.crypto_secretstream_xchacha20poly1305_TAG_REKEY  # FINAL has it too
 
 
+def _loaded_libcrypto() -> str:
+    """The libcrypto Python's own hashlib runs on (Linux: from /proc/self/maps). Not a search by
+    name: on macOS an unversioned system libcrypto aborts the process that loads it."""
+    import _hashlib  # noqa: F401 - maps the libcrypto it links
+
+    with open("/proc/self/maps") as maps:
+        for line in maps:
+            fields = line.split(maxsplit=5)
+            if len(fields) == 6 and "/libcrypto.so" in fields[5]:
+                return fields[5].strip()
+    raise OSError("Python's libcrypto is not mapped")
+
+
 @functools.cache
 def _libcrypto() -> Any:
-    name = ctypes.util.find_library("crypto") or "libcrypto.so.3"
-    lib = ctypes.CDLL(name)
+    lib = ctypes.CDLL(_loaded_libcrypto())
     vp, cp, ip = ctypes.c_void_p, ctypes.c_char_p, ctypes.POINTER(ctypes.c_int)
     lib.EVP_CIPHER_CTX_new.restype = vp
     lib.EVP_CIPHER_CTX_new.argtypes = []
@@ -147,5 +158,5 @@ def available() -> bool:
             if bytes(out) != sodium.crypto_secretstream_xchacha20poly1305_push(theirs, message, None, tag):
                 return False
         return bool(header)
-    except (OSError, AttributeError, RuntimeError, MemoryError):
+    except (ImportError, OSError, AttributeError, RuntimeError, MemoryError):
         return False

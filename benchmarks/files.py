@@ -15,8 +15,9 @@ libsodium's secretstream byte for byte; PyNaCl's libsodium takes 0.95 ms for the
 of the blocks 0.72 ms (hashlib with SHA-NI), the pack write 0.39 ms (a page-cache copy), reading
 0.1 ms; Python (chunking, CIDs, dag-pb nodes, index rows) is noise. Every one of those calls
 releases the GIL, so the add runs sealing beside hashing and writing on two threads, the sealer
-also hashing while the writer is behind: with a core free an add keeps pace with raw
-secretstream, on a machine whose other core is busy it cannot (its CPU is about 1.8x raw's).
+also hashing while the writer is behind. Each thread then needs about the CPU raw secretstream
+needs (1.1 s per GiB each here), so with a core free an add can keep pace with it; on a machine
+whose other core is busy it cannot (its CPU is about 1.8x raw's, so about 0.55x).
 The CPU seconds and the load average are printed with the figures so the two cases can be told
 apart.
 

@@ -14,6 +14,8 @@ from typing import Any
 from nacl import bindings as sodium
 from nacl._sodium import ffi, lib  # seal_into: libsodium straight into our buffer, no copies
 
+from . import openssl_seal
+
 CIPHER = "secretstream-xchacha20poly1305/256k"  # stored with each file, so the scheme can change
 MESSAGE = 256 * 1024
 HEADER = sodium.crypto_secretstream_xchacha20poly1305_HEADERBYTES
@@ -36,22 +38,27 @@ def encrypted_size(plain_size: int) -> int:
 
 class Encryptor:
     """Seals a plaintext stream message by message; feed it MESSAGE-sized pieces, the last one
-    (possibly shorter or empty) with `final=True`."""
+    (possibly shorter or empty) with `final=True`. libsodium makes the stream; its messages are
+    sealed by OpenSSL when it is there (the same bytes, faster: see openssl_seal.py)."""
 
-    def __init__(self, key: bytes) -> None:
+    def __init__(self, key: bytes, fast: bool = True) -> None:
         self._state = sodium.crypto_secretstream_xchacha20poly1305_state()
         self.header: bytes = sodium.crypto_secretstream_xchacha20poly1305_init_push(self._state, key)
+        self._fast = openssl_seal.OpenSslPush(self._state) if fast and openssl_seal.available() else None
 
     def seal(self, message: bytes, final: bool) -> bytes:
-        tag = _FINAL if final else 0
-        return bytes(sodium.crypto_secretstream_xchacha20poly1305_push(self._state, message, None, tag))
+        out = bytearray(len(message) + ABYTES)
+        self.seal_into(memoryview(message), memoryview(out), final)
+        return bytes(out)
 
     def seal_into(self, message: memoryview, out: memoryview, final: bool) -> int:
         """Seal `message` into the start of `out` (at least len(message) + ABYTES long);
-        returns the bytes written. The same libsodium call as `seal`, minus two copies."""
+        returns the bytes written."""
         size = len(message) + ABYTES
         if len(out) < size:
             raise ValueError("output buffer too small")
+        if self._fast is not None:
+            return self._fast.push_into(message, out, _FINAL if final else 0)
         rc = lib.crypto_secretstream_xchacha20poly1305_push(
             self._state.statebuf,
             ffi.from_buffer(out, require_writable=True),

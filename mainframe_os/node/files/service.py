@@ -50,7 +50,7 @@ async def files_service(node: Any) -> FilesService:
         if session.files is None:  # another first caller may have made it meanwhile
             session.files = FilesService(node, node.paths.files / store_id)
         svc = session.files
-        await svc.recover()
+    await svc.recover()  # every caller: one arriving while the first recovers must wait for it
     return svc
 
 

@@ -2,14 +2,19 @@
 threads. The service (service.py) runs these off the event loop and keeps the index.
 
 Adding is a two-stage pipeline so both cores work: a sealer thread reads 4 MiB at a time and
-seals it (libsodium, GIL released) into a ciphertext buffer, while the calling thread chunks,
-hashes (hashlib, GIL released) and writes the blocks of the previous buffer. Three buffer pairs
-rotate between them: memory stays flat whatever the file size, and no byte is copied on the way
-except where a 256 KiB chunk straddles two buffers.
+seals it (OpenSSL or libsodium, GIL released) into a ciphertext buffer, while the calling thread
+chunks, hashes (hashlib, GIL released) and writes the blocks of the previous buffer. Three buffer
+pairs rotate between them: memory stays flat whatever the file size, and no byte is copied on the
+way except where a 256 KiB chunk straddles two buffers.
+
+Sealing costs less than hashing plus writing, so the consumer is the slower stage: while it has
+a buffer waiting, the sealer also hashes the whole chunks of the buffer it just sealed (their
+digests travel with the buffer), and both cores stay busy whichever stage is the slower one.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import queue
 import threading
@@ -21,9 +26,9 @@ from typing import BinaryIO
 
 from ..faults import crash_point
 from .blockstore import BlockStore
-from .crypto import ABYTES, MESSAGE, Decryptor, Encryptor
+from .crypto import ABYTES, HEADER, MESSAGE, Decryptor, Encryptor
 from .dag import iter_file
-from .unixfs import Cid, FileDagBuilder
+from .unixfs import CHUNK_SIZE, Cid, FileDagBuilder
 
 Progress = Callable[[int], None]  # bytes done so far
 BATCH = 16  # messages per buffer: 4 MiB of plaintext
@@ -60,6 +65,8 @@ class _Batch:
     cipher: bytearray = field(default_factory=lambda: bytearray(BATCH * (MESSAGE + ABYTES)))
     sealed: int = 0  # ciphertext bytes in `cipher`
     read: int = 0  # plaintext bytes they came from
+    start: int = 0  # where `cipher` starts in the ciphertext stream
+    digests: dict[int, bytes] = field(default_factory=dict)  # chunk offset in the stream -> sha-256
 
 
 def encrypt_into(store: BlockStore, src: Path, key: bytes, job: AddJob, progress: Progress) -> Stored:
@@ -89,7 +96,7 @@ def _encrypt(builder: FileDagBuilder, src: Path, key: bytes, job: AddJob, progre
         while (batch := full.get()) is not None:
             if isinstance(batch, BaseException):
                 raise batch
-            builder.write(memoryview(batch.cipher)[: batch.sealed])
+            builder.write(memoryview(batch.cipher)[: batch.sealed], batch.digests)
             done += batch.read
             free.put(batch)
             progress(done)
@@ -112,7 +119,7 @@ def _seal_file(
     try:
         with open(src, "rb", buffering=0) as f:
             size = os.fstat(f.fileno()).st_size
-            offset = 0
+            offset, stream = 0, HEADER
             final = False
             while not final:
                 batch = free.get()
@@ -120,7 +127,8 @@ def _seal_file(
                     raise Cancelled()
                 n = _read_full(f, batch.plain)
                 final = _seal_batch(enc, batch, n, offset, size)
-                offset += n
+                batch.start, offset, stream = stream, offset + n, stream + batch.sealed
+                _hash_while_busy(batch, full)
                 full.put(batch)
             if f.read(1):
                 raise FileChanged("the file grew while it was being added")
@@ -149,6 +157,22 @@ def _seal_batch(enc: Encryptor, batch: _Batch, n: int, offset: int, size: int) -
         out += enc.seal_into(memoryview(b""), cipher[out:], True)
     batch.sealed, batch.read = out, n
     return final
+
+
+def _consumer_busy(full: queue.Queue[_Batch | BaseException | None]) -> bool:
+    return full.qsize() > 0
+
+
+def _hash_while_busy(batch: _Batch, full: queue.Queue[_Batch | BaseException | None]) -> None:
+    """Hash the whole chunks of `batch` for the consumer, as long as it has other work queued."""
+    batch.digests.clear()
+    first = -(-batch.start // CHUNK_SIZE) * CHUNK_SIZE
+    cipher = memoryview(batch.cipher)
+    for chunk in range(first, batch.start + batch.sealed - CHUNK_SIZE + 1, CHUNK_SIZE):
+        if not _consumer_busy(full):
+            return
+        at = chunk - batch.start
+        batch.digests[chunk] = hashlib.sha256(cipher[at : at + CHUNK_SIZE]).digest()
 
 
 def _read_full(f: BinaryIO, buf: bytearray) -> int:

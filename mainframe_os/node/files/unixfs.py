@@ -22,7 +22,7 @@ are small, and their exact byte order decides the CIDs (dag-pb writes Links befo
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 CHUNK_SIZE = 256 * 1024
@@ -32,6 +32,7 @@ RAW = 0x55
 DAG_PB = 0x70
 SHA2_256 = 0x12
 UNIXFS_FILE = 2
+_RAW_PREFIX = bytes((1, RAW, SHA2_256, 32))
 
 
 class UnixFsError(ValueError):
@@ -240,9 +241,13 @@ class FileDagBuilder:
         self._buf = bytearray()
         self._levels: list[list[Link]] = [[]]
         self._made: list[int] = [0]  # entries ever produced per level
+        self._digests: Mapping[int, bytes] = {}
         self.size = 0
 
-    def write(self, data: bytes | bytearray | memoryview) -> None:
+    def write(self, data: bytes | bytearray | memoryview, digests: Mapping[int, bytes] | None = None) -> None:
+        """Append `data`; `digests` may give the sha-256 of whole chunks in it already computed,
+        keyed by the chunk's offset in the file (a chunk's offset is a multiple of the chunk size)."""
+        self._digests = digests or {}
         view = memoryview(data)
         self.size += len(view)
         if self._buf:  # top up the partial chunk first
@@ -271,7 +276,8 @@ class FileDagBuilder:
             level += 1
 
     def _leaf(self, chunk: memoryview) -> None:
-        cid = Cid.of(RAW, chunk)
+        digest = self._digests.get(self._made[0] * self._chunk_size) if len(chunk) == self._chunk_size else None
+        cid = Cid(_RAW_PREFIX + digest) if digest is not None else Cid.of(RAW, chunk)
         self._sink(cid, chunk)
         self._push(0, Link(cid, len(chunk), len(chunk)))
 

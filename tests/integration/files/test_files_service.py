@@ -228,3 +228,38 @@ async def test_adding_a_folder_keeps_its_tree_and_skips_what_it_cannot_keep(node
     out = tmp_path / "a.jpg"
     await node.call("files_get", {"file": "/Backup/Trip 2026/photos/a.jpg", "out": str(out)})
     assert out.read_bytes() == files["photos/a.jpg"]
+
+
+async def test_an_add_arriving_while_the_store_recovers_waits_for_the_recovery(
+    node: Node, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Going online opens the store (and recovers it) in the background; an add arriving meanwhile
+    used to start at once, so the recovery took the add's journal for a crashed add, and its gc
+    refused (FilesBusy): the node then never served files to peers."""
+    from mainframe_os.node.files import service as service_mod
+    from mainframe_os.node.files.blockstore import BlockStore
+
+    sweeping, release = asyncio.Event(), asyncio.Event()
+    loop = asyncio.get_running_loop()
+    sweep = BlockStore.sweep_temporary
+
+    def slow_sweep(self: BlockStore) -> int:
+        loop.call_soon_threadsafe(sweeping.set)
+        asyncio.run_coroutine_threadsafe(release.wait(), loop).result(timeout=30)
+        return sweep(self)
+
+    monkeypatch.setattr(BlockStore, "sweep_temporary", slow_sweep)
+    first = asyncio.ensure_future(service_mod.files_service(node))  # as going online does
+    await asyncio.wait_for(sweeping.wait(), 30)
+    src = tmp_path / "a.bin"
+    src.write_bytes(os.urandom(1000))
+    add = asyncio.ensure_future(node.call("files_add", {"path": str(src)}))
+    await asyncio.sleep(0)  # let the add run as far as it can
+    for _ in range(20):
+        await asyncio.sleep(0.01)
+        assert not add.done()
+        assert list(node.session.files.journal.iterdir()) == []  # the add has not started
+    release.set()
+    await first  # the recovery found nothing to collect, and did not fail
+    entry = await add
+    assert entry["size"] == 1000

@@ -41,6 +41,14 @@ def test_the_vault_package_still_offers_its_whole_api() -> None:
     assert "sqlalchemy" in loaded  # loaded on first use, not at `import vault`
 
 
+def test_the_method_modules_load_without_messaging_libraries() -> None:
+    """Every command that opens a vault loads the node's method modules (its registry); messaging
+    loads trio and libp2p only when it goes online (~0.1 s of CPU a cold command does not pay)."""
+    loaded = _loaded_after("from mainframe_os.node.registry import REGISTRY\nREGISTRY.load()")
+    assert "mainframe_os" in loaded
+    assert not loaded & {"trio", "libp2p", "web3", "PySide6"}
+
+
 def test_only_chain_commands_import_the_chain_early() -> None:
     from mainframe_os.cli.startup import needs_chain
 

@@ -169,7 +169,9 @@ def save(
     with contextlib.suppress(OSError):  # a read-only home still works, through the full CLI
         cache.parent.mkdir(mode=0o700, exist_ok=True)
         tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
-        tmp.write_text(text, encoding="utf-8")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
         os.replace(tmp, cache)
 
 
@@ -180,7 +182,10 @@ def load(home: Path, word: str) -> dict[str, Any] | None:
     """The entries of the commands starting with `word` ("wallet balances": ...) when the table is
     there and current for this checkout, else None."""
     try:
-        data = json.loads(path_of(home).read_text(encoding="utf-8"))
+        path = path_of(home)
+        if not (_private(path) and _private(path.parent)):
+            return None
+        data = json.loads(path.read_text(encoding="utf-8"))
         key = data["key"]
         if key["format"] != FORMAT or key["root"] != str(ROOT):
             return None
@@ -197,6 +202,13 @@ def load(home: Path, word: str) -> dict[str, Any] | None:
         return entries
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
+
+
+def _private(path: Path) -> bool:
+    """Whether only this user could have written `path`: the table decides which method a
+    command calls, so one that others could edit is not read (the full CLI runs instead)."""
+    st = os.stat(path)
+    return st.st_uid == os.getuid() and not st.st_mode & 0o022
 
 
 class NotPlain(Exception):

@@ -132,3 +132,19 @@ def test_a_table_for_other_files_is_not_read(tmp_path: Path) -> None:
     data["key"]["root"] = "/another/checkout/mainframe_os"
     fast_table.path_of(tmp_path).write_text(json.dumps(data))
     assert fast_table.load(tmp_path, "wallet") is None
+
+
+def test_a_table_others_could_write_is_not_read(tmp_path: Path) -> None:
+    """The table decides which method a command calls: one writable by other users is ignored."""
+    _load_commands(home=tmp_path)
+    from mainframe_os.cli.full import COMMANDS, _generated
+    from mainframe_os.cli.method_specs import fingerprint
+
+    fast_table.save(tmp_path, fingerprint(), COMMANDS, _generated)
+    table = fast_table.path_of(tmp_path)
+    assert table.stat().st_mode & 0o777 == 0o600 and fast_table.load(tmp_path, "wallet") is not None
+    table.chmod(0o622)
+    assert fast_table.load(tmp_path, "wallet") is None
+    table.chmod(0o600)
+    table.parent.chmod(0o777)
+    assert fast_table.load(tmp_path, "wallet") is None

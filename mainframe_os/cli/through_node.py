@@ -92,7 +92,7 @@ def run(argv: list[str]) -> int | None:
     """Send the command to the running node and print its answer (the exit code), or None."""
     try:
         prepared = _prepare(argv)
-    except (fast_table.NotPlain, OSError, ValueError):
+    except Exception:  # noqa: BLE001 - NotPlain, an unreadable file, a table of another shape: nothing sent yet
         return None
     if prepared is None:
         return None

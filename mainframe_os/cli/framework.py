@@ -9,12 +9,14 @@ also answers to that method's generated name.
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-Handler = Callable[[Any, argparse.Namespace], Awaitable[Any]]
+if TYPE_CHECKING:
+    import argparse
+
+Handler = Callable[[Any, "argparse.Namespace"], Awaitable[Any]]
 Formatter = Callable[[Any], str]
 
 
@@ -39,6 +41,9 @@ class Command:
     method: str | None = None  # the node method the command ends in (None: several, or none)
     aliases: tuple[str, ...] = ()  # other names for the last word of `path`
     description: str | None = None  # the --help text (default: `help`)
+    # a generated command's call as plain data (from_registry.call_plan): the full CLI and the
+    # short way to a running node (cli/fast_table.py) both build the call from it
+    plan: dict[str, Any] | None = None
 
 
 COMMANDS: list[Command] = []
@@ -60,6 +65,8 @@ def command(
 
 
 def build_parser(prog: str, global_args: list[Arg], commands: list[Command] | None = None) -> argparse.ArgumentParser:
+    import argparse  # here: a command sent to a running node never builds a parser (cli/__init__.py)
+
     parser = argparse.ArgumentParser(prog=prog, description="Mainframe OS command line")
     for a in global_args:
         parser.add_argument(*a.flags, **a.kwargs)

@@ -32,19 +32,19 @@ Multi-step flows (`@command(..., method=...)`) take the method's generated name 
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import re
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..node.registry import app_only
 from .formats import formatter_for
-from .framework import Arg, Command, arg
 
 if TYPE_CHECKING:
+    import argparse
+
     from ..node.params import Param
+    from .framework import Arg, Command
     from .method_specs import MethodSpec as Method
     from .session import CliSession
 
@@ -52,8 +52,12 @@ if TYPE_CHECKING:
 RESERVED_FLAGS = {"--home", "--json", "--password-file", "--yes", "--send-failing", "--verbose", "--version", "--vault"}
 
 
-@dataclass(frozen=True)
-class Prompt:
+# Prompt, Ref and Shape are NamedTuples, not dataclasses: the declarations that use them load
+# before a command goes to a running node (through_node.py), where importing dataclasses costs
+# more than the call. The dicts they hold are never changed after the declaration.
+
+
+class Prompt(NamedTuple):
     """How the CLI asks for a secret param. `text` may name the call's params: `{name}`."""
 
     text: str
@@ -62,8 +66,7 @@ class Prompt:
     file_flag: str | None = None  # a flag naming a file to read it from (else --password-file for $MFOS_PASSWORD)
 
 
-@dataclass(frozen=True)
-class Ref:
+class Ref(NamedTuple):
     """A param naming one item by id, id prefix or name (`refs.match_ref`), among `list_method`'s."""
 
     list_method: str
@@ -72,20 +75,19 @@ class Ref:
     fold_name_case: bool = False
 
 
-@dataclass(frozen=True)
-class Shape:
+class Shape(NamedTuple):
     """How a method looks on the command line where the rule is not what users already type."""
 
     method: str
     path: tuple[str, ...] | None = None  # None: adjusts the method's own command
     positional: tuple[str, ...] | None = None  # params given positionally (default: the required ones)
-    flags: dict[str, str] = field(default_factory=dict)  # param -> flag, e.g. {"query": "--search"}
-    prompts: dict[str, Prompt] = field(default_factory=dict)
-    refs: dict[str, Ref] = field(default_factory=dict)
-    defaults: dict[str, Any] = field(default_factory=dict)  # a flag's value when not given
+    flags: dict[str, str] = {}  # param -> flag, e.g. {"query": "--search"}
+    prompts: dict[str, Prompt] = {}
+    refs: dict[str, Ref] = {}
+    defaults: dict[str, Any] = {}  # a flag's value when not given
     help: str | None = None
     # param -> the words typed for its values, e.g. {"confirm": {"yes": True, "no": False}}
-    words: dict[str, dict[str, Any]] = field(default_factory=dict)
+    words: dict[str, dict[str, Any]] = {}
     # params naming a file on this machine: made absolute here, since the node (perhaps a running
     # launcher) has its own working folder
     local_paths: tuple[str, ...] = ()
@@ -154,6 +156,8 @@ def _json_value(text: str) -> Any:
     try:
         return json.loads(text)
     except ValueError:
+        import argparse  # here, not at the top: a command sent to a running node parses without it
+
         raise argparse.ArgumentTypeError(f"not JSON: {text[:40]!r}") from None
 
 
@@ -161,6 +165,8 @@ def _json_of(kind: type) -> Any:
     def parse(text: str) -> Any:
         value = _json_value(text)
         if not isinstance(value, kind):
+            import argparse
+
             raise argparse.ArgumentTypeError(f"must be a JSON {'object' if kind is dict else 'array'}")
         return value
 
@@ -185,6 +191,8 @@ _TYPES: dict[str, Any] = {"integer": int, "number": float, "object": _json_of(di
 
 def param_arg(p: Param, sh: Shape) -> Arg:
     """The argparse argument for one (non-secret) param."""
+    from .framework import arg
+
     help_text = p.description or (None if p.type in ("string", "boolean") else p.type)
     positional = p.name in (sh.positional if sh.positional is not None else _required(p))
     if p.name in sh.words:
@@ -195,6 +203,8 @@ def param_arg(p: Param, sh: Shape) -> Arg:
     if p.type == "boolean":
         flag = sh.flags.get(p.name, flag_for(p))
         if p.required or p.default is True:
+            import argparse
+
             action: Any = argparse.BooleanOptionalAction
             return arg(flag, dest=dest_for(p.name), action=action, required=p.required, default=None, help=help_text)
         return arg(flag, dest=dest_for(p.name), action="store_true", default=None, help=help_text)
@@ -226,6 +236,8 @@ def _required(p: Param) -> tuple[str, ...]:
 
 def command_for(m: Method, sh: Shape) -> Command:
     """The command that calls `m`, shaped by `sh` (at `sh.path`, or the method's own name)."""
+    from .framework import Command, arg
+
     args: list[Arg] = []
     if m.extra.get("raw_params"):
         args.append(arg("p_params", metavar="PARAM", nargs="*", type=_loose_json, help="JSON values, in order"))
@@ -236,16 +248,63 @@ def command_for(m: Method, sh: Shape) -> Command:
                 args.append(arg(prompt.file_flag, dest="f_" + prompt.file_flag.lstrip("-").replace("-", "_")))
     doc = m.doc
     path = sh.path or default_path(m.name)
+    plan = call_plan(m, sh)
     return Command(
         path=path,
         help=sh.help or m.summary or m.name,
         args=tuple(args),
-        handler=_handler(m, sh),
+        handler=_handler(m, sh, plan),
         vault="required" if m.needs_vault else "none",
         formatter=formatter_for(m.name),
         method=m.name,
         description=_description(m, doc, sh),
+        plan=plan,
     )
+
+
+def call_plan(m: Method, sh: Shape) -> dict[str, Any]:
+    """What the command sends, as JSON data: the method and, per (non-secret) param, the argparse
+    dest its value is read from and how it becomes the call's value (`words` typed for values, a
+    `localPath` made absolute, a `ref` naming an item). `asks`: the secret params asked for."""
+    refs = {**DEFAULT_REFS, **sh.refs}
+    params: list[dict[str, Any]] = []
+    for p in m.params:
+        if p.secret:
+            continue
+        entry: dict[str, Any] = {"name": p.name, "dest": dest_for(p.name), "required": p.required}
+        if p.name in sh.words:
+            entry["words"] = sh.words[p.name]
+        if p.name in sh.local_paths:
+            entry["localPath"] = True
+        if p.name in refs:
+            r = refs[p.name]
+            entry["ref"] = [r.list_method, r.what, r.name_key, r.fold_name_case]
+        params.append(entry)
+    return {
+        "method": m.name,
+        "needsVault": m.needs_vault,
+        "rawParams": bool(m.extra.get("raw_params")),
+        "params": params,
+        "asks": [p.name for p in m.params if p.secret and (p.required or p.name in sh.prompts)],
+    }
+
+
+def params_from(plan: dict[str, Any], values: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, Ref]]]:
+    """The call's params from the parsed values (by argparse dest), and the params naming an item
+    by ref, in order: their values are resolved to ids by the caller (it needs the node)."""
+    params: dict[str, Any] = {}
+    refs: list[tuple[str, Ref]] = []
+    for p in plan["params"]:
+        value = values.get(p["dest"])
+        if "words" in p and value is not None:
+            value = p["words"][value]
+        if p.get("localPath") and isinstance(value, str):
+            value = os.path.abspath(os.path.expanduser(value))
+        if "ref" in p and value is not None:
+            refs.append((p["name"], Ref(*p["ref"])))
+        if value is not None or p["required"]:
+            params[p["name"]] = value
+    return params, refs
 
 
 def _description(m: Method, doc: str, sh: Shape) -> str:
@@ -259,26 +318,15 @@ def _description(m: Method, doc: str, sh: Shape) -> str:
     return text + f"\n\nNode method: {m.name}"
 
 
-def _handler(m: Method, sh: Shape) -> Any:
+def _handler(m: Method, sh: Shape, plan: dict[str, Any]) -> Any:
     async def run(s: CliSession, a: argparse.Namespace) -> Any:
         vault = getattr(a, "vault", None)
         await s.connect(vault if m.needs_vault else None)
         if m.extra.get("raw_params"):
             return await s.call(m.name, list(a.p_params))
-        params: dict[str, Any] = {}
-        refs = {**DEFAULT_REFS, **sh.refs}
-        for p in m.params:
-            if p.secret:
-                continue
-            value = getattr(a, dest_for(p.name))
-            if p.name in sh.words and value is not None:
-                value = sh.words[p.name][value]
-            if p.name in sh.local_paths and isinstance(value, str):
-                value = os.path.abspath(os.path.expanduser(value))
-            if p.name in refs and value is not None:
-                value = await _resolve(s, refs[p.name], value)
-            if value is not None or p.required:
-                params[p.name] = value
+        params, refs = params_from(plan, vars(a))
+        for name, ref in refs:
+            params[name] = await _resolve(s, ref, params[name])
         for p in m.params:
             if p.secret and (p.required or p.name in sh.prompts):  # an optional secret is not asked for
                 params[p.name] = _ask_secret(s, m, p, sh, params, a)
@@ -305,6 +353,8 @@ def generate(taken: list[Command], methods: list[Method]) -> list[Command]:
 
     A flow in `taken` (`@command(..., method=...)`) stands for its method: it gets the method's
     name as an alias (in place, in `taken`) instead of a second, plain command."""
+    import dataclasses
+
     from . import comms_declarations, declarations, files_declarations  # noqa: F401 - fill SHAPES and FORMATTERS
 
     flows = {c.method: i for i, c in enumerate(taken) if c.method}
@@ -319,7 +369,7 @@ def generate(taken: list[Command], methods: list[Method]) -> list[Command]:
         if path in held:
             pass  # a flow (or an alias declared earlier) already answers to this name
         elif flow is not None and taken[flow].path[:-1] == path[:-1]:
-            taken[flow] = replace(taken[flow], aliases=(*taken[flow].aliases, path[1]))
+            taken[flow] = dataclasses.replace(taken[flow], aliases=(*taken[flow].aliases, path[1]))
         else:
             out.append(command_for(m, own))
         held.add(path)

@@ -3,7 +3,6 @@ vault asked for, otherwise an in-process node that unlocks the vault for this co
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 from pathlib import Path
@@ -32,7 +31,7 @@ class CliSession:
     # -- connection -----------------------------------------------------------------------------
 
     def _running_node(self) -> dict[str, Any] | None:
-        from ..node.transport.local_socket import why_not_alive
+        from ..node.transport.socket_client import why_not_alive
 
         info_file = self.paths.run / "node.json"
         if not info_file.exists():
@@ -54,7 +53,7 @@ class CliSession:
         """Use the running node if it serves `vault` (or any, when no vault is needed)."""
         running = self._running_node()
         if running is not None and (vault is None or running.get("vault") == vault):
-            from ..node.transport.local_socket import SocketClient
+            from ..node.transport.socket_client import SocketClient
 
             # the node sends this command's prompts back here: answered by --yes or the terminal
             self._client = SocketClient(self.paths.socket, answer=self._answer_prompt)
@@ -80,15 +79,7 @@ class CliSession:
         startup.import_libraries(chain=startup.needs_chain(getattr(command, "path", None)))
 
     def _answer_prompt(self, prompt: dict[str, Any]) -> Any:
-        from ..node.prompter import PromptResult, answer_on_terminal, terminal_text
-
-        if getattr(self.args, "yes", False):
-            import sys
-
-            print(terminal_text(prompt) + "\n  (approved by --yes)", file=sys.stderr, flush=True)
-            choices = prompt.get("choices") or []
-            return PromptResult(True, "once" if "once" in choices or not choices else choices[0])
-        return answer_on_terminal(prompt)
+        return answer_prompt(prompt, yes=getattr(self.args, "yes", False))
 
     async def _in_process(self) -> None:
         from ..node.node import Node
@@ -131,6 +122,8 @@ class CliSession:
 
     async def call(self, method: str, params: Any = None, *, quiet_keyring: bool = False) -> Any:
         if self._client is not None:
+            import asyncio  # here: the short way to a node (through_node.py) uses `pick` without it
+
             resp = await asyncio.get_running_loop().run_in_executor(None, self._client.call, method, params)
             if "error" in resp:
                 err = resp["error"]
@@ -154,6 +147,18 @@ class CliSession:
     @property
     def node(self) -> Any:
         return self._node
+
+
+def answer_prompt(prompt: dict[str, Any], *, yes: bool) -> Any:
+    """A running node's prompt for this command's call: approved by --yes (and said so on
+    stderr), else asked on the terminal."""
+    from ..node.prompter import PromptResult, answer_on_terminal, terminal_text
+
+    if yes:
+        print(terminal_text(prompt) + "\n  (approved by --yes)", file=sys.stderr, flush=True)
+        choices = prompt.get("choices") or []
+        return PromptResult(True, "once" if "once" in choices or not choices else choices[0])
+    return answer_on_terminal(prompt)
 
 
 def pick(

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 
 def default_home() -> Path:
@@ -16,8 +16,11 @@ def default_home() -> Path:
     return Path(platformdirs.user_data_dir("mainframe-os", appauthor=False))
 
 
-@dataclass(frozen=True)
-class HomePaths:
+class HomePaths(NamedTuple):
+    """The home's folders. A NamedTuple rather than a dataclass: `mfos` reads it before a command
+    goes to a running node (cli/through_node.py), where importing dataclasses costs more than
+    the call."""
+
     root: Path
 
     @classmethod

@@ -41,9 +41,45 @@ def test_the_vault_package_still_offers_its_whole_api() -> None:
     assert "sqlalchemy" in loaded  # loaded on first use, not at `import vault`
 
 
+def test_the_method_modules_load_without_messaging_libraries() -> None:
+    """Every command that opens a vault loads the node's method modules (its registry); messaging
+    loads trio and libp2p only when it goes online (~0.1 s of CPU a cold command does not pay)."""
+    loaded = _loaded_after("from mainframe_os.node.registry import REGISTRY\nREGISTRY.load()")
+    assert "mainframe_os" in loaded
+    assert not loaded & {"trio", "libp2p", "web3", "PySide6"}
+
+
 def test_only_chain_commands_import_the_chain_early() -> None:
     from mainframe_os.cli.startup import needs_chain
 
     assert needs_chain(("wallet", "balances")) and needs_chain(("swap", "run"))
     assert not needs_chain(("contact", "list")) and not needs_chain(("identity", "list"))
     assert not needs_chain(None) and not needs_chain(())
+
+
+END_PROCESS = r"""
+import atexit, sys, threading
+from mainframe_os import cli
+atexit.register(lambda: open(sys.argv[1], "w").write("exit handlers ran"))
+if sys.argv[2] == "busy":
+    stop = threading.Event()
+    threading.Thread(target=stop.wait, args=(30,)).start()
+    atexit.register(stop.set)
+sys.stdout.write("x" * 100_000)  # buffered: no newline, no flush
+cli._end_process(3)
+print("the ordinary exit")
+stop.set()
+"""
+
+
+def test_a_finished_command_ends_its_process_with_its_output_and_exit_handlers(tmp_path: Path) -> None:
+    """The `mfos` process skips the interpreter's teardown (~0.4 s after a cold command) but keeps
+    what an exit must do: the output whole, the exit code, the atexit handlers."""
+    mark = tmp_path / "mark"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    r = subprocess.run([sys.executable, "-c", END_PROCESS, str(mark), "idle"], capture_output=True, text=True, env=env)
+    assert r.returncode == 3 and r.stdout == "x" * 100_000
+    assert mark.read_text() == "exit handlers ran"
+    # a thread still working: the ordinary exit, which waits for it
+    r = subprocess.run([sys.executable, "-c", END_PROCESS, str(mark), "busy"], capture_output=True, text=True, env=env)
+    assert r.returncode == 0 and r.stdout.endswith("the ordinary exit\n"), r.stderr

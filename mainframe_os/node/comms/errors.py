@@ -15,3 +15,10 @@ class CommsOffline(CommsError):
 
 class MessageTooLarge(CommsError):
     code, default_message = 4022, "The message is too large"
+
+
+class PeerUnreachable(Exception):
+    """The peer could not be dialled, or the stream broke before every reply came back (raised by
+    the host; the methods turn it into what the caller sees). Declared here rather than in
+    host.py so that the method modules name it without importing trio and libp2p: every command
+    that opens a vault imports them, and most never go online."""

@@ -27,6 +27,7 @@ from typing import Any, cast
 
 import trio
 
+from .errors import PeerUnreachable
 from .frames import FrameError, RateLimiter, read_frame, write_frame
 
 log = logging.getLogger("mainframe_os.comms.host")
@@ -49,10 +50,6 @@ class OverlayConfig:
     on_packet: Callable[[str, bytes], Awaitable[None]]
     bootstrap: list[str] = field(default_factory=list)
     mdns: bool = False
-
-
-class PeerUnreachable(Exception):
-    """The peer could not be dialled, or the stream broke before every reply came back."""
 
 
 class P2PHost:

@@ -11,8 +11,7 @@ from typing import Any
 
 from .. import errors as E
 from ..comms import outbox as comms_outbox
-from ..comms.errors import CommsError, CommsOffline, MessageTooLarge
-from ..comms.host import PeerUnreachable
+from ..comms.errors import CommsError, CommsOffline, MessageTooLarge, PeerUnreachable
 from ..comms.running import get_service, online_service
 from ..events import MessageStateChanged
 from ..params import Param

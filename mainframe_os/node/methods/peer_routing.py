@@ -10,8 +10,7 @@ from typing import Any
 
 from .. import errors as E
 from ..comms import routing
-from ..comms.errors import CommsOffline
-from ..comms.host import PeerUnreachable
+from ..comms.errors import CommsOffline, PeerUnreachable
 from ..comms.running import get_service
 from ..params import Param
 from ..registry import method

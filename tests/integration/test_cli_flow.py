@@ -8,6 +8,8 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -39,6 +41,30 @@ def ok(r: subprocess.CompletedProcess[str]) -> str:
 
 def j(r: subprocess.CompletedProcess[str]) -> object:
     return json.loads(ok(r))
+
+
+@contextmanager
+def serving_node(home: Path) -> Iterator[Path]:
+    """`mfos node --vault v` serving `home` on its socket until the block ends."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MFOS_")}
+    env["MFOS_PASSWORD"] = PW
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mainframe_os.cli", "--home", str(home), "node", "--vault", "v"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.time() + 120
+        while not (home / "run" / "node.json").exists():
+            assert proc.poll() is None and time.time() < deadline, proc.stderr and proc.stderr.read()
+            time.sleep(0.1)  # polls for the node's run file, bounded by the deadline
+        yield home
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=60)
 
 
 @pytest.mark.slow  # ~1 min of CLI processes: the default suite stays short, CI runs it

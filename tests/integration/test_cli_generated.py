@@ -4,10 +4,6 @@ against a real home: headless (the CLI opens the vault itself) and through a run
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +12,7 @@ import pytest
 
 from tests.support.terminal import answer_on_a_terminal
 
-from .test_cli_flow import PW, j, mfos, ok
+from .test_cli_flow import PW, j, mfos, ok, serving_node
 
 
 @pytest.fixture
@@ -30,25 +26,8 @@ def home(tmp_path: Path) -> Path:
 @pytest.fixture
 def served(home: Path) -> Iterator[Path]:
     """`mfos node --vault v` serving `home` on its socket."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MFOS_")}
-    env["MFOS_PASSWORD"] = PW
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "mainframe_os.cli", "--home", str(home), "node", "--vault", "v"],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        deadline = time.time() + 120
-        while not (home / "run" / "node.json").exists():
-            assert proc.poll() is None and time.time() < deadline, proc.stderr and proc.stderr.read()
-            time.sleep(0.1)
+    with serving_node(home):
         yield home
-    finally:
-        proc.terminate()
-        proc.communicate(timeout=60)
 
 
 def test_a_generated_command_works_headless(home: Path) -> None:

@@ -12,13 +12,12 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from .test_cli_flow import PW, mfos, ok
+from .test_cli_flow import mfos, ok, serving_node
 
 # runs `main` of the entry point or of the full CLI, then notes whether asyncio was loaded
 RUN = (
@@ -52,25 +51,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     home = tmp_path_factory.mktemp("through") / "home"
     ok(mfos(home, "vault", "create", "v"))
     ok(mfos(home, "identity", "create", "--vault", "v", "Ann"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MFOS_")}
-    env["MFOS_PASSWORD"] = PW
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "mainframe_os.cli", "--home", str(home), "node", "--vault", "v"],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        deadline = time.time() + 120
-        while not (home / "run" / "node.json").exists():
-            assert proc.poll() is None and time.time() < deadline, proc.stderr and proc.stderr.read()
-            time.sleep(0.1)
+    with serving_node(home):
         yield home
-    finally:
-        proc.terminate()
-        proc.communicate(timeout=60)
 
 
 SHORT = [

@@ -1,4 +1,5 @@
-"""A node with an open fast-KDF vault and a scripted prompter (the apps tests' own), per test."""
+"""A node with an open fast-KDF vault and a scripted prompter, per test: the apps tests'
+`prompter` and `opened` fixtures (shared, not copied), and a node without a wallet."""
 
 from __future__ import annotations
 
@@ -8,19 +9,9 @@ from pathlib import Path
 import pytest
 
 from mainframe_os.node.node import Node
-from tests.unit.apps.conftest import ScriptedPrompter, open_node
+from tests.unit.apps.conftest import ScriptedPrompter, open_node, opened, prompter
 
-
-@pytest.fixture
-def prompter() -> ScriptedPrompter:
-    return ScriptedPrompter()
-
-
-@pytest.fixture
-async def opened(tmp_path: Path, prompter: ScriptedPrompter) -> AsyncIterator[tuple[Node, str]]:
-    node, ident = await open_node(tmp_path / "home", prompter)
-    yield node, ident
-    await node.close()
+__all__ = ["node", "opened", "prompter"]
 
 
 @pytest.fixture

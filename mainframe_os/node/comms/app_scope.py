@@ -113,28 +113,27 @@ def resolve(s: Session, ident: str, app: str, pseudonym: str, picks: tuple[str, 
 
 def select_picked(s: Session, ident: str, app: str, contact_ids: list[str]) -> list[dict[str, Any]]:
     """Remember contacts the user picked in contacts.select for the app; their per-app ids and names."""
-    key = app_key(s, ident, app)
-    out = []
-    for cid in contact_ids:
-        c = s.get(Contact, cid)
-        if c is None or c.identity_id != ident:
-            continue
-        s.merge(AppData(identity_id=ident, app_id=app, kind=SELECTED, key=cid, value=b"selected",
-                        updated_at=time.time()))  # fmt: skip
-        out.append({"id": contact_pseudonym(key, cid), "displayName": safe_text(c.display_name)})
-    return out
+    return _remember(s, ident, app, contact_ids, SELECTED, b"selected", refresh=True)
 
 
 def pick(s: Session, ident: str, app: str, contact_ids: list[str], how: bytes = b"picked") -> list[dict[str, Any]]:
     """Remember contacts the user picked for the app; their per-app ids and names."""
+    return _remember(s, ident, app, contact_ids, PICKED, how, refresh=False)
+
+
+def _remember(
+    s: Session, ident: str, app: str, contact_ids: list[str], kind: str, value: bytes, refresh: bool
+) -> list[dict[str, Any]]:
+    """Record the identity's own contacts among `contact_ids` as `kind` picks of the app (a pick
+    already there is rewritten only when `refresh`); their per-app ids and names."""
     key = app_key(s, ident, app)
     out = []
     for cid in contact_ids:
         c = s.get(Contact, cid)
         if c is None or c.identity_id != ident:
             continue
-        if s.get(AppData, (ident, app, PICKED, cid)) is None:
-            s.add(AppData(identity_id=ident, app_id=app, kind=PICKED, key=cid, value=how, updated_at=time.time()))
+        if refresh or s.get(AppData, (ident, app, kind, cid)) is None:
+            s.merge(AppData(identity_id=ident, app_id=app, kind=kind, key=cid, value=value, updated_at=time.time()))
         out.append({"id": contact_pseudonym(key, cid), "displayName": safe_text(c.display_name)})
     return out
 

@@ -21,7 +21,7 @@ from .. import errors as E
 from ..prompter import CONTEXT_DETAILS, description_lines
 from .amounts import format_amount, parse_amount
 from .calldata import DecodedCall, decode_call, encode_call, known_signature, selector
-from .parties import Known, Party, parties_from, vault_facts, wanted_addresses
+from .parties import Known, Party, parties_from, wanted_addresses, with_vault_facts
 from .tokens import TokenInfo
 
 if TYPE_CHECKING:
@@ -103,16 +103,7 @@ class _Desc:
 async def describe_transaction(node: Node, ident: str | None, tx: dict[str, Any]) -> dict[str, Any]:
     """The description of `tx` (to, value, data), with every address identified."""
     wanted = wanted_addresses(addresses_of(tx))
-    vault = node.require_vault() if ident and wanted else None
-
-    def run(c: Any) -> dict[str, Any]:  # one call on the chain thread: the vault's connections serve any thread
-        known: dict[str, Known] = {}
-        if vault is not None and ident:
-            with vault.session() as s:
-                known = vault_facts(s, ident, wanted)
-        return describe_read(c, tx, known)
-
-    return await node.session.chain.call(run)
+    return await with_vault_facts(node, ident, wanted, lambda c, known: describe_read(c, tx, known))
 
 
 def describe_or_none(c: Any, tx: dict[str, Any], known: dict[str, Known]) -> dict[str, Any] | None:

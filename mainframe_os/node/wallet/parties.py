@@ -8,18 +8,22 @@ address never seen before.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from ..node import Node
 
-__all__ = ["Known", "Party", "identify", "parties_from", "vault_facts", "wanted_addresses"]
+__all__ = ["Known", "Party", "identify", "parties_from", "vault_facts", "wanted_addresses", "with_vault_facts"]
 
 Known = tuple["str | None", "str | None", bool]  # what the vault says of an address: (kind, name, seen)
 
 # kind: own | contact | network (a contract the network configures) | contract | account
 _NETWORK_NAMES = {"router": "Uniswap V2 router", "weth": "WETH (wrapped ETH)", "mft": "MFT token", "dai": "DAI token"}
+
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -74,17 +78,24 @@ async def identify(node: Node, ident: str | None, addresses: list[str]) -> dict[
     wanted = wanted_addresses(addresses)
     if not wanted:
         return {}
-    vault = node.require_vault() if ident else None
+    return await with_vault_facts(node, ident, wanted, lambda c, known: parties_from(c, wanted, known))
 
-    def facts(c: Any) -> dict[str, Party]:
-        # one call on the chain thread (the vault's connections serve any thread): a hop less
+
+async def with_vault_facts(
+    node: Node, ident: str | None, wanted: list[str], then: Callable[[Any, dict[str, Known]], T]
+) -> T:
+    """`then(chain, known)` in one call on the chain thread, `known` being what the identity's
+    vault knows of the `wanted` addresses (the vault's connections serve any thread: a hop less)."""
+    vault = node.require_vault() if ident and wanted else None
+
+    def run(c: Any) -> T:
         known: dict[str, Known] = {}
         if vault is not None and ident:
             with vault.session() as s:
                 known = vault_facts(s, ident, wanted)
-        return parties_from(c, wanted, known)
+        return then(c, known)
 
-    return await node.session.chain.call(facts)
+    return await node.session.chain.call(run)
 
 
 def wanted_addresses(addresses: list[Any]) -> list[str]:

@@ -90,9 +90,13 @@ class VaultSession(QObject):
                 # Another node (a headless `mfos node`) serves this home: never steal its socket.
                 log.warning("a node already serves %s: not starting the launcher's socket", paths.socket)
                 return
-            server = SocketServer(self.ctx.node, paths.socket)
-            await server.start()
-            self.server = server
+            # kept before it starts: a shutdown cancelling the start still finds it to stop
+            self.server = SocketServer(self.ctx.node, paths.socket)
+            try:
+                await self.server.start()
+            except BaseException:
+                self.server = None
+                raise
             self.serving_changed.emit(True)
         info = {"pid": os.getpid(), "vault": vault, "socket": str(paths.socket)}
         tmp = self.info_file.with_suffix(".tmp")

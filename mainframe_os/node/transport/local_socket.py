@@ -118,6 +118,7 @@ class SocketServer:
         self.max_connections, self.idle_timeout, self.line_timeout = max_connections, idle_timeout, line_timeout
         self._slots: dict[asyncio.StreamWriter, _Slot] = {}
         self._handlers: set[asyncio.Task[None]] = set()
+        self._stopping = False
 
     @property
     def open_connections(self) -> int:
@@ -168,19 +169,33 @@ class SocketServer:
             self.path.unlink()  # a stale socket left by a process that died
         old = os.umask(0o177)  # the socket is born 0600: no window where others could connect
         try:
+            # Made without serving: that step never yields, so a cancel (a launcher quitting
+            # during an unlock) cannot land between binding and keeping the server, which would
+            # leak the listening socket. Serving starts below, undone if that is cancelled.
             self._server = await asyncio.start_unix_server(
-                self._serve, path=str(self.path), limit=MAX_MESSAGE_BYTES + 1
+                self._serve, path=str(self.path), limit=MAX_MESSAGE_BYTES + 1, start_serving=False
             )
         finally:
             os.umask(old)
-        os.chmod(self.path, 0o600)
+        try:
+            os.chmod(self.path, 0o600)
+            await self._server.start_serving()
+        except BaseException:
+            self._server.close()  # closes the listening socket at once, no await under a cancel
+            self._server = None
+            with contextlib.suppress(FileNotFoundError):
+                self.path.unlink()
+            raise
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         sock = writer.get_extra_info("socket")
         uid = peer_uid(sock) if sock is not None else None
-        if uid is not None and uid != os.getuid():
-            log.warning("refused a socket connection from uid %s", uid)
+        if self._stopping or (uid is not None and uid != os.getuid()):
+            if not self._stopping:
+                log.warning("refused a socket connection from uid %s", uid)
             writer.close()
+            with contextlib.suppress(ConnectionError):
+                await writer.wait_closed()
             return
         self.connections += 1
         me = asyncio.current_task()
@@ -221,9 +236,10 @@ class SocketServer:
                 self._handlers.discard(me)
 
     async def stop(self, grace: float = 5.0) -> None:
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
+        self._stopping = True
+        server, self._server = self._server, None
+        if server is not None:
+            server.close()
         # Python 3.11's wait_closed() does not wait for open connections: end them here, so no
         # socket outlives the server (calls in flight get `grace` seconds to finish).
         for writer in list(self._slots):
@@ -234,6 +250,12 @@ class SocketServer:
                 task.cancel()
             if late:
                 await asyncio.wait(late, timeout=1.0)
+        # Connections accepted just before the close whose handlers had not started yet: each
+        # sees the stop and closes itself. Wait for that (the server counts its live transports),
+        # else their sockets would outlive a loop closed next.
+        deadline = time.monotonic() + 1.0
+        while server is not None and getattr(server, "_active_count", 0) and time.monotonic() < deadline:
+            await asyncio.sleep(0.005)
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
 

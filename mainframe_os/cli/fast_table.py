@@ -183,7 +183,7 @@ def load(home: Path, word: str) -> dict[str, Any] | None:
     there and current for this checkout, else None."""
     try:
         path = path_of(home)
-        if not (_private(path) and _private(path.parent)):
+        if not written_by_this_user_only(path):
             return None
         data = json.loads(path.read_text(encoding="utf-8"))
         key = data["key"]
@@ -204,11 +204,14 @@ def load(home: Path, word: str) -> dict[str, Any] | None:
         return None
 
 
-def _private(path: Path) -> bool:
-    """Whether only this user could have written `path`: the table decides which method a
-    command calls, so one that others could edit is not read (the full CLI runs instead)."""
-    st = os.stat(path)
-    return st.st_uid == os.getuid() and not st.st_mode & 0o022
+def written_by_this_user_only(path: Path) -> bool:
+    """Whether only this user could have written `path` (and its folder): a table that decides
+    which method a command calls is not read when others could edit it (the registry answers)."""
+    for p in (path, path.parent):
+        st = os.stat(p)
+        if st.st_uid != os.getuid() or st.st_mode & 0o022:
+            return False
+    return True
 
 
 class NotPlain(Exception):

@@ -4,7 +4,8 @@ Importing every methods module (web3, eth-account, SQLAlchemy models) costs abou
 CPU; a command sent to a running node needs none of it. So the declarations the generator reads
 (names, Params, access, docs) are kept in `<home>/cache/cli-methods.json`, keyed by the method
 modules' files (path, size, mtime): editing a method, or running another checkout, rebuilds it
-from the registry on the next command. A home that does not exist yet gets no cache file.
+from the registry on the next command, as does a cache file or folder others could write. A home
+that does not exist yet gets no cache file.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 
 from ..node.params import Param
 from ..node.registry import SERVICE_MODULES, Access
+from .fast_table import written_by_this_user_only
 
 CACHE_FORMAT = 1
 
@@ -83,7 +85,7 @@ def load(home: Path | None) -> list[MethodSpec]:
     key = {"format": CACHE_FORMAT, "files": fingerprint()}
     if cache is not None:
         try:
-            saved = json.loads(cache.read_text(encoding="utf-8"))
+            saved = json.loads(cache.read_text(encoding="utf-8")) if written_by_this_user_only(cache) else {}
             if saved.get("key") == key:
                 return [_from_json(d) for d in saved["methods"]]
         except (OSError, ValueError, KeyError, TypeError):

@@ -157,6 +157,16 @@ def test_the_declarations_cache_matches_the_registry_and_spares_the_imports(tmp_
     saved["methods"] = saved["methods"][:1]
     cache.write_text(json.dumps(saved))
     assert method_specs.load(tmp_path) == fresh
+    # a cache others could have written is not read: its declarations decide what commands call
+    saved = json.loads(cache.read_text())
+    saved["methods"] = saved["methods"][:1]
+    cache.write_text(json.dumps(saved))
+    for loose, mode in ((cache, 0o622), (cache.parent, 0o777)):
+        loose.chmod(mode)
+        assert method_specs.load(tmp_path) == fresh
+        loose.chmod(0o600 if loose is cache else 0o700)
+        cache.write_text(json.dumps(saved))
+    assert len(method_specs.load(tmp_path)) == 1  # the same file kept private is read (the check bites)
     assert method_specs.load(None) == fresh  # no home: straight from the registry, nothing written
 
 

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
     from .sqlitedb import SqliteDB
 
-__all__ = ["DEV_CHAIN_ID", "GENESIS_BALANCE", "ChainLocked", "DevChain"]
+__all__ = ["DEV_CHAIN_ID", "GENESIS_BALANCE", "ChainLocked", "DevChain", "stored_files"]
 
 DEV_CHAIN_ID = 61453  # 0xF00D
 GENESIS_ACCOUNTS = 3
@@ -250,3 +250,9 @@ def _lock(path: Path) -> int | None:
 def _unlock(fd: int | None) -> None:
     if fd is not None:
         os.close(fd)  # closing the descriptor releases the flock
+
+
+def stored_files(folder: Path) -> tuple[Path, Path]:
+    """The chain's key-value file and its deployment record in `folder`, for readers that do not
+    open the chain (node/chain/state_reader.py, wallet/stored_balances.py)."""
+    return folder / _DB_FILE, folder / _DEPLOYMENT_FILE

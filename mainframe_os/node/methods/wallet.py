@@ -240,26 +240,30 @@ async def wallet_remove(node: Node, ctx: CallerContext, walletId: str, confirm: 
 
 async def token_list(node: Node, ident: str) -> list[Any]:
     """ETH, the network's known tokens, and the identity's custom tokens on this chain."""
-    from sqlalchemy import select
+    from ..wallet.tokens import ETH, known_tokens
 
-    from ..wallet.tokens import ETH, TokenInfo, known_tokens
-
-    m = _vault_models()
     chain = node.session.chain
     conn = await chain.connection()
     known, custom = await asyncio.gather(  # the chain's and the vault's halves at once
-        chain.call(known_tokens),
-        node.db(
-            lambda s: [
-                TokenInfo(t.symbol, t.name, t.decimals, t.address)
-                for t in s.scalars(
-                    select(m.Token).where(m.Token.identity_id == ident, m.Token.chain_id == conn.network.chain_id)
-                )
-            ]
-        ),
+        chain.call(known_tokens), _custom_tokens(node, ident, conn.network.chain_id)
     )
     seen = {t.address for t in known}
     return [ETH, *known, *[t for t in custom if t.address not in seen]]
+
+
+async def _custom_tokens(node: Node, ident: str, chain_id: int) -> list[Any]:
+    """The tokens the identity added on chain `chain_id`, as the vault keeps them."""
+    from sqlalchemy import select
+
+    from ..wallet.tokens import TokenInfo
+
+    m = _vault_models()
+    return await node.db(
+        lambda s: [
+            TokenInfo(t.symbol, t.name, t.decimals, t.address)
+            for t in s.scalars(select(m.Token).where(m.Token.identity_id == ident, m.Token.chain_id == chain_id))
+        ]
+    )
 
 
 async def resolve_token(node: Node, ident: str, token: str) -> Any:
@@ -285,6 +289,10 @@ async def wallet_get_balances(node: Node, ctx: CallerContext, address: str | Non
 
     ident = await require_identity(node, ctx)
     acct = await node.db(lambda s: store.find_account(s, ident, address).address)
+    if not node.session.chain.connected:  # a cold read: the dev chain's stored state may answer
+        stored = await _stored_balances(node, ident, acct)
+        if stored is not None:
+            return [_balance_row(t, acct, bal) for t, bal in stored]
     tokens = await token_list(node, ident)
 
     def read(c: Any) -> list[dict[str, Any]]:
@@ -302,12 +310,34 @@ async def wallet_get_balances(node: Node, ctx: CallerContext, address: str | Non
                     # another network: say so instead of failing every balance, never show a number.
                     out.append({**t.to_json(), "address": acct, "balance": None, "formatted": "—", "missing": NO_CODE})
                     continue
-            out.append(
-                {**t.to_json(), "address": acct, "balance": str(bal), "formatted": format_amount(bal, t.decimals, 6)}
-            )
+            out.append(_balance_row(t, acct, bal))
         return out
 
     return await node.session.chain.call(read)
+
+
+def _balance_row(token: Any, account: str, balance: int) -> dict[str, Any]:
+    """One row of wallet_getBalances, however the balance was read."""
+    return {
+        **token.to_json(),
+        "address": account,
+        "balance": str(balance),
+        "formatted": format_amount(balance, token.decimals, 6),
+    }
+
+
+async def _stored_balances(node: Node, ident: str, account: str) -> list[tuple[Any, int]] | None:
+    """Every token's balance read from the embedded chain's stored state, without opening the
+    chain (wallet/stored_balances.py); None when the active network is another or that read is
+    not certain, and the chain answers."""
+    from ..wallet.networks import DEV, PRESETS
+    from ..wallet.stored_balances import read_stored_balances
+
+    if await node.session.chain.active_id() != DEV:
+        return None
+    custom = await _custom_tokens(node, ident, PRESETS[DEV].chain_id)
+    folder = node.paths.chain
+    return await asyncio.get_running_loop().run_in_executor(None, read_stored_balances, folder, custom, account)
 
 
 @method("wallet_addToken", Param("address"))

@@ -95,9 +95,15 @@ def read_token(w3: Any, address: str) -> TokenInfo:
         c.functions.balanceOf(addr).call()
     except Exception:  # noqa: BLE001 - a revert, a bad return: either way not an ERC-20
         raise NotAToken() from None
+    return checked_token(symbol, name, decimals, addr)
+
+
+def checked_token(symbol: Any, name: Any, decimals: int, address: str) -> TokenInfo:
+    """A token as the wallet keeps it, from what its symbol(), name() and decimals() say (read
+    through the EVM, or from the stored state: wallet/stored_balances.py)."""
     if not isinstance(symbol, str) or not symbol or decimals > 77:
         raise NotAToken()
-    return TokenInfo(symbol[:16], str(name)[:64], decimals, addr)
+    return TokenInfo(symbol[:16], str(name)[:64], decimals, address)
 
 
 class BadNetworkContract(E.RpcError):

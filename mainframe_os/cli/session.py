@@ -76,7 +76,9 @@ class CliSession:
         if vault and given is not None:
             startup.start_unlocking(self.paths.vaults, vault, given)
         command = getattr(self.args, "_command", None)
-        startup.import_libraries(chain=startup.needs_chain(getattr(command, "path", None)))
+        startup.import_libraries(
+            chain=startup.needs_chain(getattr(command, "path", None), getattr(command, "method", None))
+        )
 
     def _answer_prompt(self, prompt: dict[str, Any]) -> Any:
         return answer_prompt(prompt, yes=getattr(self.args, "yes", False))

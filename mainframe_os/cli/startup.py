@@ -27,9 +27,14 @@ NODE_MODULES = ("sqlalchemy.orm", "sqlcipher3", "vault._store", "vault._vault", 
 CHAIN_MODULES = ("web3", "eth_tester", "eth_tester.backends.pyevm.main", "mainframe_os.node.chain.devchain")
 # Commands whose namespace reads or writes the chain: their cold start imports web3 early.
 CHAIN_NAMESPACES = frozenset({"wallet", "token", "swap", "buy", "onramp", "network", "eth", "nft", "nfts"})
+# Methods that answer from the dev chain's stored state without opening it (wallet/stored_balances.py):
+# web3 and py-evm load only if that read falls back to the chain.
+READ_FROM_STORED_STATE = frozenset({"wallet_getBalances"})
 
 
-def needs_chain(command_path: tuple[str, ...] | None) -> bool:
+def needs_chain(command_path: tuple[str, ...] | None, method: str | None = None) -> bool:
+    if method in READ_FROM_STORED_STATE:
+        return False
     return command_path is not None and len(command_path) > 0 and command_path[0] in CHAIN_NAMESPACES
 
 

@@ -55,6 +55,9 @@ def test_only_chain_commands_import_the_chain_early() -> None:
     assert needs_chain(("wallet", "balances")) and needs_chain(("swap", "run"))
     assert not needs_chain(("contact", "list")) and not needs_chain(("identity", "list"))
     assert not needs_chain(None) and not needs_chain(())
+    # a balance read answers from the chain's stored state first (wallet/stored_balances.py)
+    assert not needs_chain(("wallet", "balances"), "wallet_getBalances")
+    assert needs_chain(("wallet", "send"), "wallet_send")
 
 
 END_PROCESS = r"""

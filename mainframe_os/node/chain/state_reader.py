@@ -187,7 +187,9 @@ class StateReader:
             raise StateUnreadable(f"the chain file does not open: {exc}") from None
         try:
             conn.execute("BEGIN")  # one read transaction: every read below sees the same commit
-            yield cls(conn)
+            reader = cls(conn)
+            reader.state_root  # noqa: B018 - the snapshot starts with this first read: the head at open
+            yield reader
         except sqlite3.Error as exc:
             raise StateUnreadable(f"the chain file does not read: {exc}") from None
         finally:

@@ -22,8 +22,6 @@ from .. import errors as E
 from ..apps.caller import caller_details
 from ..prompter import PromptRequest
 from ..registry import PUBLIC, method
-from ..wallet.eip712 import hash_typed_data, loads_js, parse_typed_data, to_bigint
-from ..wallet.personal import message_and_address, personal_message_bytes, recover_message_bytes
 from .ethereum import SIGN, _own_account
 
 if TYPE_CHECKING:
@@ -72,6 +70,8 @@ async def personal_sign(node: Node, ctx: CallerContext, params: list[Any]) -> st
     from eth_account import Account
     from eth_account.messages import encode_defunct
 
+    from ..wallet.personal import message_and_address, personal_message_bytes
+
     if not isinstance(params, list):
         raise E.InvalidParams("personal_sign takes [message, address]")
     message, address = message_and_address(params)
@@ -86,6 +86,8 @@ async def personal_ec_recover(node: Node, ctx: CallerContext, params: list[Any])
     """The address that made a personal_sign signature (lowercase hex, as MetaMask answers)."""
     from eth_account import Account
     from eth_account.messages import encode_defunct
+
+    from ..wallet.personal import recover_message_bytes
 
     if not isinstance(params, list) or len(params) < 2 or not isinstance(params[1], str):
         raise E.InvalidParams("personal_ecRecover takes [message, signature]")
@@ -102,6 +104,8 @@ async def personal_ec_recover(node: Node, ctx: CallerContext, params: list[Any])
 def _check_chain(domain: dict[str, Any], active: int) -> None:
     """MetaMask refuses typed data bound to another chain than the active one. A falsy chainId
     (absent, 0, "") is not checked, as there."""
+    from ..wallet.eip712 import to_bigint
+
     chain_id = domain.get("chainId")
     if not chain_id:
         return
@@ -122,6 +126,8 @@ async def _describe_typed(node: Node, ident: str, typed: dict[str, Any]) -> dict
 
 async def _sign_typed(node: Node, ctx: CallerContext, params: Any, version: str) -> str:
     from eth_account import Account
+
+    from ..wallet.eip712 import hash_typed_data, parse_typed_data
 
     name = f"eth_signTypedData_{version.lower()}"
     if not isinstance(params, list) or len(params) < 2:
@@ -158,6 +164,7 @@ async def eth_sign_typed_data_v1(node: Node, ctx: CallerContext, params: list[An
     """MetaMask's eth_signTypedData (v1, the early draft): [typedData list, address]."""
     from eth_account import Account
 
+    from ..wallet.eip712 import loads_js
     from ..wallet.typed_data_v1 import hash_typed_data_v1
 
     if not isinstance(params, list) or len(params) < 2:

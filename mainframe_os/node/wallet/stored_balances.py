@@ -127,7 +127,7 @@ def _short_string(word: int) -> str | None:
     if raw[31] & 1:
         return None
     length = raw[31] // 2
-    if length > 31:
+    if length > 31 or any(raw[length:31]):  # bytes past the length: not a string Solidity wrote
         return None
     try:
         return raw[:length].decode("utf-8")

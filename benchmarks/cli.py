@@ -7,10 +7,12 @@ alone, and the same command through a running `mfos node`, all in the same run.
 - `mfos wallet balances` through the socket of a running `mfos node` (after its first call,
   which opens the node's chain), next to a bare `python -c pass` (the interpreter's own start).
 
-Two more references say what a cold command cannot avoid while the dev chain is py-evm running
-in the CLI's own process: importing py-evm alone (eth-tester's py-evm backend; py_ecc computes
-BLS12-381 tables at import), and importing the libraries a cold balance read needs at all (py-evm,
-web3 over it, SQLAlchemy and SQLCipher for the vault), each in a fresh process.
+More references say what a cold command cannot avoid, each in a fresh process: importing the
+vault's libraries (SQLAlchemy, SQLCipher and the vault package: every command that opens a vault
+loads them; a cold balance read needs nothing more, since it reads the dev chain's stored state
+without py-evm: node/wallet/stored_balances.py); and, for a command that runs the EVM (a swap),
+importing py-evm alone (eth-tester's py-evm backend; py_ecc computes BLS12-381 tables at import)
+and py-evm with web3, SQLAlchemy and SQLCipher.
 
 Targets: cold balances <= KDF + 0.5 s, cold swap <= KDF + 1 s, through the socket <= 100 ms.
 
@@ -61,6 +63,7 @@ argon2id.kdf(32, sys.argv[2].encode(), salt, opslimit=kdf["opslimit"], memlimit=
 # each ends as `mfos` does (cli._end_process): the interpreter's teardown is no part of the floor
 PYEVM_IMPORT = "import os, eth_tester.backends.pyevm.main; os._exit(0)"
 LIBRARIES_IMPORT = "import os, sqlalchemy.orm, sqlcipher3, web3, eth_tester.backends.pyevm.main; os._exit(0)"
+VAULT_IMPORT = "import os, sqlalchemy.orm, sqlcipher3, vault._vault, vault.models; os._exit(0)"
 
 
 def _env() -> dict[str, str]:
@@ -102,7 +105,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     runs = ap.parse_args().runs
     compile_bytecode()
-    keys = ("kdf", "pyevm", "libraries", "balances", "swap", "python", "socket")
+    keys = ("kdf", "vault", "pyevm", "libraries", "balances", "swap", "python", "socket")
     rows: dict[str, list[float]] = {k: [] for k in keys}
     with tempfile.TemporaryDirectory() as home:
         subprocess.run([sys.executable, "-c", SETUP, home, PASSWORD], check=True, cwd=ROOT, env=_env())
@@ -110,6 +113,7 @@ def main() -> None:
         wall([*mfos(home, "--yes", *swap)])  # first start: the dev chain deploys its contracts
         for _ in range(runs):
             rows["kdf"].append(wall([sys.executable, "-c", KDF_ALONE, home, PASSWORD], "kdf"))
+            rows["vault"].append(wall([sys.executable, "-c", VAULT_IMPORT], "vault"))
             rows["pyevm"].append(wall([sys.executable, "-c", PYEVM_IMPORT], "pyevm"))
             rows["libraries"].append(wall([sys.executable, "-c", LIBRARIES_IMPORT], "libraries"))
             rows["balances"].append(wall(mfos(home, "wallet", "balances", "--vault", "main"), "balances"))
@@ -131,6 +135,7 @@ def main() -> None:
     result = {
         "runs": runs,
         "kdf_alone_s": round(med(rows["kdf"]), 3),
+        "vault_libraries_import_s": round(med(rows["vault"]), 3),
         "pyevm_import_s": round(med(rows["pyevm"]), 3),
         "chain_and_vault_libraries_import_s": round(med(rows["libraries"]), 3),
         "cold_wallet_balances_s": round(med(rows["balances"]), 3),
@@ -151,6 +156,7 @@ def main() -> None:
         f"mfos swap run, cold:                         {result['cold_swap_run_s']:.3f} s "
         f"(KDF + {result['cold_swap_minus_kdf_s']:.3f} s; target KDF + 1 s)"
     )
+    print(f"importing the vault's libraries alone:       {result['vault_libraries_import_s']:.3f} s")
     print(
         f"importing py-evm alone (fresh process):      {result['pyevm_import_s']:.3f} s; py-evm, web3, SQLAlchemy "
         f"and SQLCipher: {result['chain_and_vault_libraries_import_s']:.3f} s"

@@ -76,9 +76,8 @@ class CliSession:
         if vault and given is not None:
             startup.start_unlocking(self.paths.vaults, vault, given)
         command = getattr(self.args, "_command", None)
-        startup.import_libraries(
-            chain=startup.needs_chain(getattr(command, "path", None), getattr(command, "method", None))
-        )
+        path, method = getattr(command, "path", None), getattr(command, "method", None)
+        startup.import_libraries(startup.needs_chain(path, method), startup.reads_stored_state(method))
 
     def _answer_prompt(self, prompt: dict[str, Any]) -> Any:
         return answer_prompt(prompt, yes=getattr(self.args, "yes", False))

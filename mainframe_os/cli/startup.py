@@ -30,6 +30,8 @@ CHAIN_NAMESPACES = frozenset({"wallet", "token", "swap", "buy", "onramp", "netwo
 # Methods that answer from the dev chain's stored state without opening it (wallet/stored_balances.py):
 # web3 and py-evm load only if that read falls back to the chain.
 READ_FROM_STORED_STATE = frozenset({"wallet_getBalances"})
+# What that read imports (pycryptodome's keccak: ~0.05 s): loaded while the key derivation runs.
+STORED_STATE_MODULES = ("mainframe_os.node.wallet.stored_balances",)
 
 
 def needs_chain(command_path: tuple[str, ...] | None, method: str | None = None) -> bool:
@@ -38,18 +40,31 @@ def needs_chain(command_path: tuple[str, ...] | None, method: str | None = None)
     return command_path is not None and len(command_path) > 0 and command_path[0] in CHAIN_NAMESPACES
 
 
-def import_libraries(chain: bool) -> None:
-    """Import the node's libraries (and the chain's, when `chain`) now, on this thread, while
-    the key derivation runs. On this thread and no other: two threads importing the same
-    package tree (eth_account has import cycles) can see each other's half-initialised modules."""
+def reads_stored_state(method: str | None) -> bool:
+    return method in READ_FROM_STORED_STATE
+
+
+def import_libraries(chain: bool, stored_state: bool = False) -> None:
+    """Import the node's libraries (and the chain's, when `chain`; the stored-state reader's,
+    when `stored_state`) now, on this thread, while the key derivation runs. On this thread and
+    no other: two threads importing the same package tree (eth_account has import cycles) can
+    see each other's half-initialised modules."""
     from ..node.registry import SERVICE_MODULES
 
-    for name in (*NODE_MODULES, *SERVICE_MODULES, *(CHAIN_MODULES if chain else ())):
+    extra = (*(CHAIN_MODULES if chain else ()), *(STORED_STATE_MODULES if stored_state else ()))
+    for name in (*NODE_MODULES, *SERVICE_MODULES, *extra):
         try:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 - the command's own import reports it properly
             log.debug("early import of %s failed", name, exc_info=True)
             return
+    if stored_state:  # the known token code, from the artifacts: also nothing the vault's key waits for
+        from ..node.wallet.stored_balances import token_code
+
+        try:
+            token_code()
+        except Exception:  # noqa: BLE001 - the read itself reports it (by falling back)
+            log.debug("reading the token artifacts failed", exc_info=True)
 
 
 def start_unlocking(vaults: Path, name: str, password: str) -> None:

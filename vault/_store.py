@@ -12,12 +12,7 @@ import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-
-import keyring
-import keyring.backend
-import keyring.backends.chainer
-import keyring.backends.fail
-import keyring.backends.null
+from typing import TYPE_CHECKING
 
 from . import _backup
 from ._atomic import DIR_MODE, FILE_MODE, fsync_dir, make_private_dir, temp_path_for
@@ -49,6 +44,12 @@ from ._recovery import (
     wipe_tree,
 )
 from ._vault import KEYRING_SERVICE, Vault, header_lock_path, open_lock_path
+
+if TYPE_CHECKING:
+    import keyring.backend
+
+# keyring loads where a remembered key is used (~0.05 s at import: importlib.metadata and its
+# backends), not with the vault library: a command given its password never needs it.
 
 log = logging.getLogger(__name__)
 
@@ -194,8 +195,7 @@ class VaultStore:
         path = self.path_of(name)
         if not path.is_dir():
             raise VaultNotFound(f"no vault named {name!r}")
-        with contextlib.suppress(Exception):
-            keyring.delete_password(KEYRING_SERVICE, str(path.resolve()))
+        _forget_key(path)
         crash_point("delete.forgotten")
         # Move it out of its name first (one atomic rename): a kill during the slow wipe then
         # leaves a ".deleting-" folder the next start finishes, never a half-wiped vault
@@ -244,8 +244,7 @@ class VaultStore:
                 crash_point("rekey.header-written")
                 self._move_into_place(work, path, overwrite=True)
         # a remembered key is the old data key: it would no longer open anything
-        with contextlib.suppress(Exception):
-            keyring.delete_password(KEYRING_SERVICE, str(path.resolve()))
+        _forget_key(path)
 
     # -- backup / restore ----------------------------------------------------------------
 
@@ -356,6 +355,8 @@ class VaultStore:
     def keyring_available(self) -> bool:
         """True when the OS keyring has a usable backend. Never raises."""
         try:
+            import keyring
+
             return _backend_usable(keyring.get_keyring())
         except Exception:
             return False
@@ -365,6 +366,8 @@ class VaultStore:
 
         A stale entry (the vault was restored or recreated since) is removed.
         """
+        import keyring
+
         vault = self.open(name)
         try:
             secret = keyring.get_password(KEYRING_SERVICE, vault.keyring_username)
@@ -433,7 +436,19 @@ class VaultStore:
         crash_point("replace.done")
 
 
+def _forget_key(path: Path) -> None:
+    """Remove a vault's remembered key from the OS keyring, if any (best effort)."""
+    with contextlib.suppress(Exception):
+        import keyring
+
+        keyring.delete_password(KEYRING_SERVICE, str(path.resolve()))
+
+
 def _backend_usable(backend: keyring.backend.KeyringBackend) -> bool:
+    import keyring.backends.chainer
+    import keyring.backends.fail
+    import keyring.backends.null
+
     if isinstance(backend, keyring.backends.fail.Keyring | keyring.backends.null.Keyring):
         return False
     if isinstance(backend, keyring.backends.chainer.ChainerBackend):

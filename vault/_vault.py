@@ -10,8 +10,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import keyring
-import keyring.errors
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -265,6 +263,8 @@ class Vault:
             assert self._data_key is not None
             secret = self._data_key.hex()
         try:
+            import keyring
+
             keyring.set_password(KEYRING_SERVICE, self.keyring_username, secret)
         except Exception:  # backends raise all sorts (D-Bus, locked collection, NoKeyringError)
             raise KeyringUnavailable("no usable keyring on this device") from None
@@ -272,6 +272,9 @@ class Vault:
     def forget_on_device(self) -> None:
         """Remove the stored key, if any."""
         self._check_not_closed()
+        import keyring
+        import keyring.errors
+
         try:
             keyring.delete_password(KEYRING_SERVICE, self.keyring_username)
         except keyring.errors.PasswordDeleteError:

@@ -36,6 +36,14 @@ def test_the_vault_header_and_kdf_load_without_sqlalchemy() -> None:
     assert not loaded & {"sqlalchemy", "sqlcipher3"}
 
 
+def test_the_vault_library_loads_keyring_only_for_a_remembered_key() -> None:
+    """A command given its password (a script, $MFOS_PASSWORD) never touches the OS keyring:
+    loading it (~0.05 s: importlib.metadata and its backends) waits for a remembered key."""
+    loaded = _loaded_after("import vault._store, vault._vault, vault.models")
+    assert "sqlalchemy" in loaded
+    assert "keyring" not in loaded
+
+
 def test_the_vault_package_still_offers_its_whole_api() -> None:
     loaded = _loaded_after("from vault import Vault, VaultStore, VaultState, VaultInfo, BackupInfo, validate_name")
     assert "sqlalchemy" in loaded  # loaded on first use, not at `import vault`

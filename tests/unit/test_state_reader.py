@@ -170,8 +170,10 @@ def test_a_missing_or_damaged_row_is_unreadable_never_a_number(tmp_path: Path, d
     elif damage == "header":
         _set_row(path, head, rows[head][:-1] + b"\x08")
     elif damage == "trie node":  # every inner node: each one lies on some account's path
-        for k in nodes:
-            _set_row(path, k, rows[k][:-1] + bytes([rows[k][-1] ^ 1]))
+        conn = sqlite3.connect(str(path), isolation_level=None)
+        flipped = [(k, rows[k][:-1] + bytes([rows[k][-1] ^ 1])) for k in nodes]
+        conn.executemany("INSERT OR REPLACE INTO kv (k, v) VALUES (?, ?)", flipped)
+        conn.close()
     elif damage == "not sqlite":
         path.write_bytes(b"this is not a database" * 100)
         for suffix in ("-wal", "-shm"):

@@ -129,3 +129,28 @@ async def test_an_address_is_never_used_before_until_a_send_to_it_is_confirmed(e
     assert recipient()["seen"] is True and "used before" in recipient()["label"]
     await env.call("wallet_send", {"to": carol, "amount": "0.1"})  # remembered: still true
     assert recipient()["seen"] is True
+
+
+async def test_the_remembered_active_identity_follows_a_switch_create_and_delete(env: Env) -> None:
+    """The active identity is read once and remembered: selecting, creating or deleting an
+    identity forgets it, so a send right after a switch goes from the new identity's account."""
+    await _funded(env)
+    first = await env.call("wallet_send", {"to": env.address, "amount": "0.001"})
+    assert first["from"] == env.address
+    bob = await env.call("identity_create", {"displayName": "Bob"})
+    assert not bob["active"]  # Alice stays active
+    await env.call("identity_select", {"id": bob["id"]})
+    with pytest.raises(E.RpcError, match="(?i)wallet"):  # Bob has no wallet yet: not Alice's account
+        await env.call("wallet_send", {"to": env.address, "amount": "0.001"})
+    phrase = (await env.call("wallet_generatePhrase"))["phrase"]
+    bob_address = (await env.call("wallet_create", {"phrase": phrase}))["accounts"][0]["address"]
+    assert bob_address != env.address
+    chain = ChainService.of(env.node)
+    conn = await chain.connection()
+    await chain.run(lambda: conn.devchain.fund(bob_address, ETHER))
+    assert (await env.call("wallet_send", {"to": env.address, "amount": "0.001"}))["from"] == bob_address
+    await env.call("identity_select", {"id": env.info["identity"]})
+    assert (await env.call("wallet_send", {"to": bob_address, "amount": "0.001"}))["from"] == env.address
+    await env.call("identity_select", {"id": bob["id"]})
+    await env.call("identity_delete", {"id": bob["id"]})  # the active one: Alice is active again
+    assert (await env.call("wallet_send", {"to": bob_address, "amount": "0.001"}))["from"] == env.address

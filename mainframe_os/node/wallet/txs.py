@@ -232,11 +232,11 @@ class TxService:
         details: dict[str, Any],
         wait: bool = False,
     ) -> _Sent:
-        """Take the nonce, sign and record as "signed" (committed) in one call on the chain
-        thread; announce it; then broadcast, read the receipt with `wait` (a dev chain mines at
-        once) and record the status the broadcast left in a second call. The vault's connections
-        serve any thread, and each hop between the loop and a worker thread costs more than the
-        step itself on a busy machine: two hops, where each step was one."""
+        """Take the nonce, sign, record as "signed" (committed), broadcast, read the receipt with
+        `wait` (a dev chain mines at once) and record the status the broadcast left: one call on
+        the chain thread. The vault's connections serve any thread, and each hop between the loop
+        and a worker thread costs more than the step itself on a busy machine. The "signed" event
+        is handed to the loop as soon as the record is committed (it runs there before the answer)."""
         key = (chain_id, sender.lower())
         async with self.sender_lock(chain_id, sender):
             if key not in self._settled:
@@ -244,8 +244,11 @@ class TxService:
             vault = self.node.require_vault()
             seeds = SeedCache.of(self.node)  # taken here, on the loop: a lock meanwhile drops it
             known_next = self._next_nonce.get(key, 0)
+            loop = asyncio.get_running_loop()
+            signed_event = self.node.events.emit
+            recorded: list[str] = []  # the hash, once its record is committed
 
-            def sign(c: Connection) -> tuple[str, int, bytes]:
+            def sign_and_send(c: Connection) -> tuple[_Sent, int]:
                 from eth_account import Account
 
                 # A node behind a load balancer may not count what we just sent: never go below it.
@@ -257,17 +260,19 @@ class TxService:
                     tx_hash, raw = "0x" + bytes(signed.hash).hex(), bytes(signed.raw_transaction)
                     self._inflight.add(tx_hash)  # before the commit: never mistaken for an interrupted send
                     record_signed(s, identity_id, chain_id, tx_hash, tx, kind, details, raw)
-                return tx_hash, int(tx["nonce"]), raw
+                recorded.append(tx_hash)
+                loop.call_soon_threadsafe(signed_event, TransactionStatusChanged(tx_hash, "signed", chain_id))
+                crash_point("tx-recorded")  # fault-injection tests: killed between record and broadcast
+                return _broadcast_and_record(c, vault, chain_id, tx_hash, raw, wait), int(tx["nonce"])
 
-            tx_hash, nonce, raw = await self.chain.call(sign)
-            self.node.events.emit(TransactionStatusChanged(tx_hash, "signed", chain_id))
-            crash_point("tx-recorded")  # fault-injection tests: killed between record and broadcast
             try:
-                sent = await self.chain.call(lambda c: _broadcast_and_record(c, vault, chain_id, tx_hash, raw, wait))
+                sent, nonce = await self.chain.call(sign_and_send)
             except BaseException:
-                self._settled.discard(key)  # unknown whether it went out: the next send checks
-                self._inflight.discard(tx_hash)
+                if recorded:
+                    self._settled.discard(key)  # unknown whether it went out: the next send checks
+                    self._inflight.discard(recorded[0])
                 raise
+            tx_hash = sent.hash
             self._announce(chain_id, tx_hash, sent.status, sent.error, sent.what)
             if sent.down is not None:
                 self._inflight.discard(tx_hash)

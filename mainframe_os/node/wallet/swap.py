@@ -232,6 +232,9 @@ def token_balance(conn: Any, token: TokenInfo, owner: str) -> int:
     contract layer (ABI look-ups, argument checks, result formatting) cost more than the call."""
     if token.address is None:
         return rpc.balance(conn, owner)
+    stored = rpc.own_token_balance(conn, token.address, owner)
+    if stored is not None:
+        return stored
     return _token_uint(conn, token, {"from": owner, "to": token.address, "data": BALANCE_OF + _word(owner)})
 
 

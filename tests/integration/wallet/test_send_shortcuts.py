@@ -148,7 +148,9 @@ async def test_the_remembered_active_identity_follows_a_switch_create_and_delete
     chain = ChainService.of(env.node)
     conn = await chain.connection()
     await chain.run(lambda: conn.devchain.fund(bob_address, ETHER))
-    assert (await env.call("wallet_send", {"to": env.address, "amount": "0.001"}))["from"] == bob_address
+    res = await env.call("wallet_send", {"to": env.address, "amount": "0.001"})
+    signed_by = await chain.run(lambda: conn.w3.eth.get_transaction(res["hash"])["from"])
+    assert res["from"] == signed_by == bob_address  # signed with the key of the account it was looked up for
     await env.call("identity_select", {"id": env.info["identity"]})
     assert (await env.call("wallet_send", {"to": bob_address, "amount": "0.001"}))["from"] == env.address
     await env.call("identity_select", {"id": bob["id"]})
@@ -307,3 +309,43 @@ async def test_the_embedded_chains_eth_call_answers_and_reverts_as_json_rpc_does
     with pytest.raises(Exception) as refused:  # noqa: PT011 - what callers read of it is checked below
         await chain.call(lambda c: rpc.call(c, overdraft))
     assert is_revert(refused.value) and "ERC20: transfer amount exceeds balance" in revert_reason(refused.value)
+
+
+async def test_a_wallet_removed_while_the_user_is_asked_is_a_clear_error_not_a_send(env: Env) -> None:
+    """Signing uses the key found with the sender before the prompt; a wallet removed meanwhile
+    stops the send with the wallet error, and nothing is recorded or broadcast."""
+    from mainframe_os.node.prompter import PromptResult
+
+    await _funded(env)
+    wallet_id = (await env.call("wallet_list"))[0]["id"]
+
+    async def remove_then_approve(request: Any) -> PromptResult:
+        await env.call("wallet_remove", {"walletId": wallet_id, "confirm": True})
+        return PromptResult(True, "once")
+
+    env.node.prompter.ask = remove_then_approve  # type: ignore[method-assign]
+    bob = to_checksum_address("0x" + os.urandom(20).hex())
+    with pytest.raises(E.RpcError, match="(?i)wallet"):
+        await env.call("wallet_send", {"to": bob, "amount": "0.001"})
+    chain = ChainService.of(env.node)
+    assert await chain.call(lambda c: c.w3.eth.get_balance(bob)) == 0
+
+
+async def test_the_embedded_routers_quote_is_its_get_amounts_out_to_the_wei(env: Env) -> None:
+    """On the embedded chain a quote is computed from the pool's reserves with the router's own
+    formula instead of a second EVM run: it equals the router's getAmountsOut for any amount."""
+    conn = await _funded(env, 2000)
+    chain = ChainService.of(env.node)
+    c = conn.network.contracts
+    assert c.router is not None and c.weth is not None and c.mft is not None
+    router = conn.w3.eth.contract(address=c.router, abi=abi_of("UniswapV2Router02"))
+    await env.call("swap_run", {"from": "ETH", "to": "MFT", "amount": "100"})
+    for amount, (frm, to, path) in [
+        (a, d)
+        for a in ("0.00000001", "0.001", "1", "777.123456789", "1000")
+        for d in (("ETH", "MFT", [c.weth, c.mft]), ("MFT", "ETH", [c.mft, c.weth]))
+    ]:
+        q = await env.call("swap_quote", {"from": frm, "to": to, "amount": amount})
+        wei = int(q["amountIn"])
+        on_chain = await chain.run(lambda wei=wei, path=path: router.functions.getAmountsOut(wei, path).call()[-1])
+        assert int(q["amountOut"]) == on_chain, (frm, amount)

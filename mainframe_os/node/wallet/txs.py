@@ -240,10 +240,9 @@ class TxService:
         wait: bool = False,
     ) -> _Sent:
         """Take the nonce, sign, record as "signed" (committed), broadcast, read the receipt with
-        `wait` (a dev chain mines at once) and record the status the broadcast left: one call on
-        the chain thread. The vault's connections serve any thread, and each hop between the loop
-        and a worker thread costs more than the step itself on a busy machine. The "signed" event
-        is handed to the loop as soon as the record is committed (it runs there before the answer)."""
+        `wait` (a dev chain mines at once) and record the status: one call on the chain thread (a
+        hop between threads costs more than a step on a busy machine). The "signed" event is
+        handed to the loop once the record is committed: it runs there before the answer."""
         key = (chain_id, sender.lower())
         async with self.sender_lock(chain_id, sender):
             if key not in self._settled:

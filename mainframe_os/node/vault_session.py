@@ -27,6 +27,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from .events import ActiveIdentityChanged, IdentitiesChanged
+
 if TYPE_CHECKING:
     from .comms.app_push import AppPushes
     from .comms.service import CommsService
@@ -59,6 +61,19 @@ class VaultSession:
         self.comms: CommsService | None = None
         self.files: FilesService | None = None
         self.app_pushes: AppPushes | None = None  # mainframe.comms pushes (comms/app_push.py)
+        # the active identity's id, read once (methods/identities.active_identity_id); dropped when
+        # an identity is created, deleted or selected (each emits IdentitiesChanged or
+        # ActiveIdentityChanged), and with the vault (a new VaultSession)
+        self.active_identity: str | None = None
+        self.identity_generation = 0  # bumped with each drop: a read that raced one is not kept
+        self._unsubscribe = [
+            node.events.subscribe(IdentitiesChanged, self._forget_identity),
+            node.events.subscribe(ActiveIdentityChanged, self._forget_identity),
+        ]
+
+    def _forget_identity(self, _event: object) -> None:
+        self.active_identity = None
+        self.identity_generation += 1
 
     @property
     def chain(self) -> ChainService:
@@ -119,6 +134,9 @@ class VaultSession:
             self._chain,
         )
         self._subscriptions = self._watcher = self._txs = self._seeds = self._chain = None
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._forget_identity(None)
         self._filters = None
         self.batches.clear()
         pushes, self.app_pushes = self.app_pushes, None

@@ -28,14 +28,21 @@ from typing import Protocol
 from sqlalchemy import Connection
 
 from .._errors import UnsupportedFormat
-from . import m0001_initial, m0002_wallets, m0003_apps, m0004_files, m0005_comms
+from . import m0001_initial, m0002_wallets, m0003_apps, m0004_files, m0005_comms, m0006_unsettled_sends
 
 
 class MigrationStep(Protocol):
     def upgrade(self, connection: Connection) -> None: ...
 
 
-STEPS: tuple[MigrationStep, ...] = (m0001_initial, m0002_wallets, m0003_apps, m0004_files, m0005_comms)
+STEPS: tuple[MigrationStep, ...] = (
+    m0001_initial,
+    m0002_wallets,
+    m0003_apps,
+    m0004_files,
+    m0005_comms,
+    m0006_unsettled_sends,
+)
 LATEST: int = len(STEPS)
 
 

@@ -91,7 +91,16 @@ async def active_identity_id(node: Node) -> str | None:
         first = s.scalars(select(Identity.id).order_by(Identity.position, Identity.created_at)).first()
         return first
 
-    return await node.db(read)
+    # Every call acting for the active identity asks this (each send, each balance): remembered
+    # for the open vault, and forgotten on the events every identity write emits (vault_session.py).
+    session = node.session
+    if session.active_identity is None:
+        generation = session.identity_generation
+        found = await node.db(read)
+        if generation == session.identity_generation and session is node.session:
+            session.active_identity = found  # not when an identity changed while it was read
+        return found
+    return session.active_identity
 
 
 async def require_identity(node: Node, ctx: CallerContext, identity_id: str | None = None) -> str:

@@ -119,7 +119,9 @@ def parties_from(c: Any, wanted: list[str], known: dict[str, Known]) -> dict[str
     return out
 
 
-def vault_facts(s: Any, ident: str, wanted: list[str], seen: set[str] | None = None) -> dict[str, Known]:
+def vault_facts(
+    s: Any, ident: str, wanted: list[str], seen: set[str] | None = None, accounts: list[Any] | None = None
+) -> dict[str, Known]:
     """What the vault knows of each wanted address: (kind "own"/"contact" or None, name, seen).
 
     `seen`: addresses (lowercase) this identity is known to have paid, kept by the caller across
@@ -152,7 +154,7 @@ def vault_facts(s: Any, ident: str, wanted: list[str], seen: set[str] | None = N
     )
     for address, name in s.execute(contacts):
         out[lower[str(address).lower()]] = ("contact", name, True)
-    for acct in accounts_of(s, ident):
+    for acct in accounts_of(s, ident) if accounts is None else accounts:  # `accounts`: read by the caller
         own = lower.get(acct.address.lower())
         if own is not None:
             out[own] = ("own", acct.name, True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
@@ -118,9 +119,10 @@ def accounts_of(s: Session, identity_id: str) -> list[Account]:
     )
 
 
-def find_account(s: Session, identity_id: str, address: str | None) -> Account:
-    """The identity's account at `address`, or its default account."""
-    accounts = accounts_of(s, identity_id)
+def find_account(s: Session, identity_id: str, address: str | None, accounts: list[Account] | None = None) -> Account:
+    """The identity's account at `address`, or its default account (among `accounts`, the
+    identity's accounts when the caller read them already)."""
+    accounts = accounts_of(s, identity_id) if accounts is None else accounts
     if not accounts:
         raise NoWallet()
     if address is None:
@@ -131,11 +133,25 @@ def find_account(s: Session, identity_id: str, address: str | None) -> Account:
     raise UnknownAccount()
 
 
-def private_key(s: Session, acct: Account, seeds: SeedCache | None = None) -> bytes:
+@dataclass(frozen=True)
+class Signer:
+    """Where an account's key comes from (its wallet and index): what a send looked up with its
+    sender, so signing needs no second look-up of the identity's accounts."""
+
+    wallet_id: str
+    idx: int
+
+    @classmethod
+    def of(cls, acct: Account) -> Signer:
+        return cls(acct.wallet_id, acct.idx)
+
+
+def private_key(s: Session, acct: Account | Signer, seeds: SeedCache | None = None) -> bytes:
     """The account's key, derived for one signature: callers use it and drop it. No private key
     is kept for the session; at most the HD wallet's seed is (`seeds`), dropped with the vault."""
     w = s.get(Wallet, acct.wallet_id)
-    assert w is not None
+    if w is None:  # removed since the account was looked up (while the user was asked)
+        raise NoWallet()
     if w.kind == "key":
         return bytes(w.secret)
     seed = seeds.seed(w) if seeds is not None else hd.seed_of(w.secret.decode())

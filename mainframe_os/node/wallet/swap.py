@@ -153,14 +153,19 @@ def quote(
     r_in, r_out = (r0, r1) if token0.lower() == path[0].lower() else (r1, r0)
     if r_in == 0 or r_out == 0:
         raise NoRoute(f"The {token_in.symbol}/{token_out.symbol} pool is empty")
-    data = GET_AMOUNTS_OUT + encode(["uint256", "address[]"], [amount_in, list(path)]).hex()
-    try:
-        (amounts,) = decode(["uint256[]"], rpc.call(conn, {"from": owner, "to": router.address, "data": data}))
-    except Exception as exc:  # noqa: BLE001 - a revert: e.g. INSUFFICIENT_LIQUIDITY
-        from .fill import revert_reason
+    if _own_router(conn, router.address):
+        # The project's router computes getAmountsOut from these very reserves with this formula
+        # (contracts/UniswapV2Router02.sol): a second EVM run would give the same figure.
+        out = amount_out(amount_in, int(r_in), int(r_out))
+    else:
+        data = GET_AMOUNTS_OUT + encode(["uint256", "address[]"], [amount_in, list(path)]).hex()
+        try:
+            (amounts,) = decode(["uint256[]"], rpc.call(conn, {"from": owner, "to": router.address, "data": data}))
+        except Exception as exc:  # noqa: BLE001 - a revert: e.g. INSUFFICIENT_LIQUIDITY
+            from .fill import revert_reason
 
-        raise SwapError(f"The router cannot quote this swap: {revert_reason(exc)}") from None
-    out = int(amounts[-1])
+            raise SwapError(f"The router cannot quote this swap: {revert_reason(exc)}") from None
+        out = int(amounts[-1])
     if out <= 0:
         raise SwapError("This amount is too small to swap")
     needs_approval = False
@@ -182,6 +187,11 @@ def quote(
         needs_approval,
         deadline,
     )
+
+
+def _own_router(conn: Any, router: str) -> bool:
+    """Whether `router` is the one the embedded chain deployed from the project's sources."""
+    return conn.devchain is not None and router.lower() == conn.devchain.deployment.router.lower()
 
 
 def _pair(conn: Any, router: Any, path: tuple[str, ...]) -> tuple[Any, str]:
@@ -232,6 +242,9 @@ def token_balance(conn: Any, token: TokenInfo, owner: str) -> int:
     contract layer (ABI look-ups, argument checks, result formatting) cost more than the call."""
     if token.address is None:
         return rpc.balance(conn, owner)
+    stored = rpc.own_token_balance(conn, token.address, owner)
+    if stored is not None:
+        return stored
     return _token_uint(conn, token, {"from": owner, "to": token.address, "data": BALANCE_OF + _word(owner)})
 
 

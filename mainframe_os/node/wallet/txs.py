@@ -34,7 +34,7 @@ from .fill import Filled, InsufficientFunds, TransactionFailed, fill, is_revert,
 from .history import TransactionStatusChanged, record_signed, set_status, summary
 from .outcome import broadcast, receipt_outcome
 from .parties import vault_facts, wanted_addresses
-from .store import SeedCache, find_account, private_key
+from .store import SeedCache, Signer, accounts_of, find_account, private_key
 
 if TYPE_CHECKING:
     from eth_typing import ChecksumAddress, HexStr
@@ -130,7 +130,7 @@ class TxService:
         # The description (vault and chain reads) is built in the same call on the chain thread
         # as the sender's look-up and the fill: one hop and one vault session for all three.
         describe = description is None and not approved
-        sender, name, request, retry, filled, described = await self._sender_and_fill(
+        sender, signer, name, request, retry, filled, described = await self._sender_and_fill(
             identity_id, chain_id, tx, check, describe
         )
         if retry is not None:
@@ -161,7 +161,9 @@ class TxService:
         # Approved: from here the payment completes even if the caller goes away (a closed
         # socket, a cancelled task); only a killed process stops it, and that is settled later.
         work = asyncio.get_running_loop().create_task(
-            self._complete(identity_id, chain_id, sender, filled, kind, {**details, I.REQUEST_KEY: request}, wait)
+            self._complete(
+                identity_id, chain_id, sender, signer, filled, kind, {**details, I.REQUEST_KEY: request}, wait
+            )
         )
         self._trackers.add(work)
         work.add_done_callback(self._trackers.discard)
@@ -169,25 +171,28 @@ class TxService:
 
     async def _sender_and_fill(
         self, identity_id: str, chain_id: int, tx: dict[str, Any], check: Check | None, describe: bool
-    ) -> tuple[str, str, str, I.Retry | None, Filled | None, dict[str, Any] | None]:
-        """The sender (from the vault), the request's key, an interrupted send it repeats if any,
-        the fill (none when it repeats one) and, with `describe`, the description the user will
-        see: one call on the chain thread, as the vault's connections serve any thread, without a
-        hop back to the loop between the look-up, the fill and the description."""
+    ) -> tuple[str, Signer, str, str, I.Retry | None, Filled | None, dict[str, Any] | None]:
+        """The sender (from the vault), where its key comes from (signing looks nothing up again),
+        its name, the request's key, an interrupted send it repeats if any, the fill (none when it
+        repeats one) and, with `describe`, the description the user will see: one call on the
+        chain thread, as the vault's connections serve any thread, without a hop back to the loop
+        between the look-up, the fill and the description."""
         vault = self.node.require_vault()
         inflight = self._inflight  # read live on the chain thread: a concurrent send adds to it there
         shown = _as_signed(tx)
         wanted = wanted_addresses(addresses_of(shown)) if describe else []
 
-        def run(c: Connection) -> tuple[str, str, str, I.Retry | None, Filled | None, dict[str, Any] | None]:
+        def run(c: Connection) -> tuple[str, Signer, str, str, I.Retry | None, Filled | None, dict[str, Any] | None]:
             with vault.session() as s:
-                acct = find_account(s, identity_id, tx.get("from"))
-                sender, name = acct.address, acct.name
+                accounts = accounts_of(s, identity_id)  # read once for the sender and the description
+                acct = find_account(s, identity_id, tx.get("from"), accounts)
+                sender, signer, name = acct.address, Signer.of(acct), acct.name
                 key = I.request_key(sender, tx)
                 retry = I.find_retry(s, identity_id, chain_id, sender, key, inflight)
-                known = vault_facts(s, identity_id, wanted, self._paid.setdefault(identity_id, set())) if wanted else {}
+                paid = self._paid.setdefault(identity_id, set())
+                known = vault_facts(s, identity_id, wanted, paid, accounts) if wanted else {}
             filled = None if retry is not None else _fill_checked(c, tx, sender, check)
-            return sender, name, key, retry, filled, describe_or_none(c, shown, known) if describe else None
+            return sender, signer, name, key, retry, filled, describe_or_none(c, shown, known) if describe else None
 
         return await self.chain.call(run)
 
@@ -196,12 +201,13 @@ class TxService:
         identity_id: str,
         chain_id: int,
         sender: str,
+        signer: Signer,
         filled: Filled,
         kind: str,
         details: dict[str, Any],
         wait: bool,
     ) -> dict[str, Any]:
-        sent = await self._sign_and_broadcast(identity_id, chain_id, sender, filled, kind, details, wait)
+        sent = await self._sign_and_broadcast(identity_id, chain_id, sender, signer, filled, kind, details, wait)
         try:
             if sent.status == "pending":
                 self._spawn_tracker(chain_id, sent.hash)
@@ -227,16 +233,16 @@ class TxService:
         identity_id: str,
         chain_id: int,
         sender: str,
+        signer: Signer,
         filled: Filled,
         kind: str,
         details: dict[str, Any],
         wait: bool = False,
     ) -> _Sent:
-        """Take the nonce, sign and record as "signed" (committed) in one call on the chain
-        thread; announce it; then broadcast, read the receipt with `wait` (a dev chain mines at
-        once) and record the status the broadcast left in a second call. The vault's connections
-        serve any thread, and each hop between the loop and a worker thread costs more than the
-        step itself on a busy machine: two hops, where each step was one."""
+        """Take the nonce, sign, record as "signed" (committed), broadcast, read the receipt with
+        `wait` (a dev chain mines at once) and record the status: one call on the chain thread (a
+        hop between threads costs more than a step on a busy machine). The "signed" event is
+        handed to the loop once the record is committed: it runs there before the answer."""
         key = (chain_id, sender.lower())
         async with self.sender_lock(chain_id, sender):
             if key not in self._settled:
@@ -244,30 +250,34 @@ class TxService:
             vault = self.node.require_vault()
             seeds = SeedCache.of(self.node)  # taken here, on the loop: a lock meanwhile drops it
             known_next = self._next_nonce.get(key, 0)
+            loop = asyncio.get_running_loop()
+            signed_event = self.node.events.emit
+            recorded: list[str] = []  # the hash, once its record is committed
 
-            def sign(c: Connection) -> tuple[str, int, bytes]:
+            def sign_and_send(c: Connection) -> tuple[_Sent, int]:
                 from eth_account import Account
 
                 # A node behind a load balancer may not count what we just sent: never go below it.
                 tx = dict(filled.tx, nonce=max(rpc.pending_nonce(c, sender), known_next))
                 with vault.session() as s:
                     # derived for this signature only: no private key outlives it in memory
-                    acct = find_account(s, identity_id, sender)
-                    signed = Account.sign_transaction(tx, private_key(s, acct, seeds))
+                    signed = Account.sign_transaction(tx, private_key(s, signer, seeds))
                     tx_hash, raw = "0x" + bytes(signed.hash).hex(), bytes(signed.raw_transaction)
                     self._inflight.add(tx_hash)  # before the commit: never mistaken for an interrupted send
                     record_signed(s, identity_id, chain_id, tx_hash, tx, kind, details, raw)
-                return tx_hash, int(tx["nonce"]), raw
+                recorded.append(tx_hash)
+                loop.call_soon_threadsafe(signed_event, TransactionStatusChanged(tx_hash, "signed", chain_id))
+                crash_point("tx-recorded")  # fault-injection tests: killed between record and broadcast
+                return _broadcast_and_record(c, vault, chain_id, tx_hash, raw, wait), int(tx["nonce"])
 
-            tx_hash, nonce, raw = await self.chain.call(sign)
-            self.node.events.emit(TransactionStatusChanged(tx_hash, "signed", chain_id))
-            crash_point("tx-recorded")  # fault-injection tests: killed between record and broadcast
             try:
-                sent = await self.chain.call(lambda c: _broadcast_and_record(c, vault, chain_id, tx_hash, raw, wait))
+                sent, nonce = await self.chain.call(sign_and_send)
             except BaseException:
-                self._settled.discard(key)  # unknown whether it went out: the next send checks
-                self._inflight.discard(tx_hash)
+                if recorded:
+                    self._settled.discard(key)  # unknown whether it went out: the next send checks
+                    self._inflight.discard(recorded[0])
                 raise
+            tx_hash = sent.hash
             self._announce(chain_id, tx_hash, sent.status, sent.error, sent.what)
             if sent.down is not None:
                 self._inflight.discard(tx_hash)

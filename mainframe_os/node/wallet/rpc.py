@@ -140,37 +140,25 @@ def call_uint(c: Connection, tx: dict[str, Any]) -> int:
     return int.from_bytes(out[:32], "big")
 
 
-# The project's ERC20.sol (MFT and DAI on the embedded chain) stores name, symbol, totalSupply,
-# then the balanceOf mapping: an owner's balance is at keccak(owner, 3).
-ERC20_BALANCE_SLOT = 3
-
-
 def own_token_balance(c: Connection, token: str, owner: str) -> int | None:
-    """On the embedded chain, for a token it deployed itself (ERC20.sol), `owner`'s balance read
-    from the contract's storage: the value balanceOf returns, without an EVM run (an eth_call
-    through eth-tester cost a third of an ERC-20 send). None anywhere else: callers then call
-    balanceOf. The first read per token is checked against balanceOf, and a mismatch turns the
-    shortcut off for that token."""
+    """On the embedded chain, for a token whose code is one of the project's own token artifacts
+    (the rule the cold balance read keeps, wallet/stored_balances.py: the account's code hash is
+    the artifact's runtime code hash, so its balanceOf mapping sits at the slot solc reported),
+    `owner`'s balance read from the contract's storage: the value balanceOf returns, without an
+    EVM run (an eth_call through eth-tester cost a third of an ERC-20 send). None anywhere else:
+    callers then call balanceOf."""
     if c.devchain is None:
         return None
-    key = ("balance-slot", token.lower())
-    verified = c.cache.get(key)
-    if verified is False:
-        return None
-    if verified is None:
-        d = c.devchain.deployment
-        if token.lower() not in (d.mft.lower(), d.dai.lower()):
-            c.cache[key] = False
-            return None
-    from eth_utils import keccak
+    from ..chain.state_reader import mapping_slot
+    from .stored_balances import token_code
 
-    slot = keccak(bytes(12) + _canonical(owner) + ERC20_BALANCE_SLOT.to_bytes(32, "big"))
-    stored = int(c.devchain.latest_state().get_storage(_canonical(token), int.from_bytes(slot, "big")))
-    if verified is None:
-        called = call_uint(c, {"from": owner, "to": token, "data": "0x70a08231" + bytes(12).hex() + owner[2:].lower()})
-        c.cache[key] = called == stored
-        return called
-    return stored
+    state = c.devchain.latest_state()
+    address = _canonical(token)
+    code = token_code().get(bytes(state.get_code_hash(address)))
+    if code is None:
+        return None
+    slot = mapping_slot(_canonical(owner), code.balance_slot)
+    return int(state.get_storage(address, int.from_bytes(slot, "big")))
 
 
 def latest_timestamp(c: Connection) -> int:

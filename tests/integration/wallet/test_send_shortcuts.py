@@ -158,15 +158,17 @@ async def test_the_remembered_active_identity_follows_a_switch_create_and_delete
     assert (await env.call("wallet_send", {"to": bob_address, "amount": "0.001"}))["from"] == env.address
 
 
-@pytest.mark.parametrize("slot", [3, 4])  # 3: ERC20.sol's balanceOf; 4: a wrong layout, caught by the check
+@pytest.mark.parametrize("known", [True, False])  # False: code the node does not know as its own token
 async def test_an_own_token_balance_read_from_storage_is_balance_of_and_still_refuses_an_overdraft(
-    env: Env, slot: int, monkeypatch: pytest.MonkeyPatch
+    env: Env, known: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """On the embedded chain, MFT's balance is read from the contract's storage: the first read per
-    token is checked against balanceOf, and a layout that disagrees turns the shortcut off."""
-    from mainframe_os.node.wallet import rpc
+    """On the embedded chain, MFT's balance is read from the contract's storage when its code is
+    the project's MFT artifact (by code hash); any other code is asked through balanceOf. Either
+    way the balance is balanceOf's and an overdraft is refused before the prompt."""
+    from mainframe_os.node.wallet import rpc, stored_balances
 
-    monkeypatch.setattr(rpc, "ERC20_BALANCE_SLOT", slot)
+    if not known:
+        monkeypatch.setattr(stored_balances, "token_code", dict)
     conn = await _funded(env)
     chain = ChainService.of(env.node)
     await env.call("swap_run", {"from": "ETH", "to": "MFT", "amount": "1"})
@@ -174,12 +176,13 @@ async def test_an_own_token_balance_read_from_storage_is_balance_of_and_still_re
     assert mft is not None
     contract = conn.w3.eth.contract(address=mft, abi=abi_of("MFT"))
     bob = to_checksum_address("0x" + os.urandom(20).hex())
-    for _ in range(2):  # the first read is checked against balanceOf, the second is the shortcut (or not)
+    for _ in range(2):
         res = await env.call("wallet_send", {"to": bob, "amount": "1.5", "token": "MFT"})
         assert res["status"] == "confirmed"
     held = await chain.run(lambda: contract.functions.balanceOf(env.address).call())
-    assert await chain.run(rpc.own_token_balance, conn, mft, env.address) == (held if slot == 3 else None)
-    assert conn.cache[("balance-slot", mft.lower())] is (slot == 3)
+    assert held > 0
+    assert await chain.run(rpc.own_token_balance, conn, mft, env.address) == (held if known else None)
+    assert await chain.run(rpc.own_token_balance, conn, mft, bob) == (3 * 10**18 if known else None)
     asked = len(env.prompter.asked)
     too_much = f"{held / 10**18 + 0.001:.6f}"
     with pytest.raises(E.RpcError, match="Insufficient funds"):

@@ -123,8 +123,12 @@ class Watcher:
                 for ident, cid, mid, kind, group in rows:
                     node.events.emit(ev.MessageReceived(ident, cid, mid, kind, group))
                 owner = self.svc.owner
+                # Offline on purpose: the lock is not even tried, so a look never holds it while
+                # the user's own process asks to go online (its start would find it taken).
+                if owner is not None and not await node.db(_stays_online):
+                    continue
                 if owner is not None and owner.try_acquire() and not await node.db(_stays_online):
-                    owner.release()  # the serving process went offline on purpose: so do we
+                    owner.release()  # the serving process went offline on purpose meanwhile: so do we
                     continue
                 if owner is not None and owner.held:
                     self.task = None  # start() must not wait for the task it runs in

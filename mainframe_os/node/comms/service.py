@@ -124,6 +124,13 @@ class CommsService:
         if self.owner is not None:
             self.owner.release()
 
+    async def go_online(self) -> None:
+        """Go online, and stay online at the next unlock: the wish is kept even while another
+        process serves this vault (this one then follows, and takes over when that one ends)."""
+        if self.node.vault is not None:
+            await self.node.db(lambda s: store.set_setting(s, store.ONLINE_SETTING, True))
+        await self.start()
+
     async def stop(self, remember: bool = True) -> None:
         """Go offline; with `remember`, stay offline at the next unlock too."""
         if remember and self.node.vault is not None:

@@ -24,9 +24,10 @@ MAX_PAYLOAD_BYTES = 16_000
 
 @method("peer_start")
 async def peer_start(node: Any, ctx: Any) -> dict[str, Any]:
-    """Go online: start this vault's libp2p host (and stay online at the next unlock)."""
-    svc = await online_service(node)
-    return await svc.info()
+    """Go online: start this vault's libp2p host (and stay online at the next unlock). When
+    another process serves this vault's messaging, the answer says so (servedElsewhere)."""
+    await get_service(node).go_online()
+    return await peer_info(node, ctx)
 
 
 @method("peer_stop")

@@ -7,6 +7,10 @@ import os
 from pathlib import Path
 from typing import Any
 
+# create_engine("sqlite://") imports its dialect on first use (~20 ms, with the aiosqlite and
+# pysqlcipher variants): imported with this module, it loads with the vault library, while
+# Argon2id runs, instead of between the key and the first query of an unlock.
+import sqlalchemy.dialects.sqlite  # noqa: F401 - imported for its side effect (see above)
 import sqlcipher3
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import QueuePool

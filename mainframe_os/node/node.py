@@ -180,6 +180,7 @@ def _import_libraries(registry: Any) -> None:
 
     import vault  # noqa: F401 - imported for its side effect: the modules are loaded
     import vault.models  # noqa: F401
+    from vault import VaultStore  # noqa: F401 - with the database layer: `node.store` is made on the loop
 
     # SQLAlchemy configures the models' mappers at the first query otherwise: ~25 ms that the
     # first query after an unlock (the launcher's identity list) would wait for.

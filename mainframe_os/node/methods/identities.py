@@ -80,18 +80,19 @@ def identity_json(i: Any, active_id: str | None = None) -> dict[str, Any]:
 
 async def active_identity_id(node: Node) -> str | None:
     """The active identity, falling back to the first one when the setting points nowhere."""
+    return await node.db(_active_identity_in)
+
+
+def _active_identity_in(s: Any) -> str | None:
     from sqlalchemy import select
 
     from vault.models import Identity, Setting
 
-    def read(s: Any) -> str | None:
-        setting = s.get(Setting, ACTIVE_KEY)
-        if setting is not None and setting.value and s.get(Identity, setting.value) is not None:
-            return str(setting.value)
-        first = s.scalars(select(Identity.id).order_by(Identity.position, Identity.created_at)).first()
-        return first
-
-    return await node.db(read)
+    setting = s.get(Setting, ACTIVE_KEY)
+    if setting is not None and setting.value and s.get(Identity, setting.value) is not None:
+        return str(setting.value)
+    first = s.scalars(select(Identity.id).order_by(Identity.position, Identity.created_at)).first()
+    return first
 
 
 async def require_identity(node: Node, ctx: CallerContext, identity_id: str | None = None) -> str:
@@ -163,10 +164,12 @@ async def identity_list(node: Node, ctx: CallerContext) -> list[dict[str, Any]]:
 
     from vault.models import Identity
 
-    active = await active_identity_id(node)
-    return await node.db(
-        lambda s: [identity_json(i, active) for i in s.scalars(select(Identity).order_by(Identity.position))]
-    )
+    def read(s: Any) -> list[dict[str, Any]]:
+        # one trip to the vault's thread: the launcher's first question after an unlock
+        active = _active_identity_in(s)
+        return [identity_json(i, active) for i in s.scalars(select(Identity).order_by(Identity.position))]
+
+    return await node.db(read)
 
 
 async def _resolve(node: Node, ref: str | None) -> str:

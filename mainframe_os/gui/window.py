@@ -106,6 +106,7 @@ class LauncherWindow(QMainWindow):
         runs): the unlock then only fills it with the vault's data. It holds no data until then."""
         if self.main is None and self.page == "lock" and not self.shutting_down:
             self._build_main()
+            self.main.identity.prepare()
 
     def _build_main(self) -> None:
         from .screens.main_view import MainView

@@ -54,6 +54,14 @@ async def traced_db(self, fn):
     return await db(self, fn)
 Node.on_vault_thread, Node.db = traced_on_vault_thread, traced_db
 
+# the first avatar drawn: Qt's drawing enums and fonts are made then (PySide6 makes them lazily)
+import mainframe_os.gui.screens.identity_switcher as switcher
+draw_avatar = switcher.avatar_pixmap
+def traced_avatar(*args, **kwargs):
+    trace.setdefault("first_avatar", "after the key" if "modules_at_key" in trace else "before the key")
+    return draw_avatar(*args, **kwargs)
+switcher.avatar_pixmap = traced_avatar
+
 lau = gui_app.create_app(home, [])
 app, w = QApplication.instance(), lau.window
 def spin_until(cond, what):
@@ -76,6 +84,7 @@ print(json.dumps({
     "imported_after_key": late,
     "jobs_before_paint": trace["jobs_at_paint"],
     "last_vault_at_paint": trace["last_vault_at_paint"],
+    "first_avatar": trace.get("first_avatar"),
 }), flush=True)
 import os; os._exit(0)
 """
@@ -130,3 +139,6 @@ def test_between_the_key_and_the_main_windows_first_paint_only_the_windows_own_w
     assert trace["jobs_before_paint"] == ["VaultStore.open", "Vault.unlock", "db identity_list.<locals>.read"], trace
     # The launcher remembers the vault it opened (a settings file write) after the paint.
     assert trace["last_vault_at_paint"] is None, trace
+    # The identity's avatar is drawn in the first frame; the first one ever drawn (Qt's lazily
+    # made drawing enums and fonts) was drawn while the lock screen waited.
+    assert trace["first_avatar"] == "before the key", trace

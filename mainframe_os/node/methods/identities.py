@@ -160,16 +160,26 @@ async def identity_create(
 @method("identity_list")
 async def identity_list(node: Node, ctx: CallerContext) -> list[dict[str, Any]]:
     """The identities in the open vault, in the order they were created."""
+    return await node.db(list_identities)
+
+
+def list_identities(s: Any) -> list[dict[str, Any]]:
+    """identity_list's reads, in one trip to the vault's thread: the launcher's first question
+    after an unlock (vault_unlock has SQLAlchemy compile them ahead: `warm_first_reads`)."""
     from sqlalchemy import select
 
     from vault.models import Identity
 
-    def read(s: Any) -> list[dict[str, Any]]:
-        # one trip to the vault's thread: the launcher's first question after an unlock
-        active = _active_identity_in(s)
-        return [identity_json(i, active) for i in s.scalars(select(Identity).order_by(Identity.position))]
+    active = _active_identity_in(s)
+    return [identity_json(i, active) for i in s.scalars(select(Identity).order_by(Identity.position))]
 
-    return await node.db(read)
+
+def warm_first_reads(s: Any) -> None:
+    """Run `list_identities` on a blank database, and the active identity's look-up it skips there."""
+    from vault.models import Identity
+
+    s.get(Identity, "")
+    list_identities(s)
 
 
 async def _resolve(node: Node, ref: str | None) -> str:

@@ -108,6 +108,12 @@ def prefetch(password: str, salt: bytes, params: KdfParams) -> None:
     threading.Thread(target=job.run, args=(password, salt, params), name="vault-kdf", daemon=True).start()
 
 
+def under_way(salt: bytes, params: KdfParams) -> bool:
+    """Whether a :func:`prefetch` for this salt and cost is deriving a key now (on its thread)."""
+    with _lock:
+        return (salt, params.opslimit, params.memlimit) in _ahead
+
+
 class _Derivation:
     """One key derivation under way on its own thread."""
 

@@ -6,14 +6,14 @@ import contextlib
 import enum
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from ._db import DB_FILE, open_and_migrate
+from ._db import DB_FILE, PreparedEngine, open_and_migrate
 from ._errors import (
     CorruptVault,
     KeyringUnavailable,
@@ -24,7 +24,7 @@ from ._errors import (
 )
 from ._faults import crash_point
 from ._header import DATA_KEY_BYTES, read_header, write_header
-from ._kdf import KdfParams
+from ._kdf import KdfParams, under_way
 from ._locks import FileLock, holding, lock_path
 from .models import Setting
 
@@ -107,22 +107,37 @@ class Vault:
 
     # -- lifecycle -----------------------------------------------------------------------
 
-    def unlock(self, password: str) -> None:
+    def unlock(self, password: str, warm: Callable[[Session], object] | None = None) -> None:
         """Derive the key from ``password`` and open the database (runs pending migrations).
 
         On an already unlocked vault this only checks the password (WrongPassword if it is
         wrong), which is what a "confirm with your password" prompt needs.
+
+        ``warm``: the reads that come first after the unlock. When the key is being derived
+        ahead on its own thread (``prefetch_unlock``), the engine is made meanwhile and runs
+        them on a blank in-memory database, so SQLAlchemy has compiled them when the key comes.
         """
         with self._lock:
             self._check_not_closed()
             header = read_header(self._path)  # re-read: the password may have changed
-            data_key = header.unseal(password)
+            prepared = None
+            if warm is not None and self._state is VaultState.LOCKED and under_way(header.salt, header.kdf):
+                try:
+                    prepared = PreparedEngine(self._path / DB_FILE, warm)
+                except Exception:  # noqa: BLE001 - only a head start: the unlock goes on without it
+                    log.warning("could not prepare the database engine ahead", exc_info=True)
+            try:
+                data_key = header.unseal(password)
+            except BaseException:
+                if prepared is not None:
+                    prepared.engine.dispose()
+                raise
             self._header = header
             if self._state is VaultState.UNLOCKED:
                 return
             # The header authenticated the key, so a database that will not decrypt with it
             # is damage, not a wrong password.
-            self._open(data_key, CorruptVault)
+            self._open(data_key, CorruptVault, prepared)
 
     def unlock_with_key(self, data_key: bytes) -> None:
         """Open with the raw data key (from the OS keyring); WrongPassword if it does not fit."""
@@ -136,11 +151,16 @@ class Vault:
                 return
             self._open(bytes(data_key), WrongPassword)
 
-    def _open(self, data_key: bytes, bad_key: type[VaultError]) -> None:
+    def _open(self, data_key: bytes, bad_key: type[VaultError], prepared: PreparedEngine | None = None) -> None:
         # Tell other processes the vault is in use: they must not swap its folder out now.
-        self._open_lock.acquire(shared=True, busy="the vault is being replaced or deleted by another program")
         try:
-            engine = open_and_migrate(self._path / DB_FILE, data_key, bad_key)
+            self._open_lock.acquire(shared=True, busy="the vault is being replaced or deleted by another program")
+        except BaseException:
+            if prepared is not None:
+                prepared.engine.dispose()
+            raise
+        try:
+            engine = open_and_migrate(self._path / DB_FILE, data_key, bad_key, prepared)
         except BaseException:
             self._open_lock.release()
             raise

@@ -191,10 +191,16 @@ class Launcher:
             names = [v["name"] for v in vaults]
             target = last if last in names else names[0]
             if ctx.keyring_available and self.prefs.remembered(target):
-                out = await ctx.call("vault_unlockRemembered", {"name": target})
+                ctx.hold_events()  # as an unlock from the lock screen does (LockScreen.unlock)
+                try:
+                    out = await ctx.call("vault_unlockRemembered", {"name": target})
+                except BaseException:
+                    ctx.release_events()
+                    raise
                 if out.get("unlocked"):
                     self.started = True
                     return  # VaultOpened moves the window on
+                ctx.release_events()
             self.window.show_lock(target)
             # after the lock screen painted: the main view is built while the user types
             QTimer.singleShot(0, self.window.prepare_main)

@@ -44,20 +44,36 @@ class LauncherContext:
         self.prompter = prompter
 
     def hold_events(self) -> None:
-        """Keep node events back from the screens until :meth:`release_events`, in order. The
-        unlock does this: a dozen screens refreshing on VaultOpened would queue their queries on
-        the vault's thread ahead of the main window; they refresh once it has painted."""
+        """Keep node events back from the screens until :meth:`release_events`, in order, and the
+        node's background work (messaging going back online). An unlock does this from the moment
+        it starts: a dozen screens refreshing on VaultOpened would queue their queries on the
+        vault's thread ahead of the main window; they refresh once it has painted."""
         if self._held is None:
             self._held = []
+        self.node.hold_background()
 
     def release_events(self) -> None:
         held, self._held = self._held, None
+        self.node.release_background()
         for deliver in held or []:
             deliver()
 
     def drop_held_events(self) -> None:
         """The vault locked (or the launcher closes) before the screens had them: they are moot."""
         self._held = None
+        self.node.release_background()  # what the node held back sees the vault locked and ends
+
+    @property
+    def holding_events(self) -> bool:
+        return self._held is not None
+
+    def after_main_window(self, fn: Callable[[], None]) -> None:
+        """Run `fn` with the held events (once the main window painted after an unlock), or now
+        if nothing is held: for work the first paint does not need."""
+        if self._held is not None:
+            self._held.append(fn)
+        else:
+            fn()
 
     @property
     def app_host_started(self) -> bool:

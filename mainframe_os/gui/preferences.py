@@ -50,8 +50,9 @@ class Preferences:
 
     @last_vault.setter
     def last_vault(self, value: str | None) -> None:
-        self._s.setValue("last_vault", value or "")
-        self._s.sync()
+        if value != self.last_vault:  # set at every unlock: the file is rewritten only on a change
+            self._s.setValue("last_vault", value or "")
+            self._s.sync()
 
     @property
     def update_check(self) -> bool | None:
@@ -68,5 +69,6 @@ class Preferences:
         return bool(self._get(f"remember/{vault}", False, lambda v: str(v).lower() in ("1", "true")))
 
     def set_remembered(self, vault: str, enabled: bool) -> None:
-        self._s.setValue(f"remember/{vault}", bool(enabled))
-        self._s.sync()
+        if enabled != self.remembered(vault):
+            self._s.setValue(f"remember/{vault}", bool(enabled))
+            self._s.sync()

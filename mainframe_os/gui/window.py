@@ -106,6 +106,7 @@ class LauncherWindow(QMainWindow):
         runs): the unlock then only fills it with the vault's data. It holds no data until then."""
         if self.main is None and self.page == "lock" and not self.shutting_down:
             self._build_main()
+            self.main.identity.prepare()
 
     def _build_main(self) -> None:
         from .screens.main_view import MainView
@@ -115,10 +116,15 @@ class LauncherWindow(QMainWindow):
         self.main.settings.switch_vault.connect(self.switch_vault)
         self.stack.addWidget(self.main)
 
-    def show_main(self) -> None:
+    def show_main(self, identities: list[dict[str, Any]] | None = None) -> None:
+        """The main view; `identities`: the unlock's list, shown as is (the screens refresh on the
+        VaultOpened the window holds back until this paints), else every screen refreshes now."""
         if self.main is None:
             self._build_main()
-        self.main.refresh()
+        if identities is None:
+            self.main.refresh()
+        else:
+            self.main.identity.show_identities(identities)
         self._set_page("main", self.main)
         if self.onboarding is not None:
             self.stack.removeWidget(self.onboarding)
@@ -144,10 +150,11 @@ class LauncherWindow(QMainWindow):
 
     async def _enter(self) -> None:
         try:
-            if not await self.ctx.call("identity_list"):
+            identities = await self.ctx.call("identity_list")
+            if not identities:
                 self.show_onboarding("identity")
             else:
-                self.show_main()
+                self.show_main(identities)
         finally:
             self._release_events_after_paint()
 

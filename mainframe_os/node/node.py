@@ -65,6 +65,12 @@ class Node:
         self._apps: AppsService | None = None
         self._warm = False
         self._closed = False
+        # Work an unlock sets off that no caller waits for (messaging going back online) waits
+        # while this is clear: the launcher holds it while its main window comes up, so that work
+        # neither queues on the vault's thread ahead of the window's first query nor loads its
+        # libraries before the paint. Set (nothing held) unless someone holds it.
+        self._background = asyncio.Event()
+        self._background.set()
         from .comms.running import attach as attach_comms  # messaging resumes at unlock when it was on
 
         self.resuming = attach_comms(self)  # close() waits for them: no host left starting
@@ -162,12 +168,26 @@ class Node:
     async def lock(self) -> None:
         await self.set_open_vault(None)
 
+    # -- background work after an unlock ---------------------------------------------------------
+
+    def hold_background(self) -> None:
+        """Keep background work back (see `background_may_start`) until `release_background`."""
+        self._background.clear()
+
+    def release_background(self) -> None:
+        self._background.set()
+
+    async def background_may_start(self) -> None:
+        """Wait while a front end holds background work back (returns at once when none does)."""
+        await self._background.wait()
+
     # -- lifecycle ------------------------------------------------------------------------------
 
     async def close(self) -> None:
         if self._closed:
             return
         self._closed = True
+        self.release_background()  # a resume still held back finds the vault locked and ends
         if self.resuming:  # a resume still starting messaging: let it finish, then it is stopped below
             await asyncio.wait(set(self.resuming), timeout=RESUME_WAIT_S)
         await self.lock()
@@ -180,6 +200,7 @@ def _import_libraries(registry: Any) -> None:
 
     import vault  # noqa: F401 - imported for its side effect: the modules are loaded
     import vault.models  # noqa: F401
+    from vault import VaultStore  # noqa: F401 - with the database layer: `node.store` is made on the loop
 
     # SQLAlchemy configures the models' mappers at the first query otherwise: ~25 ms that the
     # first query after an unlock (the launcher's identity list) would wait for.

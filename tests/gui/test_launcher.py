@@ -68,6 +68,9 @@ def test_lock_then_unlock_wrong_then_right_password(qtbot: Any, launcher: Any, t
     assert lock.password.text() == ""
     assert lock.password.hasFocus() or QApplication.focusWidget() is lock.password
     assert launcher.ctx.errors.history == []  # shown in place, not as a message box
+    # the failed unlock let go of what it held back (the screens' events, the node's background work)
+    assert not launcher.ctx.holding_events
+    run(launcher, launcher.node.background_may_start(), timeout=1)
     shot(w, tmp_path, "lock-wrong-password")
     qtbot.keyClicks(lock.password, PASSWORD)
     qtbot.mouseClick(lock.unlock_button, Qt.MouseButton.LeftButton)

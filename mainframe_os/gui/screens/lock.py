@@ -139,15 +139,22 @@ class LockScreen(QWidget):
             # Argon2id starts now on its own thread, while the node may still be loading its
             # libraries; vault_unlock takes the key over (and checks the password as always).
             prefetch_unlock(self.ctx.node.paths.vaults / name, pw)
+        # From now until the main window painted, only the unlock and the window's own question
+        # reach the vault's thread: the screens' refreshes and the node's background work wait.
+        self.ctx.hold_events()
 
-        def done(_r: Any) -> None:
+        def remember_choices() -> None:
             self.ctx.prefs.last_vault = name
             if remember is not None:
                 self.ctx.prefs.set_remembered(name, remember)
+
+        def done(_r: Any) -> None:
+            self.ctx.after_main_window(remember_choices)  # a settings file write: after the paint
             self.password.clear()
             self.message.setText("")
 
         def failed(exc: BaseException) -> bool:
+            self.ctx.release_events()
             self.message.setObjectName("error")
             self._repolish()
             if isinstance(exc, WrongPasswordError):

@@ -35,6 +35,7 @@ async def resume(node: Node) -> None:
     """Go back online if this vault was online when it was last used."""
     from . import store
 
+    await node.background_may_start()  # after the launcher's main window came up
     try:
         if node.vault is not None and await node.db(lambda s: store.get_setting(s, store.ONLINE_SETTING, False)):
             await online_service(node)

@@ -80,27 +80,28 @@ def identity_json(i: Any, active_id: str | None = None) -> dict[str, Any]:
 
 async def active_identity_id(node: Node) -> str | None:
     """The active identity, falling back to the first one when the setting points nowhere."""
-    from sqlalchemy import select
-
-    from vault.models import Identity, Setting
-
-    def read(s: Any) -> str | None:
-        setting = s.get(Setting, ACTIVE_KEY)
-        if setting is not None and setting.value and s.get(Identity, setting.value) is not None:
-            return str(setting.value)
-        first = s.scalars(select(Identity.id).order_by(Identity.position, Identity.created_at)).first()
-        return first
-
     # Every call acting for the active identity asks this (each send, each balance): remembered
     # for the open vault, and forgotten on the events every identity write emits (vault_session.py).
     session = node.session
     if session.active_identity is None:
         generation = session.identity_generation
-        found = await node.db(read)
+        found = await node.db(_active_identity_in)
         if generation == session.identity_generation and session is node.session:
             session.active_identity = found  # not when an identity changed while it was read
         return found
     return session.active_identity
+
+
+def _active_identity_in(s: Any) -> str | None:
+    from sqlalchemy import select
+
+    from vault.models import Identity, Setting
+
+    setting = s.get(Setting, ACTIVE_KEY)
+    if setting is not None and setting.value and s.get(Identity, setting.value) is not None:
+        return str(setting.value)
+    first = s.scalars(select(Identity.id).order_by(Identity.position, Identity.created_at)).first()
+    return first
 
 
 async def require_identity(node: Node, ctx: CallerContext, identity_id: str | None = None) -> str:
@@ -168,14 +169,26 @@ async def identity_create(
 @method("identity_list")
 async def identity_list(node: Node, ctx: CallerContext) -> list[dict[str, Any]]:
     """The identities in the open vault, in the order they were created."""
+    return await node.db(list_identities)
+
+
+def list_identities(s: Any) -> list[dict[str, Any]]:
+    """identity_list's reads, in one trip to the vault's thread: the launcher's first question
+    after an unlock (vault_unlock has SQLAlchemy compile them ahead: `warm_first_reads`)."""
     from sqlalchemy import select
 
     from vault.models import Identity
 
-    active = await active_identity_id(node)
-    return await node.db(
-        lambda s: [identity_json(i, active) for i in s.scalars(select(Identity).order_by(Identity.position))]
-    )
+    active = _active_identity_in(s)
+    return [identity_json(i, active) for i in s.scalars(select(Identity).order_by(Identity.position))]
+
+
+def warm_first_reads(s: Any) -> None:
+    """Run `list_identities` on a blank database, and the active identity's look-up it skips there."""
+    from vault.models import Identity
+
+    s.get(Identity, "")
+    list_identities(s)
 
 
 async def _resolve(node: Node, ref: str | None) -> str:

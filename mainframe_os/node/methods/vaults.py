@@ -68,8 +68,10 @@ async def vault_unlock(
     node: Node, ctx: CallerContext, name: str, password: str, remember: bool | None
 ) -> dict[str, Any]:
     """Unlock a vault with its password and make it the open vault."""
+    from .identities import warm_first_reads
+
     v = await node.on_vault_thread(node.store.open, name)
-    await node.on_vault_thread(v.unlock, password)
+    await node.on_vault_thread(v.unlock, password, warm_first_reads)
     await node.set_open_vault(v)
     if remember is True:
         await node.on_vault_thread(v.remember_on_device)

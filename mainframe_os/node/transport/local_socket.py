@@ -254,7 +254,8 @@ class SocketServer:
         # sees the stop and closes itself. Wait for that (the server counts its live transports),
         # else their sockets would outlive a loop closed next.
         deadline = time.monotonic() + 1.0
-        while server is not None and getattr(server, "_active_count", 0) and time.monotonic() < deadline:
+        live: Any = server  # asyncio's Server counts them in a private field (3.11)
+        while live is not None and int(getattr(live, "_active_count", 0)) > 0 and time.monotonic() < deadline:
             await asyncio.sleep(0.005)
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()

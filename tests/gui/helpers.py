@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -92,3 +93,24 @@ def balance(wallet: Any, symbol: str) -> str:
         if lbl.property("symbol") == symbol and lbl.isVisible():
             return lbl.text()
     return ""
+
+
+def vault_with_identity(home: Path, password: str = PASSWORD) -> None:
+    """A vault "main" holding one identity, Alice, under the cheapest KDF: for tests that start a
+    launcher on an existing vault (what they observe runs around the KDF, not in it)."""
+    import asyncio
+
+    from mainframe_os.node.node import Node
+    from vault import KdfParams, VaultStore
+
+    VaultStore(home / "vaults").create("main", password, KdfParams.insecure_for_tests()).close()
+
+    async def add_identity() -> None:
+        node = Node(home)
+        try:
+            await node.call("vault_unlock", {"name": "main", "password": password})
+            await node.call("identity_create", {"displayName": "Alice"})
+        finally:
+            await node.close()
+
+    asyncio.run(add_identity())

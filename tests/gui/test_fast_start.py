@@ -3,7 +3,6 @@ is built while the lock screen waits, and the unlock fills that same view."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import subprocess
 import sys
@@ -13,6 +12,7 @@ from typing import Any
 from mainframe_os.gui.qt import Qt
 
 from .conftest import PASSWORD
+from .helpers import vault_with_identity
 
 ROOT = Path(__file__).resolve().parents[2]
 WAIT = 60_000
@@ -47,23 +47,9 @@ import os; os._exit(0)
 """
 
 
-def _make_vault(home: Path) -> None:
-    from mainframe_os.node.node import Node
-
-    async def make() -> None:
-        node = Node(home)
-        try:
-            await node.call("vault_create", {"name": "main", "password": PASSWORD})
-            await node.call("identity_create", {"displayName": "Alice"})
-        finally:
-            await node.close()
-
-    asyncio.run(make())
-
-
 def test_the_lock_screen_paints_before_the_node_and_asyncio_load(tmp_path: Path) -> None:
     home = tmp_path / "home"
-    _make_vault(home)
+    vault_with_identity(home)
     env = {**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen"}
     out = subprocess.run(
         [sys.executable, "-c", FIRST_PAGE, str(home)], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120
@@ -79,7 +65,7 @@ def test_the_lock_screen_paints_before_the_node_and_asyncio_load(tmp_path: Path)
 def test_unlock_fills_the_main_view_built_at_the_lock_screen(qtbot: Any, qapp: Any, home: Path) -> None:
     from mainframe_os.gui.app import create_app
 
-    _make_vault(home)
+    vault_with_identity(home)
     lau = create_app(home, [])
     try:
         w = lau.window

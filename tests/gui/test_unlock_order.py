@@ -14,6 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from .helpers import vault_with_identity
+
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "unlock order 1"
 
@@ -102,26 +104,6 @@ import os; os._exit(0)
 """
 
 
-def _make_vault(home: Path) -> None:
-    """A vault with one identity, under the cheapest KDF: the trace is about what runs around it."""
-    import asyncio
-
-    from mainframe_os.node.node import Node
-    from vault import KdfParams, VaultStore
-
-    VaultStore(home / "vaults").create("main", PASSWORD, KdfParams.insecure_for_tests()).close()
-
-    async def add_identity() -> None:
-        node = Node(home)
-        try:
-            await node.call("vault_unlock", {"name": "main", "password": PASSWORD})
-            await node.call("identity_create", {"displayName": "Alice"})
-        finally:
-            await node.close()
-
-    asyncio.run(add_identity())
-
-
 def _trace_unlock(home: Path) -> dict[str, object]:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen"}
     out = subprocess.run(
@@ -139,7 +121,7 @@ def _trace_unlock(home: Path) -> dict[str, object]:
 
 def test_between_the_key_and_the_main_windows_first_paint_only_the_windows_own_work_runs(tmp_path: Path) -> None:
     home = tmp_path / "home"
-    _make_vault(home)
+    vault_with_identity(home, PASSWORD)
     trace = _trace_unlock(home)
     assert trace["page"] == "main"
     # Nothing is imported: e.g. SQLAlchemy's SQLite dialect, which create_engine used to import

@@ -190,19 +190,8 @@ def test_rpc_command_and_errors(tmp_path: Path) -> None:
 def test_headless_node_serves_the_socket(tmp_path: Path) -> None:
     home = tmp_path / "h"
     ok(mfos(home, "vault", "create", "v"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MFOS_")}
-    env["MFOS_PASSWORD"] = PW
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "mainframe_os.cli", "--home", str(home), "node", "--vault", "v"],
-        env=env,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        sock = home / "run" / "node.sock"
-        deadline = time.time() + 30
-        while not (home / "run" / "node.json").exists() and time.time() < deadline:
-            time.sleep(0.1)
+    sock = home / "run" / "node.sock"
+    with serving_node(home):
         assert sock.exists()
         assert (sock.stat().st_mode & 0o777) == 0o600
         assert ((home / "run").stat().st_mode & 0o777) == 0o700
@@ -225,9 +214,6 @@ def test_headless_node_serves_the_socket(tmp_path: Path) -> None:
                 pytest.skip("no system python3 to run as another user")
             r = subprocess.run([interp, "-c", probe], user=65534, capture_output=True, text=True, timeout=30)
             assert r.returncode == 0, r.stdout + r.stderr
-    finally:
-        proc.terminate()
-        proc.communicate(timeout=30)
     assert not sock.exists()
 
 

@@ -145,20 +145,29 @@ def own_anvil(tmp_path: Any) -> Any:
 
 @pytest.mark.realnode
 @pytest.mark.slow
-async def test_node_goes_away_mid_send_then_recheck_after_restart(env: Env, own_anvil: _Anvil) -> None:
+async def test_node_goes_away_mid_send_then_recheck_after_restart(
+    env: Env, own_anvil: _Anvil, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mainframe_os.node.wallet import txs
+
     w3 = Web3(Web3.HTTPProvider(own_anvil.url))
     raw_send(w3, ANVIL_KEYS[1], {"to": env.address, "value": 10 * ETHER})
     net = await env.call("network_add", {"name": "mine", "rpcUrl": own_anvil.url, "chainId": ANVIL_CHAIN_ID})
     await env.call("network_use", {"id": net["id"]})
+    seen: list[str] = []
+    env.node.events.subscribe(TransactionStatusChanged, lambda e: seen.append(e.status))
 
-    def stop_when_signed(e: TransactionStatusChanged) -> None:
-        if e.status == "signed":
-            own_anvil.stop()  # the node dies after the transaction was signed, before the broadcast
+    def stop_when_recorded(name: str) -> None:
+        # the send's own step between the committed "signed" record and the broadcast (same
+        # thread, so the node is gone before the broadcast, on every run)
+        if name == "tx-recorded":
+            own_anvil.stop()
 
-    unsubscribe = env.node.events.subscribe(TransactionStatusChanged, stop_when_signed)
+    monkeypatch.setattr(txs, "crash_point", stop_when_recorded)
     with pytest.raises(E.ChainDisconnected, match="kept in history as pending") as info:
         await env.call("wallet_send", {"to": BOB, "amount": "1.5"})
-    unsubscribe()
+    monkeypatch.undo()
+    assert seen[0] == "signed"  # the user saw it signed before it went anywhere
     tx_hash = info.value.data["hash"]
     hist = await env.call("wallet_history")
     assert [(h["hash"], h["status"]) for h in hist] == [(tx_hash, "pending")]

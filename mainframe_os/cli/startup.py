@@ -69,8 +69,8 @@ def import_libraries(chain: bool, stored_state: bool = False) -> None:
 def _import_libraries(chain: bool, stored_state: bool) -> None:
     from ..node.registry import SERVICE_MODULES
 
-    if chain:  # before anything imports py-evm or eth_account (node/chain/deferred_bls.py)
-        from ..node.chain.deferred_bls import defer
+    if chain:  # before anything imports py-evm or eth_account (node/chain/deferred_curves.py)
+        from ..node.chain.deferred_curves import defer
 
         defer()
     extra = (*(CHAIN_MODULES if chain else ()), *(STORED_STATE_MODULES if stored_state else ()))

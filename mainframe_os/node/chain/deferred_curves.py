@@ -1,38 +1,55 @@
-"""py_ecc's BLS12-381 tables, computed when BLS12-381 is first used instead of at import.
+"""py_ecc's pairing-curve tables, computed when a curve is first used instead of at import.
 
-Importing py_ecc's BLS12-381 modules computes constant tables in pure Python: the pairing's
-Frobenius table (twelve FQ12 powers), hash-to-curve's eighth roots of unity, a line-function
-self-check. That is ~0.5 s of CPU, a third of importing py-evm, paid by every process that loads
-the chain. Two modules pull them in, both for things a send or a swap never does:
+Importing py_ecc's BLS12-381 and BN128 modules computes constant tables in pure Python: the
+pairings' Frobenius tables (twelve FQ12 powers each), hash-to-curve's eighth roots of unity,
+line-function self-checks. That is ~0.55 s of CPU, a third of importing py-evm, paid by every
+process that loads the chain. The modules that pull them in serve things a send or a swap never
+does:
 
 - ``eth.precompiles.bls12_381``: the Prague precompiles 0x0b-0x11 (EIP-2537), imported by
   ``eth.precompiles`` for every fork;
+- ``eth.precompiles.ecadd``, ``ecmul``, ``ecpairing``: the BN128 precompiles 0x06-0x08;
 - ``eth_keyfile.keyfile``: keystore files; eth_account imports it, and it imports py_ecc for
   EIP-2335 (BLS) keystores.
 
 :func:`defer` puts a stand-in for each into ``sys.modules`` before they are imported. A stand-in
 offers the module's public functions, each of which imports the real module on its first call
 and runs the real function; any other name imports the real module too. The real module then
-replaces the stand-in in ``sys.modules``. Nothing runs differently: a BLS precompile or a
-keystore gets py_ecc's own code, only later (tests/integration/wallet/test_deferred_bls.py).
+replaces the stand-in in ``sys.modules``. Nothing runs differently: a precompile or a keystore
+gets py_ecc's own code, only later (tests/integration/chain/test_deferred_curves.py runs them).
+(Until then py_ecc is not imported at all, so the recursion limit is the one py-evm sets for the
+EVM's call depth, not py_ecc's larger one, which its own recursive code gets when it loads.)
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.machinery
-import importlib.util
 import sys
 import threading
 import types
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
-__all__ = ["STAND_INS", "defer", "deferred"]
+__all__ = ["STAND_INS", "StandIn", "defer", "deferred"]
 
-# module -> (its functions the importers take by name, its other names they take at import)
-STAND_INS: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
-    "eth.precompiles.bls12_381": (
+
+@dataclass(frozen=True)
+class StandIn:
+    """What a stand-in offers before its real module is imported."""
+
+    functions: tuple[str, ...]  # forwarded to the real module's functions
+    values: dict[str, Any] = field(default_factory=dict)  # names importers take at their import
+    # py-evm's BN128 precompiles are toolz-curried: `ecadd(gas_cost=150)` at a fork's import
+    # makes the fork's precompile. A call without positional arguments is that partial
+    # application, which must not import the real module yet.
+    curried: bool = False
+
+
+STAND_INS: dict[str, StandIn] = {
+    "eth.precompiles.bls12_381": StandIn(
         (
             "bls12_g1_add",
             "bls12_g1_msm",
@@ -41,39 +58,43 @@ STAND_INS: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
             "bls12_g2_msm",
             "bls12_map_fp2_to_g2",
             "bls12_pairing_check",
-        ),
-        {},
+        )
     ),
-    "eth_keyfile.keyfile": (
+    "eth.precompiles.ecadd": StandIn(("ecadd",), curried=True),
+    "eth.precompiles.ecmul": StandIn(("ecmul",), curried=True),
+    "eth.precompiles.ecpairing": StandIn(("ecpairing",), curried=True),
+    "eth_keyfile.keyfile": StandIn(
         ("create_keyfile_json", "decode_keyfile_json", "extract_key_from_keyfile", "load_keyfile"),
         # eth_account's annotations, evaluated at its import (the test compares it with the real one)
         {"KDFType": Literal["pbkdf2", "scrypt"]},
     ),
 }
 
-# Any of these loaded means the tables are already computed (or on their way): nothing to defer.
-_TABLE_MODULES = ("py_ecc.bls", "py_ecc.bls12_381", "py_ecc.optimized_bls12_381")
+# Any of these loaded means the tables are computed already (or on their way): nothing to defer.
+TABLE_MODULES = ("py_ecc.bls", "py_ecc.bls12_381", "py_ecc.optimized_bls12_381", "py_ecc.optimized_bn128")
 
 _loading = threading.RLock()
 
 
-class _StandIn(types.ModuleType):
+class _StandInModule(types.ModuleType):
     """A module's stand-in: its functions forward to the real module, imported on first use."""
 
-    def __init__(self, spec: importlib.machinery.ModuleSpec, functions: tuple[str, ...], values: dict[str, Any]):
+    def __init__(self, spec: importlib.machinery.ModuleSpec, offers: StandIn):
         super().__init__(spec.name)
         self.__spec__ = spec
         self.__file__ = spec.origin
         if spec.submodule_search_locations is not None:
             self.__path__ = list(spec.submodule_search_locations)
         self._real: types.ModuleType | None = None
-        for name in functions:
-            setattr(self, name, self._forwarder(name))
-        for name, value in values.items():
+        for name in offers.functions:
+            setattr(self, name, self._forwarder(name, offers.curried))
+        for name, value in offers.values.items():
             setattr(self, name, value)
 
-    def _forwarder(self, name: str) -> Callable[..., Any]:
+    def _forwarder(self, name: str, curried: bool) -> Callable[..., Any]:
         def forward(*args: Any, **kwargs: Any) -> Any:
+            if curried and not args:
+                return functools.partial(forward, **kwargs)
             return getattr(self.load(), name)(*args, **kwargs)
 
         forward.__name__ = forward.__qualname__ = name
@@ -114,19 +135,20 @@ def _spec(name: str) -> importlib.machinery.ModuleSpec | None:
 def defer() -> bool:
     """Install the stand-ins, unless the tables are computed already or a module they stand for
     is loaded (then it is too late to matter). True when they are in place."""
-    if any(m in sys.modules for m in (*_TABLE_MODULES, *STAND_INS)):
-        return all(isinstance(sys.modules.get(m), _StandIn) for m in STAND_INS)
+    if any(m in sys.modules for m in (*TABLE_MODULES, *STAND_INS)):
+        return all(isinstance(sys.modules.get(m), _StandInModule) for m in STAND_INS)
     specs = {name: _spec(name) for name in STAND_INS}
     if any(s is None for s in specs.values()):
         return False  # another layout of these libraries: import them as they are
-    for name, (functions, values) in STAND_INS.items():
-        spec = specs[name]
-        assert spec is not None
-        sys.modules[name] = _StandIn(spec, functions, values)
+    with _loading:
+        for name, offers in STAND_INS.items():
+            spec = specs[name]
+            assert spec is not None
+            sys.modules[name] = _StandInModule(spec, offers)
     return True
 
 
 def deferred(name: str) -> bool:
     """Whether `name` is still a stand-in (its real module not imported)."""
     module = sys.modules.get(name)
-    return isinstance(module, _StandIn) and module._real is None
+    return isinstance(module, _StandInModule) and module._real is None

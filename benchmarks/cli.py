@@ -11,8 +11,10 @@ More references say what a cold command cannot avoid, each in a fresh process: i
 vault's libraries (SQLAlchemy, SQLCipher and the vault package: every command that opens a vault
 loads them; a cold balance read needs nothing more, since it reads the dev chain's stored state
 without py-evm: node/wallet/stored_balances.py); and, for a command that runs the EVM (a swap),
-importing py-evm alone (eth-tester's py-evm backend; py_ecc computes BLS12-381 tables at import)
-and py-evm with web3, SQLAlchemy and SQLCipher.
+importing py-evm alone (eth-tester's py-evm backend; py_ecc computes BLS12-381 and BN128 tables at
+import) and py-evm with web3, SQLAlchemy and SQLCipher; and what a cold swap imports the way it
+does (cli/startup.py: the curve tables deferred, the garbage collector paused), the node's method
+modules included: the part of a cold swap before its unlock and its run on the chain.
 
 Targets: cold balances <= KDF + 0.5 s, cold swap <= KDF + 1 s, through the socket <= 100 ms.
 
@@ -64,6 +66,7 @@ argon2id.kdf(32, sys.argv[2].encode(), salt, opslimit=kdf["opslimit"], memlimit=
 PYEVM_IMPORT = "import os, eth_tester.backends.pyevm.main; os._exit(0)"
 LIBRARIES_IMPORT = "import os, sqlalchemy.orm, sqlcipher3, web3, eth_tester.backends.pyevm.main; os._exit(0)"
 VAULT_IMPORT = "import os, sqlalchemy.orm, sqlcipher3, vault._vault, vault.models; os._exit(0)"
+SWAP_IMPORTS = "import os; from mainframe_os.cli import startup; startup.import_libraries(chain=True); os._exit(0)"
 
 
 def _env() -> dict[str, str]:
@@ -105,7 +108,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     runs = ap.parse_args().runs
     compile_bytecode()
-    keys = ("kdf", "vault", "pyevm", "libraries", "balances", "swap", "python", "socket")
+    keys = ("kdf", "vault", "pyevm", "libraries", "swap_imports", "balances", "swap", "python", "socket")
     rows: dict[str, list[float]] = {k: [] for k in keys}
     with tempfile.TemporaryDirectory() as home:
         subprocess.run([sys.executable, "-c", SETUP, home, PASSWORD], check=True, cwd=ROOT, env=_env())
@@ -116,6 +119,7 @@ def main() -> None:
             rows["vault"].append(wall([sys.executable, "-c", VAULT_IMPORT], "vault"))
             rows["pyevm"].append(wall([sys.executable, "-c", PYEVM_IMPORT], "pyevm"))
             rows["libraries"].append(wall([sys.executable, "-c", LIBRARIES_IMPORT], "libraries"))
+            rows["swap_imports"].append(wall([sys.executable, "-c", SWAP_IMPORTS], "swap_imports"))
             rows["balances"].append(wall(mfos(home, "wallet", "balances", "--vault", "main"), "balances"))
             rows["swap"].append(wall(mfos(home, "--yes", *swap), "swap"))
         node = subprocess.Popen(mfos(home, "node", "--vault", "main"), cwd=ROOT, env=_env(), stderr=subprocess.PIPE)
@@ -138,6 +142,7 @@ def main() -> None:
         "vault_libraries_import_s": round(med(rows["vault"]), 3),
         "pyevm_import_s": round(med(rows["pyevm"]), 3),
         "chain_and_vault_libraries_import_s": round(med(rows["libraries"]), 3),
+        "cold_swap_imports_s": round(med(rows["swap_imports"]), 3),
         "cold_wallet_balances_s": round(med(rows["balances"]), 3),
         "cold_swap_run_s": round(med(rows["swap"]), 3),
         "python_start_s": round(med(rows["python"]), 3),
@@ -161,6 +166,7 @@ def main() -> None:
         f"importing py-evm alone (fresh process):      {result['pyevm_import_s']:.3f} s; py-evm, web3, SQLAlchemy "
         f"and SQLCipher: {result['chain_and_vault_libraries_import_s']:.3f} s"
     )
+    print(f"a cold swap's imports, as it makes them:      {result['cold_swap_imports_s']:.3f} s")
     print(
         f"mfos wallet balances, through the socket:    {result['socket_wallet_balances_s']:.3f} s (target 0.1 s; "
         f"python -c pass {result['python_start_s']:.3f} s)"

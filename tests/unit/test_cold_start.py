@@ -4,6 +4,7 @@ start deriving its key before the heavy imports (mainframe_os/cli/startup.py).""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -55,6 +56,31 @@ def test_the_method_modules_load_without_messaging_libraries() -> None:
     loaded = _loaded_after("from mainframe_os.node.registry import REGISTRY\nREGISTRY.load()")
     assert "mainframe_os" in loaded
     assert not loaded & {"trio", "libp2p", "web3", "PySide6"}
+
+
+CHAIN_IMPORTS = r"""
+import gc, json, sys
+from mainframe_os.cli.startup import import_libraries
+import_libraries(chain=True)
+print(json.dumps({"modules": sorted(sys.modules), "collecting": gc.isenabled(), "frozen": gc.get_freeze_count()}))
+"""
+
+
+def test_a_cold_chain_command_imports_the_chain_without_computing_curve_tables() -> None:
+    """py-evm and web3 load (a swap runs the EVM), but py_ecc's BLS12-381 and BN128 modules,
+    which compute their tables at import (~0.55 s of CPU), wait for a curve precompile or a
+    keystore file (node/chain/deferred_curves.py; tests/integration/chain/test_deferred_curves.py
+    runs them). The imports ran with the garbage collector paused, running again afterwards."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = subprocess.run(
+        [sys.executable, "-c", CHAIN_IMPORTS], capture_output=True, text=True, check=True, env=env, cwd=ROOT
+    )
+    report = json.loads(out.stdout)
+    modules = set(report["modules"])
+    assert {"web3", "eth_account", "eth.vm.forks.prague", "eth_tester.backends.pyevm.main", "sqlalchemy"} <= modules
+    tables = ("py_ecc.bls", "py_ecc.optimized_bls12_381", "py_ecc.bn128", "py_ecc.optimized_bn128")
+    assert not [m for m in modules if m.startswith(tables)]
+    assert report["collecting"] is True and report["frozen"] > 100_000  # what the imports made
 
 
 def test_only_chain_commands_import_the_chain_early() -> None:

@@ -8,4 +8,6 @@ neither web3 nor py-evm (the GUI must start without them):
   factory/router and seeds the ETH/MFT and ETH/DAI pools on any Web3 (dev chain or real node).
 - ``devchain``: ``DevChain.open(folder)``, a persistent eth-tester/py-evm chain.
 - ``sqlitedb``: the py-evm key-value database over SQLite that makes it persistent.
+- ``deferred_curves``: ``defer()`` keeps py_ecc's pairing-curve tables (~0.55 s of CPU at import)
+  until a curve precompile or a keystore file is used; the cold command line calls it first.
 """

@@ -24,6 +24,7 @@ _NAMES = {
     "QtCore": (
         "QBuffer",
         "QByteArray",
+        "QCryptographicHash",
         "QDir",
         "QEvent",
         "QEventLoop",
@@ -105,6 +106,7 @@ if TYPE_CHECKING:
     from PySide6.QtCore import (
         QBuffer,
         QByteArray,
+        QCryptographicHash,
         QDir,
         QEvent,
         QEventLoop,
@@ -279,6 +281,7 @@ __all__ = [
     "QApplication",
     "QButtonGroup",
     "QByteArray",
+    "QCryptographicHash",
     "QCheckBox",
     "QColor",
     "QComboBox",

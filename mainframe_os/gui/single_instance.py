@@ -12,13 +12,12 @@ be there: on Unix the server is a socket file, and without that file nobody list
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .qt import QDir, QObject
+from .qt import QCryptographicHash, QDir, QObject
 
 if TYPE_CHECKING:
     from .qt import QLocalSocket
@@ -29,7 +28,9 @@ MAX_MESSAGE = 8192
 
 
 def server_name(home: Path) -> str:
-    digest = hashlib.sha256(str(Path(home).resolve()).encode()).hexdigest()[:20]
+    # Qt's SHA-256 rather than hashlib's: hashlib loads OpenSSL, ~4 ms before the first paint
+    path = str(Path(home).resolve()).encode()
+    digest = bytes(QCryptographicHash.hash(path, QCryptographicHash.Algorithm.Sha256).toHex().data()).decode()[:20]
     user = os.environ.get("USER") or os.environ.get("USERNAME") or "user"
     return f"mainframe-os-{user}-{digest}"
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import io
 from typing import TYPE_CHECKING
 
 from .qt import (
@@ -133,6 +130,9 @@ def screen_header(title: str, subtitle: str | None = None) -> QWidget:
 
 def avatar_pixmap(name: str, size: int, image_b64: str | None = None) -> QPixmap:
     """A round avatar: the identity's picture, or its initials on a colour derived from its name."""
+    import base64
+    import hashlib  # here, not at the top: it loads OpenSSL (~4 ms) and the lock screen needs none
+
     from .qt import QPainter, QPainterPath
 
     pm = QPixmap(size, size)
@@ -170,6 +170,8 @@ def avatar_pixmap(name: str, size: int, image_b64: str | None = None) -> QPixmap
 
 def qr_pixmap(data: str, size: int = 220, dark: str = "#111111", light: str = "#ffffff") -> QPixmap:
     """A QR code (segno, no Pillow) as a pixmap; always dark on light so phones can read it."""
+    import io
+
     import segno
 
     qr = segno.make(data, error="m", micro=False)

@@ -15,7 +15,6 @@ from .qt import (
     QProgressBar,
     QPushButton,
     QSize,
-    Qt,
     QTimer,
     QVBoxLayout,
     QWidget,
@@ -24,7 +23,7 @@ from .style import icon
 
 if TYPE_CHECKING:
     # Loaded where they are used: the lock screen, painted first, needs none of them (each Qt
-    # type PySide makes costs its enums).
+    # type PySide makes costs its enums; the Qt namespace ~30 ms, see gui/qt.py).
     from .qt import QFormLayout, QToolButton
 
 AVATAR_COLORS = [
@@ -66,7 +65,7 @@ def button(text: str, name: str | None = None, tooltip: str | None = None, icon_
 
 def icon_button(icon_name: str, tooltip: str, name: str | None = None) -> QToolButton:
     """An icon-only button; always with a tooltip (and an accessible name) saying what it does."""
-    from .qt import QToolButton
+    from .qt import Qt, QToolButton
 
     b = QToolButton()
     b.setIcon(icon(icon_name))
@@ -82,7 +81,7 @@ def icon_button(icon_name: str, tooltip: str, name: str | None = None) -> QToolB
 
 def form_layout() -> QFormLayout:
     """A form whose labels sit level with their fields (Fusion puts them at the top)."""
-    from .qt import QFormLayout
+    from .qt import QFormLayout, Qt
 
     form = QFormLayout()
     form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
@@ -133,7 +132,7 @@ def avatar_pixmap(name: str, size: int, image_b64: str | None = None) -> QPixmap
     import base64
     import hashlib  # here, not at the top: it loads OpenSSL (~4 ms) and the lock screen needs none
 
-    from .qt import QPainter, QPainterPath
+    from .qt import QPainter, QPainterPath, Qt
 
     pm = QPixmap(size, size)
     pm.fill(Qt.GlobalColor.transparent)

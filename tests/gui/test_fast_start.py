@@ -28,7 +28,8 @@ class FirstPaint(QObject):
         if e.type() == QEvent.Type.Paint and not first and o.objectName() == "unlockPassword":
             w = o.window()
             first.append((w.page, w.lock_screen.vaults.currentText(), "mainframe_os.node.node" in sys.modules,
-                          "asyncio" in sys.modules, "vault" in sys.modules))
+                          "asyncio" in sys.modules, "vault" in sys.modules,
+                          "Qt" in vars(sys.modules["PySide6.QtCore"])))
         return False
 watch = FirstPaint()
 make_app = gui_app.ensure_app
@@ -56,9 +57,10 @@ def test_the_lock_screen_paints_before_the_node_and_asyncio_load(tmp_path: Path)
     )
     assert out.returncode == 0, out.stderr[-2000:]
     # The first paint is the lock screen listing the vault, made from the vaults folder alone:
-    # the node, asyncio and the vault library load after it (create_app paints, then attaches).
+    # the node, asyncio and the vault library load after it (create_app paints, then attaches),
+    # and so does PySide's Qt namespace (~110 enum classes, ~30 ms: see gui/qt.py).
     first, rest = out.stdout.rsplit(")", 1)
-    assert first + ")" == "('lock', 'main', False, False, False)", out.stdout
+    assert first + ")" == "('lock', 'main', False, False, False, False)", out.stdout
     assert rest.split() == ["True", "True", "lock"], out.stdout
 
 
@@ -94,3 +96,33 @@ def test_unlock_fills_the_main_view_built_at_the_lock_screen(qtbot: Any, qapp: A
         assert lau.ctx.errors.history == []
     finally:
         lau.close()
+
+
+NATIVE_CALLS = r"""
+from mainframe_os.gui.qt import share_opengl_contexts, prefers_dark
+share_opengl_contexts()
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+native_dark = prefers_dark(app)
+import sys
+made_before = "Qt" in vars(sys.modules["PySide6.QtCore"])
+from PySide6.QtCore import Qt
+print(made_before, QApplication.testAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts),
+      native_dark == (app.styleHints().colorScheme() == Qt.ColorScheme.Dark))
+"""
+
+
+def test_the_two_calls_before_the_first_paint_reach_qt_without_its_python_enums() -> None:
+    """The attribute QtWebEngine needs and the colour scheme go through Qt's own functions (see
+    gui/qt.py): the attribute is set, the scheme is the one PySide reads, and the Qt
+    namespace is not built for them. The numbers are Qt's."""
+    from mainframe_os.gui.qt import AA_SHARE_OPENGL_CONTEXTS, COLOR_SCHEME_DARK
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen"}
+    out = subprocess.run(
+        [sys.executable, "-c", NATIVE_CALLS], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["False", "True", "True"], out.stdout
+    assert Qt.ApplicationAttribute.AA_ShareOpenGLContexts.value == AA_SHARE_OPENGL_CONTEXTS
+    assert Qt.ColorScheme.Dark.value == COLOR_SCHEME_DARK

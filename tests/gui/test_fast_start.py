@@ -126,3 +126,36 @@ def test_the_two_calls_before_the_first_paint_reach_qt_without_its_python_enums(
     assert out.stdout.split() == ["False", "True", "True"], out.stdout
     assert Qt.ApplicationAttribute.AA_ShareOpenGLContexts.value == AA_SHARE_OPENGL_CONTEXTS
     assert Qt.ColorScheme.Dark.value == COLOR_SCHEME_DARK
+
+
+LEFTOVER_SOCKET = r"""
+import os, socket, sys
+from pathlib import Path
+from mainframe_os.gui.app import ensure_app
+from mainframe_os.gui.qt import QDir
+from mainframe_os.gui.single_instance import server_name, signal_running
+app = ensure_app([])
+home = Path(sys.argv[1])
+path = os.path.join(QDir.tempPath(), server_name(home))
+left = socket.socket(socket.AF_UNIX); left.bind(path); left.close()  # as a crashed launcher leaves it
+try:
+    print(os.path.exists(path), signal_running(home), "PySide6.QtNetwork" in sys.modules)
+finally:
+    os.unlink(path)
+"""
+
+
+def test_a_crashed_launchers_socket_file_does_not_load_qt_network_at_start(tmp_path: Path) -> None:
+    """Nobody listens on a socket file a crashed launcher left: the start finds that out with a
+    plain connect, before the first paint, without loading Qt's network module (~5 ms)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen"}
+    out = subprocess.run(
+        [sys.executable, "-c", LEFTOVER_SOCKET, str(tmp_path / "home")],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["True", "False", "False"], out.stdout

@@ -74,8 +74,11 @@ def ensure_app(argv: list[str] | None = None) -> QApplication:
     app = QApplication.instance()
     if app is None:
         qt.before_app()
-        app = QApplication([sys.argv[0] if sys.argv else "mainframe-os", *(argv or [])])
-        app.setStyle("Fusion")  # the same look on every desktop; the stylesheets build on it
+        # Fusion: the same look on every desktop; the stylesheets build on it. Asked for on the
+        # command line (last, so it wins as app.setStyle did), not by app.setStyle("Fusion"), which
+        # returns the style to Python: PySide then makes the QStyle type and its enums, ~10 ms
+        # before the first paint.
+        app = QApplication([sys.argv[0] if sys.argv else "mainframe-os", *(argv or []), "-style", "Fusion"])
     font = app.font()
     if font.pointSizeF() < 10:
         font.setPointSizeF(10.5)  # readable default on desktops that ship 9pt

@@ -4,7 +4,6 @@ error presenter, preferences, and event subscriptions that end with the widget."
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .operations import ErrorPresenter, Operations
@@ -22,22 +21,24 @@ WALLET_METHODS = ("wallet_list", "wallet_getBalances", "wallet_create")
 NETWORK_METHODS = ("network_list", "network_use")
 
 
-@dataclass
 class LauncherContext:
     """Made before the node, so the lock screen paints without it: `attach` hands the node and
-    the prompter over right after that first paint (every call and subscription comes later)."""
+    the prompter over right after that first paint (every call and subscription comes later).
+    (A plain class, not a dataclass: importing dataclasses costs ~5 ms before that paint.)"""
 
-    ops: Operations
-    errors: ErrorPresenter
-    prefs: Preferences
-    node: Node = field(init=False)
-    prompter: GuiPrompter = field(init=False)
-    methods: set[str] = field(default_factory=set)
-    keyring_available: bool = False
-    updates: Any = None  # the node's UpdateChecker for this home (tests give it their own feed and key)
-    _app_host: Any = None
-    listening: bool = True  # False once the launcher shuts down: events queued then are dropped
-    _held: list[Callable[[], None]] | None = None  # events kept back while the main window comes up
+    node: Node
+    prompter: GuiPrompter
+
+    def __init__(self, ops: Operations, errors: ErrorPresenter, prefs: Preferences) -> None:
+        self.ops = ops
+        self.errors = errors
+        self.prefs = prefs
+        self.methods: set[str] = set()
+        self.keyring_available = False
+        self.updates: Any = None  # the node's UpdateChecker for this home (tests give it their own feed and key)
+        self._app_host: Any = None
+        self.listening = True  # False once the launcher shuts down: events queued then are dropped
+        self._held: list[Callable[[], None]] | None = None  # events kept back while the main window comes up
 
     def attach(self, node: Node, prompter: GuiPrompter) -> None:
         self.node = node

@@ -24,6 +24,7 @@ _NAMES = {
     "QtCore": (
         "QBuffer",
         "QByteArray",
+        "QCryptographicHash",
         "QDir",
         "QEvent",
         "QEventLoop",
@@ -65,6 +66,7 @@ _NAMES = {
     "QtWidgets": (
         "QAbstractItemView",
         "QApplication",
+        "QBoxLayout",
         "QButtonGroup",
         "QCheckBox",
         "QComboBox",
@@ -105,6 +107,7 @@ if TYPE_CHECKING:
     from PySide6.QtCore import (
         QBuffer,
         QByteArray,
+        QCryptographicHash,
         QDir,
         QEvent,
         QEventLoop,
@@ -146,6 +149,7 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import (
         QAbstractItemView,
         QApplication,
+        QBoxLayout,
         QButtonGroup,
         QCheckBox,
         QComboBox,
@@ -244,13 +248,12 @@ def before_app() -> None:
     - Chromium switches (:data:`CHROMIUM_FLAGS`: WebRTC sends no UDP) go into its environment.
     - Hooks from :func:`add_before_app_hook` (custom URL schemes for the app host) run last.
     """
-    from PySide6.QtCore import Qt
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication
 
     if QApplication.instance() is not None:
         return
-    QApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts, True)
+    share_opengl_contexts()  # not through PySide's Qt namespace: see below
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
     if sys.platform.startswith("linux") and not (
@@ -265,6 +268,69 @@ def before_app() -> None:
         hook()
 
 
+# -- Two calls through Qt's own C++ functions (ctypes), not PySide, before the first paint -------
+# Any `Qt.*` enum value passing between Python and Qt makes PySide build its whole `Qt` namespace:
+# about 110 Python enum classes, ~30 ms, a fifth of what a bare PySide6 window takes to paint.
+# Before the lock screen paints, the launcher needs two such values: the application attribute
+# QtWebEngine wants set before the QApplication exists (it loads later, when the first app opens)
+# and the desktop's colour scheme (for the "system" theme). On Linux, where PySide has loaded Qt's
+# libraries, their exported functions take and give plain ints; anywhere else, or if a symbol is
+# missing, PySide makes the call as usual. The lock screen's own enum values go through Qt's
+# meta-object system by name (``label.setProperty("alignment", "AlignCenter")``).
+
+AA_SHARE_OPENGL_CONTEXTS = 18  # Qt::ApplicationAttribute: Qt 6's numbering, fixed by its ABI
+COLOR_SCHEME_DARK = 2  # Qt::ColorScheme: Unknown, Light, Dark
+SET_ATTRIBUTE = ("libQt6Core.so.6", "_ZN16QCoreApplication12setAttributeEN2Qt20ApplicationAttributeEb")
+COLOR_SCHEME = ("libQt6Gui.so.6", "_ZNK11QStyleHints11colorSchemeEv")
+
+
+def _loaded_function(library: str, symbol: str) -> Any:
+    """`symbol` of Qt's `library` as PySide loaded it (RTLD_NOLOAD: never a second copy), or None."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    try:
+        return getattr(ctypes.CDLL(library, mode=os.RTLD_NOLOAD | os.RTLD_NOW), symbol)
+    except (OSError, AttributeError):
+        return None
+
+
+def share_opengl_contexts() -> None:
+    """`QApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)`."""
+    import PySide6.QtCore  # noqa: F401 - loads libQt6Core, whose function this calls
+
+    set_attribute = _loaded_function(*SET_ATTRIBUTE)
+    if set_attribute is None:
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QApplication
+
+        QApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts, True)
+        return
+    import ctypes
+
+    set_attribute.argtypes = [ctypes.c_int, ctypes.c_bool]
+    set_attribute.restype = None
+    set_attribute(AA_SHARE_OPENGL_CONTEXTS, True)
+
+
+def prefers_dark(app: Any) -> bool:
+    """`app.styleHints().colorScheme() == Qt.ColorScheme.Dark`."""
+    hints = app.styleHints()
+    color_scheme = _loaded_function(*COLOR_SCHEME)
+    if color_scheme is None:
+        from PySide6.QtCore import Qt
+
+        return bool(hints.colorScheme() == Qt.ColorScheme.Dark)
+    import ctypes
+
+    from shiboken6 import Shiboken
+
+    color_scheme.argtypes = [ctypes.c_void_p]
+    color_scheme.restype = ctypes.c_int
+    return bool(color_scheme(Shiboken.getCppPointer(hints)[0]) == COLOR_SCHEME_DARK)
+
+
 __all__ = [
     "QBuffer",
     "QCloseEvent",
@@ -277,8 +343,10 @@ __all__ = [
     "QAbstractItemView",
     "QAction",
     "QApplication",
+    "QBoxLayout",
     "QButtonGroup",
     "QByteArray",
+    "QCryptographicHash",
     "QCheckBox",
     "QColor",
     "QComboBox",
@@ -340,4 +408,6 @@ __all__ = [
     "Slot",
     "add_before_app_hook",
     "before_app",
+    "prefers_dark",
+    "share_opengl_contexts",
 ]

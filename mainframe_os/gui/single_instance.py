@@ -7,18 +7,18 @@ A QLocalServer named after a hash of the home path (names are global per user; p
 long or hold characters a socket name cannot).
 
 The check runs before the first window, so it loads Qt's network module only when a launcher may
-be there: on Unix the server is a socket file, and without that file nobody listens.
+be there: on Unix the server is a socket file, and a plain connect to it tells whether anybody
+listens (a crashed launcher leaves its file behind).
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .qt import QDir, QObject
+from .qt import QCryptographicHash, QDir, QObject
 
 if TYPE_CHECKING:
     from .qt import QLocalSocket
@@ -29,7 +29,9 @@ MAX_MESSAGE = 8192
 
 
 def server_name(home: Path) -> str:
-    digest = hashlib.sha256(str(Path(home).resolve()).encode()).hexdigest()[:20]
+    # Qt's SHA-256 rather than hashlib's: hashlib loads OpenSSL, ~4 ms before the first paint
+    path = str(Path(home).resolve()).encode()
+    digest = bytes(QCryptographicHash.hash(path, QCryptographicHash.Algorithm.Sha256).toHex().data()).decode()[:20]
     user = os.environ.get("USER") or os.environ.get("USERNAME") or "user"
     return f"mainframe-os-{user}-{digest}"
 
@@ -38,8 +40,8 @@ def signal_running(home: Path, timeout_ms: int = 300, open_path: str | None = No
     """True if another launcher owns `home` (and it was told to come forward, or to open
     `open_path` for install)."""
     name = server_name(home)
-    if os.name == "posix" and not os.path.exists(os.path.join(QDir.tempPath(), name)):
-        return False  # where QLocalServer.listen(name) puts its socket: no file, no launcher
+    if os.name == "posix" and not _listening(os.path.join(QDir.tempPath(), name)):
+        return False  # where QLocalServer.listen(name) puts its socket: no file or nobody on it
     from .qt import QLocalSocket
 
     sock = QLocalSocket()
@@ -50,6 +52,23 @@ def signal_running(home: Path, timeout_ms: int = 300, open_path: str | None = No
     sock.flush()
     sock.waitForBytesWritten(timeout_ms)
     sock.disconnectFromServer()
+    return True
+
+
+def _listening(path: str) -> bool:
+    """Someone accepts connections on the Unix socket at `path`. A plain connect, before Qt's
+    network module loads (~5 ms), which a crashed launcher's leftover socket file would otherwise
+    cost every start until the next launcher replaces it. (`_socket`, not `socket`: that one
+    makes its enums, another 5 ms.)"""
+    import _socket
+
+    probe = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    try:
+        probe.connect(path)
+    except OSError:  # no file (FileNotFoundError) or nobody listening (ConnectionRefusedError)
+        return False
+    finally:
+        probe.close()
     return True
 
 

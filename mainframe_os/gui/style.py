@@ -6,7 +6,7 @@ from functools import lru_cache
 
 from mainframe_os.datafiles import icon_file, icons_dir, resources_dir
 
-from .qt import QApplication, QByteArray, QColor, QIcon, QPalette, QPixmap, Qt
+from .qt import QApplication, QByteArray, QColor, QIcon, QPalette, QPixmap, prefers_dark
 
 THEMES = ("system", "light", "dark")
 # Icon colour per theme; the SVGs draw with `currentColor`, which QtSvg does not resolve.
@@ -21,7 +21,7 @@ def resolve(mode: str) -> str:
     if mode in ("light", "dark"):
         return mode
     app = QApplication.instance()
-    if app is not None and app.styleHints().colorScheme() == Qt.ColorScheme.Dark:
+    if app is not None and prefers_dark(app):  # before the first paint: not through PySide's Qt namespace
         return "dark"
     return "light"
 

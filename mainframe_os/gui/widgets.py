@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import io
 from typing import TYPE_CHECKING
 
 from .qt import (
@@ -18,7 +15,6 @@ from .qt import (
     QProgressBar,
     QPushButton,
     QSize,
-    Qt,
     QTimer,
     QVBoxLayout,
     QWidget,
@@ -27,7 +23,7 @@ from .style import icon
 
 if TYPE_CHECKING:
     # Loaded where they are used: the lock screen, painted first, needs none of them (each Qt
-    # type PySide makes costs its enums).
+    # type PySide makes costs its enums; the Qt namespace ~30 ms, see gui/qt.py).
     from .qt import QFormLayout, QToolButton
 
 AVATAR_COLORS = [
@@ -69,7 +65,7 @@ def button(text: str, name: str | None = None, tooltip: str | None = None, icon_
 
 def icon_button(icon_name: str, tooltip: str, name: str | None = None) -> QToolButton:
     """An icon-only button; always with a tooltip (and an accessible name) saying what it does."""
-    from .qt import QToolButton
+    from .qt import Qt, QToolButton
 
     b = QToolButton()
     b.setIcon(icon(icon_name))
@@ -85,7 +81,7 @@ def icon_button(icon_name: str, tooltip: str, name: str | None = None) -> QToolB
 
 def form_layout() -> QFormLayout:
     """A form whose labels sit level with their fields (Fusion puts them at the top)."""
-    from .qt import QFormLayout
+    from .qt import QFormLayout, Qt
 
     form = QFormLayout()
     form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
@@ -133,7 +129,10 @@ def screen_header(title: str, subtitle: str | None = None) -> QWidget:
 
 def avatar_pixmap(name: str, size: int, image_b64: str | None = None) -> QPixmap:
     """A round avatar: the identity's picture, or its initials on a colour derived from its name."""
-    from .qt import QPainter, QPainterPath
+    import base64
+    import hashlib  # here, not at the top: it loads OpenSSL (~4 ms) and the lock screen needs none
+
+    from .qt import QPainter, QPainterPath, Qt
 
     pm = QPixmap(size, size)
     pm.fill(Qt.GlobalColor.transparent)
@@ -170,6 +169,8 @@ def avatar_pixmap(name: str, size: int, image_b64: str | None = None) -> QPixmap
 
 def qr_pixmap(data: str, size: int = 220, dark: str = "#111111", light: str = "#ffffff") -> QPixmap:
     """A QR code (segno, no Pillow) as a pixmap; always dark on light so phones can read it."""
+    import io
+
     import segno
 
     qr = segno.make(data, error="m", micro=False)

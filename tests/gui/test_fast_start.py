@@ -28,7 +28,8 @@ class FirstPaint(QObject):
         if e.type() == QEvent.Type.Paint and not first and o.objectName() == "unlockPassword":
             w = o.window()
             first.append((w.page, w.lock_screen.vaults.currentText(), "mainframe_os.node.node" in sys.modules,
-                          "asyncio" in sys.modules, "vault" in sys.modules))
+                          "asyncio" in sys.modules, "vault" in sys.modules,
+                          "Qt" in vars(sys.modules["PySide6.QtCore"])))
         return False
 watch = FirstPaint()
 make_app = gui_app.ensure_app
@@ -56,9 +57,10 @@ def test_the_lock_screen_paints_before_the_node_and_asyncio_load(tmp_path: Path)
     )
     assert out.returncode == 0, out.stderr[-2000:]
     # The first paint is the lock screen listing the vault, made from the vaults folder alone:
-    # the node, asyncio and the vault library load after it (create_app paints, then attaches).
+    # the node, asyncio and the vault library load after it (create_app paints, then attaches),
+    # and so does PySide's Qt namespace (~110 enum classes, ~30 ms: see gui/qt.py).
     first, rest = out.stdout.rsplit(")", 1)
-    assert first + ")" == "('lock', 'main', False, False, False)", out.stdout
+    assert first + ")" == "('lock', 'main', False, False, False, False)", out.stdout
     assert rest.split() == ["True", "True", "lock"], out.stdout
 
 
@@ -94,3 +96,66 @@ def test_unlock_fills_the_main_view_built_at_the_lock_screen(qtbot: Any, qapp: A
         assert lau.ctx.errors.history == []
     finally:
         lau.close()
+
+
+NATIVE_CALLS = r"""
+from mainframe_os.gui.qt import share_opengl_contexts, prefers_dark
+share_opengl_contexts()
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+native_dark = prefers_dark(app)
+import sys
+made_before = "Qt" in vars(sys.modules["PySide6.QtCore"])
+from PySide6.QtCore import Qt
+print(made_before, QApplication.testAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts),
+      native_dark == (app.styleHints().colorScheme() == Qt.ColorScheme.Dark))
+"""
+
+
+def test_the_two_calls_before_the_first_paint_reach_qt_without_its_python_enums() -> None:
+    """The attribute QtWebEngine needs and the colour scheme go through Qt's own functions (see
+    gui/qt.py): the attribute is set, the scheme is the one PySide reads, and the Qt
+    namespace is not built for them. The numbers are Qt's."""
+    from mainframe_os.gui.qt import AA_SHARE_OPENGL_CONTEXTS, COLOR_SCHEME_DARK
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen"}
+    out = subprocess.run(
+        [sys.executable, "-c", NATIVE_CALLS], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["False", "True", "True"], out.stdout
+    assert Qt.ApplicationAttribute.AA_ShareOpenGLContexts.value == AA_SHARE_OPENGL_CONTEXTS
+    assert Qt.ColorScheme.Dark.value == COLOR_SCHEME_DARK
+
+
+LEFTOVER_SOCKET = r"""
+import os, socket, sys
+from pathlib import Path
+from mainframe_os.gui.app import ensure_app
+from mainframe_os.gui.qt import QDir
+from mainframe_os.gui.single_instance import server_name, signal_running
+app = ensure_app([])
+home = Path(sys.argv[1])
+path = os.path.join(QDir.tempPath(), server_name(home))
+left = socket.socket(socket.AF_UNIX); left.bind(path); left.close()  # as a crashed launcher leaves it
+try:
+    print(os.path.exists(path), signal_running(home), "PySide6.QtNetwork" in sys.modules)
+finally:
+    os.unlink(path)
+"""
+
+
+def test_a_crashed_launchers_socket_file_does_not_load_qt_network_at_start(tmp_path: Path) -> None:
+    """Nobody listens on a socket file a crashed launcher left: the start finds that out with a
+    plain connect, before the first paint, without loading Qt's network module (~5 ms)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen"}
+    out = subprocess.run(
+        [sys.executable, "-c", LEFTOVER_SOCKET, str(tmp_path / "home")],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["True", "False", "False"], out.stdout

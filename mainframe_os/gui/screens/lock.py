@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from ..context import LauncherContext
-from ..qt import QCheckBox, QComboBox, QLabel, QLineEdit, Qt, QVBoxLayout, QWidget, Signal
+from ..qt import QBoxLayout, QCheckBox, QComboBox, QLabel, QLineEdit, QVBoxLayout, QWidget, Signal
 from ..style import pixmap
 from ..widgets import button, centered, label
 
@@ -27,16 +27,18 @@ class LockScreen(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         logo = QLabel()
         logo.setPixmap(pixmap("logo", 56))
-        logo.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        # Qt enum values by name, through Qt's meta-object system: a `Qt.*` value from Python would
+        # make PySide build its whole Qt namespace before this first paint (see gui/qt.py)
+        logo.setProperty("alignment", "AlignCenter")
         lay.addWidget(logo)
         title = label("Unlock your vault", "dialogTitle")
-        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        title.setProperty("alignment", "AlignCenter")
         lay.addWidget(title)
         # "Unlock to install X": a package opened from the file manager waits for the vault
         self.pending_install = label("", "hint", wrap=True)
         self.pending_install.setObjectName("pendingInstall")
-        self.pending_install.setTextFormat(Qt.TextFormat.PlainText)
-        self.pending_install.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.pending_install.setProperty("textFormat", "PlainText")
+        self.pending_install.setProperty("alignment", "AlignCenter")
         self.pending_install.setVisible(False)
         lay.addWidget(self.pending_install)
         lay.addSpacing(8)
@@ -70,8 +72,15 @@ class LockScreen(QWidget):
         create.clicked.connect(self.create_requested.emit)
         restore = button("Restore from a backup", "link")
         restore.clicked.connect(self.restore_requested.emit)
-        ml.addWidget(create, 0, Qt.AlignmentFlag.AlignCenter)
-        ml.addWidget(restore, 0, Qt.AlignmentFlag.AlignCenter)
+        for link in (create, restore):
+            # centred between two stretches, not by a Qt.* alignment; laid out right to left so
+            # that an odd spare pixel goes to the right, as Qt's centring puts it
+            row = QBoxLayout(QBoxLayout.Direction.RightToLeft)
+            row.setSpacing(0)
+            row.addStretch(1)
+            row.addWidget(link)
+            row.addStretch(1)
+            ml.addLayout(row)
         lay.addWidget(more)
         outer = QVBoxLayout(self)
         outer.addWidget(centered(w, 400))
@@ -122,7 +131,7 @@ class LockScreen(QWidget):
             self.message.setText("")
 
     def focus_password(self) -> None:
-        self.password.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.password.setFocus()  # Qt's OtherFocusReason
 
     def unlock(self) -> None:
         name, pw = self.vaults.currentText(), self.password.text()

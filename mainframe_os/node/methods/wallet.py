@@ -231,6 +231,7 @@ async def wallet_remove(node: Node, ctx: CallerContext, walletId: str, confirm: 
         s.delete(w)
 
     await node.db(remove)
+    node.session.seeds.forget(walletId)  # its keys kept for sends go with it
     _changed(node)
     return True
 

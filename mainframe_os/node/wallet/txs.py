@@ -31,10 +31,10 @@ from .amounts import format_amount
 from .chain import ChainService, Connection, NetworkDown, _translated
 from .describe import addresses_of, apply_edit, describe_or_none
 from .fill import Filled, InsufficientFunds, TransactionFailed, fill, is_revert, revert_reason
-from .history import TransactionStatusChanged, record_signed, set_status, summary
+from .history import TransactionStatusChanged, record_signed, sent_status, set_status, summary
 from .outcome import broadcast, receipt_outcome
 from .parties import vault_facts, wanted_addresses
-from .store import SeedCache, Signer, accounts_of, find_account, private_key
+from .store import SeedCache, Signer, account_rows, find_account, signing_key
 
 if TYPE_CHECKING:
     from eth_typing import ChecksumAddress, HexStr
@@ -183,14 +183,14 @@ class TxService:
         wanted = wanted_addresses(addresses_of(shown)) if describe else []
 
         def run(c: Connection) -> tuple[str, Signer, str, str, I.Retry | None, Filled | None, dict[str, Any] | None]:
-            with vault.session() as s:
-                accounts = accounts_of(s, identity_id)  # read once for the sender and the description
-                acct = find_account(s, identity_id, tx.get("from"), accounts)
+            with vault.sql(write=False) as conn:  # plain SQL: these reads run before every prompt
+                accounts = account_rows(conn, identity_id)  # read once for the sender and the description
+                acct = find_account(None, identity_id, tx.get("from"), accounts)
                 sender, signer, name = acct.address, Signer.of(acct), acct.name
                 key = I.request_key(sender, tx)
-                retry = I.find_retry(s, identity_id, chain_id, sender, key, inflight)
+                retry = I.find_retry(conn, identity_id, chain_id, sender, key, inflight)
                 paid = self._paid.setdefault(identity_id, set())
-                known = vault_facts(s, identity_id, wanted, paid, accounts) if wanted else {}
+                known = vault_facts(conn, identity_id, wanted, paid, accounts) if wanted else {}
             filled = None if retry is not None else _fill_checked(c, tx, sender, check)
             return sender, signer, name, key, retry, filled, describe_or_none(c, shown, known) if describe else None
 
@@ -222,8 +222,8 @@ class TxService:
         vault = self.node.require_vault()
 
         def run(c: Connection) -> dict[str, Any] | None:
-            with vault.session() as s:
-                known = vault_facts(s, identity_id, wanted) if wanted else {}
+            with vault.sql(write=False) as conn:
+                known = vault_facts(conn, identity_id, wanted) if wanted else {}
             return describe_or_none(c, shown, known)
 
         return await self.chain.call(run)
@@ -259,16 +259,16 @@ class TxService:
 
                 # A node behind a load balancer may not count what we just sent: never go below it.
                 tx = dict(filled.tx, nonce=max(rpc.pending_nonce(c, sender), known_next))
-                with vault.session() as s:
-                    # derived for this signature only: no private key outlives it in memory
-                    signed = Account.sign_transaction(tx, private_key(s, signer, seeds))
+                with vault.sql() as conn:  # durable: committed and fsynced before the broadcast
+                    signed = Account.sign_transaction(tx, signing_key(conn, signer, seeds))
                     tx_hash, raw = "0x" + bytes(signed.hash).hex(), bytes(signed.raw_transaction)
                     self._inflight.add(tx_hash)  # before the commit: never mistaken for an interrupted send
-                    record_signed(s, identity_id, chain_id, tx_hash, tx, kind, details, raw)
+                    record_signed(conn, identity_id, chain_id, tx_hash, tx, kind, details, raw)
                 recorded.append(tx_hash)
                 loop.call_soon_threadsafe(signed_event, TransactionStatusChanged(tx_hash, "signed", chain_id))
                 crash_point("tx-recorded")  # fault-injection tests: killed between record and broadcast
-                return _broadcast_and_record(c, vault, chain_id, tx_hash, raw, wait), int(tx["nonce"])
+                mine = (identity_id, kind, details)
+                return _broadcast_and_record(c, vault, chain_id, tx_hash, raw, wait, mine), int(tx["nonce"])
 
             try:
                 sent, nonce = await self.chain.call(sign_and_send)
@@ -452,9 +452,18 @@ class TxService:
             t.cancel()
 
 
-def _broadcast_and_record(c: Connection, vault: Any, chain_id: int, tx_hash: str, raw: bytes, wait: bool) -> _Sent:
+def _broadcast_and_record(
+    c: Connection,
+    vault: Any,
+    chain_id: int,
+    tx_hash: str,
+    raw: bytes,
+    wait: bool,
+    record: tuple[str, str, dict[str, Any]],
+) -> _Sent:
     """On the chain thread: broadcast the recorded bytes (and read the receipt with `wait`), then
-    write the status that left in the vault; the loop announces it."""
+    write the status that left in the vault into the `record` (identity, kind, details) the send
+    wrote; the loop announces it."""
     sent = _Sent(tx_hash, 0, "pending")
     block = fee = None
     try:
@@ -469,8 +478,11 @@ def _broadcast_and_record(c: Connection, vault: Any, chain_id: int, tx_hash: str
     # Not fsynced (one fsync per send, the "signed" record's): this write only says what the
     # chain says. Lost to a power cut, the record is still "signed", and the next start settles
     # it from the chain (interrupted.py: sent or not, mined or not); a killed process loses nothing.
-    with vault.session(durable=False) as s:
-        sent.what = set_status(s, chain_id, tx_hash, sent.status, sent.error, block, fee)
+    identity_id, kind, details = record
+    with vault.sql(durable=False) as conn:
+        sent.what = sent_status(
+            conn, identity_id, chain_id, tx_hash, kind, details, sent.status, sent.error, block, fee
+        )
     return sent
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from .. import errors as E
@@ -28,11 +27,11 @@ from ..prompter import SEND_ANYWAY, PromptRequest
 from . import interrupted as I
 from . import rpc
 from .amounts import format_amount
-from .chain import ChainService, Connection, NetworkDown, _translated
+from .chain import ChainService, Connection, NetworkDown
 from .describe import addresses_of, apply_edit, describe_or_none
 from .fill import Filled, InsufficientFunds, TransactionFailed, fill, is_revert, revert_reason
-from .history import TransactionStatusChanged, record_signed, sent_status, set_status, summary
-from .outcome import broadcast, receipt_outcome
+from .history import TransactionStatusChanged, record_signed, set_status, summary
+from .outcome import Sent, broadcast_and_record, receipt_outcome
 from .parties import vault_facts, wanted_addresses
 from .store import SeedCache, Signer, account_rows, find_account, signing_key
 
@@ -53,19 +52,6 @@ log = logging.getLogger("mainframe_os.wallet")
 Check = Callable[["Connection", str], dict[str, Any]]
 
 _ = is_revert  # re-exported for callers that classify errors
-
-
-@dataclass
-class _Sent:
-    """What one send's call on the chain thread did, for the loop to announce and answer."""
-
-    hash: str
-    nonce: int  # 0 until known to the loop
-    status: str  # after the broadcast: "pending", "confirmed" or "failed"
-    error: str | None = None
-    refused: bool = False  # the network refused the signed bytes (status "failed")
-    down: str | None = None  # the network dropped mid-broadcast: why (status "pending")
-    what: str | None = None  # the record's summary when the status write changed it
 
 
 def failing_warning(reason: str) -> str:
@@ -238,7 +224,7 @@ class TxService:
         kind: str,
         details: dict[str, Any],
         wait: bool = False,
-    ) -> _Sent:
+    ) -> Sent:
         """Take the nonce, sign, record as "signed" (committed), broadcast, read the receipt with
         `wait` (a dev chain mines at once) and record the status: one call on the chain thread (a
         hop between threads costs more than a step on a busy machine). The "signed" event is
@@ -254,7 +240,7 @@ class TxService:
             signed_event = self.node.events.emit
             recorded: list[str] = []  # the hash, once its record is committed
 
-            def sign_and_send(c: Connection) -> tuple[_Sent, int]:
+            def sign_and_send(c: Connection) -> tuple[Sent, int]:
                 from eth_account import Account
 
                 # A node behind a load balancer may not count what we just sent: never go below it.
@@ -268,7 +254,7 @@ class TxService:
                 loop.call_soon_threadsafe(signed_event, TransactionStatusChanged(tx_hash, "signed", chain_id))
                 crash_point("tx-recorded")  # fault-injection tests: killed between record and broadcast
                 mine = (identity_id, kind, details)
-                return _broadcast_and_record(c, vault, chain_id, tx_hash, raw, wait, mine), int(tx["nonce"])
+                return broadcast_and_record(c, vault, chain_id, tx_hash, raw, wait, mine), int(tx["nonce"])
 
             try:
                 sent, nonce = await self.chain.call(sign_and_send)
@@ -289,7 +275,7 @@ class TxService:
                 self._inflight.discard(tx_hash)
                 raise TransactionFailed(f"The network refused the transaction: {sent.error}", {"hash": tx_hash})
             self._next_nonce[key] = nonce + 1
-            return _Sent(tx_hash, nonce, sent.status)
+            return Sent(tx_hash, nonce, sent.status)
 
     # -- interrupted sends ----------------------------------------------------------------------
 
@@ -450,40 +436,6 @@ class TxService:
     def close(self) -> None:
         for t in list(self._trackers):
             t.cancel()
-
-
-def _broadcast_and_record(
-    c: Connection,
-    vault: Any,
-    chain_id: int,
-    tx_hash: str,
-    raw: bytes,
-    wait: bool,
-    record: tuple[str, str, dict[str, Any]],
-) -> _Sent:
-    """On the chain thread: broadcast the recorded bytes (and read the receipt with `wait`), then
-    write the status that left in the vault into the `record` (identity, kind, details) the send
-    wrote; the loop announces it."""
-    sent = _Sent(tx_hash, 0, "pending")
-    block = fee = None
-    try:
-        outcome = _translated(lambda c: broadcast(c, raw, tx_hash if wait else None), c)
-    except NetworkDown as exc:  # it may have reached the network: pending, re-checked later
-        sent.down = exc.message
-    except Exception as exc:  # noqa: BLE001 - a refusal by the node: record it as failed
-        sent.status, sent.error, sent.refused = "failed", revert_reason(exc), True
-    else:
-        if outcome is not None and outcome[0] != "pending":
-            sent.status, sent.error, block, fee = outcome
-    # Not fsynced (one fsync per send, the "signed" record's): this write only says what the
-    # chain says. Lost to a power cut, the record is still "signed", and the next start settles
-    # it from the chain (interrupted.py: sent or not, mined or not); a killed process loses nothing.
-    identity_id, kind, details = record
-    with vault.sql(durable=False) as conn:
-        sent.what = sent_status(
-            conn, identity_id, chain_id, tx_hash, kind, details, sent.status, sent.error, block, fee
-        )
-    return sent
 
 
 def _fill_checked(c: Connection, tx: dict[str, Any], sender: str, check: Check | None) -> Filled:

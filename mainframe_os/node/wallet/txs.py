@@ -227,8 +227,11 @@ class TxService:
     ) -> Sent:
         """Take the nonce, sign, record as "signed" (committed), broadcast, read the receipt with
         `wait` (a dev chain mines at once) and record the status: one call on the chain thread (a
-        hop between threads costs more than a step on a busy machine). The "signed" event is
-        handed to the loop once the record is committed: it runs there before the answer."""
+        hop between threads costs more than a step on a busy machine). The "signed" event runs on
+        the loop before the status events and the answer: handed over once the record is committed
+        on a remote network (its broadcast may take seconds), announced after the call returns on
+        the embedded chain (it broadcasts and mines within milliseconds: waking the loop meanwhile
+        only took the GIL from the send)."""
         key = (chain_id, sender.lower())
         async with self.sender_lock(chain_id, sender):
             if key not in self._settled:
@@ -239,6 +242,7 @@ class TxService:
             loop = asyncio.get_running_loop()
             signed_event = self.node.events.emit
             recorded: list[str] = []  # the hash, once its record is committed
+            handed_over: list[bool] = []  # once the chain thread handed the "signed" event to the loop
 
             def sign_and_send(c: Connection) -> tuple[Sent, int]:
                 from eth_account import Account
@@ -251,7 +255,9 @@ class TxService:
                     self._inflight.add(tx_hash)  # before the commit: never mistaken for an interrupted send
                     record_signed(conn, identity_id, chain_id, tx_hash, tx, kind, details, raw)
                 recorded.append(tx_hash)
-                loop.call_soon_threadsafe(signed_event, TransactionStatusChanged(tx_hash, "signed", chain_id))
+                if c.devchain is None:
+                    loop.call_soon_threadsafe(signed_event, TransactionStatusChanged(tx_hash, "signed", chain_id))
+                    handed_over.append(True)
                 crash_point("tx-recorded")  # fault-injection tests: killed between record and broadcast
                 mine = (identity_id, kind, details)
                 return broadcast_and_record(c, vault, chain_id, tx_hash, raw, wait, mine), int(tx["nonce"])
@@ -260,10 +266,12 @@ class TxService:
                 sent, nonce = await self.chain.call(sign_and_send)
             except BaseException:
                 if recorded:
+                    self._announce_signed(chain_id, recorded, handed_over)
                     self._settled.discard(key)  # unknown whether it went out: the next send checks
                     self._inflight.discard(recorded[0])
                 raise
             tx_hash = sent.hash
+            self._announce_signed(chain_id, recorded, handed_over)
             self._announce(chain_id, tx_hash, sent.status, sent.error, sent.what)
             if sent.down is not None:
                 self._inflight.discard(tx_hash)
@@ -276,6 +284,11 @@ class TxService:
                 raise TransactionFailed(f"The network refused the transaction: {sent.error}", {"hash": tx_hash})
             self._next_nonce[key] = nonce + 1
             return Sent(tx_hash, nonce, sent.status)
+
+    def _announce_signed(self, chain_id: int, recorded: list[str], handed_over: list[bool]) -> None:
+        """The "signed" event of a committed record, unless the chain thread handed it over."""
+        if recorded and not handed_over:
+            self.node.events.emit(TransactionStatusChanged(recorded[0], "signed", chain_id))
 
     # -- interrupted sends ----------------------------------------------------------------------
 

@@ -115,3 +115,28 @@ async def test_pool_reserves_read_from_storage_are_get_reserves(
     router = conn.w3.eth.contract(address=c.router, abi=abi_of("UniswapV2Router02"))
     expected = await chain.run(lambda: router.functions.getAmountsOut(ETHER, [c.weth, c.mft]).call()[-1])
     assert int(q["amountOut"]) == expected  # either way: from storage, or from the getReserves call
+
+
+async def test_the_signed_event_comes_first_and_before_the_answer(env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On the embedded chain the "signed" event is announced from the loop after the chain call
+    (not handed over mid-send): still before the status events and the answer, and still when the
+    call fails after the record was committed."""
+    from mainframe_os.node.events import TransactionStatusChanged
+    from mainframe_os.node.wallet import txs
+
+    await _funded(env)
+    seen: list[tuple[str, str]] = []
+    env.node.events.subscribe(TransactionStatusChanged, lambda e: seen.append((e.hash, e.status)))
+    res = await env.call("wallet_send", {"to": to_checksum_address("0x" + os.urandom(20).hex()), "amount": "0.01"})
+    assert seen == [(res["hash"], "signed"), (res["hash"], "confirmed")]
+
+    def broken(*args: Any) -> Any:
+        raise RuntimeError("the process is going down")
+
+    monkeypatch.setattr(txs, "broadcast_and_record", broken)
+    seen.clear()
+    with pytest.raises(E.RpcError):
+        await env.call("wallet_send", {"to": to_checksum_address("0x" + os.urandom(20).hex()), "amount": "0.01"})
+    assert [status for _, status in seen] == ["signed"]
+    (rec,) = [h for h in await env.call("wallet_history") if h["hash"] == seen[0][0]]
+    assert rec["status"] == "signed"  # committed before the broadcast that never happened

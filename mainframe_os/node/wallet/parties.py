@@ -100,9 +100,9 @@ async def with_vault_facts(
 
 def wanted_addresses(addresses: list[Any]) -> list[str]:
     """The valid addresses among `addresses`, checksummed, each once, sorted."""
-    from web3 import Web3
+    from .addresses import is_address, to_checksum_address
 
-    return sorted({Web3.to_checksum_address(a) for a in addresses if isinstance(a, str) and Web3.is_address(a)})
+    return sorted({to_checksum_address(a) for a in addresses if isinstance(a, str) and is_address(a)})
 
 
 def parties_from(c: Any, wanted: list[str], known: dict[str, Known]) -> dict[str, Party]:

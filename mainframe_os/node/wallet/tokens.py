@@ -114,9 +114,9 @@ class BadNetworkContract(E.RpcError):
 
 def token_info(conn: Any, address: str) -> TokenInfo:
     """`read_token`, cached per connection (so per chain and address): decimals never change."""
-    from web3 import Web3
+    from .addresses import is_address, to_checksum_address
 
-    key = ("token", Web3.to_checksum_address(address) if Web3.is_address(address) else address)
+    key = ("token", to_checksum_address(address) if is_address(address) else address)
     hit = conn.cache.get(key)
     if isinstance(hit, TokenInfo):
         return hit

@@ -10,8 +10,11 @@
   same run: the router's getAmountsOut, the latest block's time for the deadline, sign
   swapExactETHForTokens with a fixed gas limit, send, read the receipt.
 
-Each figure is the median of the rounds; node_vs_raw_* and swap_vs_raw are the ratios that count
-on a shared machine (>= 0.8 for transfers, <= 1.2 for the swap).
+Node and raw alternate in turns of 10 transfers (and swap by swap), so a change of load on a
+shared machine hits both. Each figure is the median of the rounds; node_vs_raw_* (per round) and
+swap_vs_raw (of the medians) are the ratios that count (>= 0.8 for transfers, <= 1.2 for the
+swap); swap_vs_raw_paired is the median of each node swap over the raw swap next to it;
+load_1min is the machine's load average at the end.
 
 Usage: .venv/bin/python benchmarks/chain.py [--n 100] [--swaps 10] [--rounds 3]
 Last line: JSON.
@@ -22,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -36,6 +40,7 @@ from mainframe_os.node.wallet.chain import ChainService  # noqa: E402
 from mainframe_os.node.wallet.tokens import ERC20_ABI  # noqa: E402
 
 ETHER = 10**18
+CHUNK = 10  # transfers per turn when node and raw alternate
 BOB = "0x947203a5b3ec87Ffa0eF42Ae7C10897faF370d0F"
 
 
@@ -63,20 +68,20 @@ async def main() -> int:
             await chain.run(lambda: conn.devchain.fund(raw_acct.address, 100 * ETHER))
             await node.call("wallet_send", {"to": raw_acct.address, "amount": "1000", "token": "MFT"})
 
-            async def node_rate(token: str) -> float:
+            async def node_time(token: str, count: int) -> float:
                 t = time.perf_counter()
-                for _ in range(args.n):
+                for _ in range(count):
                     await node.call("wallet_send", {"to": BOB, "amount": "0.001", "token": token})
-                return args.n / (time.perf_counter() - t)
+                return time.perf_counter() - t
 
-            def raw_rate(token: bool) -> float:
+            def raw_time(token: bool, count: int) -> float:
                 w3 = conn.w3
                 mft = w3.eth.contract(address=conn.network.contracts.mft, abi=ERC20_ABI)
                 base = w3.eth.get_block("latest")["baseFeePerGas"]
                 nonce = w3.eth.get_transaction_count(raw_acct.address)
                 data = mft.encode_abi("transfer", args=[BOB, 10**15]) if token else None
                 t = time.perf_counter()
-                for i in range(args.n):
+                for i in range(count):
                     tx = {
                         "type": 2,
                         "chainId": conn.network.chain_id,
@@ -91,15 +96,24 @@ async def main() -> int:
                         tx.update(to=mft.address, value=0, data=data, gas=60_000)
                     h = w3.eth.send_raw_transaction(raw_acct.sign_transaction(tx).raw_transaction)
                     w3.eth.get_transaction_receipt(h)
-                return args.n / (time.perf_counter() - t)
+                return time.perf_counter() - t
 
-            # Rounds alternate node and raw, so a change of load on a shared machine hits both.
+            async def rates_of(token: str) -> tuple[float, float]:
+                """(node, raw) transfers per second over `n` of each, run in alternating chunks of
+                CHUNK (node, raw, node, raw...): a change of load on a shared machine hits both."""
+                spent = [0.0, 0.0]
+                for done in range(0, args.n, CHUNK):
+                    count = min(CHUNK, args.n - done)
+                    spent[0] += await node_time(token, count)
+                    spent[1] += await chain.run(raw_time, token != "ETH", count)
+                return args.n / spent[0], args.n / spent[1]
+
             rates: dict[str, list[float]] = {k: [] for k in ("node_eth", "raw_eth", "node_erc20", "raw_erc20")}
             for _ in range(args.rounds):
-                rates["node_eth"].append(await node_rate("ETH"))
-                rates["raw_eth"].append(await chain.run(raw_rate, False))
-                rates["node_erc20"].append(await node_rate("MFT"))
-                rates["raw_erc20"].append(await chain.run(raw_rate, True))
+                for kind, token in (("eth", "ETH"), ("erc20", "MFT")):
+                    node_tps, raw_tps = await rates_of(token)
+                    rates[f"node_{kind}"].append(node_tps)
+                    rates[f"raw_{kind}"].append(raw_tps)
             for k, v in rates.items():
                 out[f"{k}_tps"] = round(statistics.median(v), 1)
             for kind in ("eth", "erc20"):
@@ -152,6 +166,9 @@ async def main() -> int:
             out["raw_swap_eth_mft_ms_median"] = round(statistics.median(raw) * 1000, 1)
             out["swap_mft_eth_with_approve_ms_median"] = round(statistics.median(mft_eth) * 1000, 1)
             out["swap_vs_raw"] = round(out["swap_eth_mft_ms_median"] / out["raw_swap_eth_mft_ms_median"], 2)
+            # the same per pair of neighbouring swaps (node, raw), then the median: less moved by load
+            out["swap_vs_raw_paired"] = round(statistics.median(n / r for n, r in zip(eth_mft, raw, strict=True)), 2)
+            out["load_1min"] = round(os.getloadavg()[0], 2)  # the machine's load when it ended
         finally:
             await node.close()
     for k, val in out.items():

@@ -246,6 +246,44 @@ class Vault:
                 except Exception:  # noqa: BLE001 - e.g. still in a failed transaction: the error that got us here counts
                     conn.invalidate()  # never hand a non-durable connection to the next session
 
+    @contextlib.contextmanager
+    def sql(self, *, durable: bool = True, write: bool = True) -> Iterator[Any]:
+        """One transaction on the plain DB-API connection (``sqlcipher3``, ``?`` parameters), for
+        hot paths where the ORM's work per statement costs more than the statement itself (a
+        wallet send writes its history record in ~0.2 ms this way, ~2 ms through the ORM).
+
+        The same guarantees as :meth:`session`: committed when the block succeeds (on disk when
+        it returns; ``durable=False`` as there), rolled back otherwise. ``write=True`` takes the
+        write lock at the start (BEGIN IMMEDIATE, as every session does); ``write=False`` reads
+        one consistent snapshot without it."""
+        with self._lock:
+            self._check_unlocked()
+            assert self._engine is not None
+            engine = self._engine
+        pooled = engine.raw_connection()
+        conn = pooled.driver_connection
+        assert conn is not None
+        try:
+            if not durable:
+                conn.execute("PRAGMA synchronous = NORMAL")  # SQLite refuses it inside a transaction
+            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            try:
+                yield conn
+                crash_point("db.before-commit")
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            crash_point("db.committed")
+        finally:
+            try:
+                if not durable:
+                    conn.execute("PRAGMA synchronous = FULL")  # the connection goes back to the pool
+            except Exception:  # noqa: BLE001 - the error that got us here counts
+                pooled.invalidate()  # never hand a non-durable connection to the next user
+            pooled.close()
+
     def get_setting(self, key: str, default: Any = None) -> Any:
         with self.session() as s:
             row = s.get(Setting, key)

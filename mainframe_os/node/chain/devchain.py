@@ -29,17 +29,17 @@ import os
 import secrets
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .deploy import Deployment, deploy_all
 
 if TYPE_CHECKING:
-    from eth.abc import BlockHeaderAPI, StateAPI
+    from eth.abc import AccountDatabaseAPI, BlockHeaderAPI
     from web3 import Web3
 
     from .sqlitedb import SqliteDB
 
-__all__ = ["DEV_CHAIN_ID", "GENESIS_BALANCE", "ChainLocked", "DevChain", "stored_files"]
+__all__ = ["DEV_CHAIN_ID", "GENESIS_BALANCE", "ChainLocked", "DevChain", "DevReceipt", "stored_files"]
 
 DEV_CHAIN_ID = 61453  # 0xF00D
 GENESIS_ACCOUNTS = 3
@@ -70,11 +70,12 @@ class DevChain:
         self._lock_fd = lock_fd
         self._deployment: Deployment | None = None
         self.deploy_seconds: float | None = None  # set when this open deployed the contracts
-        # The last state read per kind ("latest", "pending") with the state root it was built at:
-        # building one costs ~0.4 ms, a send reads four. What these reads see (balances, code,
-        # nonces, storage) is a function of the root, which changes with every transaction and
-        # block, so a cached state is never stale.
-        self._states: dict[str, tuple[bytes, StateAPI]] = {}
+        # The last state read per kind ("latest", "pending") with the state root it was built at
+        # (the account database at that root, which keeps the accounts it read): a send reads it
+        # four times. What these reads see (balances, code, nonces, storage) is a function of the
+        # root, which changes with every transaction and block, so a cached state is never stale.
+        self._states: dict[str, tuple[bytes, AccountDatabaseAPI]] = {}
+        self._last_receipt: tuple[bytes, bytes, DevReceipt] | None = None  # (tx hash, head hash, receipt)
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -189,13 +190,13 @@ class DevChain:
         header: BlockHeaderAPI = self._backend.chain.get_canonical_head()
         return header
 
-    def latest_state(self) -> StateAPI:
+    def latest_state(self) -> AccountDatabaseAPI:
         """The state after the latest mined block: what eth_getBalance/eth_getCode(..., "latest")
         read, without web3's and eth-tester's request formatting around it (that costs ~5x the
         read itself). Read it on the chain's thread, and only read it."""
         return self._state_at("latest", self._backend.chain.get_canonical_head())
 
-    def pending_state(self) -> StateAPI:
+    def pending_state(self) -> AccountDatabaseAPI:
         """The state of the block being built (what "pending" reads: a nonce counts the
         transactions it holds). Automine keeps it empty, so it equals the latest state between sends."""
         return self._state_at("pending", self._backend.chain.header)
@@ -210,13 +211,60 @@ class DevChain:
             tx["gas"] = gas
         return bytes(self._backend.call(tx, "latest"))
 
-    def _state_at(self, kind: str, header: BlockHeaderAPI) -> StateAPI:
+    def receipt(self, tx_hash: bytes) -> DevReceipt | None:
+        """What eth_getTransactionReceipt answers for a mined transaction (status, block, gas used,
+        effective gas price, logs), read from py-evm's tables by the hash's index entry: eth-tester
+        finds the block by walking back from the head and serialises the whole receipt and block
+        around it, ~4x the cost. None while not mined (with automine: never sent)."""
+        from eth.exceptions import TransactionNotFound
+
+        chain = self._backend.chain
+        head = chain.get_canonical_head().hash
+        if self._last_receipt is not None and self._last_receipt[:2] == (tx_hash, head):
+            return self._last_receipt[2]  # a send reads its receipt, then a swap its logs: once
+        db = chain.chaindb
+        try:
+            number, index = db.get_transaction_index(tx_hash)
+        except TransactionNotFound:
+            return None
+        vm = chain.get_vm_class_for_block_number(number)
+        header = db.get_canonical_block_header_by_number(number)
+        tx = db.get_transaction_by_index(number, index, vm.get_transaction_builder())
+        receipts = vm.get_receipt_builder()
+        rcpt = db.get_receipt_by_index(number, index, receipts)
+        before = db.get_receipt_by_index(number, index - 1, receipts).gas_used if index else 0
+        if getattr(tx, "type_id", None) in (None, 0, 1):  # legacy and access-list: their own price
+            price = int(tx.gas_price)
+        else:  # EIP-1559 and later, as eth-tester computes it
+            price = min(int(tx.max_fee_per_gas), int(tx.max_priority_fee_per_gas) + int(header.base_fee_per_gas))
+        logs = [
+            ("0x" + bytes(g.address).hex(), ["0x" + t.to_bytes(32, "big").hex() for t in g.topics], "0x" + g.data.hex())
+            for g in rcpt.logs
+        ]
+        status = int.from_bytes(bytes(rcpt.state_root), "big")
+        out = DevReceipt(status, int(number), int(rcpt.gas_used) - int(before), price, logs)
+        self._last_receipt = (tx_hash, head, out)  # valid while the head is (a receipt of a mined block)
+        return out
+
+    def _state_at(self, kind: str, header: BlockHeaderAPI) -> AccountDatabaseAPI:
         for root, cached in self._states.values():  # with automine the pending block is empty:
             if root == header.state_root:  # its state is the latest one's
                 return cached
-        state: StateAPI = self._backend.chain.get_vm(at_header=header).state
+        # The account database at that root is all these reads need: a VM's state around it cost
+        # ~0.3 ms more per send to build (Prague's state also loads the system contracts' code).
+        from eth.db.account import AccountDB
+
+        state = AccountDB(self._backend.chain.chaindb.db, header.state_root)
         self._states[kind] = (header.state_root, state)
         return state
+
+
+class DevReceipt(NamedTuple):
+    status: int  # 1 success, 0 reverted
+    block: int
+    gas_used: int
+    effective_gas_price: int
+    logs: list[tuple[str, list[str], str]]  # (address, topics, data), lowercase 0x-hex
 
 
 def _provider(tester: Any, endpoints: dict[str, Any]) -> Any:

@@ -68,12 +68,12 @@ async def _prepare(
     amount = parse_amount(str(params["amount"]), t_in.decimals)
     bps = parse_slippage(params.get("slippage") if params.get("slippage") is not None else "0.5")
 
-    def owner_and_quote(c: Any, s: Any) -> tuple[str, Quote, Any]:
-        owner = store.find_account(s, ident, params.get("address")).address
+    def owner_and_quote(c: Any, sql: Any) -> tuple[str, Quote, Any]:
+        owner = store.find_account(None, ident, params.get("address"), store.account_rows(sql, ident)).address
         q = quote(c, t_in, t_out, amount, bps, owner)
         return owner, q, then(c, owner, q) if then is not None else None
 
-    owner, q, extra = await node.session.chain.call_with_vault(owner_and_quote)
+    owner, q, extra = await node.session.chain.call_reading_vault(owner_and_quote)
     return ident, owner, q, extra
 
 
@@ -122,7 +122,7 @@ async def swap_run(node: Node, ctx: CallerContext, **params: Any) -> dict[str, A
             },
         )
         approval_hash = res["hash"]
-        await _until_final(node, txs, res, "The approval")
+        await _until_final(node, txs, (ident, "approve"), res, "The approval")
         # Prices may have moved while the approval was mined: quote again for the swap itself.
         _, _, q, (_, before, tx) = await _prepare(
             node, ctx, params, lambda c, o, q: first_reads(c, o, replace(q, needs_approval=False))
@@ -153,7 +153,7 @@ async def swap_run(node: Node, ctx: CallerContext, **params: Any) -> dict[str, A
             return token_balance(c, to, owner) - before  # the fee is added back below
         return received_in(c, res["hash"], to, owner) or 0
 
-    record, received = await _until_final(node, txs, res, "The swap", deadline=q.deadline, received=got)
+    record, received = await _until_final(node, txs, (ident, "swap"), res, "The swap", q.deadline, got)
     if to.address is None and record.get("fee"):
         received += int(record["fee"])  # the ETH balance also paid the gas
     return {
@@ -169,21 +169,23 @@ async def swap_run(node: Node, ctx: CallerContext, **params: Any) -> dict[str, A
 async def _until_final(
     node: Node,
     txs: Any,
+    mine: tuple[str, str],
     res: dict[str, Any],
     what: str,
-    timeout: float = 180,
     deadline: int | None = None,
     received: Callable[[Any], int] | None = None,
+    timeout: float = 180,
 ) -> tuple[dict[str, Any], int]:
     """Wait for a sent transaction to be mined; a failure raises with the revert reason. Its
-    record, and `received(connection)` read in the same call once it is final."""
+    record (`mine`: the identity and kind it was sent as), and `received(connection)` read in the
+    same call once it is final."""
     chain_id = (await txs.chain.connection()).network.chain_id
     status, delay, started = res["status"], 0.2, time.monotonic()
     while status == "pending" and time.monotonic() - started < timeout:
         await asyncio.sleep(delay)
         status = await txs._track_once(chain_id, res["hash"])
         delay = min(delay * 1.5, 3.0)
-    record, balance = await _record(node, chain_id, res["hash"], received)
+    record, balance = await _record(node, chain_id, mine, res["hash"], received)
     if status == "pending":
         raise SwapFailed(
             f"{what} is still pending after {int(timeout)} s: check its status in history", {"hash": res["hash"]}
@@ -223,16 +225,16 @@ async def _expired(node: Node, txs: Any, chain_id: int, tx_hash: str, deadline: 
     return reason
 
 
+# By the unique (identity, chain, hash, kind) index: (chain, hash) alone read the whole history.
+_RECORD = "SELECT status, error, fee FROM tx_record WHERE identity_id = ? AND chain_id = ? AND hash = ? AND kind = ?"
+
+
 async def _record(
-    node: Node, chain_id: int, tx_hash: str, received: Callable[[Any], int] | None
+    node: Node, chain_id: int, mine: tuple[str, str], tx_hash: str, received: Callable[[Any], int] | None
 ) -> tuple[dict[str, Any], int]:
-    from sqlalchemy import select
-
-    from vault.models import TxRecord
-
-    def read(c: Any, s: Any) -> tuple[dict[str, Any], int]:
-        r = s.scalars(select(TxRecord).where(TxRecord.chain_id == chain_id, TxRecord.hash == tx_hash)).first()
-        record = {} if r is None else {"status": r.status, "error": r.error, "fee": r.fee}
+    def read(c: Any, sql: Any) -> tuple[dict[str, Any], int]:
+        row = sql.execute(_RECORD, (mine[0], chain_id, tx_hash, mine[1])).fetchone()
+        record = {} if row is None else {"status": row[0], "error": row[1], "fee": row[2]}
         return record, (received(c) if received is not None and record.get("status") == "confirmed" else 0)
 
-    return await node.session.chain.call_with_vault(read)
+    return await node.session.chain.call_reading_vault(read)

@@ -231,6 +231,7 @@ async def wallet_remove(node: Node, ctx: CallerContext, walletId: str, confirm: 
         s.delete(w)
 
     await node.db(remove)
+    node.session.seeds.forget(walletId)  # its keys kept for sends go with it
     _changed(node)
     return True
 
@@ -268,13 +269,16 @@ async def _custom_tokens(node: Node, ident: str, chain_id: int) -> list[Any]:
 
 async def resolve_token(node: Node, ident: str, token: str) -> Any:
     """'ETH', a symbol the wallet knows, or a token address."""
-    from ..wallet.tokens import ETH, known_tokens
+    from ..wallet.tokens import ETH, known_tokens, known_tokens_read
 
     if ETH.matches(token):  # first in every token list: no need to read the list
         return ETH
     # The network's tokens come before the identity's own in the list, so one of them named here
-    # is the answer without reading the vault (a send of MFT paid that read each time).
-    for t in await node.session.chain.call(known_tokens):
+    # is the answer without reading the vault (a send of MFT paid that read each time), and once
+    # read on this connection without a hop to the chain thread.
+    chain = node.session.chain
+    known = known_tokens_read(await chain.connection())
+    for t in known if known is not None else await chain.call(known_tokens):
         if t.matches(token):
             return t
     for t in await token_list(node, ident):

@@ -19,14 +19,14 @@ if TYPE_CHECKING:
 
 async def resolve_recipient(node: Node, ident: str, to: str) -> tuple[str, str | None]:
     """An address (checksum checked), or a contact id/name: (address, label)."""
-    from web3 import Web3
+    from ..wallet.addresses import is_address, is_checksum_address, to_checksum_address
 
     if to.startswith("0x") or to.startswith("0X"):
-        if not Web3.is_address(to):
+        if not is_address(to):
             raise E.InvalidParams("That is not a valid Ethereum address")
-        if to != to.lower() and to[2:] != to[2:].upper() and not Web3.is_checksum_address(to):
+        if to != to.lower() and to[2:] != to[2:].upper() and not is_checksum_address(to):
             raise E.InvalidParams("The address's checksum (its upper/lower case) is wrong: check it for a typo")
-        return Web3.to_checksum_address(to), None
+        return to_checksum_address(to), None
     from .contacts import contact_address
 
     return await contact_address(node, ident, to)

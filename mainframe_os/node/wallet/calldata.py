@@ -136,7 +136,7 @@ def known_signature(selector: str) -> str | None:
 
 
 def _plain(value: Any, abi_type: str) -> Any:
-    from eth_utils import to_checksum_address
+    from .addresses import to_checksum_address
 
     if isinstance(value, (list, tuple)):
         inner = abi_type[: abi_type.rindex("[")] if abi_type.endswith("]") else abi_type

@@ -182,15 +182,16 @@ class ChainService:
         conn = await self.connection()
         return await self.run(_translated, fn, conn)
 
-    async def call_with_vault(self, fn: Callable[[Connection, Any], T]) -> T:
-        """`call`, with a session of the open vault for `fn(connection, session)` (committed when
-        it returns): the vault's connections serve any thread, so a step that reads the vault and
-        then the chain costs one hop from the loop instead of two."""
+    async def call_reading_vault(self, fn: Callable[[Connection, Any], T]) -> T:
+        """`call`, with a read of the open vault for `fn(connection, sql)`: `sql` is the vault's
+        DB-API connection in one read-only snapshot (Vault.sql). The vault's connections serve any
+        thread, so a step that reads the vault and then the chain costs one hop from the loop
+        instead of two."""
         vault = self.node.require_vault()
 
         def run(c: Connection) -> T:
-            with vault.session() as s:
-                return fn(c, s)
+            with vault.sql(write=False) as sql:
+                return fn(c, sql)
 
         return await self.call(run)
 

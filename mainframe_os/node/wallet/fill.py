@@ -86,13 +86,13 @@ def wants_legacy(tx: dict[str, Any]) -> bool:
 
 def fill(c: Connection, tx: dict[str, Any]) -> Filled:
     """Fees, gas and the funds check for `tx` (from, to?, value?, data?, gas?, fee fields?)."""
-    from web3 import Web3
+    from .addresses import to_checksum_address
 
     w3 = c.w3
-    sender = Web3.to_checksum_address(tx["from"])
+    sender = to_checksum_address(tx["from"])
     out: dict[str, Any] = {"from": sender, "value": int(tx.get("value") or 0), "chainId": c.network.chain_id}
     if tx.get("to"):
-        out["to"] = Web3.to_checksum_address(tx["to"])
+        out["to"] = to_checksum_address(tx["to"])
     if tx.get("data") and tx["data"] not in ("0x", b""):
         out["data"] = tx["data"]
     _fees(c, tx, out)

@@ -96,22 +96,22 @@ _RETRY_CANDIDATES = (
 )
 
 
-def find_retry(s: Session, identity_id: str, chain_id: int, sender: str, key: str, skip: set[str]) -> Retry | None:
-    """The interrupted record this request repeats, if any (unclaimed, recent)."""
-    from sqlalchemy import text
-
+def find_retry(conn: Any, identity_id: str, chain_id: int, sender: str, key: str, skip: set[str]) -> Retry | None:
+    """The interrupted record this request repeats, if any (unclaimed, recent), read on a DB-API
+    connection (Vault.sql: this runs before every send)."""
     since = time.time() - RETRY_WINDOW
     # Read through the partial index of interrupted records (m0006): a handful of rows at most,
     # where the account's whole last hour of sends (each one's JSON details parsed) was read on
     # every send. INDEXED BY makes a query that could not use it an error, never a slow scan.
-    for r in s.execute(text(_RETRY_CANDIDATES), {"chain_id": chain_id, "sender": sender}):
-        if r.identity_id != identity_id or r.created_at < since or r.status not in ("signed", "pending", "confirmed"):
+    rows = conn.execute(_RETRY_CANDIDATES, {"chain_id": chain_id, "sender": sender})
+    for tx_hash, status, nonce, details, identity, created_at in rows:
+        if identity != identity_id or created_at < since or status not in ("signed", "pending", "confirmed"):
             continue
-        d = _details(r.details)
-        if d.get(REQUEST_KEY) != key or d.get(CLAIMED_KEY) or r.hash in skip:
+        d = _details(details)
+        if d.get(REQUEST_KEY) != key or d.get(CLAIMED_KEY) or tx_hash in skip:
             continue
-        if r.status == "signed" or d.get(INTERRUPTED_KEY):
-            return Retry(r.hash, r.status, r.nonce)
+        if status == "signed" or d.get(INTERRUPTED_KEY):
+            return Retry(tx_hash, status, nonce)
     return None
 
 

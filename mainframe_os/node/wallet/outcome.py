@@ -1,11 +1,17 @@
-"""A send's broadcast and its receipt read as an outcome, on the chain thread (txs.py)."""
+"""A send's broadcast, its receipt read as an outcome and the status written after it, on the
+chain thread (txs.py)."""
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, cast
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
 
+from ..faults import crash_point
 from . import rpc
+from .chain import NetworkDown, _translated
+from .fill import revert_reason
+from .history import sent_status
 
 if TYPE_CHECKING:
     from eth_typing import HexStr
@@ -54,3 +60,51 @@ def broadcast(c: Connection, raw: bytes, receipt_of: str | None = None) -> Outco
     except Exception:  # noqa: BLE001 - sent; the receipt is read again by the tracker
         log.debug("receipt read after a broadcast failed", exc_info=True)
         return None
+
+
+@dataclass
+class Sent:
+    """What one send's call on the chain thread did, for the loop to announce and answer."""
+
+    hash: str
+    nonce: int  # 0 until known to the loop
+    status: str  # after the broadcast: "pending", "confirmed" or "failed"
+    error: str | None = None
+    refused: bool = False  # the network refused the signed bytes (status "failed")
+    down: str | None = None  # the network dropped mid-broadcast: why (status "pending")
+    what: str | None = None  # the record's summary when the status write changed it
+
+
+def broadcast_and_record(
+    c: Connection,
+    vault: Any,
+    chain_id: int,
+    tx_hash: str,
+    raw: bytes,
+    wait: bool,
+    record: tuple[str, str, dict[str, Any]],
+) -> Sent:
+    """On the chain thread: broadcast the recorded bytes (and read the receipt with `wait`), then
+    write the status that left in the vault into the `record` (identity, kind, details) the send
+    wrote; the loop announces it."""
+    sent = Sent(tx_hash, 0, "pending")
+    block = fee = None
+    try:
+        outcome = _translated(lambda c: broadcast(c, raw, tx_hash if wait else None), c)
+    except NetworkDown as exc:  # it may have reached the network: pending, re-checked later
+        sent.down = exc.message
+    except Exception as exc:  # noqa: BLE001 - a refusal by the node: record it as failed
+        sent.status, sent.error, sent.refused = "failed", revert_reason(exc), True
+    else:
+        if outcome is not None and outcome[0] != "pending":
+            sent.status, sent.error, block, fee = outcome
+    crash_point("tx-broadcast")  # fault-injection tests: killed between the broadcast and this write
+    # Not fsynced (one fsync per send, the "signed" record's): this write only says what the
+    # chain says. Lost to a power cut, the record is still "signed", and the next start settles
+    # it from the chain (interrupted.py: sent or not, mined or not); a killed process loses nothing.
+    identity_id, kind, details = record
+    with vault.sql(durable=False) as conn:
+        sent.what = sent_status(
+            conn, identity_id, chain_id, tx_hash, kind, details, sent.status, sent.error, block, fee
+        )
+    return sent

@@ -91,8 +91,8 @@ async def with_vault_facts(
     def run(c: Any) -> T:
         known: dict[str, Known] = {}
         if vault is not None and ident:
-            with vault.session() as s:
-                known = vault_facts(s, ident, wanted)
+            with vault.sql(write=False) as conn:
+                known = vault_facts(conn, ident, wanted)
         return then(c, known)
 
     return await node.session.chain.call(run)
@@ -100,9 +100,9 @@ async def with_vault_facts(
 
 def wanted_addresses(addresses: list[Any]) -> list[str]:
     """The valid addresses among `addresses`, checksummed, each once, sorted."""
-    from web3 import Web3
+    from .addresses import is_address, to_checksum_address
 
-    return sorted({Web3.to_checksum_address(a) for a in addresses if isinstance(a, str) and Web3.is_address(a)})
+    return sorted({to_checksum_address(a) for a in addresses if isinstance(a, str) and is_address(a)})
 
 
 def parties_from(c: Any, wanted: list[str], known: dict[str, Known]) -> dict[str, Party]:
@@ -119,20 +119,24 @@ def parties_from(c: Any, wanted: list[str], known: dict[str, Known]) -> dict[str
     return out
 
 
+# One row is enough to know it was paid before: a DISTINCT over the whole history grew with
+# every send to it.
+_PAID_BEFORE = (
+    "SELECT 1 FROM tx_record WHERE identity_id = ? AND lower(to_address) = ? AND status = 'confirmed' LIMIT 1"
+)
+
+
 def vault_facts(
-    s: Any, ident: str, wanted: list[str], seen: set[str] | None = None, accounts: list[Any] | None = None
+    conn: Any, ident: str, wanted: list[str], seen: set[str] | None = None, accounts: list[Any] | None = None
 ) -> dict[str, Known]:
-    """What the vault knows of each wanted address: (kind "own"/"contact" or None, name, seen).
+    """What the vault knows of each wanted address: (kind "own"/"contact" or None, name, seen),
+    read in plain SQL on a DB-API connection (Vault.sql: a send reads this before every prompt).
 
     `seen`: addresses (lowercase) this identity is known to have paid, kept by the caller across
     calls; found ones are added. Only "paid before" is remembered: it never becomes false again
     (history rows go only with their identity), whereas a contact or an account may be renamed
     or removed at any time, so those are read every time."""
-    from sqlalchemy import func, select
-
-    from vault.models import Contact, TxRecord
-
-    from .store import accounts_of
+    from .store import account_rows
 
     lower = {a.lower(): a for a in wanted}
     out: dict[str, Known] = {}
@@ -140,21 +144,18 @@ def vault_facts(
         if seen is not None and low in seen:
             out[a] = (None, None, True)
             continue
-        # one row is enough to know it was paid before: a DISTINCT over the whole history grew
-        # with every send to it
-        paid = select(TxRecord.id).where(
-            TxRecord.identity_id == ident, func.lower(TxRecord.to_address) == low, TxRecord.status == "confirmed"
-        )
-        if s.scalar(paid.limit(1)) is not None:
+        if conn.execute(_PAID_BEFORE, (ident, low)).fetchone() is not None:
             out[a] = (None, None, True)
             if seen is not None:
                 seen.add(low)
-    contacts = select(Contact.eth_address, Contact.display_name).where(
-        Contact.identity_id == ident, func.lower(Contact.eth_address).in_(list(lower))
+    marks = ", ".join("?" * len(lower))
+    contacts = (
+        "SELECT eth_address, display_name FROM contact"
+        f" WHERE identity_id = ? AND lower(eth_address) IN ({marks})"  # only "?" marks go in
     )
-    for address, name in s.execute(contacts):
+    for address, name in conn.execute(contacts, (ident, *lower)):
         out[lower[str(address).lower()]] = ("contact", name, True)
-    for acct in accounts_of(s, ident) if accounts is None else accounts:  # `accounts`: read by the caller
+    for acct in account_rows(conn, ident) if accounts is None else accounts:  # `accounts`: read by the caller
         own = lower.get(acct.address.lower())
         if own is not None:
             out[own] = ("own", acct.name, True)

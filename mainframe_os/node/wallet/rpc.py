@@ -7,9 +7,9 @@ own work, three to four times a send. These helpers call the same JSON-RPC metho
 them) and read the few fields a send needs. Providers differ in what they hand back (an HTTP
 node: hex strings; eth-tester: some ints already), so every value is normalised here.
 
-On the embedded dev chain, the reads go to py-evm's state directly (DevChain.latest_state):
-the same values, a fifth of the cost. The broadcast and the receipt still go through JSON-RPC,
-as for any network.
+On the embedded dev chain, the reads go to py-evm's state directly (DevChain.latest_state) and
+receipts to its tables (DevChain.receipt): the same values, a fifth of the cost. The broadcast
+still goes through JSON-RPC, as for any network.
 
 All of them run on the chain thread (ChainService.call).
 """
@@ -31,6 +31,14 @@ def _canonical(address: str) -> bytes:
     raw = bytes.fromhex(address[2:] if address[:2] in ("0x", "0X") else address)
     if len(raw) != 20:
         raise ValueError(f"not an address: {address[:50]}")
+    return raw
+
+
+def _hash(tx_hash: str) -> bytes:
+    """A 0x transaction hash as py-evm's 32 bytes (a malformed one raises ValueError)."""
+    raw = bytes.fromhex(tx_hash[2:] if tx_hash[:2] in ("0x", "0X") else tx_hash)
+    if len(raw) != 32:
+        raise ValueError(f"not a transaction hash: {tx_hash[:70]}")
     return raw
 
 
@@ -78,6 +86,16 @@ def send_raw(c: Connection, raw: bytes) -> None:
 
 def receipt(c: Connection, tx_hash: str) -> dict[str, Any] | None:
     """The receipt's status, block, gasUsed and effectiveGasPrice as ints; None while not mined."""
+    if c.devchain is not None:
+        dev = c.devchain.receipt(_hash(tx_hash))
+        if dev is None:
+            return None
+        return {
+            "status": dev.status,
+            "blockNumber": dev.block,
+            "gasUsed": dev.gas_used,
+            "effectiveGasPrice": dev.effective_gas_price,
+        }
     rcpt = _request(c, "eth_getTransactionReceipt", [tx_hash])
     if rcpt is None:
         return None
@@ -161,6 +179,28 @@ def own_token_balance(c: Connection, token: str, owner: str) -> int | None:
     return int(state.get_storage(address, int.from_bytes(slot, "big")))
 
 
+def own_pair_reserves(c: Connection, pair: str) -> tuple[int, int] | None:
+    """On the embedded chain, for a pool whose code is the project's UniswapV2Pair artifact (its
+    code hash, as own_token_balance checks a token's), (reserve0, reserve1) read from the storage
+    slot solc reported for them: what getReserves() returns, without an EVM run (an eth_call cost
+    a tenth of a whole swap). None anywhere else: callers then call getReserves."""
+    if c.devchain is None:
+        return None
+    from ..chain.contracts import load_artifact
+
+    art = load_artifact("UniswapV2Pair")
+    state = c.devchain.latest_state()
+    address = _canonical(pair)
+    if "0x" + bytes(state.get_code_hash(address)).hex() != art["runtimeCodeHash"]:
+        return None
+    slot = art["storage"]["reserve0"]
+    if art["storage"]["reserve1"] != slot:  # packed as uint112, uint112, uint32 in one word
+        return None
+    word = int(state.get_storage(address, slot))
+    mask = (1 << 112) - 1
+    return word & mask, (word >> 112) & mask
+
+
 def latest_timestamp(c: Connection) -> int:
     """The latest block's time (chain time, for deadlines)."""
     if c.devchain is not None:
@@ -177,6 +217,9 @@ def _hex(value: Any) -> str:
 
 def receipt_logs(c: Connection, tx_hash: str) -> list[tuple[str, list[str], str]] | None:
     """The logs of a mined transaction as (address, topics, data), lowercase hex; None while not mined."""
+    if c.devchain is not None:
+        dev = c.devchain.receipt(_hash(tx_hash))
+        return None if dev is None else dev.logs
     rcpt = _request(c, "eth_getTransactionReceipt", [tx_hash])
     if rcpt is None:
         return None

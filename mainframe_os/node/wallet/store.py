@@ -119,10 +119,12 @@ def accounts_of(s: Session, identity_id: str) -> list[Account]:
     )
 
 
-def find_account(s: Session, identity_id: str, address: str | None, accounts: list[Account] | None = None) -> Account:
+def find_account(s: Session | None, identity_id: str, address: str | None, accounts: list[Any] | None = None) -> Any:
     """The identity's account at `address`, or its default account (among `accounts`, the
     identity's accounts when the caller read them already)."""
-    accounts = accounts_of(s, identity_id) if accounts is None else accounts
+    if accounts is None:
+        assert s is not None
+        accounts = accounts_of(s, identity_id)
     if not accounts:
         raise NoWallet()
     if address is None:
@@ -142,43 +144,98 @@ class Signer:
     idx: int
 
     @classmethod
-    def of(cls, acct: Account) -> Signer:
+    def of(cls, acct: Account | AccountRow) -> Signer:
         return cls(acct.wallet_id, acct.idx)
 
 
 def private_key(s: Session, acct: Account | Signer, seeds: SeedCache | None = None) -> bytes:
-    """The account's key, derived for one signature: callers use it and drop it. No private key
-    is kept for the session; at most the HD wallet's seed is (`seeds`), dropped with the vault."""
+    """The account's key, derived for one use (a keystore export, a signature outside the send
+    path): callers use it and drop it."""
     w = s.get(Wallet, acct.wallet_id)
     if w is None:  # removed since the account was looked up (while the user was asked)
         raise NoWallet()
     if w.kind == "key":
         return bytes(w.secret)
-    seed = seeds.seed(w) if seeds is not None else hd.seed_of(w.secret.decode())
+    seed = seeds.seed(w.id, w.secret) if seeds is not None else hd.seed_of(w.secret.decode())
     return hd.key_from_seed(seed, acct.idx)
 
 
+@dataclass(frozen=True)
+class AccountRow:
+    """An account as the send path reads it in plain SQL (account_rows): what find_account,
+    Signer.of and parties.vault_facts use of the ORM's Account."""
+
+    address: str
+    name: str
+    wallet_id: str
+    idx: int
+
+
+_ACCOUNT_ROWS = (
+    "SELECT address, name, wallet_id, idx FROM account WHERE identity_id = ? ORDER BY is_default DESC, created_at"
+)
+
+
+def account_rows(conn: Any, identity_id: str) -> list[AccountRow]:
+    """accounts_of on a DB-API connection (Vault.sql): the same accounts in the same order."""
+    return [AccountRow(*row) for row in conn.execute(_ACCOUNT_ROWS, (identity_id,))]
+
+
+def signing_key(conn: Any, signer: Signer, seeds: SeedCache) -> bytes:
+    """The key a send signs with, on a DB-API connection in the transaction that records the send
+    (Vault.sql). The wallet is read every time: one removed while the user was asked is refused
+    (NoWallet) even when its key is in `seeds`."""
+    row = conn.execute("SELECT kind, secret FROM wallet WHERE id = ?", (signer.wallet_id,)).fetchone()
+    if row is None:
+        raise NoWallet()
+    kind, secret = row
+    if kind == "key":
+        return bytes(secret)
+    return seeds.account_key(signer, bytes(secret))
+
+
 class SeedCache:
-    """BIP-39 seeds of the open vault's HD wallets, so a signature skips PBKDF2's 2048 rounds.
-    A seed is no more than the phrase the unlocked vault already holds; it goes when the vault
-    locks (the node closes vault-scoped services). Used on the node's worker threads (a send signs
-    on the chain thread): two threads at once at worst derive the same seed twice."""
+    """BIP-39 seeds of the open vault's HD wallets, so a signature skips PBKDF2's 2048 rounds,
+    and each wallet's extended key one level above its accounts (hd.AccountsParent), so a send
+    derives its account's key with one HMAC instead of five BIP-32 levels (~1 ms). Neither gives
+    more than the phrase the unlocked vault already holds; both go when the vault locks (the
+    node closes vault-scoped services) and are never logged (no repr shows them). No account's
+    private key is kept: each is derived for its signature and dropped.
+    Used on the node's worker threads (a send signs on the chain thread): two threads at once at
+    worst derive the same value twice."""
 
     def __init__(self) -> None:
         self._seeds: dict[str, bytes] = {}
+        self._parents: dict[str, hd.AccountsParent] = {}
 
     @classmethod
     def of(cls, node: Node) -> SeedCache:
         """`node.session.seeds` (this spelling stays for wallet/txs.py)."""
         return node.session.seeds
 
-    def seed(self, w: Wallet) -> bytes:
-        if w.id not in self._seeds:
-            self._seeds[w.id] = hd.seed_of(w.secret.decode())
-        return self._seeds[w.id]
+    def seed(self, wallet_id: str, phrase: bytes) -> bytes:
+        if wallet_id not in self._seeds:
+            self._seeds[wallet_id] = hd.seed_of(phrase.decode())
+        return self._seeds[wallet_id]
+
+    def account_key(self, signer: Signer, phrase: bytes) -> bytes:
+        """The key of account `signer.idx` of the HD wallet with this phrase, for one signature."""
+        parent = self._parents.get(signer.wallet_id)
+        if parent is None:
+            parent = self._parents[signer.wallet_id] = hd.accounts_parent(self.seed(signer.wallet_id, phrase))
+        return hd.child_key(parent, signer.idx)
+
+    def forget(self, wallet_id: str) -> None:
+        """Drop what is kept of a wallet (it was removed)."""
+        self._seeds.pop(wallet_id, None)
+        self._parents.pop(wallet_id, None)
 
     def close(self) -> None:
         self._seeds.clear()
+        self._parents.clear()
+
+    def __repr__(self) -> str:
+        return f"<SeedCache of {len(self._seeds)} wallet(s)>"
 
 
 async def identity_addresses(node: Node, identity_id: str) -> list[str]:

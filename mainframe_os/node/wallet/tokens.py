@@ -114,9 +114,9 @@ class BadNetworkContract(E.RpcError):
 
 def token_info(conn: Any, address: str) -> TokenInfo:
     """`read_token`, cached per connection (so per chain and address): decimals never change."""
-    from web3 import Web3
+    from .addresses import is_address, to_checksum_address
 
-    key = ("token", Web3.to_checksum_address(address) if Web3.is_address(address) else address)
+    key = ("token", to_checksum_address(address) if is_address(address) else address)
     hit = conn.cache.get(key)
     if isinstance(hit, TokenInfo):
         return hit
@@ -139,6 +139,7 @@ def maybe_token(conn: Any, address: str) -> TokenInfo | None:
 
 # The slots a network configures, with the names the user types for them (`--token DAI`).
 TOKEN_SLOTS = (("mft", "MFT"), ("dai", "DAI"))
+KNOWN_TOKENS = ("known-tokens",)  # Connection.cache key
 
 
 def known_tokens(conn: Any) -> list[TokenInfo]:
@@ -147,6 +148,9 @@ def known_tokens(conn: Any) -> list[TokenInfo]:
     A slot that holds no ERC-20 is an error that names the slot: amounts must never be scaled
     by a guess (a 6-decimal token in the `dai` slot read as 18 decimals moves 10^12 times more).
     """
+    cached = conn.cache.get(KNOWN_TOKENS)
+    if cached is not None:
+        return list(cached)
     out = []
     for slot, label in TOKEN_SLOTS:
         address = getattr(conn.network.contracts, slot)
@@ -160,4 +164,12 @@ def known_tokens(conn: Any) -> list[TokenInfo]:
                 "on this chain: fix the network's contracts"
             ) from None
         out.append(TokenInfo(info.symbol, info.name, info.decimals, info.address, slot=label))
+    conn.cache[KNOWN_TOKENS] = tuple(out)  # a connection's network keeps its contracts
     return out
+
+
+def known_tokens_read(conn: Any) -> list[TokenInfo] | None:
+    """What known_tokens read on this connection already, or None: a dict read, safe off the
+    chain thread (the loop asks it before it hops there)."""
+    cached = conn.cache.get(KNOWN_TOKENS)
+    return None if cached is None else list(cached)

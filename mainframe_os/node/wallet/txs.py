@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from .. import errors as E
@@ -28,13 +27,13 @@ from ..prompter import SEND_ANYWAY, PromptRequest
 from . import interrupted as I
 from . import rpc
 from .amounts import format_amount
-from .chain import ChainService, Connection, NetworkDown, _translated
+from .chain import ChainService, Connection, NetworkDown
 from .describe import addresses_of, apply_edit, describe_or_none
 from .fill import Filled, InsufficientFunds, TransactionFailed, fill, is_revert, revert_reason
 from .history import TransactionStatusChanged, record_signed, set_status, summary
-from .outcome import broadcast, receipt_outcome
+from .outcome import Sent, broadcast_and_record, receipt_outcome
 from .parties import vault_facts, wanted_addresses
-from .store import SeedCache, Signer, accounts_of, find_account, private_key
+from .store import SeedCache, Signer, account_rows, find_account, signing_key
 
 if TYPE_CHECKING:
     from eth_typing import ChecksumAddress, HexStr
@@ -53,19 +52,6 @@ log = logging.getLogger("mainframe_os.wallet")
 Check = Callable[["Connection", str], dict[str, Any]]
 
 _ = is_revert  # re-exported for callers that classify errors
-
-
-@dataclass
-class _Sent:
-    """What one send's call on the chain thread did, for the loop to announce and answer."""
-
-    hash: str
-    nonce: int  # 0 until known to the loop
-    status: str  # after the broadcast: "pending", "confirmed" or "failed"
-    error: str | None = None
-    refused: bool = False  # the network refused the signed bytes (status "failed")
-    down: str | None = None  # the network dropped mid-broadcast: why (status "pending")
-    what: str | None = None  # the record's summary when the status write changed it
 
 
 def failing_warning(reason: str) -> str:
@@ -183,14 +169,14 @@ class TxService:
         wanted = wanted_addresses(addresses_of(shown)) if describe else []
 
         def run(c: Connection) -> tuple[str, Signer, str, str, I.Retry | None, Filled | None, dict[str, Any] | None]:
-            with vault.session() as s:
-                accounts = accounts_of(s, identity_id)  # read once for the sender and the description
-                acct = find_account(s, identity_id, tx.get("from"), accounts)
+            with vault.sql(write=False) as conn:  # plain SQL: these reads run before every prompt
+                accounts = account_rows(conn, identity_id)  # read once for the sender and the description
+                acct = find_account(None, identity_id, tx.get("from"), accounts)
                 sender, signer, name = acct.address, Signer.of(acct), acct.name
                 key = I.request_key(sender, tx)
-                retry = I.find_retry(s, identity_id, chain_id, sender, key, inflight)
+                retry = I.find_retry(conn, identity_id, chain_id, sender, key, inflight)
                 paid = self._paid.setdefault(identity_id, set())
-                known = vault_facts(s, identity_id, wanted, paid, accounts) if wanted else {}
+                known = vault_facts(conn, identity_id, wanted, paid, accounts) if wanted else {}
             filled = None if retry is not None else _fill_checked(c, tx, sender, check)
             return sender, signer, name, key, retry, filled, describe_or_none(c, shown, known) if describe else None
 
@@ -222,8 +208,8 @@ class TxService:
         vault = self.node.require_vault()
 
         def run(c: Connection) -> dict[str, Any] | None:
-            with vault.session() as s:
-                known = vault_facts(s, identity_id, wanted) if wanted else {}
+            with vault.sql(write=False) as conn:
+                known = vault_facts(conn, identity_id, wanted) if wanted else {}
             return describe_or_none(c, shown, known)
 
         return await self.chain.call(run)
@@ -238,11 +224,14 @@ class TxService:
         kind: str,
         details: dict[str, Any],
         wait: bool = False,
-    ) -> _Sent:
+    ) -> Sent:
         """Take the nonce, sign, record as "signed" (committed), broadcast, read the receipt with
         `wait` (a dev chain mines at once) and record the status: one call on the chain thread (a
-        hop between threads costs more than a step on a busy machine). The "signed" event is
-        handed to the loop once the record is committed: it runs there before the answer."""
+        hop between threads costs more than a step on a busy machine). The "signed" event runs on
+        the loop before the status events and the answer: handed over once the record is committed
+        on a remote network (its broadcast may take seconds), announced after the call returns on
+        the embedded chain (it broadcasts and mines within milliseconds: waking the loop meanwhile
+        only took the GIL from the send)."""
         key = (chain_id, sender.lower())
         async with self.sender_lock(chain_id, sender):
             if key not in self._settled:
@@ -253,31 +242,36 @@ class TxService:
             loop = asyncio.get_running_loop()
             signed_event = self.node.events.emit
             recorded: list[str] = []  # the hash, once its record is committed
+            handed_over: list[bool] = []  # once the chain thread handed the "signed" event to the loop
 
-            def sign_and_send(c: Connection) -> tuple[_Sent, int]:
+            def sign_and_send(c: Connection) -> tuple[Sent, int]:
                 from eth_account import Account
 
                 # A node behind a load balancer may not count what we just sent: never go below it.
                 tx = dict(filled.tx, nonce=max(rpc.pending_nonce(c, sender), known_next))
-                with vault.session() as s:
-                    # derived for this signature only: no private key outlives it in memory
-                    signed = Account.sign_transaction(tx, private_key(s, signer, seeds))
+                with vault.sql() as conn:  # durable: committed and fsynced before the broadcast
+                    signed = Account.sign_transaction(tx, signing_key(conn, signer, seeds))
                     tx_hash, raw = "0x" + bytes(signed.hash).hex(), bytes(signed.raw_transaction)
                     self._inflight.add(tx_hash)  # before the commit: never mistaken for an interrupted send
-                    record_signed(s, identity_id, chain_id, tx_hash, tx, kind, details, raw)
+                    record_signed(conn, identity_id, chain_id, tx_hash, tx, kind, details, raw)
                 recorded.append(tx_hash)
-                loop.call_soon_threadsafe(signed_event, TransactionStatusChanged(tx_hash, "signed", chain_id))
+                if c.devchain is None:
+                    loop.call_soon_threadsafe(signed_event, TransactionStatusChanged(tx_hash, "signed", chain_id))
+                    handed_over.append(True)
                 crash_point("tx-recorded")  # fault-injection tests: killed between record and broadcast
-                return _broadcast_and_record(c, vault, chain_id, tx_hash, raw, wait), int(tx["nonce"])
+                mine = (identity_id, kind, details)
+                return broadcast_and_record(c, vault, chain_id, tx_hash, raw, wait, mine), int(tx["nonce"])
 
             try:
                 sent, nonce = await self.chain.call(sign_and_send)
             except BaseException:
                 if recorded:
+                    self._announce_signed(chain_id, recorded, handed_over)
                     self._settled.discard(key)  # unknown whether it went out: the next send checks
                     self._inflight.discard(recorded[0])
                 raise
             tx_hash = sent.hash
+            self._announce_signed(chain_id, recorded, handed_over)
             self._announce(chain_id, tx_hash, sent.status, sent.error, sent.what)
             if sent.down is not None:
                 self._inflight.discard(tx_hash)
@@ -289,7 +283,12 @@ class TxService:
                 self._inflight.discard(tx_hash)
                 raise TransactionFailed(f"The network refused the transaction: {sent.error}", {"hash": tx_hash})
             self._next_nonce[key] = nonce + 1
-            return _Sent(tx_hash, nonce, sent.status)
+            return Sent(tx_hash, nonce, sent.status)
+
+    def _announce_signed(self, chain_id: int, recorded: list[str], handed_over: list[bool]) -> None:
+        """The "signed" event of a committed record, unless the chain thread handed it over."""
+        if recorded and not handed_over:
+            self.node.events.emit(TransactionStatusChanged(recorded[0], "signed", chain_id))
 
     # -- interrupted sends ----------------------------------------------------------------------
 
@@ -450,28 +449,6 @@ class TxService:
     def close(self) -> None:
         for t in list(self._trackers):
             t.cancel()
-
-
-def _broadcast_and_record(c: Connection, vault: Any, chain_id: int, tx_hash: str, raw: bytes, wait: bool) -> _Sent:
-    """On the chain thread: broadcast the recorded bytes (and read the receipt with `wait`), then
-    write the status that left in the vault; the loop announces it."""
-    sent = _Sent(tx_hash, 0, "pending")
-    block = fee = None
-    try:
-        outcome = _translated(lambda c: broadcast(c, raw, tx_hash if wait else None), c)
-    except NetworkDown as exc:  # it may have reached the network: pending, re-checked later
-        sent.down = exc.message
-    except Exception as exc:  # noqa: BLE001 - a refusal by the node: record it as failed
-        sent.status, sent.error, sent.refused = "failed", revert_reason(exc), True
-    else:
-        if outcome is not None and outcome[0] != "pending":
-            sent.status, sent.error, block, fee = outcome
-    # Not fsynced (one fsync per send, the "signed" record's): this write only says what the
-    # chain says. Lost to a power cut, the record is still "signed", and the next start settles
-    # it from the chain (interrupted.py: sent or not, mined or not); a killed process loses nothing.
-    with vault.session(durable=False) as s:
-        sent.what = set_status(s, chain_id, tx_hash, sent.status, sent.error, block, fee)
-    return sent
 
 
 def _fill_checked(c: Connection, tx: dict[str, Any], sender: str, check: Check | None) -> Filled:

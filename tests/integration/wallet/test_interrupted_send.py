@@ -46,8 +46,8 @@ def home(wallet_home: Path) -> Path:
     return wallet_home
 
 
-def killed_send(home: Path, amount: str) -> None:
-    p = mfos(home, "wallet", "send", "--to", BOB, "--amount", amount, crash_at="tx-recorded")
+def killed_send(home: Path, amount: str, at: str = "tx-recorded") -> None:
+    p = mfos(home, "wallet", "send", "--to", BOB, "--amount", amount, crash_at=at)
     assert p.returncode == EXIT_CODE, p.stderr + p.stdout  # it died at that step, not elsewhere
 
 
@@ -171,3 +171,19 @@ async def test_a_headless_node_settles_it_when_it_starts(home: Path) -> None:
             proc.stderr.close()
     _, bob = await inspect(home)
     assert bob == 4 * ETHER // 10  # sent once
+
+
+async def test_a_send_killed_after_its_broadcast_before_its_status_write_is_settled_once(home: Path) -> None:
+    """The status after the broadcast is written without an fsync, in its own transaction: a
+    process killed before that write leaves the record "signed" (as committed before the
+    broadcast), and the next start finds the transaction on the chain and settles it as sent,
+    once: a retry of the same payment is that payment."""
+    killed_send(home, "0.35", at="tx-broadcast")
+    (rec,), bob = await inspect(home)
+    assert rec["status"] == "signed" and bob == 35 * ETHER // 100  # it went out; the record did not hear back
+    (rec,), bob = await inspect(home, recheck=True)
+    assert rec["status"] == "confirmed" and "before the interruption" in rec["details"]["interrupted"]
+    retry = ok(mfos(home, "wallet", "send", "--to", BOB, "--amount", "0.35"))
+    assert retry["hash"] == rec["hash"] and retry["repeated"]
+    hist, bob = await inspect(home)
+    assert len(hist) == 1 and bob == 35 * ETHER // 100  # paid once

@@ -263,7 +263,7 @@ async def test_the_retry_look_up_reads_only_interrupted_records_through_their_in
         return (
             plan,
             list(s.execute(text(I._RETRY_CANDIDATES), params)),
-            I.find_retry(s, ident, chain_id, env.address, key, set()),
+            I.find_retry(_dbapi(s), ident, chain_id, env.address, key, set()),
         )
 
     plan, rows, retry = await env.node.db(look)
@@ -279,7 +279,7 @@ async def test_the_retry_look_up_reads_only_interrupted_records_through_their_in
     _, rows, retry = await env.node.db(look)
     assert len(rows) == 1 and retry == I.Retry(sent[1]["hash"], "pending", sent[1]["nonce"])
     other = I.request_key(env.address, {"to": bob, "value": 2 * 10**15})
-    assert await env.node.db(lambda s: I.find_retry(s, ident, chain_id, env.address, other, set())) is None
+    assert await env.node.db(lambda s: I.find_retry(_dbapi(s), ident, chain_id, env.address, other, set())) is None
 
 
 async def test_the_embedded_chains_eth_call_answers_and_reverts_as_json_rpc_does(env: Env) -> None:
@@ -352,3 +352,8 @@ async def test_the_embedded_routers_quote_is_its_get_amounts_out_to_the_wei(env:
         wei = int(q["amountIn"])
         on_chain = await chain.run(lambda wei=wei, path=path: router.functions.getAmountsOut(wei, path).call()[-1])
         assert int(q["amountOut"]) == on_chain, (frm, amount)
+
+
+def _dbapi(s: Any) -> Any:
+    """The DB-API connection under an ORM session (what Vault.sql hands the send path)."""
+    return s.connection().connection.driver_connection

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import signal
@@ -178,6 +179,12 @@ async def test_node_goes_away_mid_send_then_recheck_after_restart(
     assert hist[0]["status"] == "pending"
     counts = await env.call("wallet_recheck")
     assert counts["rebroadcast"] + counts["confirmed"] == 1
+    # A re-broadcast transaction is confirmed by its tracker once anvil has mined it: anvil answers
+    # the broadcast before its receipt exists, so the recheck's own receipt read may be too early.
+    for _ in range(300):  # bounded: the tracker's first look is after 1 s
+        if (await env.call("wallet_history"))[0]["status"] == "confirmed":
+            break
+        await asyncio.sleep(0.1)
     assert (await env.call("wallet_history"))[0]["status"] == "confirmed"
     assert Web3(Web3.HTTPProvider(own_anvil.url)).eth.get_balance(BOB) == 15 * ETHER // 10
 

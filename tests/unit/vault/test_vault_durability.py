@@ -106,3 +106,46 @@ def test_a_non_durable_session_commits_and_leaves_every_connection_durable(  # t
         for c in conns:
             c.close()
     assert levels == {2}
+
+
+def test_plain_sql_transactions_keep_the_sessions_guarantees(  # type: ignore[no-untyped-def]
+    existing_vault, template_vault
+) -> None:
+    """Vault.sql (the wallet's send path writes its history this way): a durable transaction is
+    committed with synchronous=FULL (the "signed" record is fsynced before the broadcast), a
+    non-durable one with NORMAL and the connection goes back FULL, an error rolls everything
+    back, a write transaction holds the write lock from its start, a read one does not."""
+    from vault.models import Identity
+
+    vault = existing_vault
+    vault.unlock_with_key(template_vault.data_key)
+    with vault.session() as s:
+        identity_id = s.query(Identity.id).scalar()
+    insert = "INSERT INTO contact (id, identity_id, display_name, sign_public, box_public, added_at)"
+    insert += " VALUES (?, ?, ?, ?, ?, 0)"
+
+    def add(conn, name: str) -> None:  # type: ignore[no-untyped-def]
+        conn.execute(insert, (os.urandom(16).hex(), identity_id, name, os.urandom(32), os.urandom(32)))
+
+    with vault.sql() as conn:
+        assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL: fsynced at the commit
+        assert conn.in_transaction
+        add(conn, "durable")
+    with vault.sql(durable=False) as conn:
+        assert conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL, this once
+        add(conn, "relaxed")
+    with pytest.raises(RuntimeError), vault.sql() as conn:
+        add(conn, "rolled back")
+        raise RuntimeError("boom")
+    with vault.sql(write=False) as conn:
+        names = {row[0] for row in conn.execute("SELECT display_name FROM contact")}
+        with vault.sql() as other:  # a reader does not hold the write lock: a writer goes ahead
+            add(other, "beside a reader")
+    assert {"durable", "relaxed"} <= names and "rolled back" not in names
+    conns = [vault.engine.connect() for _ in range(4)]
+    try:
+        levels = {c.connection.dbapi_connection.execute("PRAGMA synchronous").fetchone()[0] for c in conns}
+    finally:
+        for c in conns:
+            c.close()
+    assert levels == {2}

@@ -74,6 +74,7 @@ def _requests(r: dict[str, Any]) -> str:
     rows = [dict(x, dir=kind) for kind in ("incoming", "outgoing", "blocked") for x in r[kind]]
     for x in rows:
         x["short"] = x["id"][:16]
+        x["message"] = x.get("message") or ""  # only what they wrote to us is kept
     cols = [("dir", "KIND"), ("short", "ID"), ("displayName", "NAME"), ("message", "MESSAGE")]
     return table(rows, cols, "No requests.")
 

@@ -143,8 +143,23 @@ def _shown(m: dict[str, Any]) -> dict[str, Any]:
         m,
         when=time.strftime("%Y-%m-%d %H:%M", time.localtime(m["createdAt"])),
         arrow="->" if m["direction"] == "out" else "<-",
-        text=m["body"] if isinstance(m["body"], str) else json.dumps(m["body"]),
+        text=payload_text(m["body"]),
     )
+
+
+def payload_text(body: Any) -> str:
+    """A message's body in words: a text as is, the structured payloads apps send summed up (a
+    file share's capabilities carry each file's key: never on a terminal), anything else cut short."""
+    if isinstance(body, str):
+        return body
+    if isinstance(body, dict) and body.get("mfos") == "files.share/1":  # node/files/sharing.py SHARE_KIND
+        what = f"{body.get('kind', 'file')} '{body.get('name', '')}'"
+        return f"[shared {what}: {body.get('count', 1)} file(s), {body.get('size', 0)} B; see 'mfos files shared']"
+    if isinstance(body, dict) and body.get("kind") == "payment":
+        tx = f", tx {body['txHash']}" if body.get("txHash") else ""
+        return f"[payment {body.get('amount', '?')} {body.get('currency', '')} {body.get('status', '')}{tx}]"
+    text = json.dumps(body, ensure_ascii=False)
+    return text if len(text) <= 120 else text[:117] + "..."
 
 
 @formats("comms_sync")

@@ -25,7 +25,8 @@ shape("peer_card", help="print the identity's card with its messaging keys (to s
 @formats("peer_info", "peer_start")
 def _peer_info(r: dict[str, Any]) -> str:
     if not r.get("online"):
-        return "Offline. Run 'mfos peer start' to go online."
+        # each command is online only while it runs: only a node (or the launcher) stays online
+        return "Offline: no process keeps this vault online. Run 'mfos node --vault NAME' (or open it in the launcher)."
     lines = [f"Peer id:   {r['peerId']}", *[f"Listening: {a}" for a in r["addresses"]]]
     lines.append(f"Connected: {len(r['connected'])} peer(s)")
     return "\n".join(lines + [f"  {p}" for p in r["connected"]])
@@ -66,7 +67,11 @@ shape(
 
 @formats("contacts_request")
 def _requested(r: dict[str, Any]) -> str:
-    return "Request sent." if r["state"] == "outgoing" else "They had asked you: now contacts."
+    if r["state"] != "outgoing":
+        return "They had asked you: now contacts."
+    if r.get("delivery") in ("delivered", "held"):
+        return "Request delivered." if r["delivery"] == "delivered" else "Request left with their holder."
+    return "Request queued: it goes out when they are online and this vault is ('mfos node' keeps it online)."
 
 
 @formats("contacts_requests")

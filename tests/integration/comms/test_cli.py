@@ -71,10 +71,12 @@ async def test_commands_online_leave_the_terminal_clean(tmp_path: Path) -> None:
     bob_card = (await mfos(bob_home, "peer", "card", "--vault", "main")).strip()  # then Bob is offline
 
     out, err = await mfos_err(home, "contact", "request", "--vault", "main", bob_card, "--message", "hi Bob")
-    assert (out.strip(), err) == ("Request sent.", "")
+    assert out.startswith("Request queued: it goes out when they are online") and err == ""
     out, err = await mfos_err(home, "contact", "requests", "--vault", "main")
     assert err == ""
     (row,) = out.strip().splitlines()[1:]
     assert row.split()[0] == "outgoing" and row.split()[2] == "Bob" and "None" not in row
     out, err = await mfos_err(home, "msg", "list", "--vault", "main")
     assert (out.strip(), err) == ("No messages.", "")
+    out, err = await mfos_err(home, "peer", "info", "--vault", "main")  # no node serves it: says what would
+    assert out.startswith("Offline: no process keeps this vault online. Run 'mfos node") and err == ""

@@ -25,7 +25,8 @@ shape("peer_card", help="print the identity's card with its messaging keys (to s
 @formats("peer_info", "peer_start")
 def _peer_info(r: dict[str, Any]) -> str:
     if not r.get("online"):
-        return "Offline. Run 'mfos peer start' to go online."
+        # each command is online only while it runs: only a node (or the launcher) stays online
+        return "Offline: no process keeps this vault online. Run 'mfos node --vault NAME' (or open it in the launcher)."
     lines = [f"Peer id:   {r['peerId']}", *[f"Listening: {a}" for a in r["addresses"]]]
     lines.append(f"Connected: {len(r['connected'])} peer(s)")
     return "\n".join(lines + [f"  {p}" for p in r["connected"]])
@@ -66,7 +67,11 @@ shape(
 
 @formats("contacts_request")
 def _requested(r: dict[str, Any]) -> str:
-    return "Request sent." if r["state"] == "outgoing" else "They had asked you: now contacts."
+    if r["state"] != "outgoing":
+        return "They had asked you: now contacts."
+    if r.get("delivery") in ("delivered", "held"):
+        return "Request delivered." if r["delivery"] == "delivered" else "Request left with their holder."
+    return "Request queued: it goes out when they are online and this vault is ('mfos node' keeps it online)."
 
 
 @formats("contacts_requests")
@@ -74,6 +79,7 @@ def _requests(r: dict[str, Any]) -> str:
     rows = [dict(x, dir=kind) for kind in ("incoming", "outgoing", "blocked") for x in r[kind]]
     for x in rows:
         x["short"] = x["id"][:16]
+        x["message"] = x.get("message") or ""  # only what they wrote to us is kept
     cols = [("dir", "KIND"), ("short", "ID"), ("displayName", "NAME"), ("message", "MESSAGE")]
     return table(rows, cols, "No requests.")
 
@@ -142,8 +148,23 @@ def _shown(m: dict[str, Any]) -> dict[str, Any]:
         m,
         when=time.strftime("%Y-%m-%d %H:%M", time.localtime(m["createdAt"])),
         arrow="->" if m["direction"] == "out" else "<-",
-        text=m["body"] if isinstance(m["body"], str) else json.dumps(m["body"]),
+        text=payload_text(m["body"]),
     )
+
+
+def payload_text(body: Any) -> str:
+    """A message's body in words: a text as is, the structured payloads apps send summed up (a
+    file share's capabilities carry each file's key: never on a terminal), anything else cut short."""
+    if isinstance(body, str):
+        return body
+    if isinstance(body, dict) and body.get("mfos") == "files.share/1":  # node/files/sharing.py SHARE_KIND
+        what = f"{body.get('kind', 'file')} '{body.get('name', '')}'"
+        return f"[shared {what}: {body.get('count', 1)} file(s), {body.get('size', 0)} B; see 'mfos files shared']"
+    if isinstance(body, dict) and body.get("kind") == "payment":
+        tx = f", tx {body['txHash']}" if body.get("txHash") else ""
+        return f"[payment {body.get('amount', '?')} {body.get('currency', '')} {body.get('status', '')}{tx}]"
+    text = json.dumps(body, ensure_ascii=False)
+    return text if len(text) <= 120 else text[:117] + "..."
 
 
 @formats("comms_sync")

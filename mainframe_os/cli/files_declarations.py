@@ -47,6 +47,13 @@ shape("files_shared", help="what others shared with you: `files get SHARE_ID OUT
 shape("files_shares", help="what you shared, with whom, and whether revoked")
 shape("files_revokeShare", "files revoke", help="stop serving a share (its id from `files shares`)")
 shape("files_download", help="download a share into your files (/Shared with me)")
+
+
+@formats("files_revokeShare")
+def _revoked(r: dict[str, Any]) -> str:
+    return "Revoked: this node serves it no more." if r["revoked"] else "Already revoked."
+
+
 shape(
     "files_publish",
     help="make a file public (an UNENCRYPTED copy anyone can fetch) and print its IPFS gateway link",

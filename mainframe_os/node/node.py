@@ -188,8 +188,11 @@ class Node:
             return
         self._closed = True
         self.release_background()  # a resume still held back finds the vault locked and ends
-        if self.resuming:  # a resume still starting messaging: let it finish, then it is stopped below
-            await asyncio.wait(set(self.resuming), timeout=RESUME_WAIT_S)
+        # A resume still starting messaging: let it finish, then it is stopped below. Its going
+        # online sets off more (the files exchange attaching to the host): wait for those too.
+        deadline = asyncio.get_running_loop().time() + RESUME_WAIT_S
+        while self.resuming and (left := deadline - asyncio.get_running_loop().time()) > 0:
+            await asyncio.wait(set(self.resuming), timeout=left)
         await self.lock()
         await self.session.close()  # what was started with no vault open (a chain for the CLI)
         self._vault_thread.shutdown(wait=True)

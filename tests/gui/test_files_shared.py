@@ -83,6 +83,23 @@ def test_download_a_share_and_share_back(qtbot: Any, launcher: Any, tmp_path: Pa
             return [s["name"] for s in run(launcher, sam.call("files_shared"))] == ["reply.txt"]
 
         qtbot.waitUntil(sam_sees, timeout=60_000)
+
+        # Shared by me… : the share to Sam, Revoke only after a confirmation, then this node serves it no more
+        panel.show_shared_by_me()
+        qtbot.waitUntil(lambda: _by_me() is not None and _by_me().list.count() == 1, timeout=WAIT)
+        by_me = _by_me()
+        assert by_me.list.item(0).text().startswith("/reply.txt") and by_me.list.item(0).text().endswith("shared")
+        assert by_me.revoke_button.isEnabled()
+        shot(by_me, tmp_path, "files-shared-by-me")
+        by_me.revoke_selected()
+        qtbot.waitUntil(lambda: _confirm_box() is not None, timeout=WAIT)
+        box = _confirm_box()
+        assert "Stop sharing /reply.txt" in box.text() and "stay theirs" in box.text()
+        next(b for b in box.buttons() if b.text() == "Revoke").click()
+        qtbot.waitUntil(lambda: by_me.list.count() == 1 and by_me.list.item(0).text().endswith("revoked"), timeout=WAIT)
+        assert [r["revoked"] for r in run(launcher, node.call("files_shares"))] == [True]
+        assert not by_me.revoke_button.isEnabled()
+        by_me.reject()
     finally:
         run(launcher, sam.node.close(), timeout=60)
 
@@ -96,6 +113,11 @@ def _row(screen: Any, name: str) -> Any:
 
 def _dialog() -> ShareDialog | None:
     found = [w for w in QApplication.topLevelWidgets() if isinstance(w, ShareDialog) and w.isVisible()]
+    return found[0] if found else None
+
+
+def _by_me() -> Any:
+    found = [w for w in QApplication.topLevelWidgets() if w.objectName() == "sharedByMeDialog" and w.isVisible()]
     return found[0] if found else None
 
 

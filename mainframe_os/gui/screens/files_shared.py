@@ -68,6 +68,9 @@ class SharedWithMe(QWidget):
         self.public_button = button("Public link…", None, "Make the selected file public, unencrypted")
         self.public_button.setObjectName("publicLinkButton")
         head.addWidget(self.note, 1)
+        self.by_me_button = button("Shared by me…", None, "What you shared, and Revoke")
+        self.by_me_button.setObjectName("sharedByMeButton")
+        head.addWidget(self.by_me_button)
         head.addWidget(self.public_button)
         head.addWidget(self.share_button)
         lay.addLayout(head)
@@ -104,6 +107,7 @@ class SharedWithMe(QWidget):
         self.cancel_button.clicked.connect(self.cancel)
         self.share_button.clicked.connect(self.share_selected)
         self.public_button.clicked.connect(self.publish_selected)
+        self.by_me_button.clicked.connect(self.show_shared_by_me)
         ctx.subscribe(self, MessageReceived, lambda e: self.refresh() if e.kind == "json" else None)
         ctx.subscribe(self, FilesChanged, lambda _e: self.refresh())
         ctx.subscribe(self, VaultOpened, lambda _e: self.refresh())
@@ -203,6 +207,12 @@ class SharedWithMe(QWidget):
             )
 
         self.ctx.ops.run(run(), busy=self.share_button, title="Could not share")
+
+    def show_shared_by_me(self) -> None:
+        from .files_shared_by_me import SharedByMeDialog
+
+        dialog = SharedByMeDialog(self.window(), self.ctx)
+        self.ctx.ops.run(run_dialog(dialog), quiet=True)
 
     def publish_selected(self) -> None:
         """A plain IPFS link, only after the user accepts that the copy is unencrypted."""

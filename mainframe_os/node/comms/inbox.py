@@ -131,8 +131,13 @@ def _content(
     s: Session, identity: Identity, env: Envelope, inner: dict[str, Any], card: Any, out: Outcome, held: bool
 ) -> None:
     if not store.is_contact(s, identity.id, env.sender):
-        out.status, out.reason = "dropped", "not a contact (yet)"  # a stranger never reaches the inbox
-        return
+        peer = store.get_peer(s, identity.id, env.sender)
+        if peer is None or peer.state != "outgoing" or card is None:
+            out.status, out.reason = "dropped", "not a contact (yet)"  # a stranger never reaches the inbox
+            return
+        # we asked them and they write: that is their answer (their acceptance may come later, or
+        # never when they added our card instead); dropping it would lose it for good (seen above)
+        _accept(s, identity, env, inner, card, out, held)
     kind = "text" if inner["type"] == "text" else "json"
     body = inner.get("body")
     if kind == "text" and (not isinstance(body, str) or len(body) > MAX_TEXT):

@@ -109,13 +109,15 @@ def find_peer(s: Session, identity_id: str, ref: str) -> CommsPeer:
     """A peer by its key (hex, or a prefix of 8+), or by a contact's id or name."""
     peers = list(s.scalars(select(CommsPeer).where(CommsPeer.identity_id == identity_id)))
     ref = ref.strip()
-    hits = (
-        match_ref(peers, ref.lower(), lambda p: p.sign_public.hex(), lambda p: p.display_name) if len(ref) >= 8 else []
-    )
-    if not hits:
+    key = ref.lower()
+    # a key in full, or a prefix of 8+ (shorter would match by chance)
+    hits = [p for p in peers if p.sign_public.hex() == key or (len(key) >= 8 and p.sign_public.hex().startswith(key))]
+    if not hits:  # a contact first (a stranger asking under the same name must not shadow them)
         contacts = list(s.scalars(select(Contact).where(Contact.identity_id == identity_id)))
         signs = {c.sign_public for c in match_ref(contacts, ref, lambda c: c.id, lambda c: c.display_name)}
         hits = [p for p in peers if p.sign_public in signs]
+    if not hits:  # then a request by the name it shows, any case ("mfos contact accept alice")
+        hits = [p for p in peers if safe_text(p.display_name).lower() == key]
     if not hits:
         raise RequestError(f"No request or contact matches '{ref[:64]}'")
     if len({p.sign_public for p in hits}) > 1:

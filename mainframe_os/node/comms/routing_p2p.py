@@ -68,8 +68,11 @@ class Overlay:
         pubsub_module.RpcQueue = _roomy_queue()  # type: ignore[misc]
         # peers coming and going (a DHT stream closed mid-read, a GRAFT during back-off) are the
         # normal life of a network, logged by py-libp2p as warnings: not for a user's terminal
-        for name in ("libp2p.kad_dht.kad_dht", "libp2p.pubsub.gossipsub"):
+        for name in ("libp2p.kad_dht", "libp2p.pubsub.gossipsub"):
             logging.getLogger(name).setLevel(logging.ERROR)
+        # a contact who is offline (the normal case: messages queue, holders keep them) is an
+        # ERROR for py-libp2p's TCP dialer; the send reports it through its own state
+        logging.getLogger("libp2p.transport.tcp.tcp").setLevel(logging.CRITICAL)
         self._nursery = nursery
         router = GossipSub(
             [PROTOCOL_ID_V12, PROTOCOL_ID_V11],

@@ -47,8 +47,12 @@ async def connect(node: Node) -> BitswapNet:
 
 
 async def _attach_quietly(node: Node) -> None:
+    from ..errors import NoVaultOpen
+
     try:
         await _attach(node)
+    except NoVaultOpen:  # locked (or the CLI's command ended) while going online: nothing to serve
+        log.debug("files: vault locked before its files were served")
     except Exception:  # noqa: BLE001 - files over the network must never break going online
         log.exception("files: could not serve over the peer-to-peer host")
 

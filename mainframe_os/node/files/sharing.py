@@ -175,10 +175,12 @@ def revoke(s: Session, identity_id: str, share_id: str) -> bool:
         rows = list(s.scalars(select(FileShare).where(FileShare.id.startswith(share_id, autoescape=True))))
     else:
         rows = [r for r in [s.get(FileShare, share_id)] if r is not None]
+    owned = [r for r in rows if (f := s.get(FileEntry, r.file_id)) is not None and f.identity_id == identity_id]
+    if not owned:  # a mistyped id is an error, not a quiet "nothing revoked"
+        raise FE.FileNotFound(f"No share of yours matches '{share_id[:64]}' (see 'files shares')")
     done = False
-    for row in rows:
-        owner = s.get(FileEntry, row.file_id)
-        if row.revoked_at is None and owner is not None and owner.identity_id == identity_id:
+    for row in owned:
+        if row.revoked_at is None:
             row.revoked_at, done = time.time(), True
     return done
 

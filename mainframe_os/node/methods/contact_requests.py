@@ -48,7 +48,8 @@ async def contacts_request(
     node.events.emit(ContactRequestsChanged(ident))
     if they_asked:
         node.events.emit(ContactsChanged(ident))
-    return {"id": peer.hex(), "state": "contact" if they_asked else "outgoing", "messageId": sent["id"]}
+    state = "contact" if they_asked else "outgoing"
+    return {"id": peer.hex(), "state": state, "messageId": sent["id"], "delivery": sent.get("state")}
 
 
 @method("contacts_requests", Param("identityId", required=False))

@@ -1,6 +1,6 @@
 """A node in its own process, for tests that kill it: creates (or unlocks) the vault in HOME,
 prints its card as one JSON line, adds the contact card it reads from stdin (if any), then
-serves until stdin closes."""
+serves until stdin closes; "send N CONTACT" on the next line makes it send N texts first."""
 
 from __future__ import annotations
 
@@ -34,6 +34,11 @@ async def main(home: Path) -> None:
     if line:
         await node.call("contacts_add", {"card": line})
         print(json.dumps({"ready": True}), flush=True)
+        command = (await reader.readline()).decode().split()
+        if command[:1] == ["send"]:  # "send N CONTACT": N texts one after the other, each result printed
+            for i in range(int(command[1])):
+                sent = await node.call("comms_send", {"contact": command[2], "text": f"b{i}"})
+                print(json.dumps({"id": sent["id"], "state": sent["state"], "text": f"b{i}"}), flush=True)
     await reader.read()  # until stdin closes
     await node.close()
 

@@ -82,3 +82,48 @@ async def test_sigkill_while_receiving_loses_nothing_acknowledged_and_duplicates
         await node.close()
     assert sorted(got) == sorted(texts)  # every message, none twice
     assert acked <= {m["id"] for m in await alice.call("comms_list")}
+
+
+@pytest.mark.slow
+async def test_sigkill_while_sending_loses_nothing_it_reported_and_delivers_nothing_twice(peers, tmp_path) -> None:
+    """SIGKILL of the sending node mid-stream: every message whose send returned (delivered or
+    queued) reaches the recipient after the sender restarts, and none arrives twice."""
+    alice = await peers("Alice")
+    home = tmp_path / "bob"
+    bob = await _spawn(home)
+    reported: list[dict] = []
+    try:
+        bob_card = (await _line(bob))["card"]
+        await alice.call("contacts_add", {"card": bob_card})
+        assert bob.stdin is not None
+        bob.stdin.write(alice.card.encode() + b"\nsend 200 Alice\n")
+        await _line(bob)  # ready
+        while len(reported) < 5:
+            reported.append(await _line(bob))
+        bob.send_signal(signal.SIGKILL)  # mid-stream: some delivered, one in flight, the rest never sent
+        await bob.wait()
+        assert bob.stdout is not None
+        for raw in (await bob.stdout.read()).splitlines():  # what it printed before it died
+            reported.append(json.loads(raw))
+        assert len(reported) < 200
+
+        bob = await _spawn(home)  # back: the same vault; its outbox resends what is queued
+        await _line(bob)
+        assert bob.stdin is not None
+        bob.stdin.write(b"\n")
+
+        async def received() -> list[str]:
+            return [m["body"] for m in await alice.call("comms_list", {"limit": 1000})]
+
+        async def all_there() -> bool:
+            return {r["text"] for r in reported} <= set(await received())
+
+        await wait_for(all_there, timeout=90, what="every reported message at Alice")
+    finally:
+        if bob.returncode is None:
+            assert bob.stdin is not None
+            bob.stdin.close()
+            await asyncio.wait_for(bob.wait(), 60)
+    got = await received()
+    assert len(got) == len(set(got)), "a message arrived twice"
+    assert set(got) <= {f"b{i}" for i in range(200)}

@@ -72,6 +72,9 @@ async def test_share_and_get_from_the_terminal(peers: Net, alice: Path, tmp_path
     await mfos(alice, "files", "add", "--vault", "main", str(folder))
     out = await mfos(alice, "files", "share", "--vault", "main", "/Plans", "Bob")
     assert out.startswith("Shared Plans (2 file(s)")
+    # the conversation shows the share in words; its capabilities (each file's key) stay off the screen
+    history = await mfos(alice, "msg", "list", "--vault", "main", "Bob")
+    assert "shared folder 'Plans': 2 file(s)" in history and "mfshare1." not in history, history
 
     (got,) = await wait_for(lambda: bob.call("files_shared"), what="the share at Bob")
     assert (got["name"], got["from"], got["count"]) == ("Plans", "Alice", 2)

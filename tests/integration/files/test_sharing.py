@@ -61,6 +61,10 @@ async def test_share_fetch_revoke_between_two_nodes(tmp_path: Path) -> None:
         # revoked: bob's next fetch (say, on another device) gets nothing from alice
         assert (await a.call("files_revokeShare", {"shareId": shared["shareId"]}))["revoked"] is True
         assert [s["revoked"] for s in await a.call("files_shares", {})] == [True]
+        assert (await a.call("files_revokeShare", {"shareId": shared["shareId"]}))["revoked"] is False
+        for who, share_id in ((a, "deadbeefdeadbeef"), (b, shared["shareId"])):  # mistyped; not theirs
+            with pytest.raises(FE.FileNotFound, match="No share of yours matches"):
+                await who.call("files_revokeShare", {"shareId": share_id})
         await b.call("files_remove", {"file": got["id"]})
         await b.call("files_gc")
         again = await b.call("files_receive", {"capability": shared["capability"]})

@@ -169,3 +169,40 @@ def _free_name(s: Any, identity_id: str, folder: str, name: str) -> str:
         n += 1
         candidate = f"{stem} ({n}){dot}{ext}"
     return candidate
+
+
+def shares(s: Any, identity_id: str, app_id: str) -> list[dict[str, Any]]:
+    """The app's own files shared with contacts picked for it (newest first): the file's name and
+    size, the contact as this app knows them (its per-app id and name), when, revoked or not.
+
+    A share of the app's folder the user made in Files with someone never picked for the app is
+    left out: the app learns no contact it was not given."""
+    from sqlalchemy import select
+
+    from vault.models import AppData, CommsPeer, Contact, FileEntry, FileShare
+
+    from ..comms import app_scope
+    from .sharing import SHARE_ID_LEN
+
+    key = app_scope.app_key(s, identity_id, app_id)
+    picked = {
+        c.sign_public: c
+        for c in s.scalars(select(Contact).where(Contact.identity_id == identity_id))
+        if any(s.get(AppData, (identity_id, app_id, kind, c.id)) for kind in app_scope.PAYING)
+    }
+    by_peer = {
+        p.peer_id: picked[p.sign_public]
+        for p in s.scalars(select(CommsPeer).where(CommsPeer.identity_id == identity_id))
+        if p.peer_id and p.sign_public in picked
+    }
+    q = select(FileShare, FileEntry).join(FileEntry, FileEntry.id == FileShare.file_id)
+    q = q.where(FileEntry.identity_id == identity_id, FileEntry.folder == app_folder(app_id))
+    out = []
+    for sh, f in s.execute(q.order_by(FileShare.created_at.desc())):
+        c = by_peer.get(sh.peer)
+        if c is None:
+            continue
+        out.append({"share": sh.id[:SHARE_ID_LEN], "name": f.name, "size": f.size,
+                    "contactId": app_scope.contact_pseudonym(key, c.id), "displayName": c.display_name,
+                    "sharedAt": sh.created_at, "revoked": sh.revoked_at is not None})  # fmt: skip
+    return out

@@ -10,10 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from .. import errors as E
+from ..files import errors as FE
 from ..files.service import files_service
 from ..params import Param
 from ..registry import method
-from .files import _local_path
+from .apps import app_caller
+from .files import FILES, _local_path
 from .identities import require_identity
 
 # -- sharing with peers -------------------------------------------------------------------------
@@ -136,6 +138,67 @@ async def files_fetch(node: Any, ctx: Any, file: str, providers: list[Any], iden
     if svc.exchange is None:
         await online.connect(node)
     return await svc.fetch(ident, file, p2p.learn_addresses(svc, providers))
+
+
+# -- an app shares its own files (SDK: mainframe.files.share) ------------------------------------
+
+
+@method(
+    "files_appShare",
+    Param("name", max_length=1024, description="one of the app's files"),
+    Param("contact", max_length=64, description="a per-app contact id (contacts.select, comms.pickContacts)"),
+    access=FILES,
+    app_only=True,
+)
+async def files_app_share(node: Any, ctx: Any, name: str, contact: str) -> Any:
+    """Share one of the app's files with a contact the user picked for this app, once the user
+    confirms it in a launcher dialog naming the app, the file and the contact. The contact sees it
+    in Shared with me, like a share from Files. Another app's contact id (4012) or one never picked
+    for this app (4100), and a name that is not one of the app's files, are refused before any prompt."""
+    from ..apps.caller import caller_details
+    from ..files import index
+    from ..files.app_files import app_folder
+    from ..prompter import PromptRequest
+
+    ident, app_id = app_caller(ctx)
+    svc = await files_service(node)
+    path = f"{app_folder(app_id)}/{svc.apps._name(name)}"
+    contact_id = await node.apps.resolve_contact(ctx, contact)
+
+    def look(s: Any) -> tuple[Any, str]:
+        from vault.models import Contact
+
+        hits = index.find(s, ident, path)
+        if len(hits) != 1:
+            raise FE.FileNotFound(f"The app has no file named '{name[:120]}'")
+        c = s.get(Contact, contact_id)
+        return index.opened(hits[0]), c.display_name if c is not None else "?"
+
+    f, who_to = await node.db(look)
+    who = await caller_details(node, ctx)
+    answer = await node.prompter.ask(
+        PromptRequest(
+            "confirm",
+            ctx,
+            f"{who.get('app', app_id)} wants to share '{f.name}' with {who_to}",
+            {**who, "file": f.name, "size": f"{f.size} bytes", "with": who_to},
+            ("approve", "reject"),
+        )
+    )
+    if not answer.approved:
+        raise E.UserRejected()
+    made = await _share_by_message(node, svc, ident, f.id, contact_id, None)
+    return {"share": made["share"], "name": f.name, "size": f.size}
+
+
+@method("files_appShares", access=FILES, app_only=True)
+async def files_app_shares(node: Any, ctx: Any) -> Any:
+    """The app's files shared with contacts picked for it: name, size, contactId, displayName,
+    sharedAt, revoked (newest first)."""
+    from ..files import app_files
+
+    ident, app_id = app_caller(ctx)
+    return await node.db(lambda s: app_files.shares(s, ident, app_id))
 
 
 # -- the blocks, backed up beside the vault backup ----------------------------------------------

@@ -1,5 +1,6 @@
 // The Files app: an app's own files through the public SDK only (mainframe.files): list, add
-// through the launcher's file picker, open (read back and preview), delete.
+// through the launcher's file picker, open (read back and preview), delete, share with a contact
+// the user picks (mainframe.contacts.select, then files.share) and list what was shared.
 'use strict';
 const mf = window.mainframe;
 const $ = (id) => document.getElementById(id);
@@ -50,6 +51,7 @@ async function refresh() {
     actions.className = 'actions';
     actions.append(
       button('Open', 'secondary open', () => open(f).catch(failed)),
+      button('Share…', 'secondary share', (ev) => share(f, ev.currentTarget).catch(failed)),
       button('Delete', 'danger delete', (ev) => remove(f, ev.currentTarget).catch(failed)),
     );
     tr.append(actions);
@@ -126,6 +128,49 @@ async function remove(f, btn) {
   await refresh();
 }
 
+const USER_REJECTED = 4001;
+
+async function share(f, btn) {
+  btn.disabled = true;
+  try {
+    let picked;
+    try {
+      picked = await mf.contacts.select();  // the launcher's contact picker: a per-app id and a name
+    } catch (e) {
+      if (e && e.code === USER_REJECTED) return status('Not shared.');
+      throw e;
+    }
+    if (!picked.length) return status('Not shared: no contact picked.');
+    const to = picked[0];
+    try {
+      await mf.files.share(f.name, to.id);  // the launcher asks the user to confirm
+    } catch (e) {
+      if (e && e.code === USER_REJECTED) return status('Not shared.');
+      throw e;
+    }
+    status(`Shared ${f.name} with ${to.displayName}.`);
+    await refreshShared();
+  } finally {
+    btn.disabled = false;
+  }
+}
+
+async function refreshShared() {
+  const shares = await mf.files.shares();
+  const body = $('shared');
+  body.replaceChildren();
+  for (const s of shares) {
+    const tr = document.createElement('tr');
+    tr.dataset.name = s.name;
+    tr.dataset.contact = s.displayName;
+    tr.append(cell(s.name, 'name'), cell(size(s.size), 'num'), cell(s.displayName),
+      cell(new Date(s.sharedAt * 1000).toLocaleString()), cell(s.revoked ? 'stopped' : 'shared'));
+    body.append(tr);
+  }
+  $('shared-empty').hidden = shares.length > 0;
+  return shares;
+}
+
 $('add').addEventListener('click', () => add().catch(failed));
 $('preview-close').addEventListener('click', closePreview);
-refresh().then(() => { document.body.dataset.ready = '1'; }, failed);
+Promise.all([refresh(), refreshShared()]).then(() => { document.body.dataset.ready = '1'; }, failed);

@@ -80,6 +80,17 @@ export interface AppMessage {
   readonly sentAt: number;
 }
 
+/** One of the app's files shared with a contact (`files.shares()`). */
+export interface SharedFile {
+  share: string;
+  name: string;
+  size: number;
+  contactId: string;
+  displayName: string;
+  sharedAt: number;
+  revoked: boolean;
+}
+
 /** A channel of this app: members are the ones who are your contacts (`size` counts them all). */
 export interface AppChannel {
   readonly id: string;
@@ -235,6 +246,12 @@ export interface MainframeSDK {
     /** The user picks a file in a launcher dialog; it is added to the app's files. The app gets
      * its name (maybe "name (2).ext"), size and type, never its path; null if cancelled. */
     pick(): Promise<{ name: string; size: number; mime: string | null } | null>;
+    /** Send one of the app's files to a contact the user picked for this app (`contacts.select`,
+     * `comms.pickContacts`); the user confirms in a launcher dialog. 4012: not an id of this app,
+     * 4100: never picked, 4001: the user said no (nothing sent). */
+    share(name: string, contactId: string): Promise<{ share: string; name: string; size: number }>;
+    /** The app's files shared with contacts picked for it, newest first. */
+    shares(): Promise<SharedFile[]>;
   };
 }
 

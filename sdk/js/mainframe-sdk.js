@@ -488,6 +488,11 @@
       // The user picks a file in a launcher dialog; it becomes one of the app's files and the
       // app gets {name, size, mime} (never where it was), or null if the user cancels.
       pick() { return call('files_appPick', {}); },
+      // Send one of the app's files to a contact the user picked for it (contacts.select); the
+      // user confirms in a launcher dialog. Resolves {share, name, size}.
+      share(name, contactId) { return call('files_appShare', { name: name, contact: contactId }); },
+      // The app's files shared with its picked contacts, newest first.
+      shares() { return call('files_appShares', {}); },
     },
   };
   function deepFreeze(o) {

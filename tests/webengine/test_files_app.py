@@ -135,3 +135,47 @@ def test_files_app_adds_opens_and_deletes(world, run, open_app, tmp_path: Path) 
     assert settled(page, ROWS, "v => v.length === 2", first=delete) == ["big.txt", "blue.png"]
     listed = run(node.call("files_list", {"folder": f"/Apps/{apps['Files']['id']}", "identityId": world["identity"]}))
     assert [f["name"] for f in listed["files"]] == ["big.txt", "blue.png"]
+
+
+def test_files_app_shares_through_the_contact_picker_and_the_users_confirmation(
+    world, run, open_app, tmp_path: Path
+) -> None:
+    """Share… in the Files app: the launcher's contact picker, then the launcher's confirmation
+    naming the app, the file and the contact; a user who says no shares nothing (the Shared list
+    stays empty), nor does a contact who cannot receive files. Through the real page and SDK, an
+    id no contact has for this app is refused (4012). The share that arrives: test_app_share.py."""
+    from tests.security.test_app_contact_ids import add_contact
+
+    node, prompter = world["node"], world["prompter"]
+    apps = {a["name"]: a for a in run(node.call("apps_list", {"identityId": world["identity"]}))}
+    page = open_app(apps["Files"]["id"])
+    bob = run(add_contact(node, tmp_path, "Bob"))
+    page.ok("mainframe.files.write('plan.txt', 'the plan', 'text/plain')")
+    assert "plan.txt" in settled(page, ROWS, "v => v.includes('plan.txt')", first="refresh(), 1")
+    assert page.err("mainframe.files.share('plan.txt', '0'.repeat(32))")["code"] == 4012
+    assert page.ok("mainframe.files.shares()") == []
+
+    asked = len(prompter.asked)
+    prompter.will(True, data=[bob])  # the contact picker: the user picks Bob
+    prompter.will(False)  # the confirmation: the user says no
+    click = "document.querySelector('tr[data-name=\"plan.txt\"] button.share').click(), 1"
+    shown = settled(page, "document.getElementById('status').textContent", "v => v.startsWith('Not shared')", click)
+    assert shown == "Not shared."
+    picker, confirm = prompter.asked[asked:]
+    assert picker.kind == "contacts" and confirm.kind == "confirm"
+    assert all(w in confirm.title for w in ("Files", "plan.txt", "Bob"))
+    assert page.ok("mainframe.files.shares()") == [] and page.ok("document.querySelectorAll('#shared tr').length") == 0
+    assert run(node.call("files_shares", {"identityId": world["identity"]})) == []
+
+    # Bob came from a card, never a contact who accepted: the user confirms, the node says why
+    # it cannot be sent, the app shows that line, and nothing is recorded as shared
+    prompter.will(True, data=[bob])
+    prompter.will(True)
+    shown = settled(page, "document.getElementById('status').textContent", "v => v.startsWith('Error')", click)
+    assert "Bob cannot receive files" in shown
+    assert page.ok("mainframe.files.shares()") == []
+    assert run(node.call("files_shares", {"identityId": world["identity"]})) == []
+    page.app.window.resize(900, 720)
+    run(asyncio.sleep(0.3))
+    assert shoot(page.app.window, "files-share").stat().st_size > 5_000
+    page.ok("mainframe.files.delete('plan.txt')")

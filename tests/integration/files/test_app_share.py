@@ -83,9 +83,8 @@ async def test_an_app_shares_its_file_with_a_picked_contact_only(peers: Net, tmp
     for evil in ("../Other/secret.txt", "..", "a/b"):
         with pytest.raises(FE.BadFileName):
             await share(alice, box, evil, bob_at_box)
-    with pytest.raises(E.RpcError) as no_files:  # an app without FILES may not share at all
+    with pytest.raises(E.Unauthorized):  # 4100: an app without FILES may not share at all
         await share(alice, plain, "report.bin", bob_at_plain)
-    assert not isinstance(no_files.value, E.UserRejected)
     assert len(prompter.asked) == before  # all refused before any prompt
 
     prompter.will(False)  # the user says no
@@ -116,3 +115,16 @@ async def test_an_app_shares_its_file_with_a_picked_contact_only(peers: Net, tmp
     assert listed["share"] == made["share"] and listed["revoked"] is False
     assert await alice.node.call("files_appShares", {}, other) == []  # Other sees none of Box's shares
     assert len(await bob.call("files_shared")) == 1  # the refused and denied attempts sent nothing
+
+    # the user shares a file of another app from Files, with Bob, never picked for that app: the
+    # app is not told about Bob (nor given an id for him)
+    third = await install(alice, package(tmp_path, "Third", FILES_PERMS))
+    await write(alice, third, "mine.txt", b"third")
+    await alice.call("files_share", {"file": f"/Apps/{third.app_id}/mine.txt", "contact": bob_at_alice})
+    assert len(await wait_for(lambda: _at_least(bob.call("files_shared"), 2), what="the second share")) == 2
+    assert await alice.node.call("files_appShares", {}, third) == []
+
+
+async def _at_least(coro: Any, n: int) -> Any:
+    got = await coro
+    return got if len(got) >= n else None

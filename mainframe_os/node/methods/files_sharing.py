@@ -159,6 +159,7 @@ async def files_app_share(node: Any, ctx: Any, name: str, contact: str) -> Any:
     from ..files import index
     from ..files.app_files import app_folder
     from ..prompter import PromptRequest
+    from ..text import safe_text
 
     ident, app_id = app_caller(ctx)
     svc = await files_service(node)
@@ -176,12 +177,13 @@ async def files_app_share(node: Any, ctx: Any, name: str, contact: str) -> Any:
 
     f, who_to = await node.db(look)
     who = await caller_details(node, ctx)
+    shown, who_to = safe_text(f.name), safe_text(who_to)  # names others chose: no bidi tricks in a dialog
     answer = await node.prompter.ask(
         PromptRequest(
             "confirm",
             ctx,
-            f"{who.get('app', app_id)} wants to share '{f.name}' with {who_to}",
-            {**who, "file": f.name, "size": f"{f.size} bytes", "with": who_to},
+            f"{who.get('app', app_id)} wants to share '{shown}' with {who_to}",
+            {**who, "file": shown, "size": f"{f.size:,} bytes", "with": who_to},
             ("approve", "reject"),
         )
     )

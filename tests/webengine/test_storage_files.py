@@ -92,3 +92,12 @@ def test_bad_big_writes_fail_clearly_and_leave_nothing(install_app, open_app, mo
     assert "at most 1 MiB" in err["message"]
     assert page.ok("mainframe.storage.files.list()") == []
     assert page.ok("mainframe.storage.files.read('skip.bin')") is None
+
+    # all of an app's large files together: 1 GiB (here 1.5 MiB); a full app keeps what it had
+    monkeypatch.setattr(app_storage, "MAX_APP", 3 << 19)
+    assert page.ok("mainframe.storage.files.write('a.bin', new Uint8Array(1 << 20))")["size"] == 1 << 20
+    err = page.err("mainframe.storage.files.write('b.bin', new Uint8Array(600 * 1024))")
+    assert "full (1 MiB)" in err["message"]
+    assert [(f["name"], f["size"]) for f in page.ok("mainframe.storage.files.list()")] == [("a.bin", 1 << 20)]
+    # replacing a file counts its new size, not both
+    assert page.ok("mainframe.storage.files.write('a.bin', new Uint8Array(1000 * 1024))")["size"] == 1000 * 1024

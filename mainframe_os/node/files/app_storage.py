@@ -26,6 +26,7 @@ from .unixfs import Cid
 
 ROOT = "/AppStorage"
 MAX_FILE = 256 << 20  # per file: what an app may keep through the bridge in pieces
+MAX_APP = 1 << 30  # all of one app's large storage files, per identity
 MAX_PIECE = 512 << 10
 MAX_OPEN = 8
 
@@ -50,6 +51,7 @@ class _Handle:
     mime: str | None
     stream: Upload | Download
     key: bytes = b""
+    room: int = 0  # bytes this upload may grow to: the per-file limit or what is left of the app's
 
 
 class StorageFiles:
@@ -72,9 +74,15 @@ class StorageFiles:
 
     async def open_write(self, owner: str, identity_id: str, app_id: str, name: str, mime: str | None) -> str:
         name = storage_name(name)
+        used = await self.service.node.db(
+            lambda s: sum(f["size"] for f in listing_in(s, identity_id, app_id) if f["name"] != name)
+        )
+        if used >= MAX_APP:
+            raise FE.FilesRpcError(f"The app's large storage files are full ({MAX_APP >> 20} MiB)")
         key = new_key()
         upload = await asyncio.to_thread(Upload, self.service.blocks, key)
-        return self._open(_Handle(owner, identity_id, app_id, name, mime, upload, key))
+        room = min(MAX_FILE, MAX_APP - used)
+        return self._open(_Handle(owner, identity_id, app_id, name, mime, upload, key, room))
 
     async def write(self, owner: str, hid: str, offset: int, data: bytes) -> int:
         h = self._get(owner, hid, Upload)
@@ -83,8 +91,12 @@ class StorageFiles:
         if offset != up.size:
             await self.close(owner, hid)
             raise FE.FilesRpcError(f"Piece out of order (at byte {offset}, expected {up.size}): nothing was kept")
-        if up.size + len(data) > MAX_FILE:
+        if up.size + len(data) > h.room:
             await self.close(owner, hid)
+            if h.room < MAX_FILE:
+                raise FE.FilesRpcError(
+                    f"The app's large storage files are full ({MAX_APP >> 20} MiB): nothing was kept"
+                )
             raise FE.FilesRpcError(f"Storage files are at most {MAX_FILE >> 20} MiB: nothing was kept")
         try:
             await asyncio.to_thread(up.write, data)
@@ -147,6 +159,12 @@ class StorageFiles:
             await asyncio.to_thread(h.stream.abort)
         return True
 
+    def close_all(self) -> None:
+        for h in self._handles.values():
+            if isinstance(h.stream, Upload):
+                h.stream.abort()
+        self._handles.clear()
+
     async def find(self, identity_id: str, app_id: str, name: str) -> tuple[index.Opened, str | None] | None:
         try:
             ref = f"{storage_folder(app_id)}/{storage_name(name)}"
@@ -183,3 +201,10 @@ def storage_files(service: Any) -> StorageFiles:
     if found is None:
         found = _per_service[service] = StorageFiles(service)
     return found
+
+
+def close_storage_files(service: Any) -> None:
+    """When the vault locks: drop unfinished uploads (their packs deleted) and every handle."""
+    found = _per_service.pop(service, None)
+    if found is not None:
+        found.close_all()

@@ -223,7 +223,9 @@ export interface MainframeSDK {
     delete(key: string): Promise<boolean>;
     list(prefix?: string): Promise<string[]>;
     readonly files: {
+      /** Up to 256 MiB: in one message up to 512 KiB (vault), in pieces above (file store). */
       write(name: string, data: string | Uint8Array | ArrayBuffer, mime?: string): Promise<{ name: string; size: number; mime: string }>;
+      /** The whole file in memory, small or large. */
       read(name: string): Promise<StoredFile | null>;
       readText(name: string): Promise<string | null>;
       delete(name: string): Promise<boolean>;

@@ -321,6 +321,16 @@
     return out;
   }
   const FILE_PIECE = 192 * 1024;  // bytes per files_appWrite/Read call: one bridge message each
+  const STORAGE_SMALL = 512 * 1024;  // storage.files: one message up to this, pieces above
+  // a storage.files piece refused by the SDK's own rate limit was never sent: wait and send it again
+  function storageCall(method, params, tries) {
+    return call(method, params).then(null, function (e) {
+      if (!e || e.code !== CODES.RATE_LIMITED || (tries || 0) >= 600) throw e;
+      return new PromiseCtor(function (r) { setTimeout(r, 50); }).then(function () {
+        return storageCall(method, params, (tries || 0) + 1);
+      });
+    });
+  }
   function toBytes(data) {
     if (typeof data === 'string') return new TextEncoder().encode(data);
     if (data instanceof Uint8Array) return data;
@@ -409,14 +419,48 @@
       delete(key) { return call('storage_delete', { key: key }); },
       list(prefix) { return call('storage_list', prefix === undefined ? {} : { prefix: prefix }); },
       files: {
+        // Up to 512 KiB in one message (kept in the vault); larger, up to 256 MiB, in pieces into the encrypted file store. A failed piece drops the whole file.
         write(name, data, mime) {
-          let b64;
-          try { b64 = bytesToBase64(toBytes(data)); } catch (e) { return PromiseCtor.reject(e); }
-          return call('storage_writeFile', { name: name, data: b64, mime: mime || 'application/octet-stream' });
+          let bytes;
+          try { bytes = toBytes(data); } catch (e) { return PromiseCtor.reject(e); }
+          mime = mime || 'application/octet-stream';
+          if (bytes.length <= STORAGE_SMALL) {
+            return call('storage_writeFile', { name: name, data: bytesToBase64(bytes), mime: mime });
+          }
+          return call('storage_openFileWrite', { name: name, mime: mime }).then(function (r) {
+            let at = 0;
+            function next() {
+              if (at >= bytes.length) return call('storage_closeFileWrite', { handle: r.handle });
+              const piece = bytes.subarray(at, at + FILE_PIECE);
+              const args = { handle: r.handle, offset: at, data: bytesToBase64(piece) };
+              at += piece.length;
+              return storageCall('storage_writeFilePiece', args).then(next, function (e) {
+                return call('storage_closeFile', { handle: r.handle }).then(function () { throw e; }, function () { throw e; });
+              });
+            }
+            return next();
+          });
         },
         read(name) {
           return call('storage_readFile', { name: name }).then(function (f) {
-            return f && { name: f.name, mime: f.mime, size: f.size, data: base64ToBytes(f.data) };
+            if (!f) return null;
+            if (!f.large) return { name: f.name, mime: f.mime, size: f.size, data: base64ToBytes(f.data) };
+            return call('storage_openFileRead', { name: name }).then(function (r) {
+              if (!r) return null;
+              const out = new Uint8Array(r.size);
+              let at = 0;
+              function next() {
+                return storageCall('storage_readFilePiece', { handle: r.handle, size: FILE_PIECE }).then(function (p) {
+                  if (p.end) return call('storage_closeFile', { handle: r.handle });
+                  const piece = base64ToBytes(p.data);
+                  if (at + piece.length > out.length) throw new Error('storage file changed while being read');
+                  out.set(piece, at);
+                  at += piece.length;
+                  return next();
+                });
+              }
+              return next().then(function () { return { name: f.name, mime: r.mime, size: at, data: out.subarray(0, at) }; });
+            });
           });
         },
         readText(name) {

@@ -49,6 +49,8 @@ class Held:
     messenger_subscription: str
     app_message: str  # the id of a message of A's (app-scoped)
     group: str  # a group of the user's
+    storage_writing: str = ""  # a large storage file of A's being written in pieces
+    storage_reading: str = ""  # A's large storage file "big.bin" open for reading
 
 
 # method -> params built from what A holds (B calls with them), and what B must get:
@@ -86,7 +88,17 @@ ATTACKS: dict[str, list[tuple[Any, Any]]] = {
     "storage_get": [(lambda h: {"key": "k"}, NOTHING)],
     "storage_delete": [(lambda h: {"key": "k"}, NOTHING)],
     "storage_readFile": [(lambda h: {"name": "f"}, NOTHING)],
-    "storage_deleteFile": [(lambda h: {"name": "f"}, NOTHING)],
+    "storage_deleteFile": [(lambda h: {"name": "f"}, NOTHING), (lambda h: {"name": "big.bin"}, NOTHING)],
+    "storage_writeFilePiece": [
+        (lambda h: {"handle": h.storage_writing, "offset": 4, "data": base64.b64encode(b"evil").decode()}, 8001)
+    ],
+    "storage_closeFileWrite": [(lambda h: {"handle": h.storage_writing}, 8001)],
+    "storage_readFilePiece": [(lambda h: {"handle": h.storage_reading}, 8001)],
+    "storage_closeFile": [
+        (lambda h: {"handle": h.storage_writing}, NOTHING),
+        (lambda h: {"handle": h.storage_reading}, NOTHING),
+    ],
+    "storage_openFileRead": [(lambda h: {"name": "big.bin"}, NOTHING)],
 }
 
 
@@ -128,6 +140,14 @@ async def _hold(node: Node, prompter: ScriptedPrompter, a: CallerContext, b: Cal
     await node.call("files_appCloseWrite", {"handle": w}, a)
     reading = (await node.call("files_appOpenRead", {"name": "secret.txt"}, a))["handle"]
     writing = (await node.call("files_appOpenWrite", {"name": "draft.txt"}, a))["handle"]
+    big = (await node.call("storage_openFileWrite", {"name": "big.bin"}, a))["handle"]
+    await node.call(
+        "storage_writeFilePiece", {"handle": big, "offset": 0, "data": base64.b64encode(b"big").decode()}, a
+    )
+    await node.call("storage_closeFileWrite", {"handle": big}, a)
+    storage_reading = (await node.call("storage_openFileRead", {"name": "big.bin"}, a))["handle"]
+    storage_writing = (await node.call("storage_openFileWrite", {"name": "part.bin"}, a))["handle"]
+    await node.call("storage_writeFilePiece", {"handle": storage_writing, "offset": 0, "data": "b2s="}, a)
     chats = (await node.call("messenger_conversations", {}, b))["conversations"]
     message = await node.db(
         lambda s: next(m.id for m in s.query(CommsMessage).filter_by(identity_id=ident, kind=app_scope.APP_KIND))
@@ -142,6 +162,8 @@ async def _hold(node: Node, prompter: ScriptedPrompter, a: CallerContext, b: Cal
         messenger_subscription=await node.call("messenger_subscribe", {}, a),
         app_message=message,
         group=group,
+        storage_writing=storage_writing,
+        storage_reading=storage_reading,
     )
 
 
@@ -189,4 +211,10 @@ async def test_app_b_using_app_as_ids_is_refused_and_changes_nothing(
     assert base64.b64decode(piece["data"]) == b"top secret"
     assert {f["name"] for f in await node.call("files_appList", {}, a)} == {"secret.txt", "draft.txt"}
     assert await node.call("storage_get", {"key": "k"}, a) == "mine"
+    # and its large storage files: the one in pieces finishes, the stored one reads back
+    await node.call("storage_writeFilePiece", {"handle": held.storage_writing, "offset": 2, "data": "IQ=="}, a)
+    assert (await node.call("storage_closeFileWrite", {"handle": held.storage_writing}, a))["size"] == 3
+    piece = await node.call("storage_readFilePiece", {"handle": held.storage_reading}, a)
+    assert base64.b64decode(piece["data"]) == b"big"
+    assert [f["name"] for f in await node.call("storage_listFiles", {}, a)] == ["big.bin", "f", "part.bin"]
     assert len(outcomes) >= 15  # the refusals were seen (their codes checked above)

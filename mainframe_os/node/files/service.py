@@ -221,6 +221,9 @@ class FilesService:
         if self._refreshing is not None:
             self._refreshing.cancel()
         self.apps.close_all()
+        from .app_storage import close_storage_files  # storage.files' large uploads (node/methods/storage.py)
+
+        close_storage_files(self)
         self.blocks.close()
 
     # -- sharing with peers ------------------------------------------------------------------------

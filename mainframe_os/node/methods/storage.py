@@ -1,5 +1,7 @@
-"""storage_*: app-private data (JSON values and small files) kept encrypted in the vault, per app
-and identity, with a quota per app. Apps call these through the SDK (`mainframe.storage`)."""
+"""storage_*: app-private data kept encrypted per app and identity. JSON values and files up to
+512 KiB live in the vault (quota per app); larger files (up to 256 MiB each) are sent in pieces
+into the identity's encrypted file store (node/files/app_storage.py). Apps call these through the
+SDK (`mainframe.storage`), which picks the path by size; names work the same in both places."""
 
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from .. import errors as E
+from ..files import app_storage
+from ..files.service import files_service
 from ..params import Param
 from ..registry import Access, method
 from .apps import app_caller as _app
@@ -50,11 +54,22 @@ async def _put(node: Node, ctx: CallerContext, kind: str, key: str, value: bytes
         old = s.get(AppData, (ident, app, kind, key))
         if used - (len(old.value) if old else 0) + len(value) > MAX_APP_BYTES:
             raise E.InvalidParams(f"the app's storage is full ({MAX_APP_BYTES >> 20} MiB)")
+        if kind == "file":
+            app_storage.remove_in(s, ident, app, key)  # the small copy replaces a large one
         s.merge(
             AppData(identity_id=ident, app_id=app, kind=kind, key=key, value=value, mime=mime, updated_at=time.time())
         )
 
     await node.db(write)
+
+
+def _drop_row(s: Any, ident: str, app: str, kind: str, key: str) -> bool:
+    from vault.models import AppData
+
+    row = s.get(AppData, (ident, app, kind, key))
+    if row is not None:
+        s.delete(row)
+    return row is not None
 
 
 async def _get(node: Node, ctx: CallerContext, kind: str, key: str) -> Any:
@@ -70,15 +85,11 @@ async def _get(node: Node, ctx: CallerContext, kind: str, key: str) -> Any:
 
 
 async def _delete(node: Node, ctx: CallerContext, kind: str, key: str) -> bool:
-    from vault.models import AppData
-
     ident, app = _app(ctx)
 
     def delete(s: Any) -> bool:
-        row = s.get(AppData, (ident, app, kind, key))
-        if row is not None:
-            s.delete(row)
-        return row is not None
+        big = kind == "file" and app_storage.remove_in(s, ident, app, key)
+        return _drop_row(s, ident, app, kind, key) or big
 
     return bool(await node.db(delete))
 
@@ -153,7 +164,11 @@ async def storage_read_file(node: Node, ctx: CallerContext, name: str) -> dict[s
     """A stored file as {name, data (base64), mime, size}, or null."""
     found = await _get(node, ctx, "file", _key(name))
     if found is None:
-        return None
+        ident, app = _app(ctx)
+        big = await app_storage.storage_files(await files_service(node)).find(ident, app, name)
+        if big is None:
+            return None  # a large one is read in pieces: {data: null, large: true} says so
+        return {"name": name, "data": None, "mime": big[1], "size": big[0].size, "large": True}
     return {"name": name, "data": base64.b64encode(found[0]).decode(), "mime": found[1], "size": len(found[0])}
 
 
@@ -165,5 +180,92 @@ async def storage_delete_file(node: Node, ctx: CallerContext, name: str) -> bool
 
 @method("storage_listFiles", Param("prefix", required=False, max_length=MAX_KEY), access=STORAGE, app_only=True)
 async def storage_list_files(node: Node, ctx: CallerContext, prefix: str | None) -> list[dict[str, Any]]:
-    """The app's files: name, size, mime, updatedAt."""
-    return [{"name": k, "size": n, "mime": m, "updatedAt": t} for k, n, m, t in await _list(node, ctx, "file", prefix)]
+    """The app's files (small and large, by name): name, size, mime, updatedAt."""
+    ident, app = _app(ctx)
+    small = [{"name": k, "size": n, "mime": m, "updatedAt": t} for k, n, m, t in await _list(node, ctx, "file", prefix)]
+    big = [
+        {"name": f["name"], "size": f["size"], "mime": f["mime"], "updatedAt": f["addedAt"]}
+        for f in await node.db(lambda s: app_storage.listing_in(s, ident, app))
+        if prefix is None or f["name"].startswith(prefix)
+    ]
+    return sorted(small + big, key=lambda f: f["name"])
+
+
+# -- large files, in pieces through the file store -----------------------------------------------
+
+
+def _owner(ctx: CallerContext) -> str:
+    return f"{ctx.label}:{ctx.identity_id}"
+
+
+async def _big(node: Node) -> app_storage.StorageFiles:
+    return app_storage.storage_files(await files_service(node))
+
+
+@method(
+    "storage_openFileWrite",
+    Param("name", max_length=MAX_KEY),
+    Param("mime", required=False, default="application/octet-stream", max_length=100),
+    access=STORAGE,
+    app_only=True,
+)
+async def storage_open_file_write(node: Node, ctx: CallerContext, name: str, mime: str) -> dict[str, Any]:
+    """Start writing a large file (up to 256 MiB) in pieces; returns a handle. Kept when closed."""
+    ident, app = _app(ctx)
+    return {"handle": await (await _big(node)).open_write(_owner(ctx), ident, app, name, mime)}
+
+
+@method(
+    "storage_writeFilePiece",
+    Param("handle", max_length=64),
+    Param("offset", "integer"),
+    Param("data", max_length=1_000_000, description="base64, at most 512 KiB"),
+    access=STORAGE,
+    app_only=True,
+)
+async def storage_write_file_piece(node: Node, ctx: CallerContext, handle: str, offset: int, data: str) -> Any:
+    """Append the piece that starts at byte `offset`; any other offset drops the whole file."""
+    _app(ctx)
+    try:
+        raw = base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        raise E.InvalidParams("data must be base64") from None
+    if len(raw) > app_storage.MAX_PIECE:
+        raise E.InvalidParams(f"pieces are at most {app_storage.MAX_PIECE >> 10} KiB")
+    return {"size": await (await _big(node)).write(_owner(ctx), handle, offset, raw)}
+
+
+@method("storage_closeFileWrite", Param("handle", max_length=64), access=STORAGE, app_only=True)
+async def storage_close_file_write(node: Node, ctx: CallerContext, handle: str) -> dict[str, Any]:
+    """Finish a large file: listed now, replacing any file of that name."""
+    ident, app = _app(ctx)
+    drop = lambda s, name: _drop_row(s, ident, app, "file", name)  # noqa: E731
+    return await (await _big(node)).close_write(_owner(ctx), handle, drop)
+
+
+@method("storage_openFileRead", Param("name", max_length=MAX_KEY), access=STORAGE, app_only=True)
+async def storage_open_file_read(node: Node, ctx: CallerContext, name: str) -> dict[str, Any] | None:
+    """Start reading a large file: {handle, size, mime}, or null if there is none."""
+    ident, app = _app(ctx)
+    return await (await _big(node)).open_read(_owner(ctx), ident, app, name)
+
+
+@method(
+    "storage_readFilePiece",
+    Param("handle", max_length=64),
+    Param("size", "integer", required=False, default=app_storage.MAX_PIECE),
+    access=STORAGE,
+    app_only=True,
+)
+async def storage_read_file_piece(node: Node, ctx: CallerContext, handle: str, size: int) -> dict[str, Any]:
+    """The next piece (base64, at most 512 KiB) of a large file; end: true after the last."""
+    _app(ctx)
+    piece = await (await _big(node)).read(_owner(ctx), handle, size)
+    return {"data": base64.b64encode(piece).decode(), "end": not piece}
+
+
+@method("storage_closeFile", Param("handle", max_length=64), access=STORAGE, app_only=True)
+async def storage_close_file(node: Node, ctx: CallerContext, handle: str) -> bool:
+    """Close a handle (a file being written is dropped, nothing kept)."""
+    _app(ctx)
+    return await (await _big(node)).close(_owner(ctx), handle)

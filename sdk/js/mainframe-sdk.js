@@ -322,12 +322,13 @@
   }
   const FILE_PIECE = 192 * 1024;  // bytes per files_appWrite/Read call: one bridge message each
   const STORAGE_SMALL = 512 * 1024;  // storage.files: one message up to this, pieces above
-  // a storage.files piece refused by the SDK's own rate limit was never sent: wait and send it again
-  function storageCall(method, params, tries) {
+  // A file piece (storage.files or files) refused by the SDK's own rate limit was never sent: wait
+  // and send it again, so a file of many pieces goes at the pace the bridge allows instead of failing.
+  function pacedCall(method, params, tries) {
     return call(method, params).then(null, function (e) {
       if (!e || e.code !== CODES.RATE_LIMITED || (tries || 0) >= 600) throw e;
       return new PromiseCtor(function (r) { setTimeout(r, 50); }).then(function () {
-        return storageCall(method, params, (tries || 0) + 1);
+        return pacedCall(method, params, (tries || 0) + 1);
       });
     });
   }
@@ -434,7 +435,7 @@
               const piece = bytes.subarray(at, at + FILE_PIECE);
               const args = { handle: r.handle, offset: at, data: bytesToBase64(piece) };
               at += piece.length;
-              return storageCall('storage_writeFilePiece', args).then(next, function (e) {
+              return pacedCall('storage_writeFilePiece', args).then(next, function (e) {
                 return call('storage_closeFile', { handle: r.handle }).then(function () { throw e; }, function () { throw e; });
               });
             }
@@ -450,7 +451,7 @@
               const out = new Uint8Array(r.size);
               let at = 0;
               function next() {
-                return storageCall('storage_readFilePiece', { handle: r.handle, size: FILE_PIECE }).then(function (p) {
+                return pacedCall('storage_readFilePiece', { handle: r.handle, size: FILE_PIECE }).then(function (p) {
                   if (p.end) return call('storage_closeFile', { handle: r.handle });
                   const piece = base64ToBytes(p.data);
                   if (at + piece.length > out.length) throw new Error('storage file changed while being read');
@@ -478,7 +479,7 @@
             write(data) {
               let b64;
               try { b64 = bytesToBase64(toBytes(data)); } catch (e) { return PromiseCtor.reject(e); }
-              return call('files_appWrite', { handle: r.handle, data: b64 });
+              return pacedCall('files_appWrite', { handle: r.handle, data: b64 });
             },
             close() { return call('files_appCloseWrite', { handle: r.handle }); },
             abort() { return call('files_appClose', { handle: r.handle }); },
@@ -490,7 +491,7 @@
           return freeze({
             size: r.size,
             read(size) {  // the next piece, or null at the end
-              return call('files_appRead', { handle: r.handle, size: size || FILE_PIECE }).then(function (p) {
+              return pacedCall('files_appRead', { handle: r.handle, size: size || FILE_PIECE }).then(function (p) {
                 return p.end ? null : base64ToBytes(p.data);
               });
             },

@@ -10,29 +10,30 @@ import pytest
 
 pytestmark = pytest.mark.webengine
 
-MAKE = "(() => { const b = new Uint8Array(700 * 1024 + 3); for (let i = 0; i < b.length; i++) b[i] = (i * 31 + (i >> 9)) & 255; return b; })()"
+SIZE = 6 * 1024 * 1024 + 3  # many pieces: more than the bridge lets through in one second
+MAKE = "(() => { const b = new Uint8Array(" + str(6 * 1024 * 1024 + 3) + "); for (let i = 0; i < b.length; i++) b[i] = (i * 31 + (i >> 9)) & 255; return b; })()"
 
 
 def expected_bytes() -> bytes:
-    return bytes(((i * 31 + (i >> 9)) & 255) for i in range(700 * 1024 + 3))
+    return bytes(((i * 31 + (i >> 9)) & 255) for i in range(SIZE))
 
 
 def test_an_app_streams_a_big_file_in_and_out(install_app, open_app, world, run) -> None:
     app_id = install_app(permissions={"required": ["FILES"], "optional": []})
     page = open_app(app_id)
-    written = page.ok(f"mainframe.files.write('clip ✓.bin', {MAKE}, 'video/mp4')", timeout=60)
-    assert written == {"name": "clip ✓.bin", "size": 700 * 1024 + 3, "mime": "video/mp4"}
+    written = page.ok(f"mainframe.files.write('clip ✓.bin', {MAKE}, 'video/mp4')", timeout=180)
+    assert written == {"name": "clip ✓.bin", "size": SIZE, "mime": "video/mp4"}
     digest = page.ok(
         "mainframe.files.read('clip ✓.bin').then(b => crypto.subtle.digest('SHA-256', b))"
         ".then(d => Array.from(new Uint8Array(d)).map(x => x.toString(16).padStart(2, '0')).join(''))",
-        timeout=60,
+        timeout=180,
     )
     assert digest == hashlib.sha256(expected_bytes()).hexdigest()
     assert [f["name"] for f in page.ok("mainframe.files.list()")] == ["clip ✓.bin"]
 
     node = world["node"]
     listed = run(node.call("files_list", {"folder": f"/Apps/{app_id}", "identityId": world["identity"]}))
-    assert [(f["name"], f["size"]) for f in listed["files"]] == [("clip ✓.bin", 700 * 1024 + 3)]
+    assert [(f["name"], f["size"]) for f in listed["files"]] == [("clip ✓.bin", SIZE)]
 
     other = open_app(install_app(permissions={"required": ["FILES"], "optional": []}))
     assert other.ok("mainframe.files.list()") == []
@@ -106,7 +107,7 @@ def test_an_app_picks_a_file_through_the_launchers_dialog(install_app, open_app,
     digest = page.ok(
         "mainframe.files.read('holiday ✓.jpg').then(b => crypto.subtle.digest('SHA-256', b))"
         ".then(d => Array.from(new Uint8Array(d)).map(x => x.toString(16).padStart(2, '0')).join(''))",
-        timeout=60,
+        timeout=180,
     )
     assert digest == hashlib.sha256(data).hexdigest()
     assert sorted(f["name"] for f in page.ok("mainframe.files.list()")) == ["holiday ✓ (2).jpg", "holiday ✓.jpg"]

@@ -85,6 +85,8 @@ ATTACKS: dict[str, list[tuple[Any, Any]]] = {
     "files_appClose": [(lambda h: {"handle": h.writing}, NOTHING), (lambda h: {"handle": h.reading}, NOTHING)],
     "files_appOpenRead": [(lambda h: {"name": "secret.txt"}, 8001)],
     "files_appDelete": [(lambda h: {"name": "secret.txt"}, NOTHING)],
+    # A's contact id and A's file name: refused before any prompt (B's own file of that name: none)
+    "files_appShare": [(lambda h: {"name": "secret.txt", "contact": h.bob}, 4012)],
     "storage_get": [(lambda h: {"key": "k"}, NOTHING)],
     "storage_delete": [(lambda h: {"key": "k"}, NOTHING)],
     "storage_readFile": [(lambda h: {"name": "f"}, NOTHING)],

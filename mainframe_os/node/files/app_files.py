@@ -9,7 +9,6 @@ that opened them, at most MAX_OPEN at a time.
 from __future__ import annotations
 
 import asyncio
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ from typing import Any
 from . import errors as FE
 from . import index
 from .crypto import CIPHER, new_key
-from .names import BadName, clean_name
+from .handles import OwnedStreams, app_file_name
 from .streams import Download, Upload
 from .unixfs import Cid
 
@@ -39,41 +38,18 @@ class _Handle:
     key: bytes = b""
 
 
-class AppFiles:
+class AppFiles(OwnedStreams[_Handle]):
     def __init__(self, service: Any) -> None:
+        super().__init__(MAX_OPEN, "file")
         self.service = service
-        self._handles: dict[str, _Handle] = {}
-
-    @property
-    def open_count(self) -> int:
-        return len(self._handles)
-
-    def _name(self, name: str) -> str:
-        try:
-            return clean_name(name)
-        except BadName as exc:
-            raise FE.BadFileName(str(exc)) from None
-
-    def _open(self, handle: _Handle) -> str:
-        if sum(1 for h in self._handles.values() if h.owner == handle.owner) >= MAX_OPEN:
-            raise FE.FilesBusy(f"At most {MAX_OPEN} files can be open at once: close one first")
-        hid = uuid.uuid4().hex
-        self._handles[hid] = handle
-        return hid
-
-    def _get(self, owner: str, hid: str) -> _Handle:
-        h = self._handles.get(hid)
-        if h is None or h.owner != owner:
-            raise FE.FileNotFound("No such open file")
-        return h
 
     async def open_write(self, owner: str, identity_id: str, app_id: str, name: str, mime: str | None) -> str:
         key = new_key()
         upload = await asyncio.to_thread(Upload, self.service.blocks, key)
-        return self._open(_Handle(owner, identity_id, self._name(name), mime, upload, key))
+        return self.open(_Handle(owner, identity_id, app_file_name(name), mime, upload, key))
 
     async def write(self, owner: str, hid: str, data: bytes) -> int:
-        h = self._get(owner, hid)
+        h = self.get(owner, hid)
         if not isinstance(h.stream, Upload):
             raise FE.FilesRpcError("That file is open for reading")
         try:
@@ -86,10 +62,10 @@ class AppFiles:
         return h.stream.size
 
     async def close_write(self, owner: str, hid: str, app_id: str) -> dict[str, Any]:
-        h = self._get(owner, hid)
+        h = self.get(owner, hid)
         if not isinstance(h.stream, Upload):
             raise FE.FilesRpcError("That file is open for reading")
-        del self._handles[hid]
+        self.take(owner, hid)
         upload = h.stream
         try:
             stored = await asyncio.to_thread(upload.close)
@@ -123,7 +99,7 @@ class AppFiles:
         back is that name, its size and type: never where the file was."""
         folder = app_folder(app_id)
         for _ in range(3):  # another file may take the free name while this one is encrypted
-            name = await self.service.node.db(lambda s: _free_name(s, identity_id, folder, self._name(src.name)))
+            name = await self.service.node.db(lambda s: _free_name(s, identity_id, folder, app_file_name(src.name)))
             try:
                 entry = await self.service.add(identity_id, src, folder, name)
             except FE.FileExists:
@@ -132,34 +108,19 @@ class AppFiles:
         raise FE.FilesBusy("Could not find a free name for the picked file: try again")
 
     async def open_read(self, owner: str, identity_id: str, app_id: str, name: str) -> dict[str, Any]:
-        f = await self.service.open_entry(identity_id, f"{app_folder(app_id)}/{self._name(name)}")
+        f = await self.service.open_entry(identity_id, f"{app_folder(app_id)}/{app_file_name(name)}")
         down = Download(self.service.blocks, Cid.parse(f.root_cid), f.key)
-        hid = self._open(_Handle(owner, identity_id, f.name, None, down))
+        hid = self.open(_Handle(owner, identity_id, f.name, None, down))
         return {"handle": hid, "size": f.size}
 
     async def read(self, owner: str, hid: str, limit: int) -> bytes:
-        h = self._get(owner, hid)
+        h = self.get(owner, hid)
         if not isinstance(h.stream, Download):
             raise FE.FilesRpcError("That file is open for writing")
         try:
             return await asyncio.to_thread(h.stream.read, max(1, min(limit, MAX_PIECE)))
         except (ValueError, LookupError) as exc:
             raise FE.FileDamaged(f"The file cannot be read: {exc}") from None
-
-    async def close(self, owner: str, hid: str) -> bool:
-        h = self._handles.get(hid)
-        if h is None or h.owner != owner:
-            return False  # another page's handle stays open: only its owner closes it
-        del self._handles[hid]
-        if isinstance(h.stream, Upload):
-            await asyncio.to_thread(h.stream.abort)
-        return True
-
-    def close_all(self) -> None:
-        for h in self._handles.values():
-            if isinstance(h.stream, Upload):
-                h.stream.abort()
-        self._handles.clear()
 
 
 def _free_name(s: Any, identity_id: str, folder: str, name: str) -> str:

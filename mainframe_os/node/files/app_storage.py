@@ -12,7 +12,6 @@ half-written is ever listed. Handles belong to the caller that opened them (app 
 from __future__ import annotations
 
 import asyncio
-import uuid
 import weakref
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +19,7 @@ from typing import Any
 from . import errors as FE
 from . import index
 from .crypto import CIPHER, new_key
-from .names import BadName, clean_name
+from .handles import OwnedStreams, app_file_name
 from .streams import Download, Upload
 from .unixfs import Cid
 
@@ -35,13 +34,6 @@ def storage_folder(app_id: str) -> str:
     return f"{ROOT}/{app_id}"
 
 
-def storage_name(name: str) -> str:
-    try:
-        return clean_name(name)
-    except BadName as exc:
-        raise FE.BadFileName(str(exc)) from None
-
-
 @dataclass
 class _Handle:
     owner: str
@@ -54,26 +46,13 @@ class _Handle:
     room: int = 0  # bytes this upload may grow to: the per-file limit or what is left of the app's
 
 
-class StorageFiles:
+class StorageFiles(OwnedStreams[_Handle]):
     def __init__(self, service: Any) -> None:
+        super().__init__(MAX_OPEN, "storage file")
         self.service = service
-        self._handles: dict[str, _Handle] = {}
-
-    def _open(self, h: _Handle) -> str:
-        if sum(1 for x in self._handles.values() if x.owner == h.owner) >= MAX_OPEN:
-            raise FE.FilesBusy(f"At most {MAX_OPEN} storage files can be open at once: close one first")
-        hid = uuid.uuid4().hex
-        self._handles[hid] = h
-        return hid
-
-    def _get(self, owner: str, hid: str, kind: type) -> _Handle:
-        h = self._handles.get(hid)
-        if h is None or h.owner != owner or not isinstance(h.stream, kind):
-            raise FE.FileNotFound("No such open storage file")
-        return h
 
     async def open_write(self, owner: str, identity_id: str, app_id: str, name: str, mime: str | None) -> str:
-        name = storage_name(name)
+        name = app_file_name(name)
         used = await self.service.node.db(
             lambda s: sum(f["size"] for f in listing_in(s, identity_id, app_id) if f["name"] != name)
         )
@@ -82,10 +61,10 @@ class StorageFiles:
         key = new_key()
         upload = await asyncio.to_thread(Upload, self.service.blocks, key)
         room = min(MAX_FILE, MAX_APP - used)
-        return self._open(_Handle(owner, identity_id, app_id, name, mime, upload, key, room))
+        return self.open(_Handle(owner, identity_id, app_id, name, mime, upload, key, room))
 
     async def write(self, owner: str, hid: str, offset: int, data: bytes) -> int:
-        h = self._get(owner, hid, Upload)
+        h = self.get(owner, hid, Upload)
         up = h.stream
         assert isinstance(up, Upload)
         if offset != up.size:
@@ -109,8 +88,7 @@ class StorageFiles:
 
     async def close_write(self, owner: str, hid: str, drop_small: Any) -> dict[str, Any]:
         """Store the file; `drop_small(session, name)` removes a small vault copy of the same name."""
-        h = self._get(owner, hid, Upload)
-        del self._handles[hid]
+        h = self.take(owner, hid, Upload)
         up = h.stream
         assert isinstance(up, Upload)
         stored = await asyncio.to_thread(up.close)
@@ -139,35 +117,20 @@ class StorageFiles:
             return None
         f, mime = found
         down = Download(self.service.blocks, Cid.parse(f.root_cid), f.key)
-        hid = self._open(_Handle(owner, identity_id, app_id, f.name, None, down))
+        hid = self.open(_Handle(owner, identity_id, app_id, f.name, None, down))
         return {"handle": hid, "size": f.size, "mime": mime}
 
     async def read(self, owner: str, hid: str, limit: int) -> bytes:
-        down = self._get(owner, hid, Download).stream
+        down = self.get(owner, hid, Download).stream
         assert isinstance(down, Download)
         try:
             return await asyncio.to_thread(down.read, max(1, min(limit, MAX_PIECE)))
         except (ValueError, LookupError) as exc:
             raise FE.FileDamaged(f"The file cannot be read: {exc}") from None
 
-    async def close(self, owner: str, hid: str) -> bool:
-        h = self._handles.get(hid)
-        if h is None or h.owner != owner:
-            return False
-        del self._handles[hid]
-        if isinstance(h.stream, Upload):
-            await asyncio.to_thread(h.stream.abort)
-        return True
-
-    def close_all(self) -> None:
-        for h in self._handles.values():
-            if isinstance(h.stream, Upload):
-                h.stream.abort()
-        self._handles.clear()
-
     async def find(self, identity_id: str, app_id: str, name: str) -> tuple[index.Opened, str | None] | None:
         try:
-            ref = f"{storage_folder(app_id)}/{storage_name(name)}"
+            ref = f"{storage_folder(app_id)}/{app_file_name(name)}"
         except FE.BadFileName:
             return None  # an old vault-only name (with "/"): never in the store
         hits = await self.service.node.db(
@@ -179,7 +142,7 @@ class StorageFiles:
 def remove_in(s: Any, identity_id: str, app_id: str, name: str) -> bool:
     """Remove the stored copy of `name` inside a vault transaction; true if there was one."""
     try:
-        ref = f"{storage_folder(app_id)}/{storage_name(name)}"
+        ref = f"{storage_folder(app_id)}/{app_file_name(name)}"
     except FE.BadFileName:
         return False
     hits = index.find(s, identity_id, ref)

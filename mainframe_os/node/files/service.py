@@ -321,7 +321,7 @@ class FilesService:
 
     async def gc(self) -> dict[str, Any]:
         """Delete every block no file of this vault needs; refuses while an add is running."""
-        if self._jobs or self.apps.open_count or self.downloads.running:
+        if self._jobs or len(self.apps) or self.downloads.running:
             raise FE.FilesBusy("A file is being added: collect garbage when it is done")
         from .public import public_roots
 

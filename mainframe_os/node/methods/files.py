@@ -262,11 +262,12 @@ async def files_app_list(node: Any, ctx: Any) -> Any:
 async def files_app_delete(node: Any, ctx: Any, name: str) -> Any:
     """Delete one of the app's files; true if there was one."""
     from ..files.app_files import app_folder
+    from ..files.handles import app_file_name
 
     ident, app_id = app_caller(ctx)
     svc = await files_service(node)
     try:
-        await svc.remove(ident, f"{app_folder(app_id)}/{svc.apps._name(name)}")
+        await svc.remove(ident, f"{app_folder(app_id)}/{app_file_name(name)}")
     except FE.FileNotFound:
         return False
     return True

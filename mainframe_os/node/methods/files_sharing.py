@@ -158,12 +158,13 @@ async def files_app_share(node: Any, ctx: Any, name: str, contact: str) -> Any:
     from ..apps.caller import caller_details
     from ..files import index
     from ..files.app_files import app_folder
+    from ..files.handles import app_file_name
     from ..prompter import PromptRequest
     from ..text import safe_text
 
     ident, app_id = app_caller(ctx)
     svc = await files_service(node)
-    path = f"{app_folder(app_id)}/{svc.apps._name(name)}"
+    path = f"{app_folder(app_id)}/{app_file_name(name)}"
     contact_id = await node.apps.resolve_contact(ctx, contact)
 
     def look(s: Any) -> tuple[Any, str]:

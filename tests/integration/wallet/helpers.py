@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 from eth_account import Account
@@ -52,3 +58,37 @@ def move_price(w3: Web3, key: str | bytes, router: str, weth: str, token: str, w
     deadline = max(int(w3.eth.get_block("latest")["timestamp"]), int(time.time())) + 600
     data = r.encode_abi("swapExactETHForTokens", args=[0, [weth, token], Account.from_key(key).address, deadline])
     raw_send(w3, key, {"to": router, "value": wei, "data": data, "gas": 300_000})
+
+
+ROOT = Path(__file__).resolve().parents[3]
+
+# Runs `mfos` in a fresh process through cli.main (which returns instead of ending the process),
+# then writes its exit code and every module the command loaded. With "full" first, the stored-state
+# read is made to decline, so a balance read goes through the opened chain.
+RUN_CLI = r"""
+import json, sys
+path, how, argv = sys.argv[1], sys.argv[2], sys.argv[3:]
+if how == "full":
+    import mainframe_os.node.wallet.stored_balances as stored
+    stored.read_stored_balances = lambda *a, **k: None
+from mainframe_os import cli
+code = cli.main(argv)
+open(path, "w").write(json.dumps({"code": code, "modules": sorted(sys.modules)}))
+"""
+
+
+def mfos_with_modules(
+    home: Path, tmp: Path, *args: str, password: str, full: bool = False, timeout: float = 120
+) -> tuple[str, list[str]]:
+    """`mfos --home HOME ARGS` as a cold process: its stdout and the modules it loaded."""
+    fd, report = tempfile.mkstemp(dir=tmp, suffix=".json")
+    os.close(fd)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "MFOS_PASSWORD": password}
+    argv = [str(report), "full" if full else "cold", "--home", str(home), *args]
+    r = subprocess.run(
+        [sys.executable, "-c", RUN_CLI, *argv], capture_output=True, text=True, env=env, cwd=ROOT, timeout=timeout
+    )
+    assert r.returncode == 0, r.stderr
+    result = json.loads(Path(report).read_text())
+    assert result["code"] == 0, r.stderr
+    return r.stdout, result["modules"]

@@ -6,33 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from mainframe_os.node.node import Node
 from mainframe_os.node.prompter import ApproveAllPrompter
 
 from .conftest import PASSWORD
+from .helpers import mfos_with_modules
 
-ROOT = Path(__file__).resolve().parents[3]
-
-# Runs `mfos` in this process (cli.main with argv returns instead of ending the process), then
-# writes which chain libraries got loaded. With "full", the stored-state read is made to decline,
-# so the command reads through the opened chain as before.
-RUN_CLI = r"""
-import json, sys
-path, how, argv = sys.argv[1], sys.argv[2], sys.argv[3:]
-if how == "full":
-    import mainframe_os.node.wallet.stored_balances as stored
-    stored.read_stored_balances = lambda *a, **k: None
-from mainframe_os import cli
-code = cli.main(argv)
-chain_libs = ("web3", "eth", "eth_tester", "eth_account", "eth_utils", "eth_keys", "rlp", "py_ecc", "trie")
-loaded = sorted({m.split(".")[0] for m in sys.modules} & set(chain_libs))
-open(path, "w").write(json.dumps({"code": code, "loaded": loaded}))
-"""
+CHAIN_LIBS = {"web3", "eth", "eth_tester", "eth_account", "eth_utils", "eth_keys", "rlp", "py_ecc", "trie"}
 
 
 def _history(home: Path) -> None:
@@ -52,21 +34,9 @@ def _history(home: Path) -> None:
 
 
 def _mfos(home: Path, tmp: Path, how: str, *args: str) -> tuple[str, list[str]]:
-    report = tmp / f"{how}.json"
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "MFOS_PASSWORD": PASSWORD}
-    argv = ["--home", str(home), *args]
-    r = subprocess.run(
-        [sys.executable, "-c", RUN_CLI, str(report), how, *argv],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=120,
-    )
-    assert r.returncode == 0, r.stderr
-    result = json.loads(report.read_text())
-    assert result["code"] == 0, r.stderr
-    return r.stdout, result["loaded"]
+    """stdout, and which chain libraries the command loaded."""
+    out, modules = mfos_with_modules(home, tmp, *args, full=how == "full", password=PASSWORD)
+    return out, sorted({m.split(".")[0] for m in modules} & CHAIN_LIBS)
 
 
 def test_cold_balances_load_no_chain_library_and_print_what_the_chain_prints(wallet_home: Path, tmp_path: Path) -> None:

@@ -42,6 +42,10 @@ STREAM_IDLE_S = 30.0
 Handler = Callable[[str, bytes], Awaitable[bytes]]
 
 
+class _NothingAnswered(Exception):
+    """A stream ended before its first reply."""
+
+
 @dataclass
 class OverlayConfig:
     """Dark routing and peer discovery for the host (see routing_p2p): `on_packet(topic, packet)`
@@ -247,20 +251,36 @@ class P2PHost:
             pid = ID.from_base58(peer_id)
             info = PeerInfo(pid, [multiaddr.Multiaddr(a) for a in addresses])
             with trio.fail_after(timeout):
-                stream = await self._open(pid, info, TProtocol(protocol))
                 try:
-                    replies = []
-                    for payload in payloads:
-                        await write_frame(stream, payload)
-                        replies.append(await read_frame(stream, MAX_FRAME_BYTES))
-                    return replies
-                finally:
-                    with trio.move_on_after(2):
-                        await stream.close()
+                    return await self._exchange(pid, info, TProtocol(protocol), payloads)
+                except _NothingAnswered:
+                    # the stream ended before any reply: a connection the peer had already
+                    # dropped (a restart, a connection it pruned) that our swarm still listed.
+                    # Requests are idempotent (envelope ids), so once more on a fresh one.
+                    await self._host.disconnect(pid)
+                    return await self._exchange(pid, info, TProtocol(protocol), payloads)
         except trio.TooSlowError:
             raise PeerUnreachable(f"peer {peer_id[:16]}… did not answer in {timeout:g} s") from None
         except Exception as exc:  # noqa: BLE001 - dial/negotiation/stream errors of every kind
             raise PeerUnreachable(f"peer {peer_id[:16]}… unreachable: {type(exc).__name__} {exc}") from None
+
+    async def _exchange(self, pid: Any, info: Any, protocol: Any, payloads: list[bytes]) -> list[bytes]:
+        """One stream: each payload, then its reply. `_NothingAnswered` when the stream ends or
+        resets before the first reply."""
+        stream = await self._open(pid, info, protocol)
+        replies: list[bytes] = []
+        try:
+            for payload in payloads:
+                await write_frame(stream, payload)
+                replies.append(await read_frame(stream, MAX_FRAME_BYTES))
+            return replies
+        except Exception as exc:  # noqa: BLE001 - EOF, reset, "stream ended": libp2p's or ours
+            if replies or (isinstance(exc, FrameError) and not str(exc).startswith("stream ended")):
+                raise
+            raise _NothingAnswered(f"{type(exc).__name__} {exc}") from exc
+        finally:
+            with trio.move_on_after(2):
+                await stream.close()
 
     async def _open(self, pid: Any, info: Any, protocol: Any) -> Any:
         """A new stream to a peer, dialling it first when not connected (trio side)."""

@@ -53,3 +53,24 @@ async def test_blocking_a_contact_stops_both_directions(peers) -> None:
     assert sent["state"] == "delivered"  # Bob cannot tell he is blocked
     assert await alice.call("comms_list") == [] and not alice.got(ev.MessageReceived)
     assert [r["displayName"] for r in (await alice.call("contacts_requests"))["blocked"]] == ["Bob"]
+
+
+async def test_a_stream_cut_before_its_reply_is_tried_once_more(peers, monkeypatch) -> None:
+    """A stream the peer ends before answering (a connection it already dropped, a reset) is
+    tried once more on a fresh connection: delivered, and stored once (CI saw 'queued')."""
+    alice, bob = await peers("Alice"), await peers("Bob")
+    bob_at_alice, _ = await befriend(alice, bob)
+    limiter = alice.node.session.comms.host.limiter  # type: ignore[union-attr]
+    allow, cut = limiter.allow, []
+
+    def cut_the_first(key: str, now: float | None = None) -> bool:
+        if not cut:
+            cut.append(key)
+            return False  # Alice resets the stream without a reply
+        return allow(key, now)
+
+    monkeypatch.setattr(limiter, "allow", cut_the_first)
+    sent = await bob.call("comms_send", {"contact": "Alice", "text": "once"})
+    assert cut and sent["state"] == "delivered"
+    await wait_for(lambda: alice.got(ev.MessageReceived), what="Alice's message event")
+    assert [m["body"] for m in await alice.call("comms_list", {"contact": bob_at_alice})] == ["once"]

@@ -66,7 +66,9 @@ argon2id.kdf(32, sys.argv[2].encode(), salt, opslimit=kdf["opslimit"], memlimit=
 PYEVM_IMPORT = "import os, eth_tester.backends.pyevm.main; os._exit(0)"
 LIBRARIES_IMPORT = "import os, sqlalchemy.orm, sqlcipher3, web3, eth_tester.backends.pyevm.main; os._exit(0)"
 VAULT_IMPORT = "import os, sqlalchemy.orm, sqlcipher3, vault._vault, vault.models; os._exit(0)"
-SWAP_IMPORTS = "import os; from mainframe_os.cli import startup; startup.import_libraries(chain=True); os._exit(0)"
+SWAP_IMPORTS = (
+    "import os; from mainframe_os.cli import startup; startup.import_libraries(chain=True, web3=False); os._exit(0)"
+)
 
 
 def _env() -> dict[str, str]:

@@ -77,7 +77,9 @@ class CliSession:
             startup.start_unlocking(self.paths.vaults, vault, given)
         command = getattr(self.args, "_command", None)
         path, method = getattr(command, "path", None), getattr(command, "method", None)
-        startup.import_libraries(startup.needs_chain(path, method), startup.reads_stored_state(method))
+        startup.import_libraries(
+            startup.needs_chain(path, method), startup.reads_stored_state(method), startup.uses_web3(method)
+        )
 
     def _answer_prompt(self, prompt: dict[str, Any]) -> Any:
         return answer_prompt(prompt, yes=getattr(self.args, "yes", False))

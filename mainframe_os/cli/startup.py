@@ -2,7 +2,8 @@
 
 A command run without a node has three slow things to do before it can answer: derive the
 vault key (Argon2id, most of a second by design), import the node's libraries (SQLAlchemy,
-SQLCipher, the method modules) and, for a command on the chain, web3 and py-evm. Done one after
+SQLCipher, the method modules) and, for a command on the chain, py-evm (and web3 unless the
+command never uses it on the embedded chain: a swap). Done one after
 another they add up; here the key derivation starts as soon as the password is known, on its
 own thread (libsodium runs it without Python's lock, so it truly overlaps) while this thread
 imports what the command will need. Nothing here changes what is
@@ -25,6 +26,10 @@ log = logging.getLogger("mainframe_os.cli")
 NODE_MODULES = ("sqlalchemy.orm", "sqlcipher3", "vault._store", "vault._vault", "vault.models")
 # What opening the embedded chain imports (wallet/chain.py, node/chain/devchain.py).
 CHAIN_MODULES = ("web3", "eth_tester", "eth_tester.backends.pyevm.main", "mainframe_os.node.chain.devchain")
+# Methods that on the embedded chain never touch web3 (reads, calls, estimate and broadcast go to
+# py-evm and eth-tester directly: wallet/rpc.py; tests/integration/wallet/test_cli_cold_swap.py
+# checks it): their cold start leaves web3 out (~0.3 s). Others import it with the chain.
+WITHOUT_WEB3 = frozenset({"swap_run", "swap_quote"})
 # Commands whose namespace reads or writes the chain: their cold start imports web3 early.
 CHAIN_NAMESPACES = frozenset({"wallet", "token", "swap", "buy", "onramp", "network", "eth", "nft", "nfts"})
 # Methods that answer from the dev chain's stored state without opening it (wallet/stored_balances.py):
@@ -44,11 +49,15 @@ def reads_stored_state(method: str | None) -> bool:
     return method in READ_FROM_STORED_STATE
 
 
-def import_libraries(chain: bool, stored_state: bool = False) -> None:
-    """Import the node's libraries (and the chain's, when `chain`; the stored-state reader's,
-    when `stored_state`) now, on this thread, while the key derivation runs. On this thread and
-    no other: two threads importing the same package tree (eth_account has import cycles) can
-    see each other's half-initialised modules.
+def uses_web3(method: str | None) -> bool:
+    return method not in WITHOUT_WEB3
+
+
+def import_libraries(chain: bool, stored_state: bool = False, web3: bool = True) -> None:
+    """Import the node's libraries (and the chain's, when `chain`, web3 among them unless not
+    `web3`; the stored-state reader's, when `stored_state`) now, on this thread, while the key
+    derivation runs. On this thread and no other: two threads importing the same package tree
+    (eth_account has import cycles) can see each other's half-initialised modules.
 
     Python's cyclic garbage collector is paused meanwhile: importing makes hundreds of thousands
     of objects that all live as long as the process, and the collections those allocations set
@@ -59,21 +68,22 @@ def import_libraries(chain: bool, stored_state: bool = False) -> None:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        _import_libraries(chain, stored_state)
+        _import_libraries(chain, stored_state, web3)
     finally:
         gc.freeze()
         if collecting:
             gc.enable()
 
 
-def _import_libraries(chain: bool, stored_state: bool) -> None:
+def _import_libraries(chain: bool, stored_state: bool, web3: bool) -> None:
     from ..node.registry import SERVICE_MODULES
 
     if chain:  # before anything imports py-evm or eth_account (node/chain/deferred_curves.py)
         from ..node.chain.deferred_curves import defer
 
         defer()
-    extra = (*(CHAIN_MODULES if chain else ()), *(STORED_STATE_MODULES if stored_state else ()))
+    chain_modules = tuple(m for m in CHAIN_MODULES if m != "web3" or web3)
+    extra = (*(chain_modules if chain else ()), *(STORED_STATE_MODULES if stored_state else ()))
     for name in (*NODE_MODULES, *SERVICE_MODULES, *extra):
         try:
             importlib.import_module(name)

@@ -22,7 +22,7 @@ from mainframe_os.node.chain.state_reader import (
     mapping_slot,
     rlp_decode,
 )
-from mainframe_os.node.wallet.stored_balances import _short_string
+from mainframe_os.node.wallet.token_artifacts import short_string
 
 BLANK_ROOT = keccak(b"\x80")
 
@@ -149,7 +149,7 @@ def test_accounts_storage_and_absent_addresses(tmp_path: Path) -> None:
         for owner, amount in balances.items():
             assert state.storage(tok, mapping_slot(owner, 3)) == amount
         assert state.storage(tok, mapping_slot(b"\x09" * 20, 3)) == 0  # no entry: 0, as balanceOf says
-        assert _short_string(state.storage(tok, (0).to_bytes(32, "big"))) == "Mainframe Token"
+        assert short_string(state.storage(tok, (0).to_bytes(32, "big"))) == "Mainframe Token"
         with pytest.raises(ValueError):
             state.account(b"\x01" * 19)
 
@@ -208,12 +208,12 @@ def test_a_read_holds_one_snapshot_while_another_connection_writes(tmp_path: Pat
         assert acct is not None and acct.balance == 50
 
 
-def test_short_strings() -> None:
+def testshort_strings() -> None:
     """Solidity keeps a string under 32 bytes in its slot with twice its length in the last byte."""
-    assert _short_string(int.from_bytes(b"MFT".ljust(31, b"\x00") + b"\x06", "big")) == "MFT"
-    assert _short_string(0) == ""
+    assert short_string(int.from_bytes(b"MFT".ljust(31, b"\x00") + b"\x06", "big")) == "MFT"
+    assert short_string(0) == ""
     long_marker = int.from_bytes(b"\x00" * 31 + b"\x41", "big")  # a long string: its bytes are elsewhere
     past_length = int.from_bytes(b"ab" + b"\x00" * 29 + b"\x02", "big")  # bytes beyond its length
     not_utf8 = int.from_bytes(b"\xff\xfe".ljust(31, b"\x00") + b"\x04", "big")
-    assert _short_string(long_marker) is None and _short_string(past_length) is None
-    assert _short_string(not_utf8) is None
+    assert short_string(long_marker) is None and short_string(past_length) is None
+    assert short_string(not_utf8) is None

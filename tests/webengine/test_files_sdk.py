@@ -11,7 +11,11 @@ import pytest
 pytestmark = pytest.mark.webengine
 
 SIZE = 6 * 1024 * 1024 + 3  # many pieces: more than the bridge lets through in one second
-MAKE = "(() => { const b = new Uint8Array(" + str(6 * 1024 * 1024 + 3) + "); for (let i = 0; i < b.length; i++) b[i] = (i * 31 + (i >> 9)) & 255; return b; })()"
+MAKE = (
+    "(() => { const b = new Uint8Array("
+    + str(6 * 1024 * 1024 + 3)
+    + "); for (let i = 0; i < b.length; i++) b[i] = (i * 31 + (i >> 9)) & 255; return b; })()"
+)
 
 
 def expected_bytes() -> bytes:

@@ -24,6 +24,7 @@ and always advances by at least one second per block.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import secrets
@@ -62,11 +63,12 @@ class DevChain:
     Open it with :meth:`open`; it is not thread-safe (use it from one thread, the node's).
     """
 
-    def __init__(self, folder: Path, db: SqliteDB, backend: Any, w3: Web3, lock_fd: int | None):
+    def __init__(self, folder: Path, db: SqliteDB, backend: Any, tester: Any, lock_fd: int | None):
         self.folder = folder
         self._db = db
         self._backend = backend
-        self.w3 = w3
+        self._tester = tester  # eth-tester over the backend: what the JSON-RPC layer calls
+        self._w3: Web3 | None = None
         self._lock_fd = lock_fd
         self._deployment: Deployment | None = None
         self.deploy_seconds: float | None = None  # set when this open deployed the contracts
@@ -83,9 +85,8 @@ class DevChain:
     def open(cls, folder: Path, *, deploy: bool = True) -> DevChain:
         """Open the chain in ``folder``, creating it (genesis + deployment) if it is new."""
         from eth_tester import EthereumTester
-        from web3 import Web3
 
-        from ._backend import PersistentPyEVMBackend, api_endpoints
+        from ._backend import PersistentPyEVMBackend
         from .sqlitedb import SqliteDB
 
         folder = Path(folder)
@@ -103,18 +104,30 @@ class DevChain:
                     gas_limit=GAS_LIMIT,
                 )
                 tester = EthereumTester(backend=backend, auto_mine_transactions=True)
-                provider = _provider(tester, api_endpoints(DEV_CHAIN_ID))
-                w3 = Web3(provider)
             except BaseException:
                 db.close()
                 raise
         except BaseException:
             _unlock(lock_fd)
             raise
-        chain = cls(folder, db, backend, w3, lock_fd)
+        chain = cls(folder, db, backend, tester, lock_fd)
         if deploy:
             chain._load_or_deploy()
         return chain
+
+    @property
+    def w3(self) -> Web3:
+        """web3 over this chain (eth-tester's JSON-RPC table), built on first use: a send or a
+        swap on the happy path goes to py-evm directly (reads, calls, estimate, broadcast) and a
+        cold `mfos swap run` then never imports web3 (~0.3 s); deployment, dapps' JSON-RPC and
+        every error path use it as before."""
+        if self._w3 is None:
+            from web3 import Web3
+
+            from ._backend import api_endpoints
+
+            self._w3 = Web3(_provider(self._tester, api_endpoints(DEV_CHAIN_ID)))
+        return self._w3
 
     def close(self) -> None:
         """Close the database and release the folder. Idempotent."""
@@ -139,6 +152,11 @@ class DevChain:
     @property
     def faucet_address(self) -> str:
         return self.genesis_accounts[0]
+
+    @functools.cached_property
+    def default_sender(self) -> bytes:
+        """The account an eth_call without `from` runs as (eth-tester's first account)."""
+        return bytes(self._backend.account_keys[0].public_key.to_canonical_address())
 
     def fund(self, address: str, wei: int) -> str:
         """Send ``wei`` to ``address`` from the genesis money account; return the tx hash.
@@ -172,7 +190,7 @@ class DevChain:
         if path.exists():
             deployment = Deployment.from_json(path.read_text(encoding="utf-8"))
             # A deployment record must match this chain's state (the db may have been reset).
-            if self.w3.eth.get_code(deployment.router):
+            if self.latest_state().get_code(bytes.fromhex(deployment.router.removeprefix("0x"))):
                 self._deployment = deployment
                 return
         key = self._backend.account_keys[0].to_bytes()
@@ -210,6 +228,16 @@ class DevChain:
         if gas is not None:
             tx["gas"] = gas
         return bytes(self._backend.call(tx, "latest"))
+
+    def estimate_gas(self, tx: dict[str, Any]) -> int:
+        """eth_estimateGas at the latest block as the JSON-RPC one runs it (eth-tester's estimate
+        over _backend._fast_gas_search), without web3 around it. Raises as eth-tester raises."""
+        return int(self._tester.estimate_gas(tx, "latest"))
+
+    def send_raw(self, raw: bytes) -> None:
+        """eth_sendRawTransaction as the JSON-RPC one runs it (validated, added, mined at once),
+        without web3 around it. A refusal raises eth-tester's ValidationError with the node's words."""
+        self._tester.send_raw_transaction("0x" + raw.hex())
 
     def receipt(self, tx_hash: bytes) -> DevReceipt | None:
         """What eth_getTransactionReceipt answers for a mined transaction (status, block, gas used,

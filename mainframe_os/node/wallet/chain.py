@@ -33,11 +33,18 @@ RPC_KEY = "network.rpc"  # {preset id: url} for mainnet/sepolia
 @dataclass
 class Connection:
     network: Network
-    w3: Web3
+    remote_w3: Web3 | None = None  # web3 over a remote node's HTTP RPC; None on the embedded chain
     devchain: Any = None  # the DevChain when embedded (faucet, deployment)
     # Facts read from this chain once per connection: token metadata by address, checked
     # contracts. A new connection (another network, a restarted node) starts empty.
     cache: dict[Any, Any] = field(default_factory=dict)
+
+    @property
+    def w3(self) -> Web3:
+        """web3 for this network (on the embedded chain built on first use: DevChain.w3)."""
+        if self.remote_w3 is not None:
+            return self.remote_w3
+        return self.devchain.w3
 
 
 class NetworkDown(E.ChainDisconnected):
@@ -152,7 +159,7 @@ class ChainService:
             self._devchain = DevChain.open(self.node.paths.chain)
         d = self._devchain.deployment
         net = replace(PRESETS[DEV], contracts=Contracts(mft=d.mft, dai=d.dai, weth=d.weth, router=d.router))
-        return Connection(net, self._devchain.w3, self._devchain)
+        return Connection(net, devchain=self._devchain)
 
     async def _probe(self, net: Network) -> Connection:
         if not net.rpc_url:

@@ -88,7 +88,6 @@ def fill(c: Connection, tx: dict[str, Any]) -> Filled:
     """Fees, gas and the funds check for `tx` (from, to?, value?, data?, gas?, fee fields?)."""
     from .addresses import to_checksum_address
 
-    w3 = c.w3
     sender = to_checksum_address(tx["from"])
     out: dict[str, Any] = {"from": sender, "value": int(tx.get("value") or 0), "chainId": c.network.chain_id}
     if tx.get("to"):
@@ -102,7 +101,7 @@ def fill(c: Connection, tx: dict[str, Any]) -> Filled:
     elif "data" not in out and "to" in out and not rpc.has_code(c, out["to"]):
         out["gas"] = 21_000  # plain ETH to an account without code: no need to run the EVM
     else:
-        out["gas"], will_fail = _estimate(c, w3, out)
+        out["gas"], will_fail = _estimate(c, out)
     balance = rpc.balance(c, sender)
     filled = Filled(out, will_fail)
     need = out["value"] + filled.max_fee
@@ -115,15 +114,16 @@ def fill(c: Connection, tx: dict[str, Any]) -> Filled:
 
 
 def _fees(c: Connection, tx: dict[str, Any], out: dict[str, Any]) -> None:
-    w3 = c.w3
     if wants_legacy(tx):
-        out["gasPrice"] = int(tx["gasPrice"]) if tx.get("gasPrice") is not None else int(w3.eth.gas_price)
+        out["gasPrice"] = int(tx["gasPrice"]) if tx.get("gasPrice") is not None else int(c.w3.eth.gas_price)
         return
     base = rpc.base_fee(c) or GWEI
     tip = tx.get("maxPriorityFeePerGas")
+    if tip is None and c.devchain is not None:
+        tip = DEFAULT_PRIORITY_FEE  # eth-tester has no eth_maxPriorityFeePerGas (below: what it falls back to)
     if tip is None:
         try:
-            tip = int(w3.eth.max_priority_fee)
+            tip = int(c.w3.eth.max_priority_fee)
         except Exception:  # noqa: BLE001 - eth-tester lacks eth_maxPriorityFeePerGas
             tip = DEFAULT_PRIORITY_FEE
     out["type"] = 2
@@ -131,14 +131,14 @@ def _fees(c: Connection, tx: dict[str, Any], out: dict[str, Any]) -> None:
     out["maxFeePerGas"] = int(tx.get("maxFeePerGas") or (2 * base + out["maxPriorityFeePerGas"]))
 
 
-def _estimate(c: Connection, w3: Any, out: dict[str, Any]) -> tuple[int, str | None]:
+def _estimate(c: Connection, out: dict[str, Any]) -> tuple[int, str | None]:
     """(gas limit, None), or (a bounded limit, the revert reason) when the call would revert."""
     probe = {k: v for k, v in out.items() if k in ("from", "to", "value", "data")}
     known = _known_call_limit(c, out)
     if known is not None and rpc.call_succeeds(c, probe, known):
         return known, None
     try:
-        estimate = int(w3.eth.estimate_gas(probe))
+        estimate = rpc.estimate_gas(c, probe)
         _remember_transfer_gas(c, out, estimate)
         _remember_call_gas(c, out, estimate)
     except Exception as exc:

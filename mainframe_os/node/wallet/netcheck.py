@@ -4,7 +4,7 @@ message instead of an "Internal error" deep inside a swap or a token send.
     check_contracts(conn)   # when a network is added: every slot at once, all problems listed
     router_of(conn)         # when a swap uses the router: checked once per connection
 
-Functions here block (web3 calls): run them on the chain thread.
+Functions here block (chain calls): run them on the chain thread.
 """
 
 from __future__ import annotations
@@ -17,22 +17,35 @@ __all__ = ["check_contracts", "router_of"]
 
 
 def _has_code(conn: Any, address: str) -> bool:
+    from . import rpc
+
     key = ("has-code", address)
     if not conn.cache.get(key):
-        conn.cache[key] = bool(conn.w3.eth.get_code(address))
+        conn.cache[key] = rpc.has_code(conn, address)
     return bool(conn.cache[key])
 
 
-def _router_problems(conn: Any, address: str) -> list[str]:
-    from ..chain.contracts import abi_of
+FACTORY, WETH = "0xc45a0155", "0xad5c4648"  # a Uniswap V2 router's factory() and WETH()
 
+
+def call_address(conn: Any, to: str, data: str) -> str:
+    """A plain eth_call of a function returning one address (checksummed). Raises on a revert
+    or an answer that is not an address (web3's contract layer cost more than the call)."""
+    from eth_abi import decode
+
+    from . import rpc
+
+    (address,) = decode(["address"], rpc.call(conn, {"to": to, "data": data}))
+    return str(address)
+
+
+def _router_problems(conn: Any, address: str) -> list[str]:
     name = conn.network.name
     if not _has_code(conn, address):
         return [f"the Uniswap V2 router {address} has no contract on {name}"]
-    router = conn.w3.eth.contract(address=address, abi=abi_of("UniswapV2Router02"))
     try:
-        factory = router.functions.factory().call()
-        weth = router.functions.WETH().call()
+        factory = call_address(conn, address, FACTORY)
+        weth = call_address(conn, address, WETH)
     except Exception:  # noqa: BLE001 - a revert or garbage back: either way not a router
         return [f"the contract at {address} does not answer factory() and WETH(): it is not a Uniswap V2 router"]
     problems = []
@@ -68,21 +81,18 @@ def check_contracts(conn: Any) -> None:
         raise BadNetworkContract(_sentence(problems))
 
 
-def router_of(conn: Any) -> Any:
-    """The network's router (configured: swap.py says when it is not) as a web3 contract,
-    checked on first use on this connection."""
-    from ..chain.contracts import abi_of
-
-    address = conn.network.contracts.router
+def router_of(conn: Any) -> str:
+    """The network's router address (configured: swap.py says when it is not), checked on first
+    use on this connection."""
+    address = str(conn.network.contracts.router)
     if not conn.cache.get(("router-ok", address)):
         problems = _router_problems(conn, address)
         if problems:
             raise BadNetworkContract(
                 _sentence(problems) + " Fix the network's contracts (mfos network add --contracts)."
             )
-        # the contract object too: web3 builds its ABI tables anew for each one (~2 ms)
-        conn.cache[("router-ok", address)] = conn.w3.eth.contract(address=address, abi=abi_of("UniswapV2Router02"))
-    return conn.cache[("router-ok", address)]
+        conn.cache[("router-ok", address)] = True
+    return address
 
 
 def _sentence(problems: list[str]) -> str:

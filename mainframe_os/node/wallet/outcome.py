@@ -27,12 +27,7 @@ Outcome = tuple[str, "str | None", "int | None", "int | None"]
 
 def receipt_outcome(c: Connection, tx_hash: str) -> Outcome:
     """The receipt of `tx_hash` as (status, revert reason, block, fee); "pending" without one."""
-    from web3.exceptions import TransactionNotFound
-
-    try:
-        rcpt = rpc.receipt(c, tx_hash)
-    except TransactionNotFound:  # what some providers raise instead of answering null
-        rcpt = None
+    rcpt = rpc.receipt(c, tx_hash)
     if rcpt is None:
         return "pending", None, None, None
     fee = rcpt["gasUsed"] * rcpt["effectiveGasPrice"]

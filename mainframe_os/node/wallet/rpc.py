@@ -7,9 +7,11 @@ own work, three to four times a send. These helpers call the same JSON-RPC metho
 them) and read the few fields a send needs. Providers differ in what they hand back (an HTTP
 node: hex strings; eth-tester: some ints already), so every value is normalised here.
 
-On the embedded dev chain, the reads go to py-evm's state directly (DevChain.latest_state) and
-receipts to its tables (DevChain.receipt): the same values, a fifth of the cost. The broadcast
-still goes through JSON-RPC, as for any network.
+On the embedded dev chain, the reads go to py-evm's state directly (DevChain.latest_state),
+receipts to its tables (DevChain.receipt), and calls, estimates and the broadcast to eth-tester
+without web3 around them: the same values, a fraction of the cost, and a cold `mfos swap run`
+never imports web3. Where such a step fails, the JSON-RPC path runs it again (calls, estimates:
+nothing changes) so the error reads as on any network.
 
 All of them run on the chain thread (ChainService.call).
 """
@@ -20,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .chain import Connection
+    from .token_artifacts import TokenCode
 
 
 def _request(c: Connection, method: str, params: list[Any]) -> Any:
@@ -81,7 +84,22 @@ def pending_nonce(c: Connection, address: str) -> int:
 
 
 def send_raw(c: Connection, raw: bytes) -> None:
+    if c.devchain is not None:
+        c.devchain.send_raw(raw)
+        return
     _request(c, "eth_sendRawTransaction", ["0x" + raw.hex()])
+
+
+def estimate_gas(c: Connection, tx: dict[str, Any]) -> int:
+    """eth_estimateGas of `tx` (from, to?, value?, data?). On the embedded chain straight to
+    eth-tester; when that fails (a revert, no funds) the JSON-RPC call runs it again so the error
+    is raised as web3 raises it on every network (ContractLogicError with the reason)."""
+    if c.devchain is not None:
+        try:
+            return c.devchain.estimate_gas(tx)
+        except Exception:  # noqa: BLE001 - see the docstring
+            pass
+    return int(c.w3.eth.estimate_gas(tx))  # type: ignore[arg-type]
 
 
 def receipt(c: Connection, tx_hash: str) -> dict[str, Any] | None:
@@ -96,7 +114,12 @@ def receipt(c: Connection, tx_hash: str) -> dict[str, Any] | None:
             "gasUsed": dev.gas_used,
             "effectiveGasPrice": dev.effective_gas_price,
         }
-    rcpt = _request(c, "eth_getTransactionReceipt", [tx_hash])
+    from web3.exceptions import TransactionNotFound
+
+    try:
+        rcpt = _request(c, "eth_getTransactionReceipt", [tx_hash])
+    except TransactionNotFound:  # what some providers raise instead of answering null
+        rcpt = None
     if rcpt is None:
         return None
     return {
@@ -110,7 +133,7 @@ def receipt(c: Connection, tx_hash: str) -> dict[str, Any] | None:
 def call(c: Connection, tx: dict[str, Any], gas: int | None = None) -> bytes:
     """eth_call of `tx` (from?, to, value?, data) at the latest block: the output bytes. A revert
     raises as web3 raises it (ContractLogicError)."""
-    if c.devchain is not None and tx.get("from"):
+    if c.devchain is not None:
         direct = _dev_call(c, tx, gas)
         if direct is not None:
             return direct
@@ -134,7 +157,9 @@ def _dev_call(c: Connection, tx: dict[str, Any], gas: int | None) -> bytes | Non
     data = tx.get("data") or b""
     try:
         raw = data if isinstance(data, bytes) else bytes.fromhex(str(data).removeprefix("0x"))
-        return c.devchain.call(_canonical(tx["from"]), _canonical(tx["to"]), raw, int(tx.get("value") or 0), gas)
+        # none: the node's first account, as web3's eth-tester layer fills it in
+        sender = _canonical(tx["from"]) if tx.get("from") else c.devchain.default_sender
+        return c.devchain.call(sender, _canonical(tx["to"]), raw, int(tx.get("value") or 0), gas)
     except Exception:  # noqa: BLE001 - see the docstring
         return None
 
@@ -158,6 +183,19 @@ def call_uint(c: Connection, tx: dict[str, Any]) -> int:
     return int.from_bytes(out[:32], "big")
 
 
+def _own_token_code(c: Connection, token: str) -> tuple[Any, bytes, TokenCode] | None:
+    """On the embedded chain, (latest state, address, its artifact) when the code at `token` is
+    one of the project's own token artifacts (by code hash); None otherwise."""
+    if c.devchain is None:
+        return None
+    from .token_artifacts import token_code
+
+    state = c.devchain.latest_state()
+    address = _canonical(token)
+    code = token_code().get(bytes(state.get_code_hash(address)))
+    return None if code is None else (state, address, code)
+
+
 def own_token_balance(c: Connection, token: str, owner: str) -> int | None:
     """On the embedded chain, for a token whose code is one of the project's own token artifacts
     (the rule the cold balance read keeps, wallet/stored_balances.py: the account's code hash is
@@ -165,18 +203,34 @@ def own_token_balance(c: Connection, token: str, owner: str) -> int | None:
     `owner`'s balance read from the contract's storage: the value balanceOf returns, without an
     EVM run (an eth_call through eth-tester cost a third of an ERC-20 send). None anywhere else:
     callers then call balanceOf."""
-    if c.devchain is None:
-        return None
     from ..chain.state_reader import mapping_slot
-    from .stored_balances import token_code
 
-    state = c.devchain.latest_state()
-    address = _canonical(token)
-    code = token_code().get(bytes(state.get_code_hash(address)))
-    if code is None:
+    found = _own_token_code(c, token)
+    if found is None:
         return None
+    state, address, code = found
     slot = mapping_slot(_canonical(owner), code.balance_slot)
     return int(state.get_storage(address, int.from_bytes(slot, "big")))
+
+
+def own_token(c: Connection, token: str) -> tuple[str, str, int] | None:
+    """On the embedded chain, for one of the project's own token artifacts (by code hash, as
+    own_token_balance checks it): (symbol, name, decimals) as symbol(), name() and decimals()
+    answer them (from storage, as stored_balances reads them for a cold balance read, or the
+    artifact's constants), without web3 and four EVM runs. None anywhere else: read_token then."""
+    from .token_artifacts import short_string
+
+    found = _own_token_code(c, token)
+    if found is None:
+        return None
+    state, address, code = found
+    if code.constant_names is not None:
+        return (*code.constant_names, code.decimals)
+    if code.name_slot is None or code.symbol_slot is None:
+        return None
+    symbol = short_string(int(state.get_storage(address, code.symbol_slot)))
+    name = short_string(int(state.get_storage(address, code.name_slot)))
+    return None if symbol is None or name is None else (symbol, name, code.decimals)
 
 
 def own_pair_reserves(c: Connection, pair: str) -> tuple[int, int] | None:
@@ -220,7 +274,12 @@ def receipt_logs(c: Connection, tx_hash: str) -> list[tuple[str, list[str], str]
     if c.devchain is not None:
         dev = c.devchain.receipt(_hash(tx_hash))
         return None if dev is None else dev.logs
-    rcpt = _request(c, "eth_getTransactionReceipt", [tx_hash])
+    from web3.exceptions import TransactionNotFound
+
+    try:
+        rcpt = _request(c, "eth_getTransactionReceipt", [tx_hash])
+    except TransactionNotFound:  # what some providers raise instead of answering null
+        rcpt = None
     if rcpt is None:
         return None
     return [(_hex(g["address"]), [_hex(t) for t in g["topics"]], _hex(g["data"])) for g in rcpt.get("logs") or []]

@@ -13,46 +13,13 @@ gives None, and the caller reads through the full chain as before.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 from ..chain.state_reader import Account, StateReader, StateUnreadable, mapping_slot
+from .token_artifacts import TOKEN_ARTIFACTS, TokenCode, short_string, token_code
 from .tokens import ETH, TOKEN_SLOTS, NotAToken, TokenInfo, checked_token
 
 __all__ = ["TOKEN_ARTIFACTS", "TokenCode", "read_stored_balances", "token_code"]
-
-# The project's ERC-20 artifacts whose state this module may read, with their `decimals`: a
-# `constant` in their code (nothing in storage says it). tests/integration/test_stored_balances.py
-# checks each against the contract's own decimals() (and the slots against balanceOf()) on a chain.
-TOKEN_ARTIFACTS = {"MFT": 18, "DAI": 18, "WETH9": 18, "TestUSD": 6}
-
-
-@dataclass(frozen=True)
-class TokenCode:
-    """Where one known token artifact keeps its state."""
-
-    artifact: str
-    decimals: int
-    balance_slot: int
-    name_slot: int | None  # None: name and symbol are constants in the code, not in storage
-    symbol_slot: int | None
-
-
-@cache
-def token_code() -> dict[bytes, TokenCode]:
-    """The known token artifacts by the keccak of their runtime code."""
-    from ..chain.contracts import load_artifact
-
-    out = {}
-    for name, decimals in TOKEN_ARTIFACTS.items():
-        art = load_artifact(name)
-        code_hash, storage = art.get("runtimeCodeHash"), art.get("storage") or {}
-        if code_hash and "balanceOf" in storage:
-            out[bytes.fromhex(code_hash[2:])] = TokenCode(
-                name, decimals, storage["balanceOf"], storage.get("name"), storage.get("symbol")
-            )
-    return out
 
 
 def read_stored_balances(
@@ -111,25 +78,9 @@ def _known_token(state: StateReader, address: str, label: str) -> TokenInfo | No
     acct, code = found
     if code.name_slot is None or code.symbol_slot is None:
         return None
-    symbol = _short_string(state.storage(acct, code.symbol_slot.to_bytes(32, "big")))
-    name = _short_string(state.storage(acct, code.name_slot.to_bytes(32, "big")))
+    symbol = short_string(state.storage(acct, code.symbol_slot.to_bytes(32, "big")))
+    name = short_string(state.storage(acct, code.name_slot.to_bytes(32, "big")))
     if symbol is None or name is None:
         return None
     info = checked_token(symbol, name, code.decimals, address)
     return TokenInfo(info.symbol, info.name, info.decimals, info.address, slot=label)
-
-
-def _short_string(word: int) -> str | None:
-    """A Solidity `string` state variable of under 32 bytes: its bytes left-aligned in the slot
-    and twice its length in the lowest byte. A longer one (lowest bit set: its bytes are
-    elsewhere) or bytes that are not UTF-8 give None."""
-    raw = word.to_bytes(32, "big")
-    if raw[31] & 1:
-        return None
-    length = raw[31] // 2
-    if length > 31 or any(raw[length:31]):  # bytes past the length: not a string Solidity wrote
-        return None
-    try:
-        return raw[:length].decode("utf-8")
-    except UnicodeDecodeError:
-        return None

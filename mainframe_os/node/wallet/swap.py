@@ -20,7 +20,7 @@ from .. import errors as E
 from . import rpc
 from .amounts import format_amount
 from .store import WalletError
-from .tokens import ERC20_ABI, NotAToken, TokenInfo
+from .tokens import NotAToken, TokenInfo
 
 DEADLINE_SECONDS = 20 * 60  # added to the latest block's timestamp: chain time, not wall clock
 MAX_SLIPPAGE_BPS = 5000  # 50%: anything above is almost surely a typo
@@ -113,7 +113,7 @@ def amount_out(amount_in: int, reserve_in: int, reserve_out: int) -> int:
     return (with_fee * reserve_out) // (reserve_in * FEE_DEN + with_fee)
 
 
-def _router(conn: Any) -> Any:
+def _router(conn: Any) -> str:
     from .netcheck import router_of
 
     if not conn.network.contracts.router:
@@ -121,8 +121,10 @@ def _router(conn: Any) -> Any:
     return router_of(conn)  # checked on first use: a wrong address is a clear error, not -32603
 
 
-def _weth(conn: Any, router: Any) -> str:
-    return str(conn.network.contracts.weth or router.functions.WETH().call())
+def _weth(conn: Any, router: str) -> str:
+    from .netcheck import WETH, call_address
+
+    return str(conn.network.contracts.weth or call_address(conn, router, WETH))
 
 
 GET_RESERVES, GET_AMOUNTS_OUT = "0x0902f1ac", "0xd06ca61f"  # getReserves(), getAmountsOut(uint256,address[])
@@ -146,24 +148,24 @@ def quote(
     pair, token0 = _pair(conn, router, path)
     if pair is None:
         raise NoRoute(f"There is no {token_in.symbol}/{token_out.symbol} pool on {conn.network.name}")
-    stored = rpc.own_pair_reserves(conn, pair.address)
+    stored = rpc.own_pair_reserves(conn, pair)
     if stored is not None:
         r0, r1 = stored
     else:  # a plain eth_call with the words decoded here: web3's contract layer cost more than the call
         r0, r1, _ = decode(
-            ["uint112", "uint112", "uint32"], rpc.call(conn, {"from": owner, "to": pair.address, "data": GET_RESERVES})
+            ["uint112", "uint112", "uint32"], rpc.call(conn, {"from": owner, "to": pair, "data": GET_RESERVES})
         )
     r_in, r_out = (r0, r1) if token0.lower() == path[0].lower() else (r1, r0)
     if r_in == 0 or r_out == 0:
         raise NoRoute(f"The {token_in.symbol}/{token_out.symbol} pool is empty")
-    if _own_router(conn, router.address):
+    if _own_router(conn, router):
         # The project's router computes getAmountsOut from these very reserves with this formula
         # (contracts/UniswapV2Router02.sol): a second EVM run would give the same figure.
         out = amount_out(amount_in, int(r_in), int(r_out))
     else:
         data = GET_AMOUNTS_OUT + encode(["uint256", "address[]"], [amount_in, list(path)]).hex()
         try:
-            (amounts,) = decode(["uint256[]"], rpc.call(conn, {"from": owner, "to": router.address, "data": data}))
+            (amounts,) = decode(["uint256[]"], rpc.call(conn, {"from": owner, "to": router, "data": data}))
         except Exception as exc:  # noqa: BLE001 - a revert: e.g. INSUFFICIENT_LIQUIDITY
             from .fill import revert_reason
 
@@ -173,7 +175,7 @@ def quote(
         raise SwapError("This amount is too small to swap")
     needs_approval = False
     if token_in.address is not None and owner:
-        needs_approval = token_allowance(conn, token_in, owner, router.address) < amount_in
+        needs_approval = token_allowance(conn, token_in, owner, router) < amount_in
     deadline = rpc.latest_timestamp(conn) + DEADLINE_SECONDS
     minimum = out * (10_000 - slippage_bps) // 10_000
     return Quote(
@@ -184,7 +186,7 @@ def quote(
         minimum,
         slippage_bps,
         path,
-        router.address,
+        router,
         int(r_in),
         int(r_out),
         needs_approval,
@@ -197,21 +199,26 @@ def _own_router(conn: Any, router: str) -> bool:
     return conn.devchain is not None and router.lower() == conn.devchain.deployment.router.lower()
 
 
-def _pair(conn: Any, router: Any, path: tuple[str, ...]) -> tuple[Any, str]:
-    """The pool of `path` as a web3 contract and its token0, or (None, "") when there is none.
-    Read once per connection: a Uniswap V2 router's factory, a pair's address and its token
-    order never change once they exist (a missing pool is asked again: it may be created)."""
-    from ..chain.contracts import abi_of
+GET_PAIR, TOKEN0 = "0xe6a43905", "0x0dfe1681"  # a factory's getPair(address,address), a pair's token0()
 
-    key = ("uniswap-pair", router.address, path[0], path[1])
+
+def _pair(conn: Any, router: str, path: tuple[str, ...]) -> tuple[str | None, str]:
+    """The pool of `path` (its address) and its token0, or (None, "") when there is none.
+    Read once per connection: a Uniswap V2 router's factory, a pair's address and its token
+    order never change once they exist (a missing pool is asked again: it may be created).
+    Plain eth_calls decoded here (web3's contract layer cost more than the calls)."""
+    from eth_abi import encode
+
+    from .netcheck import FACTORY, call_address
+
+    key = ("uniswap-pair", router, path[0], path[1])
     if key not in conn.cache:
-        factory = conn.w3.eth.contract(address=router.functions.factory().call(), abi=abi_of("UniswapV2Factory"))
-        pair_addr = factory.functions.getPair(path[0], path[1]).call()
-        if int(pair_addr, 16) == 0:
+        factory = call_address(conn, router, FACTORY)
+        pair = call_address(conn, factory, GET_PAIR + encode(["address", "address"], list(path[:2])).hex())
+        if int(pair, 16) == 0:
             return None, ""
-        pair = conn.w3.eth.contract(address=pair_addr, abi=abi_of("UniswapV2Pair"))
-        conn.cache[key] = (pair, str(pair.functions.token0().call()))
-    cached: tuple[Any, str] = conn.cache[key]
+        conn.cache[key] = (pair, call_address(conn, pair, TOKEN0))
+    cached: tuple[str, str] = conn.cache[key]
     return cached
 
 
@@ -219,6 +226,7 @@ def _pair(conn: Any, router: Any, path: tuple[str, ...]) -> tuple[Any, str]:
 # checked every argument again on each call (~2 ms, more than the rest of the swap's preparation).
 _SWAP_ETH_FOR_TOKENS = ("swapExactETHForTokens(uint256,address[],address,uint256)", "0x7ff36ab5")
 _SWAP_TOKENS_FOR_ETH = ("swapExactTokensForETH(uint256,uint256,address[],address,uint256)", "0x18cbafe5")
+_APPROVE = ("approve(address,uint256)", "0x095ea7b3")
 
 
 def _encoded(function: tuple[str, str], args: list[Any]) -> str:
@@ -232,8 +240,7 @@ def _encoded(function: tuple[str, str], args: list[Any]) -> str:
 def approve_tx(conn: Any, q: Quote) -> dict[str, Any]:
     """Let the router take exactly this swap's input (not an unlimited allowance)."""
     assert q.token_in.address is not None
-    erc20 = conn.w3.eth.contract(address=q.token_in.address, abi=ERC20_ABI)
-    return {"to": q.token_in.address, "value": 0, "data": erc20.encode_abi("approve", args=[q.router, q.amount_in])}
+    return {"to": q.token_in.address, "value": 0, "data": _encoded(_APPROVE, [q.router, q.amount_in])}
 
 
 def swap_tx(conn: Any, q: Quote, owner: str, deadline: int | None = None) -> dict[str, Any]:
@@ -242,9 +249,9 @@ def swap_tx(conn: Any, q: Quote, owner: str, deadline: int | None = None) -> dic
     deadline = q.deadline if deadline is None else deadline
     if q.token_in.address is None:
         data = _encoded(_SWAP_ETH_FOR_TOKENS, [q.minimum_out, list(q.path), owner, deadline])
-        return {"to": router.address, "value": q.amount_in, "data": data}
+        return {"to": router, "value": q.amount_in, "data": data}
     data = _encoded(_SWAP_TOKENS_FOR_ETH, [q.amount_in, q.minimum_out, list(q.path), owner, deadline])
-    return {"to": router.address, "value": 0, "data": data}
+    return {"to": router, "value": 0, "data": data}
 
 
 BALANCE_OF, ALLOWANCE = "0x70a08231", "0xdd62ed3e"  # balanceOf(address), allowance(address,address)

@@ -120,7 +120,10 @@ def token_info(conn: Any, address: str) -> TokenInfo:
     hit = conn.cache.get(key)
     if isinstance(hit, TokenInfo):
         return hit
-    info = read_token(conn.w3, address)
+    from .rpc import own_token
+
+    own = own_token(conn, address) if is_address(address) else None
+    info = checked_token(*own, to_checksum_address(address)) if own else read_token(conn.w3, address)
     conn.cache[key] = info
     return info
 

@@ -19,8 +19,9 @@ from eth_utils import to_checksum_address
 from mainframe_os.node.chain.contracts import abi_of, load_artifact
 from mainframe_os.node.chain.devchain import DevChain, stored_files
 from mainframe_os.node.chain.state_reader import StateReader, StateUnreadable, mapping_slot
+from mainframe_os.node.wallet.rpc import own_token
 from mainframe_os.node.wallet.stored_balances import TOKEN_ARTIFACTS, read_stored_balances, token_code
-from mainframe_os.node.wallet.tokens import ERC20_ABI
+from mainframe_os.node.wallet.tokens import ERC20_ABI, read_token
 
 from .conftest import Env
 
@@ -128,6 +129,9 @@ async def test_the_known_token_facts_are_the_contracts_own(env: Env) -> None:
                 assert acct is not None and acct.code_hash == bytes(code_hash)
                 held = state.storage(acct, mapping_slot(bytes.fromhex(me[2:]), known.balance_slot))
             assert held == token.functions.balanceOf(me).call() > 0
+            # the open chain's own read of the token (no EVM) agrees with the EVM's answers
+            read = read_token(c.w3, addr)
+            assert own_token(c, addr) == (read.symbol, read.name, read.decimals)
             checked.append(name)
         return checked
 

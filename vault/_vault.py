@@ -78,6 +78,8 @@ class Vault:
         # the best we can do is drop the reference on lock().
         self._data_key: bytes | None = None
         self._open_lock = FileLock(open_lock_path(path))
+        self._relaxed: Any = None  # see _relaxed_connection
+        self._relaxed_busy = threading.Lock()
         self._header = read_header(path)
 
     def __repr__(self) -> str:
@@ -183,6 +185,10 @@ class Vault:
             self._state = VaultState.CLOSED
 
     def _drop_engine(self) -> None:
+        relaxed, self._relaxed = self._relaxed, None
+        if relaxed is not None and self._relaxed_busy.acquire(blocking=False):
+            relaxed.invalidate()  # (in use: its holder drops it when done, seeing it retired)
+            self._relaxed_busy.release()
         if self._engine is not None:
             self._engine.dispose()
         self._engine = None
@@ -256,6 +262,22 @@ class Vault:
         it returns; ``durable=False`` as there), rolled back otherwise. ``write=True`` takes the
         write lock at the start (BEGIN IMMEDIATE, as every session does); ``write=False`` reads
         one consistent snapshot without it."""
+        if not durable and self._relaxed_busy.acquire(blocking=False):
+            try:
+                pooled = self._relaxed_connection()
+                try:
+                    with _transaction(pooled.driver_connection, write) as conn:
+                        yield conn
+                except BaseException:
+                    if pooled.driver_connection.in_transaction:  # a ROLLBACK that failed: drop it
+                        self._retire_relaxed(pooled)
+                    raise
+                finally:
+                    if self._relaxed is not pooled:  # the vault locked meanwhile
+                        pooled.invalidate()
+            finally:
+                self._relaxed_busy.release()
+            return
         with self._lock:
             self._check_unlocked()
             assert self._engine is not None
@@ -264,18 +286,10 @@ class Vault:
         conn = pooled.driver_connection
         assert conn is not None
         try:
-            if not durable:
+            if not durable:  # the relaxed connection is busy: this one, for this transaction only
                 conn.execute("PRAGMA synchronous = NORMAL")  # SQLite refuses it inside a transaction
-            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-            try:
+            with _transaction(conn, write):
                 yield conn
-                crash_point("db.before-commit")
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-            crash_point("db.committed")
         finally:
             try:
                 if not durable:
@@ -283,6 +297,25 @@ class Vault:
             except Exception:  # noqa: BLE001 - the error that got us here counts
                 pooled.invalidate()  # never hand a non-durable connection to the next user
             pooled.close()
+
+    def _relaxed_connection(self) -> Any:
+        """The pooled connection kept out of the pool at synchronous=NORMAL for sql(durable=False):
+        a send's status write after its broadcast skips two PRAGMAs (~0.1 ms). Only its holder
+        (`_relaxed_busy`) uses it; the pool never hands it to a durable writer."""
+        with self._lock:
+            self._check_unlocked()
+            assert self._engine is not None
+            if self._relaxed is None:
+                pooled = self._engine.raw_connection()
+                assert pooled.driver_connection is not None
+                pooled.driver_connection.execute("PRAGMA synchronous = NORMAL")
+                self._relaxed = pooled
+            return self._relaxed
+
+    def _retire_relaxed(self, pooled: Any) -> None:
+        with self._lock:
+            if self._relaxed is pooled:
+                self._relaxed = None
 
     def get_setting(self, key: str, default: Any = None) -> Any:
         with self.session() as s:
@@ -360,3 +393,18 @@ class Vault:
             self._check_unlocked()
             assert self._data_key is not None
             return self._data_key
+
+
+@contextlib.contextmanager
+def _transaction(conn: Any, write: bool) -> Iterator[Any]:
+    """One transaction on a DB-API connection: committed when the block succeeds, else rolled back."""
+    conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+    try:
+        yield conn
+        crash_point("db.before-commit")
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    crash_point("db.committed")

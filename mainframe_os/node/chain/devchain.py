@@ -154,6 +154,11 @@ class DevChain:
         return self.genesis_accounts[0]
 
     @functools.cached_property
+    def transaction_builder(self) -> Any:
+        """py-evm's transaction classes of this chain's VM (wallet/signing.py signs with them)."""
+        return self._backend.chain.get_vm().get_transaction_builder()  # one VM for all blocks (Prague)
+
+    @functools.cached_property
     def default_sender(self) -> bytes:
         """The account an eth_call without `from` runs as (eth-tester's first account)."""
         return bytes(self._backend.account_keys[0].public_key.to_canonical_address())

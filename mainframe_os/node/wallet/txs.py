@@ -33,6 +33,7 @@ from .fill import Filled, InsufficientFunds, TransactionFailed, fill, is_revert,
 from .history import TransactionStatusChanged, record_signed, set_status, summary
 from .outcome import Sent, broadcast_and_record, receipt_outcome
 from .parties import vault_facts, wanted_addresses
+from .signing import sign
 from .store import SeedCache, Signer, account_rows, find_account, signing_key
 
 if TYPE_CHECKING:
@@ -245,13 +246,11 @@ class TxService:
             handed_over: list[bool] = []  # once the chain thread handed the "signed" event to the loop
 
             def sign_and_send(c: Connection) -> tuple[Sent, int]:
-                from eth_account import Account
-
                 # A node behind a load balancer may not count what we just sent: never go below it.
                 tx = dict(filled.tx, nonce=max(rpc.pending_nonce(c, sender), known_next))
+                builder = c.devchain.transaction_builder if c.devchain is not None else None
                 with vault.sql() as conn:  # durable: committed and fsynced before the broadcast
-                    signed = Account.sign_transaction(tx, signing_key(conn, signer, seeds))
-                    tx_hash, raw = "0x" + bytes(signed.hash).hex(), bytes(signed.raw_transaction)
+                    tx_hash, raw = sign(tx, signing_key(conn, signer, seeds), builder)
                     self._inflight.add(tx_hash)  # before the commit: never mistaken for an interrupted send
                     record_signed(conn, identity_id, chain_id, tx_hash, tx, kind, details, raw)
                 recorded.append(tx_hash)

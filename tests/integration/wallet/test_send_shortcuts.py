@@ -165,10 +165,10 @@ async def test_an_own_token_balance_read_from_storage_is_balance_of_and_still_re
     """On the embedded chain, MFT's balance is read from the contract's storage when its code is
     the project's MFT artifact (by code hash); any other code is asked through balanceOf. Either
     way the balance is balanceOf's and an overdraft is refused before the prompt."""
-    from mainframe_os.node.wallet import rpc, stored_balances
+    from mainframe_os.node.wallet import rpc, token_artifacts
 
     if not known:
-        monkeypatch.setattr(stored_balances, "token_code", dict)
+        monkeypatch.setattr(token_artifacts, "token_code", dict)
     conn = await _funded(env)
     chain = ChainService.of(env.node)
     await env.call("swap_run", {"from": "ETH", "to": "MFT", "amount": "1"})

@@ -99,13 +99,7 @@ def test_a_non_durable_session_commits_and_leaves_every_connection_durable(  # t
         names = {c.display_name for c in s.query(Contact)}
     assert "relaxed" in names and "rolled back" not in names
     # every connection the pool holds (several, checked out at once, no transaction) is FULL (2) again
-    conns = [vault.engine.connect() for _ in range(4)]
-    try:
-        levels = {c.connection.dbapi_connection.execute("PRAGMA synchronous").fetchone()[0] for c in conns}
-    finally:
-        for c in conns:
-            c.close()
-    assert levels == {2}
+    assert _pool_levels(vault) == {2}
 
 
 def test_plain_sql_transactions_keep_the_sessions_guarantees(  # type: ignore[no-untyped-def]
@@ -115,17 +109,10 @@ def test_plain_sql_transactions_keep_the_sessions_guarantees(  # type: ignore[no
     committed with synchronous=FULL (the "signed" record is fsynced before the broadcast), a
     non-durable one with NORMAL and the connection goes back FULL, an error rolls everything
     back, a write transaction holds the write lock from its start, a read one does not."""
-    from vault.models import Identity
 
     vault = existing_vault
     vault.unlock_with_key(template_vault.data_key)
-    with vault.session() as s:
-        identity_id = s.query(Identity.id).scalar()
-    insert = "INSERT INTO contact (id, identity_id, display_name, sign_public, box_public, added_at)"
-    insert += " VALUES (?, ?, ?, ?, ?, 0)"
-
-    def add(conn, name: str) -> None:  # type: ignore[no-untyped-def]
-        conn.execute(insert, (os.urandom(16).hex(), identity_id, name, os.urandom(32), os.urandom(32)))
+    add = _contact_writer(vault)
 
     with vault.sql() as conn:
         assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL: fsynced at the commit
@@ -142,10 +129,70 @@ def test_plain_sql_transactions_keep_the_sessions_guarantees(  # type: ignore[no
         with vault.sql() as other:  # a reader does not hold the write lock: a writer goes ahead
             add(other, "beside a reader")
     assert {"durable", "relaxed"} <= names and "rolled back" not in names
+    assert _pool_levels(vault) == {2}
+
+
+def test_the_relaxed_connection_is_one_holders_and_leaves_with_the_key(  # type: ignore[no-untyped-def]
+    existing_vault, template_vault
+) -> None:
+    """Vault.sql(durable=False) keeps one connection at synchronous=NORMAL outside the pool: a
+    second non-durable writer at the same time gets a pooled one for that transaction (NORMAL,
+    then FULL again), an error rolls back and the connection stays usable, and a lock while the
+    relaxed one is in use retires it when its holder is done (the next unlock makes a new one)."""
+
+    vault = existing_vault
+    vault.unlock_with_key(template_vault.data_key)
+    add = _contact_writer(vault)
+
+    def names() -> set[str]:
+        with vault.sql(write=False) as conn:
+            return {row[0] for row in conn.execute("SELECT display_name FROM contact")}
+
+    with vault.sql(durable=False, write=False) as first:
+        with vault.sql(durable=False) as second:  # the relaxed one is busy: a pooled one, this once
+            assert second is not first and second.execute("PRAGMA synchronous").fetchone()[0] == 1
+            add(second, "beside the relaxed one")
+        assert first.execute("PRAGMA synchronous").fetchone()[0] == 1
+    with pytest.raises(RuntimeError), vault.sql(durable=False) as conn:
+        add(conn, "rolled back")
+        raise RuntimeError("boom")
+    with vault.sql(durable=False) as again:
+        assert again is first  # still the relaxed one, no transaction left open
+        add(again, "relaxed")
+    assert {"beside the relaxed one", "relaxed"} <= names() and "rolled back" not in names()
+    with vault.sql(durable=False) as held:
+        vault.lock()  # while it is in use: the holder finishes its transaction
+        add(held, "written while locking")
+    with pytest.raises(Exception):  # noqa: B017, PT011 - locked: no connection, whichever error says so
+        held.execute("SELECT 1")  # retired with the key
+    vault.unlock_with_key(template_vault.data_key)
+    with vault.sql(durable=False) as fresh:
+        assert fresh is not held and fresh.execute("PRAGMA synchronous").fetchone()[0] == 1
+        add(fresh, "after unlock")
+    assert {"written while locking", "after unlock"} <= names()
+    assert _pool_levels(vault) == {2}
+
+
+def _pool_levels(vault) -> set[int]:  # type: ignore[no-untyped-def]
+    """synchronous of every connection the pool holds (several checked out at once, no transaction)."""
     conns = [vault.engine.connect() for _ in range(4)]
     try:
-        levels = {c.connection.dbapi_connection.execute("PRAGMA synchronous").fetchone()[0] for c in conns}
+        return {c.connection.dbapi_connection.execute("PRAGMA synchronous").fetchone()[0] for c in conns}
     finally:
         for c in conns:
             c.close()
-    assert levels == {2}
+
+
+def _contact_writer(vault):  # type: ignore[no-untyped-def]
+    """add(conn, name): a contact row of the vault's identity, on a DB-API connection."""
+    from vault.models import Identity
+
+    with vault.session() as s:
+        identity_id = s.query(Identity.id).scalar()
+    insert = "INSERT INTO contact (id, identity_id, display_name, sign_public, box_public, added_at)"
+    insert += " VALUES (?, ?, ?, ?, ?, 0)"
+
+    def add(conn, name: str) -> None:  # type: ignore[no-untyped-def]
+        conn.execute(insert, (os.urandom(16).hex(), identity_id, name, os.urandom(32), os.urandom(32)))
+
+    return add

@@ -18,6 +18,7 @@ All of them run on the chain thread (ChainService.call).
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -255,10 +256,14 @@ def own_pair_reserves(c: Connection, pair: str) -> tuple[int, int] | None:
     return word & mask, (word >> 112) & mask
 
 
-def latest_timestamp(c: Connection) -> int:
-    """The latest block's time (chain time, for deadlines)."""
+def next_block_time(c: Connection) -> int:
+    """The time the next block will carry, as chain time: on a network, the latest block's (its
+    next one follows within seconds); on the embedded chain, which mines only when sent to, the
+    time its backend stamps on the next block (the wall clock, after the latest block's). A
+    deadline from the latest block alone was already past once the dev chain sat idle longer
+    than the deadline's margin: every swap then failed as "EXPIRED"."""
     if c.devchain is not None:
-        return int(c.devchain.head.timestamp)
+        return max(int(c.devchain.head.timestamp) + 1, int(time.time()))
     block = _request(c, "eth_getBlockByNumber", ["latest", False])
     return as_int(block["timestamp"])
 

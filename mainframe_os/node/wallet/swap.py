@@ -22,7 +22,7 @@ from .amounts import format_amount
 from .store import WalletError
 from .tokens import NotAToken, TokenInfo
 
-DEADLINE_SECONDS = 20 * 60  # added to the latest block's timestamp: chain time, not wall clock
+DEADLINE_SECONDS = 20 * 60  # added to the next block's time (rpc.next_block_time: chain time)
 MAX_SLIPPAGE_BPS = 5000  # 50%: anything above is almost surely a typo
 FEE_NUM, FEE_DEN = 997, 1000  # Uniswap V2: 0.3% of the input stays in the pool
 
@@ -176,7 +176,7 @@ def quote(
     needs_approval = False
     if token_in.address is not None and owner:
         needs_approval = token_allowance(conn, token_in, owner, router) < amount_in
-    deadline = rpc.latest_timestamp(conn) + DEADLINE_SECONDS
+    deadline = rpc.next_block_time(conn) + DEADLINE_SECONDS
     minimum = out * (10_000 - slippage_bps) // 10_000
     return Quote(
         token_in,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -57,13 +58,18 @@ async def net(request: pytest.FixtureRequest, env: Env) -> AsyncIterator[Net]:
 async def test_quote_is_the_constant_product_formula_to_the_wei(net: Net) -> None:
     d = net.dep
     for amount in ("1", "0.123456789012345678", "37"):
+        before = int(time.time())
         q = await net.env.call("swap_quote", {"from": "ETH", "to": "MFT", "amount": amount})
+        after = int(time.time())
         r_in, r_out = reserves(net.w3, d.router, d.weth, d.mft)
         assert int(q["amountOut"]) == formula(int(q["amountIn"]), r_in, r_out)
         assert int(q["minimumReceived"]) == int(q["amountOut"]) * 9950 // 10000
         assert q["path"] == [d.weth, d.mft] and q["needsApproval"] is False
         latest = net.w3.eth.get_block("latest")["timestamp"]
-        assert q["deadline"] == latest + 1200  # chain time
+        if net.name == "devchain":  # its next block carries the wall clock, after the latest block's
+            assert max(latest + 1, before) + 1200 <= q["deadline"] <= max(latest + 1, after) + 1200
+        else:
+            assert q["deadline"] == latest + 1200  # chain time
     q = await net.env.call("swap_quote", {"from": "MFT", "to": "ETH", "amount": "1000", "slippage": "1"})
     r_in, r_out = reserves(net.w3, d.router, d.mft, d.weth)
     assert int(q["amountOut"]) == formula(1000 * ETHER, r_in, r_out)
@@ -147,6 +153,17 @@ async def test_deadline_passed_reverts_expired(net: Net) -> None:
         await env.call("swap_run", {"from": "ETH", "to": "MFT", "amount": "0.1"})
     last = (await env.call("wallet_history"))[0]
     assert last["status"] == "failed" and "EXPIRED" in last["error"]
+
+
+async def test_a_swap_after_the_dev_chain_sat_idle_confirms(env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The dev chain mines only when sent to, and its next block carries the wall clock: after an
+    idle hour a deadline counted from the latest block was long past, and every swap failed as
+    "UniswapV2Router: EXPIRED" before the prompt. It counts from the next block's time now."""
+    assert (await env.call("swap_run", {"from": "ETH", "to": "MFT", "amount": "0.1"}))["status"] == "confirmed"
+    real = time.time
+    monkeypatch.setattr(time, "time", lambda: real() + 3600)  # an hour later, nothing mined meanwhile
+    later = await env.call("swap_run", {"from": "ETH", "to": "MFT", "amount": "0.1"})
+    assert later["status"] == "confirmed" and later["deadline"] >= int(real()) + 3600 + 1200
 
 
 @pytest.mark.parametrize(

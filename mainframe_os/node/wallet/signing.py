@@ -32,6 +32,7 @@ _FIELDS = frozenset(
         "gasPrice",
     }
 )
+_REQUIRED = ("chainId", "nonce", "gas")  # eth-account refuses a transaction without them
 _INTS = ("value", "gas", "nonce", "chainId", "maxFeePerGas", "maxPriorityFeePerGas", "gasPrice")
 
 
@@ -53,7 +54,9 @@ def _with_pyevm(tx: dict[str, Any], key: bytes, builder: Any) -> tuple[str, byte
     from eth_keys import keys
     from eth_utils import to_canonical_address
 
-    if not _FIELDS.issuperset(tx) or not all(_natural(tx.get(k, 0)) for k in _INTS) or "chainId" not in tx:
+    if not _FIELDS.issuperset(tx) or not all(_natural(tx.get(k, 0)) for k in _INTS):
+        return None
+    if not all(k in tx for k in _REQUIRED):
         return None
     to, data = tx.get("to") or "", tx.get("data") or b""
     if to and not _plain_address(to):

@@ -112,11 +112,14 @@ def test_other_shapes_go_to_eth_account(change: dict) -> None:
         {"to": "0x947203a5b3ec87ffa0ef42ae7c10897faf370d0f".replace("f", "F", 1)},  # a broken checksum
         {"data": "0xzz"},
         {"nonce": True},
+        {"nonce": None},  # missing
+        {"gas": None},
     ],
 )
 def test_what_eth_account_refuses_is_refused(bad: dict) -> None:
     tx = dict(PLAIN)
     tx.update(bad)
+    tx = {k: v for k, v in tx.items() if v is not None}
     with pytest.raises(Exception) as expected:  # noqa: PT011 - whatever eth-account raises
         _reference(tx)
     with pytest.raises(expected.type):

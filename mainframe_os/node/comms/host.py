@@ -43,7 +43,11 @@ Handler = Callable[[str, bytes], Awaitable[bytes]]
 
 
 class _NothingAnswered(Exception):
-    """A stream ended before its first reply."""
+    """A stream ended before its first reply; `connection_closed`: its connection too."""
+
+    def __init__(self, message: str, connection_closed: bool) -> None:
+        super().__init__(message)
+        self.connection_closed = connection_closed
 
 
 @dataclass
@@ -253,11 +257,14 @@ class P2PHost:
             with trio.fail_after(timeout):
                 try:
                     return await self._exchange(pid, info, TProtocol(protocol), payloads)
-                except _NothingAnswered:
+                except _NothingAnswered as cut:
                     # the stream ended before any reply: a connection the peer had already
-                    # dropped (a restart, a connection it pruned) that our swarm still listed.
-                    # Requests are idempotent (envelope ids), so once more on a fresh one.
-                    await self._host.disconnect(pid)
+                    # dropped (a restart, a connection it pruned) that our swarm still listed, or
+                    # a reset. Requests are idempotent (envelope ids): once more, on a fresh
+                    # connection when that one is gone, else on a new stream beside the others
+                    # (a file transfer on the same connection goes on)
+                    if cut.connection_closed:
+                        await self._host.disconnect(pid)
                     return await self._exchange(pid, info, TProtocol(protocol), payloads)
         except trio.TooSlowError:
             raise PeerUnreachable(f"peer {peer_id[:16]}… did not answer in {timeout:g} s") from None
@@ -277,7 +284,8 @@ class P2PHost:
         except Exception as exc:  # noqa: BLE001 - EOF, reset, "stream ended": libp2p's or ours
             if replies or (isinstance(exc, FrameError) and not str(exc).startswith("stream ended")):
                 raise
-            raise _NothingAnswered(f"{type(exc).__name__} {exc}") from exc
+            closed = bool(getattr(getattr(stream, "muxed_conn", None), "is_closed", True))
+            raise _NothingAnswered(f"{type(exc).__name__} {exc}", closed) from exc
         finally:
             with trio.move_on_after(2):
                 await stream.close()

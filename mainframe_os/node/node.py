@@ -31,6 +31,7 @@ from .paths import HomePaths
 from .permissions import DenyAppsPolicy, PermissionPolicy
 from .prompt_queue import PromptQueue
 from .prompter import Prompter
+from .threads import run_on
 from .vault_session import VaultSession
 
 if TYPE_CHECKING:
@@ -131,7 +132,7 @@ class Node:
         return self._store
 
     async def on_vault_thread(self, fn: Callable[..., T], *args: Any) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._vault_thread, fn, *args)
+        return await run_on(self._vault_thread, fn, *args)
 
     async def db(self, fn: Callable[[Session], T]) -> T:
         """Run `fn(session)` in the open vault, committed when it returns."""

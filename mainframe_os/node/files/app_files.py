@@ -9,14 +9,13 @@ that opened them, at most MAX_OPEN at a time.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from . import errors as FE
 from . import index
 from .crypto import CIPHER, new_key
-from .handles import OwnedStreams, app_file_name
+from .handles import AppStream, OwnedStreams, app_file_name
 from .streams import Download, Upload
 from .unixfs import Cid
 
@@ -28,17 +27,7 @@ def app_folder(app_id: str) -> str:
     return f"/Apps/{app_id}"
 
 
-@dataclass
-class _Handle:
-    owner: str
-    identity_id: str
-    name: str
-    mime: str | None
-    stream: Upload | Download
-    key: bytes = b""
-
-
-class AppFiles(OwnedStreams[_Handle]):
+class AppFiles(OwnedStreams):
     def __init__(self, service: Any) -> None:
         super().__init__(MAX_OPEN, "file")
         self.service = service
@@ -46,7 +35,7 @@ class AppFiles(OwnedStreams[_Handle]):
     async def open_write(self, owner: str, identity_id: str, app_id: str, name: str, mime: str | None) -> str:
         key = new_key()
         upload = await asyncio.to_thread(Upload, self.service.blocks, key)
-        return self.open(_Handle(owner, identity_id, app_file_name(name), mime, upload, key))
+        return self.open(AppStream(owner, identity_id, app_id, app_file_name(name), mime, upload, key))
 
     async def write(self, owner: str, hid: str, data: bytes) -> int:
         h = self.get(owner, hid)
@@ -110,7 +99,7 @@ class AppFiles(OwnedStreams[_Handle]):
     async def open_read(self, owner: str, identity_id: str, app_id: str, name: str) -> dict[str, Any]:
         f = await self.service.open_entry(identity_id, f"{app_folder(app_id)}/{app_file_name(name)}")
         down = Download(self.service.blocks, Cid.parse(f.root_cid), f.key)
-        hid = self.open(_Handle(owner, identity_id, f.name, None, down))
+        hid = self.open(AppStream(owner, identity_id, app_id, f.name, None, down))
         return {"handle": hid, "size": f.size}
 
     async def read(self, owner: str, hid: str, limit: int) -> bytes:

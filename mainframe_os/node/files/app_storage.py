@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from dataclasses import dataclass
 from typing import Any
 
 from . import errors as FE
 from . import index
 from .crypto import CIPHER, new_key
-from .handles import OwnedStreams, app_file_name
+from .handles import AppStream, OwnedStreams, app_file_name
 from .streams import Download, Upload
 from .unixfs import Cid
 
@@ -34,19 +33,7 @@ def storage_folder(app_id: str) -> str:
     return f"{ROOT}/{app_id}"
 
 
-@dataclass
-class _Handle:
-    owner: str
-    identity_id: str
-    app_id: str
-    name: str
-    mime: str | None
-    stream: Upload | Download
-    key: bytes = b""
-    room: int = 0  # bytes this upload may grow to: the per-file limit or what is left of the app's
-
-
-class StorageFiles(OwnedStreams[_Handle]):
+class StorageFiles(OwnedStreams):
     def __init__(self, service: Any) -> None:
         super().__init__(MAX_OPEN, "storage file")
         self.service = service
@@ -61,7 +48,7 @@ class StorageFiles(OwnedStreams[_Handle]):
         key = new_key()
         upload = await asyncio.to_thread(Upload, self.service.blocks, key)
         room = min(MAX_FILE, MAX_APP - used)
-        return self.open(_Handle(owner, identity_id, app_id, name, mime, upload, key, room))
+        return self.open(AppStream(owner, identity_id, app_id, name, mime, upload, key, room))
 
     async def write(self, owner: str, hid: str, offset: int, data: bytes) -> int:
         h = self.get(owner, hid, Upload)
@@ -117,7 +104,7 @@ class StorageFiles(OwnedStreams[_Handle]):
             return None
         f, mime = found
         down = Download(self.service.blocks, Cid.parse(f.root_cid), f.key)
-        hid = self.open(_Handle(owner, identity_id, app_id, f.name, None, down))
+        hid = self.open(AppStream(owner, identity_id, app_id, f.name, None, down))
         return {"handle": hid, "size": f.size, "mime": mime}
 
     async def read(self, owner: str, hid: str, limit: int) -> bytes:

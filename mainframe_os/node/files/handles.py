@@ -9,19 +9,26 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import Generic, Protocol, TypeVar
+from dataclasses import dataclass
 
 from . import errors as FE
 from .names import BadName, clean_name
 from .streams import Download, Upload
 
 
-class _Owned(Protocol):
+@dataclass
+class AppStream:
+    """One open stream of an app's file: whose it is (`owner`: the caller that opened it), which file, and for
+    an upload its key and (large storage files) the bytes it may grow to."""
+
     owner: str
+    identity_id: str
+    app_id: str
+    name: str
+    mime: str | None
     stream: Upload | Download
-
-
-H = TypeVar("H", bound=_Owned)
+    key: bytes = b""
+    room: int = 0  # storage.files: the per-file limit or what is left of the app's
 
 
 def app_file_name(name: str) -> str:
@@ -32,30 +39,30 @@ def app_file_name(name: str) -> str:
         raise FE.BadFileName(str(exc)) from None
 
 
-class OwnedStreams(Generic[H]):
+class OwnedStreams:
     """Handles to open streams, at most `max_open` per owner."""
 
     def __init__(self, max_open: int, noun: str) -> None:
         self.max_open, self.noun = max_open, noun  # `noun`: "file", "storage file" in messages
-        self._handles: dict[str, H] = {}
+        self._handles: dict[str, AppStream] = {}
 
     def __len__(self) -> int:
         return len(self._handles)
 
-    def open(self, handle: H) -> str:
+    def open(self, handle: AppStream) -> str:
         if sum(1 for h in self._handles.values() if h.owner == handle.owner) >= self.max_open:
             raise FE.FilesBusy(f"At most {self.max_open} {self.noun}s can be open at once: close one first")
         hid = uuid.uuid4().hex
         self._handles[hid] = handle
         return hid
 
-    def get(self, owner: str, hid: str, kind: type | None = None) -> H:
+    def get(self, owner: str, hid: str, kind: type | None = None) -> AppStream:
         h = self._handles.get(hid)
         if h is None or h.owner != owner or (kind is not None and not isinstance(h.stream, kind)):
             raise FE.FileNotFound(f"No such open {self.noun}")
         return h
 
-    def take(self, owner: str, hid: str, kind: type | None = None) -> H:
+    def take(self, owner: str, hid: str, kind: type | None = None) -> AppStream:
         """The handle, no longer open (its stream is the caller's to finish)."""
         h = self.get(owner, hid, kind)
         del self._handles[hid]

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .. import errors as E
+from ..threads import run_on
 from .networks import DEV, PRESETS, Contracts, Network, check_rpc_url, network_from_json, with_rpc
 
 if TYPE_CHECKING:
@@ -47,23 +48,6 @@ class Connection:
         return self.devchain.w3
 
 
-def _hand_over(
-    loop: asyncio.AbstractEventLoop, done: asyncio.Future[Any], result: Any, exc: BaseException | None
-) -> None:
-    def settle() -> None:
-        if done.done():  # the caller was cancelled: nobody waits for this result
-            return
-        if exc is not None:
-            done.set_exception(exc)
-        else:
-            done.set_result(result)
-
-    try:
-        loop.call_soon_threadsafe(settle)
-    except RuntimeError:  # the loop closed meanwhile (the node is shutting down)
-        pass
-
-
 class NetworkDown(E.ChainDisconnected):
     pass
 
@@ -90,22 +74,7 @@ class ChainService:
         return node.session.chain
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        """`fn(*args)` on the chain thread. The result comes back with one call_soon_threadsafe
-        straight to an asyncio future: run_in_executor's concurrent future and its chaining cost
-        ~45 us more a hop, and a send makes two (a swap four)."""
-        loop = asyncio.get_running_loop()
-        done: asyncio.Future[T] = loop.create_future()
-
-        def job() -> None:
-            try:
-                result = fn(*args)
-            except BaseException as exc:  # noqa: BLE001 - handed to the caller, as run_in_executor does
-                _hand_over(loop, done, None, exc)
-            else:
-                _hand_over(loop, done, result, None)
-
-        self._thread.submit(job)
-        return await done
+        return await run_on(self._thread, fn, *args)
 
     # -- networks -------------------------------------------------------------------------------
 
@@ -250,7 +219,7 @@ class ChainService:
             url = conn.network.rpc_url or ""
             self._watch_conn = Connection(conn.network, Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": 10})))
         lane = self._watch_conn
-        return await asyncio.get_running_loop().run_in_executor(self._watch_thread, _translated, fn, lane)
+        return await run_on(self._watch_thread, _translated, fn, lane)
 
     async def aclose(self) -> None:
         """Close without holding the event loop: an HTTP call in flight finishes (or times out)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from mainframe_os.gui.qt import Qt
+from tests.snippets import run_snippet
 
 from .conftest import PASSWORD
 from .helpers import vault_with_identity
@@ -148,14 +149,6 @@ finally:
 def test_a_crashed_launchers_socket_file_does_not_load_qt_network_at_start(tmp_path: Path) -> None:
     """Nobody listens on a socket file a crashed launcher left: the start finds that out with a
     plain connect, before the first paint, without loading Qt's network module (~5 ms)."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen"}
-    out = subprocess.run(
-        [sys.executable, "-c", LEFTOVER_SOCKET, str(tmp_path / "home")],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=120,
-    )
+    out = run_snippet(LEFTOVER_SOCKET, str(tmp_path / "home"), offscreen=True)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split() == ["True", "False", "False"], out.stdout

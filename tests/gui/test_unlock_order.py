@@ -9,14 +9,12 @@ unlock waiting on work that could have been done before."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
+
+from tests.snippets import run_snippet
 
 from .helpers import vault_with_identity
 
-ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "unlock order 1"
 
 UNLOCK_TRACE = r"""
@@ -105,15 +103,7 @@ import os; os._exit(0)
 
 
 def _trace_unlock(home: Path) -> dict[str, object]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen"}
-    out = subprocess.run(
-        [sys.executable, "-c", UNLOCK_TRACE, str(home), PASSWORD],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=120,
-    )
+    out = run_snippet(UNLOCK_TRACE, str(home), PASSWORD, offscreen=True)
     assert out.returncode == 0, out.stderr[-2000:]
     result: dict[str, object] = json.loads(out.stdout.strip().splitlines()[-1])
     return result

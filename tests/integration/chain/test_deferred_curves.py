@@ -9,16 +9,13 @@ eth_account are imported, and this test process has imported them long ago."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 from py_ecc import optimized_bls12_381 as bls
 from py_ecc import optimized_bn128 as bn
 
-ROOT = Path(__file__).resolve().parents[3]
+from tests.snippets import run_snippet
 
 PROBE = r"""
 import json, sys
@@ -80,15 +77,7 @@ print(json.dumps(report))
 
 
 def _probe(tmp_path: Path) -> dict[str, Any]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    r = subprocess.run(
-        [sys.executable, "-c", PROBE, str(tmp_path / "chain")],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=300,
-    )
+    r = run_snippet(PROBE, str(tmp_path / "chain"), timeout=300)
     assert r.returncode == 0, r.stderr
     return dict(json.loads(r.stdout.splitlines()[-1]))
 

@@ -26,6 +26,23 @@ async def _spawn(home: Path) -> asyncio.subprocess.Process:
     )  # fmt: skip
 
 
+async def _restart(home: Path) -> asyncio.subprocess.Process:
+    """The child node again on its home, past its first line, told to go on (no new contact)."""
+    proc = await _spawn(home)
+    await _line(proc)
+    assert proc.stdin is not None
+    proc.stdin.write(b"\n")
+    return proc
+
+
+async def _stop(proc: asyncio.subprocess.Process) -> None:
+    """End the child node the way it ends on its own: stdin closed, then wait."""
+    if proc.returncode is None:
+        assert proc.stdin is not None
+        proc.stdin.close()
+        await asyncio.wait_for(proc.wait(), 60)
+
+
 async def _line(proc: asyncio.subprocess.Process) -> dict:
     assert proc.stdout is not None
     return json.loads(await asyncio.wait_for(proc.stdout.readline(), 120))
@@ -58,10 +75,7 @@ async def test_sigkill_while_receiving_loses_nothing_acknowledged_and_duplicates
         acked = {r["id"] for r in results if r["state"] == "delivered"}
         assert 5 <= len(acked) < len(texts)
 
-        bob = await _spawn(home)  # back: the same vault, messaging resumes at unlock
-        await _line(bob)
-        assert bob.stdin is not None
-        bob.stdin.write(b"\n")
+        bob = await _restart(home)  # back: the same vault, messaging resumes at unlock
 
         async def all_delivered() -> bool:
             await alice.call("comms_sync")
@@ -69,10 +83,7 @@ async def test_sigkill_while_receiving_loses_nothing_acknowledged_and_duplicates
 
         await wait_for(all_delivered, timeout=60, what="every message delivered after the restart")
     finally:
-        if bob.returncode is None:
-            assert bob.stdin is not None
-            bob.stdin.close()
-            await asyncio.wait_for(bob.wait(), 60)
+        await _stop(bob)
 
     node = Node(home)  # read Bob's vault directly: what his UI would list
     try:
@@ -107,10 +118,7 @@ async def test_sigkill_while_sending_loses_nothing_it_reported_and_delivers_noth
             reported.append(json.loads(raw))
         assert len(reported) < 200
 
-        bob = await _spawn(home)  # back: the same vault; its outbox resends what is queued
-        await _line(bob)
-        assert bob.stdin is not None
-        bob.stdin.write(b"\n")
+        bob = await _restart(home)  # back: the same vault; its outbox resends what is queued
 
         async def received() -> list[str]:
             return [m["body"] for m in await alice.call("comms_list", {"limit": 1000})]
@@ -120,10 +128,7 @@ async def test_sigkill_while_sending_loses_nothing_it_reported_and_delivers_noth
 
         await wait_for(all_there, timeout=90, what="every reported message at Alice")
     finally:
-        if bob.returncode is None:
-            assert bob.stdin is not None
-            bob.stdin.close()
-            await asyncio.wait_for(bob.wait(), 60)
+        await _stop(bob)
     got = await received()
     assert len(got) == len(set(got)), "a message arrived twice"
     assert set(got) <= {f"b{i}" for i in range(200)}

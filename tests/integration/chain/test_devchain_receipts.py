@@ -91,3 +91,41 @@ def test_a_receipt_later_in_its_block(chain: DevChain) -> None:
     for tx_hash in hashes:
         assert_same_receipt(chain, tx_hash)
     assert chain.receipt(hashes[1]).gas_used == 21_000  # type: ignore[union-attr]
+
+
+def test_the_node_s_direct_send_mines_what_eth_tester_would(chain: DevChain) -> None:
+    """DevChain.send_raw goes straight to the backend (one decode, one SQLite transaction for the
+    transaction and its block) and keeps the receipt it mined: what eth-tester answers for it, and
+    what the tables give back once that is dropped. A refusal changes nothing."""
+    w3 = chain.w3
+    alice, bob = Account.create(), Account.create()
+    chain.fund(alice.address, ETHER)
+    head = w3.eth.block_number
+    tx = {"type": 2, "chainId": DEV_CHAIN_ID, "to": bob.address, "value": 777, "gas": 21_000, "nonce": 0, **fees(w3)}
+    signed = alice.sign_transaction(tx)
+    chain.send_raw(bytes(signed.raw_transaction))
+    assert w3.eth.block_number == head + 1 and w3.eth.get_balance(bob.address) == 777
+    mined = w3.eth.get_block(head + 1)
+    assert [bytes(h) for h in mined["transactions"]] == [bytes(signed.hash)]
+    kept = chain._last_receipt
+    assert kept is not None and kept[0] == bytes(signed.hash)
+    assert_same_receipt(chain, bytes(signed.hash))  # the kept one
+    chain._last_receipt = None
+    assert chain.receipt(bytes(signed.hash)) == kept[2]  # read back from the tables: the same
+    with pytest.raises(Exception, match="nonce"):  # the same bytes again: refused, nothing mined
+        chain.send_raw(bytes(signed.raw_transaction))
+    assert w3.eth.block_number == head + 1 and w3.eth.get_balance(bob.address) == 777
+
+
+def test_a_filter_still_sees_the_node_s_sends(chain: DevChain) -> None:
+    """With a dapp's block or log filter installed, sends take eth-tester's way, which feeds it."""
+    w3 = chain.w3
+    alice = Account.create()
+    chain.fund(alice.address, ETHER)
+    blocks = w3.eth.filter("latest")
+    try:
+        tx = {"type": 2, "chainId": DEV_CHAIN_ID, "to": alice.address, "value": 1, "gas": 21_000, "nonce": 0}
+        chain.send_raw(bytes(alice.sign_transaction({**tx, **fees(w3)}).raw_transaction))
+        assert [bytes(h) for h in blocks.get_new_entries()] == [bytes(w3.eth.get_block("latest")["hash"])]
+    finally:
+        w3.eth.uninstall_filter(blocks.filter_id)

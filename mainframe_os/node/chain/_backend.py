@@ -20,6 +20,7 @@ from eth_keys import KeyAPI
 from eth_tester.backends.pyevm.main import PyEVMBackend, get_default_genesis_params
 from eth_utils.toolz import assoc
 
+from .ahead import RunAhead, apply_ahead, run_ahead
 from .sqlitedb import SqliteDB
 
 # DevChainProvider is built on first access (module __getattr__) so web3 loads only when used.
@@ -97,6 +98,7 @@ class PersistentPyEVMBackend(PyEVMBackend):
         self._db = db
         self.chain = chain
         self.account_keys = account_keys
+        self._ahead: RunAhead | None = None  # the last transaction run ahead (ahead.py)
 
     @classmethod
     def open(
@@ -172,16 +174,29 @@ class PersistentPyEVMBackend(PyEVMBackend):
             self.chain.apply_transaction(tx)
             return bytes(tx.hash)
 
+    def run_ahead(self, sender: bytes, fields: dict[str, Any]) -> bool:
+        """Whether the dynamic-fee transaction `fields` from `sender` succeeds as the pending
+        block's next one; a success is kept for its signed bytes (ahead.py). Raises as py-evm
+        refuses a transaction."""
+        self._refresh_pending_timestamp()  # the time it runs with, and the block will have
+        self._ahead = run_ahead(self.chain, sender, fields)
+        return self._ahead is not None
+
     def send_and_mine(self, raw_transaction: bytes) -> tuple[Any, Any, int, Any]:
         """What eth-tester's automine does for eth_sendRawTransaction (add the transaction to the
         pending block, then mine that block) in one SQLite transaction, all of it or none; not for
-        blob transactions. Returns the transaction, its receipt, the gas the block had used before
-        it (the receipt's figure is cumulative) and the mined block's header."""
+        blob transactions. A transaction run ahead (run_ahead) is not run again. Returns the
+        transaction, its receipt, the gas the block had used before it (the receipt's figure is
+        cumulative) and the mined block's header."""
         tx = self._decoded(raw_transaction)
+        ahead, self._ahead = self._ahead, None
         with self._writing():
-            self._refresh_pending_timestamp()
             before = self.chain.header.gas_used
-            _, receipt, _ = self.chain.apply_transaction(tx)
+            receipt = apply_ahead(self.chain, ahead, tx)
+            if receipt is None:
+                self._refresh_pending_timestamp()
+                before = self.chain.header.gas_used
+                _, receipt, _ = self.chain.apply_transaction(tx)
             self.mine_blocks(1)
             return tx, receipt, before, self.chain.get_canonical_head()
 

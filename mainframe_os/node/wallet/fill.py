@@ -135,7 +135,7 @@ def _estimate(c: Connection, out: dict[str, Any]) -> tuple[int, str | None]:
     """(gas limit, None), or (a bounded limit, the revert reason) when the call would revert."""
     probe = {k: v for k, v in out.items() if k in ("from", "to", "value", "data")}
     known = _known_call_limit(c, out)
-    if known is not None and rpc.call_succeeds(c, probe, known):
+    if known is not None and _succeeds_at(c, out, probe, known):
         return known, None
     try:
         estimate = rpc.estimate_gas(c, probe)
@@ -151,6 +151,14 @@ def _estimate(c: Connection, out: dict[str, Any]) -> tuple[int, str | None]:
         raise
     plain_transfer = "data" not in out and estimate == 21_000
     return (estimate if plain_transfer else with_margin(estimate)), None
+
+
+def _succeeds_at(c: Connection, out: dict[str, Any], probe: dict[str, Any], gas: int) -> bool:
+    """Whether the call runs to the end with `gas`. On the embedded chain the whole transaction
+    runs as the pending block's next one (rpc.run_ahead): the same question, with the fee charged,
+    and the block that mines it takes that run instead of running it again."""
+    ahead = rpc.run_ahead(c, {**out, "gas": gas})
+    return ahead if ahead is not None else rpc.call_succeeds(c, probe, gas)
 
 
 def with_margin(estimate: int) -> int:

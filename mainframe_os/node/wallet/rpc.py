@@ -176,6 +176,28 @@ def call_succeeds(c: Connection, tx: dict[str, Any], gas: int) -> bool:
     return True
 
 
+def run_ahead(c: Connection, tx: dict[str, Any]) -> bool | None:
+    """On the embedded chain, for a filled EIP-1559 transaction `tx` (from, to, value, data?,
+    gas, chainId, fees): whether it succeeds as the pending block's next transaction, its run
+    kept for the block (DevChain.run_ahead). Any failure to say so is False, as call_succeeds.
+    None elsewhere, and for other shapes: callers then simulate with eth_call."""
+    if c.devchain is None or tx.get("type") != 2 or not tx.get("to"):
+        return None
+    data = tx.get("data") or b""
+    try:
+        sender = _canonical(tx["from"])
+        fields = {
+            **{k: int(tx[k]) for k in ("chainId", "maxPriorityFeePerGas", "maxFeePerGas", "gas")},
+            "nonce": pending_nonce(c, tx["from"]),
+            "to": _canonical(tx["to"]),
+            "value": int(tx.get("value") or 0),
+            "data": data if isinstance(data, bytes) else bytes.fromhex(str(data).removeprefix("0x")),
+        }
+        return c.devchain.run_ahead(sender, fields)
+    except Exception:  # noqa: BLE001 - see the docstring: the estimate explains the failure
+        return False
+
+
 def call_uint(c: Connection, tx: dict[str, Any]) -> int:
     """eth_call of a function returning one uint (balanceOf, allowance): its value."""
     out = call(c, tx)

@@ -18,6 +18,7 @@ from eth.db.schema import SchemaV1
 from eth.vm.forks import PragueVM
 from eth_keys import KeyAPI
 from eth_tester.backends.pyevm.main import PyEVMBackend, get_default_genesis_params
+from eth_tester.constants import BLOB_TX_TYPE
 from eth_utils.toolz import assoc
 
 from .ahead import RunAhead, apply_ahead, run_ahead
@@ -162,15 +163,12 @@ class PersistentPyEVMBackend(PyEVMBackend):
         """eth-tester's, with the bytes decoded once (it decodes them with the VM of the latest
         block, which it loads whole with its transactions: ~1 ms a send). Blob transactions, which
         it re-encodes without their sidecar first, take its own way."""
-        if raw_transaction[:1] == b"\x03":
-            self._decoded(raw_transaction)  # the chain id check
-            with self._writing():
-                self._refresh_pending_timestamp()
-                tx_hash: bytes = super().send_raw_transaction(raw_transaction)
-                return tx_hash
         tx = self._decoded(raw_transaction)
         with self._writing():
             self._refresh_pending_timestamp()
+            if raw_transaction[0] == BLOB_TX_TYPE:
+                tx_hash: bytes = super().send_raw_transaction(raw_transaction)
+                return tx_hash
             self.chain.apply_transaction(tx)
             return bytes(tx.hash)
 
@@ -194,8 +192,7 @@ class PersistentPyEVMBackend(PyEVMBackend):
             before = self.chain.header.gas_used
             receipt = apply_ahead(self.chain, ahead, tx)
             if receipt is None:
-                self._refresh_pending_timestamp()
-                before = self.chain.header.gas_used
+                self._refresh_pending_timestamp()  # the timestamp only: the block's gas stays `before`
                 _, receipt, _ = self.chain.apply_transaction(tx)
             self.mine_blocks(1)
             return tx, receipt, before, self.chain.get_canonical_head()

@@ -239,22 +239,12 @@ class DevChain:
         over _backend._fast_gas_search), without web3 around it. Raises as eth-tester raises."""
         return int(self._tester.estimate_gas(tx, "latest"))
 
-    def run_ahead(self, sender: bytes, tx: dict[str, Any]) -> bool:
-        """Whether the dynamic-fee transaction `tx` (chainId, nonce, maxPriorityFeePerGas,
-        maxFeePerGas, gas, to, value, data as bytes) from `sender` succeeds as the next one of
-        the pending block: eth_call's question, asked of the whole transaction (its fee charged,
-        its nonce checked). The run is kept for its signed bytes, which then are not run again
-        (ahead.py). Raises as py-evm refuses a transaction."""
-        fields = {
-            "chain_id": tx["chainId"],
-            "nonce": tx["nonce"],
-            "max_priority_fee_per_gas": tx["maxPriorityFeePerGas"],
-            "max_fee_per_gas": tx["maxFeePerGas"],
-            "gas": tx["gas"],
-            "to": tx["to"],
-            "value": tx["value"],
-            "data": tx["data"],
-        }
+    def run_ahead(self, sender: bytes, fields: dict[str, Any]) -> bool:
+        """Whether the dynamic-fee transaction `fields` (py-evm's names: chain_id, nonce,
+        max_priority_fee_per_gas, max_fee_per_gas, gas, to and data as bytes, value) from `sender`
+        succeeds as the next one of the pending block: eth_call's question, asked of the whole
+        transaction (its fee charged, its nonce checked). The run is kept for its signed bytes,
+        which then are not run again (ahead.py). Raises as py-evm refuses a transaction."""
         return bool(self._backend.run_ahead(sender, fields))
 
     def send_raw(self, raw: bytes) -> None:

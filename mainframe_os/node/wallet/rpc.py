@@ -155,14 +155,19 @@ def _dev_call(c: Connection, tx: dict[str, Any], gas: int | None) -> bytes | Non
     """The embedded chain's eth_call without the JSON-RPC layers (DevChain.call); None when it
     did not answer (a revert, a malformed field): the JSON-RPC call then raises as web3 raises."""
     assert c.devchain is not None
-    data = tx.get("data") or b""
     try:
-        raw = data if isinstance(data, bytes) else bytes.fromhex(str(data).removeprefix("0x"))
+        raw = _data_bytes(tx)
         # none: the node's first account, as web3's eth-tester layer fills it in
         sender = _canonical(tx["from"]) if tx.get("from") else c.devchain.default_sender
         return c.devchain.call(sender, _canonical(tx["to"]), raw, int(tx.get("value") or 0), gas)
     except Exception:  # noqa: BLE001 - see the docstring
         return None
+
+
+def _data_bytes(tx: dict[str, Any]) -> bytes:
+    """`tx`'s calldata as bytes (given as bytes or 0x-hex; none: empty)."""
+    data = tx.get("data") or b""
+    return data if isinstance(data, bytes) else bytes.fromhex(str(data).removeprefix("0x"))
 
 
 def call_succeeds(c: Connection, tx: dict[str, Any], gas: int) -> bool:
@@ -183,17 +188,18 @@ def run_ahead(c: Connection, tx: dict[str, Any]) -> bool | None:
     None elsewhere, and for other shapes: callers then simulate with eth_call."""
     if c.devchain is None or tx.get("type") != 2 or not tx.get("to"):
         return None
-    data = tx.get("data") or b""
     try:
-        sender = _canonical(tx["from"])
         fields = {
-            **{k: int(tx[k]) for k in ("chainId", "maxPriorityFeePerGas", "maxFeePerGas", "gas")},
+            "chain_id": int(tx["chainId"]),
             "nonce": pending_nonce(c, tx["from"]),
+            "max_priority_fee_per_gas": int(tx["maxPriorityFeePerGas"]),
+            "max_fee_per_gas": int(tx["maxFeePerGas"]),
+            "gas": int(tx["gas"]),
             "to": _canonical(tx["to"]),
             "value": int(tx.get("value") or 0),
-            "data": data if isinstance(data, bytes) else bytes.fromhex(str(data).removeprefix("0x")),
+            "data": _data_bytes(tx),
         }
-        return c.devchain.run_ahead(sender, fields)
+        return c.devchain.run_ahead(_canonical(tx["from"]), fields)
     except Exception:  # noqa: BLE001 - see the docstring: the estimate explains the failure
         return False
 

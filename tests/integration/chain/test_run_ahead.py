@@ -42,7 +42,16 @@ def _swap(chain: DevChain, user: LocalAccount, value: int = ETHER // 10, nonce: 
 
 
 def _run_ahead(chain: DevChain, user: LocalAccount, tx: dict[str, Any]) -> bool:
-    fields = {**tx, "to": to_canonical_address(tx["to"]), "data": bytes.fromhex(tx["data"][2:])}
+    fields = {
+        "chain_id": tx["chainId"],
+        "nonce": tx["nonce"],
+        "max_priority_fee_per_gas": tx["maxPriorityFeePerGas"],
+        "max_fee_per_gas": tx["maxFeePerGas"],
+        "gas": tx["gas"],
+        "to": to_canonical_address(tx["to"]),
+        "value": tx["value"],
+        "data": bytes.fromhex(tx["data"][2:]),
+    }
     return chain.run_ahead(to_canonical_address(user.address), fields)
 
 

@@ -252,7 +252,6 @@ def run() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
 
-    import qasync
     from PySide6.QtWidgets import QApplication
 
     from mainframe_os.gui import qt
@@ -262,7 +261,9 @@ def run() -> None:
     qt.before_app()
     app = QApplication(sys.argv[:1])
     app.setQuitOnLastWindowClosed(False)
-    loop = qasync.QEventLoop(app)
+    from mainframe_os.gui.qt_loop import QtLoop
+
+    loop = QtLoop(app)  # the launcher's loop
     asyncio.set_event_loop(loop)
     with loop:
         result = loop.run_until_complete(main(args))

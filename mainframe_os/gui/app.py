@@ -393,14 +393,12 @@ def create_app(
     _setup_logging(paths.root)
     import asyncio
 
+    from .qt_loop import QtLoop
+
     if exec:
-        import qasync
-
-        with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
+        with asyncio.Runner(loop_factory=lambda: QtLoop(app)) as runner:
             return runner.run(_run(launcher, open_path, screenshot))
-    import qasync
-
-    loop = qasync.QEventLoop(app, already_running=True)
+    loop = QtLoop(app, already_running=True)
     asyncio.set_event_loop(loop)
     loop.set_exception_handler(_loop_exception_handler)
     launcher.attach()

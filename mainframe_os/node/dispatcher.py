@@ -97,7 +97,7 @@ class Dispatcher:
         if too_deep(text):
             return _dump(_error_response(peek_id(text), E.InvalidRequest("Message nested too deeply")))
         try:
-            msg = json.loads(text, parse_constant=_refuse_constant)
+            msg = _DECODER.decode(text)
         except (ValueError, RecursionError):
             return _dump(_error_response(None, E.ParseError()))
         out = await self.handle_message(msg, ctx)
@@ -252,9 +252,14 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+# made once: json.loads and json.dumps with options build a new decoder or encoder every call
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
+_ENCODER = json.JSONEncoder(separators=(",", ":"))
+
+
 def _error_response(req_id: Any, err: E.RpcError) -> dict[str, Any]:
     return {"jsonrpc": "2.0", "id": req_id, "error": err.to_json()}
 
 
 def _dump(obj: Any) -> str:
-    return json.dumps(obj, separators=(",", ":"))
+    return _ENCODER.encode(obj)

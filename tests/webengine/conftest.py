@@ -50,9 +50,9 @@ pytestqt_plugin._process_events = _process_events_in_loop
 
 @pytest.fixture(scope="session")
 def loop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
-    import qasync
+    from mainframe_os.gui.qt_loop import QtLoop  # the launcher's loop
 
-    lp = qasync.QEventLoop(qapp, already_running=False)
+    lp = QtLoop(qapp, already_running=False)
     asyncio.set_event_loop(lp)
     _LOOPS.append(lp)
     yield lp

@@ -210,3 +210,29 @@ def test_responses_ready_together_go_as_one_batch(install_app, open_app) -> None
     assert raw["b1"]["result"]["apiVersion"] == 1 and raw["b2"]["error"]["code"] == -32601
     # ... in far fewer emissions than answers (one per turn of the loop, not one per call)
     assert len(out) <= 122 // 4, f"{len(out)} emissions for 122 answers"
+
+
+WAIT_BESIDE_QUICK = """(async () => {
+  let settled = false;
+  window.__ask = ethereum.request({method: 'eth_requestAccounts'}).then(() => 'granted', e => e.code)
+    .finally(() => { settled = true; });
+  const quick = await Promise.all(Array.from({length: 200}, () => ethereum.request({method: 'eth_chainId'})));
+  return {quick: quick.length, same: new Set(quick).size, askStillOpen: !settled};
+})()"""
+
+
+def test_a_call_waiting_on_the_user_holds_up_no_other_call(world, install_app, open_app) -> None:
+    """Calls start at once and most finish there; one that waits (here on its prompt) carries on
+    as a task of its own, answers when the user does, and meanwhile the page's other calls answer."""
+    prompter = world["prompter"]
+    page = open_app(install_app())
+    asked = len(prompter.asked)
+    prompter.delay = 1.5
+    try:
+        got = page.ok(WAIT_BESIDE_QUICK)
+        assert got == {"quick": 200, "same": 1, "askStillOpen": True}
+        assert page.ok("window.__ask", timeout=10) == 4001  # the user said no, 1.5 s later
+    finally:
+        prompter.delay = 0.0
+    assert len(prompter.asked) == asked + 1
+    assert not page.app.bridge._tasks  # nothing left waiting

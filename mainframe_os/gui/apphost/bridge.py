@@ -9,8 +9,10 @@ already encoded, never parsed again). Each emission costs Qt a JSON round of its
 thread, so a page with 200 calls in flight gets a few emissions instead of 200; the order of
 responses and events is kept, and nothing waits longer than the current turn.
 
-Each message is handled in its own asyncio task (qasync runs asyncio on the Qt thread), so a
-call waiting for the user (a transaction dialog) never blocks the page or other calls. The
+Each message starts at once, with no task of its own (gui/eager.py): most calls finish in that
+first step (eth_chainId, a granted read); one that has to wait (a transaction dialog, the chain)
+carries on as an asyncio task (qasync runs asyncio on the Qt thread), so it never blocks the page
+or other calls. The
 caller is the AppSession's context, fixed when the window opened: nothing in a message can
 change which app or identity is calling.
 """
@@ -26,6 +28,7 @@ from typing import Any
 from mainframe_os.node import errors as E
 from mainframe_os.node.apps.hosting import MAX_MESSAGE_BYTES, AppSession, peek_id
 
+from .. import eager
 from ..qt import QEvent, QObject, Signal, Slot
 
 log = logging.getLogger("mainframe_os.gui.apphost")
@@ -53,7 +56,7 @@ class AppBridge(QObject):
         self.session: AppSession | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._queue: collections.deque[str] = collections.deque()
-        self._pump: asyncio.Task[None] | None = None
+        self._pump: asyncio.Handle | None = None
         self._outbox: list[str] = []
         self._outbox_chars = 0
         self._flush_scheduled = False
@@ -90,20 +93,24 @@ class AppBridge(QObject):
             self._reply(peek_id(text), E.RateLimited("Too many requests in flight"))
             return
         self._queue.append(text)
-        if self._pump is None or self._pump.done():
-            self._pump = asyncio.ensure_future(self._start_queued())
+        if self._pump is None:
+            # a callback, not a task: the calls it starts run their first step with no current task
+            self._pump = asyncio.get_event_loop().call_soon(self._start_queued)
 
-    async def _start_queued(self) -> None:
-        while self._queue:
-            for _ in range(min(START_PER_TURN, len(self._queue))):
-                session = self.session
-                text = self._queue.popleft()
-                if session is None or session.closed:
-                    continue
-                task = asyncio.ensure_future(self._handle(session, text))
+    def _start_queued(self) -> None:
+        self._pump = None
+        for _ in range(min(START_PER_TURN, len(self._queue))):
+            session = self.session
+            text = self._queue.popleft()
+            if session is None or session.closed:
+                continue
+            # most calls (eth_chainId, a granted read) finish in this first step: no task for them
+            task = eager.start(self._handle(session, text))
+            if task is not None:
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
-            await asyncio.sleep(0)
+        if self._queue:
+            self._pump = asyncio.get_event_loop().call_soon(self._start_queued)
 
     async def _handle(self, session: AppSession, text: str) -> None:
         try:

@@ -94,7 +94,9 @@ say "$(basename "$debfile"): $(du -h "$debfile" | cut -f1), installed $(( size_k
 if [ -z "${SKIP_LINTIAN:-}" ]; then
   if ! command -v lintian >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "build: installing lintian"
-    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq lintian >/dev/null
+    # (as root: apt's sandbox user cannot write to a /tmp of mode 0700, see dev.sh)
+    apt-get -o APT::Sandbox::User=root update -qq >/dev/null &&
+      DEBIAN_FRONTEND=noninteractive apt-get -o APT::Sandbox::User=root install -y -qq lintian >/dev/null
   fi
   command -v lintian >/dev/null || { echo "build: lintian is not installed (run as root, or SKIP_LINTIAN=1)" >&2; exit 1; }
   say "lintian starts"

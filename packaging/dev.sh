@@ -23,7 +23,10 @@ for lib in libnss3.so libxkbcommon.so.0 libasound.so.2 libxcomposite.so.1 libxda
 done
 if [ ${#need_apt[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   echo "installing system libraries for Qt: ${need_apt[*]}"
-  apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+  # apt's sandbox user (_apt) cannot write to a /tmp that is root's alone (mode 0700, as on some
+  # machines of this kind): run its helpers as root, or the update fails "not signed"
+  apt-get -o APT::Sandbox::User=root update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive \
+    apt-get -o APT::Sandbox::User=root install -y -qq \
     libnss3 libxkbcommon0 libxkbcommon-x11-0 libasound2 libxcomposite1 libxdamage1 libxrandr2 \
     libxtst6 libgbm1 libdbus-1-3 libxkbfile1 libxshmfence1 libegl1 libgl1 fonts-dejavu-core >/dev/null
 fi

@@ -12,9 +12,8 @@ responses and events is kept, and nothing waits longer than the current turn.
 Each message starts at once, with no task of its own (gui/eager.py): most calls finish in that
 first step (eth_chainId, a granted read); one that has to wait (a transaction dialog, the chain)
 carries on as an asyncio task (qasync runs asyncio on the Qt thread), so it never blocks the page
-or other calls. The
-caller is the AppSession's context, fixed when the window opened: nothing in a message can
-change which app or identity is calling.
+or other calls. The caller is the AppSession's context, fixed when the window opened: nothing in
+a message can change which app or identity is calling.
 """
 
 from __future__ import annotations

@@ -38,11 +38,18 @@ LOOP_JS = """(async () => {
   for (let i = 0; i < 20; i++) await call();               // warm up
   const t = [];
   for (let i = 0; i < %d; i++) { const s = performance.now(); await call(); t.push(performance.now() - s); }
-  // 25 waves of 200 in flight: one wave lasts ~20 ms, and five (~0.1 s) swung the ratio by
-  // +-0.2 from run to run on the quiet machine
-  const s2 = performance.now();
-  for (let w = 0; w < 25; w++) await Promise.all(Array.from({length: 200}, () => call()));
-  const conc = 5000 / ((performance.now() - s2) / 1000);
+  // 4 x 25 waves of 200 in flight, timed together: five waves (~0.1 s) swung the ratio by +-0.2
+  // from run to run on the quiet machine, and 25 still did on a faster one (30,000 calls/s). A
+  // pause before each 25 lets the SDK's character budget refill (2 MiB/s of messages, a limit
+  // the benchmark keeps: 25 waves fit in its burst)
+  let busy = 0;
+  for (let b = 0; b < 4; b++) {
+    await new Promise(r => setTimeout(r, 700));
+    const s2 = performance.now();
+    for (let w = 0; w < 25; w++) await Promise.all(Array.from({length: 200}, () => call()));
+    busy += performance.now() - s2;
+  }
+  const conc = 20000 / (busy / 1000);
   return {t, conc};
 })()"""
 

@@ -28,7 +28,15 @@ from typing import Protocol
 from sqlalchemy import Connection
 
 from .._errors import UnsupportedFormat
-from . import m0001_initial, m0002_wallets, m0003_apps, m0004_files, m0005_comms, m0006_unsettled_sends
+from . import (
+    m0001_initial,
+    m0002_wallets,
+    m0003_apps,
+    m0004_files,
+    m0005_comms,
+    m0006_unsettled_sends,
+    m0007_paid_before,
+)
 
 
 class MigrationStep(Protocol):
@@ -42,6 +50,7 @@ STEPS: tuple[MigrationStep, ...] = (
     m0004_files,
     m0005_comms,
     m0006_unsettled_sends,
+    m0007_paid_before,
 )
 LATEST: int = len(STEPS)
 

@@ -282,6 +282,36 @@ async def test_the_retry_look_up_reads_only_interrupted_records_through_their_in
     assert await env.node.db(lambda s: I.find_retry(_dbapi(s), ident, chain_id, env.address, other, set())) is None
 
 
+async def test_paid_before_is_read_through_its_index_whatever_the_case(env: Env) -> None:
+    """The approval's "paid before" fact comes from the vault's index of confirmed sends (m0007),
+    not a read of the identity's whole history at every send; it is found for an address however
+    it is written, and not for one never paid."""
+    from sqlalchemy import text
+
+    from mainframe_os.node.wallet import parties
+    from vault.migrations import m0007_paid_before
+
+    assert f"AND {m0007_paid_before.PAID} LIMIT 1" in parties._PAID_BEFORE  # its condition, word for word
+    await _funded(env)
+    bob = to_checksum_address("0x" + os.urandom(20).hex())
+    never = to_checksum_address("0x" + os.urandom(20).hex())
+    await env.call("wallet_send", {"to": bob, "amount": "0.001"})
+    ident = env.info["identity"]
+    plain_sql = parties._PAID_BEFORE.replace(" INDEXED BY ix_tx_record_paid", "")
+
+    def look(s: Any) -> tuple[str, dict[str, Any]]:
+        plan = " ".join(str(r[-1]) for r in s.execute(text("EXPLAIN QUERY PLAN " + plain_sql.replace("?", ":p")), {"p": ""}))
+        facts = parties.vault_facts(_dbapi(s), ident, [bob, never])
+        return plan, {a.lower(): facts.get(a) for a in (bob, never)}
+
+    plan, facts = await env.node.db(look)
+    # SQLite picks the index by itself (the node's query also names it, so it can never lose it)
+    assert "USING INDEX ix_tx_record_paid" in plan, plan
+    assert facts == {bob.lower(): (None, None, True), never.lower(): None}
+    found = await env.node.db(lambda s: parties.vault_facts(_dbapi(s), ident, [bob.lower()]))
+    assert found == {bob.lower(): (None, None, True)}
+
+
 async def test_the_embedded_chains_eth_call_answers_and_reverts_as_json_rpc_does(env: Env) -> None:
     """On the embedded chain eth_call goes to eth-tester's backend directly: the same bytes as the
     JSON-RPC call, and a revert still raises web3's error with the reason."""

@@ -15,4 +15,6 @@ PAID = "status = 'confirmed'"
 
 
 def upgrade(connection: Connection) -> None:
-    connection.exec_driver_sql(f"CREATE INDEX ix_tx_record_paid ON tx_record (identity_id, lower(to_address)) WHERE {PAID}")
+    connection.exec_driver_sql(
+        f"CREATE INDEX ix_tx_record_paid ON tx_record (identity_id, lower(to_address)) WHERE {PAID}"
+    )

@@ -300,7 +300,8 @@ async def test_paid_before_is_read_through_its_index_whatever_the_case(env: Env)
     plain_sql = parties._PAID_BEFORE.replace(" INDEXED BY ix_tx_record_paid", "")
 
     def look(s: Any) -> tuple[str, dict[str, Any]]:
-        plan = " ".join(str(r[-1]) for r in s.execute(text("EXPLAIN QUERY PLAN " + plain_sql.replace("?", ":p")), {"p": ""}))
+        explain = text("EXPLAIN QUERY PLAN " + plain_sql.replace("?", ":p"))
+        plan = " ".join(str(r[-1]) for r in s.execute(explain, {"p": ""}))
         facts = parties.vault_facts(_dbapi(s), ident, [bob, never])
         return plan, {a.lower(): facts.get(a) for a in (bob, never)}
 

@@ -43,15 +43,9 @@ class MigrationStep(Protocol):
     def upgrade(self, connection: Connection) -> None: ...
 
 
-STEPS: tuple[MigrationStep, ...] = (
-    m0001_initial,
-    m0002_wallets,
-    m0003_apps,
-    m0004_files,
-    m0005_comms,
-    m0006_unsettled_sends,
-    m0007_paid_before,
-)
+# in order: version N has run steps 1..N
+STEPS: tuple[MigrationStep, ...] = (m0001_initial, m0002_wallets, m0003_apps, m0004_files, m0005_comms)
+STEPS += (m0006_unsettled_sends, m0007_paid_before)
 LATEST: int = len(STEPS)
 
 

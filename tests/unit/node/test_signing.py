@@ -124,3 +124,17 @@ def test_what_eth_account_refuses_is_refused(bad: dict) -> None:
         _reference(tx)
     with pytest.raises(expected.type):
         sign(tx, KEY, BUILDER)
+
+
+@pytest.mark.parametrize("key", [b"\x00" * 32, b"\xff" * 32, b"\x01" * 31])
+def test_a_key_that_is_no_secp256k1_secret_is_refused_as_eth_account_refuses_it(key: bytes) -> None:
+    with pytest.raises(Exception) as expected:  # noqa: PT011 - whatever eth-account raises
+        Account.sign_transaction(dict(PLAIN), key)
+    with pytest.raises(expected.type):
+        sign(dict(PLAIN), key, BUILDER)
+
+
+def test_the_key_object_never_shows_its_bytes() -> None:
+    from mainframe_os.node.wallet.signing import _Key
+
+    assert KEY.hex() not in repr(_Key(KEY)) and KEY.hex()[:16] not in str(_Key(KEY))

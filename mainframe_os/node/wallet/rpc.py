@@ -64,13 +64,17 @@ def base_fee(c: Connection) -> int | None:
 
 def balance(c: Connection, address: str) -> int:
     if c.devchain is not None:
-        return int(c.devchain.latest_state().get_balance(_canonical(address)))
+        account = c.devchain.latest_account(_canonical(address))
+        return 0 if account is None else account.balance
     return as_int(_request(c, "eth_getBalance", [address, "latest"]))
 
 
 def has_code(c: Connection, address: str) -> bool:
     if c.devchain is not None:
-        return len(c.devchain.latest_state().get_code(_canonical(address))) > 0
+        from ..chain.state_reader import EMPTY_CODE_HASH
+
+        account = c.devchain.latest_account(_canonical(address))
+        return account is not None and account.code_hash != EMPTY_CODE_HASH
     code = _request(c, "eth_getCode", [address, "latest"])
     if isinstance(code, (bytes, bytearray)):
         return len(code) > 0
@@ -80,7 +84,7 @@ def has_code(c: Connection, address: str) -> bool:
 def pending_nonce(c: Connection, address: str) -> int:
     """The next nonce of `address`, counting transactions in the node's pool."""
     if c.devchain is not None:
-        return int(c.devchain.pending_state().get_nonce(_canonical(address)))
+        return c.devchain.pending_nonce(_canonical(address))
     return as_int(_request(c, "eth_getTransactionCount", [address, "pending"]))
 
 

@@ -5,7 +5,6 @@ transaction that is not the first of its block."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -18,15 +17,6 @@ from mainframe_os.node.chain.devchain import DEV_CHAIN_ID, DevChain
 from .helpers import fees
 
 ETHER = 10**18
-
-
-@pytest.fixture(scope="module")
-def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevChain]:
-    chain = DevChain.open(tmp_path_factory.mktemp("receipts") / "chain")
-    try:
-        yield chain
-    finally:
-        chain.close()
 
 
 def _hex(value: Any) -> str:

@@ -5,8 +5,6 @@ built gives, and fall back to py-evm when the trie does not read."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from eth_account import Account
 
@@ -16,15 +14,6 @@ from mainframe_os.node.chain.devchain import DEV_CHAIN_ID, DevChain
 from .helpers import fees
 
 ETHER = 10**18
-
-
-@pytest.fixture(scope="module")
-def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevChain]:
-    chain = DevChain.open(tmp_path_factory.mktemp("latest") / "chain")
-    try:
-        yield chain
-    finally:
-        chain.close()
 
 
 def _pyevm(chain: DevChain, address: bytes) -> tuple[int, int, bytes, bytes] | None:

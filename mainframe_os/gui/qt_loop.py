@@ -31,8 +31,16 @@ class QtLoop(qasync.QEventLoop):  # type: ignore[misc] - qasync ships no type hi
         handle = asyncio.Handle(callback, args, self, context=context)
         self._ready_soon.append(handle)
         if self._drain_handle is None:
-            self._drain_handle = self._add_callback(asyncio.Handle(self._drain, (), self), 0)
+            self._wake()
         return handle
+
+    def _wake(self) -> None:
+        """One Qt timer that runs the ready queue when it fires."""
+        self._drain_handle = self._add_callback(asyncio.Handle(self._drain, (), self), 0)
+
+    def close(self) -> None:
+        super().close()
+        self._ready_soon.clear()  # as asyncio's own loops drop what was still ready when closed
 
     def _drain(self) -> None:
         self._drain_handle = None
@@ -45,4 +53,4 @@ class QtLoop(qasync.QEventLoop):  # type: ignore[misc] - qasync ships no type hi
                     handle._run()
         finally:
             if ready and self._drain_handle is None:  # (a BaseException left some behind)
-                self._drain_handle = self._add_callback(asyncio.Handle(self._drain, (), self), 0)
+                self._wake()

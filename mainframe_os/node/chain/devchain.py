@@ -229,10 +229,7 @@ class DevChain:
         against its hash): ~60 us an account where py-evm's account layers take ~130. Anything
         that does not read as py-evm wrote it is read through py-evm instead. Chain thread only."""
         try:
-            reader, seen = self._latest_reader()
-            if address not in seen:  # one head's state never changes: read each account once
-                seen[address] = reader.account(address)
-            return seen[address]
+            return self._read_latest(address)[1]
         except StateUnreadable:
             self._reader = None
             return _account_of(self.latest_state(), address)
@@ -241,23 +238,26 @@ class DevChain:
         """The next nonce of `address`, counting the transactions of the block being built (with
         automine there are none, and the latest account says it: read as latest_account does)."""
         try:
-            reader, _ = self._latest_reader()
-            if reader.state_root == self._backend.chain.header.state_root:
-                account = self.latest_account(address)
+            root, account = self._read_latest(address)
+            if root == self._backend.chain.header.state_root:
                 return 0 if account is None else account.nonce
         except StateUnreadable:
             self._reader = None
         return int(self.pending_state().get_nonce(address))
 
-    def _latest_reader(self) -> tuple[StateReader, dict[bytes, Account | None]]:
-        """The trie reader of the canonical head, and the accounts read through it."""
+    def _read_latest(self, address: bytes) -> tuple[bytes, Account | None]:
+        """(the canonical head's state root, the account at `address` there), through the trie
+        reader of that head; each head's accounts are read once (its state never changes)."""
         try:
             head = self._db[CANONICAL_HEAD_KEY]
         except KeyError:
             raise StateUnreadable("no canonical head") from None
         if self._reader is None or self._reader[0] != head:
             self._reader = (head, StateReader(self._db.conn), {})
-        return self._reader[1], self._reader[2]
+        _, reader, seen = self._reader
+        if address not in seen:
+            seen[address] = reader.account(address)
+        return reader.state_root, seen[address]
 
     def pending_state(self) -> AccountDatabaseAPI:
         """The state of the block being built (what "pending" reads: a nonce counts the

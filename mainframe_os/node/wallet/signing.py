@@ -19,6 +19,8 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from ..chain.state_reader import keccak  # pycryptodome's, without eth-hash's dispatch around it
+
 _FIELDS = frozenset(
     {
         "from",
@@ -106,7 +108,7 @@ def _with_pyevm(tx: dict[str, Any], key: bytes, builder: Any) -> tuple[str, byte
     else:
         return None
     raw = bytes(signed.encode())
-    return "0x" + _keccak(raw).hex(), raw  # a transaction's hash is that of its encoding (typed or legacy)
+    return "0x" + keccak(raw).hex(), raw  # a transaction's hash is that of its encoding (typed or legacy)
 
 
 class _Key:
@@ -126,18 +128,12 @@ class _Key:
         return "<signing key>"  # never its bytes
 
     def address(self) -> bytes:
-        return _keccak(self._secret.public_key.format(compressed=False)[1:])[-20:]
+        return keccak(self._secret.public_key.format(compressed=False)[1:])[-20:]
 
     def sign_msg(self, message: bytes) -> Any:
         from eth_keys import keys
 
-        return keys.Signature(self._secret.sign_recoverable(_keccak(message), hasher=None))
-
-
-def _keccak(data: bytes) -> bytes:
-    from eth_hash.auto import keccak
-
-    return bytes(keccak(data))
+        return keys.Signature(self._secret.sign_recoverable(keccak(message), hasher=None))
 
 
 def _plain_address(value: Any) -> bool:
